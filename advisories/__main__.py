@@ -1,0 +1,5 @@
+import sys
+
+from advisories.cli import main
+
+sys.exit(main())

@@ -1,0 +1,131 @@
+"""Matches -> one alert per council: which exposures are new, or materially changed, since last told.
+
+Pure: the caller passes what was alerted before (key -> signature) and stores what this returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from advisories.models import SEVERITIES, Advisory, Match, Status
+
+SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}
+
+
+@dataclass(frozen=True)
+class AlertSection:
+    """One advisory in a council's alert, with that council's own affected rows."""
+
+    advisory: Advisory
+    matches: tuple[Match, ...]
+    change: str | None  # why this is a re-alert ("exploitation newly confirmed"), None if new
+
+    @property
+    def devices(self) -> int:
+        return sum(m.item.devices for m in self.matches)
+
+    @property
+    def unknown_only(self) -> bool:
+        return all(m.status is Status.UNKNOWN for m in self.matches)
+
+
+@dataclass(frozen=True)
+class CouncilAlert:
+    council_id: str
+    council_name: str
+    recipients: tuple[str, ...]
+    sections: tuple[AlertSection, ...]
+    keys: tuple[tuple[str, str], ...]  # (alert key, signature) for every exposure included
+
+    @property
+    def top_severity(self) -> str | None:
+        ranked = [s.advisory.severity for s in self.sections if s.advisory.severity]
+        return max(ranked, key=lambda s: SEVERITY_RANK.get(s, 0), default=None)
+
+    @property
+    def products(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for section in self.sections:
+            for m in section.matches:
+                seen.setdefault(m.statement.product, None)
+        return list(seen)
+
+    @property
+    def message_key(self) -> str:
+        digest = hashlib.sha256(json.dumps(sorted(self.keys)).encode()).hexdigest()[:20]
+        return f"alert-{self.council_id}-{digest}"
+
+
+def alert_key(match: Match) -> str:
+    item = match.item
+    return "|".join((
+        item.council_id, match.advisory.id, match.statement.product.casefold(),
+        item.version.strip().casefold(), item.platform,
+    ))
+
+
+def signature(match: Match) -> str:
+    """What, if it changes in a material way, makes an exposure worth telling again."""
+    s = match.statement
+    return json.dumps({
+        "affected": sorted({*s.versions, *(repr(r) for r in s.ranges), *(["*"] * s.all_versions)}),
+        "platform": s.platform,
+        "exploited": match.advisory.exploited,
+        "severity": match.advisory.severity,
+        "status": match.status.value,
+    }, sort_keys=True)
+
+
+def material_change(old: str, new: str) -> str | None:
+    """Why `new` is worth a re-alert over `old`, or None. Narrowing or downgrades stay quiet."""
+    a, b = json.loads(old), json.loads(new)
+    if b["exploited"] and not a["exploited"]:
+        return "exploitation newly confirmed"
+    if SEVERITY_RANK.get(b["severity"], 0) > SEVERITY_RANK.get(a["severity"], 0):
+        return f"severity raised to {b['severity']}"
+    if set(b["affected"]) - set(a["affected"]) or b["platform"] != a["platform"]:
+        return "the advisory now lists more affected versions or platforms"
+    if a["status"] == "unknown" and b["status"] == "affected":
+        return "the version is now confirmed affected"
+    return None
+
+
+def build_alert(
+    council_id: str,
+    council_name: str,
+    recipients: tuple[str, ...],
+    matches: list[Match],
+    previous: dict[str, str],
+) -> CouncilAlert | None:
+    """The council's alert for this run: new exposures and materially changed ones only."""
+    by_advisory: dict[str, list[Match]] = {}
+    changes: dict[str, str | None] = {}
+    keys: list[tuple[str, str]] = []
+    for m in matches:
+        if m.item.council_id != council_id:
+            # Defence in depth: the caller filters already; one council's rows never cross.
+            raise ValueError(f"match for {m.item.council_id} passed to {council_id}'s alert")
+        key, sig = alert_key(m), signature(m)
+        old = previous.get(key)
+        change = None if old is None else material_change(old, sig)
+        if old is not None and change is None:
+            continue
+        by_advisory.setdefault(m.advisory.id, []).append(m)
+        if m.advisory.id not in changes or change is None:
+            changes[m.advisory.id] = change
+        keys.append((key, sig))
+    if not by_advisory:
+        return None
+    sections = [
+        AlertSection(ms[0].advisory, tuple(sorted(ms, key=_row_order)), changes[aid])
+        for aid, ms in by_advisory.items()
+    ]
+    sections.sort(key=lambda s: (-SEVERITY_RANK.get(s.advisory.severity or "", 0),
+                                 not s.advisory.exploited, s.advisory.title))
+    return CouncilAlert(council_id, council_name, recipients, tuple(sections), tuple(keys))
+
+
+def _row_order(m: Match) -> tuple[str, str, str]:
+    return (m.item.product.casefold(), m.item.platform, m.item.version)

@@ -1,0 +1,48 @@
+"""`advisories check`: every problem in the configuration, rules, inventories and templates at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from advisories.errors import AdvisoriesError, ConfigError
+from advisories.config import load_config
+from advisories.inventory import load_inventory
+from advisories.products import load_catalogue
+from advisories.render import check_templates
+from advisories.rules import load_rules
+from advisories.sources import known_kinds
+
+
+def check_all(path: Path) -> tuple[list[str], list[str]]:
+    """Returns (problems, notes): one line each, naming the file and the key or line."""
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        return exc.message.splitlines()[1:] or [str(exc)], []
+    problems: list[str] = []
+    notes = [f"{path}: {len(config.feeds)} feed(s), {len(config.councils)} council(s)"]
+    kinds = known_kinds()
+    for i, feed in enumerate(config.feeds):
+        if feed.kind not in kinds:
+            problems.append(f"{config.path}: feeds[{i}].kind: {feed.kind!r} is not available "
+                            f"in this build (available: {', '.join(kinds)})")
+        if feed.path is not None and not feed.path.is_file():
+            problems.append(f"{config.path}: feeds[{i}].path: {feed.path} does not exist")
+    rules = load_rules(config.rules)
+    problems.extend(rules.problems)
+    notes.append(f"{config.rules}: {len(rules.advisories)} rule(s)")
+    try:
+        catalogue = load_catalogue(config.rules)
+        notes.append(f"product catalogue: {len(catalogue)} product(s)")
+    except AdvisoriesError as exc:
+        problems.append(str(exc))
+    for council in config.councils:
+        try:
+            loaded = load_inventory(council.inventory, council.id)
+        except (AdvisoriesError, OSError) as exc:
+            problems.append(f"councils[{council.id}].inventory: {exc}")
+            continue
+        problems.extend(loaded.problems)
+        notes.append(f"{council.inventory}: {len(loaded.items)} distinct product row(s)")
+    problems.extend(check_templates(config.templates))
+    return problems, notes

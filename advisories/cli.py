@@ -1,0 +1,245 @@
+"""The `advisories` command: the only place that prints or exits.
+
+Exit codes: 0 all went well; 1 the run finished but something failed (the summary names it);
+2 the configuration or the command line is invalid (nothing was done).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from advisories import __version__
+from advisories.config import Config, config_path, load_config
+from advisories.errors import AdvisoriesError, ConfigError
+from advisories.pipeline import Pipeline, RunSummary
+from advisories.store import Store
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_INVALID
+    try:
+        return int(args.handler(args))
+    except ConfigError as exc:
+        _error(exc)
+        return EXIT_INVALID
+    except AdvisoriesError as exc:
+        _error(exc)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _error(exc: AdvisoriesError) -> None:
+    print(f"error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"  what to do: {exc.hint}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="advisories",
+        description="Threat-advisory ingestion and alerting for UK local councils.",
+    )
+    parser.add_argument("--version", action="version", version=f"advisories {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: object, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(handler=handler)
+        return p
+
+    run = command("run", cmd_run, "fetch due feeds, match inventories, queue and send alerts")
+    run.add_argument("--once", action="store_true", required=True,
+                     help="run one pass and exit (for cron); `serve` runs on a schedule")
+    run.add_argument("--force", action="store_true", help="fetch every feed, due or not")
+    _config_arg(run)
+
+    serve = command("serve", cmd_serve, "run the built-in scheduler in the foreground")
+    _config_arg(serve)
+
+    check = command("check", cmd_check,
+                    "validate feeds.toml, rules, inventories and templates; report every problem")
+    _config_arg(check)
+
+    match = command("match", cmd_match,
+                    "offline dry run: which inventory rows does this advisory affect, and why")
+    match.add_argument("inventory", type=Path, help="an inventory export (CSV or CycloneDX JSON)")
+    match.add_argument("advisory", type=Path, nargs="+", help="rule TOML files")
+    match.add_argument("--platform", choices=["windows", "macos", "linux", "ios", "android"],
+                       help="take rows with no platform as this one, and show only this one")
+    match.add_argument("--json", action="store_true", help="JSON Lines, one object per match")
+    match.add_argument("--explain", action="store_true",
+                       help="also show near misses: rows that almost matched, and why not")
+    match.add_argument("--catalogue", type=Path, help="a products.toml (default: the shipped one)")
+
+    outbox = command("outbox", cmd_outbox, "show the outbox; --retry re-queues failed messages")
+    outbox.add_argument("--retry", action="store_true",
+                        help="put permanently failed messages back in the queue and send them")
+    _config_arg(outbox)
+    return parser
+
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="feeds.toml (default ./feeds.toml or $ADVISORIES_CONFIG)")
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return load_config(config_path(args.config))
+
+
+class _Progress:
+    """One self-erasing status line on a terminal; silent under cron or in a pipe."""
+
+    def __init__(self, stream: TextIO = sys.stderr) -> None:
+        self.stream = stream
+        self.interactive = stream.isatty()
+
+    def __call__(self, text: str) -> None:
+        if self.interactive:
+            self.stream.write(f"\r\033[K… {text[:100]}")
+            self.stream.flush()
+
+    def done(self) -> None:
+        if self.interactive:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+# -- run / serve ---------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = _load(args)
+    progress = _Progress()
+    started = time.monotonic()
+    with Store.open(config.state) as store:
+        summary = Pipeline(config, store, progress=progress).run(force=args.force)
+    progress.done()
+    print_summary(summary, time.monotonic() - started, config)
+    return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from advisories.scheduler import serve
+
+    config = _load(args)
+    print(f"advisories serving {len(config.feeds)} feed(s); stop with Ctrl-C or SIGTERM",
+          flush=True)
+    code = serve(config, print_summary)
+    print("advisories stopped", flush=True)
+    return code
+
+
+def print_summary(summary: RunSummary, seconds: float, config: Config, out: TextIO = sys.stdout) -> None:
+    s = summary
+    lines = [
+        f"advisories run finished in {seconds:.1f}s",
+        f"  feeds       fetched {len(s.feeds_fetched)}, not modified "
+        f"{len(s.feeds_not_modified)}, skipped {len(s.feeds_skipped)}, failed {len(s.feeds_failed)}",
+        f"  advisories  new {s.advisories_new}, updated {s.advisories_updated}, "
+        f"known {s.advisories_total}",
+        f"  councils    checked {s.councils_checked}, inventories failed {len(s.inventories_failed)}",
+        f"  matches     affected {s.matches_affected}, check manually {s.matches_unknown}",
+        f"  emails      queued {s.emails_queued}, sent {s.emails_sent}, "
+        f"retrying {len(s.emails_retrying)}, failed {len(s.emails_failed)}",
+    ]
+    if config.smtp is None and (s.emails_sent or s.emails_queued):
+        lines.append(f"  no [smtp] configured: emails written to {config.outbox}")
+    for title, items in (
+        ("feeds failed", s.feeds_failed),
+        ("inventories failed", s.inventories_failed),
+        ("emails failed", s.emails_failed),
+        ("emails kept for retry", s.emails_retrying),
+        ("warnings", s.warnings),
+    ):
+        if items:
+            lines.append(f"{title}:")
+            lines.extend(f"  - {item}" for item in items[:15])
+            if len(items) > 15:
+                lines.append(f"  ... and {len(items) - 15} more")
+    print("\n".join(lines), file=out)
+
+
+# -- check ---------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from advisories.checks import check_all
+
+    path = config_path(args.config)
+    problems, notes = check_all(path)
+    for note in notes:
+        print(f"ok: {note}")
+    for problem in problems:
+        print(f"problem: {problem}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        return EXIT_INVALID
+    print("configuration is valid")
+    return EXIT_OK
+
+
+# -- match ---------------------------------------------------------------------------------
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from advisories.dryrun import dry_run
+
+    report = dry_run(args.inventory, args.advisory, platform=args.platform,
+                     catalogue=args.catalogue, explain=args.explain)
+    for problem in report.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if args.json:
+        for row in report.rows:
+            print(json.dumps(row, ensure_ascii=False))
+        for near in report.near_misses:
+            print(json.dumps(near, ensure_ascii=False))
+        return EXIT_OK
+    if not report.rows:
+        print("no inventory row is affected by these advisories")
+    for row in report.rows:
+        hosts = f" [{', '.join(row['hosts'][:5])}]" if row["hosts"] else ""
+        print(f"{row['status'].upper():8} {row['product']} {row['version']} "
+              f"({row['platform']}, {row['devices']} devices){hosts}")
+        print(f"         {row['advisory']}: {row['reason']}")
+    for near in report.near_misses:
+        print(f"NEAR     {near['product']} {near['version']}: {near['why']}")
+    return EXIT_OK
+
+
+# -- outbox --------------------------------------------------------------------------------
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    config = _load(args)
+    with Store.open(config.state) as store:
+        if args.retry:
+            count = store.requeue_failed()
+            print(f"re-queued {count} failed message(s)")
+            summary = RunSummary()
+            Pipeline(config, store).deliver(summary)
+            print(f"sent {summary.emails_sent}, retrying {len(summary.emails_retrying)}, "
+                  f"failed {len(summary.emails_failed)}")
+            for line in summary.emails_failed + summary.emails_retrying:
+                print(f"  - {line}")
+            return EXIT_OK if summary.ok else EXIT_FAILED
+        counts = store.outbox_counts()
+    print(", ".join(f"{state} {counts.get(state, 0)}" for state in ("queued", "sent", "failed")))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,382 @@
+"""feeds.toml (+ secrets from the environment) -> a frozen Config.
+
+Unknown keys are rejected and every problem is collected, so an operator fixes them all in one go.
+Relative paths resolve against the config file's folder, so cron can run from anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from advisories.errors import ConfigError
+
+DEFAULT_CONFIG = "feeds.toml"
+CONFIG_ENV = "ADVISORIES_CONFIG"
+FEED_KINDS = ("rss", "csaf", "kev", "nvd")
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str
+    kind: str
+    url: str | None
+    path: Path | None
+    every_s: int
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class CouncilConfig:
+    id: str
+    name: str
+    recipients: tuple[str, ...]
+    inventory: Path
+    weekly: bool = False
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str
+    sender: str
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+    max_connections: int = 4
+    timeout_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    recipients: tuple[str, ...] = ()
+    schedule: str = "mon 08:00"
+    threshold: int = 3
+    notes: Path | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    state: Path
+    outbox: Path
+    rules: Path
+    templates: Path | None
+    bulletins: Path
+    timezone: str
+    sender: str
+    smtp: SmtpConfig | None
+    feeds: tuple[FeedConfig, ...]
+    councils: tuple[CouncilConfig, ...]
+    digest: DigestConfig
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+
+def config_path(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def parse_duration(text: str) -> int:
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(text)
+    return int(m.group(1)) * _UNITS[m.group(2)]
+
+
+class _Problems:
+    """Collects every problem with its TOML key path instead of stopping at the first."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file
+        self.items: list[str] = []
+
+    def add(self, key: str, what: str) -> None:
+        self.items.append(f"{self.file}: {key}: {what}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ConfigError(
+                f"{len(self.items)} problem(s) in the configuration:\n  " + "\n  ".join(self.items),
+                "fix them and run `advisories check`",
+            )
+
+
+def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
+    env = dict(os.environ if environ is None else environ)
+    path = path.resolve()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: no such configuration file",
+            f"pass --config PATH or set {CONFIG_ENV}; see the README for an example",
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax at that line") from None
+    problems = _Problems(path)
+    _reject_unknown(raw, {"settings", "smtp", "feeds", "councils", "digest"}, "", problems)
+    root = path.parent
+    settings = _table(raw, "settings", problems)
+    _reject_unknown(
+        settings,
+        {"state", "outbox", "rules", "templates", "timezone", "bulletins", "from"},
+        "settings.",
+        problems,
+    )
+
+    def rel(value: Any, key: str, default: str) -> Path:
+        if value is None:
+            value = default
+        if not isinstance(value, str) or not value:
+            problems.add(key, "must be a path string")
+            return root / default
+        return (root / value).resolve()
+
+    timezone = settings.get("timezone", "Europe/London")
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add("settings.timezone", f"unknown time zone {timezone!r} (e.g. 'Europe/London')")
+    smtp = _smtp(raw.get("smtp"), env, problems)
+    sender = str(settings.get("from") or (smtp.sender if smtp else _DEFAULT_SENDER))
+    templates = settings.get("templates")
+    config = Config(
+        path=path,
+        state=rel(settings.get("state"), "settings.state", "data/state.sqlite3"),
+        outbox=rel(settings.get("outbox"), "settings.outbox", "data/outbox"),
+        rules=rel(settings.get("rules"), "settings.rules", "rules"),
+        templates=rel(templates, "settings.templates", "templates") if templates else None,
+        bulletins=rel(settings.get("bulletins"), "settings.bulletins", "bulletins"),
+        timezone=str(timezone),
+        sender=sender,
+        smtp=smtp,
+        feeds=_feeds(raw.get("feeds", []), root, problems),
+        councils=_councils(raw.get("councils", []), root, problems),
+        digest=_digest(raw.get("digest"), root, problems),
+    )
+    problems.raise_if_any()
+    return config
+
+
+_DEFAULT_SENDER = "Council Cyber Alerts <alerts@localhost>"
+
+
+def _table(raw: dict[str, Any], key: str, problems: _Problems) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        problems.add(key, "must be a table ([" + key + "])")
+        return {}
+    return value
+
+
+def _reject_unknown(table: dict[str, Any], known: set[str], prefix: str, p: _Problems) -> None:
+    for key in table:
+        if key not in known:
+            p.add(f"{prefix}{key}", f"unknown key (known: {', '.join(sorted(known))})")
+
+
+def _string(table: dict[str, Any], key: str, where: str, p: _Problems, required: bool = True) -> str:
+    value = table.get(key)
+    if value is None:
+        if required:
+            p.add(f"{where}.{key}", "is required")
+        return ""
+    if not isinstance(value, str) or not value.strip():
+        p.add(f"{where}.{key}", "must be a non-empty string")
+        return ""
+    return value.strip()
+
+
+def _array_of_tables(
+    value: Any, name: str, p: _Problems, each: Callable[[dict[str, Any], str], Any]
+) -> list[Any]:
+    if not isinstance(value, list):
+        p.add(name, f"must be an array of tables ([[{name}]])")
+        return []
+    out = []
+    for i, item in enumerate(value):
+        where = f"{name}[{i}]"
+        if not isinstance(item, dict):
+            p.add(where, "must be a table")
+            continue
+        result = each(item, where)
+        if result is not None:
+            out.append(result)
+    return out
+
+
+def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
+    def one(t: dict[str, Any], where: str) -> FeedConfig | None:
+        _reject_unknown(t, {"name", "kind", "url", "path", "every", "enabled"}, f"{where}.", p)
+        name = _string(t, "name", where, p)
+        kind = _string(t, "kind", where, p)
+        if kind and kind not in FEED_KINDS:
+            p.add(f"{where}.kind", f"unknown kind {kind!r} (one of: {', '.join(FEED_KINDS)})")
+        url, path = t.get("url"), t.get("path")
+        if (url is None) == (path is None):
+            p.add(where, "give exactly one of url or path")
+        if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+            p.add(f"{where}.url", "must be an http(s) URL")
+            url = None
+        if path is not None and not isinstance(path, str):
+            p.add(f"{where}.path", "must be a path string")
+            path = None
+        every = t.get("every", "1h")
+        try:
+            every_s = parse_duration(str(every))
+        except ValueError:
+            p.add(f"{where}.every", f"{every!r} is not a duration (use e.g. '30m', '1h', '1d')")
+            every_s = 3600
+        enabled = t.get("enabled", True)
+        if not isinstance(enabled, bool):
+            p.add(f"{where}.enabled", "must be true or false")
+        return FeedConfig(
+            name=name,
+            kind=kind,
+            url=url,
+            path=(root / path).resolve() if path else None,
+            every_s=every_s,
+            enabled=bool(enabled),
+        )
+
+    feeds = _array_of_tables(value, "feeds", p, one)
+    _unique([f.name for f in feeds], "feeds", "name", p)
+    return tuple(feeds)
+
+
+def _recipients(t: dict[str, Any], key: str, where: str, p: _Problems) -> tuple[str, ...]:
+    value = t.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        p.add(f"{where}.{key}", "must be a list of email addresses")
+        return ()
+    for addr in value:
+        if not _EMAIL.match(addr):
+            p.add(f"{where}.{key}", f"{addr!r} is not a plain email address (name@example.gov.uk)")
+    return tuple(value)
+
+
+def _councils(value: Any, root: Path, p: _Problems) -> tuple[CouncilConfig, ...]:
+    def one(t: dict[str, Any], where: str) -> CouncilConfig | None:
+        _reject_unknown(t, {"id", "name", "recipients", "inventory", "weekly"}, f"{where}.", p)
+        cid = _string(t, "id", where, p)
+        if cid and not _ID.match(cid):
+            p.add(f"{where}.id", f"{cid!r}: use lower-case letters, digits, '-' and '_'")
+        recipients = _recipients(t, "recipients", where, p)
+        if not recipients:
+            p.add(f"{where}.recipients", "give at least one address, or nobody will be told")
+        inventory = _string(t, "inventory", where, p)
+        weekly = t.get("weekly", False)
+        if not isinstance(weekly, bool):
+            p.add(f"{where}.weekly", "must be true or false")
+        return CouncilConfig(
+            id=cid,
+            name=_string(t, "name", where, p) or cid,
+            recipients=recipients,
+            inventory=(root / inventory).resolve(),
+            weekly=bool(weekly),
+        )
+
+    councils = _array_of_tables(value, "councils", p, one)
+    _unique([c.id for c in councils], "councils", "id", p)
+    return tuple(councils)
+
+
+def _unique(values: list[str], name: str, key: str, p: _Problems) -> None:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v and v in seen:
+            p.add(f"{name}[{i}].{key}", f"{v!r} is used twice; each must be unique")
+        seen.add(v)
+
+
+def _smtp(value: Any, env: dict[str, str], p: _Problems) -> SmtpConfig | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        p.add("smtp", "must be a table ([smtp])")
+        return None
+    known = {"host", "port", "security", "username_env", "password_env", "from",
+             "max_connections", "timeout"}
+    _reject_unknown(value, known, "smtp.", p)
+    for secret in ("username", "password", "user", "pass"):
+        if secret in value:
+            p.add(f"smtp.{secret}", "credentials never go in feeds.toml: use username_env/password_env")
+    security = value.get("security", "starttls")
+    if security not in ("starttls", "tls", "none"):
+        p.add("smtp.security", f"{security!r}: use starttls, tls or none")
+    port = value.get("port", {"tls": 465, "none": 25}.get(str(security), 587))
+    if not isinstance(port, int) or not 0 < port < 65536:
+        p.add("smtp.port", "must be a port number")
+        port = 587
+    username = _secret(value, "username_env", env, p)
+    password = _secret(value, "password_env", env, p)
+    if (username is None) != (password is None):
+        p.add("smtp", "set both username_env and password_env, or neither")
+    sender = _string(value, "from", "smtp", p)
+    timeout = value.get("timeout", 30)
+    max_connections = value.get("max_connections", 4)
+    if not isinstance(max_connections, int) or not 1 <= max_connections <= 32:
+        p.add("smtp.max_connections", "must be a whole number from 1 to 32")
+        max_connections = 4
+    return SmtpConfig(
+        host=_string(value, "host", "smtp", p),
+        port=port,
+        security=str(security),
+        sender=sender,
+        username=username,
+        password=password,
+        max_connections=max_connections,
+        timeout_s=float(timeout) if isinstance(timeout, int | float) else 30.0,
+    )
+
+
+def _secret(table: dict[str, Any], key: str, env: dict[str, str], p: _Problems) -> str | None:
+    name = table.get(key)
+    if name is None:
+        return None
+    if not isinstance(name, str) or not name:
+        p.add(f"smtp.{key}", "must name an environment variable")
+        return None
+    if name not in env:
+        p.add(f"smtp.{key}", f"environment variable {name} is not set")
+        return None
+    return env[name]
+
+
+def _digest(value: Any, root: Path, p: _Problems) -> DigestConfig:
+    if value is None:
+        return DigestConfig()
+    if not isinstance(value, dict):
+        p.add("digest", "must be a table ([digest])")
+        return DigestConfig()
+    _reject_unknown(value, {"recipients", "schedule", "threshold", "notes"}, "digest.", p)
+    threshold = value.get("threshold", 3)
+    if not isinstance(threshold, int) or threshold < 1:
+        p.add("digest.threshold", "must be a whole number of at least 1")
+        threshold = 3
+    schedule = value.get("schedule", "mon 08:00")
+    if not isinstance(schedule, str) or not re.match(
+        r"^(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):[0-5]\d$", schedule
+    ):
+        p.add("digest.schedule", f"{schedule!r}: use a day and a 24h time, e.g. 'mon 08:00'")
+        schedule = "mon 08:00"
+    notes = value.get("notes")
+    return DigestConfig(
+        recipients=_recipients(value, "recipients", "digest", p),
+        schedule=schedule,
+        threshold=threshold,
+        notes=(root / notes).resolve() if isinstance(notes, str) else None,
+    )

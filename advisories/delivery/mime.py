@@ -1,0 +1,105 @@
+"""Message -> RFC 5322 email (multipart/alternative: text first, HTML second, UTF-8).
+
+Feed text ends up in subjects, so header values are treated as hostile: every CR, LF and
+other control character is replaced by a space *before* the email package sees the value,
+and the email package (policy.SMTP) then RFC 2047-encodes whatever is not ASCII. Relying on
+the email package alone is not enough: its refusal of CR/LF depends on the header class and
+Python version, and an exception would only turn an injection into a lost alert.
+"""
+
+from __future__ import annotations
+
+import email.errors
+import email.policy
+import email.utils
+import re
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+from advisories.models import Message
+
+__all__ = ["clean_header_value", "envelope_address", "to_bytes", "to_email"]
+
+# C0 and C1 controls, DEL, and the Unicode line/paragraph separators: all could end a header
+# line in some parser along the way (RFC 5322 parsers, MUAs, log viewers).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# RFC 5322 field name: printable ASCII except ':' and space.
+_HEADER_NAME = re.compile(r"[!-9;-~]+")
+# A deliberately plain addr-spec: what goes into MAIL FROM / RCPT TO must not be able to
+# carry spaces, brackets or separators that could smuggle a second address or command.
+_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+# Headers to_email() sets itself (or that would change who receives the mail): a Message's
+# extra headers may not override them.
+_ADDRESS_HEADERS = ("from", "sender", "to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
+_OWN_HEADERS = ("subject", "message-id", "date", "mime-version", "return-path")
+_MIME_HEADERS = ("content-type", "content-transfer-encoding")
+_RESERVED = frozenset(_ADDRESS_HEADERS + _OWN_HEADERS + _MIME_HEADERS)
+
+
+# CRLF line ends and 7-bit bodies (quoted-printable or base64 for non-ASCII): "8bit" would
+# need the relay's 8BITMIME extension, which aiosmtplib does not negotiate for us.
+_POLICY = email.policy.SMTP.clone(cte_type="7bit")
+
+
+def clean_header_value(value: str) -> str:
+    """One line of text: control characters become spaces, runs of whitespace collapse."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def envelope_address(address: str) -> str:
+    """`address` if it is a plain addr-spec (local@domain), else ValueError."""
+    if not _ADDRESS.fullmatch(address):
+        raise ValueError(f"not a plain email address: {address[:80]!r}")
+    return address
+
+
+def sender_address(sender: str) -> str:
+    """The addr-spec inside `sender`, which may carry a display name ("Alerts <a@b.uk>")."""
+    return envelope_address(email.utils.parseaddr(clean_header_value(sender))[1])
+
+
+def to_email(message: Message, sender: str, *, date: datetime | None = None) -> EmailMessage:
+    """Build the email for `message`; ValueError if an address or header name is unusable.
+
+    `date` defaults to now; tests pass one to get byte-stable output.
+    """
+    if not message.to:
+        raise ValueError(f"message {message.key!r} has no recipients")
+    sender_address(sender)
+    msg = EmailMessage(policy=_POLICY)
+    msg["From"] = clean_header_value(sender)
+    msg["To"] = ", ".join(envelope_address(a) for a in message.to)
+    msg["Subject"] = clean_header_value(message.subject)
+    msg["Date"] = email.utils.format_datetime(date or datetime.now(UTC))
+    msg["Message-ID"] = _message_id(message.message_id)
+    for name, value in message.headers:
+        _add_header(msg, name, value)
+    msg.set_content(message.text, subtype="plain", charset="utf-8")
+    msg.add_alternative(message.html, subtype="html", charset="utf-8")
+    return msg
+
+
+def to_bytes(message: Message, sender: str, *, date: datetime | None = None) -> bytes:
+    """The wire form of to_email(): CRLF line ends, 7-bit clean throughout."""
+    return to_email(message, sender, date=date).as_bytes()
+
+
+def _message_id(value: str) -> str:
+    cleaned = "".join(clean_header_value(value).split())
+    if not cleaned:
+        raise ValueError("message has an empty Message-ID")
+    return cleaned if cleaned.startswith("<") and cleaned.endswith(">") else f"<{cleaned}>"
+
+
+def _add_header(msg: EmailMessage, name: str, value: str) -> None:
+    if not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"invalid header name {name[:40]!r}")
+    if name.lower() in _RESERVED:
+        raise ValueError(f"header {name!r} is set by the transport, not by the message")
+    try:
+        msg[name] = clean_header_value(value)
+    except (ValueError, email.errors.MessageError) as exc:
+        raise ValueError(f"header {name}: {exc}") from exc

@@ -1,0 +1,310 @@
+"""SmtpTransport: messages over SMTP with aiosmtplib, pooled and reused connections.
+
+`send()` is synchronous (it runs its own event loop) so the outbox and scheduler stay plain
+functions; async callers use `send_async()`. The messages are cut into batches of at most
+`messages_per_connection`; at most `max_connections` workers each open a connection, send
+one batch on it, QUIT, and take the next batch. Reusing a connection saves the TCP, TLS and
+AUTH round trips per message, which dominate on a real relay.
+
+Every outcome becomes a DeliveryResult, never an exception:
+- SMTP 4xx, refused or timed-out connections, dropped connections -> retryable;
+- SMTP 5xx (including 535 bad credentials) and malformed messages -> permanent.
+A refusal of one message is followed by RSET (aiosmtplib does it) and the batch goes on;
+a connection that drops mid-batch is reopened once for the rest of the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import socket
+import ssl
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import aiosmtplib
+
+from advisories.delivery import DeliveryResult
+from advisories.delivery.mime import sender_address, to_bytes
+from advisories.errors import ConfigError, DeliveryError
+from advisories.models import Message
+
+__all__ = ["SmtpSettings", "SmtpTransport"]
+
+Security = Literal["starttls", "tls", "none"]
+_QUIT_TIMEOUT_S = 5.0  # a server that hangs on QUIT must not hold up the run for timeout_s
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the relay. Credentials come from the caller (env vars), never config."""
+
+    host: str
+    port: int = 587
+    security: Security = "starttls"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "advisories@localhost"
+    timeout_s: float = 30
+    max_connections: int = 4
+    messages_per_connection: int = 50
+    tls_context: ssl.SSLContext | None = None  # None: the system trust store
+    local_hostname: str | None = None  # EHLO name; None: socket.getfqdn(), looked up once
+
+    def __post_init__(self) -> None:
+        problems = list(_problems(self))
+        if problems:
+            raise ConfigError(
+                "invalid SMTP settings: " + "; ".join(problems),
+                hint="fix the [smtp] section or the SMTP environment variables",
+            )
+
+
+def _problems(s: SmtpSettings) -> Iterable[str]:
+    """Every problem at once, so the operator fixes them in one go."""
+    if not s.host:
+        yield "smtp.host is empty"
+    if not 0 < s.port < 65536:
+        yield f"smtp.port {s.port} is not a TCP port"
+    if s.security not in ("starttls", "tls", "none"):
+        yield f"smtp.security {s.security!r} is not one of starttls, tls, none"
+    if (s.username is None) != (s.password is None):
+        yield "SMTP username and password must be given together"
+    if s.username is not None and s.security == "none":
+        yield "SMTP credentials need security 'starttls' or 'tls' (never sent in clear)"
+    if s.timeout_s <= 0:
+        yield "smtp.timeout_s must be positive"
+    if s.max_connections < 1:
+        yield "smtp.max_connections must be at least 1"
+    if s.messages_per_connection < 1:
+        yield "smtp.messages_per_connection must be at least 1"
+    try:
+        sender_address(s.sender)
+    except ValueError as exc:
+        yield f"smtp.sender: {exc}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Outgoing:
+    index: int  # position in the caller's list, so results come back in input order
+    key: str
+    recipients: tuple[str, ...]
+    data: bytes
+
+
+class SmtpTransport:
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self._envelope_from = sender_address(settings.sender)
+        self._local_hostname = settings.local_hostname
+
+    def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
+        """Deliver `messages`; one result per message, in order. Not for use inside a loop."""
+        if not messages:
+            return []
+        return asyncio.run(self.send_async(messages))
+
+    async def send_async(self, messages: Sequence[Message]) -> list[DeliveryResult]:
+        if self._local_hostname is None:
+            # aiosmtplib would otherwise resolve it again for every connection.
+            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
+        results: list[DeliveryResult | None] = [None] * len(messages)
+        outgoing: list[_Outgoing] = []
+        for index, message in enumerate(messages):
+            try:
+                data = to_bytes(message, self.settings.sender)
+            except ValueError as exc:
+                results[index] = DeliveryResult(message.key, ok=False, error=f"invalid: {exc}")
+                continue
+            recipients = tuple(dict.fromkeys(message.to))  # envelope = message.to, deduplicated
+            outgoing.append(_Outgoing(index, message.key, recipients, data))
+        run = _Run(self.settings, self._envelope_from, self._local_hostname, results)
+        await run.deliver(outgoing)
+        assert all(r is not None for r in results), "every message gets a result"
+        return [r for r in results if r is not None]
+
+
+def _batches(
+    items: list[_Outgoing], max_connections: int, per_connection: int
+) -> deque[list[_Outgoing]]:
+    # Spread small runs over the pool (10 messages, 4 connections -> batches of 3) while
+    # large runs get full batches of `per_connection`.
+    size = max(1, min(per_connection, math.ceil(len(items) / max_connections)))
+    return deque(items[i : i + size] for i in range(0, len(items), size))
+
+
+class _Run:
+    """One send(): a pool of workers sharing a queue of batches and the results list."""
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        envelope_from: str,
+        local_hostname: str,
+        results: list[DeliveryResult | None],
+    ) -> None:
+        self.settings = settings
+        self.envelope_from = envelope_from
+        self.local_hostname = local_hostname
+        self.results = results
+        # Set by the first failed connect: later batches fail fast with the same error
+        # instead of each waiting for its own refused connection or timeout.
+        self.abort: DeliveryError | None = None
+
+    async def deliver(self, outgoing: list[_Outgoing]) -> None:
+        if not outgoing:
+            return
+        s = self.settings
+        queue = _batches(outgoing, s.max_connections, s.messages_per_connection)
+        workers = min(s.max_connections, len(queue))
+        await asyncio.gather(*(self._worker(queue) for _ in range(workers)))
+
+    async def _worker(self, queue: deque[list[_Outgoing]]) -> None:
+        while queue:
+            batch = queue.popleft()
+            if self.abort is not None:
+                self._fail(batch, self.abort)
+            else:
+                await self._send_batch(batch)
+
+    async def _send_batch(self, batch: list[_Outgoing]) -> None:
+        pending = batch
+        for _attempt in range(2):  # the first connection, and one reconnect after a drop
+            try:
+                smtp = await self._connect()
+            except DeliveryError as exc:
+                self.abort = exc
+                self._fail(pending, exc)
+                return
+            try:
+                pending = await self._send_on(smtp, pending)
+            finally:
+                await _close(smtp)
+            if not pending:
+                return
+        where = f"{self.settings.host}:{self.settings.port}"
+        self._fail(pending, DeliveryError(f"connection to {where} dropped twice", retryable=True))
+
+    async def _send_on(self, smtp: aiosmtplib.SMTP, batch: list[_Outgoing]) -> list[_Outgoing]:
+        """Send `batch` on one connection; return what was not tried because it dropped."""
+        for position, item in enumerate(batch):
+            self.results[item.index] = await self._send_one(smtp, item)
+            if not smtp.is_connected:
+                return batch[position + 1 :]
+        return []
+
+    async def _send_one(self, smtp: aiosmtplib.SMTP, item: _Outgoing) -> DeliveryResult:
+        try:
+            refused, _ = await smtp.sendmail(self.envelope_from, item.recipients, item.data)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            return _refused_result(item.key, exc.recipients)
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code == 421:  # "service closing": the server is about to hang up
+                smtp.close()
+            who = _domains(item.recipients)
+            if isinstance(exc, aiosmtplib.SMTPSenderRefused):
+                who = f"sender {_domain(exc.sender)}"
+            return _code_result(item.key, who, exc.code, exc.message)
+        except OSError as exc:  # dropped, reset or timed out: the session state is unknown
+            smtp.close()
+            reason = f"connection lost while sending: {_one_line(str(exc)) or type(exc).__name__}"
+            text = f"{_domains(item.recipients)}: {reason}"
+            return DeliveryResult(item.key, ok=False, retryable=True, error=text)
+        except (ValueError, aiosmtplib.SMTPException) as exc:  # unsendable address, no SMTPUTF8
+            return DeliveryResult(item.key, ok=False, error=f"not sendable: {_one_line(str(exc))}")
+        if refused:
+            # Accepted for some recipients: retrying would duplicate it for the others, so it
+            # counts as sent, and the refusals are reported for the run summary.
+            note = "; ".join(
+                f"{_domain(rcpt)} {r.code} {_one_line(r.message)}" for rcpt, r in refused.items()
+            )
+            return DeliveryResult(item.key, ok=True, error=f"partly refused: {note}")
+        return DeliveryResult(item.key, ok=True)
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        s = self.settings
+        smtp = aiosmtplib.SMTP(
+            hostname=s.host,
+            port=s.port,
+            timeout=s.timeout_s,
+            use_tls=s.security == "tls",
+            start_tls=s.security == "starttls",  # True: refuse to go on without STARTTLS
+            tls_context=s.tls_context,
+            local_hostname=self.local_hostname,
+        )
+        try:
+            await smtp.connect()
+            if s.username is not None and s.password is not None:
+                await smtp.login(s.username, s.password)
+        except Exception as exc:
+            await _close(smtp)  # after a refused login the session is still open: QUIT it
+            raise _connect_error(s, exc) from exc
+        except BaseException:  # cancelled: no goodbye, but never leak the socket
+            smtp.close()
+            raise
+        return smtp
+
+    def _fail(self, items: Iterable[_Outgoing], error: DeliveryError) -> None:
+        for item in items:
+            self.results[item.index] = DeliveryResult(
+                item.key, ok=False, retryable=error.retryable, error=str(error)
+            )
+
+
+def _connect_error(s: SmtpSettings, exc: Exception) -> DeliveryError:
+    where = f"{s.host}:{s.port}"
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return DeliveryError(
+            f"SMTP login to {where} as {s.username!r} refused: {exc.code} {_one_line(exc.message)}",
+            hint="check the SMTP username and password",
+            retryable=False,
+        )
+    if isinstance(exc, aiosmtplib.SMTPResponseException):  # greeting, EHLO or STARTTLS refused
+        return DeliveryError(
+            f"SMTP server {where} refused the session: {exc.code} {_one_line(exc.message)}",
+            retryable=not 500 <= exc.code < 600,
+        )
+    # Refused, unreachable, timed out, TLS failure, STARTTLS or AUTH not offered: nothing is
+    # wrong with the messages, so they stay queued until the operator or the relay recovers.
+    reason = _one_line(str(exc)) or type(exc).__name__
+    hint = "check the TLS settings" if isinstance(exc, ssl.SSLError) else ""
+    return DeliveryError(f"cannot connect to SMTP server {where}: {reason}", hint, retryable=True)
+
+
+async def _close(smtp: aiosmtplib.SMTP) -> None:
+    if smtp.is_connected:
+        # Every message already has its result; a failed goodbye changes nothing.
+        with contextlib.suppress(OSError, aiosmtplib.SMTPException):
+            await smtp.quit(timeout=_QUIT_TIMEOUT_S)
+    smtp.close()
+
+
+def _code_result(key: str, domains: str, code: int, text: str) -> DeliveryResult:
+    retryable = not 500 <= code < 600  # 5xx is permanent; 4xx and anything odd is retried
+    return DeliveryResult(
+        key, ok=False, retryable=retryable, error=f"{domains}: SMTP {code} {_one_line(text)}"
+    )
+
+
+def _refused_result(key: str, refusals: list[aiosmtplib.SMTPRecipientRefused]) -> DeliveryResult:
+    # Nobody received it, so a retry duplicates nothing: retry if any refusal was temporary.
+    retryable = any(not 500 <= r.code < 600 for r in refusals)
+    note = "; ".join(f"{_domain(r.recipient)} {r.code} {_one_line(r.message)}" for r in refusals)
+    return DeliveryResult(key, ok=False, retryable=retryable, error=f"recipients refused: {note}")
+
+
+def _domain(address: str) -> str:
+    return address.rpartition("@")[2].lower()
+
+
+def _domains(addresses: Iterable[str]) -> str:
+    return ",".join(dict.fromkeys(_domain(a) for a in addresses))
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """Server replies can span lines; the run summary wants one short line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -1,0 +1,98 @@
+"""`advisories match`: an offline dry run of one inventory against some advisory files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from advisories.errors import ConfigError
+from advisories.inventory import load_inventory
+from advisories.matching import Matcher
+from advisories.models import Advisory, InventoryItem, Match
+from advisories.products import Catalogue, load_catalogue
+from advisories.render import default_folder
+from advisories.rules import load_rule
+
+
+@dataclass
+class DryRunReport:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    near_misses: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def load_advisory_file(path: Path) -> Advisory:
+    """A rule TOML or a structured advisory document (CSAF JSON)."""
+    if path.suffix == ".toml":
+        advisory, problems = load_rule(path)
+        if advisory is None:
+            raise ConfigError("\n".join(problems), "fix the rule and try again")
+        return advisory
+    if path.suffix == ".json":
+        from advisories.sources.csaf import load_csaf_file
+
+        return load_csaf_file(path)
+    raise ConfigError(f"{path}: not an advisory file", "give a rule (.toml) or a CSAF document (.json)")
+
+
+def match_json(m: Match) -> dict[str, Any]:
+    return {
+        "advisory": m.advisory.id,
+        "product": m.item.product,
+        "vendor": m.item.vendor,
+        "version": m.item.version,
+        "platform": m.item.platform,
+        "devices": m.item.devices,
+        "hosts": list(m.item.hosts),
+        "status": m.status.value,
+        "statement": m.statement.describe(),
+        "reason": m.reason,
+        "label": m.label,
+        "source": f"{m.item.source}:{m.item.line}",
+    }
+
+
+def dry_run(
+    inventory: Path,
+    advisory_files: list[Path],
+    *,
+    platform: str | None = None,
+    catalogue: Path | None = None,
+    explain: bool = False,
+) -> DryRunReport:
+    report = DryRunReport()
+    advisories = [load_advisory_file(p) for p in advisory_files]
+    cat = _catalogue(catalogue)
+    loaded = load_inventory(inventory, inventory.stem)
+    report.problems.extend(loaded.problems)
+    items = [_with_platform(i, platform) for i in loaded.items]
+    if platform:
+        items = [i for i in items if i.platform == platform]
+    matcher = Matcher(advisories, cat)
+    matches = matcher.match_items(items)
+    report.rows = [match_json(m) for m in matches]
+    if explain:
+        matched = {id(m.item) for m in matches}
+        statements = [s for a in advisories for s in a.affects]
+        for item in items:
+            if id(item) in matched:
+                continue
+            for near in cat.explain(item, statements)[:3]:
+                report.near_misses.append({
+                    "status": "near_miss", "product": item.product, "version": item.version,
+                    "platform": item.platform, "candidate": near.name, "why": near.why,
+                })
+    return report
+
+
+def _catalogue(path: Path | None) -> Catalogue:
+    if path is not None:
+        return load_catalogue(path.parent, path.name)
+    return load_catalogue(default_folder("rules"))
+
+
+def _with_platform(item: InventoryItem, platform: str | None) -> InventoryItem:
+    if platform and item.platform == "any":
+        return replace(item, platform=platform)
+    return item

@@ -1,0 +1,158 @@
+"""The contracts between stages: every stage takes and returns these frozen values.
+
+sources -> Advisory -> matching (x InventoryItem) -> Match -> alerts -> Message -> delivery
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+PLATFORMS = ("windows", "macos", "linux", "ios", "android", "any")
+SEVERITIES = ("critical", "high", "medium", "low")
+
+
+class Status(enum.StrEnum):
+    """Whether a version lies inside an affected statement.
+
+    UNKNOWN is a finding, never a silent "no": it alerts with "check this manually".
+    """
+
+    AFFECTED = "affected"
+    NOT_AFFECTED = "not_affected"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    version: str
+    inclusive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRange:
+    """One interval of affected versions; None on a side means unbounded.
+
+    Every input form (OSV introduced/fixed/last_affected, vers, NVD start/end) becomes this.
+    """
+
+    lower: Bound | None = None
+    upper: Bound | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AffectedProduct:
+    """One affected statement: a product on a platform, and which of its versions are hit.
+
+    A version is affected when it is in `versions`, inside any of `ranges`, or when
+    `all_versions` is set. `labels` name groups of builds ("Update 7") that inventories
+    sometimes report instead of the build number.
+    """
+
+    vendor: str
+    product: str
+    platform: str = "any"
+    versions: tuple[str, ...] = ()
+    ranges: tuple[VersionRange, ...] = ()
+    all_versions: bool = False
+    aliases: tuple[str, ...] = ()
+    labels: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    scheme: str | None = None
+    version_aliases: tuple[tuple[str, str], ...] = ()
+    excluded: tuple[str, ...] = ()
+    cpe: str | None = None
+    purl: str | None = None
+    fixed_in: str | None = None
+
+    def describe(self) -> str:
+        """Human summary of the affected set, for emails and `match --json`."""
+        parts: list[str] = []
+        if self.all_versions:
+            parts.append("all versions")
+        if self.versions:
+            parts.append(", ".join(self.versions))
+        for r in self.ranges:
+            lo = (
+                f"{'>=' if r.lower.inclusive else '>'}{r.lower.version}" if r.lower else ""
+            )
+            hi = (
+                f"{'<=' if r.upper.inclusive else '<'}{r.upper.version}" if r.upper else ""
+            )
+            parts.append(" ".join(p for p in (lo, hi) if p) or "all versions")
+        where = "" if self.platform == "any" else f" on {self.platform}"
+        return f"{self.product}{where}: {'; '.join(parts) or 'no versions given'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Advisory:
+    """One advisory from one source entry (a feed item, a rule file, a CSAF document)."""
+
+    id: str
+    source: str
+    title: str
+    summary: str = ""
+    url: str | None = None
+    published: datetime | None = None
+    severity: str | None = None
+    exploited: bool = False
+    cves: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    action: str | None = None
+    affects: tuple[AffectedProduct, ...] = ()
+    kind: str = "report"
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryItem:
+    """One (product, version, platform) a council runs, aggregated over its devices."""
+
+    council_id: str
+    product: str
+    version: str
+    platform: str = "any"
+    vendor: str = ""
+    devices: int = 1
+    hosts: tuple[str, ...] = ()
+    source: str = ""
+    line: int = 0
+    purl: str | None = None
+    cpe: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    advisory: Advisory
+    item: InventoryItem
+    statement: AffectedProduct
+    status: Status
+    reason: str
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """What the fetcher got for one feed. `body` is None when the server said 304."""
+
+    feed: str
+    url: str
+    status: int
+    body: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    permanent_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A rendered email, ready for the outbox."""
+
+    key: str
+    council_id: str
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    message_id: str
+    headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)

@@ -1,0 +1,225 @@
+"""One run: fetch due feeds, load rules and inventories, match, queue alerts, deliver.
+
+Each feed, inventory and message is handled in its own try, so one bad part never stops the
+rest; what failed is collected in the RunSummary, which the CLI prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+
+from advisories.alerts import alert_key, build_alert
+from advisories.config import Config, CouncilConfig, FeedConfig
+from advisories.delivery import Transport
+from advisories.delivery.outbox import deliver_queued, transport_for
+from advisories.errors import AdvisoriesError, InventoryError
+from advisories.inventory import load_inventory
+from advisories.matching import Matcher
+from advisories.models import Advisory, InventoryItem, Match, Status
+from advisories.products import Catalogue, load_catalogue
+from advisories.render import environment, render_alert
+from advisories.rules import load_rules
+from advisories.sources import source_for
+from advisories.sources.fetch import FetchPolicy, fetch, read_local
+from advisories.store import AlertRow, Store, now
+
+Progress = Callable[[str], None]
+# A feed polled by cron a little early (the job's own run time) still counts as due.
+_DUE_SLACK = timedelta(seconds=90)
+
+
+@dataclass
+class RunSummary:
+    feeds_fetched: list[str] = field(default_factory=list)
+    feeds_not_modified: list[str] = field(default_factory=list)
+    feeds_skipped: list[str] = field(default_factory=list)
+    feeds_failed: list[str] = field(default_factory=list)
+    advisories_new: int = 0
+    advisories_updated: int = 0
+    advisories_total: int = 0
+    councils_checked: int = 0
+    inventories_failed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    matches_affected: int = 0
+    matches_unknown: int = 0
+    emails_queued: int = 0
+    emails_sent: int = 0
+    emails_retrying: list[str] = field(default_factory=list)
+    emails_failed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.feeds_failed or self.inventories_failed or self.emails_failed
+                    or self.emails_retrying)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+class Pipeline:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        *,
+        transport: Transport | None = None,
+        policy: FetchPolicy | None = None,
+        progress: Progress = _quiet,
+        clock: Callable[[], datetime] = now,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.transport = transport or transport_for(config)
+        self.policy = policy or FetchPolicy()
+        self.progress = progress
+        self.clock = clock
+
+    def run(self, *, only_feeds: set[str] | None = None, force: bool = False) -> RunSummary:
+        summary = RunSummary()
+        for feed in self.config.feeds:
+            if only_feeds is None or feed.name in only_feeds:
+                self.poll(feed, summary, force=force)
+        self.process(summary)
+        self.deliver(summary)
+        return summary
+
+    # -- fetch ---------------------------------------------------------------------------
+
+    def is_due(self, feed: FeedConfig) -> bool:
+        state = self.store.feed_state(feed.name)
+        if state is None or state.last_attempt_at is None:
+            return True
+        return self.clock() - state.last_attempt_at + _DUE_SLACK >= timedelta(seconds=feed.every_s)
+
+    def poll(self, feed: FeedConfig, summary: RunSummary, *, force: bool = False) -> None:
+        state = self.store.feed_state(feed.name)
+        if not feed.enabled or (state and state.disabled_reason):
+            why = state.disabled_reason if state and state.disabled_reason else "enabled = false"
+            summary.feeds_skipped.append(f"{feed.name}: disabled ({why})")
+            return
+        if not force and not self.is_due(feed):
+            summary.feeds_skipped.append(f"{feed.name}: not due yet")
+            return
+        self.progress(f"fetching {feed.name}")
+        at = self.clock()
+        try:
+            if feed.path is not None:
+                result = read_local(feed.name, feed.path, self.policy)
+            else:
+                url = (state.permanent_url if state else None) or feed.url or ""
+                result = fetch(
+                    feed.name, url, policy=self.policy,
+                    etag=state.etag if state else None,
+                    last_modified=state.last_modified if state else None,
+                )
+            if result.body is None:
+                summary.feeds_not_modified.append(feed.name)
+            else:
+                advisories = source_for(feed.kind).parse(result.body, feed=feed.name,
+                                                         url=result.url)
+                self._store_advisories(advisories, summary)
+                summary.feeds_fetched.append(f"{feed.name} ({len(advisories)} entries)")
+        except AdvisoriesError as exc:
+            disable = bool(getattr(exc, "disable", False))
+            self.store.record_fetch_error(feed.name, str(exc), at=at, disable=disable)
+            summary.feeds_failed.append(str(exc))
+            return
+        # Validators are stored only after the body was parsed and stored: a crash before
+        # this line means the next run downloads the feed again rather than missing entries.
+        self.store.record_fetch_ok(
+            feed.name, etag=result.etag, last_modified=result.last_modified,
+            permanent_url=result.permanent_url, at=at,
+        )
+
+    def _store_advisories(self, advisories: list[Advisory], summary: RunSummary) -> None:
+        at = self.clock()
+        for advisory in advisories:
+            outcome = self.store.upsert_advisory(advisory, at=at)
+            if outcome == "new":
+                summary.advisories_new += 1
+            elif outcome == "updated":
+                summary.advisories_updated += 1
+
+    # -- match and queue -----------------------------------------------------------------
+
+    def process(self, summary: RunSummary) -> None:
+        rules = load_rules(self.config.rules)
+        summary.warnings.extend(f"rule skipped: {p}" for p in rules.problems)
+        self._store_advisories(list(rules.advisories), summary)
+        advisories = self.store.advisories()
+        summary.advisories_total = len(advisories)
+        try:
+            catalogue = load_catalogue(self.config.rules)
+        except AdvisoriesError as exc:
+            summary.warnings.append(f"product catalogue not used: {exc}")
+            catalogue = Catalogue.empty()
+        matcher = Matcher(advisories, catalogue)
+        env = environment(self.config.templates)
+        for council in self.config.councils:
+            self.progress(f"matching {council.name}")
+            items = self._inventory(council, summary)
+            if items is None:
+                continue  # never mark exposures remediated from an inventory we could not read
+            summary.councils_checked += 1
+            matches = matcher.match_items(items)
+            self._queue(council, matches, env, summary)
+
+    def _inventory(self, council: CouncilConfig, summary: RunSummary) -> list[InventoryItem] | None:
+        try:
+            loaded = load_inventory(council.inventory, council.id)
+        except (InventoryError, OSError) as exc:
+            summary.inventories_failed.append(f"{council.id}: {exc}")
+            return None
+        summary.warnings.extend(loaded.problems)
+        return list(loaded.items)
+
+    def _queue(
+        self, council: CouncilConfig, matches: list[Match], env: Environment, summary: RunSummary
+    ) -> None:
+        summary.matches_affected += sum(m.status is Status.AFFECTED for m in matches)
+        summary.matches_unknown += sum(m.status is Status.UNKNOWN for m in matches)
+        at = self.clock()
+        previous = self.store.alert_signatures(council.id)
+        alert = build_alert(council.id, council.name, council.recipients, matches, previous)
+        if alert is not None:
+            local = at.astimezone(ZoneInfo(self.config.timezone))
+            message = render_alert(
+                env, alert, sender=self.config.sender,
+                context={"run_time": local.strftime("%d %B %Y %H:%M %Z")},
+            )
+            rows = _alert_rows(alert.keys, matches)
+            if self.store.queue(message, rows, at=at):
+                summary.emails_queued += 1
+        present: dict[str, int] = {}
+        for m in matches:
+            key = alert_key(m)
+            present[key] = present.get(key, 0) + m.item.devices
+        self.store.observe_exposures(council.id, present, at=at)
+
+    # -- deliver -------------------------------------------------------------------------
+
+    def deliver(self, summary: RunSummary) -> None:
+        queued = self.store.queued()
+        if queued:
+            self.progress(f"delivering {len(queued)} message(s)")
+        deliver_queued(self.store, self.transport, summary, clock=self.clock)
+
+
+def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list[AlertRow]:
+    devices: dict[str, int] = {}
+    first: dict[str, Match] = {}
+    for m in matches:
+        key = alert_key(m)
+        first.setdefault(key, m)
+        devices[key] = devices.get(key, 0) + m.item.devices
+    return [
+        AlertRow(key, first[key].item.council_id, first[key].advisory.id, sig, devices[key],
+                 first[key].status.value)
+        for key, sig in keys
+    ]

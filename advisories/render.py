@@ -1,0 +1,83 @@
+"""Jinja2 templates -> Message. Autoescape on, StrictUndefined: a typo in a template fails loudly.
+
+The shipped templates are the defaults; an operator's `templates` folder overrides them file by
+file (a ChoiceLoader looks there first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from email.utils import parseaddr
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from advisories.alerts import CouncilAlert
+from advisories.models import Message
+from advisories.sanitise import clean_header_text
+
+ALERT_TEMPLATES = ("alert.subject.txt", "alert.txt", "alert.html")
+
+
+def default_folder(name: str) -> Path:
+    """The shipped `templates` or `rules` folder, in a checkout or in an installed package."""
+    packaged = Path(str(resources.files("advisories"))) / "_defaults" / name
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / name
+
+
+def environment(override: Path | None = None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if override is not None:
+        loaders.append(jinja2.FileSystemLoader(override))
+    loaders.append(jinja2.FileSystemLoader(default_folder("templates")))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        # Every template is escaped for HTML except the plain-text ones, named *.txt.
+        autoescape=lambda name: bool(name) and not str(name).endswith(".txt"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["devices"] = lambda n: f"{n} device" + ("" if n == 1 else "s")
+    return env
+
+
+def check_templates(override: Path | None) -> list[str]:
+    """Compile every template the run will need; return one line per problem."""
+    env = environment(override)
+    problems = []
+    for name in ALERT_TEMPLATES:
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(f"{exc.filename or name} line {exc.lineno}: {exc.message}")
+        except jinja2.TemplateNotFound:
+            problems.append(f"template {name} not found in {override} or the shipped defaults")
+    return problems
+
+
+def message_id(key: str, sender: str) -> str:
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "advisories.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
+
+
+def render_alert(
+    env: jinja2.Environment, alert: CouncilAlert, *, sender: str, context: dict[str, Any]
+) -> Message:
+    data = {"alert": alert, **context}
+    subject = env.get_template("alert.subject.txt").render(data)
+    return Message(
+        key=alert.message_key,
+        council_id=alert.council_id,
+        to=alert.recipients,
+        subject=clean_header_text(subject, max_chars=200),
+        text=env.get_template("alert.txt").render(data),
+        html=env.get_template("alert.html").render(data),
+        message_id=message_id(alert.message_key, sender),
+        headers=(("X-Advisories-Council", alert.council_id), ("Auto-Submitted", "auto-generated")),
+    )

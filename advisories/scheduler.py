@@ -1,0 +1,90 @@
+"""`advisories serve`: APScheduler 3.x in the foreground.
+
+Each feed is polled on its own interval, queued mail is retried every few minutes, and all jobs
+run on one worker thread, so they never overlap (SQLite has one writer, and a slow feed must not
+start a second run beside the first). SIGTERM and SIGINT stop it cleanly after the current job.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from advisories.config import Config, FeedConfig
+from advisories.pipeline import Pipeline, RunSummary
+from advisories.store import Store, now
+
+RETRY_DELIVERY = timedelta(minutes=5)
+Report = Callable[[RunSummary, float, Config], None]
+
+
+def build_scheduler(config: Config, report: Report) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        timezone=config.timezone,
+    )
+    first = now() + timedelta(seconds=1)
+    for feed in config.feeds:
+        scheduler.add_job(
+            _poll_job(config, feed, report),
+            IntervalTrigger(seconds=feed.every_s, timezone=config.timezone),
+            id=f"feed:{feed.name}",
+            name=f"poll {feed.name}",
+            next_run_time=first,
+        )
+    scheduler.add_job(
+        _deliver_job(config, report),
+        IntervalTrigger(seconds=int(RETRY_DELIVERY.total_seconds()), timezone=config.timezone),
+        id="deliver",
+        name="retry queued mail",
+    )
+    return scheduler
+
+
+def _poll_job(config: Config, feed: FeedConfig, report: Report) -> Callable[[], None]:
+    def job() -> None:
+        started = time.monotonic()
+        with Store.open(config.state) as store:
+            summary = Pipeline(config, store).run(only_feeds={feed.name}, force=True)
+        report(summary, time.monotonic() - started, config)
+
+    return job
+
+
+def _deliver_job(config: Config, report: Report) -> Callable[[], None]:
+    def job() -> None:
+        started = time.monotonic()
+        with Store.open(config.state) as store:
+            if not store.queued():
+                return
+            summary = RunSummary()
+            Pipeline(config, store).deliver(summary)
+        report(summary, time.monotonic() - started, config)
+
+    return job
+
+
+def serve(config: Config, report: Report, *, stop: threading.Event | None = None) -> int:
+    stop = stop or threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    scheduler = build_scheduler(config, report)
+    scheduler.start()
+    stop.wait()
+    # wait=True lets the job in progress finish, so no message is left half-recorded.
+    scheduler.shutdown(wait=True)
+    return 0

@@ -1,0 +1,299 @@
+"""NVD CVE API 2.0 responses -> one Advisory per CVE, plus the request pacing NVD demands.
+
+Parsing only: `configurations` become statements. A cpeMatch with vulnerable=true is the
+product; vulnerable=false CPEs (the OS in "app running on OS") only ever narrow the
+platform. NVD does not order versions, so bounds are kept as strings for versions.py.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from advisories import versions
+from advisories.errors import ParseError
+from advisories.models import SEVERITIES, Advisory, AffectedProduct, VersionRange
+from advisories.sanitise import clean_header_text, plain_to_text, safe_url
+from advisories.sources import register
+
+log = logging.getLogger(__name__)
+
+MAX_WINDOW = timedelta(days=120)  # NVD refuses lastModStartDate..EndDate spans over 120 days
+DETAIL_URL = "https://nvd.nist.gov/vuln/detail/{}"
+# CPE target_sw values -> our platform names.
+_TARGET_SW = {
+    "windows": "windows", "macos": "macos", "mac_os": "macos", "mac_os_x": "macos",
+    "linux": "linux", "linux_kernel": "linux", "iphone_os": "ios", "ios": "ios",
+    "ipados": "ios", "android": "android",
+}
+# (vendor, product prefix) of OS CPEs -> platform, for AND nodes and vulnerable OS CPEs.
+_OS_CPES = (
+    ("microsoft", "windows", "windows"), ("apple", "macos", "macos"),
+    ("apple", "mac_os", "macos"), ("linux", "linux_kernel", "linux"),
+    ("apple", "iphone_os", "ios"), ("apple", "ipados", "ios"), ("google", "android", "android"),
+)
+_BOUNDS = (
+    ("start_including", "versionStartIncluding"), ("start_excluding", "versionStartExcluding"),
+    ("end_including", "versionEndIncluding"), ("end_excluding", "versionEndExcluding"),
+)
+_METRICS = ("cvssMetricV31", "cvssMetricV30", "cvssMetricV40")
+
+
+class NvdSource:
+    kind = "nvd"
+
+    def parse(self, body: bytes, *, feed: str, url: str) -> list[Advisory]:
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ParseError(f"feed {feed!r}: not valid NVD JSON: {exc}",
+                             "the server may have sent an HTML page") from exc
+        advisories: list[Advisory] = []
+        for cve in _cve_objects(data, feed):
+            advisory = _advisory(cve, feed)
+            if advisory is not None:
+                advisories.append(advisory)
+        return advisories
+
+
+def _cve_objects(data: Any, feed: str) -> list[dict[str, Any]]:
+    """The API envelope's vulnerabilities[].cve, or a bare cve object (as in test files)."""
+    if isinstance(data, dict) and isinstance(data.get("vulnerabilities"), list):
+        wrapped = (v.get("cve") for v in data["vulnerabilities"] if isinstance(v, dict))
+        return [c for c in wrapped if isinstance(c, dict)]
+    if isinstance(data, dict) and "id" in data and "descriptions" in data:
+        return [data]
+    raise ParseError(f"feed {feed!r}: not an NVD CVE API 2.0 response",
+                     "expected {'vulnerabilities': [{'cve': ...}]} or a single cve object")
+
+
+def _advisory(cve: dict[str, Any], feed: str) -> Advisory | None:
+    cve_id = str(cve.get("id") or "").strip()
+    if not cve_id.upper().startswith("CVE-"):
+        log.warning("feed %r: NVD entry without a CVE id; skipped", feed)
+        return None
+    if cve.get("vulnStatus") == "Rejected":
+        return None  # withdrawn by its CNA: nothing to alert on
+    description = _english(cve.get("descriptions"))
+    title = cve.get("cisaVulnerabilityName") or f"{cve_id}: {description.split('. ')[0]}"
+    return Advisory(
+        id=f"nvd:{cve_id}",
+        source=feed,
+        title=clean_header_text(str(title), 160),
+        summary=plain_to_text(description, 2000),
+        url=DETAIL_URL.format(cve_id),
+        published=_timestamp(cve.get("published")),
+        severity=_severity(cve.get("metrics") or {}),
+        # NVD copies KEV membership into cisaExploitAdd; no other field means "exploited".
+        exploited=bool(cve.get("cisaExploitAdd")),
+        cves=(cve_id,),
+        links=tuple(dict.fromkeys(
+            u for r in cve.get("references") or [] if isinstance(r, dict)
+            if (u := safe_url(r.get("url")))
+        )),
+        action=cve.get("cisaRequiredAction") or None,
+        affects=_statements(cve.get("configurations") or []),
+        kind="nvd",
+    )
+
+
+def _english(descriptions: Any) -> str:
+    texts = [d for d in descriptions or [] if isinstance(d, dict) and d.get("value")]
+    english = [d for d in texts if d.get("lang") == "en"] or texts
+    return str(english[0]["value"]) if english else ""
+
+
+def _timestamp(value: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # NVD times are UTC
+
+
+def _severity(metrics: Mapping[str, Any]) -> str | None:
+    for key in _METRICS:
+        entries = [m for m in metrics.get(key) or [] if isinstance(m, dict)]
+        # NVD's own ("Primary") score first, then the CNA's.
+        for metric in sorted(entries, key=lambda m: m.get("type") != "Primary"):
+            severity = str((metric.get("cvssData") or {}).get("baseSeverity", "")).lower()
+            if severity in SEVERITIES:
+                return severity
+    return None
+
+
+# --- configurations -> statements ----------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    versions: list[str] = field(default_factory=list)
+    ranges: list[VersionRange] = field(default_factory=list)
+    all_versions: bool = False
+
+
+def _statements(configurations: list[Any]) -> tuple[AffectedProduct, ...]:
+    """One statement per (vendor, product, platform), exact versions and ranges united."""
+    groups: dict[tuple[str, str, str, str], _Group] = {}
+    for config in (c for c in configurations if isinstance(c, dict)):
+        nodes = [n for n in config.get("nodes") or []
+                 if isinstance(n, dict) and not n.get("negate")]
+        context = _context_platforms(nodes) if config.get("operator") == "AND" else ["any"]
+        for node in nodes:
+            for match in (m for m in node.get("cpeMatch") or [] if isinstance(m, dict)):
+                if match.get("vulnerable") is True:
+                    _add_match(groups, match, context)
+    return tuple(
+        AffectedProduct(
+            vendor=vendor, product=product, platform=platform,
+            versions=tuple(dict.fromkeys(g.versions)), ranges=tuple(dict.fromkeys(g.ranges)),
+            all_versions=g.all_versions, cpe=f"cpe:2.3:{part}:{vendor}:{product}",
+        )
+        for (part, vendor, product, platform), g in groups.items()
+    )
+
+
+def _add_match(groups: dict[tuple[str, str, str, str], _Group], match: dict[str, Any],
+               context: list[str]) -> None:
+    fields = cpe_fields(str(match.get("criteria", "")))
+    if len(fields) < 11:
+        log.warning("unreadable CPE %r; skipped", match.get("criteria"))
+        return
+    part, vendor, product, version, update = fields[2:7]
+    target_sw = fields[10]
+    own = _TARGET_SW.get(target_sw) or _os_platform(vendor, product)
+    for platform in [own] if own else context:
+        group = groups.setdefault((part, vendor, product, platform), _Group())
+        bounds = {ours: str(match[theirs]) for ours, theirs in _BOUNDS if match.get(theirs)}
+        if bounds:
+            group.ranges.append(versions.nvd_range(**bounds))
+        elif version == "*":
+            group.all_versions = True
+        elif version != "-":  # "-" is "not applicable": no versions, so UNKNOWN to the matcher
+            group.versions.append(version if update in ("*", "-") else f"{version} {update}")
+
+
+def _context_platforms(nodes: list[dict[str, Any]]) -> list[str]:
+    """Platforms named by an AND configuration's vulnerable:false CPEs, or ["any"].
+
+    If any context CPE is not a known OS (hardware, a runtime), the statement cannot be
+    narrowed safely, so it stays "any".
+    """
+    found: list[str] = []
+    for node in nodes:
+        for match in node.get("cpeMatch") or []:
+            if not isinstance(match, dict) or match.get("vulnerable") is not False:
+                continue
+            fields = cpe_fields(str(match.get("criteria", "")))
+            platform = _os_platform(fields[3], fields[4]) if len(fields) > 4 else None
+            if platform is None:
+                return ["any"]
+            found.append(platform)
+    return list(dict.fromkeys(found)) or ["any"]
+
+
+def _os_platform(vendor: str, product: str) -> str | None:
+    for os_vendor, prefix, platform in _OS_CPES:
+        if vendor == os_vendor and product.startswith(prefix):
+            return platform
+    return None
+
+
+def cpe_fields(cpe: str) -> list[str]:
+    """Split a CPE 2.3 formatted string on its unescaped colons ("\\:" stays in a field)."""
+    fields, current, escaped = [], [], False
+    for ch in cpe:
+        if escaped:
+            current.append(ch)
+            escaped = False
+        elif ch == "\\":
+            current.append(ch)
+            escaped = True
+        elif ch == ":":
+            fields.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    fields.append("".join(current))
+    return fields if fields[:2] == ["cpe", "2.3"] else []
+
+
+# --- request pacing ------------------------------------------------------------------------
+
+
+def nvd_request_windows(last_run: datetime, now: datetime) -> list[tuple[datetime, datetime]]:
+    """Consecutive (lastModStartDate, lastModEndDate) windows covering last_run..now.
+
+    NVD rejects a lastMod span over 120 days, so a long gap becomes several requests.
+    """
+    windows: list[tuple[datetime, datetime]] = []
+    start = last_run
+    while start < now:
+        end = min(start + MAX_WINDOW, now)
+        windows.append((start, end))
+        start = end
+    return windows
+
+
+class RateLimiter:
+    """At most `limit` requests in any rolling `window` seconds (NVD: 5/30 s, 50/30 s keyed).
+
+    Pure bookkeeping with an injectable clock; the fetcher sleeps for `delay()` seconds.
+    """
+
+    def __init__(self, limit: int, window: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("limit must be >= 1 and window > 0")
+        self.limit, self.window, self.clock = limit, window, clock
+        self._sent: deque[float] = deque()
+
+    @classmethod
+    def for_nvd(cls, has_api_key: bool, clock: Callable[[], float] = time.monotonic) -> RateLimiter:
+        return cls(50 if has_api_key else 5, 30.0, clock)
+
+    def delay(self) -> float:
+        """Seconds to wait before the next request may be sent (0.0 when it may go now)."""
+        now = self.clock()
+        while self._sent and self._sent[0] <= now - self.window:
+            self._sent.popleft()
+        if len(self._sent) < self.limit:
+            return 0.0
+        return self._sent[0] + self.window - now
+
+    def record(self) -> None:
+        """Note that a request is being sent now."""
+        self._sent.append(self.clock())
+
+    def acquire(self, sleep: Callable[[float], None] = time.sleep) -> None:
+        """Wait until a request may go, then record it."""
+        while (wait := self.delay()) > 0:
+            sleep(wait)
+        self.record()
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """The Retry-After of a 429/503 in seconds (delta or HTTP date), or None if absent/bad."""
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None or not str(value).strip():
+        return None
+    value = str(value).strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+register(NvdSource())

@@ -1,0 +1,301 @@
+"""SQLite state: feeds' HTTP validators, advisories, what was alerted, and the outbox.
+
+The only module that runs SQL. Every write that must stay consistent with another (an outbox
+message and the alert rows it covers) happens in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from advisories.models import Advisory, Message
+from advisories.store.codec import (
+    advisory_from_json,
+    advisory_to_json,
+    message_from_json,
+    message_to_json,
+)
+from advisories.store.migrations import migrate
+
+
+@dataclass(frozen=True)
+class FeedState:
+    name: str
+    permanent_url: str | None
+    etag: str | None
+    last_modified: str | None
+    last_attempt_at: datetime | None
+    last_ok_at: datetime | None
+    last_error: str | None
+    disabled_reason: str | None
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """One alerted exposure: a council x advisory x product x version x platform."""
+
+    key: str
+    council_id: str
+    advisory_id: str
+    signature: str
+    devices: int
+    status: str
+
+
+@dataclass(frozen=True)
+class Exposure:
+    key: str
+    council_id: str
+    advisory_id: str
+    devices: int
+    status: str
+    first_alerted_at: datetime
+    remediated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    message: Message
+    state: str
+    attempts: int
+    last_error: str | None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class Store:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we open transactions ourselves, so they are explicit.
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        migrate(conn)
+        return cls(conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # -- feeds ---------------------------------------------------------------------------
+
+    def feed_state(self, name: str) -> FeedState | None:
+        row = self.conn.execute(
+            "SELECT name, permanent_url, etag, last_modified, last_attempt_at, last_ok_at,"
+            " last_error, disabled_reason FROM feeds WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if row is None:
+            return None
+        return FeedState(row[0], row[1], row[2], row[3], _dt(row[4]), _dt(row[5]), row[6], row[7])
+
+    def _ensure_feed(self, name: str) -> None:
+        self.conn.execute("INSERT OR IGNORE INTO feeds (name) VALUES (?)", (name,))
+
+    def record_fetch_ok(
+        self,
+        name: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        permanent_url: str | None,
+        at: datetime,
+    ) -> None:
+        with self.transaction():
+            self._ensure_feed(name)
+            self.conn.execute(
+                "UPDATE feeds SET etag = ?, last_modified = ?,"
+                " permanent_url = COALESCE(?, permanent_url), last_attempt_at = ?,"
+                " last_ok_at = ?, last_error = NULL WHERE name = ?",
+                (etag, last_modified, permanent_url, _ts(at), _ts(at), name),
+            )
+
+    def record_fetch_error(self, name: str, error: str, *, at: datetime, disable: bool) -> None:
+        with self.transaction():
+            self._ensure_feed(name)
+            self.conn.execute(
+                "UPDATE feeds SET last_attempt_at = ?, last_error = ?,"
+                " disabled_reason = CASE WHEN ? THEN ? ELSE disabled_reason END WHERE name = ?",
+                (_ts(at), error, disable, error, name),
+            )
+
+    def forget_validators(self, name: str) -> None:
+        """Drop ETag/Last-Modified so the next fetch downloads the whole feed again."""
+        self.conn.execute(
+            "UPDATE feeds SET etag = NULL, last_modified = NULL WHERE name = ?", (name,)
+        )
+
+    # -- advisories ----------------------------------------------------------------------
+
+    def upsert_advisory(self, advisory: Advisory, *, at: datetime) -> str:
+        """Store an advisory; returns 'new', 'updated' (content changed) or 'same'."""
+        body = advisory_to_json(advisory)
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        published = _ts(advisory.published) if advisory.published else None
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT content_hash FROM advisories WHERE id = ?", (advisory.id,)
+            ).fetchone()
+            if row is None:
+                self.conn.execute(
+                    "INSERT INTO advisories VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (advisory.id, advisory.source, digest, body, published, _ts(at), _ts(at)),
+                )
+                return "new"
+            if row[0] == digest:
+                return "same"
+            self.conn.execute(
+                "UPDATE advisories SET content_hash = ?, body = ?, published = ?, updated_at = ?"
+                " WHERE id = ?",
+                (digest, body, published, _ts(at), advisory.id),
+            )
+            return "updated"
+
+    def advisories(self) -> list[Advisory]:
+        rows = self.conn.execute("SELECT body FROM advisories ORDER BY id")
+        return [advisory_from_json(r[0]) for r in rows]
+
+    def advisory_first_seen(self) -> dict[str, datetime]:
+        rows = self.conn.execute("SELECT id, first_seen FROM advisories")
+        return {r[0]: datetime.fromisoformat(r[1]) for r in rows}
+
+    # -- alerts and outbox ---------------------------------------------------------------
+
+    def alert_signatures(self, council_id: str) -> dict[str, str]:
+        rows = self.conn.execute(
+            "SELECT key, signature FROM alerted WHERE council_id = ?", (council_id,)
+        )
+        return dict(rows.fetchall())
+
+    def queue(self, message: Message, rows: Iterable[AlertRow], *, at: datetime) -> bool:
+        """Queue a message and record the exposures it tells of, atomically.
+
+        Returns False (and changes nothing) if a message with this key is already queued or
+        sent: the deterministic key makes a repeated run idempotent.
+        """
+        with self.transaction():
+            inserted = self.conn.execute(
+                "INSERT OR IGNORE INTO outbox (key, council_id, message, state, created_at)"
+                " VALUES (?, ?, ?, 'queued', ?)",
+                (message.key, message.council_id, message_to_json(message), _ts(at)),
+            ).rowcount
+            if not inserted:
+                return False
+            for r in rows:
+                self.conn.execute(
+                    "INSERT INTO alerted (key, council_id, advisory_id, signature, devices,"
+                    " status, message_key, first_alerted_at, last_alerted_at, last_seen_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET signature = excluded.signature,"
+                    " devices = excluded.devices, status = excluded.status,"
+                    " message_key = excluded.message_key, last_alerted_at = excluded.last_alerted_at,"
+                    " last_seen_at = excluded.last_seen_at, remediated_at = NULL",
+                    (r.key, r.council_id, r.advisory_id, r.signature, r.devices, r.status,
+                     message.key, _ts(at), _ts(at), _ts(at)),
+                )
+            return True
+
+    def observe_exposures(
+        self, council_id: str, present: dict[str, int], *, at: datetime
+    ) -> None:
+        """Record which alerted exposures the latest inventory still shows (key -> devices).
+
+        An alerted key missing from `present` is remediated now; one that reappears is open again.
+        """
+        with self.transaction():
+            for key, devices in present.items():
+                self.conn.execute(
+                    "UPDATE alerted SET last_seen_at = ?, devices = ?, remediated_at = NULL"
+                    " WHERE key = ? AND council_id = ?",
+                    (_ts(at), devices, key, council_id),
+                )
+            known = self.conn.execute(
+                "SELECT key FROM alerted WHERE council_id = ? AND remediated_at IS NULL",
+                (council_id,),
+            ).fetchall()
+            for (key,) in known:
+                if key not in present:
+                    self.conn.execute(
+                        "UPDATE alerted SET remediated_at = ? WHERE key = ?", (_ts(at), key)
+                    )
+
+    def exposures(self) -> list[Exposure]:
+        rows = self.conn.execute(
+            "SELECT key, council_id, advisory_id, devices, status, first_alerted_at,"
+            " remediated_at FROM alerted ORDER BY key"
+        )
+        return [
+            Exposure(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5]), _dt(r[6]))
+            for r in rows
+        ]
+
+    def queued(self) -> list[Message]:
+        rows = self.conn.execute(
+            "SELECT message FROM outbox WHERE state = 'queued' ORDER BY created_at, key"
+        )
+        return [message_from_json(r[0]) for r in rows]
+
+    def outbox_entry(self, key: str) -> OutboxEntry | None:
+        row = self.conn.execute(
+            "SELECT message, state, attempts, last_error FROM outbox WHERE key = ?", (key,)
+        ).fetchone()
+        return OutboxEntry(message_from_json(row[0]), row[1], row[2], row[3]) if row else None
+
+    def mark_sent(self, key: str, *, at: datetime) -> None:
+        self.conn.execute(
+            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?,"
+            " last_error = NULL WHERE key = ?",
+            (_ts(at), key),
+        )
+
+    def mark_failed(self, key: str, error: str, *, retryable: bool) -> None:
+        self.conn.execute(
+            "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE key = ?",
+            ("queued" if retryable else "failed", error, key),
+        )
+
+    def requeue_failed(self) -> int:
+        """Put permanently failed messages back in the queue (after the operator fixed the cause)."""
+        return self.conn.execute(
+            "UPDATE outbox SET state = 'queued' WHERE state = 'failed'"
+        ).rowcount
+
+    def outbox_counts(self) -> dict[str, int]:
+        rows = self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+        return {state: count for state, count in rows}

@@ -1,0 +1,84 @@
+"""Named, transactional schema migrations. Append new ones; never edit an applied one."""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_initial",
+        """
+        CREATE TABLE feeds (
+            name TEXT PRIMARY KEY,
+            permanent_url TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            last_attempt_at TEXT,
+            last_ok_at TEXT,
+            last_error TEXT,
+            disabled_reason TEXT
+        );
+        CREATE TABLE advisories (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            body TEXT NOT NULL,
+            published TEXT,
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE alerted (
+            key TEXT PRIMARY KEY,
+            council_id TEXT NOT NULL,
+            advisory_id TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            devices INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            message_key TEXT NOT NULL,
+            first_alerted_at TEXT NOT NULL,
+            last_alerted_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            remediated_at TEXT
+        );
+        CREATE INDEX alerted_council ON alerted (council_id);
+        CREATE INDEX alerted_advisory ON alerted (advisory_id);
+        CREATE TABLE outbox (
+            key TEXT PRIMARY KEY,
+            council_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_state ON outbox (state);
+        """,
+    ),
+)
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet applied, each in its own transaction."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+    applied = []
+    for name, sql in MIGRATIONS:
+        if name in done:
+            continue
+        # executescript commits implicitly, so wrap by hand to keep each migration atomic.
+        conn.execute("BEGIN")
+        try:
+            for statement in (s for s in sql.split(";") if s.strip()):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO migrations VALUES (?, datetime('now'))", (name,)
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

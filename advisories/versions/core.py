@@ -1,0 +1,82 @@
+"""Shared pieces of the version schemes: the parsed value and vendor-string clean-up.
+
+Every scheme turns a string into a `ParsedVersion` whose `key` is a plain tuple, so that
+comparing two versions is one tuple comparison (the matcher does this millions of times).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedVersion:
+    """A version string read under one scheme.
+
+    `key` orders versions of the same scheme and `line`; `normalized` is a canonical
+    spelling, equal for two versions exactly when their keys are equal. `line` is None
+    for totally ordered schemes; Cisco IOS sets it to the release train, and versions on
+    different lines are not comparable at all.
+    """
+
+    text: str
+    scheme: str
+    key: tuple[object, ...]
+    normalized: str
+    line: tuple[object, ...] | None = None
+
+
+# Vendor wrappers around the version itself (VERSIONS.md pitfall 10). Each is removed
+# before any scheme reads the string, and the original text is kept in ParsedVersion.text.
+_CITRIX_BANNER = re.compile(
+    r"^ns\s*(\d+\.\d+)\s*:?\s*build\s*(\d+(?:\.\d+)?)(?:\.nc)?$", re.IGNORECASE
+)
+# "OpenSSH_9.2p1", "nginx/1.25.3", "Apache/2.4.58": a product name glued to the version.
+_PRODUCT_PREFIX = re.compile(r"^[A-Za-z][A-Za-z+-]*[/_](?=[vV]?\d)")
+# Only a parenthesis preceded by a space is an annotation: Cisco "15.2(4)" is the version.
+_TRAILING_PAREN = re.compile(r"\s+\(([^()]*)\)$")
+_BUILD_SUFFIX = re.compile(r"(?:,\s*|\s+)build[\s-]*\d+$", re.IGNORECASE)
+_DUAL = re.compile(r"^v?\d+(?:\.\d+)+$", re.IGNORECASE)
+_LEADING_V = re.compile(r"^[vV](?=\d)")
+_SPACES = re.compile(r"\s+")
+
+
+def split_dual(text: str) -> tuple[str, str | None]:
+    """Clean a vendor version string and split off a second numbering, if any.
+
+    "2023.0.1 (15.0.1)" -> ("2023.0.1", "15.0.1"); "v7.2.4,build1396 (GA.F)" -> ("7.2.4", None);
+    "NS13.1: Build 49.13.nc" -> ("13.1-49.13", None); "16.5.1 (c)" -> ("16.5.1 c", None),
+    because Apple's Rapid Security Response letter sorts after the base version.
+    """
+    s = _SPACES.sub(" ", text.strip())
+    alt: str | None = None
+    m = _TRAILING_PAREN.search(s)
+    if m:
+        inner = m.group(1).strip()
+        s = s[: m.start()]
+        if _DUAL.match(inner):
+            alt = _LEADING_V.sub("", inner)
+        elif len(inner) == 1 and inner.isalpha():
+            s = f"{s} {inner}"
+    banner = _CITRIX_BANNER.match(s)
+    if banner:
+        s = f"{banner.group(1)}-{banner.group(2)}"
+    s = _BUILD_SUFFIX.sub("", s)
+    s = _PRODUCT_PREFIX.sub("", s)
+    return _LEADING_V.sub("", s), alt
+
+
+def clean(text: str) -> str:
+    """The version part of a vendor string (see `split_dual`), second numbering dropped."""
+    return split_dual(text)[0]
+
+
+def norm_text(text: str) -> str:
+    """Spelling-insensitive form for string-identical matching of unparseable versions."""
+    return _LEADING_V.sub("", _SPACES.sub(" ", text.strip()).casefold())
+
+
+def label_key(text: str) -> str:
+    """Labels match ignoring case and spaces: "Update 7", "update 7" and "Update7" are one."""
+    return _SPACES.sub("", text).casefold()

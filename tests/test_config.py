@@ -1,0 +1,95 @@
+"""feeds.toml: strict, every problem at once, paths relative to the file, secrets from env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from advisories.config import load_config
+from advisories.errors import ConfigError
+
+GOOD = """
+[settings]
+state = "data/state.sqlite3"
+
+[smtp]
+host = "smtp.example.gov.uk"
+username_env = "T_USER"
+password_env = "T_PASS"
+from = "Alerts <alerts@example.gov.uk>"
+
+[[feeds]]
+name = "ncsc-reports"
+kind = "rss"
+url = "https://www.ncsc.gov.uk/api/1/services/v1/report-rss-feed.xml"
+every = "30m"
+
+[[councils]]
+id = "barsetshire"
+name = "Barsetshire County Council"
+recipients = ["it@barsetshire.example.gov.uk"]
+inventory = "inv/b.csv"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "conf" / "feeds.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_paths_resolve_against_the_config_folder_and_secrets_come_from_env(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD), {"T_USER": "u", "T_PASS": "s3cret-Pw"})
+    assert config.state == tmp_path / "conf" / "data" / "state.sqlite3"
+    assert config.councils[0].inventory == tmp_path / "conf" / "inv" / "b.csv"
+    assert config.feeds[0].every_s == 1800
+    assert config.smtp is not None and config.smtp.password == "s3cret-Pw"
+    assert config.smtp.port == 587
+    assert "s3cret-Pw" not in repr(config.smtp)  # a password must not leak into logs via repr
+
+
+def test_every_problem_is_reported_at_once_with_its_key(tmp_path: Path) -> None:
+    bad = GOOD.replace('every = "30m"', 'every = "half an hour"\nurll = "x"').replace(
+        'recipients = ["it@barsetshire.example.gov.uk"]', 'recipients = ["not an address"]'
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, bad), {})
+    text = err.value.message
+    assert "feeds[0].every" in text and "half an hour" in text
+    assert "feeds[0].urll: unknown key" in text
+    assert "councils[0].recipients" in text and "not an address" in text
+    assert "smtp.username_env: environment variable T_USER is not set" in text
+    assert str(tmp_path / "conf" / "feeds.toml") in text
+
+
+def test_credentials_in_the_file_are_refused(tmp_path: Path) -> None:
+    text = GOOD.replace('host = "smtp.example.gov.uk"', 'host = "h"\npassword = "hunter2"')
+    with pytest.raises(ConfigError, match="credentials never go in feeds.toml"):
+        load_config(write(tmp_path, text), {"T_USER": "u", "T_PASS": "p"})
+
+
+def test_duplicate_council_ids_and_feed_names_are_refused(tmp_path: Path) -> None:
+    text = GOOD + GOOD[GOOD.index("[[feeds]]"):]
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text), {"T_USER": "u", "T_PASS": "p"})
+    assert "'ncsc-reports' is used twice" in err.value.message
+    assert "'barsetshire' is used twice" in err.value.message
+
+
+def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="line 2"):
+        load_config(write(tmp_path, "[settings]\nstate = \n"), {})
+
+
+def test_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path / "nope.toml", {})
+    assert "ADVISORIES_CONFIG" in err.value.hint
+
+
+def test_a_feed_needs_exactly_one_of_url_or_path(tmp_path: Path) -> None:
+    text = GOOD.replace('every = "30m"', 'path = "local.xml"')
+    with pytest.raises(ConfigError, match=r"feeds\[0\]: give exactly one of url or path"):
+        load_config(write(tmp_path, text), {"T_USER": "u", "T_PASS": "p"})

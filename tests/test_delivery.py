@@ -1,0 +1,402 @@
+"""Delivery against real parts: aiosmtpd on 127.0.0.1 port 0, .eml files in tmp_path."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from smtpserver import (
+    Handler,
+    SmtpServer,
+    client_tls_context,
+    make_certificate,
+    openssl_available,
+)
+
+from advisories.delivery import DeliveryResult, Transport
+from advisories.delivery.files import FileTransport, file_name
+from advisories.delivery.mime import to_bytes, to_email
+from advisories.delivery.smtp import SmtpSettings, SmtpTransport
+from advisories.errors import ConfigError
+from advisories.models import Message
+
+SENDER = "Council Alerts <alerts@advisories.test>"
+USER, PASSWORD = "mailer", "correct horse"
+
+
+def message(n: int = 0, *, to: tuple[str, ...] = ("soc@council-a.gov.uk",), **kw: object) -> Message:
+    fields: dict = {
+        "key": f"alert:council-a:CVE-2024-{n:04d}",
+        "council_id": "council-a",
+        "to": to,
+        "subject": f"[HIGH] FortiOS CVE-2024-{n:04d} affects 12 devices",
+        "text": f"FortiOS 7.2.4 is affected by CVE-2024-{n:04d}.\nUpgrade to 7.2.8.\n",
+        "html": f"<p>FortiOS 7.2.4 is affected by <b>CVE-2024-{n:04d}</b>.</p>",
+        "message_id": f"<alert-{n}@advisories.test>",
+        "headers": (("X-Advisories-Council", "council-a"), ("Auto-Submitted", "auto-generated")),
+    }
+    fields.update(kw)
+    return Message(**fields)
+
+
+def parse(data: bytes) -> EmailMessage:
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def settings(port: int, **kw: object) -> SmtpSettings:
+    values: dict = {"host": "127.0.0.1", "port": port, "security": "none", "sender": SENDER}
+    values.update(timeout_s=5, local_hostname="client.test", **kw)
+    return SmtpSettings(**values)
+
+
+@pytest.fixture
+def server() -> Iterator[SmtpServer]:
+    with SmtpServer() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    if not openssl_available():
+        pytest.skip("the openssl command is needed to make a test certificate")
+    return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+# --- mime -------------------------------------------------------------------------------
+
+
+def test_email_is_text_then_html_in_utf8_with_all_headers() -> None:
+    msg = parse(to_bytes(message(7, text="Département\n", html="<p>Département</p>"), SENDER))
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = list(msg.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parts)
+    # The wire form has CRLF line ends, and the parser keeps them in decoded bodies.
+    assert parts[0].get_content().replace("\r\n", "\n") == "Département\n"
+    assert parts[1].get_content().replace("\r\n", "\n") == "<p>Département</p>\n"
+    assert msg["From"] == SENDER and msg["To"] == "soc@council-a.gov.uk"
+    assert msg["Message-ID"] == "<alert-7@advisories.test>"
+    assert msg["X-Advisories-Council"] == "council-a"
+    assert msg["Auto-Submitted"] == "auto-generated"
+    assert msg["Date"] is not None
+
+
+def test_email_is_7bit_with_crlf_line_ends() -> None:
+    data = to_bytes(message(text="é" * 50, html="ü" * 2000), SENDER)
+    assert data.isascii()  # no 8BITMIME needed from the relay
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "x\r\nBcc: victim@example.com",
+        "x\nBcc: victim@example.com",
+        "x\rBcc: victim@example.com",
+        "x\x00\x0bBcc: victim@example.com",
+        "x\u2028Bcc: victim@example.com",
+        "x\x85Bcc: victim@example.com",
+        "x\r\n\r\nBcc: victim@example.com",  # an empty line would start the body
+    ],
+)
+def test_subject_cannot_inject_headers(subject: str) -> None:
+    data = to_bytes(message(subject=subject), SENDER)
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert not any(line.lower().startswith(b"bcc") for line in head.split(b"\r\n"))
+    msg = parse(data)
+    assert msg.get_all("Subject") == ["x Bcc: victim@example.com"]
+    assert msg.get_all("Bcc") is None
+    assert msg.get_content_type() == "multipart/alternative"
+
+
+def test_extra_header_values_cannot_inject_headers() -> None:
+    evil = message(headers=(("X-Advisories-Council", "a\r\nBcc: victim@example.com\r\nX: y"),))
+    msg = parse(to_bytes(evil, SENDER))
+    assert msg.get_all("X-Advisories-Council") == ["a Bcc: victim@example.com X: y"]
+    assert msg.get_all("Bcc") is None and msg.get_all("X") is None
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        (("Bcc", "victim@example.com"),),
+        (("To", "victim@example.com"),),
+        (("subject", "second subject"),),
+        (("X-Bad\r\nBcc", "v@example.com"),),
+        (("X Space", "v"),),
+        (("X:Colon", "v"),),
+    ],
+)
+def test_extra_headers_cannot_set_recipients_or_break_names(headers: tuple) -> None:
+    with pytest.raises(ValueError):
+        to_email(message(headers=headers), SENDER)
+
+
+@pytest.mark.parametrize(
+    "bad", ["a@b.example\r\nRCPT TO:<x@y.example>", "a@b.example, c@d.example", "<a@b.example>", ""]
+)
+def test_unsafe_recipient_addresses_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        to_email(message(to=(bad,)), SENDER)
+
+
+@pytest.mark.parametrize(
+    "subject", ["Département du Nord: alerte", "🚨 Ivanti — exploited in the wild", "日本語 " * 30]
+)
+def test_non_ascii_subjects_are_rfc2047_encoded_and_round_trip(subject: str) -> None:
+    data = to_bytes(message(subject=subject), SENDER)
+    raw_subject = data.split(b"\r\nSubject: ", 1)[1].split(b"\r\nDate:", 1)[0]
+    assert b"=?utf-8?" in raw_subject
+    assert parse(data)["Subject"] == subject.strip()
+
+
+def test_date_can_be_fixed_for_golden_files() -> None:
+    when = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+    assert to_email(message(), SENDER, date=when)["Date"] == "Wed, 01 May 2024 09:30:00 +0000"
+
+
+# --- files ------------------------------------------------------------------------------
+
+
+def test_file_transport_writes_parseable_eml_files(tmp_path: Path) -> None:
+    transport: Transport = FileTransport(tmp_path / "outbox", SENDER)
+    results = transport.send([message(1), message(2)])
+    assert results == [DeliveryResult(message(n).key, ok=True) for n in (1, 2)]
+    files = sorted((tmp_path / "outbox").iterdir())
+    assert len(files) == 2 and all(f.suffix == ".eml" for f in files)
+    msg = parse((tmp_path / "outbox" / file_name(message(1).key)).read_bytes())
+    assert msg["Subject"] == message(1).subject
+    text, html = (p.get_content() for p in msg.iter_parts())
+    assert "CVE-2024-0001" in text and "<b>CVE-2024-0001</b>" in html
+
+
+def test_file_transport_rewrites_the_same_key_in_place(tmp_path: Path) -> None:
+    transport = FileTransport(tmp_path, SENDER)
+    transport.send([message(1, subject="first")])
+    transport.send([message(1, subject="second")])
+    files = list(tmp_path.iterdir())  # no leftover temporary files either
+    assert [f.name for f in files] == [file_name(message(1).key)]
+    assert parse(files[0].read_bytes())["Subject"] == "second"
+
+
+def test_file_names_are_safe_and_distinct() -> None:
+    names = {file_name(k) for k in ("a/b", "a:b", "a b", "../../etc/passwd", "", "é")}
+    assert len(names) == 6
+    for name in names:
+        stem = name.removesuffix(".eml")
+        assert set(stem) <= set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        assert not name.startswith(".")
+
+
+def test_file_transport_reports_a_bad_message_and_writes_the_others(tmp_path: Path) -> None:
+    results = FileTransport(tmp_path, SENDER).send([message(1, to=("not an address",)), message(2)])
+    assert not results[0].ok and not results[0].retryable and "address" in results[0].error
+    assert results[1].ok
+    assert [f.name for f in tmp_path.iterdir()] == [file_name(message(2).key)]
+
+
+# --- smtp: batching and pooling ---------------------------------------------------------
+
+
+def test_messages_share_connections_and_arrive_in_full(server: SmtpServer) -> None:
+    transport: Transport = SmtpTransport(settings(server.port, max_connections=2))
+    messages = [message(n) for n in range(10)]
+    results = transport.send(messages)
+    assert results == [DeliveryResult(m.key, ok=True) for m in messages]
+    assert server.handler.connections == 2 < len(messages)
+    got = {r.parsed()["Message-ID"]: r.parsed() for r in server.handler.messages}
+    assert set(got) == {m.message_id for m in messages}
+    assert got["<alert-3@advisories.test>"]["Subject"] == messages[3].subject
+
+
+def test_connections_are_bounded_and_carry_at_most_n_messages() -> None:
+    with SmtpServer(Handler(latency_s=0.05)) as server:
+        transport = SmtpTransport(
+            settings(server.port, max_connections=3, messages_per_connection=2)
+        )
+        results = transport.send([message(n) for n in range(12)])
+    assert all(r.ok for r in results)
+    assert server.handler.connections == 6  # 12 messages / 2 per connection
+    assert server.handler.peak == 3  # overlapping, but never more than max_connections
+
+
+def test_envelope_recipients_are_exactly_message_to(server: SmtpServer) -> None:
+    to = ("soc@council-a.gov.uk", "it.security@council-a.gov.uk")
+    m = message(subject="x\r\nBcc: victim@example.com", to=to)
+    assert SmtpTransport(settings(server.port)).send([m])[0].ok
+    (received,) = server.handler.messages
+    assert received.rcpt_tos == to
+    assert received.mail_from == "alerts@advisories.test"
+    assert received.parsed().get_all("Bcc") is None
+
+
+def test_nothing_to_send_opens_no_connection(server: SmtpServer) -> None:
+    assert SmtpTransport(settings(server.port)).send([]) == []
+    assert server.handler.connections == 0
+
+
+# --- smtp: error classification ---------------------------------------------------------
+
+
+def test_a_4xx_is_retryable_and_the_rest_of_the_batch_goes_on(server: SmtpServer) -> None:
+    transport = SmtpTransport(settings(server.port, max_connections=1))
+    server.handler.fail_next(1)
+    results = transport.send([message(n) for n in range(4)])
+    first = results[0]
+    assert (first.ok, first.retryable) == (False, True)
+    assert "451" in first.error and "council-a.gov.uk" in first.error
+    assert all(r.ok for r in results[1:])
+    assert len(server.handler.messages) == 3
+    assert server.handler.connections == 1  # RSET and carry on, no reconnect
+
+
+def test_a_5xx_is_permanent(server: SmtpServer) -> None:
+    server.handler.fail_next(1, "554 5.6.0 Message rejected as spam")
+    results = SmtpTransport(settings(server.port, max_connections=1)).send(
+        [message(1), message(2)]
+    )
+    assert (results[0].ok, results[0].retryable) == (False, False)
+    assert "554" in results[0].error and "council-a.gov.uk" in results[0].error
+    assert results[1].ok
+
+
+@pytest.mark.parametrize(("reply", "retryable"), [("550 5.1.1 No such user", False),
+                                                   ("450 4.2.1 Mailbox busy", True)])  # fmt: skip
+def test_refused_recipients_are_classified_by_code(
+    server: SmtpServer, reply: str, retryable: bool
+) -> None:
+    server.handler.refuse("@gone.example", reply)
+    results = SmtpTransport(settings(server.port, max_connections=1)).send(
+        [message(1, to=("soc@gone.example",)), message(2)]
+    )
+    assert (results[0].ok, results[0].retryable) == (False, retryable)
+    assert "gone.example" in results[0].error and reply[:3] in results[0].error
+    assert results[1].ok
+
+
+def test_partly_refused_message_counts_as_sent_with_a_note(server: SmtpServer) -> None:
+    server.handler.refuse("old@council-a.gov.uk")
+    m = message(to=("old@council-a.gov.uk", "soc@council-a.gov.uk"))
+    (result,) = SmtpTransport(settings(server.port)).send([m])
+    assert result.ok and "550" in result.error  # a retry would duplicate it for soc@
+    assert server.handler.messages[0].rcpt_tos == ("soc@council-a.gov.uk",)
+
+
+def test_connection_refused_makes_everything_retryable() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    results = SmtpTransport(settings(port, messages_per_connection=1)).send(
+        [message(n) for n in range(8)]
+    )
+    assert all(not r.ok and r.retryable for r in results)
+    assert f"127.0.0.1:{port}" in results[0].error
+    assert time.monotonic() - started < 2  # the first failure stops the other attempts
+
+
+def test_a_dropped_connection_reconnects_once_for_the_rest(server: SmtpServer) -> None:
+    server.handler.drop_next(1)
+    results = SmtpTransport(settings(server.port, max_connections=1)).send(
+        [message(n) for n in range(4)]
+    )
+    assert (results[0].ok, results[0].retryable) == (False, True)
+    assert "connection lost" in results[0].error
+    assert all(r.ok for r in results[1:])
+    assert server.handler.connections == 2
+
+
+def test_an_invalid_message_fails_alone(server: SmtpServer) -> None:
+    results = SmtpTransport(settings(server.port)).send(
+        [message(1), message(2, headers=(("Bcc", "v@example.com"),)), message(3)]
+    )
+    assert [r.ok for r in results] == [True, False, True]
+    assert not results[1].retryable and "Bcc" in results[1].error
+
+
+# --- smtp: TLS and AUTH -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_starttls_and_auth(certificate: tuple[Path, Path], mechanism: str) -> None:
+    other = {"PLAIN": "LOGIN", "LOGIN": "PLAIN"}[mechanism]
+    with SmtpServer(tls=certificate, auth=(USER, PASSWORD), auth_exclude=[other]) as server:
+        transport = SmtpTransport(
+            _tls_settings(server.port, certificate, "starttls", max_connections=1)
+        )
+        results = transport.send([message(1), message(2)])
+    assert all(r.ok for r in results), results
+    assert server.handler.logins == [(mechanism, USER)]  # one session, one login
+    assert len(server.handler.messages) == 2
+
+
+def test_wrong_password_is_a_permanent_credentials_error(certificate: tuple[Path, Path]) -> None:
+    with SmtpServer(tls=certificate, auth=(USER, PASSWORD)) as server:
+        transport = SmtpTransport(
+            _tls_settings(server.port, certificate, "starttls", password="wrong")
+        )
+        results = transport.send([message(1), message(2)])
+    assert server.handler.messages == []
+    for result in results:
+        assert (result.ok, result.retryable) == (False, False)
+        assert "535" in result.error and "username and password" in result.error
+    assert "wrong" not in results[0].error
+
+
+def test_implicit_tls(certificate: tuple[Path, Path]) -> None:
+    with SmtpServer(tls=certificate, implicit_tls=True, auth=(USER, PASSWORD)) as server:
+        results = SmtpTransport(_tls_settings(server.port, certificate, "tls")).send([message()])
+    assert results[0].ok, results
+    assert len(server.handler.messages) == 1
+
+
+def test_starttls_is_never_skipped(server: SmtpServer) -> None:
+    # The server offers no STARTTLS: sending in clear instead would leak the alert.
+    (result,) = SmtpTransport(settings(server.port, security="starttls")).send([message()])
+    assert (result.ok, result.retryable) == (False, True)
+    assert "STARTTLS" in result.error
+    assert server.handler.messages == []
+
+
+def test_an_untrusted_certificate_is_refused(certificate: tuple[Path, Path]) -> None:
+    with SmtpServer(tls=certificate) as server:
+        untrusting = ssl.create_default_context()  # system CAs only
+        transport = SmtpTransport(settings(server.port, security="starttls", tls_context=untrusting))
+        (result,) = transport.send([message()])
+    assert (result.ok, result.retryable) == (False, True)
+    assert "TLS" in result.error
+    assert server.handler.messages == []
+
+
+def _tls_settings(port: int, certificate: tuple[Path, Path], security: str, **kw: object):
+    values: dict = {"username": USER, "password": PASSWORD, "security": security}
+    values.update(kw)
+    return settings(port, tls_context=client_tls_context(certificate[0]), **values)
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+def test_settings_report_every_problem_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        SmtpSettings(host="", port=0, max_connections=0, sender="nobody", username="u")
+    text = str(caught.value)
+    for fragment in ("host", "port", "max_connections", "sender", "together"):
+        assert fragment in text
+
+
+def test_settings_never_send_credentials_in_clear_or_show_them() -> None:
+    with pytest.raises(ConfigError, match="clear"):
+        SmtpSettings(host="relay", security="none", username="u", password="p")
+    assert "s3cret" not in repr(SmtpSettings(host="relay", username="u", password="s3cret"))

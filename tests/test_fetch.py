@@ -1,0 +1,269 @@
+"""fetch() against a real local HTTP server: status handling, retries, caps, timeouts."""
+
+from __future__ import annotations
+
+import gzip
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+from httpserver import LocalServer, Reply, Request, unused_url
+
+from advisories.errors import FetchError
+from advisories.sources.fetch import FetchPolicy, fetch, read_local, retry_after_seconds
+
+# Tiny numbers keep the suite fast; each test that depends on one says so.
+FAST = FetchPolicy(timeout_s=0.5, total_s=1.0, retries=2, backoff_s=0.01, max_bytes=64 * 1024)
+FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    with LocalServer() as s:
+        yield s
+
+
+def test_200_returns_body_validators_and_content_type(server: LocalServer) -> None:
+    server.route(
+        "/feed.xml",
+        Reply(
+            body=FEED,
+            headers={
+                "ETag": '"v1"',
+                "Last-Modified": "Wed, 26 Aug 2026 16:19:20 GMT",
+                "Content-Type": "application/rss+xml",
+            },
+        ),
+    )
+    result = fetch("ncsc", server.url("/feed.xml"), policy=FAST)
+    assert (result.status, result.body, result.feed) == (200, FEED, "ncsc")
+    assert result.etag == '"v1"'
+    assert result.last_modified == "Wed, 26 Aug 2026 16:19:20 GMT"
+    assert result.content_type == "application/rss+xml"
+    assert result.permanent_url is None
+
+
+def test_user_agent_names_the_project(server: LocalServer) -> None:
+    server.route("/feed.xml", Reply(body=FEED))
+    fetch("ncsc", server.url("/feed.xml"), policy=FAST)
+    (request,) = server.hits("/feed.xml")
+    assert request.headers["User-Agent"].startswith("advisories/")
+    assert "If-None-Match" not in request.headers  # first fetch is unconditional
+
+
+def _conditional(request: Request) -> Reply:
+    if request.headers.get("If-None-Match") == '"v1"':
+        return Reply(status=304, headers={"ETag": '"v1"'})
+    if request.headers.get("If-Modified-Since") == "Wed, 26 Aug 2026 16:19:20 GMT":
+        return Reply(status=304)
+    return Reply(body=FEED, headers={"ETag": '"v1"'})
+
+
+def test_etag_then_304(server: LocalServer) -> None:
+    server.route("/feed.xml", _conditional)
+    first = fetch("ncsc", server.url("/feed.xml"), policy=FAST)
+    second = fetch("ncsc", server.url("/feed.xml"), etag=first.etag, policy=FAST)
+    assert (second.status, second.body, second.etag) == (304, None, '"v1"')
+    assert server.hits("/feed.xml")[1].headers["If-None-Match"] == '"v1"'
+
+
+def test_last_modified_then_304_keeps_the_validator_sent(server: LocalServer) -> None:
+    server.route("/feed.xml", _conditional)
+    stamp = "Wed, 26 Aug 2026 16:19:20 GMT"
+    result = fetch("ncsc", server.url("/feed.xml"), last_modified=stamp, policy=FAST)
+    assert (result.status, result.body, result.last_modified) == (304, None, stamp)
+    assert server.hits("/feed.xml")[0].headers["If-Modified-Since"] == stamp
+
+
+def test_301_chain_sets_permanent_url(server: LocalServer) -> None:
+    server.route("/old", Reply.redirect(301, "/older"))
+    server.route("/older", Reply.redirect(308, "/new"))
+    server.route("/new", Reply(body=FEED))
+    result = fetch("ncsc", server.url("/old"), policy=FAST)
+    assert result.body == FEED
+    assert result.permanent_url == server.url("/new")
+    assert result.url == server.url("/old")  # the caller decides whether to remember it
+
+
+@pytest.mark.parametrize("status", [302, 307])
+def test_temporary_redirect_is_not_remembered(server: LocalServer, status: int) -> None:
+    server.route("/feed", Reply.redirect(status, "/today"))
+    server.route("/today", Reply(body=FEED))
+    result = fetch("ncsc", server.url("/feed"), policy=FAST)
+    assert (result.body, result.permanent_url) == (FEED, None)
+
+
+def test_permanent_hop_after_a_temporary_one_is_not_remembered(server: LocalServer) -> None:
+    server.route("/feed", Reply.redirect(302, "/moved"))
+    server.route("/moved", Reply.redirect(301, "/final"))
+    server.route("/final", Reply(body=FEED))
+    assert fetch("ncsc", server.url("/feed"), policy=FAST).permanent_url is None
+
+
+def test_410_disables_the_feed(server: LocalServer) -> None:
+    server.route("/gone", Reply(status=410))
+    with pytest.raises(FetchError) as caught:
+        fetch("ncsc-alerts", server.url("/gone"), policy=FAST)
+    assert caught.value.disable
+    assert caught.value.message.startswith("ncsc-alerts: ")
+    assert "removed" in caught.value.message
+    assert "feeds.toml" in caught.value.hint
+    assert len(server.hits("/gone")) == 1  # never retried
+
+
+@pytest.mark.parametrize("status", [404, 403, 400])
+def test_4xx_names_feed_url_and_status_without_retrying(server: LocalServer, status: int) -> None:
+    server.route("/missing", Reply(status=status))
+    with pytest.raises(FetchError) as caught:
+        fetch("ncsc-alerts", server.url("/missing"), policy=FAST)
+    message = caught.value.message
+    assert message.startswith("ncsc-alerts: ")
+    assert server.url("/missing") in message and str(status) in message
+    assert caught.value.hint and not caught.value.disable
+    assert len(server.hits("/missing")) == 1
+
+
+def test_500_then_success_is_retried(server: LocalServer) -> None:
+    server.route("/flaky", Reply(status=500), Reply(status=502), Reply(body=FEED))
+    assert fetch("ncsc", server.url("/flaky"), policy=FAST).body == FEED
+    assert len(server.hits("/flaky")) == 3
+
+
+def test_500_forever_gives_up_after_bounded_retries(server: LocalServer) -> None:
+    server.route("/down", Reply(status=500))
+    with pytest.raises(FetchError) as caught:
+        fetch("ncsc", server.url("/down"), policy=FAST)
+    assert caught.value.message.startswith("ncsc: HTTP 500")
+    assert "3 attempts" in caught.value.message
+    assert len(server.hits("/down")) == 3  # 1 + FAST.retries
+
+
+def test_backoff_grows_exponentially(server: LocalServer) -> None:
+    server.route("/down", Reply(status=503))
+    policy = FetchPolicy(timeout_s=0.5, retries=2, backoff_s=0.1)
+    start = time.monotonic()
+    with pytest.raises(FetchError):
+        fetch("ncsc", server.url("/down"), policy=policy)
+    assert time.monotonic() - start >= 0.1 + 0.2
+
+
+def test_429_honours_retry_after(server: LocalServer) -> None:
+    server.route("/busy", Reply(status=429, headers={"Retry-After": "1"}), Reply(body=FEED))
+    start = time.monotonic()
+    assert fetch("ncsc", server.url("/busy"), policy=FAST).body == FEED
+    assert time.monotonic() - start >= 1.0
+    assert len(server.hits("/busy")) == 2
+
+
+def test_retry_after_beyond_the_cap_gives_up_at_once(server: LocalServer) -> None:
+    server.route("/busy", Reply(status=503, headers={"Retry-After": "3600"}))
+    start = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetch("ncsc", server.url("/busy"), policy=FAST)
+    assert time.monotonic() - start < 1.0
+    assert caught.value.message.startswith("ncsc: ") and "3600 s" in caught.value.message
+    assert len(server.hits("/busy")) == 1
+
+
+def test_retry_after_parses_seconds_and_http_dates() -> None:
+    now = datetime(2026, 8, 26, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds("Wed, 26 Aug 2026 12:01:00 GMT", now=now) == 60.0
+    assert retry_after_seconds("Wed, 26 Aug 2026 11:00:00 GMT", now=now) == 0.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
+
+
+def test_server_that_never_answers_times_out(server: LocalServer) -> None:
+    server.route("/slow", Reply(body=FEED, delay_s=5))
+    policy = FetchPolicy(timeout_s=0.3, total_s=1.0, retries=1, backoff_s=0.01)
+    start = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetch("ncsc", server.url("/slow"), policy=policy)
+    assert time.monotonic() - start < 2.0  # two attempts of ~0.3 s, far below the 5 s delay
+    assert caught.value.message.startswith("ncsc: timed out")
+    assert len(server.hits("/slow")) == 2  # timeouts are retried
+
+
+def test_dribbling_server_is_cut_off_by_the_wall_clock_cap(server: LocalServer) -> None:
+    # Each byte arrives well inside the read timeout, so only the total cap can stop it:
+    # 400 bytes at 20 ms would take 8 s.
+    server.route("/drip", Reply(body=b"x" * 400, dribble_s=0.02))
+    policy = FetchPolicy(timeout_s=0.5, total_s=0.5, retries=0)
+    start = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetch("ncsc", server.url("/drip"), policy=policy)
+    assert time.monotonic() - start < 1.5
+    assert "longer than 0.5 s" in caught.value.message
+
+
+@pytest.mark.parametrize("content_length", [True, False])
+def test_body_past_the_size_cap(server: LocalServer, content_length: bool) -> None:
+    server.route("/big", Reply(body=b"x" * 5000, content_length=content_length))
+    policy = FetchPolicy(timeout_s=0.5, max_bytes=1000, retries=2)
+    with pytest.raises(FetchError) as caught:
+        fetch("ncsc", server.url("/big"), policy=policy)
+    assert caught.value.message.startswith("ncsc: ")
+    assert "1000 byte limit" in caught.value.message
+    assert len(server.hits("/big")) == 1  # the same body would arrive again: not retried
+
+
+def test_size_cap_counts_decompressed_bytes(server: LocalServer) -> None:
+    bomb = gzip.compress(b"\0" * 200_000)  # ~200 bytes on the wire
+    server.route("/bomb", Reply(body=bomb, headers={"Content-Encoding": "gzip"}))
+    with pytest.raises(FetchError, match="byte limit"):
+        fetch("ncsc", server.url("/bomb"), policy=FetchPolicy(timeout_s=0.5, max_bytes=10_000))
+
+
+def test_gzip_body_is_decoded(server: LocalServer) -> None:
+    server.route("/gz", Reply(body=gzip.compress(FEED), headers={"Content-Encoding": "gzip"}))
+    assert fetch("ncsc", server.url("/gz"), policy=FAST).body == FEED
+
+
+def test_connection_refused_is_retried_then_reported() -> None:
+    url = unused_url("/feed.xml")
+    with pytest.raises(FetchError) as caught:
+        fetch("ncsc", url, policy=FAST)
+    message = caught.value.message
+    assert message.startswith("ncsc: connection failed") and url in message
+    assert "3 attempts" in message and caught.value.hint
+
+
+def test_too_many_redirects(server: LocalServer) -> None:
+    server.route("/loop", Reply.redirect(302, "/loop"))
+    with pytest.raises(FetchError, match=r"^ncsc: more than 3 redirects"):
+        fetch("ncsc", server.url("/loop"), policy=FetchPolicy(timeout_s=0.5, max_redirects=3))
+
+
+def test_non_http_url_is_refused_without_a_request() -> None:
+    with pytest.raises(FetchError, match=r"^ncsc: 'file:///etc/passwd' is not an http"):
+        fetch("ncsc", "file:///etc/passwd", policy=FAST)
+
+
+def test_a_given_session_is_used_and_left_open(server: LocalServer) -> None:
+    server.route("/feed.xml", Reply(body=FEED))
+    with requests.Session() as session:
+        session.headers["X-Probe"] = "1"
+        fetch("a", server.url("/feed.xml"), policy=FAST, session=session)
+        fetch("b", server.url("/feed.xml"), policy=FAST, session=session)
+    assert [r.headers["X-Probe"] for r in server.hits("/feed.xml")] == ["1", "1"]
+
+
+def test_read_local(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(FEED)
+    result = read_local("local", path, FAST)
+    assert (result.status, result.body, result.feed) == (200, FEED, "local")
+
+
+def test_read_local_size_cap_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(b"x" * 2000)
+    with pytest.raises(FetchError, match=r"^local: .*1000 byte limit"):
+        read_local("local", path, FetchPolicy(max_bytes=1000))
+    with pytest.raises(FetchError, match=r"^local: cannot read") as caught:
+        read_local("local", tmp_path / "nope.xml", FAST)
+    assert "path" in caught.value.hint
