@@ -79,14 +79,17 @@ def signature(match: Match) -> str:
 
 
 def material_change(old: str, new: str) -> str | None:
-    """Why `new` is worth a re-alert over `old`, or None. Narrowing or downgrades stay quiet."""
+    """Why `new` is worth a re-alert over `old`, or None. Narrowing or downgrades stay quiet.
+
+    Newly listed versions or platforms reach the councils that run them as new exposures
+    (new keys); a council already told about its own version is not told again because
+    the advisory grew elsewhere.
+    """
     a, b = json.loads(old), json.loads(new)
     if b["exploited"] and not a["exploited"]:
         return "exploitation newly confirmed"
     if SEVERITY_RANK.get(b["severity"], 0) > SEVERITY_RANK.get(a["severity"], 0):
         return f"severity raised to {b['severity']}"
-    if set(b["affected"]) - set(a["affected"]) or b["platform"] != a["platform"]:
-        return "the advisory now lists more affected versions or platforms"
     if a["status"] == "unknown" and b["status"] == "affected":
         return "the version is now confirmed affected"
     return None

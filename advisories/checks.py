@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from advisories.errors import AdvisoriesError, ConfigError
 from advisories.config import load_config
+from advisories.errors import AdvisoriesError, ConfigError
 from advisories.inventory import load_inventory
-from advisories.products import load_catalogue
+from advisories.products import Catalogue
 from advisories.render import check_templates
-from advisories.rules import load_rules
+from advisories.rules import CATALOGUE_FILE, load_rules
 from advisories.sources import known_kinds
 
 
@@ -32,8 +32,8 @@ def check_all(path: Path) -> tuple[list[str], list[str]]:
     problems.extend(rules.problems)
     notes.append(f"{config.rules}: {len(rules.advisories)} rule(s)")
     try:
-        catalogue = load_catalogue(config.rules)
-        notes.append(f"product catalogue: {len(catalogue)} product(s)")
+        catalogue = Catalogue.load(config.rules / CATALOGUE_FILE)
+        notes.append(f"product catalogue: {len(catalogue.products)} product(s)")
     except AdvisoriesError as exc:
         problems.append(str(exc))
     for council in config.councils:

@@ -143,12 +143,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return code
 
 
-def print_summary(summary: RunSummary, seconds: float, config: Config, out: TextIO = sys.stdout) -> None:
+def print_summary(
+    summary: RunSummary, seconds: float, config: Config, out: TextIO | None = None
+) -> None:
     s = summary
     lines = [
         f"advisories run finished in {seconds:.1f}s",
         f"  feeds       fetched {len(s.feeds_fetched)}, not modified "
-        f"{len(s.feeds_not_modified)}, skipped {len(s.feeds_skipped)}, failed {len(s.feeds_failed)}",
+        f"{len(s.feeds_not_modified)}, not due {len(s.feeds_skipped)}, disabled "
+        f"{len(s.feeds_disabled)}, failed {len(s.feeds_failed)}",
         f"  advisories  new {s.advisories_new}, updated {s.advisories_updated}, "
         f"known {s.advisories_total}",
         f"  councils    checked {s.councils_checked}, inventories failed {len(s.inventories_failed)}",
@@ -160,6 +163,7 @@ def print_summary(summary: RunSummary, seconds: float, config: Config, out: Text
         lines.append(f"  no [smtp] configured: emails written to {config.outbox}")
     for title, items in (
         ("feeds failed", s.feeds_failed),
+        ("feeds disabled", s.feeds_disabled),
         ("inventories failed", s.inventories_failed),
         ("emails failed", s.emails_failed),
         ("emails kept for retry", s.emails_retrying),
@@ -170,7 +174,7 @@ def print_summary(summary: RunSummary, seconds: float, config: Config, out: Text
             lines.extend(f"  - {item}" for item in items[:15])
             if len(items) > 15:
                 lines.append(f"  ... and {len(items) - 15} more")
-    print("\n".join(lines), file=out)
+    print("\n".join(lines), file=out or sys.stdout)
 
 
 # -- check ---------------------------------------------------------------------------------

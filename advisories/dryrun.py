@@ -10,9 +10,9 @@ from advisories.errors import ConfigError
 from advisories.inventory import load_inventory
 from advisories.matching import Matcher
 from advisories.models import Advisory, InventoryItem, Match
-from advisories.products import Catalogue, load_catalogue
+from advisories.products import Catalogue
 from advisories.render import default_folder
-from advisories.rules import load_rule
+from advisories.rules import CATALOGUE_FILE, load_rule
 
 
 @dataclass
@@ -81,15 +81,15 @@ def dry_run(
             for near in cat.explain(item, statements)[:3]:
                 report.near_misses.append({
                     "status": "near_miss", "product": item.product, "version": item.version,
-                    "platform": item.platform, "candidate": near.name, "why": near.why,
+                    "platform": item.platform, "candidate": near.product, "why": near.reason,
                 })
     return report
 
 
 def _catalogue(path: Path | None) -> Catalogue:
     if path is not None:
-        return load_catalogue(path.parent, path.name)
-    return load_catalogue(default_folder("rules"))
+        return Catalogue.load(path)
+    return Catalogue.load(default_folder("rules") / CATALOGUE_FILE)
 
 
 def _with_platform(item: InventoryItem, platform: str | None) -> InventoryItem:

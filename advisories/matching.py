@@ -52,7 +52,11 @@ class Matcher:
                     self.index.setdefault(key, []).append(Candidate(advisory, statement))
 
     def candidates(self, item: InventoryItem) -> list[Candidate]:
-        return self.index.get(self.catalogue.key_for(item), [])
+        found = self.index.get(self.catalogue.key_for(item))
+        if not found:
+            return []
+        # Same key is not enough: "Desktop App" by 3CX is not someone else's "Desktop App".
+        return [c for c in found if self.catalogue.matches(item, c.statement)]
 
     def match_items(self, items: Iterable[InventoryItem]) -> list[Match]:
         return self.match_estate(Estate(items))

@@ -17,13 +17,13 @@ from advisories.alerts import alert_key, build_alert
 from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.delivery import Transport
 from advisories.delivery.outbox import deliver_queued, transport_for
-from advisories.errors import AdvisoriesError, InventoryError
+from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.inventory import load_inventory
 from advisories.matching import Matcher
 from advisories.models import Advisory, InventoryItem, Match, Status
-from advisories.products import Catalogue, load_catalogue
+from advisories.products import Catalogue
 from advisories.render import environment, render_alert
-from advisories.rules import load_rules
+from advisories.rules import CATALOGUE_FILE, load_rules
 from advisories.sources import source_for
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
 from advisories.store import AlertRow, Store, now
@@ -38,6 +38,7 @@ class RunSummary:
     feeds_fetched: list[str] = field(default_factory=list)
     feeds_not_modified: list[str] = field(default_factory=list)
     feeds_skipped: list[str] = field(default_factory=list)
+    feeds_disabled: list[str] = field(default_factory=list)
     feeds_failed: list[str] = field(default_factory=list)
     advisories_new: int = 0
     advisories_updated: int = 0
@@ -99,9 +100,12 @@ class Pipeline:
 
     def poll(self, feed: FeedConfig, summary: RunSummary, *, force: bool = False) -> None:
         state = self.store.feed_state(feed.name)
-        if not feed.enabled or (state and state.disabled_reason):
-            why = state.disabled_reason if state and state.disabled_reason else "enabled = false"
-            summary.feeds_skipped.append(f"{feed.name}: disabled ({why})")
+        where = str(feed.path or feed.url)
+        # A feed the publisher removed (410) stays off until the operator changes its url.
+        gone = state is not None and state.disabled_reason and state.disabled_url == where
+        if not feed.enabled or gone:
+            why = state.disabled_reason if gone and state else "enabled = false in feeds.toml"
+            summary.feeds_disabled.append(f"{feed.name}: disabled ({why})")
             return
         if not force and not self.is_due(feed):
             summary.feeds_skipped.append(f"{feed.name}: not due yet")
@@ -109,25 +113,26 @@ class Pipeline:
         self.progress(f"fetching {feed.name}")
         at = self.clock()
         try:
+            source = source_for(feed.kind)
             if feed.path is not None:
                 result = read_local(feed.name, feed.path, self.policy)
             else:
                 url = (state.permanent_url if state else None) or feed.url or ""
                 result = fetch(
-                    feed.name, url, policy=self.policy,
+                    feed.name, url, policy=self.policy, accept=getattr(source, "accept", "*/*"),
                     etag=state.etag if state else None,
                     last_modified=state.last_modified if state else None,
                 )
             if result.body is None:
                 summary.feeds_not_modified.append(feed.name)
             else:
-                advisories = source_for(feed.kind).parse(result.body, feed=feed.name,
-                                                         url=result.url)
+                advisories = source.parse(result.body, feed=feed.name, url=result.url)
                 self._store_advisories(advisories, summary)
                 summary.feeds_fetched.append(f"{feed.name} ({len(advisories)} entries)")
         except AdvisoriesError as exc:
-            disable = bool(getattr(exc, "disable", False))
-            self.store.record_fetch_error(feed.name, str(exc), at=at, disable=disable)
+            disable = isinstance(exc, FetchError) and exc.disable
+            self.store.record_fetch_error(feed.name, str(exc), at=at,
+                                          disable_url=where if disable else None)
             summary.feeds_failed.append(str(exc))
             return
         # Validators are stored only after the body was parsed and stored: a crash before
@@ -155,10 +160,10 @@ class Pipeline:
         advisories = self.store.advisories()
         summary.advisories_total = len(advisories)
         try:
-            catalogue = load_catalogue(self.config.rules)
+            catalogue = Catalogue.load(self.config.rules / CATALOGUE_FILE)
         except AdvisoriesError as exc:
             summary.warnings.append(f"product catalogue not used: {exc}")
-            catalogue = Catalogue.empty()
+            catalogue = Catalogue()
         matcher = Matcher(advisories, catalogue)
         env = environment(self.config.templates)
         for council in self.config.councils:

@@ -79,7 +79,7 @@ def test_duplicate_council_ids_and_feed_names_are_refused(tmp_path: Path) -> Non
 
 
 def test_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="line 2"):
+    with pytest.raises(ConfigError, match=r"line 2"):
         load_config(write(tmp_path, "[settings]\nstate = \n"), {})
 
 

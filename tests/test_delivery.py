@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from smtpserver import (
@@ -32,7 +33,7 @@ SENDER = "Council Alerts <alerts@advisories.test>"
 USER, PASSWORD = "mailer", "correct horse"
 
 
-def message(n: int = 0, *, to: tuple[str, ...] = ("soc@council-a.gov.uk",), **kw: object) -> Message:
+def message(n: int = 0, *, to: tuple[str, ...] = ("soc@council-a.gov.uk",), **kw: Any) -> Message:
     fields: dict = {
         "key": f"alert:council-a:CVE-2024-{n:04d}",
         "council_id": "council-a",
@@ -55,7 +56,8 @@ def parse(data: bytes) -> EmailMessage:
 
 def settings(port: int, **kw: object) -> SmtpSettings:
     values: dict = {"host": "127.0.0.1", "port": port, "security": "none", "sender": SENDER}
-    values.update(timeout_s=5, local_hostname="client.test", **kw)
+    values.update(timeout_s=5, local_hostname="client.test")
+    values.update(kw)
     return SmtpSettings(**values)
 
 
@@ -206,6 +208,13 @@ def test_file_transport_reports_a_bad_message_and_writes_the_others(tmp_path: Pa
     assert [f.name for f in tmp_path.iterdir()] == [file_name(message(2).key)]
 
 
+def test_file_transport_failure_to_write_is_retryable(tmp_path: Path) -> None:
+    blocker = tmp_path / "outbox"
+    blocker.write_text("a file where the folder should be")
+    (result,) = FileTransport(blocker, SENDER).send([message()])
+    assert (result.ok, result.retryable) == (False, True) and "cannot write" in result.error
+
+
 # --- smtp: batching and pooling ---------------------------------------------------------
 
 
@@ -263,9 +272,7 @@ def test_a_4xx_is_retryable_and_the_rest_of_the_batch_goes_on(server: SmtpServer
 
 def test_a_5xx_is_permanent(server: SmtpServer) -> None:
     server.handler.fail_next(1, "554 5.6.0 Message rejected as spam")
-    results = SmtpTransport(settings(server.port, max_connections=1)).send(
-        [message(1), message(2)]
-    )
+    results = SmtpTransport(settings(server.port, max_connections=1)).send([message(1), message(2)])
     assert (results[0].ok, results[0].retryable) == (False, False)
     assert "554" in results[0].error and "council-a.gov.uk" in results[0].error
     assert results[1].ok
@@ -306,6 +313,16 @@ def test_connection_refused_makes_everything_retryable() -> None:
     assert time.monotonic() - started < 2  # the first failure stops the other attempts
 
 
+def test_a_server_that_never_answers_times_out_as_retryable() -> None:
+    with socket.socket() as silent:  # accepts TCP connections (backlog) but never speaks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        results = SmtpTransport(settings(port, timeout_s=0.3)).send([message(1), message(2)])
+    assert all(not r.ok and r.retryable for r in results)
+    assert "cannot connect" in results[0].error
+
+
 def test_a_dropped_connection_reconnects_once_for_the_rest(server: SmtpServer) -> None:
     server.handler.drop_next(1)
     results = SmtpTransport(settings(server.port, max_connections=1)).send(
@@ -313,6 +330,16 @@ def test_a_dropped_connection_reconnects_once_for_the_rest(server: SmtpServer) -
     )
     assert (results[0].ok, results[0].retryable) == (False, True)
     assert "connection lost" in results[0].error
+    assert all(r.ok for r in results[1:])
+    assert server.handler.connections == 2
+
+
+def test_a_421_closes_the_session_and_the_rest_goes_on_a_new_one(server: SmtpServer) -> None:
+    server.handler.fail_next(1, "421 4.3.2 Service shutting down")
+    results = SmtpTransport(settings(server.port, max_connections=1)).send(
+        [message(n) for n in range(3)]
+    )
+    assert (results[0].ok, results[0].retryable) == (False, True) and "421" in results[0].error
     assert all(r.ok for r in results[1:])
     assert server.handler.connections == 2
 
@@ -372,7 +399,9 @@ def test_starttls_is_never_skipped(server: SmtpServer) -> None:
 def test_an_untrusted_certificate_is_refused(certificate: tuple[Path, Path]) -> None:
     with SmtpServer(tls=certificate) as server:
         untrusting = ssl.create_default_context()  # system CAs only
-        transport = SmtpTransport(settings(server.port, security="starttls", tls_context=untrusting))
+        transport = SmtpTransport(
+            settings(server.port, security="starttls", tls_context=untrusting)
+        )
         (result,) = transport.send([message()])
     assert (result.ok, result.retryable) == (False, True)
     assert "TLS" in result.error

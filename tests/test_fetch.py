@@ -238,9 +238,10 @@ def test_too_many_redirects(server: LocalServer) -> None:
         fetch("ncsc", server.url("/loop"), policy=FetchPolicy(timeout_s=0.5, max_redirects=3))
 
 
-def test_non_http_url_is_refused_without_a_request() -> None:
-    with pytest.raises(FetchError, match=r"^ncsc: 'file:///etc/passwd' is not an http"):
-        fetch("ncsc", "file:///etc/passwd", policy=FAST)
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://x.test/f", "", "https://[broken"])
+def test_non_http_url_is_refused_without_a_request(url: str) -> None:
+    with pytest.raises(FetchError, match=r"^ncsc: .* is not an http\(s\) URL"):
+        fetch("ncsc", url, policy=FAST)
 
 
 def test_a_given_session_is_used_and_left_open(server: LocalServer) -> None:

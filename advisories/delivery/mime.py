@@ -14,6 +14,7 @@ import email.policy
 import email.utils
 import re
 from datetime import UTC, datetime
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 
 from advisories.models import Message
@@ -39,9 +40,30 @@ _MIME_HEADERS = ("content-type", "content-transfer-encoding")
 _RESERVED = frozenset(_ADDRESS_HEADERS + _OWN_HEADERS + _MIME_HEADERS)
 
 
+class _CachedHeaderRegistry(HeaderRegistry):
+    """HeaderRegistry, minus a new class built with type() for every header it parses.
+
+    That class depends only on the header name, and building it took about a third of the
+    time to_bytes() spends on a 20 KB alert.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type] = {}
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        cls = self._classes.get(key)
+        if cls is None:
+            cls = super().__getitem__(name)
+            if len(self._classes) < 256:  # names come from our code, but stay bounded
+                self._classes[key] = cls
+        return cls
+
+
 # CRLF line ends and 7-bit bodies (quoted-printable or base64 for non-ASCII): "8bit" would
 # need the relay's 8BITMIME extension, which aiosmtplib does not negotiate for us.
-_POLICY = email.policy.SMTP.clone(cte_type="7bit")
+_POLICY = email.policy.SMTP.clone(cte_type="7bit", header_factory=_CachedHeaderRegistry())
 
 
 def clean_header_value(value: str) -> str:

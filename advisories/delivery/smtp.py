@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import os
 import socket
 import ssl
 from collections import deque
@@ -36,6 +37,7 @@ __all__ = ["SmtpSettings", "SmtpTransport"]
 
 Security = Literal["starttls", "tls", "none"]
 _QUIT_TIMEOUT_S = 5.0  # a server that hangs on QUIT must not hold up the run for timeout_s
+_CLOSE_WAIT_S = 2.0  # for the TLS close_notify exchange after QUIT
 
 
 @dataclass(frozen=True)
@@ -84,15 +86,21 @@ def _problems(s: SmtpSettings) -> Iterable[str]:
     try:
         sender_address(s.sender)
     except ValueError as exc:
-        yield f"smtp.sender: {exc}"
+        yield f"sender address: {exc}"
 
 
 @dataclass(frozen=True, slots=True)
 class _Outgoing:
     index: int  # position in the caller's list, so results come back in input order
-    key: str
-    recipients: tuple[str, ...]
-    data: bytes
+    message: Message
+
+    @property
+    def key(self) -> str:
+        return self.message.key
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.message.to))  # envelope = message.to, deduplicated
 
 
 class SmtpTransport:
@@ -112,15 +120,7 @@ class SmtpTransport:
             # aiosmtplib would otherwise resolve it again for every connection.
             self._local_hostname = await asyncio.to_thread(socket.getfqdn)
         results: list[DeliveryResult | None] = [None] * len(messages)
-        outgoing: list[_Outgoing] = []
-        for index, message in enumerate(messages):
-            try:
-                data = to_bytes(message, self.settings.sender)
-            except ValueError as exc:
-                results[index] = DeliveryResult(message.key, ok=False, error=f"invalid: {exc}")
-                continue
-            recipients = tuple(dict.fromkeys(message.to))  # envelope = message.to, deduplicated
-            outgoing.append(_Outgoing(index, message.key, recipients, data))
+        outgoing = [_Outgoing(index, message) for index, message in enumerate(messages)]
         run = _Run(self.settings, self._envelope_from, self._local_hostname, results)
         await run.deliver(outgoing)
         assert all(r is not None for r in results), "every message gets a result"
@@ -150,13 +150,11 @@ class _Run:
         self.envelope_from = envelope_from
         self.local_hostname = local_hostname
         self.results = results
-        # Set by the first failed connect: later batches fail fast with the same error
-        # instead of each waiting for its own refused connection or timeout.
+        # Set by the first failed connect (or second drop): later batches fail fast with the
+        # same error instead of each waiting for its own refused connection or timeout.
         self.abort: DeliveryError | None = None
 
     async def deliver(self, outgoing: list[_Outgoing]) -> None:
-        if not outgoing:
-            return
         s = self.settings
         queue = _batches(outgoing, s.max_connections, s.messages_per_connection)
         workers = min(s.max_connections, len(queue))
@@ -179,14 +177,16 @@ class _Run:
                 self.abort = exc
                 self._fail(pending, exc)
                 return
+            protocol = smtp.protocol  # kept: close() forgets it, _close() waits on it
             try:
                 pending = await self._send_on(smtp, pending)
             finally:
-                await _close(smtp)
+                await _close(smtp, protocol)
             if not pending:
                 return
         where = f"{self.settings.host}:{self.settings.port}"
-        self._fail(pending, DeliveryError(f"connection to {where} dropped twice", retryable=True))
+        self.abort = DeliveryError(f"connection to {where} dropped twice", retryable=True)
+        self._fail(pending, self.abort)
 
     async def _send_on(self, smtp: aiosmtplib.SMTP, batch: list[_Outgoing]) -> list[_Outgoing]:
         """Send `batch` on one connection; return what was not tried because it dropped."""
@@ -197,8 +197,14 @@ class _Run:
         return []
 
     async def _send_one(self, smtp: aiosmtplib.SMTP, item: _Outgoing) -> DeliveryResult:
+        # Built here rather than all up front: building costs as much CPU as sending on a
+        # fast link, and this way the server works on one message while the next is built.
         try:
-            refused, _ = await smtp.sendmail(self.envelope_from, item.recipients, item.data)
+            data = to_bytes(item.message, self.settings.sender)
+        except ValueError as exc:
+            return DeliveryResult(item.key, ok=False, error=f"invalid message: {exc}")
+        try:
+            refused, _ = await smtp.sendmail(self.envelope_from, item.recipients, data)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             return _refused_result(item.key, exc.recipients)
         except aiosmtplib.SMTPResponseException as exc:
@@ -269,17 +275,44 @@ def _connect_error(s: SmtpSettings, exc: Exception) -> DeliveryError:
         )
     # Refused, unreachable, timed out, TLS failure, STARTTLS or AUTH not offered: nothing is
     # wrong with the messages, so they stay queued until the operator or the relay recovers.
-    reason = _one_line(str(exc)) or type(exc).__name__
     hint = "check the TLS settings" if isinstance(exc, ssl.SSLError) else ""
+    reason = _reason(exc)
     return DeliveryError(f"cannot connect to SMTP server {where}: {reason}", hint, retryable=True)
 
 
-async def _close(smtp: aiosmtplib.SMTP) -> None:
+def _reason(exc: Exception) -> str:
+    """The OS's words ("Connection refused"), not aiosmtplib's wrapper around them."""
+    cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+    if isinstance(cause, OSError) and cause.errno and not isinstance(cause, ssl.SSLError):
+        return os.strerror(cause.errno)
+    return _one_line(str(exc)) or type(exc).__name__
+
+
+async def _close(smtp: aiosmtplib.SMTP, protocol: asyncio.BaseProtocol | None = None) -> None:
+    protocol = protocol or smtp.protocol
     if smtp.is_connected:
         # Every message already has its result; a failed goodbye changes nothing.
         with contextlib.suppress(OSError, aiosmtplib.SMTPException):
             await smtp.quit(timeout=_QUIT_TIMEOUT_S)
     smtp.close()
+    if protocol is not None:
+        await _wait_closed(protocol)
+
+
+async def _wait_closed(protocol: asyncio.BaseProtocol) -> None:
+    """Wait until the socket is really closed, aborting it if the peer takes too long.
+
+    Over TLS, close() only starts the close_notify exchange; if send() returned (and its
+    event loop ended) before that finished, the socket would leak. The protocol drops its
+    `transport` in connection_lost(), which is the signal polled here.
+    """
+    deadline = asyncio.get_running_loop().time() + _CLOSE_WAIT_S
+    while (transport := getattr(protocol, "transport", None)) is not None:
+        if asyncio.get_running_loop().time() > deadline:
+            transport.abort()
+            await asyncio.sleep(0)  # let the abort run connection_lost()
+            return
+        await asyncio.sleep(0.001)
 
 
 def _code_result(key: str, domains: str, code: int, text: str) -> DeliveryResult:

@@ -54,5 +54,5 @@ def _load_builtins() -> None:
         importlib.import_module(f"advisories.sources.{name}")
 
 
-BUILTIN_MODULES: tuple[str, ...] = ("rss",)
+BUILTIN_MODULES: tuple[str, ...] = ("rss", "csaf", "kev", "nvd")
 Loader = Callable[[bytes], list[Advisory]]

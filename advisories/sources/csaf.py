@@ -22,6 +22,7 @@ from advisories.models import SEVERITIES, Advisory, AffectedProduct, Bound, Vers
 from advisories.sanitise import clean_header_text, plain_to_text, safe_url, truncate
 from advisories.sources import register
 from advisories.sources.csaf_discovery import parse_timestamp
+from advisories.versions import VersSpec
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +49,6 @@ class _Product:
     platform: str = "any"
     cpe: str | None = None
     purl: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class _Versions:
-    versions: tuple[str, ...] = ()
-    ranges: tuple[VersionRange, ...] = ()
-    all_versions: bool = False
-    excluded: tuple[str, ...] = ()
-    scheme: str | None = None
 
 
 class CsafSource:
@@ -86,12 +78,14 @@ def _advisory(doc: dict[str, Any], feed: str, url: str) -> Advisory:
     if not isinstance(tracking_id, str) or not tracking_id.strip():
         raise ParseError(f"feed {feed!r}: CSAF document has no document.tracking.id",
                          "every CSAF document needs a tracking id")
-    products = _products(doc.get("product_tree") or {})
-    vulns = [v for v in doc.get("vulnerabilities") or [] if isinstance(v, dict)]
+    products = _products(_obj(doc.get("product_tree")))
+    vulns = _objs(doc.get("vulnerabilities"))
     affects, unparsed = _all_statements(vulns, products, tracking_id)
     summary = _summary(document, vulns)
     if unparsed:
-        summary += "\n\nVersion text not understood, check manually: " + "; ".join(unparsed)
+        more = f"; and {len(unparsed) - 10} more" if len(unparsed) > 10 else ""
+        summary += "\n\nCheck manually: " + "; ".join(unparsed[:10])
+        summary += more
     return Advisory(
         id=f"csaf:{tracking_id.strip()}",
         source=feed,
@@ -118,6 +112,24 @@ def _require(parent: dict[str, Any], key: str, feed: str, prefix: str = "") -> d
     return value
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    """A JSON object, or {} for anything else: real and hostile files put wrong types anywhere."""
+    return value if isinstance(value, dict) else {}
+
+
+def _objs(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects in a list, or [] when it is not a list."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _url(value: Any) -> str | None:
+    return safe_url(value) if isinstance(value, str) else None
+
+
+def _strs(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 # --- product tree -------------------------------------------------------------------------
 
 
@@ -125,24 +137,20 @@ def _products(tree: dict[str, Any]) -> dict[str, _Product]:
     """product_id -> what it is, from branches, full_product_names and relationships."""
     found: dict[str, _Product] = {}
     # Iterative walk: branches nest arbitrarily deep and a hostile file could be very deep.
-    stack: list[tuple[Any, dict[str, str]]] = [(b, {}) for b in tree.get("branches") or []]
+    stack = [(b, dict[str, str]()) for b in reversed(_objs(tree.get("branches")))]
     while stack:
         branch, context = stack.pop()
-        if not isinstance(branch, dict):
-            continue
         category, name = str(branch.get("category", "")), str(branch.get("name", "")).strip()
         context = {**context, category: name}
         if category in _VERSION_BRANCHES:
             context["version"] = name
         if isinstance(branch.get("product"), dict):
             _add_product(found, branch["product"], context)
-        stack.extend((child, context) for child in reversed(branch.get("branches") or []))
-    for full in tree.get("full_product_names") or []:
-        if isinstance(full, dict):
-            _add_product(found, full, {})
-    for rel in tree.get("relationships") or []:
-        if isinstance(rel, dict):
-            _add_relationship(found, rel)
+        stack.extend((child, context) for child in reversed(_objs(branch.get("branches"))))
+    for full in _objs(tree.get("full_product_names")):
+        _add_product(found, full, {})
+    for rel in _objs(tree.get("relationships")):
+        _add_relationship(found, rel)
     return found
 
 
@@ -150,7 +158,7 @@ def _add_product(found: dict[str, _Product], product: dict[str, Any], ctx: dict[
     pid = product.get("product_id")
     if not isinstance(pid, str):
         return
-    helper = product.get("product_identification_helper") or {}
+    helper = _obj(product.get("product_identification_helper"))
     cpe = helper.get("cpe") if isinstance(helper.get("cpe"), str) else None
     purl = helper.get("purl") if isinstance(helper.get("purl"), str) else None
     # cpe:2.3:part:vendor:product:version:...; used where the branches do not say.
@@ -171,7 +179,7 @@ def _add_product(found: dict[str, _Product], product: dict[str, Any], ctx: dict[
 
 def _add_relationship(found: dict[str, _Product], rel: dict[str, Any]) -> None:
     # "X installed_on / default_component_of Y": the product is X; Y only says where.
-    full = rel.get("full_product_name") or {}
+    full = _obj(rel.get("full_product_name"))
     component = found.get(str(rel.get("product_reference")))
     if not isinstance(full.get("product_id"), str) or component is None:
         return
@@ -200,7 +208,7 @@ _OP_RE = re.compile(r"(<=|>=|<|>|=)?\s*(.+)")
 _PLACEHOLDERS = {"", "0", "-", "n/a", "na", "unknown", "unspecified", "none"}
 
 
-def _versions_of(product: _Product) -> _Versions | None:
+def _versions_of(product: _Product) -> VersSpec | None:
     """The product's affected versions, or None when its text cannot be read safely."""
     if product.range_text is not None:
         return _range_text(product.range_text)
@@ -208,14 +216,14 @@ def _versions_of(product: _Product) -> _Versions | None:
     if version.lower() in _PLACEHOLDERS:
         return None
     if version.lower() in ("all", "all versions", "*"):
-        return _Versions(all_versions=True)
+        return VersSpec(all_versions=True)
     # product_version must be one version, yet vendors write ranges there ("prior to 4.2").
     if re.search(r"[<>|]|\s-\s|\b(prior|before)\b", version, re.I):
         return tolerant_range(version)
-    return _Versions(versions=(version,))
+    return VersSpec(versions=(version,))
 
 
-def _range_text(text: str) -> _Versions | None:
+def _range_text(text: str) -> VersSpec | None:
     text = text.strip()
     if text.lower().startswith("vers:"):
         try:
@@ -223,16 +231,14 @@ def _range_text(text: str) -> _Versions | None:
         except ValueError:
             # Real feeds write "vers:generic/PAN-OS Firewall>=11.2.10": try the part after "/".
             return tolerant_range(text.split("/", 1)[1]) if "/" in text else None
-        scheme = spec.scheme if spec.scheme in versions.SCHEMES else None
-        return _Versions(tuple(spec.versions), tuple(spec.ranges), spec.all_versions,
-                         tuple(spec.excluded), scheme)
+        return spec
     parsed = tolerant_range(text)
     if parsed is None and "/" in text:  # Fortinet writes "FortiOS/>=7.0.0|<=7.0.5"
         parsed = tolerant_range(text.split("/", 1)[1])
     return parsed
 
 
-def tolerant_range(text: str) -> _Versions | None:
+def tolerant_range(text: str) -> VersSpec | None:
     """Free-text version ranges that are unambiguous -> versions; anything else -> None.
 
     Understood: "all versions", "<X" / "<=X" / ">X" / ">=X" (one lower and one upper bound,
@@ -242,7 +248,7 @@ def tolerant_range(text: str) -> _Versions | None:
     """
     text = " ".join(text.split())
     if re.fullmatch(r"all( versions)?|\*|vers:all/\*", text, flags=re.I):
-        return _Versions(all_versions=True)
+        return VersSpec(all_versions=True)
     rest = re.sub(r"^(all\s+)?versions?\s+", "", text, flags=re.I)  # "all versions prior to 4.2"
     if m := re.fullmatch(r"(?:prior to|before)\s+(.+)", rest, flags=re.I):
         return _bounded(None, (m.group(1), False), text)
@@ -254,7 +260,7 @@ def tolerant_range(text: str) -> _Versions | None:
     return _comparators(re.split(r"\s*(?:\||,|\band\b)\s*", rest))
 
 
-def _comparators(parts: list[str]) -> _Versions | None:
+def _comparators(parts: list[str]) -> VersSpec | None:
     lower: tuple[str, bool] | None = None
     upper: tuple[str, bool] | None = None
     listed: list[str] = []
@@ -274,18 +280,18 @@ def _comparators(parts: list[str]) -> _Versions | None:
     if listed and (lower or upper):
         return None  # ">= 2.0.0 | 2.6.2": is 2.6.2 a bound or an extra version? Can't tell.
     if listed:
-        return _Versions(versions=tuple(listed))
+        return VersSpec(versions=tuple(listed))
     return _bounded(lower, upper, "|".join(parts))
 
 
 def _bounded(
     lower: tuple[str, bool] | None, upper: tuple[str, bool] | None, text: str
-) -> _Versions | None:
+) -> VersSpec | None:
     bounds = [b for b in (lower, upper) if b is not None]
     if not bounds or not all(_VERSION_RE.fullmatch(b[0].strip()) for b in bounds):
         log.debug("version range not understood: %r", text)
         return None
-    return _Versions(ranges=(VersionRange(
+    return VersSpec(ranges=(VersionRange(
         lower=Bound(lower[0].strip(), lower[1]) if lower else None,
         upper=Bound(upper[0].strip(), upper[1]) if upper else None,
     ),))
@@ -301,7 +307,7 @@ def _all_statements(
     unparsed: list[str] = []
     for vuln in vulns:
         status = vuln.get("product_status")
-        if not isinstance(status, dict):
+        if not isinstance(status, dict) or not status:
             log.warning("%s: vulnerability %s has no product_status; skipped",
                         doc_id, vuln.get("cve", "?"))
             continue
@@ -324,7 +330,7 @@ def _all_statements(
 
 
 def _ids(status: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
-    return list(dict.fromkeys(i for k in keys for i in status.get(k) or [] if isinstance(i, str)))
+    return list(dict.fromkeys(i for k in keys for i in _strs(status.get(k))))
 
 
 def _statements(
@@ -343,10 +349,16 @@ def _statements(
                 found = _open_ended(found, key, fixes)
             statement = _statement(product, found, fixes or vendor_fixes.get(pid, []))
             out.append((statement, _unparsed(product, found, pid)))
+    # Under investigation may turn out affected: a statement with no versions, so UNKNOWN.
+    for pid in _ids(status, ("under_investigation",)):
+        product = products.get(pid) or _Product(vendor="", name=pid)
+        version = product.version or _short_range(product.range_text) or ""
+        out.append((_statement(product, None, []),
+                    f"{product.name} {version}".strip() + " (under investigation)"))
     return out
 
 
-def _open_ended(found: _Versions, key: str, fixes: list[str]) -> _Versions:
+def _open_ended(found: VersSpec, key: str, fixes: list[str]) -> VersSpec:
     # first_affected 2.0 means 2.0 and later releases; keeping just "2.0" would report 2.1
     # as not affected. Bound it by the product's single fixed version when there is one.
     if len(found.versions) != 1:
@@ -355,8 +367,8 @@ def _open_ended(found: _Versions, key: str, fixes: list[str]) -> _Versions:
     if key == "first_affected":
         fix = fixes[0] if len(fixes) == 1 and _VERSION_RE.fullmatch(fixes[0]) else None
         upper = Bound(fix, False) if fix else None
-        return _Versions(ranges=(VersionRange(Bound(version, True), upper),))
-    return _Versions(ranges=(VersionRange(None, Bound(version, True)),))  # last_affected
+        return VersSpec(ranges=(VersionRange(Bound(version, True), upper),))
+    return VersSpec(ranges=(VersionRange(None, Bound(version, True)),))  # last_affected
 
 
 def _fixed_texts(
@@ -375,11 +387,11 @@ def _fixed_texts(
 def _vendor_fixes(vuln: dict[str, Any]) -> dict[str, list[str]]:
     """product_id -> vendor_fix texts ("Update to V17 Update 6 or later version")."""
     out: dict[str, list[str]] = {}
-    for rem in vuln.get("remediations") or []:
-        if isinstance(rem, dict) and rem.get("category") == "vendor_fix" and rem.get("details"):
+    for rem in _objs(vuln.get("remediations")):
+        if rem.get("category") == "vendor_fix" and rem.get("details"):
             text = truncate(_sentences(str(rem["details"])), 120)
-            for pid in rem.get("product_ids") or []:
-                out.setdefault(str(pid), []).append(text)
+            for pid in _strs(rem.get("product_ids")):
+                out.setdefault(pid, []).append(text)
     return out
 
 
@@ -387,31 +399,33 @@ def _short_range(text: str | None) -> str | None:
     return re.sub(r"^vers:[^/]*/", "", text) if text else None
 
 
-def _statement(product: _Product, found: _Versions | None, fixes: list[str]) -> AffectedProduct:
-    found = found or _Versions()  # nothing readable: the matcher's UNKNOWN
+def _statement(product: _Product, found: VersSpec | None, fixes: list[str]) -> AffectedProduct:
+    found = found or VersSpec()  # nothing readable: the matcher's UNKNOWN
     return AffectedProduct(
         vendor=product.vendor, product=product.name, platform=product.platform,
         versions=found.versions, ranges=found.ranges, all_versions=found.all_versions,
-        excluded=found.excluded, scheme=found.scheme, cpe=product.cpe, purl=product.purl,
+        # vers:all / vers:generic name no ordering: leave the choice to the product catalogue.
+        scheme=None if found.scheme == versions.DEFAULT_SCHEME else found.scheme,
+        excluded=found.excluded, cpe=product.cpe, purl=product.purl,
         fixed_in="; ".join(dict.fromkeys(fixes)) or None,
     )
 
 
-def _unparsed(product: _Product, found: _Versions | None, pid: str) -> str | None:
+def _unparsed(product: _Product, found: VersSpec | None, pid: str) -> str | None:
     if found is not None:
         return None
-    text = product.range_text or product.version or "no version given"
-    return f"{product.name or pid}: {text!r}"
+    text = product.range_text or product.version
+    return f"{product.name or pid}: " + (f"{text!r} not understood" if text else "no version")
 
 
 # --- text fields -------------------------------------------------------------------------------
 
 
 def _summary(document: dict[str, Any], vulns: list[dict[str, Any]]) -> str:
-    for notes in [document.get("notes")] + [v.get("notes") for v in vulns]:
+    for notes in [_objs(document.get("notes")), *(_objs(v.get("notes")) for v in vulns)]:
         for category in ("summary", "description"):
-            for note in notes or []:
-                if isinstance(note, dict) and note.get("category") == category and note.get("text"):
+            for note in notes:
+                if note.get("category") == category and note.get("text"):
                     return plain_to_text(str(note["text"]), SUMMARY_CHARS)
     return ""
 
@@ -419,47 +433,49 @@ def _summary(document: dict[str, Any], vulns: list[dict[str, Any]]) -> str:
 def _sentences(text: str) -> str:
     """Multi-line text on one line, each line ended as a sentence so they do not run on."""
     lines = [" ".join(line.split()) for line in text.splitlines()]
-    return " ".join(ln if ln[-1] in ".!?:;" else ln + "." for ln in lines if ln)
+    lines = [ln for ln in lines if ln]
+    ended = [ln if ln[-1] in ".!?:;" else ln + "." for ln in lines[:-1]]
+    return " ".join([*ended, *lines[-1:]])
 
 
 def _main_url(document: dict[str, Any], fetched: str) -> str | None:
-    selfs = [r.get("url") for r in document.get("references") or []
-             if isinstance(r, dict) and r.get("category") == "self" and safe_url(r.get("url"))]
+    selfs = [str(r["url"]) for r in _objs(document.get("references"))
+             if r.get("category") == "self" and _url(r.get("url"))]
     # Prefer the human-readable page over the JSON copy of the same advisory.
     pages = [u for u in selfs if not u.lower().endswith(".json")]
-    return (pages or selfs or [safe_url(fetched)])[0]
+    return pages[0] if pages else selfs[0] if selfs else safe_url(fetched)
 
 
 def _links(document: dict[str, Any], vulns: list[dict[str, Any]]) -> tuple[str, ...]:
-    refs = [*(document.get("references") or [])]
+    refs = _objs(document.get("references"))
     for vuln in vulns:
-        refs.extend(vuln.get("references") or [])
-    urls = (safe_url(r.get("url")) for r in refs if isinstance(r, dict))
+        refs.extend(_objs(vuln.get("references")))
+    urls = (_url(r.get("url")) for r in refs)
     return tuple(dict.fromkeys(u for u in urls if u))
 
 
 def _severity(document: dict[str, Any], vulns: list[dict[str, Any]]) -> str | None:
     found: list[str] = []
     for vuln in vulns:
-        for score in vuln.get("scores") or []:
-            cvss = score.get("cvss_v3") if isinstance(score, dict) else None
-            word = _SEVERITY_WORDS.get(str((cvss or {}).get("baseSeverity", "")).lower())
+        for score in _objs(vuln.get("scores")):
+            cvss = _obj(score.get("cvss_v3"))
+            word = _SEVERITY_WORDS.get(str(cvss.get("baseSeverity", "")).lower())
             found.extend([word] if word else [])
         # Red Hat gives its own rating as an "impact" threat ("Important") and no CVSS.
-        for threat in vuln.get("threats") or []:
-            if isinstance(threat, dict) and threat.get("category") == "impact":
+        for threat in _objs(vuln.get("threats")):
+            if threat.get("category") == "impact":
                 word = _SEVERITY_WORDS.get(str(threat.get("details", "")).strip().lower())
                 found.extend([word] if word else [])
     if not found:
-        aggregate = (document.get("aggregate_severity") or {}).get("text", "")
+        aggregate = _obj(document.get("aggregate_severity")).get("text", "")
         word = _SEVERITY_WORDS.get(str(aggregate).strip().lower())
         found.extend([word] if word else [])
     return min(found, key=SEVERITIES.index) if found else None
 
 
 def _exploited(vuln: dict[str, Any]) -> bool:
-    for threat in vuln.get("threats") or []:
-        if not isinstance(threat, dict) or threat.get("category") != "exploit_status":
+    for threat in _objs(vuln.get("threats")):
+        if threat.get("category") != "exploit_status":
             continue
         details = str(threat.get("details", "")).lower()
         if re.search(r"exploited|active", details) and not _NEGATION.search(details):
@@ -471,11 +487,11 @@ def _action(vulns: list[dict[str, Any]]) -> str | None:
     lines: list[str] = []
     for category in _REMEDIATION_LABELS:  # the most useful remediation first
         for vuln in vulns:
-            for rem in vuln.get("remediations") or []:
-                if not isinstance(rem, dict) or rem.get("category") != category:
+            for rem in _objs(vuln.get("remediations")):
+                if rem.get("category") != category:
                     continue
                 details = truncate(_sentences(str(rem.get("details", ""))), 200)
-                link = safe_url(rem.get("url"))
+                link = _url(rem.get("url"))
                 line = f"{_REMEDIATION_LABELS[category]}: {details}"
                 line += f" ({link})" if link else ""
                 if line not in lines:

@@ -35,14 +35,14 @@ def documents_from_provider_metadata(body: bytes, *, public_only: bool = True) -
             "check that the URL points at a CSAF provider-metadata.json",
         )
     urls: list[str] = []
-    for dist in (d for d in distributions if isinstance(d, dict)):
+    for dist in _objs(distributions):
         directory = dist.get("directory_url")
         if isinstance(directory, str) and directory.strip():
             urls.append(directory.strip().rstrip("/") + "/")
         rolie = dist.get("rolie")
         feeds = rolie.get("feeds") if isinstance(rolie, dict) else None
-        for feed in feeds if isinstance(feeds, list) else []:
-            if not isinstance(feed, dict) or not isinstance(feed.get("url"), str):
+        for feed in _objs(feeds):
+            if not isinstance(feed.get("url"), str):
                 continue
             label = str(feed.get("tlp_label", "WHITE")).upper()
             if public_only and label not in PUBLIC_TLP:
@@ -66,7 +66,7 @@ def documents_from_rolie(
     if not isinstance(entries, list):
         raise ParseError("ROLIE feed 'entry' is not a list")
     found: list[tuple[str, datetime | None]] = []
-    for entry in (e for e in entries if isinstance(e, dict)):
+    for entry in _objs(entries):
         url = _entry_url(entry)
         if url is None:
             continue
@@ -78,16 +78,14 @@ def documents_from_rolie(
 
 def _entry_url(entry: dict[str, Any]) -> str | None:
     # The spec says "rel"; cisagov's IT feed writes "ref" for some links, so accept both.
-    for link in entry.get("link") or []:
-        if not isinstance(link, dict):
-            continue
+    for link in _objs(entry.get("link")):
         relation = link.get("rel", link.get("ref"))
-        if relation == "self" and isinstance(link.get("href"), str):
-            return link["href"].strip()
+        href = link.get("href")
+        if relation == "self" and isinstance(href, str):
+            return href.strip()
     content = entry.get("content")
-    if isinstance(content, dict) and isinstance(content.get("src"), str):
-        return content["src"].strip()
-    return None
+    src = content.get("src") if isinstance(content, dict) else None
+    return src.strip() if isinstance(src, str) else None
 
 
 def documents_from_changes_csv(
@@ -143,6 +141,10 @@ def parse_timestamp(value: object) -> datetime | None:
 def _aware(moment: datetime) -> datetime:
     # CSAF and NVD timestamps without an offset are UTC; comparing naive with aware raises.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _objs(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _json_object(body: bytes, what: str) -> dict[str, Any]:

@@ -75,7 +75,7 @@ def fetch(
     feed (410). `permanent_url` is set when 301/308 redirects moved the feed, so the caller
     can remember the new address.
     """
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
+    if not _is_http_url(url):
         raise FetchError(
             f"{feed}: {url!r} is not an http(s) URL",
             hint="use an https:// url, or `path = ...` for a local file, in feeds.toml",
@@ -88,6 +88,14 @@ def fetch(
     finally:
         if own_session:
             http.close()
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[broken"
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def _new_session(policy: FetchPolicy) -> requests.Session:
@@ -116,7 +124,7 @@ def _header_safe(value: str) -> bool:
 def _with_retries(
     feed: str, url: str, headers: dict[str, str], policy: FetchPolicy, http: requests.Session
 ) -> FetchResult:
-    attempts = policy.retries + 1
+    attempts = max(0, policy.retries) + 1
     for attempt in range(1, attempts + 1):
         try:
             return _attempt(feed, url, headers, policy, http)
@@ -155,7 +163,7 @@ def _attempt(
             _check_status(feed, url, resp)
             return _result(feed, url, resp, headers, policy, deadline)
     except (requests.Timeout, urllib3.exceptions.TimeoutError) as exc:
-        raise _Retryable(f"timed out (no data for {policy.timeout_s:g} s)") from exc
+        raise _Retryable(f"timed out (nothing for {policy.timeout_s:g} s)") from exc
     except requests.TooManyRedirects as exc:
         raise FetchError(
             f"{feed}: more than {policy.max_redirects} redirects from {url}",

@@ -100,7 +100,7 @@ def _advisory(entry: Mapping[str, Any], feed: str) -> Advisory | None:
 
 def _text(entry: Mapping[str, Any], key: str) -> str:
     value = entry.get(key)
-    return str(value).strip() if value is not None else ""
+    return str(value).strip() if isinstance(value, (str, int, float)) else ""
 
 
 def _summary(entry: Mapping[str, Any]) -> str:

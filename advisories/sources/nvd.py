@@ -30,8 +30,8 @@ DETAIL_URL = "https://nvd.nist.gov/vuln/detail/{}"
 # CPE target_sw values -> our platform names.
 _TARGET_SW = {
     "windows": "windows", "macos": "macos", "mac_os": "macos", "mac_os_x": "macos",
-    "linux": "linux", "linux_kernel": "linux", "iphone_os": "ios", "ios": "ios",
-    "ipados": "ios", "android": "android",
+    "linux": "linux", "linux_kernel": "linux", "iphone_os": "ios", "ipados": "ios",
+    "android": "android",
 }
 # (vendor, product prefix) of OS CPEs -> platform, for AND nodes and vulnerable OS CPEs.
 _OS_CPES = (
@@ -63,11 +63,15 @@ class NvdSource:
         return advisories
 
 
+def _objs(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects in a list, or [] when it is not a list (never trust the shape)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
 def _cve_objects(data: Any, feed: str) -> list[dict[str, Any]]:
     """The API envelope's vulnerabilities[].cve, or a bare cve object (as in test files)."""
     if isinstance(data, dict) and isinstance(data.get("vulnerabilities"), list):
-        wrapped = (v.get("cve") for v in data["vulnerabilities"] if isinstance(v, dict))
-        return [c for c in wrapped if isinstance(c, dict)]
+        return [v["cve"] for v in _objs(data["vulnerabilities"]) if isinstance(v.get("cve"), dict)]
     if isinstance(data, dict) and "id" in data and "descriptions" in data:
         return [data]
     raise ParseError(f"feed {feed!r}: not an NVD CVE API 2.0 response",
@@ -82,30 +86,29 @@ def _advisory(cve: dict[str, Any], feed: str) -> Advisory | None:
     if cve.get("vulnStatus") == "Rejected":
         return None  # withdrawn by its CNA: nothing to alert on
     description = _english(cve.get("descriptions"))
-    title = cve.get("cisaVulnerabilityName") or f"{cve_id}: {description.split('. ')[0]}"
+    title = str(cve.get("cisaVulnerabilityName") or f"{cve_id}: {description.split('. ')[0]}")
     return Advisory(
         id=f"nvd:{cve_id}",
         source=feed,
-        title=clean_header_text(str(title), 160),
+        title=clean_header_text(title, 160),
         summary=plain_to_text(description, 2000),
         url=DETAIL_URL.format(cve_id),
         published=_timestamp(cve.get("published")),
-        severity=_severity(cve.get("metrics") or {}),
+        severity=_severity(cve.get("metrics")),
         # NVD copies KEV membership into cisaExploitAdd; no other field means "exploited".
         exploited=bool(cve.get("cisaExploitAdd")),
         cves=(cve_id,),
         links=tuple(dict.fromkeys(
-            u for r in cve.get("references") or [] if isinstance(r, dict)
-            if (u := safe_url(r.get("url")))
+            u for r in _objs(cve.get("references")) if (u := safe_url(str(r.get("url", ""))))
         )),
-        action=cve.get("cisaRequiredAction") or None,
-        affects=_statements(cve.get("configurations") or []),
+        action=str(cve.get("cisaRequiredAction") or "") or None,
+        affects=_statements(_objs(cve.get("configurations"))),
         kind="nvd",
     )
 
 
 def _english(descriptions: Any) -> str:
-    texts = [d for d in descriptions or [] if isinstance(d, dict) and d.get("value")]
+    texts = [d for d in _objs(descriptions) if d.get("value")]
     english = [d for d in texts if d.get("lang") == "en"] or texts
     return str(english[0]["value"]) if english else ""
 
@@ -118,12 +121,13 @@ def _timestamp(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # NVD times are UTC
 
 
-def _severity(metrics: Mapping[str, Any]) -> str | None:
+def _severity(metrics: Any) -> str | None:
     for key in _METRICS:
-        entries = [m for m in metrics.get(key) or [] if isinstance(m, dict)]
+        entries = _objs(metrics.get(key)) if isinstance(metrics, dict) else []
         # NVD's own ("Primary") score first, then the CNA's.
         for metric in sorted(entries, key=lambda m: m.get("type") != "Primary"):
-            severity = str((metric.get("cvssData") or {}).get("baseSeverity", "")).lower()
+            data = metric.get("cvssData")
+            severity = str(data.get("baseSeverity", "")).lower() if isinstance(data, dict) else ""
             if severity in SEVERITIES:
                 return severity
     return None
@@ -139,15 +143,14 @@ class _Group:
     all_versions: bool = False
 
 
-def _statements(configurations: list[Any]) -> tuple[AffectedProduct, ...]:
+def _statements(configurations: list[dict[str, Any]]) -> tuple[AffectedProduct, ...]:
     """One statement per (vendor, product, platform), exact versions and ranges united."""
     groups: dict[tuple[str, str, str, str], _Group] = {}
-    for config in (c for c in configurations if isinstance(c, dict)):
-        nodes = [n for n in config.get("nodes") or []
-                 if isinstance(n, dict) and not n.get("negate")]
+    for config in configurations:
+        nodes = [n for n in _objs(config.get("nodes")) if not n.get("negate")]
         context = _context_platforms(nodes) if config.get("operator") == "AND" else ["any"]
         for node in nodes:
-            for match in (m for m in node.get("cpeMatch") or [] if isinstance(m, dict)):
+            for match in _objs(node.get("cpeMatch")):
                 if match.get("vulnerable") is True:
                     _add_match(groups, match, context)
     return tuple(
@@ -168,16 +171,28 @@ def _add_match(groups: dict[tuple[str, str, str, str], _Group], match: dict[str,
         return
     part, vendor, product, version, update = fields[2:7]
     target_sw = fields[10]
-    own = _TARGET_SW.get(target_sw) or _os_platform(vendor, product)
+    own = _TARGET_SW.get(target_sw) or _os_platform(part, vendor, product)
+    bounds = {ours: str(match[theirs]) for ours, theirs in _BOUNDS if match.get(theirs)}
     for platform in [own] if own else context:
         group = groups.setdefault((part, vendor, product, platform), _Group())
-        bounds = {ours: str(match[theirs]) for ours, theirs in _BOUNDS if match.get(theirs)}
         if bounds:
-            group.ranges.append(versions.nvd_range(**bounds))
+            group.ranges.append(_range(bounds))
         elif version == "*":
             group.all_versions = True
         elif version != "-":  # "-" is "not applicable": no versions, so UNKNOWN to the matcher
             group.versions.append(version if update in ("*", "-") else f"{version} {update}")
+
+
+def _range(bounds: dict[str, str]) -> VersionRange:
+    try:
+        return versions.nvd_range(**bounds)
+    except ValueError:
+        # Both an including and an excluding bound on one side: keep the wider, inclusive one,
+        # since a missed affected version is worse than a false alarm.
+        for side in ("start", "end"):
+            if f"{side}_including" in bounds:
+                bounds.pop(f"{side}_excluding", None)
+        return versions.nvd_range(**bounds)
 
 
 def _context_platforms(nodes: list[dict[str, Any]]) -> list[str]:
@@ -188,18 +203,20 @@ def _context_platforms(nodes: list[dict[str, Any]]) -> list[str]:
     """
     found: list[str] = []
     for node in nodes:
-        for match in node.get("cpeMatch") or []:
-            if not isinstance(match, dict) or match.get("vulnerable") is not False:
+        for match in _objs(node.get("cpeMatch")):
+            if match.get("vulnerable") is not False:
                 continue
             fields = cpe_fields(str(match.get("criteria", "")))
-            platform = _os_platform(fields[3], fields[4]) if len(fields) > 4 else None
+            platform = _os_platform(*fields[2:5]) if len(fields) > 4 else None
             if platform is None:
                 return ["any"]
             found.append(platform)
     return list(dict.fromkeys(found)) or ["any"]
 
 
-def _os_platform(vendor: str, product: str) -> str | None:
+def _os_platform(part: str, vendor: str, product: str) -> str | None:
+    if part != "o":  # google:android_studio is an application, not the OS
+        return None
     for os_vendor, prefix, platform in _OS_CPES:
         if vendor == os_vendor and product.startswith(prefix):
             return platform

@@ -34,6 +34,7 @@ class FeedState:
     last_ok_at: datetime | None
     last_error: str | None
     disabled_reason: str | None
+    disabled_url: str | None
 
 
 @dataclass(frozen=True)
@@ -118,12 +119,13 @@ class Store:
     def feed_state(self, name: str) -> FeedState | None:
         row = self.conn.execute(
             "SELECT name, permanent_url, etag, last_modified, last_attempt_at, last_ok_at,"
-            " last_error, disabled_reason FROM feeds WHERE name = ?",
+            " last_error, disabled_reason, disabled_url FROM feeds WHERE name = ?",
             (name,),
         ).fetchone()
         if row is None:
             return None
-        return FeedState(row[0], row[1], row[2], row[3], _dt(row[4]), _dt(row[5]), row[6], row[7])
+        return FeedState(row[0], row[1], row[2], row[3], _dt(row[4]), _dt(row[5]), row[6], row[7],
+                         row[8])
 
     def _ensure_feed(self, name: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO feeds (name) VALUES (?)", (name,))
@@ -142,18 +144,27 @@ class Store:
             self.conn.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ?,"
                 " permanent_url = COALESCE(?, permanent_url), last_attempt_at = ?,"
-                " last_ok_at = ?, last_error = NULL WHERE name = ?",
+                " last_ok_at = ?, last_error = NULL, disabled_reason = NULL, disabled_url = NULL"
+                " WHERE name = ?",
                 (etag, last_modified, permanent_url, _ts(at), _ts(at), name),
             )
 
-    def record_fetch_error(self, name: str, error: str, *, at: datetime, disable: bool) -> None:
+    def record_fetch_error(
+        self, name: str, error: str, *, at: datetime, disable_url: str | None = None
+    ) -> None:
+        """Record a failure; with `disable_url`, stop polling until the feed's url changes."""
         with self.transaction():
             self._ensure_feed(name)
             self.conn.execute(
-                "UPDATE feeds SET last_attempt_at = ?, last_error = ?,"
-                " disabled_reason = CASE WHEN ? THEN ? ELSE disabled_reason END WHERE name = ?",
-                (_ts(at), error, disable, error, name),
+                "UPDATE feeds SET last_attempt_at = ?, last_error = ? WHERE name = ?",
+                (_ts(at), error, name),
             )
+            if disable_url is not None:
+                self.conn.execute(
+                    "UPDATE feeds SET disabled_reason = ?, disabled_url = ?,"
+                    " permanent_url = NULL WHERE name = ?",
+                    (error, disable_url, name),
+                )
 
     def forget_validators(self, name: str) -> None:
         """Drop ETag/Last-Modified so the next fetch downloads the whole feed again."""

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from advisories.models import AffectedProduct, Advisory, Bound, Message, VersionRange
+from advisories.models import Advisory, AffectedProduct, Bound, Message, VersionRange
 
 
 def advisory_to_json(advisory: Advisory) -> str:

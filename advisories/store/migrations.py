@@ -16,7 +16,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             last_attempt_at TEXT,
             last_ok_at TEXT,
             last_error TEXT,
-            disabled_reason TEXT
+            disabled_reason TEXT,
+            disabled_url TEXT
         );
         CREATE TABLE advisories (
             id TEXT PRIMARY KEY,

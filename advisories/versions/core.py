@@ -30,16 +30,27 @@ class ParsedVersion:
 # Vendor wrappers around the version itself (VERSIONS.md pitfall 10). Each is removed
 # before any scheme reads the string, and the original text is kept in ParsedVersion.text.
 _CITRIX_BANNER = re.compile(
-    r"^ns\s*(\d+\.\d+)\s*:?\s*build\s*(\d+(?:\.\d+)?)(?:\.nc)?$", re.IGNORECASE
+    r"^ns\s*(\d+\.\d+)\s*:?\s*(?:build\s*)?(\d+(?:\.\d+)?)(?:\.nc)?$", re.IGNORECASE
 )
 # "OpenSSH_9.2p1", "nginx/1.25.3", "Apache/2.4.58": a product name glued to the version.
-_PRODUCT_PREFIX = re.compile(r"^[A-Za-z][A-Za-z+-]*[/_](?=[vV]?\d)")
+_PRODUCT_PREFIX = re.compile(r"^([A-Za-z][A-Za-z+-]*)[/_](?=[vV]?\d)")
+# ...but "Update_7" or "SP_2" name a part of a version: stripping them would turn the
+# label into a bare "7" and compare it as if it were the whole version.
+_NOT_PRODUCTS = re.compile(
+    r"^(?:update|upd|u|build|patch|p|hotfix|hf|sp|servicepack|cu|su|release|rel|r|rev|revision"
+    r"|fix|rollup)$",
+    re.IGNORECASE,
+)
 # Only a parenthesis preceded by a space is an annotation: Cisco "15.2(4)" is the version.
 _TRAILING_PAREN = re.compile(r"\s+\(([^()]*)\)$")
-_BUILD_SUFFIX = re.compile(r"(?:,\s*|\s+)build[\s-]*\d+$", re.IGNORECASE)
+# Three or more digits: Fortinet "build1396", VMware "build 22348816". Citrix builds are
+# shorter and are part of the version ("13.1 Build 49").
+_BUILD_SUFFIX = re.compile(r"(?:,\s*|\s+)build[\s-]*\d{3,}$", re.IGNORECASE)
 _DUAL = re.compile(r"^v?\d+(?:\.\d+)+$", re.IGNORECASE)
 _LEADING_V = re.compile(r"^[vV](?=\d)")
 _SPACES = re.compile(r"\s+")
+# Nothing to clean in the common case (digits first, no spaces, brackets or commas).
+_ALREADY_CLEAN = re.compile(r"^\d[0-9A-Za-z.+~_-]*$")
 
 
 def split_dual(text: str) -> tuple[str, str | None]:
@@ -49,6 +60,8 @@ def split_dual(text: str) -> tuple[str, str | None]:
     "NS13.1: Build 49.13.nc" -> ("13.1-49.13", None); "16.5.1 (c)" -> ("16.5.1 c", None),
     because Apple's Rapid Security Response letter sorts after the base version.
     """
+    if _ALREADY_CLEAN.match(text):
+        return text, None
     s = _SPACES.sub(" ", text.strip())
     alt: str | None = None
     m = _TRAILING_PAREN.search(s)
@@ -63,7 +76,9 @@ def split_dual(text: str) -> tuple[str, str | None]:
     if banner:
         s = f"{banner.group(1)}-{banner.group(2)}"
     s = _BUILD_SUFFIX.sub("", s)
-    s = _PRODUCT_PREFIX.sub("", s)
+    prefix = _PRODUCT_PREFIX.match(s)
+    if prefix and not _NOT_PRODUCTS.match(prefix.group(1)):
+        s = s[prefix.end() :]
     return _LEADING_V.sub("", s), alt
 
 

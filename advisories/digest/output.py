@@ -1,0 +1,151 @@
+"""Digest -> the email (HTML with inlined CSS + plain text), the web page and the Markdown copy.
+
+Templates keep their styles in a <style> block so the team can restyle them in one place;
+css-inline then copies every rule onto the elements, because Outlook and Gmail ignore or strip
+<style>. Nothing remote is ever loaded (no images, no stylesheets): the email must render the
+same offline, behind a council's proxy, and without tracking anyone.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import css_inline
+import jinja2
+from markupsafe import Markup
+
+from advisories.digest.content import Digest
+from advisories.digest.week import IsoWeek, aware
+from advisories.models import Message
+from advisories.render import environment, message_id
+from advisories.sanitise import clean_header_text
+
+DIGEST_TEMPLATES = ("digest.subject.txt", "digest.txt", "digest.html", "digest.md")
+# Gmail clips messages over ~102 KB; stay below with room for the MIME headers and encoding.
+MAX_EMAIL_BYTES = 100_000
+# Items per list in the email; the web page lists everything. Lowered if the email is too big.
+EMAIL_LIMITS = (10, 5, 2)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
+
+
+@dataclass(frozen=True)
+class DigestFiles:
+    """What `build_digest` wrote, and the email it would send."""
+
+    week: IsoWeek
+    email_html: Path
+    email_text: Path
+    webpage: Path
+    markdown: Path
+    message: Message
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        return (self.webpage, self.markdown, self.email_html, self.email_text)
+
+
+def md_escape(value: object) -> Markup:
+    """Text for Markdown: HTML-escaped and Markdown punctuation backslash-escaped."""
+    return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False)))
+
+
+def md_url(value: object) -> Markup:
+    # Parentheses and angle brackets would end or break the (url) part of a Markdown link.
+    url = str(value)
+    for ch, code in (("(", "%28"), (")", "%29"), ("<", "%3C"), (">", "%3E"), (" ", "%20")):
+        url = url.replace(ch, code)
+    return Markup(url)
+
+
+def digest_environment(override: Path | None, tz: ZoneInfo) -> jinja2.Environment:
+    env = environment(override)
+    env.filters["md"] = md_escape
+    env.filters["mdurl"] = md_url
+
+    def local_date(moment: datetime) -> str:
+        day = aware(moment).astimezone(tz)
+        return f"{day.day} {day:%B %Y}"
+
+    env.filters["local_date"] = local_date
+    return env
+
+
+def inline_css(markup: str) -> str:
+    return str(_INLINER.inline(markup))
+
+
+def render_email(
+    env: jinja2.Environment,
+    digest: Digest,
+    *,
+    key: str,
+    recipients: tuple[str, ...],
+    sender: str,
+    web_url: str | None,
+) -> Message:
+    """The bulletin email, with lists shortened until it fits under MAX_EMAIL_BYTES."""
+    subject = env.get_template("digest.subject.txt").render(digest=digest)
+    for limit in EMAIL_LIMITS:
+        data = {"digest": digest, "webpage": False, "web_url": web_url, "limit": limit}
+        text = env.get_template("digest.txt").render(data)
+        markup = inline_css(env.get_template("digest.html").render(data))
+        if len(text.encode()) + len(markup.encode()) <= MAX_EMAIL_BYTES:
+            break
+    return Message(
+        key=key,
+        council_id="digest",
+        to=recipients,
+        subject=clean_header_text(subject, max_chars=200),
+        text=text,
+        html=markup,
+        message_id=message_id(key, sender),
+        headers=(("X-Advisories-Digest", str(digest.week)), ("Auto-Submitted", "auto-generated")),
+    )
+
+
+def render_webpage(env: jinja2.Environment, digest: Digest) -> str:
+    data = {"digest": digest, "webpage": True, "web_url": None, "limit": None}
+    return inline_css(env.get_template("digest.html").render(data))
+
+
+def render_markdown(env: jinja2.Environment, digest: Digest) -> str:
+    return env.get_template("digest.md").render(digest=digest, limit=None)
+
+
+def write_files(folder: Path, message: Message, webpage: str, markdown: str,
+                week: IsoWeek) -> DigestFiles:
+    stem = str(week)
+    files = DigestFiles(
+        week=week,
+        email_html=folder / f"{stem}.email.html",
+        email_text=folder / f"{stem}.email.txt",
+        webpage=folder / f"{stem}.html",
+        markdown=folder / f"{stem}.md",
+        message=message,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    for path, content in ((files.webpage, webpage), (files.markdown, markdown),
+                          (files.email_html, message.html), (files.email_text, message.text)):
+        write_atomically(path, content)
+    return files
+
+
+def write_atomically(path: Path, content: str) -> None:
+    # A web server may be serving the folder: readers see the old page or the new, never half.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+            out.write(content)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

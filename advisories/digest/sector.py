@@ -1,0 +1,116 @@
+"""Sector exposure: how many councils an advisory reached, aggregated so that none is named.
+
+The rows handed to templates carry only display text for council counts, never the numbers
+behind them: a restyled template cannot print "1 council" by accident when the threshold says
+"fewer than 3". Device counts are shown as they are (they identify nobody).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from advisories.alerts import SEVERITY_RANK
+from advisories.models import Advisory
+from advisories.store import Exposure
+
+AFFECTED, UNKNOWN = "affected", "unknown"
+
+
+@dataclass(frozen=True)
+class SectorRow:
+    advisory: Advisory
+    councils: str  # "fewer than 3 councils", "4 councils"
+    devices: int
+    remediated: str  # councils that have since remediated: "none yet", "fewer than 3", "4"
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    """An advisory some councils run with a version that could not be confirmed either way."""
+
+    advisory: Advisory
+    products: str
+    councils: str
+    devices: int
+
+
+def councils_text(n: int, threshold: int) -> str:
+    if n == 0:
+        return "no councils"
+    if n < threshold:
+        return f"fewer than {threshold} councils"
+    return f"{n} council" + ("" if n == 1 else "s")
+
+
+def remediated_text(n: int, threshold: int) -> str:
+    # Zero is shown as it is: "nobody has fixed it yet" singles out no council.
+    if n == 0:
+        return "none yet"
+    if n < threshold:
+        return f"fewer than {threshold}"
+    return str(n)
+
+
+def _by_advisory(exposures: Iterable[Exposure], status: str) -> dict[str, list[Exposure]]:
+    grouped: dict[str, list[Exposure]] = {}
+    for e in exposures:
+        if e.status == status:
+            grouped.setdefault(e.advisory_id, []).append(e)
+    return grouped
+
+
+def sector_rows(
+    advisories: dict[str, Advisory],
+    exposures: Iterable[Exposure],
+    ids: Iterable[str],
+    threshold: int,
+) -> list[SectorRow]:
+    """One row per advisory in `ids` that some council ran an affected version of.
+
+    A council counts as remediated when none of its exposures to the advisory is still open,
+    i.e. every one has `remediated_at` set (the inventory no longer shows it).
+    """
+    grouped = _by_advisory(exposures, AFFECTED)
+    ranked: list[tuple[tuple[int, int, int, int, str], SectorRow]] = []
+    for aid in set(ids):
+        rows, advisory = grouped.get(aid), advisories.get(aid)
+        if not rows or advisory is None:
+            continue
+        councils = {e.council_id for e in rows}
+        still_open = {e.council_id for e in rows if e.remediated_at is None}
+        devices = sum(e.devices for e in rows)
+        row = SectorRow(
+            advisory=advisory,
+            councils=councils_text(len(councils), threshold),
+            devices=devices,
+            remediated=remediated_text(len(councils - still_open), threshold),
+        )
+        severity = SEVERITY_RANK.get(advisory.severity or "", 0)
+        key = (-advisory.exploited, -severity, -len(councils), -devices, advisory.title)
+        ranked.append((key, row))
+    return [row for _, row in sorted(ranked, key=lambda kr: kr[0])]
+
+
+def review_rows(
+    advisories: dict[str, Advisory], exposures: Iterable[Exposure], threshold: int
+) -> list[ReviewRow]:
+    """Open exposures whose version could not be confirmed ("check manually"), per advisory.
+
+    Not limited to the week: an unreviewed product stays on the list until it is resolved.
+    """
+    grouped = _by_advisory((e for e in exposures if e.remediated_at is None), UNKNOWN)
+    rows = []
+    for aid, items in grouped.items():
+        advisory = advisories.get(aid)
+        if advisory is None:
+            continue
+        products = dict.fromkeys(a.product for a in advisory.affects)
+        rows.append(ReviewRow(
+            advisory=advisory,
+            products=", ".join(products) or advisory.title,
+            councils=councils_text(len({e.council_id for e in items}), threshold),
+            devices=sum(e.devices for e in items),
+        ))
+    rows.sort(key=lambda r: (-r.devices, r.advisory.title))
+    return rows

@@ -1,0 +1,175 @@
+"""Sending the bulletin through the outbox, once per week, and the scheduled Monday job.
+
+Once per week comes from the outbox's UNIQUE key: `digest-2023-W13` can be queued only once,
+so a second `--send`, a re-run of the job or a catch-up after a restart all do nothing. A
+forced resend gets its own key (`digest-2023-W13-force-1`, -2, ...), so it is recorded too.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from advisories.config import Config
+from advisories.delivery import Transport
+from advisories.delivery.outbox import DeliveryTally, deliver_queued, transport_for
+from advisories.digest.build import build_digest, digest_key
+from advisories.digest.council import Tally, send_weekly_summaries
+from advisories.digest.week import IsoWeek, resolve_week
+from advisories.errors import AdvisoriesError, ConfigError
+from advisories.store import Store, now
+
+Clock = Callable[[], datetime]
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SCHEDULE_RE = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun) (\d{2}):(\d{2})$")
+# A digest job that could not run on time (the host slept, a long poll held the one worker)
+# still runs within this, but never as late as the next week's slot.
+MISFIRE_GRACE = timedelta(days=6)
+# The start-up catch-up waits for the first feed polls, which the scheduler starts at once.
+CATCH_UP_DELAY = timedelta(seconds=60)
+
+
+def send_digest(
+    config: Config,
+    store: Store,
+    week: str | IsoWeek | None = None,
+    *,
+    force: bool = False,
+    clock: Clock = now,
+    transport: Transport | None = None,
+    tally: DeliveryTally | None = None,
+) -> str:
+    """Build the week's bulletin and send it to [digest] recipients; one line on what happened."""
+    if not config.digest.recipients:
+        raise ConfigError(
+            "[digest] recipients is empty: there is nobody to send the bulletin to",
+            "add recipients = [\"...\"] under [digest], or run without --send for a preview",
+        )
+    iso = resolve_week(week, clock(), ZoneInfo(config.timezone))
+    key = digest_key(iso)
+    existing = store.outbox_entry(key)
+    if existing is not None and not force:
+        return (f"digest {iso}: already {existing.state} (outbox {key}); nothing sent "
+                "(--force sends it again)")
+    if existing is not None:
+        key = _forced_key(store, key)
+    files = build_digest(config, store, iso, clock=clock, key=key)
+    if not store.queue(files.message, [], at=clock()):
+        return f"digest {iso}: already queued by another run (outbox {key}); nothing sent"
+    deliver_queued(store, transport or transport_for(config), tally or Tally(), clock=clock)
+    entry = store.outbox_entry(key)
+    state = entry.state if entry else "queued"
+    error = f": {entry.last_error}" if entry and entry.last_error else ""
+    return (f"digest {iso}: {state} to {len(config.digest.recipients)} recipient(s) "
+            f"(outbox {key}){error}; web page {files.webpage}")
+
+
+def _forced_key(store: Store, key: str) -> str:
+    n = 1
+    while store.outbox_entry(f"{key}-force-{n}") is not None:
+        n += 1
+    return f"{key}-force-{n}"
+
+
+def parse_schedule(text: str) -> tuple[str, int, int]:
+    """"mon 08:00" -> ("mon", 8, 0). Config has validated it; this re-checks for direct callers."""
+    match = _SCHEDULE_RE.match(text.strip().lower())
+    if not match or int(match.group(2)) > 23 or int(match.group(3)) > 59:
+        raise ConfigError(f"digest.schedule {text!r} is not a day and a time",
+                          "use e.g. 'mon 08:00' (24-hour clock, [settings] timezone)")
+    return match.group(1), int(match.group(2)), int(match.group(3))
+
+
+def due_week(at: datetime, schedule: str, tz: ZoneInfo) -> IsoWeek:
+    """The week whose bulletin the most recent scheduled run (at or before `at`) was for.
+
+    The run in week W sends week W-1. Before this week's slot, the latest run was last week's,
+    which sent the week before that.
+    """
+    day, hour, minute = parse_schedule(schedule)
+    this_week = IsoWeek.containing(at, tz)
+    slot_day = this_week.monday + timedelta(days=_DAYS.index(day))
+    slot = datetime(slot_day.year, slot_day.month, slot_day.day, hour, minute, tzinfo=tz)
+    fired = this_week if at >= slot else this_week.previous()
+    return fired.previous()
+
+
+def run_week(
+    config: Config, store: Store, week: IsoWeek, *, clock: Clock, tally: DeliveryTally,
+    transport: Transport | None = None,
+) -> list[str]:
+    """Send the bulletin (when it has recipients) and the councils' weekly summaries."""
+    lines = []
+    if config.digest.recipients:
+        lines.append(send_digest(config, store, week, clock=clock, tally=tally,
+                                 transport=transport))
+    else:
+        files = build_digest(config, store, week, clock=clock)
+        lines.append(f"digest {week}: written to {files.webpage}; [digest] recipients is "
+                     "empty, so not sent")
+    lines.extend(send_weekly_summaries(config, store, week, clock=clock, transport=transport,
+                                       tally=tally))
+    return lines
+
+
+def catch_up(config: Config, store: Store, *, clock: Clock = now, tally: DeliveryTally,
+             transport: Transport | None = None) -> list[str]:
+    """On start-up: if the latest scheduled bulletin was never queued, send it now (once)."""
+    week = due_week(clock(), config.digest.schedule, ZoneInfo(config.timezone))
+    if store.outbox_entry(digest_key(week)) is not None:
+        return []
+    return run_week(config, store, week, clock=clock, tally=tally, transport=transport)
+
+
+def schedule_digest(scheduler: Any, config: Config, report: Callable[..., None]) -> None:
+    """Add the weekly digest job ([digest] schedule) and a one-off start-up catch-up.
+
+    The scheduler's jobs live in memory, so APScheduler cannot know about a run missed while
+    the container was down: the catch-up job checks the outbox instead. misfire_grace_time and
+    coalesce cover the other case, a run delayed while the process was alive.
+    """
+    day, hour, minute = parse_schedule(config.digest.schedule)
+    common = {"coalesce": True, "max_instances": 1, "replace_existing": True,
+              "misfire_grace_time": int(MISFIRE_GRACE.total_seconds())}
+    scheduler.add_job(
+        _job(config, report, scheduled=True),
+        CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=config.timezone),
+        id="digest", name=f"weekly digest ({config.digest.schedule})", **common,
+    )
+    scheduler.add_job(
+        _job(config, report, scheduled=False),
+        DateTrigger(run_date=now() + CATCH_UP_DELAY, timezone=config.timezone),
+        id="digest:catch-up", name="send a missed weekly digest", **common,
+    )
+
+
+def _job(config: Config, report: Callable[..., None], *, scheduled: bool) -> Callable[[], None]:
+    def job() -> None:
+        # Imported here: pipeline pulls in every stage, which the digest itself never needs.
+        from advisories.pipeline import RunSummary
+
+        started = time.monotonic()
+        summary = RunSummary()
+        try:
+            with Store.open(config.state) as store:
+                if scheduled:
+                    week = IsoWeek.containing(now(), ZoneInfo(config.timezone)).previous()
+                    lines = run_week(config, store, week, clock=now, tally=summary)
+                else:
+                    lines = catch_up(config, store, clock=now, tally=summary)
+        except AdvisoriesError as exc:
+            # Never let one bad week stop the scheduler: the summary names the failure.
+            summary.emails_failed.append(f"weekly digest: {exc}")
+            lines = []
+        if lines or summary.emails_failed:
+            summary.warnings.extend(lines)
+            report(summary, time.monotonic() - started, config)
+
+    return job

@@ -1,0 +1,273 @@
+"""Tokens of one clause -> version expressions, with the product list and platform each is for.
+
+Operators distribute over a list ("before 2021.0.6, 2021.1.4 and 2023.0.1") until a word
+that is not list filler ends it. A version followed by an operator whose operand lies inside
+it is a branch label ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"), not a version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import lexicon as lx
+from .model import Expr, Mention, Tok
+from .shapes import extends
+
+_AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
+_SEPARATORS = frozenset({"|", ":"})
+_LABEL_GAP = 7  # words allowed between a label and its operator: "3.0 users should upgrade to"
+_RETRO_PLATFORM_GAP = 8  # tokens between a version list and a trailing "for Windows"
+
+
+def _is_filler(tok: Tok) -> bool:
+    return tok.kind == "word" and tok.text.lower() in lx.FILLER
+
+
+def _is_conj(tok: Tok) -> bool:
+    return (tok.kind == "word" and tok.text.lower() in lx.CONJUNCTIONS) or (
+        tok.kind == "punct" and tok.text in lx.CONJUNCTIONS
+    )
+
+
+def _base(tok: Tok) -> str:
+    m = lx.WILDCARD.match(tok.text)
+    return m.group(1) if m else tok.text
+
+
+class ClauseParser:
+    """One pass over one clause. `group` is the product list inherited from earlier clauses."""
+
+    def __init__(self, toks: list[Tok], *, fix_mood: bool, group: list[Mention] | None) -> None:
+        self.t = toks
+        self.n = len(toks)
+        self.fix_mood = fix_mood
+        self.group = group
+        self.group_open = False  # a product list is still being named ("ADC and Gateway")
+        self.pending = ""  # operator family distributed over the following versions
+        self.label: tuple[str, str] | None = None  # (branch label, variant) for the next bound
+        self.fwd: tuple[str, ...] | None = None  # platform named before the versions
+        self.merge_ok = False  # an open range may still take an upper bound ("from X up to Y")
+        self.negated = False
+        self.exprs: list[Expr] = []
+
+    def parse(self) -> list[Expr]:
+        i = 0
+        while i < self.n:
+            i = self._step(i)
+        return [] if self.negated else self.exprs
+
+    def _step(self, i: int) -> int:
+        kind = self.t[i].kind
+        if kind == "ver":
+            return self._on_version(i)
+        if kind == "prod":
+            return self._on_product(i)
+        if kind == "plat":
+            return self._on_platform(i)
+        if kind == "op":
+            return self._on_op(i)
+        if kind == "open":
+            return self._on_open(i)
+        if kind == "word" and not _is_filler(self.t[i]):
+            if self.t[i].text.lower() not in lx.LABEL_NOUNS:
+                self.pending, self.group_open, self.merge_ok = "", False, False
+        return i + 1
+
+    def _skip_fillers(self, j: int) -> int:
+        while j < self.n and _is_filler(self.t[j]):
+            j += 1
+        return j
+
+    # ------------------------------------------------------------------------- versions
+
+    def _on_version(self, i: int) -> int:
+        tok = self.t[i]
+        if self._foreign(i):
+            self.group, self.pending = [], ""
+        self.group_open = False
+        if self._is_label(i):
+            self.label = (_base(tok), tok.variant)
+            return i + 1
+        j = self._skip_fillers(i + 1)
+        nxt = self.t[j] if j < self.n else None
+        if nxt is not None and nxt.kind == "op" and nxt.family in _AFTER_VERSION:
+            done = self._postfix(i, tok, nxt.family, j)
+            if done is not None:
+                return done
+        if self.pending == "between" and nxt is not None and nxt.kind == "ver":
+            self._emit("range", i, lower=tok.text, upper=nxt.text, upper_kind="last_affected")
+            self.pending = ""
+            return j + 1
+        self._apply_pending(i, tok)
+        return i + 1
+
+    def _foreign(self, i: int) -> bool:
+        """ "... prior to 116.0.5845.187 and libwebp 1.3.2": a name outside the catalogue,
+        starting a new list item, owns the version after it."""
+        if i < 2:
+            return False
+        prev, before = self.t[i - 1], self.t[i - 2]
+        if prev.kind != "word" or prev.text.lower() in lx.FILLER | lx.LABEL_NOUNS:
+            return False
+        return _is_conj(before)
+
+    def _is_label(self, i: int) -> bool:
+        base = _base(self.t[i])
+        j = self._skip_fillers(i + 1)
+        if j >= self.n:
+            return False
+        nxt = self.t[j]
+        if (nxt.kind == "punct" and nxt.text in _SEPARATORS) or (nxt.kind, nxt.text) == ("op", "-"):
+            return self._label_by_separator(base, j, dash=nxt.kind == "op")
+        k, steps = j, 0
+        while k < self.n and steps < _LABEL_GAP and self.t[k].kind in ("word", "num", "prod"):
+            k, steps = k + 1, steps + 1
+        if k >= self.n or self.t[k].kind != "op" or self.t[k].family not in lx.PRE_FAMILIES:
+            return False
+        m = k + 1
+        while m < self.n and (_is_filler(self.t[m]) or self.t[m].kind == "prod"):
+            m += 1
+        return m < self.n and self.t[m].kind == "ver" and extends(self.t[m].text, base)
+
+    def _label_by_separator(self, base: str, j: int, *, dash: bool) -> bool:
+        """ "FortiOS 7.4 | 7.4.0 through 7.4.2", "6.0 - 6.0.0 to 6.0.4", "6.0 | 6.0 all versions"."""
+        k = self._skip_fillers(j + 1)
+        if k >= self.n or self.t[k].kind != "ver":
+            return False
+        inner = self.t[k].text
+        if inner != base and not extends(inner, base):
+            return False
+        if not dash:
+            return True
+        after = self._skip_fillers(k + 1)
+        return after < self.n and self.t[after].kind == "op" and self.t[after].family in _AFTER_VERSION
+
+    def _postfix(self, i: int, tok: Tok, family: str, j: int) -> int | None:
+        if family == "infix":
+            k = self._skip_fillers(j + 1)
+            if k >= self.n or self.t[k].kind != "ver":
+                return None
+            hi = self.t[k]
+            self._emit("range", i, lower=tok.text, upper=hi.text, upper_kind="last_affected",
+                       variant=tok.variant or hi.variant)
+            return k + 1
+        if family == "post_last":
+            self._bound(i, tok, "last_affected")
+        elif family == "post_later" and (self.pending == "fix" or self.fix_mood):
+            self._emit("fix", i, version=tok.text, upper_kind="fixed", variant=tok.variant)
+        elif family == "post_later":
+            self._emit("range", i, lower=tok.text, variant=tok.variant)
+            self.merge_ok = True
+        else:  # "all": "FortiOS 6.0 all versions"
+            self._emit("wild", i, version=_base(tok), variant=tok.variant)
+        return j + 1
+
+    def _apply_pending(self, i: int, tok: Tok) -> None:
+        p = self.pending
+        if p == "pre_fixed":
+            self._bound(i, tok, "fixed")
+        elif p == "pre_last":
+            self._bound(i, tok, "last_affected")
+        elif p == "fix" or (self.fix_mood and not tok.wildcard and p != "pre_later"):
+            self._emit("fix", i, version=tok.text, upper_kind="fixed", variant=tok.variant)
+        elif p == "pre_later":
+            self._emit("range", i, lower=tok.text, variant=tok.variant)
+            self.merge_ok = True
+        elif tok.wildcard:
+            self._emit("wild", i, version=_base(tok), variant=tok.variant)
+        else:
+            self._emit("version", i, version=tok.text, alts=tok.alts, garbled=tok.garbled,
+                       variant=tok.variant)
+
+    def _bound(self, i: int, tok: Tok, upper_kind: str) -> None:
+        last = self.exprs[-1] if self.exprs else None
+        if self.merge_ok and last is not None and last.kind == "range" and not last.upper:
+            # "starting with 5.7.3 and before 5.11.5", "from 2.0-beta9 up to 2.14.1"
+            last.upper, last.upper_kind = tok.text, upper_kind
+            self.merge_ok = False
+            return
+        self._emit("bound", i, version=tok.text, upper_kind=upper_kind, variant=tok.variant)
+
+    def _emit(self, kind: str, i: int, **fields: Any) -> None:
+        label, label_variant = self.label or ("", "")
+        version = fields.get("version", "")
+        if kind in ("bound", "fix") and label and extends(version, label):
+            fields["label"] = label
+        fields["variant"] = fields.get("variant") or label_variant
+        self.label = None
+        self.merge_ok = False
+        self.exprs.append(Expr(kind, group=self.group, platforms=self.fwd, pos=i, **fields))
+
+    # ------------------------------------------------------------------- everything else
+
+    def _on_product(self, i: int) -> int:
+        tok = self.t[i]
+        mention = (tok.product, tok.variant)
+        if self.group_open and self.group:
+            if mention not in self.group:
+                self.group.append(mention)
+        else:
+            self.group = [mention]
+        self.group_open, self.merge_ok = True, False
+        if self._after_of(i):
+            # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp": versions came first.
+            for e in self.exprs:
+                if e.group is None:
+                    e.group = self.group
+        return i + 1
+
+    def _after_of(self, i: int) -> bool:
+        j = i - 1
+        while j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "the":
+            j -= 1
+        return j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "of"
+
+    def _on_platform(self, i: int) -> int:
+        names = [self.t[i].family]
+        k = i + 1
+        while k < self.n:
+            if self.t[k].kind == "plat":
+                names.append(self.t[k].family)
+            elif not (_is_conj(self.t[k]) and k + 1 < self.n and self.t[k + 1].kind == "plat"):
+                break
+            k += 1
+        platforms = tuple(dict.fromkeys(names))
+        waiting = [e for e in self.exprs if e.platforms is None]
+        if waiting and self.fwd is None and i - waiting[-1].pos <= _RETRO_PLATFORM_GAP:
+            for e in waiting:  # "18.12.407 and 18.12.416 for Windows"
+                e.platforms = platforms
+        else:  # "3CX DesktopApp for Windows versions ..."
+            self.fwd = platforms
+        return k
+
+    def _on_op(self, i: int) -> int:
+        tok = self.t[i]
+        family = tok.family
+        if family == "neg":
+            self.negated = True
+        elif family == "excl":
+            return self.n  # "all versions except 7.2.5": what follows is carved out
+        elif family == "all":
+            self._emit("all", i)
+        elif family == "infix" and tok.text in ("through", "thru"):
+            self.pending = "pre_last"  # "3CX DesktopApp through 18.12.416": no lower end
+        elif family in lx.PRE_FAMILIES or family == "between":
+            if not (self.pending == "fix" and family == "pre_later"):  # "upgrade to at least"
+                self.pending = family
+        return i + 1
+
+    def _on_open(self, i: int) -> int:
+        close = i + 1
+        depth = 1
+        while close < self.n and depth:
+            depth += {"open": 1, "close": -1}.get(self.t[close].kind, 0)
+            close += 1
+        inner = self.t[i + 1 : close - 1 if depth == 0 else close]
+        families = {t.family for t in inner if t.kind == "op"}
+        if "neg" in families:
+            self.negated = True
+        after_version = i > 0 and self.t[i - 1].kind == "ver"
+        if "excl" in families or after_version or not any(t.kind == "ver" for t in inner):
+            # "(13.0.6)" dual label, "(Build 63914)", "(excluding 2.12.2 ...)", "(all modules)"
+            return close
+        return i + 1

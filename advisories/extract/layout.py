@@ -1,0 +1,100 @@
+"""Text -> units: headings, prose sentences, and list blocks (bullets, table rows, short lines).
+
+A unit is what one statement's evidence quotes. A prose sentence is one unit; consecutive
+list lines are one unit, so "FortiOS 7.4.0 through 7.4.2\nFortiOS 7.2.0 through 7.2.6" gives
+one statement with two ranges. A heading names the product (and maybe the platform) for
+what follows, which is why statements that rely on it get a lower confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from . import lexicon as lx
+from .scan import mask_noise
+
+_MARKUP = re.compile(r"\*\*|__|`")
+_SHORT_WORDS = 14  # a version line this short, without a full stop, is a list item
+_WRAP_WIDTH = 60  # a prose line this long that does not end a sentence was hard-wrapped
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    kind: str  # heading | prose | list | break
+    clauses: tuple[str, ...]
+    evidence: str
+
+
+def _clean(line: str) -> tuple[str, bool]:
+    stripped = lx.BULLET.sub("", line, count=1)
+    return _MARKUP.sub("", stripped).strip(), stripped != line
+
+
+def _has_version(text: str) -> bool:
+    return bool(lx.VERSION.search(mask_noise(text)))
+
+
+def _kind(line: str, bullet: bool) -> str:
+    versions = _has_version(line)
+    short = len(line.split()) <= _SHORT_WORDS
+    if bullet or "|" in line or "\t" in line:
+        return "list" if versions or bullet else "heading"
+    if not versions:
+        return "heading" if short and not line.endswith(".") else "prose"
+    return "list" if short and not line.endswith(".") else "prose"
+
+
+def _lines(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, line) with hard-wrapped prose lines joined back together."""
+    prose = ""
+    for raw in text.replace("\u00a0", " ").splitlines():
+        line, bullet = _clean(raw)
+        if not line:
+            if prose:
+                yield "prose", prose
+                prose = ""
+            yield "break", ""
+            continue
+        kind = _kind(line, bullet)
+        if prose and not bullet and len(prose) >= _WRAP_WIDTH and prose[-1] not in ".:;!?":
+            prose = f"{prose} {line}"
+            continue
+        if prose:
+            yield "prose", prose
+            prose = ""
+        if kind == "prose":
+            prose = line
+        else:
+            yield kind, line
+    if prose:
+        yield "prose", prose
+
+
+def _normalise(text: str) -> str:
+    # Dashes between versions are ranges; other symbols to their operator spelling.
+    return re.sub(r"\s*[\u2013\u2014]\s*", " - ", text).replace("\u2264", "<=").replace("\u2265", ">=")
+
+
+def units(text: str) -> Iterator[Unit]:
+    listed: list[str] = []
+    for kind, line in _lines(_normalise(text)):
+        if kind == "list":
+            listed.append(line)
+            continue
+        if listed:
+            yield _list_unit(listed)
+            listed = []
+        if kind == "prose":
+            for sentence in lx.SENTENCE_BREAK.split(line):
+                yield Unit("prose", tuple(lx.CLAUSE_BREAK.split(sentence)), sentence)
+        else:
+            yield Unit(kind, (line,), line)
+    if listed:
+        yield _list_unit(listed)
+
+
+def _list_unit(lines: list[str]) -> Unit:
+    clauses = tuple(c for line in lines for c in lx.CLAUSE_BREAK.split(line))
+    return Unit("list", clauses, "\n".join(lines))

@@ -1,0 +1,219 @@
+"""The words and patterns prose advisories use around versions.
+
+Kept apart from the grammar so a new phrasing is one line here, not a new rule there.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ------------------------------------------------------------------------------- noise
+# Things that look like versions but are not: masked (blanked) before tokenising, so no
+# later rule has to remember them. Order matters only where patterns overlap.
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
+_MONTH = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:19|20)\d{2}"
+NOISE = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"https?://\S+|\bwww\.\S+",
+        r"\b[\w.+-]+@[\w-]+\.[\w.-]+",
+        r"\bCVE-\d{4}-\d{4,}\b",
+        r"\bGHSA(?:-[0-9a-z]{4}){3}\b",
+        # Vendor advisory ids: FG-IR-23-097, VMSA-2021-0010.1, CTX561482, KB5031364, K000137353.
+        r"\b(?:FG-IR-\d{2}-\d{3}|VMSA-\d{4}-\d{4}(?:\.\d+)?|CTX\d{5,}|KB\d{6,}|K\d{5,}"
+        r"|ZSB-\d{5}|APSB\d{2}-\d{2}|cisco-sa-[\w-]+)\b",
+        # CVSS vectors and scores: "CVSS:3.1/AV:N/...", "CVSS v3 score of 9.2", "9.8/10".
+        r"\bCVSS:\d\.\d/[A-Z:/]+",
+        r"\bCVSS\s*(?:v?\d(?:\.\d)?)?(?:\s*(?:base|overall|temporal))?(?:\s*score)?"
+        r"(?:\s*(?:of|:|=|is))?(?:\s*\d{1,2}\.\d)?\b",
+        r"\b(?:base\s+)?score[ds]?\s*(?:of|:|=|is)?\s*\d{1,2}\.\d\b",
+        r"\b(?:rated|rating|severity)\s*(?:of|:)?\s*\d{1,2}\.\d\b",
+        r"\b\d{1,2}\.\d\s*/\s*10(?:\.0)?\b",
+        r"\b\d{1,2}\.\d(?=\s*\((?:critical|high|medium|low)\))",
+        # Dates: ISO, YYYY/MM/DD, YYYY.MM.DD (two-digit parts only: 2023.0.1 is MOVEit),
+        # DD.MM.YYYY, DD/MM/YYYY and MM/DD/YYYY with a plausible year.
+        rf"(?<![\d.])\d{{4}}-{_MONTH}-{_DAY}(?:T[\d:.]+Z?)?(?![\d.]\d)",
+        rf"(?<![\d.])\d{{4}}/{_MONTH}/{_DAY}(?![\d/])",
+        r"(?<![\d.])\d{4}\.(?:0[1-9]|1[0-2])\.(?:0[1-9]|[12]\d|3[01])(?![\d.]\d)",
+        rf"(?<![\d./])(?:{_DAY}[./]{_MONTH}|{_MONTH}/{_DAY})[./]{_YEAR}(?![\d.]\d|/)",
+        r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?(?![\d.])",
+        # Versions of protocols and runtimes named next to the product's own.
+        r"\b(?:TLS|TLSv|SSLv?|DTLS|HTTPS?|SMBv?|SNMPv?|SSHv?|IPv|Python|PHP|Java|Node\.js"
+        r"|\.NET|OAuth|SAML|Kerberos)\s*v?\d+(?:\.\d+)*\b",
+        r"(?<=\bIP )\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}\b",
+        r"\$\s?\d[\d,]*(?:\.\d+)?",
+    )
+)
+
+# ---------------------------------------------------------------------------- versions
+# One version as printed. `core` keeps the vendor's own spelling; the alternatives cover
+# Citrix 13.1-49.13, Log4j 2.0-beta9, Ivanti 22.7R2.5, OpenSSL 1.1.1t / Cisco 17.9.4a,
+# VMware "7.0 U2b", wildcards "9.x", and slash triples that are mangled builds (11/18/1213).
+VERSION = re.compile(
+    r"(?<![\w.\-/])[vV]?"
+    r"(?P<core>"
+    r"\d+(?:\.\d+)*\.[xX*](?![\w])"
+    r"|\d{1,4}/\d{1,4}/\d{1,5}"
+    r"|\d+(?:\.\d+)+"
+    r"(?:-\d+(?:\.\d+)*|-(?:alpha|beta|rc|pre|m)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
+    r"|\s?U\d+[a-z]?)?"
+    r")"
+    r"(?P<variant>-?(?:FIPS|NDcPP))?"
+    r"(?P<alt>(?:/\.\d+)+)?"
+    r"(?![\w]|\.\d|\s*(?:%|percent|million|billion|thousand|[KMGT]B\b))"
+)
+WILDCARD = re.compile(r"^(\d+(?:\.\d+)*)\.[xX*]$")
+SLASHED = re.compile(r"^\d{1,4}/\d{1,4}/\d{1,5}$")
+
+# ----------------------------------------------------------------------------- operators
+# Operator families (phrase -> family). Longer phrases are tried first.
+#   pre_fixed   "before X": X is the first fixed version (exclusive)
+#   pre_last    "up to X": X is the last affected version (inclusive)
+#   post_last   "X and earlier"
+#   post_later  "X and later"      pre_later "starting with X"
+#   infix       "X through Y" (inclusive)      between "between X and Y"
+#   fix         "fixed in X", "upgrade to X": X fixes its own branch
+#   all         "all versions"
+#   neg         the clause says something is NOT affected
+#   excl        "excluding X, Y": those versions are carved out, never affected
+OPERATORS: dict[str, str] = {
+    "before": "pre_fixed",
+    "prior to": "pre_fixed",
+    "earlier than": "pre_fixed",
+    "older than": "pre_fixed",
+    "lower than": "pre_fixed",
+    "less than": "pre_fixed",
+    "<": "pre_fixed",
+    "up to and including": "pre_last",
+    "up to": "pre_last",
+    "<=": "pre_last",
+    "=<": "pre_last",
+    "and earlier": "post_last",
+    "and prior": "post_last",
+    "and below": "post_last",
+    "and older": "post_last",
+    "and lower": "post_last",
+    "or earlier": "post_last",
+    "or older": "post_last",
+    "or below": "post_last",
+    "or lower": "post_last",
+    "and later": "post_later",
+    "and above": "post_later",
+    "and newer": "post_later",
+    "and higher": "post_later",
+    "or later": "post_later",
+    "or above": "post_later",
+    "or newer": "post_later",
+    "or higher": "post_later",
+    "onwards": "post_later",
+    "and up": "post_later",
+    "starting with": "pre_later",
+    "starting from": "pre_later",
+    "starting at": "pre_later",
+    "from": "pre_later",
+    "since": "pre_later",
+    "at least": "pre_later",
+    ">=": "pre_later",
+    "through": "infix",
+    "thru": "infix",
+    "to": "infix",
+    "-": "infix",
+    "between": "between",
+    "fixed in": "fix",
+    "fixed versions": "fix",
+    "fixed version": "fix",
+    "fixed releases": "fix",
+    "fixed release": "fix",
+    "first fixed release": "fix",
+    "first fixed": "fix",
+    "patched in": "fix",
+    "resolved in": "fix",
+    "addressed in": "fix",
+    "upgrade to": "fix",
+    "upgrading to": "fix",
+    "update to": "fix",
+    "updated to": "fix",
+    "updating to": "fix",
+    "all supported versions": "all",
+    "all supported builds": "all",
+    "all versions": "all",
+    "all releases": "all",
+    "all builds": "all",
+    "every version": "all",
+    "not affected": "neg",
+    "not vulnerable": "neg",
+    "not impacted": "neg",
+    "not susceptible": "neg",
+    "unaffected": "neg",
+    "does not affect": "neg",
+    "do not affect": "neg",
+    "all clear": "neg",
+    "excluding": "excl",
+    "except": "excl",
+    "other than": "excl",
+    "with the exception of": "excl",
+}
+PRE_FAMILIES = frozenset({"pre_fixed", "pre_last", "pre_later", "fix"})
+
+
+def _phrase(p: str) -> str:
+    body = r"\s+".join(re.escape(w) for w in p.split())
+    return body if not p[0].isalpha() else rf"\b{body}\b"
+
+
+OPERATOR = re.compile(
+    "|".join(_phrase(p) for p in sorted(OPERATORS, key=len, reverse=True)), re.IGNORECASE
+)
+
+# --------------------------------------------------------------------------------- moods
+# A clause that talks about fixing and not about being affected lists fixed releases
+# ("Fixes ... are available in 17.9.4a", "The November SUs (15.2.1118.20) address ...").
+FIX_CUE = re.compile(
+    r"\b(?:fix(?:es|ed)?|patch(?:es|ed)?|resolve[sd]?|remediat\w*|upgrade[sd]?|upgrading"
+    r"|(?<!IP )address(?:es|ed)?)\b|\bSUs?\b|\bsecurity updates?\b",
+    re.IGNORECASE,
+)
+AFFECTED_CUE = re.compile(
+    r"\b(?:affect(?:s|ed|ing)?|vulnerable|impact(?:s|ed)?|exploit(?:s|ed|able)?|susceptible"
+    r"|compromised|trojani[sz]ed|malicious)\b",
+    re.IGNORECASE,
+)
+
+# ---------------------------------------------------------------------------- platforms
+PLATFORM = re.compile(
+    r"\b(?:Microsoft\s+)?[Ww]indows\b|\b[Mm]ac\s?OS(?:\s?X)?\b|\bOS\s?X\b|\bMac\b"
+    r"|\b[Ll]inux\b|\biOS\b|\biPadOS\b|\b[Aa]ndroid\b"
+)
+
+
+def platform_of(word: str) -> str:
+    w = word.lower()
+    if "windows" in w:
+        return "windows"
+    if "mac" in w or "os x" in w or "osx" in w:
+        return "macos"
+    if "linux" in w:
+        return "linux"
+    if "android" in w:
+        return "android"
+    return "ios"
+
+
+PLATFORM_WORDS = frozenset({"windows", "macos", "mac", "linux", "ios", "ipados", "android"})
+
+# -------------------------------------------------------------------------------- words
+# Words that may sit inside a version list without ending it ("version 7.2.4 and below,
+# version 7.0.11 and below"). Any other word ends a distributed operator ("before A, B").
+FILLER = frozenset(
+    {"version", "versions", "release", "releases", "build", "builds", "and", "or", "the", "v"}
+    | {"for", "on", "also", "only", "versions:", "version:"}
+)
+# Nouns after a version that make it a branch label: "OpenSSL 3.0 users should ...".
+LABEL_NOUNS = frozenset({"users", "customers", "branch", "line", "train", "series"})
+CONJUNCTIONS = frozenset({"and", "or", ",", "&", "/", "nor"})
+
+# Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.
+CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|while|whereas|however)\b,?\s+", re.IGNORECASE)
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
+BULLET = re.compile(r"^\s*(?:[-*•·◦▪‣]|\d{1,2}[.)]|#{1,6})\s+")

@@ -1,0 +1,81 @@
+"""The extractor's input, output and the two internal shapes between its passes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from advisories.models import VersionRange
+
+
+@dataclass(frozen=True, slots=True)
+class KnownProduct:
+    """One catalogue product, as the extractor needs it.
+
+    `known_builds` are real version strings of the product; they let the extractor recognise
+    a truncated or mangled build and suggest the reading it must be.
+    """
+
+    vendor: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    known_builds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedStatement:
+    """What one sentence (or one list) says is affected, for one product on one platform."""
+
+    product: str
+    vendor: str
+    platform: str | None
+    versions: tuple[str, ...]
+    ranges: tuple[VersionRange, ...]
+    confidence: float
+    suspect: bool
+    suggested_versions: tuple[str, ...]
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    """One token of a clause. `family` is the operator family, platform name or punctuation."""
+
+    kind: str  # ver prod plat op word num open close punct
+    text: str
+    family: str = ""
+    product: int = -1
+    variant: str = ""
+    alts: tuple[str, ...] = ()
+    garbled: bool = False
+    wildcard: bool = False
+
+
+Mention = tuple[int, str]  # (catalogue index, variant such as "6K7K" or "")
+
+
+@dataclass(slots=True)
+class Expr:
+    """One version expression found in a clause, before branch scoping.
+
+    kind: version (explicit), range (lower..upper), bound (open below: "before X"),
+    fix ("fixed in X"), wild (a whole line: "9.x", "1.2 all versions"), all ("all versions").
+    `group` is shared with the other expressions of the same product list; None means the
+    clause named no product (the heading or an earlier sentence supplies it), [] means the
+    versions belong to something outside the catalogue.
+    """
+
+    kind: str
+    version: str = ""
+    lower: str = ""
+    upper: str = ""
+    upper_kind: str = ""
+    label: str = ""
+    variant: str = ""
+    alts: tuple[str, ...] = ()
+    garbled: bool = False
+    group: list[Mention] | None = None
+    direct: bool = True
+    platforms: tuple[str, ...] | None = None
+    pos: int = 0
+    unit: int = 0
+    notes: set[str] = field(default_factory=set)

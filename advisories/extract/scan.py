@@ -1,0 +1,190 @@
+"""Clause text -> tokens: noise masked, catalogue products found, versions and operators read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import lexicon as lx
+from .model import KnownProduct, Tok
+
+_GLUED_RANGE = re.compile(r"^(\d+(?:\.\d+)+)-(\d+(?:\.\d+)+)$")
+_WORD = re.compile(r"[A-Za-z][\w'.-]*\w|[A-Za-z]")
+_NUM = re.compile(r"\d+")
+_PUNCT = re.compile(r"[(),:;|/&\[\]]")
+_VARIANT_SUFFIX = re.compile(r"-((?=[0-9A-Za-z]*[A-Za-z])[0-9A-Z][0-9A-Za-z]{1,9})(?![\w-])")
+_ELLIPSIS = re.compile(
+    r"\s*(?:\([^()]{1,40}\)\s*)?(?:,|and|or|&|/)\s*(?:the\s+)?([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})"
+)
+_BEFORE_PLATFORM = re.compile(r"\b(?:for|on|running|under)\s+$", re.IGNORECASE)
+
+
+def mask_noise(text: str) -> str:
+    """Blank out ids, dates, CVSS scores and the like, keeping every other offset."""
+    for pattern in lx.NOISE:
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def _key(name: str) -> str:
+    return " ".join(name.lower().split())
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    product: int
+    variant: str = ""
+    ellipsis: bool = False
+
+
+class ProductIndex:
+    """Finds catalogue names and aliases in text, longest first, case-insensitively."""
+
+    def __init__(self, products: Sequence[KnownProduct]) -> None:
+        self.products = tuple(products)
+        self.names: dict[str, int] = {}
+        for i, p in enumerate(self.products):
+            for name in (p.name, *p.aliases):
+                self.names.setdefault(_key(name), i)
+        alts = sorted(self.names, key=len, reverse=True)
+        body = "|".join(r"\s+".join(re.escape(w) for w in a.split()) for a in alts)
+        self.pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.I) if alts else None
+
+    def find(self, text: str) -> list[Span]:
+        if self.pattern is None:
+            return []
+        spans = [self._span(m, text) for m in self.pattern.finditer(text)]
+        spans = self._drop_platform_words(spans, text)
+        return sorted(spans + self._ellipses(spans, text), key=lambda s: s.start)
+
+    def _span(self, m: re.Match[str], text: str) -> Span:
+        # "FortiOS-6K7K" is a separate build line of FortiOS (pitfall 8), not FortiOS itself.
+        v = _VARIANT_SUFFIX.match(text, m.end())
+        end = v.end() if v else m.end()
+        return Span(m.start(), end, self.names[_key(m.group(0))], v.group(1) if v else "")
+
+    def _drop_platform_words(self, spans: list[Span], text: str) -> list[Span]:
+        # A product named like a platform ("Windows") is the platform after "for"/"on", or
+        # when another product is the subject of the sentence.
+        def is_platform(s: Span) -> bool:
+            return _key(text[s.start : s.end]) in lx.PLATFORM_WORDS
+
+        others = any(not is_platform(s) for s in spans)
+        return [
+            s
+            for s in spans
+            if not is_platform(s) or not (others or _BEFORE_PLATFORM.search(text[: s.start]))
+        ]
+
+    def _ellipses(self, spans: list[Span], text: str) -> list[Span]:
+        """ "PaperCut MF or NG", "NetScaler ADC and Gateway": the second name shares the first's head."""
+        taken = {s.start for s in spans}
+        found: list[Span] = []
+        for s in spans:
+            m = _ELLIPSIS.match(text, s.end)
+            if not m or m.start(1) in taken:
+                continue
+            head = text[s.start : s.end].split()
+            tail = m.group(1).split()
+            hit = self._complete(head, tail)
+            if hit is not None:
+                words, product = hit
+                end = m.start(1) + len(" ".join(tail[:words]))
+                found.append(Span(m.start(1), end, product, ellipsis=True))
+        return found
+
+    def _complete(self, head: list[str], tail: list[str]) -> tuple[int, int] | None:
+        for words in range(len(tail), 0, -1):
+            for drop in range(1, len(head)):
+                name = _key(" ".join(head[:-drop] + tail[:words]))
+                if name in self.names:
+                    return words, self.names[name]
+        return None
+
+
+@lru_cache(maxsize=32)
+def product_index(products: tuple[KnownProduct, ...]) -> ProductIndex:
+    return ProductIndex(products)
+
+
+def tokenize(text: str, index: ProductIndex) -> list[Tok]:
+    masked = mask_noise(text)
+    tokens: list[Tok] = []
+    pos = 0
+    for span in index.find(masked):
+        if span.start < pos:
+            continue
+        tokens += _scan(masked, pos, span.start)
+        family = "ellipsis" if span.ellipsis else ""
+        tokens.append(Tok("prod", masked[span.start : span.end], family, span.product, span.variant))
+        pos = span.end
+    return tokens + _scan(masked, pos, len(masked))
+
+
+def _scan(text: str, start: int, end: int) -> list[Tok]:
+    out: list[Tok] = []
+    i = start
+    while i < end:
+        if text[i].isspace():
+            i += 1
+            continue
+        tok, i2 = _one(text, i, end)
+        if tok:
+            out += tok
+        i = max(i2, i + 1)
+    return out
+
+
+def _one(text: str, i: int, end: int) -> tuple[list[Tok], int]:
+    m = lx.VERSION.match(text, i, end)
+    if m:
+        return _version(m), m.end()
+    m = lx.OPERATOR.match(text, i, end)
+    if m:
+        phrase = " ".join(m.group(0).lower().split())
+        return [Tok("op", phrase, lx.OPERATORS[phrase])], m.end()
+    m = lx.PLATFORM.match(text, i, end)
+    if m:
+        return [Tok("plat", m.group(0), lx.platform_of(m.group(0)))], m.end()
+    for kind, rx in (("word", _WORD), ("num", _NUM), ("punct", _PUNCT)):
+        m = rx.match(text, i, end)
+        if m:
+            return [_punct(m.group(0)) if kind == "punct" else Tok(kind, m.group(0))], m.end()
+    return [], i + 1
+
+
+def _punct(ch: str) -> Tok:
+    kind = {"(": "open", "[": "open", ")": "close", "]": "close"}.get(ch, "punct")
+    return Tok(kind, ch, ch)
+
+
+def _version(m: re.Match[str]) -> list[Tok]:
+    core = m.group("core")
+    glued = _GLUED_RANGE.match(core)
+    if glued:
+        a, b = glued.groups()
+        # "8.0.0-8.3.2" is a range; "13.1-49.13" is Citrix release-build (the build restarts
+        # per release, so its first part never repeats the release's major).
+        if a.split(".")[0] == b.split(".")[0] and a.count(".") == b.count("."):
+            return [Tok("ver", a), Tok("op", "-", "infix"), Tok("ver", b)]
+    variant = (m.group("variant") or "").lstrip("-")
+    alts = tuple(_alternate(core, a) for a in (m.group("alt") or "").split("/") if a)
+    return [
+        Tok(
+            "ver",
+            core,
+            variant=variant,
+            alts=alts,
+            garbled=bool(lx.SLASHED.match(core)),
+            wildcard=bool(lx.WILDCARD.match(core)),
+        )
+    ]
+
+
+def _alternate(core: str, suffix: str) -> str:
+    """ "116.0.5845.187/.188": the alternative replaces the last part."""
+    return core.rsplit(".", 1)[0] + suffix

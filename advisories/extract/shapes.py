@@ -1,0 +1,99 @@
+"""What a version string's shape says: its branch, whether it extends a label, whether it is
+a truncated or mangled copy of a known build.
+
+Pure string work on the vendor's own spelling; ordering questions go to `versions.compare`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import permutations
+
+_RELEASE_BUILD = re.compile(r"^(\d+(?:\.\d+)*)(?:-\d+(?:\.\d+)*|[Rr]\d+(?:\.\d+)*)$")
+_UPDATE = re.compile(r"^(\d+(?:\.\d+)*)\s?U\d+[a-z]?$")
+_NUMERIC_HEAD = re.compile(r"^\d+(?:\.\d+)*")
+_PLAIN = re.compile(r"^\d+(?:\.\d+)*$")
+# Shapes seen in the vendors' own data (VERSIONS.md table e); anything else is "unusual".
+_USUAL = re.compile(
+    r"^\d+(?:\.\d+){1,3}(?:-\d+(?:\.\d+)?|-(?:alpha|beta|rc)\d*|[Rr]\d+(?:\.\d+)?|[a-z]{1,2}\d?)?$"
+)
+
+
+def is_release_build(version: str) -> bool:
+    """Citrix 13.1-49.13 and Ivanti 22.7R2.5: a build number that only counts inside its release."""
+    return bool(_RELEASE_BUILD.match(version))
+
+
+def branch(version: str) -> str:
+    """The line a version belongs to, as the vendor spells it.
+
+    Release-build and update forms keep their release (13.1-49.13 -> 13.1, 22.7R2.5 -> 22.7,
+    7.0 U2b -> 7.0); otherwise the numeric head minus its last part (7.2.4 -> 7.2,
+    15.2.1118.20 -> 15.2.1118, 17.9.4a -> 17.9), which is each vendor's patch line.
+    """
+    for shape in (_RELEASE_BUILD, _UPDATE):
+        m = shape.match(version)
+        if m:
+            return m.group(1)
+    head = _NUMERIC_HEAD.match(version)
+    if not head:
+        return version
+    parts = head.group(0).split(".")
+    return ".".join(parts[:-1]) if len(parts) > 1 else parts[0]
+
+
+def next_branch(line: str) -> str:
+    """The first version past a whole line: 1.2 -> 1.3, 9 -> 10 (exact under numeric order)."""
+    parts = line.split(".")
+    parts[-1] = str(int(parts[-1]) + 1)
+    return ".".join(parts)
+
+
+def extends(longer: str, label: str) -> bool:
+    """True when `longer` is a version inside the line `label` names (13.1 -> 13.1-49.15)."""
+    if not longer.startswith(label) or longer == label:
+        return False
+    nxt = longer[len(label)]
+    return nxt in ".-Rr " or nxt.isalpha()
+
+
+def is_plain_line(version: str) -> bool:
+    """A bare major.minor such as Citrix "12.1": maybe a release line, not a build."""
+    return bool(_PLAIN.match(version)) and version.count(".") == 1
+
+
+def unusual(version: str) -> bool:
+    return not _USUAL.match(version)
+
+
+def suggest(version: str, known_builds: Sequence[str]) -> str | None:
+    """The one known build a mangled or truncated version must be, or None when unclear.
+
+    Truncated: "12.407" is the tail of 18.12.407. Mangled: "11/18/1213" holds the parts of
+    18.11.1213 in another order. Only a unique candidate counts as a clear reading.
+    """
+    if not known_builds or version in known_builds:
+        return None
+    parts = re.split(r"[./]", version)
+    found = {b for b in known_builds if b.endswith("." + version) and "/" not in version}
+    if "/" in version:
+        found = {".".join(p) for p in permutations(parts)} & set(known_builds)
+    return found.pop() if len(found) == 1 else None
+
+
+def truncated(version: str, known_builds: Sequence[str]) -> bool:
+    """A version that is a known build with its leading part(s) dropped (pitfall 13)."""
+    if not known_builds or version in known_builds:
+        return False
+    return any(b.endswith("." + version) for b in known_builds)
+
+
+def dropped_major(version: str, siblings: Sequence[str]) -> bool:
+    """Without known builds: "12.407" listed next to "18.12.402" lost its "18." prefix."""
+    mine = version.split(".")
+    for other in siblings:
+        theirs = other.split(".")
+        if len(theirs) == len(mine) + 1 and theirs[1] == mine[0] and _PLAIN.match(other):
+            return True
+    return False

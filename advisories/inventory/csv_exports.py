@@ -1,0 +1,289 @@
+"""CSV exports from Intune, ConfigMgr, Lansweeper, Add/Remove Programs, and our plain form.
+
+Headers are matched case-insensitively, ignoring spaces, underscores and a BOM, and used as
+they come from each tool (see HEADERS). ConfigMgr and Add/Remove Programs list Windows
+software only, so their rows are Windows unless an OS column says otherwise; every other
+export without a platform column gives "any" (platform unknown).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from advisories.errors import InventoryError
+from advisories.inventory._common import MAX_CELL, Aggregator, Problems
+from advisories.inventory.platforms import classify_platform
+
+# (field, header as the tool writes it, where it comes from); earlier wins within a field.
+HEADERS: tuple[tuple[str, str, str], ...] = (
+    ("product", "ApplicationName", "Intune AppInvAggregate, AppInvRawData, DiscoveredAppsRawData"),
+    ("product", "ProductName0", "ConfigMgr v_GS_INSTALLED_SOFTWARE"),
+    (
+        "product",
+        "ARPDisplayName0",
+        "ConfigMgr v_GS_INSTALLED_SOFTWARE (when ProductName0 is blank)",
+    ),
+    ("product", "Product Name", "ConfigMgr report"),
+    ("product", "Software", "Lansweeper report"),
+    ("product", "softwareName", "Lansweeper tblSoftwareUni"),
+    ("product", "DisplayName", "Add/Remove Programs (registry, PowerShell)"),
+    ("product", "product", "plain"),
+    ("vendor", "ApplicationPublisher", "Intune"),
+    ("vendor", "Publisher0", "ConfigMgr"),
+    ("vendor", "Publisher", "ConfigMgr report, Lansweeper, Add/Remove Programs"),
+    ("vendor", "SoftwarePublisher", "Lansweeper tblSoftwareUni"),
+    ("vendor", "vendor", "plain"),
+    ("version", "ApplicationVersion", "Intune"),
+    ("version", "ProductVersion0", "ConfigMgr"),
+    ("version", "DisplayVersion", "Add/Remove Programs"),
+    ("version", "softwareVersion", "Lansweeper tblSoftware"),
+    ("version", "Version", "ConfigMgr report, Lansweeper, plain"),
+    ("version", "ApplicationShortVersion", "Intune (when ApplicationVersion is blank)"),
+    ("platform", "Platform", "Intune, plain"),
+    ("platform", "OSDescription", "Intune AppInvRawData, DiscoveredAppsRawData"),
+    ("platform", "OSname", "Lansweeper tsysOS"),
+    ("platform", "Caption0", "ConfigMgr v_GS_OPERATING_SYSTEM"),
+    ("platform", "Operating System", "reports"),
+    ("platform", "OS", "reports"),
+    ("devices", "DeviceCount", "Intune AppInvAggregate"),
+    ("devices", "devices", "plain"),
+    ("host", "DeviceName", "Intune AppInvRawData, DiscoveredAppsRawData"),
+    ("host", "Name0", "ConfigMgr v_R_System"),
+    ("host", "Computer Name", "ConfigMgr report"),
+    ("host", "AssetName", "Lansweeper"),
+    ("host", "PSComputerName", "Add/Remove Programs over PowerShell remoting"),
+    ("host", "hostname", "plain"),
+)
+# Product columns only Windows tools write (the registry's uninstall keys, ConfigMgr).
+_WINDOWS_ONLY = frozenset({"productname0", "arpdisplayname0", "productname", "displayname"})
+_FIELDS = ("product", "vendor", "version", "platform", "devices", "host")
+_HEADER_SEARCH = 10  # rows to look through for the header (report titles come first)
+
+
+def _norm(header: str) -> str:
+    return re.sub(r"[\s_.\-]", "", header.replace("\ufeff", "").casefold())
+
+
+_LOOKUP = {_norm(header): (field, rank) for rank, (field, header, _) in enumerate(HEADERS)}
+
+
+def accepted_headers(field: str) -> str:
+    """The headers accepted for one field, for error hints."""
+    return ", ".join(f"{h} ({src})" for f, h, src in HEADERS if f == field)
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Which columns hold what, in priority order, for one file's header."""
+
+    columns: dict[str, tuple[int, ...]]
+    names: tuple[str, ...]
+    default_platform: str
+
+    def label(self, field: str) -> str:
+        return " or ".join(f"'{self.names[i]}'" for i in self.columns[field])
+
+
+def _layout(header: list[str]) -> _Layout | None:
+    found: dict[str, list[tuple[int, int]]] = {f: [] for f in _FIELDS}
+    for index, cell in enumerate(header):
+        hit = _LOOKUP.get(_norm(cell))
+        if hit:
+            found[hit[0]].append((hit[1], index))
+    if not found["product"]:
+        return None
+    columns = {f: tuple(i for _, i in sorted(found[f])) for f in _FIELDS}
+    windows = not columns["platform"] and any(
+        _norm(header[i]) in _WINDOWS_ONLY for i in columns["product"]
+    )
+    return _Layout(columns, tuple(c.strip() for c in header), "windows" if windows else "any")
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    for line in lines:
+        counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+        best = max(counts, key=lambda d: counts[d])
+        if counts[best]:
+            return best
+    return ","
+
+
+def _preamble(text: str) -> tuple[int, str | None]:
+    """Where the CSV starts and its delimiter, after an Excel "sep=;" or PowerShell "#TYPE" line.
+
+    Returns (characters to skip, delimiter or None).
+    """
+    end = text.find("\n")
+    marker = (text if end < 0 else text[:end]).strip()
+    if marker.lower().startswith("sep=") and len(marker) == 5:
+        return end + 1, marker[4]
+    if marker.startswith("#TYPE "):
+        return end + 1, None
+    return 0, None
+
+
+def _first(row: list[str], indices: tuple[int, ...]) -> str:
+    for i in indices:
+        if i < len(row):
+            value = row[i].strip()
+            if value:
+                return value
+    return ""
+
+
+def _records(
+    reader: Iterator[list[str]], problems: Problems, offset: int, line_num: Callable[[], int]
+) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) per record; unreadable records are reported and skipped."""
+    previous = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.add(f"line {previous + 1 + offset}", f"unreadable ({exc}); row skipped")
+            previous = line_num()
+            continue
+        start, previous = previous + 1 + offset, line_num()
+        if any(row):
+            yield start, row
+
+
+class _RowReader:
+    """Turns one file's records into aggregated items, reporting what it cannot use."""
+
+    def __init__(self, layout: _Layout, agg: Aggregator, problems: Problems) -> None:
+        self.layout, self.agg, self.problems = layout, agg, problems
+        self.cols = layout.columns
+        self.width = len(layout.names)
+        self.unknown_platforms: dict[str, tuple[int, int]] = {}
+        # Hot path (millions of rows): each field's first column, or `width`, which is an
+        # always-blank pad cell; fall-back columns are only read when the first is blank.
+        self.primary = tuple(self.cols[f][0] if self.cols[f] else self.width for f in _FIELDS)
+        self.fallbacks = tuple(
+            (n, self.cols[f][1:]) for n, f in enumerate(_FIELDS) if len(self.cols[f]) > 1
+        )
+        self.pad = [""] * (self.width + 1)
+
+    def row(self, line: int, row: list[str]) -> None:
+        if len(row) > self.width:
+            self.problems.add(
+                f"line {line}",
+                f"{len(row)} values but the header has {self.width}; row skipped (a value "
+                "probably holds an unquoted delimiter)",
+            )
+            return
+        row.extend(self.pad[len(row) :])
+        values = [row[i].strip() for i in self.primary]
+        for n, alternatives in self.fallbacks:
+            values[n] = values[n] or _first(row, alternatives)
+        product, vendor, version, platform, count, host = values
+        problem = self.check(product, vendor, version, host)
+        if problem:
+            self.problems.add(f"line {line}", problem)
+            return
+        found = classify_platform(platform) if len(self.cols["platform"]) == 1 else None
+        platform = found if found not in (None, "any") else self.platform(line, row)
+        devices = self.devices(line, count) if count else None
+        self.agg.add(product, vendor, version, platform, devices, host, line)
+
+    def check(self, product: str, vendor: str, version: str, host: str) -> str:
+        """Why a row cannot be used, or "" when it can."""
+        todo = "row skipped (fill it in or remove the row)"
+        if not product:
+            return f"no product name in column {self.layout.label('product')}; {todo}"
+        if not version:
+            return f"no version in column {self.layout.label('version')}; {todo}"
+        if max(len(product), len(version), len(vendor), len(host)) > MAX_CELL:
+            return f"a value is longer than {MAX_CELL} characters; row skipped (check the columns)"
+        return ""
+
+    def platform(self, line: int, row: list[str]) -> str:
+        """The first platform column that names one; unknown values are noted for `finish`."""
+        for i in self.cols["platform"]:
+            cell = row[i].strip()
+            found = classify_platform(cell) if cell else "any"
+            if found is None:
+                first, count = self.unknown_platforms.get(cell, (line, 0))
+                self.unknown_platforms[cell] = (first, count + 1)
+            elif found != "any":
+                return found
+        return self.layout.default_platform
+
+    def devices(self, line: int, cell: str) -> int:
+        """A device count cell as a number; a bad one counts 1 and is reported."""
+        try:
+            count = int(re.sub(r"[,\s\u00a0]", "", cell))  # "1,234" and "1 234" from Excel
+        except ValueError:
+            count = -1
+        if count < 0:
+            self.problems.add(
+                f"line {line}",
+                f"device count {cell[:40]!r} in column {self.layout.label('devices')} is not a "
+                "whole number; counted as 1",
+            )
+            return 1
+        return count
+
+    def finish(self) -> None:
+        for value, (line, count) in list(self.unknown_platforms.items())[:10]:
+            rows = "1 row" if count == 1 else f"{count} rows"
+            self.problems.add(
+                f"line {line}",
+                f"platform {value[:60]!r} not recognised ({rows});"
+                " treated as any platform (use Windows, macOS, Linux, iOS or "
+                "Android)",
+            )
+
+
+def parse_csv(text: str, agg: Aggregator, problems: Problems) -> None:
+    """Add every usable row of a CSV export to `agg`; InventoryError if there is no header."""
+    skip, delimiter = _preamble(text)
+    offset = 1 if skip else 0
+    head = [
+        line for line in text[skip : skip + 65536].splitlines()[:_HEADER_SEARCH] if line.strip()
+    ]
+    stream = io.StringIO(text)
+    stream.seek(skip)
+    reader = csv.reader(stream, delimiter=delimiter or _sniff_delimiter(head))
+    records = _records(reader, problems, offset, lambda: reader.line_num)
+    layout, header_line = None, 0
+    for header_line, header in records:
+        layout = _layout(header)
+        if layout is not None or header_line - offset >= _HEADER_SEARCH:
+            break
+    if layout is None:
+        raise _no_header(problems.source, head)
+    if not layout.columns["version"]:
+        raise InventoryError(
+            f"{problems.source}: no version column in the header {list(layout.names)[:12]}",
+            f"accepted version columns: {accepted_headers('version')}",
+        )
+    if header_line > 1 + offset:
+        problems.add("", f"lines 1-{header_line - 1} come before the header and were ignored")
+    rows = _RowReader(layout, agg, problems)
+    seen = False
+    for line, row in records:
+        seen = True
+        rows.row(line, row)
+    rows.finish()
+    if not seen:
+        problems.add("", "has a header but no rows")
+
+
+def _no_header(source: str, head: list[str]) -> InventoryError:
+    first = next((line for line in head if line.strip()), "")[:120]
+    if first.lstrip().startswith("<"):
+        return InventoryError(
+            f"{source}: this is HTML or XML, not a CSV export",
+            "download the export again; a login page may have been saved",
+        )
+    return InventoryError(
+        f"{source}: no product column in the header (first line: {first!r})",
+        f"accepted product columns: {accepted_headers('product')}",
+    )

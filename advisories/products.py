@@ -1,0 +1,583 @@
+"""Product identity: is this inventory row the product an affected statement speaks of?
+
+Matching is by key equality, never by similarity. `normalise_name` turns a display name into a
+key; the catalogue (rules/products.toml) folds aliases, vendor spellings, CPEs and purls onto
+one canonical key per product ("cat:<id>"). The matcher indexes statements by
+`Catalogue.keys_for` and looks inventory rows up by `Catalogue.key_for`, then confirms with
+`Catalogue.matches` (the vendor check). Similarity is only used by `explain`, to tell a user
+why a near name was not taken.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from advisories.errors import ConfigError
+from advisories.models import AffectedProduct, InventoryItem
+
+CATALOGUE_PREFIX = "cat:"
+PURL_PREFIX = "pkg:"
+
+# Words naming a separate build line (VERSIONS.md pitfall 8). They survive version stripping
+# and are split off a version they are glued to ("115.4.0esr", "13.1-FIPS").
+VARIANT_WORDS = frozenset({"fips", "ndcpp", "6k7k", "esr", "lts"})
+# Words that only introduce a version: "Java 8 Update 381", "... 2019 Cumulative Update 13".
+_VERSION_WORDS = frozenset({"update", "cumulative", "version", "build", "release", "rev"})
+_ARCH = frozenset({"x64", "x86", "x86_64", "amd64", "arm64", "aarch64", "i386", "i686"})
+# Inside brackets these are install details, not name: "(x64 en-GB)", "(User)", "(x64 edition)".
+_BRACKET_NOISE = _ARCH | {"arm", "user", "machine", "edition", "all", "users", "bit"}
+_VERSION = re.compile(
+    r"v?\d+(?:[._]\d+)*[a-z]{0,3}\d*(?:[._]\d+)*"  # 119.0  23.01  1.1.1w  22.7r2.4  8u381
+    r"|(?:r|u|cu|sp|rc|kb)\d+(?:[._]\d+)*"  # R2  U3  CU13  SP1
+)
+_LOCALE = re.compile(r"[a-z]{2,3}-[a-z]{2,4}")
+_MARKS = re.compile(r"\((?:tm|r|c)\)|[™®©]", re.IGNORECASE)
+_BITNESS = re.compile(r"(?<![^\W_])(?:32|64)[\s-]?bits?(?![^\W_])", re.IGNORECASE)
+_GLUED_VARIANT = re.compile(r"(?<=\d)(esr|fips|ndcpp)(?![^\W_])", re.IGNORECASE)
+_PLUS = re.compile(r"(?<=[^\W_])\++")
+_BRACKETS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+_WORD = re.compile(r"[^\W_]+(?:[._][^\W_]+)*")
+
+# Legal and generic suffixes of publisher names: "Google LLC", "Cisco Systems, Inc.".
+_VENDOR_SUFFIXES = frozenset(
+    {
+        *("inc", "incorporated", "ltd", "limited", "llc", "plc", "corp", "corporation", "co"),
+        *("company", "gmbh", "ag", "sa", "sas", "srl", "bv", "nv", "pty", "ulc", "oy", "ab"),
+        *("kk", "lp", "llp", "software", "systems", "technologies", "technology"),
+        *("international", "foundation", "project", "community"),
+    }
+)
+_NO_VENDOR = frozenset({"", "n/a", "na", "none", "unknown", "-", "null", "not available"})
+
+
+@lru_cache(maxsize=1 << 16)
+def normalise_vendor(vendor: str) -> str:
+    """'Microsoft Corporation' -> 'microsoft', 'Fortinet Technologies (Canada) ULC' -> 'fortinet'.
+
+    Words are kept space-separated so that `vendors_compatible` can compare them word by word.
+    """
+    text = unicodedata.normalize("NFKC", vendor).casefold().strip()
+    if text in _NO_VENDOR:
+        return ""
+    url = re.match(r"https?://(?:www\.)?([^/:]+)", text)
+    if url:  # some installers give a web site as publisher: "https://go.dev" -> "go"
+        text = url[1].rsplit(".", 1)[0] if "." in url[1] else url[1]
+    text = re.sub(r"\([^)]*\)", " ", text).replace(".", "").replace("&", " and ")
+    words = re.findall(r"[^\W_]+", text)
+    if words and words[0] == "the" and len(words) > 1:
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _VENDOR_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def vendors_compatible(a: str, b: str) -> bool:
+    """False only when both vendors are given and are known to differ.
+
+    'zoom' and 'zoom video communications' agree (one is a word prefix of the other).
+    """
+    wa, wb = normalise_vendor(a).split(), normalise_vendor(b).split()
+    if not wa or not wb:
+        return True
+    n = min(len(wa), len(wb))
+    return wa[:n] == wb[:n]
+
+
+def _bracket_is_noise(inner: str) -> bool:
+    parts = [p for p in re.split(r"[\s,;/_]+", inner.casefold()) if p]
+    return all(p in _BRACKET_NOISE or _VERSION.fullmatch(p) or _LOCALE.fullmatch(p) for p in parts)
+
+
+def _raw_words(name: str) -> list[str]:
+    """Words of a name in their original case, with marks, bitness and bracketed noise gone."""
+    text = _MARKS.sub(" ", unicodedata.normalize("NFKC", name))
+    text = _PLUS.sub(lambda m: "plus" * len(m.group()), text)  # Notepad++ is not Notepad
+    text = _GLUED_VARIANT.sub(r" \1", _BITNESS.sub(" ", text))
+    text = _BRACKETS.sub(lambda m: " " if _bracket_is_noise(m[1]) else f" {m[1]} ", text)
+    return [w for w in _WORD.findall(text) if w.casefold() not in _ARCH]
+
+
+def _strip_trailing_versions(words: list[str]) -> list[str]:
+    """Drop versions at the end of a name but keep variant words found among them.
+
+    "NetScaler ADC 13.1-FIPS" -> "NetScaler ADC FIPS"; "Java 8 Update 381" -> "Java".
+    At least one word always stays.
+    """
+    end, saw_version = len(words), False
+    variants: list[str] = []
+    while end > 1:
+        low = words[end - 1].casefold()
+        if low in VARIANT_WORDS:
+            variants.insert(0, words[end - 1])
+        elif _VERSION.fullmatch(low):
+            saw_version = True
+        elif not (saw_version and low in _VERSION_WORDS):
+            break
+        end -= 1
+    return words[:end] + variants
+
+
+def _camel_boundary(word: str, at: int) -> bool:
+    """True when `word` splits at `at` by case: '3CX|DesktopApp', not 'Microsoft|ware'."""
+    return (
+        at < len(word)
+        and word[at].isupper()
+        and (word[at - 1].islower() or (at + 1 < len(word) and word[at + 1].islower()))
+    )
+
+
+def _strip_vendor(words: list[str], vendor: str) -> list[str]:
+    vendor_words = normalise_vendor(vendor).split()
+    if not vendor_words:
+        return words
+    low = [w.casefold() for w in words]
+    n = len(vendor_words)
+    if len(words) > n and low[:n] == vendor_words:
+        return words[n:]
+    glued = "".join(vendor_words)
+    if words and low[0].startswith(glued) and _camel_boundary(words[0], len(glued)):
+        return [words[0][len(glued) :], *words[1:]]
+    return words
+
+
+@lru_cache(maxsize=1 << 16)
+def name_words(name: str, vendor: str = "") -> tuple[str, ...]:
+    """The words of a product name, lower case, as used for keys and explanations."""
+    words = _strip_trailing_versions(_raw_words(name))
+    return tuple(w.casefold() for w in _strip_vendor(words, vendor))
+
+
+@lru_cache(maxsize=1 << 16)
+def normalise_name(name: str, vendor: str = "") -> str:
+    """A product key: case, punctuation, spacing, arch, trailing versions and vendor prefix gone.
+
+    normalise_name("Mozilla Firefox 119.0 (x64 en-GB)", "Mozilla") == "firefox"
+    normalise_name("3CXDesktopApp", "3CX Ltd") == normalise_name("3CX Desktop App", "3CX")
+    """
+    return "".join(name_words(name, vendor)).replace(".", "").replace("_", "")
+
+
+@lru_cache(maxsize=1 << 14)
+def purl_base(purl: str) -> str | None:
+    """'pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1?type=jar' -> 'pkg:maven/org...core'.
+
+    Lower case, percent-decoded, no version, qualifiers or subpath. None if it is not a purl.
+    """
+    text = purl.strip()
+    if not text.casefold().startswith(PURL_PREFIX):
+        return None
+    text = text[len(PURL_PREFIX) :].lstrip("/").split("#")[0].split("?")[0]
+    path, _, _version = text.rpartition("@") if "@" in text.split("/")[-1] else (text, "", "")
+    parts = [unquote(p) for p in path.split("/") if p]
+    if len(parts) < 2:
+        return None
+    return PURL_PREFIX + "/".join(parts).casefold()
+
+
+_CPE_FIELDS = 11  # part vendor product version update edition language sw_ed target_sw hw other
+_CPE_IGNORED = (3, 4)  # version and update belong to the version check, not to identity
+
+
+@lru_cache(maxsize=1 << 14)
+def parse_cpe(cpe: str) -> tuple[str, ...] | None:
+    """CPE 2.3 (or 2.2 URI) -> 11 lower-case fields from part to other; None if not a CPE."""
+    text = cpe.strip().casefold()
+    if text.startswith("cpe:2.3:"):
+        fields = re.split(r"(?<!\\):", text[len("cpe:2.3:") :])
+    elif text.startswith("cpe:/"):
+        fields = text[len("cpe:/") :].split(":")
+    else:
+        return None
+    fields = [f or "*" for f in fields[:_CPE_FIELDS]]
+    if len(fields) < 3 or fields[1] == "*" or fields[2] == "*":
+        return None
+    return tuple(fields + ["*"] * (_CPE_FIELDS - len(fields)))
+
+
+def _cpe_fits(pattern: tuple[str, ...], given: tuple[str, ...]) -> bool:
+    """A catalogue pattern fits a given CPE when each pattern field that is not '*' is equal.
+
+    '-' (the standard line, NVD's NA) also accepts '*', so "any edition" resolves to the
+    standard NetScaler line and never to FIPS; '3cx:3cx' with target_sw '*' (the phone
+    system) never resolves to the desktop app, whose patterns name windows or macos.
+    """
+    for i, want in enumerate(pattern):
+        if want == "*" or i in _CPE_IGNORED:
+            continue
+        if given[i] != want and not (want == "-" and given[i] == "*"):
+            return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    """One canonical product of the catalogue."""
+
+    id: str
+    vendor: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    vendor_aliases: tuple[str, ...] = ()
+    cpe: tuple[str, ...] = ()
+    purl: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return CATALOGUE_PREFIX + self.id
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """A statement whose product looked like the item's but was rejected, and why."""
+
+    product: str
+    vendor: str
+    score: float
+    reason: str
+
+
+class Catalogue:
+    """The canonical products, indexed for dict look-ups. Build with `load` or from Products."""
+
+    def __init__(self, products: Iterable[Product] = (), source: str = "catalogue") -> None:
+        self.products = tuple(products)
+        self.source = source
+        self._by_id: dict[str, Product] = {}
+        self._by_name: dict[str, Product] = {}
+        self._by_vendor_name: dict[tuple[str, str], Product] = {}
+        self._by_purl: dict[str, Product] = {}
+        self._cpes: dict[tuple[str, ...], list[tuple[tuple[str, ...], Product]]] = {}
+        self._vendor_alias: dict[str, str] = {}
+        self._item_keys: dict[tuple[str, str, str | None, str | None], str] = {}
+        errors = self._index()
+        if errors:
+            raise ConfigError(
+                f"{source}: " + "; ".join(errors),
+                "each name, vendor spelling, CPE and purl may belong to one product only",
+            )
+        # Per-instance caches: a few thousand distinct names, millions of rows.
+        self._lookup_name = lru_cache(maxsize=1 << 16)(self._lookup_name_uncached)
+        self._lookup_cpe = lru_cache(maxsize=1 << 14)(self._lookup_cpe_uncached)
+        self._statement_keys = lru_cache(maxsize=1 << 14)(self._statement_keys_uncached)
+
+    @classmethod
+    def load(cls, path: Path) -> Catalogue:
+        """Read rules/products.toml; ConfigError names the file and the key that is wrong."""
+        return cls(_read_catalogue(path), source=str(path))
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _claim(self, table: dict, key: object, product: Product, what: str) -> str | None:
+        owner = table.setdefault(key, product)
+        if owner is not product and owner.id != product.id:
+            return f"{product.id}: {what} is also claimed by {owner.id}"
+        return None
+
+    def _index(self) -> list[str]:
+        errors: list[str] = []
+        for p in self.products:
+            if p.id in self._by_id:
+                errors.append(f"id {p.id!r} is used twice")
+            self._by_id[p.id] = p
+            canon = normalise_vendor(p.vendor)
+            for spelling in (p.vendor, *p.vendor_aliases):
+                owner = self._vendor_alias.setdefault(normalise_vendor(spelling), canon)
+                if owner != canon:
+                    errors.append(f"{p.id}: vendor spelling {spelling!r} also means {owner!r}")
+            errors.extend(e for e in self._index_names(p, canon) if e)
+            for purl in p.purl:
+                errors.append(self._claim(self._by_purl, purl_base(purl), p, f"purl {purl}") or "")
+            for cpe in p.cpe:
+                fields = parse_cpe(cpe)
+                if fields is not None:
+                    self._cpes.setdefault(fields[:3], []).append((fields, p))
+        return [e for e in errors if e]
+
+    def _index_names(self, p: Product, canon: str) -> list[str | None]:
+        claims: list[str | None] = []
+        for name in p.names:
+            claims.append(self._claim(self._by_name, normalise_name(name), p, f"name {name!r}"))
+            for spelling in (p.vendor, *p.vendor_aliases):
+                for key in (normalise_name(name, spelling), normalise_name(name)):
+                    claims.append(
+                        self._claim(self._by_vendor_name, (canon, key), p, f"name {name!r}")
+                    )
+        return claims
+
+    # -- resolving --------------------------------------------------------------------------
+
+    def canonical_vendor(self, vendor: str) -> str:
+        """A vendor's normalised name, through the catalogue's vendor spellings."""
+        words = normalise_vendor(vendor)
+        return self._vendor_alias.get(words, words)
+
+    def vendors_compatible(self, a: str, b: str) -> bool:
+        return vendors_compatible(self.canonical_vendor(a), self.canonical_vendor(b))
+
+    def product(self, key: str) -> Product | None:
+        """The catalogue product behind a 'cat:' key, for display."""
+        if key.startswith(CATALOGUE_PREFIX):
+            return self._by_id.get(key[len(CATALOGUE_PREFIX) :])
+        return None
+
+    def product_for_name(self, name: str, vendor: str = "") -> Product | None:
+        return self._lookup_name(name, vendor)
+
+    def _lookup_name_uncached(self, name: str, vendor: str) -> Product | None:
+        canon = self.canonical_vendor(vendor)
+        if canon:
+            for key in (normalise_name(name, vendor), normalise_name(name, canon)):
+                found = self._by_vendor_name.get((canon, key))
+                if found is not None:
+                    return found
+        found = self._by_name.get(normalise_name(name))
+        if found is not None and self.vendors_compatible(vendor, found.vendor):
+            return found
+        return None
+
+    def _lookup_cpe_uncached(self, cpe: str) -> Product | None:
+        given = parse_cpe(cpe)
+        if given is None:
+            return None
+        fitting = [
+            (sum(f not in ("*", "-") for f in pattern), p)
+            for pattern, p in self._cpes.get(given[:3], ())
+            if _cpe_fits(pattern, given)
+        ]
+        return max(fitting, key=lambda t: t[0])[1] if fitting else None
+
+    def _lookup_purl(self, purl: str | None) -> Product | None:
+        base = purl_base(purl) if purl else None
+        return self._by_purl.get(base) if base else None
+
+    def key_for(self, item: InventoryItem) -> str:
+        """The one key the matcher looks this row up by (a dict hit after the first time)."""
+        cache_key = (item.product, item.vendor, item.purl, item.cpe)
+        key = self._item_keys.get(cache_key)
+        if key is None:
+            key = self._item_keys[cache_key] = self._item_key(*cache_key)
+        return key
+
+    def _item_key(self, product: str, vendor: str, purl: str | None, cpe: str | None) -> str:
+        found = (
+            self._lookup_purl(purl)
+            or (self._lookup_cpe(cpe) if cpe else None)
+            or self._lookup_name(product, vendor)
+        )
+        if found is not None:
+            return found.key
+        base = purl_base(purl) if purl else None
+        # A package-ecosystem purl names a package exactly; its bare name ("framework") would
+        # not. swid/generic purls (Windows programs) carry no more than the name does.
+        if base and not base.startswith(("pkg:swid/", "pkg:generic/")):
+            return base
+        return normalise_name(product, vendor)
+
+    def keys_for(self, statement: AffectedProduct) -> frozenset[str]:
+        """Every key an inventory row may have and still be this statement's product."""
+        return self._statement_keys(
+            statement.vendor,
+            statement.product,
+            statement.aliases,
+            statement.cpe,
+            statement.purl,
+        )
+
+    def _statement_keys_uncached(
+        self,
+        vendor: str,
+        product: str,
+        aliases: tuple[str, ...],
+        cpe: str | None,
+        purl: str | None,
+    ) -> frozenset[str]:
+        keys: set[str] = set()
+        found = self._lookup_purl(purl) or (self._lookup_cpe(cpe) if cpe else None)
+        for name in (product, *aliases):
+            found = found or self._lookup_name(name, vendor)
+            stripped, full = normalise_name(name, vendor), normalise_name(name)
+            keys.update((stripped, full))
+            if stripped == full and vendor:  # "Widget" by Acme may be listed as "Acme Widget"
+                keys.add(normalise_name(f"{vendor} {name}"))
+        if found is not None:
+            keys.add(found.key)
+            keys.update(normalise_name(n) for n in found.names)
+        base = purl_base(purl) if purl else None
+        if base:
+            keys.add(base)
+        keys.discard("")
+        return frozenset(keys)
+
+    def matches(self, item: InventoryItem, statement: AffectedProduct) -> bool:
+        """Same product: equal keys, and no vendor clash unless an identifier settled it."""
+        key = self.key_for(item)
+        if key not in self.keys_for(statement):
+            return False
+        if key.startswith((CATALOGUE_PREFIX, PURL_PREFIX)):
+            return True  # the catalogue or the purl already checked who makes it
+        return self.vendors_compatible(item.vendor, statement.vendor)
+
+    # -- explaining -------------------------------------------------------------------------
+
+    def explain(
+        self, item: InventoryItem, statements: Iterable[AffectedProduct], limit: int = 5
+    ) -> list[NearMiss]:
+        """The nearest statement products that did not match this item, and why, best first."""
+        misses: list[NearMiss] = []
+        for st in statements:
+            if self.matches(item, st):
+                continue
+            # An item without a vendor is read as if it had the statement's vendor.
+            item_words = name_words(item.product, item.vendor or st.vendor)
+            st_words = name_words(st.product, st.vendor)
+            score = _similarity(item_words, st_words)
+            if score < 0.5:
+                continue
+            reason = self._why(item, st, item_words, st_words)
+            misses.append(NearMiss(st.product, st.vendor, round(score, 2), reason))
+        misses.sort(key=lambda m: -m.score)
+        return misses[:limit]
+
+    def _display_vendor(self, vendor: str) -> str:
+        canon = self.canonical_vendor(vendor)
+        known = next((p.vendor for p in self.products if normalise_vendor(p.vendor) == canon), "")
+        return known or vendor.strip()
+
+    def _why(
+        self,
+        item: InventoryItem,
+        st: AffectedProduct,
+        item_words: tuple[str, ...],
+        st_words: tuple[str, ...],
+    ) -> str:
+        if not self.vendors_compatible(item.vendor, st.vendor):
+            return (
+                f"vendor differs: {self._display_vendor(item.vendor)} vs "
+                f"{self._display_vendor(st.vendor)}"
+            )
+        shown = " ".join(name_words(item.product))
+        extra = [w for w in item_words if w not in st_words]
+        missing = [w for w in st_words if w not in item_words]
+        if extra and set(extra) <= VARIANT_WORDS and not missing:
+            return f"'{shown}' is a separate build line ({' '.join(extra)})"
+        if missing and set(missing) <= VARIANT_WORDS and not extra:
+            return f"'{shown}' is not the {' '.join(missing)} build line the statement names"
+        if extra and not missing:
+            return f"'{shown}' has the extra words '{' '.join(extra)}'"
+        if missing and not extra:
+            return f"'{shown}' lacks the words '{' '.join(missing)}'"
+        if item_words == st_words or not (extra or missing):
+            return f"'{shown}' is spelled like '{st.product}' but the catalogue keeps them apart"
+        return f"different names: '{' '.join(item_words)}' vs '{' '.join(st_words)}'"
+
+
+def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """How near two names look, 0..1; only used to pick and rank explanations.
+
+    The best of character similarity, word overlap, and (discounted) containment, so that
+    "edge webview2 runtime" is near "edge" although most of its characters are extra.
+    """
+    if not a or not b:
+        return 0.0
+    chars = difflib.SequenceMatcher(None, " ".join(a), " ".join(b)).ratio()
+    common = len(set(a) & set(b))
+    overlap = common / len(set(a) | set(b))
+    contained = 0.8 * common / min(len(set(a)), len(set(b)))
+    return max(chars, overlap, contained)
+
+
+# -- the catalogue file ---------------------------------------------------------------------
+
+_FIELDS: dict[str, type] = {
+    "id": str,
+    "vendor": str,
+    "name": str,
+    "aliases": list,
+    "vendor_aliases": list,
+    "cpe": list,
+    "purl": list,
+    "note": str,
+}
+_REQUIRED = ("id", "vendor", "name")
+
+
+def _read_catalogue(path: Path) -> list[Product]:
+    """Parse and check every [[product]] table; all errors at once, each with its TOML path."""
+    hint = "see the comment at the top of rules/products.toml for the keys a product takes"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(
+            f"{path}: cannot read the product catalogue ({exc.strerror})", hint
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}", hint) from None
+    errors = [f"unknown top-level key {k!r}" for k in data if k != "product"]
+    tables = data.get("product", [])
+    if not isinstance(tables, list):
+        errors.append("'product' must be an array of tables ([[product]])")
+        tables = []
+    products = []
+    for i, table in enumerate(tables):
+        product, problems = _product_from_table(table, f"product[{i}]")
+        errors.extend(problems)
+        if product is not None:
+            products.append(product)
+    if errors:
+        raise ConfigError(f"{path}: " + "; ".join(errors), hint)
+    return products
+
+
+def _field_errors(table: dict[str, Any], where: str) -> list[str]:
+    errors = [f"{where}: missing key {k!r}" for k in _REQUIRED if not table.get(k)]
+    for key, value in table.items():
+        want = _FIELDS.get(key)
+        if want is None:
+            close = difflib.get_close_matches(key, list(_FIELDS), n=1)
+            maybe = f" (did you mean {close[0]!r}?)" if close else ""
+            errors.append(f"{where}: unknown key {key!r}{maybe}")
+        elif want is str and not isinstance(value, str):
+            errors.append(f"{where}.{key}: must be a string")
+        elif want is list and not (
+            isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            errors.append(f"{where}.{key}: must be a list of non-empty strings")
+    return errors
+
+
+def _product_from_table(table: Any, where: str) -> tuple[Product | None, list[str]]:
+    if not isinstance(table, dict):
+        return None, [f"{where} must be a table"]
+    if isinstance(table.get("id"), str):
+        where = f"{where} ({table['id']})"
+    errors = _field_errors(table, where)
+    if errors:
+        return None, errors
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", table["id"]):
+        errors.append(f"{where}.id: use lower-case letters, digits and '-'")
+    for cpe in table.get("cpe", []):
+        if not cpe.startswith("cpe:2.3:") or parse_cpe(cpe) is None:
+            errors.append(f"{where}.cpe: {cpe!r} is not a CPE 2.3 name")
+    for purl in table.get("purl", []):
+        if purl_base(purl) is None:
+            errors.append(f"{where}.purl: {purl!r} is not a purl (pkg:type/namespace/name)")
+    if errors:
+        return None, errors
+    lists = {k: tuple(table.get(k, ())) for k in ("aliases", "vendor_aliases", "cpe", "purl")}
+    return Product(
+        table["id"], table["vendor"], table["name"], **lists, note=table.get("note", "")
+    ), []

@@ -1,0 +1,132 @@
+"""Vendor schemes whose shapes the generic scheme cannot read correctly on its own.
+
+Each parser returns None for a string that does not have the vendor's shape, which the
+matcher reports as UNKNOWN ("check manually"), never as not affected.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .core import ParsedVersion, clean
+from .tokens import GENERIC_WORDS, render, token_key
+
+
+def _ints(*parts: str | None) -> tuple[int, ...]:
+    """Integers with trailing zeros dropped, so 22.7R2 == 22.7R2.0 and 13.1 == 13.1-0.0."""
+    nums = [int(p) if p else 0 for p in parts]
+    while nums and nums[-1] == 0:
+        nums.pop()
+    return tuple(nums)
+
+
+# OpenSSL before 3.0: letters are patch levels after the base (z < za < zg); -betaN and
+# -preN are pre-releases before it. From 3.0 the letters stop and it is semver-like.
+_OPENSSL = re.compile(
+    r"^(?:openssl[ _-]?)?(\d+)\.(\d+)(?:\.(\d+))?([a-z]*)"
+    r"(?:-(alpha|beta|pre)(\d*))?(?:-(?:fips|dev))?$"
+)
+_OPENSSL_PRE = {"alpha": 0, "beta": 1, "pre": 2}
+
+
+def parse_openssl(text: str) -> ParsedVersion | None:
+    m = _OPENSSL.match(clean(text).lower())
+    if not m:
+        return None
+    major, minor, patch, letters, pre, pre_n = m.groups()
+    nums = (int(major), int(minor), int(patch or 0))
+    pre_key = (1, 0) if pre is None else (0, _OPENSSL_PRE[pre], int(pre_n or 0))
+    norm = "{}.{}.{}{}".format(*nums, letters)
+    if pre is not None:
+        norm += f"-{pre}{int(pre_n or 0)}"
+    return ParsedVersion(text, "openssl", (nums, letters, pre_key), norm)
+
+
+# Java: 8u381 == 1.8.0_381 == "8 Update 381" == Windows file version 8.0.3810.9.
+_JAVA_LEGACY = re.compile(r"^(?:1\.)?(\d+)(?:u|\s*update\s*)(\d+)$")
+_JAVA_DOTTED_OLD = re.compile(r"^1\.(\d+)(?:\.(\d+))?(?:_(\d+))?$")
+_JAVA_WINDOWS = re.compile(r"^([1-8])\.0\.(\d{2,})\.(\d+)$")
+_JAVA_MODERN = re.compile(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.(\d+))?$")
+# GA build numbers and vendor tags say nothing about the release order.
+_JAVA_NOISE = re.compile(r"(?:-b\d+|\+\d+|-lts|-ga|-perf)+$")
+
+
+def parse_java(text: str) -> ParsedVersion | None:
+    s = _JAVA_NOISE.sub("", clean(text).lower().removeprefix("jdk-").removeprefix("jre-"))
+    if m := _JAVA_LEGACY.match(s):
+        key = _ints(m.group(1), "0", m.group(2))
+    elif m := _JAVA_DOTTED_OLD.match(s):
+        key = _ints(m.group(1), m.group(2), m.group(3))
+    elif m := _JAVA_WINDOWS.match(s):
+        # Windows: 8.0.3810.9 is update 381 (last digit: special release), build 9.
+        update = int(m.group(2))
+        key = _ints(m.group(1), "0", str(update // 10), str(update % 10))
+    elif m := _JAVA_MODERN.match(s):
+        key = _ints(*m.groups())
+    else:
+        return None
+    return ParsedVersion(text, "java", key, ".".join(map(str, key)) or "0")
+
+
+# Citrix NetScaler: release-build.patch, "13.1-49.13"; the banner form is cleaned in core.
+_CITRIX = re.compile(r"^(\d+)\.(\d+)(?:\s*(?:-|\s)\s*(?:build\s*)?(\d+)(?:\.(\d+))?)?(?:\.nc)?$")
+
+
+def parse_citrix(text: str) -> ParsedVersion | None:
+    m = _CITRIX.match(clean(text).lower())
+    if not m:
+        return None
+    major, minor, build, patch = (int(g or 0) for g in m.groups())
+    return ParsedVersion(text, "citrix", _ints(*m.groups()), f"{major}.{minor}-{build}.{patch}")
+
+
+# Ivanti / Pulse Secure: major.minor R release . patch, "22.4R2.1", "9.1r18.9".
+_IVANTI = re.compile(r"^(\d+)\.(\d+)(?:\s*r\s*(\d+)(?:\.(\d+))?)?$")
+
+
+def parse_ivanti(text: str) -> ParsedVersion | None:
+    m = _IVANTI.match(clean(text).lower())
+    if not m:
+        return None
+    major, minor, rel, patch = (int(g or 0) for g in m.groups())
+    return ParsedVersion(text, "ivanti", _ints(*m.groups()), f"{major}.{minor}R{rel}.{patch}")
+
+
+# Cisco classic IOS: 15.2(4)M7 = release 15.2, throttle 4, train M, rebuild 7. Trains are
+# not totally ordered, so the train is the comparability line. IOS XE is dotted
+# (17.9.4a, 17.09.04a, 17.9.1x1) and its rebuild letters sort after the base.
+_IOS = re.compile(r"^(\d+)\.(\d+)\((\d+)([a-z]?)\)([a-z]*)(\d*)([a-z]?)$")
+_IOS_XE = re.compile(r"^\d+\.\d+(?:\.\d+)*[a-z0-9]*$")
+
+
+def parse_cisco_ios(text: str) -> ParsedVersion | None:
+    s = clean(text).lower()
+    if m := _IOS.match(s):
+        major, minor, throttle, t_letter, train, rebuild, r_letter = m.groups()
+        key = (int(throttle), t_letter, int(rebuild or 0), r_letter)
+        line = ("ios", int(major), int(minor), train)
+        norm = f"{int(major)}.{int(minor)}({int(throttle)}{t_letter}){train.upper()}"
+        norm += f"{int(rebuild or 0)}{r_letter}"
+        return ParsedVersion(text, "cisco-ios", key, norm, line)
+    if _IOS_XE.match(s):
+        tkey = token_key(s, GENERIC_WORDS)
+        return ParsedVersion(text, "cisco-ios", tkey, render(tkey), ("xe",))
+    return None
+
+
+# VMware: "7.0 U1c", "7.0U3o", "ESXi 7.0 Update 3", "8.0 GA". Update N is the third number
+# (ESXi 7.0 Update 3 reports itself as 7.0.3); the letter is a later patch of that update.
+_VMWARE = re.compile(
+    r"^(?:(?:vmware\s+)?(?:esxi|vcenter(?:\s+server)?)\s+)?(\d+)\.(\d+)"
+    r"(?:\.(\d+)|\s*(?:u|update)\s*(\d+))?([a-z]?)(?:\s*ga)?$"
+)
+
+
+def parse_vmware(text: str) -> ParsedVersion | None:
+    m = _VMWARE.match(clean(text).lower())
+    if not m:
+        return None
+    major, minor, patch, update, letter = m.groups()
+    nums = (int(major), int(minor), int(patch or update or 0))
+    norm = f"{nums[0]}.{nums[1]}.{nums[2]}{letter}"
+    return ParsedVersion(text, "vmware", (nums, letter), norm)

@@ -1,0 +1,190 @@
+"""Benchmark SmtpTransport: pooled, reused connections against one connection per message.
+
+    python benchmarks/deliver.py [--messages 1000] [--latency-ms 0]
+
+A local aiosmtpd server runs in a child process (so it does not share the GIL with the
+client) and accepts everything. 1,000 realistic alert emails (~20 KB, text + HTML) are sent
+twice: with the default pool (4 connections, 50 messages each), then the baseline, one
+connection per message, one at a time (SmtpTransport with max_connections=1,
+messages_per_connection=1, so both runs pay the same MIME building).
+
+On loopback a round trip costs microseconds, which flatters the baseline: a real relay is
+milliseconds away and, unlike aiosmtplib, needs a round trip per SMTP command. `--latency-ms`
+makes the server wait that long before every reply (greeting included) to model it. The
+default run uses no added latency. The last line printed is the result:
+
+    deliver: messages=1000 seconds=<s> per_s=<n> baseline_per_s=<n>
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
+
+from advisories.delivery.mime import to_bytes
+from advisories.delivery.smtp import SmtpSettings, SmtpTransport
+from advisories.models import Message
+
+SENDER = "Council Alerts <alerts@advisories.bench>"
+PRODUCTS = [
+    ("Fortinet", "FortiOS", "7.2.4", "7.2.8"),
+    ("Ivanti", "Connect Secure", "22.3R1", "22.7R2.3"),
+    ("Microsoft", "Exchange Server 2019", "CU12", "CU14 SU3"),
+    ("Citrix", "NetScaler ADC", "13.1-48.47", "13.1-51.15"),
+    ("Google", "Chrome", "121.0.6167.85", "122.0.6261.57"),
+]
+
+
+def build_messages(count: int) -> list[Message]:
+    return [_alert(n) for n in range(count)]
+
+
+def _alert(n: int) -> Message:
+    vendor, product, version, fixed = PRODUCTS[n % len(PRODUCTS)]
+    cve = f"CVE-2024-{20000 + n}"
+    council = f"council-{n % 40:02d}"
+    hosts = [f"{council}-srv-{h:03d}.ad.{council}.gov.uk" for h in range(90)]
+    intro = (
+        f"{vendor} {product} {version} is affected by {cve} (CVSS 9.8, exploited in the wild "
+        f"per CISA KEV). {len(hosts)} devices in your inventory run an affected version. "
+        f"Upgrade to {fixed} or later; if you cannot, apply the vendor mitigation today.\n"
+    )
+    text = intro + "\n" + "".join(f"  - {h}: {product} {version}\n" for h in hosts)
+    text += "\nReferences:\n" + "".join(
+        f"  https://www.ncsc.gov.uk/report/{cve.lower()}-{i}\n" for i in range(10)
+    )
+    rows = "".join(
+        f'<tr><td class="host">{h}</td><td>{product}</td><td class="bad">{version}</td>'
+        f"<td>{fixed}</td></tr>\n"
+        for h in hosts
+    )
+    html = (
+        f"<!doctype html><html><body><h1>{cve}: {vendor} {product}</h1><p>{intro}</p>"
+        f'<table class="devices">\n{rows}</table>'
+        + "".join(f'<p><a href="https://nvd.nist.gov/vuln/detail/{cve}">{cve}</a></p>\n' * 10)
+        + "</body></html>\n"
+    )
+    return Message(
+        key=f"alert:{council}:{cve}",
+        council_id=council,
+        to=(f"security@{council}.gov.uk",),
+        subject=f"[CRITICAL] {vendor} {product} {cve} affects {len(hosts)} devices",
+        text=text,
+        html=html,
+        message_id=f"<alert-{n}@advisories.bench>",
+        headers=(("X-Advisories-Council", council), ("Auto-Submitted", "auto-generated")),
+    )
+
+
+# --- the server, run as `deliver.py --serve` in a child process -----------------------------
+
+
+def serve(latency_s: float) -> None:
+    """Accept everything on 127.0.0.1:<free port>; print the port; stop when stdin closes."""
+    from aiosmtpd.smtp import SMTP
+
+    class Sink:
+        received = 0
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            Sink.received += 1
+            return "250 2.0.0 OK"
+
+    class SlowSMTP(SMTP):
+        async def push(self, status: Any) -> None:
+            await asyncio.sleep(latency_s)  # one network round trip per reply
+            await super().push(status)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        smtp_class = SlowSMTP if latency_s else SMTP
+        server = await loop.create_server(
+            lambda: smtp_class(Sink(), hostname="bench.test"), "127.0.0.1", 0
+        )
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await loop.run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
+        server.close()
+        print(Sink.received, flush=True)
+
+    asyncio.run(main())
+
+
+def _start_server(latency_ms: float) -> tuple[subprocess.Popen[str], int]:
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", "--latency-ms", str(latency_ms)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    return child, int(child.stdout.readline())
+
+
+def _stop_server(child: subprocess.Popen[str]) -> int:
+    received, _ = child.communicate(timeout=30)
+    return int(received.strip() or 0)
+
+
+# --- the measurements -----------------------------------------------------------------------
+
+
+def measure(port: int, messages: list[Message], **pool: int) -> float:
+    settings = SmtpSettings(
+        host="127.0.0.1", port=port, security="none", sender=SENDER,
+        local_hostname="bench-client.test", **pool,
+    )  # fmt: skip
+    started = time.perf_counter()
+    results = SmtpTransport(settings).send(messages)
+    elapsed = time.perf_counter() - started
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise SystemExit(f"{len(failed)} messages failed, first: {failed[0].error}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="server delay per reply")
+    parser.add_argument("--max-connections", type=int, default=4)
+    parser.add_argument("--messages-per-connection", type=int, default=50)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.latency_ms / 1000)
+        return
+
+    messages = build_messages(args.messages)
+    sample = messages[:20]
+    size = sum(len(to_bytes(m, SENDER)) for m in sample) / len(sample)
+    print(f"{len(messages)} messages, about {size / 1024:.1f} KB each on the wire", flush=True)
+    child, port = _start_server(args.latency_ms)
+    try:
+        pooled = measure(
+            port, messages,
+            max_connections=args.max_connections,
+            messages_per_connection=args.messages_per_connection,
+        )  # fmt: skip
+        print(f"pooled:   {pooled:.2f} s ({len(messages) / pooled:.0f}/s)", flush=True)
+        baseline = measure(port, messages, max_connections=1, messages_per_connection=1)
+        print(f"baseline: {baseline:.2f} s ({len(messages) / baseline:.0f}/s)", flush=True)
+    finally:
+        received = _stop_server(child)
+    print(f"server received {received} messages (expected {2 * len(messages)})")
+    if args.latency_ms:
+        print(f"(server latency {args.latency_ms:g} ms per reply)")
+    print(
+        f"deliver: messages={len(messages)} seconds={pooled:.2f} "
+        f"per_s={len(messages) / pooled:.0f} baseline_per_s={len(messages) / baseline:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""NVD CVE API 2.0 -> advisories, request windows, rate limiting, Retry-After.
+Golden: tests/fixtures/nvd/golden, ADVISORIES_REGENERATE=1."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from advisories.errors import ParseError
+from advisories.models import Advisory, AffectedProduct, Bound, VersionRange
+from advisories.sources import SOURCES
+from advisories.sources.nvd import (
+    NvdSource,
+    RateLimiter,
+    cpe_fields,
+    nvd_request_windows,
+    retry_after_seconds,
+)
+from advisories.store.codec import advisory_to_json
+
+FIXTURES = Path(__file__).parent / "fixtures" / "nvd"
+CVE_FILE = FIXTURES / "CVE-2023-29059.nvd-api2.cve.json"
+
+
+def parse(data: dict[str, Any] | bytes, feed: str = "nvd") -> list[Advisory]:
+    body = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return NvdSource().parse(body, feed=feed, url="https://services.nvd.nist.gov/rest/json/cves/2.0")
+
+
+def envelope(*cves: dict[str, Any]) -> dict[str, Any]:
+    # The documented API 2.0 response envelope around the saved cve objects.
+    return {"resultsPerPage": len(cves), "startIndex": 0, "totalResults": len(cves),
+            "format": "NVD_CVE", "version": "2.0", "timestamp": "2026-06-17T06:00:00.000",
+            "vulnerabilities": [{"cve": c} for c in cves]}
+
+
+def the_3cx_cve() -> dict[str, Any]:
+    return json.loads(CVE_FILE.read_bytes())
+
+
+def check_golden(name: str, advisories: list[Advisory]) -> None:
+    actual = json.dumps([json.loads(advisory_to_json(a)) for a in advisories],
+                        indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    path = FIXTURES / "golden" / f"{name}.json"
+    if os.environ.get("ADVISORIES_REGENERATE") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}: run with ADVISORIES_REGENERATE=1"
+    assert actual == path.read_text(encoding="utf-8")
+
+
+def test_3cx_cve_matches_its_golden_file() -> None:
+    check_golden("CVE-2023-29059", parse(CVE_FILE.read_bytes()))
+
+
+def test_3cx_exact_versions_per_platform() -> None:
+    [a] = parse(the_3cx_cve())
+    assert a.id == "nvd:CVE-2023-29059" and a.cves == ("CVE-2023-29059",) and a.kind == "nvd"
+    assert a.severity == "high" and not a.exploited
+    assert a.published == datetime(2023, 3, 30, 17, 15, 6, 830000, tzinfo=UTC)
+    assert a.url == "https://nvd.nist.gov/vuln/detail/CVE-2023-29059"
+    assert len(a.links) == 6  # the two sources list the same six URLs
+    assert a.summary.startswith("3CX DesktopApp through 18.12.416 has embedded malicious code")
+    cpe = "cpe:2.3:a:3cx:3cx"
+    assert set(a.affects) == {
+        AffectedProduct("3cx", "3cx", "macos", cpe=cpe,
+                        versions=("18.11.1213", "18.12.402", "18.12.407", "18.12.416")),
+        AffectedProduct("3cx", "3cx", "windows", cpe=cpe, versions=("18.12.407", "18.12.416")),
+    }
+
+
+def test_envelope_and_bare_cve_parse_alike() -> None:
+    assert parse(envelope(the_3cx_cve())) == parse(the_3cx_cve())
+    assert parse(envelope()) == []
+
+
+def configured(*nodes: dict[str, Any], operator: str | None = None) -> dict[str, Any]:
+    cve = the_3cx_cve()
+    config: dict[str, Any] = {"nodes": list(nodes)}
+    if operator:
+        config["operator"] = operator
+    cve["configurations"] = [config]
+    return cve
+
+
+def node(*matches: dict[str, Any]) -> dict[str, Any]:
+    return {"operator": "OR", "negate": False, "cpeMatch": list(matches)}
+
+
+def test_ranges_and_running_on_platforms() -> None:
+    app = {"vulnerable": True, "criteria": "cpe:2.3:a:fortinet:forticlient:*:*:*:*:*:*:*:*",
+           "versionStartIncluding": "7.0.0", "versionEndExcluding": "7.0.8"}
+    oses = [{"vulnerable": False, "criteria": "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*"},
+            {"vulnerable": False, "criteria": "cpe:2.3:o:apple:macos:-:*:*:*:*:*:*:*"}]
+    [a] = parse(configured(node(app), node(*oses), operator="AND"))
+    rng = VersionRange(Bound("7.0.0", True), Bound("7.0.8", False))
+    assert [(s.platform, s.ranges, s.cpe) for s in a.affects] == [
+        ("windows", (rng,), "cpe:2.3:a:fortinet:forticlient"),
+        ("macos", (rng,), "cpe:2.3:a:fortinet:forticlient")]
+
+
+def test_unknown_context_keeps_any_and_vulnerable_false_is_never_a_statement() -> None:
+    app = {"vulnerable": True, "criteria": "cpe:2.3:a:acme:agent:2.1:*:*:*:*:*:*:*"}
+    device = {"vulnerable": False, "criteria": "cpe:2.3:h:acme:box_9000:-:*:*:*:*:*:*:*"}
+    [a] = parse(configured(node(app), node(device), operator="AND"))
+    assert a.affects == (AffectedProduct("acme", "agent", "any", versions=("2.1",),
+                                         cpe="cpe:2.3:a:acme:agent"),)
+
+
+def test_star_without_bounds_is_all_versions_and_dash_is_unknown() -> None:
+    every = {"vulnerable": True, "criteria": "cpe:2.3:a:acme:old:*:*:*:*:*:*:*:*"}
+    dash = {"vulnerable": True, "criteria": "cpe:2.3:a:acme:cloud:-:*:*:*:*:*:*:*"}
+    win = "cpe:2.3:o:microsoft:windows_10_22h2:10.0.19045.3570:*:*:*:*:*:*:*"
+    os_cpe = {"vulnerable": True, "criteria": win}
+    studio = {"vulnerable": True, "criteria": "cpe:2.3:a:google:android_studio:1.0:*:*:*:*:*:*:*"}
+    [a] = parse(configured(node(every, dash, os_cpe, studio)))
+    old, cloud, windows, ide = a.affects
+    assert ide.platform == "any"  # an application named "android..." is not the OS
+    assert old.all_versions and not old.versions
+    assert (cloud.versions, cloud.ranges, cloud.all_versions) == ((), (), False)  # UNKNOWN
+    assert windows.platform == "windows" and windows.cpe == "cpe:2.3:o:microsoft:windows_10_22h2"
+
+
+def test_kev_fields_in_nvd_mark_exploited_and_rejected_cves_are_dropped() -> None:
+    cve = the_3cx_cve()
+    cve.update(cisaExploitAdd="2023-03-30", cisaRequiredAction="Uninstall the app.",
+               cisaVulnerabilityName="3CX DesktopApp Embedded Malicious Code")
+    rejected = {**the_3cx_cve(), "id": "CVE-2023-00001", "vulnStatus": "Rejected"}
+    [a] = parse(envelope(cve, rejected))
+    assert a.exploited and a.action == "Uninstall the app."
+    assert a.title == "3CX DesktopApp Embedded Malicious Code"
+
+
+def test_not_nvd_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="nvd-feed"):
+        parse(b"<html>503</html>", feed="nvd-feed")
+    with pytest.raises(ParseError, match=r"not an NVD CVE API 2\.0 response"):
+        parse({"message": "Invalid apiKey"})
+
+
+def test_the_source_registers_itself() -> None:
+    assert isinstance(SOURCES["nvd"], NvdSource)
+
+
+def test_cpe_fields_keep_escaped_colons() -> None:
+    fields = cpe_fields(r"cpe:2.3:a:acme:foo\:bar:1.0:*:*:*:*:*:*:*")
+    assert fields[4] == r"foo\:bar" and fields[5] == "1.0" and len(fields) == 13
+    assert cpe_fields("not a cpe") == []
+
+
+# --- request pacing ----------------------------------------------------------------------------
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def test_request_windows_are_at_most_120_days_and_contiguous() -> None:
+    assert nvd_request_windows(T0, T0) == []
+    assert nvd_request_windows(T0, T0 + timedelta(days=3)) == [(T0, T0 + timedelta(days=3))]
+    windows = nvd_request_windows(T0, T0 + timedelta(days=300))
+    assert len(windows) == 3 and windows[0][0] == T0 and windows[-1][1] == T0 + timedelta(days=300)
+    assert all(end - start <= timedelta(days=120) for start, end in windows)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(windows))
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_rate_limiter_allows_five_per_rolling_thirty_seconds_without_a_key() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter.for_nvd(has_api_key=False, clock=clock)
+    for _ in range(5):
+        assert limiter.delay() == 0.0
+        limiter.record()
+        clock.now += 1
+    assert limiter.delay() == pytest.approx(25.0)  # the first request leaves the window at +30
+    limiter.acquire(sleep=clock.sleep)
+    assert clock.now == pytest.approx(1030.0)
+    assert limiter.delay() == pytest.approx(1.0)
+
+
+def test_rate_limiter_with_a_key_allows_fifty() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter.for_nvd(has_api_key=True, clock=clock)
+    for _ in range(50):
+        limiter.acquire(sleep=clock.sleep)
+    assert clock.now == 1000.0 and limiter.delay() == pytest.approx(30.0)
+    with pytest.raises(ValueError):
+        RateLimiter(0)
+
+
+@pytest.mark.parametrize(("headers", "seconds"), [
+    ({"Retry-After": "120"}, 120.0),
+    ({"retry-after": "Mon, 01 Jan 2024 00:01:00 GMT"}, 60.0),
+    ({"Retry-After": "Sun, 31 Dec 2023 23:00:00 GMT"}, 0.0),
+    ({"Retry-After": "soon"}, None),
+    ({}, None),
+])
+def test_retry_after_seconds(headers: dict[str, str], seconds: float | None) -> None:
+    assert retry_after_seconds(headers, now=T0) == seconds
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    children = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else []
+    out = [path] if path else []
+    for key, child in children:
+        out.extend(_paths(child, (*path, key)))
+    return out
+
+
+def test_any_value_of_the_wrong_type_gives_advisories_or_a_parse_error() -> None:
+    original = envelope(the_3cx_cve())
+    for path in _paths(original):
+        for wrong in (None, "x", 7, [], {}, ["x"]):
+            doc = json.loads(json.dumps(original))
+            parent = doc
+            for key in path[:-1]:
+                parent = parent[key]
+            parent[path[-1]] = wrong
+            with contextlib.suppress(ParseError):
+                parse(doc)
+
+
+def test_conflicting_bounds_keep_the_wider_reading() -> None:
+    app = {"vulnerable": True, "criteria": "cpe:2.3:a:acme:agent:*:*:*:*:*:*:*:*",
+           "versionStartIncluding": "1.0", "versionStartExcluding": "1.0",
+           "versionEndExcluding": "2.0"}
+    [a] = parse(configured(node(app)))
+    assert a.affects[0].ranges == (VersionRange(Bound("1.0", True), Bound("2.0", False)),)
+
+
+def test_3cx_statements_work_with_the_version_matcher() -> None:
+    from advisories.versions import compile_statement
+
+    [a] = parse(the_3cx_cve())
+    windows = next(s for s in a.affects if s.platform == "windows")
+    assert compile_statement(windows).status("18.12.416.0").status.value == "affected"
+    assert compile_statement(windows).status("18.12.425").status.value == "not_affected"

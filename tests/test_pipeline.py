@@ -1,0 +1,262 @@
+"""End to end with real parts: feeds over local HTTP, a real SQLite file, a real SMTP server.
+
+Each test copies the demo (examples/demo) into a temporary folder and runs the CLI on it.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from httpserver import LocalServer, Reply
+from smtpserver import SmtpServer
+
+from advisories.cli import main
+
+DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
+RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("data"))
+    shutil.copytree(RULES, tmp_path / "rules")
+    config = folder / "feeds.toml"
+    config.write_text(config.read_text().replace('rules = "../../rules"', 'rules = "../rules"'))
+    return folder
+
+
+def run(config: Path, *extra: str) -> int:
+    return main(["run", "--once", "--config", str(config), *extra])
+
+
+def outbox(folder: Path) -> list[EmailMessage]:
+    files = sorted((folder / "data" / "outbox").glob("*.eml"))
+    return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]  # type: ignore[misc]
+
+
+def body(message: EmailMessage) -> str:
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content() + "\n" + html.get_content()
+
+
+def test_the_demo_leaves_two_alerts_each_naming_only_its_own_devices(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(demo / "feeds.toml") == 0
+    messages = outbox(demo)
+    by_to = {m["To"]: m for m in messages}
+    assert len(messages) == 2, [m["Subject"] for m in messages]
+    barset = by_to["it-security@barsetshire.example.gov.uk"]
+    wessex = by_to["cyber@wessex.example.gov.uk, servicedesk@wessex.example.gov.uk"]
+    b, w = body(barset), body(wessex)
+    assert "Barsetshire County Council" in barset["Subject"] and "CRITICAL" in barset["Subject"]
+    assert "3CX Desktop App" in barset["Subject"]
+    assert "18.12.416" in b and "40 devices" in b
+    assert "Management Console" not in b  # a different 3CX product is not the desktop app
+    assert "18.11.1213" in w and "WX-MAC-001" in w and "3 devices" in w
+    assert "18.12.422" not in w  # Wessex's Windows PCs run the fixed build
+    for text, other in ((b, "Wessex"), (b, "WX-MAC"), (w, "Barsetshire"), (w, "40 devices")):
+        assert other not in text
+    summary = capsys.readouterr().out
+    assert "emails      queued 2, sent 2" in summary
+
+
+def test_a_second_run_sends_nothing_again(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(demo / "feeds.toml") == 0
+    first = {p.name: p.read_bytes() for p in (demo / "data" / "outbox").glob("*.eml")}
+    capsys.readouterr()
+    assert run(demo / "feeds.toml", "--force") == 0
+    assert {p.name: p.read_bytes() for p in (demo / "data" / "outbox").glob("*.eml")} == first
+    assert "emails      queued 0, sent 0" in capsys.readouterr().out
+
+
+def test_a_material_change_re_alerts_and_a_cosmetic_one_does_not(demo: Path) -> None:
+    rule = demo.parent / "rules" / "ncsc-2023-3cx-desktop-app.toml"
+    assert run(demo / "feeds.toml") == 0
+    rule.write_text(rule.read_text().replace("Trojanised builds", "Trojanised (signed) builds"))
+    assert run(demo / "feeds.toml") == 0
+    assert len(outbox(demo)) == 2  # a reworded summary is not worth another email
+    rule.write_text(rule.read_text().replace(
+        'versions = ["18.12.407", "18.12.416"]', 'versions = ["18.12.407", "18.12.416", "18.12.422"]'
+    ))
+    assert run(demo / "feeds.toml") == 0
+    messages = outbox(demo)
+    # Wessex's Windows PCs now run a listed build: a new exposure, told at once. Barsetshire
+    # was already told about its own build, so the wider list is not news to it.
+    assert len(messages) == 3
+    newest = [m for m in messages if "WX-LT-001" in body(m)]
+    assert len(newest) == 1 and "wessex" in newest[0]["To"]
+    assert "12 devices" in body(newest[0]) and "WX-MAC-001" not in body(newest[0])
+    rule.write_text(rule.read_text().replace('severity = "critical"', 'severity = "high"'))
+    assert run(demo / "feeds.toml") == 0
+    assert len(outbox(demo)) == 3  # a downgrade is not worth waking anyone
+
+
+def test_exploitation_newly_confirmed_re_alerts_with_the_reason(demo: Path) -> None:
+    rule = demo.parent / "rules" / "ncsc-2023-3cx-desktop-app.toml"
+    rule.write_text(rule.read_text().replace("exploited = true", "exploited = false"))
+    assert run(demo / "feeds.toml") == 0
+    rule.write_text(rule.read_text().replace("exploited = false", "exploited = true"))
+    assert run(demo / "feeds.toml") == 0
+    messages = outbox(demo)
+    assert len(messages) == 4
+    again = [m for m in messages if "exploitation newly confirmed" in body(m)]
+    assert len(again) == 2 and all("ACTIVELY EXPLOITED" in body(m) for m in again)
+
+
+def test_an_invalid_config_exits_2_and_does_nothing(demo: Path) -> None:
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace('every = "1h"', 'every = "hourly"', 1))
+    assert run(config) == 2
+    assert not (demo / "data").exists()
+
+
+def test_a_missing_inventory_fails_only_that_council(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace("wessex-intune-appinvrawdata.csv", "gone.csv"))
+    assert run(config) == 1
+    assert [m["To"] for m in outbox(demo)] == ["it-security@barsetshire.example.gov.uk"]
+    out = capsys.readouterr().out
+    assert "inventories failed:" in out and "wessex" in out and "gone.csv" in out
+
+
+def test_remediated_devices_are_tracked_and_not_re_alerted(demo: Path) -> None:
+    from advisories.store import Store
+
+    assert run(demo / "feeds.toml") == 0
+    inventory = demo / "inventories" / "barsetshire-intune-appinvaggregate.csv"
+    inventory.write_text(inventory.read_text().replace("18.12.416,40", "18.12.425,40"))
+    assert run(demo / "feeds.toml") == 0
+    assert len(outbox(demo)) == 2
+    with Store.open(demo / "data" / "state.sqlite3") as store:
+        open_ = {e.council_id for e in store.exposures() if e.remediated_at is None}
+    assert open_ == {"wessex"}
+
+
+# -- feeds over HTTP -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def feed_server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        yield server
+
+
+def use_http_feeds(config: Path, server: LocalServer, extra: str = "") -> None:
+    text = config.read_text()
+    text = text.replace('path = "feeds/ncsc-report-rss-feed.xml"',
+                        f'url = "{server.url("/report.xml")}"')
+    text = text.replace('path = "feeds/ncsc-news-rss-feed.xml"', f'url = "{server.url("/news.xml")}"')
+    config.write_text(text + extra)
+
+
+def test_conditional_get_makes_the_second_fetch_cheap(
+    demo: Path, feed_server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = (demo / "feeds" / "ncsc-report-rss-feed.xml").read_bytes()
+    feed_server.route("/report.xml", lambda r: Reply(status=304) if r.headers.get(
+        "If-None-Match") == '"v1"' else Reply(body=report, headers={"ETag": '"v1"'}))
+    feed_server.route("/news.xml", Reply(body=(demo / "feeds" / "ncsc-news-rss-feed.xml").read_bytes()))
+    use_http_feeds(demo / "feeds.toml", feed_server)
+    assert run(demo / "feeds.toml") == 0
+    capsys.readouterr()
+    assert run(demo / "feeds.toml", "--force") == 0
+    out = capsys.readouterr().out
+    assert "fetched 1, not modified 1" in out
+    assert feed_server.hits("/report.xml")[-1].headers["If-None-Match"] == '"v1"'
+
+
+def test_one_broken_feed_never_stops_the_others(
+    demo: Path, feed_server: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feed_server.route("/report.xml", Reply(
+        body=b"<!doctype html><html><body>You need to enable JavaScript to run this app.</body></html>",
+        headers={"Content-Type": "text/html"}))
+    feed_server.route("/news.xml", Reply(status=410))
+    use_http_feeds(demo / "feeds.toml", feed_server)
+    assert run(demo / "feeds.toml") == 1
+    out = capsys.readouterr().out
+    assert "feeds       fetched 0, not modified 0, not due 0, disabled 0, failed 2" in out
+    assert "ncsc-reports" in out and "HTML" in out
+    assert "ncsc-news" in out and "410" in out
+    assert len(outbox(demo)) == 2  # the rules still alerted every affected council
+    assert run(demo / "feeds.toml", "--force") == 1
+    out = capsys.readouterr().out
+    assert "ncsc-news: disabled" in out  # a 410 is not retried every run
+    assert len(feed_server.hits("/news.xml")) == 1
+    # The operator points the feed somewhere new: it is polled again.
+    feed_server.route("/news2.xml", Reply(body=(demo / "feeds" / "ncsc-news-rss-feed.xml").read_bytes()))
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace("/news.xml", "/news2.xml"))
+    run(config, "--force")
+    assert "fetched 1" in capsys.readouterr().out
+
+
+# -- delivery through a real SMTP server ---------------------------------------------------
+
+
+def use_smtp(config: Path, port: int) -> None:
+    config.write_text(config.read_text() + f"""
+[smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+from = "Council Cyber Alerts <alerts@demo.example.gov.uk>"
+""")
+
+
+def test_smtp_delivery_retries_a_4xx_next_run_and_never_duplicates(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SmtpServer() as server:
+        use_smtp(demo / "feeds.toml", server.port)
+        server.handler.fail_next(1)
+        assert run(demo / "feeds.toml") == 1
+        assert len(server.handler.messages) == 1
+        assert "kept for the next run" in capsys.readouterr().out
+        assert run(demo / "feeds.toml") == 0
+        assert run(demo / "feeds.toml") == 0
+    received = server.handler.messages
+    assert len(received) == 2
+    assert {r.rcpt_tos for r in received} == {
+        ("it-security@barsetshire.example.gov.uk",),
+        ("cyber@wessex.example.gov.uk", "servicedesk@wessex.example.gov.uk"),
+    }
+    assert len({r.parsed()["Message-ID"] for r in received}) == 2
+
+
+def test_a_permanent_smtp_failure_is_recorded_and_shown(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with SmtpServer() as server:
+        use_smtp(demo / "feeds.toml", server.port)
+        server.handler.refuse("@barsetshire.example.gov.uk")
+        assert run(demo / "feeds.toml") == 1
+        out = capsys.readouterr().out
+        assert "emails failed:" in out and "barsetshire" in out and "550" in out
+        assert run(demo / "feeds.toml") == 0  # not retried by itself: no repeated bounces
+        assert [r.rcpt_tos for r in server.handler.messages] == [
+            ("cyber@wessex.example.gov.uk", "servicedesk@wessex.example.gov.uk")]
+
+
+def test_smtp_outage_loses_nothing(demo: Path) -> None:
+    with SmtpServer() as server:
+        port = server.port
+    use_smtp(demo / "feeds.toml", port)  # nobody listens there now: connection refused
+    assert run(demo / "feeds.toml") == 1
+    with SmtpServer() as server:
+        config = demo / "feeds.toml"
+        config.write_text(config.read_text().replace(f"port = {port}", f"port = {server.port}"))
+        assert run(demo / "feeds.toml") == 0
+    assert len(server.handler.messages) == 2
