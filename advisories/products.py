@@ -313,9 +313,7 @@ class Catalogue:
             claims.append(self._claim(self._by_name, normalise_name(name), p, f"name {name!r}"))
             for spelling in (p.vendor, *p.vendor_aliases):
                 for key in (normalise_name(name, spelling), normalise_name(name)):
-                    claims.append(
-                        self._claim(self._by_vendor_name, (canon, key), p, f"name {name!r}")
-                    )
+                    claims.append(self._claim(self._by_vendor_name, (canon, key), p, f"name {name!r}"))
         return claims
 
     # -- resolving --------------------------------------------------------------------------
@@ -374,9 +372,7 @@ class Catalogue:
 
     def _item_key(self, product: str, vendor: str, purl: str | None, cpe: str | None) -> str:
         found = (
-            self._lookup_purl(purl)
-            or (self._lookup_cpe(cpe) if cpe else None)
-            or self._lookup_name(product, vendor)
+            self._lookup_purl(purl) or (self._lookup_cpe(cpe) if cpe else None) or self._lookup_name(product, vendor)
         )
         if found is not None:
             return found.key
@@ -433,9 +429,7 @@ class Catalogue:
 
     # -- explaining -------------------------------------------------------------------------
 
-    def explain(
-        self, item: InventoryItem, statements: Iterable[AffectedProduct], limit: int = 5
-    ) -> list[NearMiss]:
+    def explain(self, item: InventoryItem, statements: Iterable[AffectedProduct], limit: int = 5) -> list[NearMiss]:
         """The nearest statement products that did not match this item, and why, best first."""
         misses: list[NearMiss] = []
         for st in statements:
@@ -445,12 +439,20 @@ class Catalogue:
             item_words = name_words(item.product, item.vendor or st.vendor)
             st_words = name_words(st.product, st.vendor)
             score = _similarity(item_words, st_words)
-            if score < 0.5:
+            if score < 0.5 and not self._same_vendor(item, st):
                 continue
             reason = self._why(item, st, item_words, st_words)
             misses.append(NearMiss(st.product, st.vendor, round(score, 2), reason))
         misses.sort(key=lambda m: -m.score)
         return misses[:limit]
+
+    def _same_vendor(self, item: InventoryItem, st: AffectedProduct) -> bool:
+        """Positively the same maker: both vendors given and agreeing, or the row's name
+        starts with the statement's vendor ("3CX Phone System" for a 3CX statement)."""
+        if item.vendor and st.vendor:
+            return self.vendors_compatible(item.vendor, st.vendor)
+        vendor = normalise_vendor(st.vendor).split()
+        return bool(vendor) and list(name_words(item.product)[: len(vendor)]) == vendor
 
     def _display_vendor(self, vendor: str) -> str:
         canon = self.canonical_vendor(vendor)
@@ -465,10 +467,7 @@ class Catalogue:
         st_words: tuple[str, ...],
     ) -> str:
         if not self.vendors_compatible(item.vendor, st.vendor):
-            return (
-                f"vendor differs: {self._display_vendor(item.vendor)} vs "
-                f"{self._display_vendor(st.vendor)}"
-            )
+            return f"vendor differs: {self._display_vendor(item.vendor)} vs {self._display_vendor(st.vendor)}"
         shown = " ".join(name_words(item.product))
         extra = [w for w in item_words if w not in st_words]
         missing = [w for w in st_words if w not in item_words]
@@ -482,7 +481,10 @@ class Catalogue:
             return f"'{shown}' lacks the words '{' '.join(missing)}'"
         if item_words == st_words or not (extra or missing):
             return f"'{shown}' is spelled like '{st.product}' but the catalogue keeps them apart"
-        return f"different names: '{' '.join(item_words)}' vs '{' '.join(st_words)}'"
+        names = f"'{' '.join(item_words)}' is not '{' '.join(st_words)}'"
+        if self._same_vendor(item, st):
+            return f"another {self._display_vendor(st.vendor)} product: {names}"
+        return f"different names: {names}"
 
 
 def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
@@ -521,9 +523,7 @@ def _read_catalogue(path: Path) -> list[Product]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(
-            f"{path}: cannot read the product catalogue ({exc.strerror})", hint
-        ) from None
+        raise ConfigError(f"{path}: cannot read the product catalogue ({exc.strerror})", hint) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", hint) from None
     errors = [f"unknown top-level key {k!r}" for k in data if k != "product"]
@@ -552,9 +552,7 @@ def _field_errors(table: dict[str, Any], where: str) -> list[str]:
             errors.append(f"{where}: unknown key {key!r}{maybe}")
         elif want is str and not isinstance(value, str):
             errors.append(f"{where}.{key}: must be a string")
-        elif want is list and not (
-            isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-        ):
+        elif want is list and not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)):
             errors.append(f"{where}.{key}: must be a list of non-empty strings")
     return errors
 
@@ -578,6 +576,4 @@ def _product_from_table(table: Any, where: str) -> tuple[Product | None, list[st
     if errors:
         return None, errors
     lists = {k: tuple(table.get(k, ())) for k in ("aliases", "vendor_aliases", "cpe", "purl")}
-    return Product(
-        table["id"], table["vendor"], table["name"], **lists, note=table.get("note", "")
-    ), []
+    return Product(table["id"], table["vendor"], table["name"], **lists, note=table.get("note", "")), []

@@ -66,7 +66,7 @@ def test_every_problem_is_reported_at_once_with_its_key(tmp_path: Path) -> None:
 
 def test_credentials_in_the_file_are_refused(tmp_path: Path) -> None:
     text = GOOD.replace('host = "smtp.example.gov.uk"', 'host = "h"\npassword = "hunter2"')
-    with pytest.raises(ConfigError, match="credentials never go in feeds.toml"):
+    with pytest.raises(ConfigError, match=r"credentials never go in feeds\.toml"):
         load_config(write(tmp_path, text), {"T_USER": "u", "T_PASS": "p"})
 
 

@@ -64,7 +64,8 @@ def test_a_failed_delivery_stays_in_the_outbox_and_is_not_resent(tmp_path: Path)
     blocked.write_text("a file where the outbox folder should be")
     line = send_digest(s.config, s.store, "2023-W13", clock=s.clock,
                        transport=FileTransport(blocked, sender=s.config.sender))
-    assert line.startswith("digest 2023-W13: queued") and "cannot write" in line
+    assert line.startswith("digest 2023-W13: not sent yet, kept in the outbox to retry")
+    assert "cannot write" in line
     # The outbox retries it; a second --send does not add a second copy.
     assert "already queued" in send_digest(s.config, s.store, "2023-W13", clock=s.clock,
                                            transport=transport(s))

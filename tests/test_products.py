@@ -321,6 +321,13 @@ def test_explain_names_the_nearest_product_and_why_it_was_rejected(
     assert misses[0].reason == reason
 
 
+def test_explain_shows_another_product_of_the_same_vendor():
+    row = item("3CX Phone System Management Console", "3CX Ltd")
+    [miss] = CATALOGUE.explain(row, STATEMENTS)
+    assert miss.product == "3CX Desktop App"
+    assert miss.reason == "another 3CX product: 'phone system management console' is not 'desktop app'"
+
+
 def test_explain_leaves_out_matches_and_unrelated_products():
     misses = CATALOGUE.explain(item("Microsoft Edge", "Microsoft Corporation"), STATEMENTS)
     assert misses == []

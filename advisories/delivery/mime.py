@@ -19,7 +19,7 @@ from email.message import EmailMessage
 
 from advisories.models import Message
 
-__all__ = ["clean_header_value", "envelope_address", "to_bytes", "to_email"]
+__all__ = ["clean_header_value", "envelope_address", "sender_address", "to_bytes", "to_email"]
 
 # C0 and C1 controls, DEL, and the Unicode line/paragraph separators: all could end a header
 # line in some parser along the way (RFC 5322 parsers, MUAs, log viewers).
@@ -99,8 +99,8 @@ def to_email(message: Message, sender: str, *, date: datetime | None = None) -> 
     msg["Message-ID"] = _message_id(message.message_id)
     for name, value in message.headers:
         _add_header(msg, name, value)
-    msg.set_content(message.text, subtype="plain", charset="utf-8")
-    msg.add_alternative(message.html, subtype="html", charset="utf-8")
+    msg.set_content(message.text, subtype="plain", charset="utf-8", cte=_body_encoding(message.text))
+    msg.add_alternative(message.html, subtype="html", charset="utf-8", cte=_body_encoding(message.html))
     return msg
 
 
@@ -125,3 +125,14 @@ def _add_header(msg: EmailMessage, name: str, value: str) -> None:
         msg[name] = clean_header_value(value)
     except (ValueError, email.errors.MessageError) as exc:
         raise ValueError(f"header {name}: {exc}") from exc
+
+
+def _body_encoding(body: str) -> str:
+    """7bit when the body already is (most alerts are), else base64.
+
+    Not quoted-printable: the email package encodes that in pure Python, which made building
+    a 20 KB alert cost more than sending it; base64 is done in C.
+    """
+    if body.isascii() and all(len(line) < 990 for line in body.splitlines()):
+        return "7bit"
+    return "base64"

@@ -20,6 +20,7 @@ BATCH = 200
 
 class DeliveryTally(Protocol):
     emails_sent: int
+    warnings: list[str]
     emails_retrying: list[str]
     emails_failed: list[str]
 
@@ -63,6 +64,8 @@ def deliver_queued(
             if result.ok:
                 store.mark_sent(message.key, at=clock())
                 tally.emails_sent += 1
+                if result.error:  # accepted for some recipients, refused for others
+                    tally.warnings.append(f"{where}: {result.error}")
             elif result.retryable:
                 store.mark_failed(message.key, result.error, retryable=True)
                 tally.emails_retrying.append(f"{where}: {result.error}; kept for the next run")

@@ -151,6 +151,18 @@ def plural(n: int, one: str, many: str) -> Glance:
     return Glance(str(n), one if n == 1 else many)
 
 
+def _glance(weekly: list[Advisory], ncsc: int, exploited: int, sector: int) -> tuple[Glance, ...]:
+    return (
+        plural(len(weekly), "advisory published or first seen",
+               "advisories published or first seen"),
+        plural(ncsc, "NCSC update", "NCSC updates"),
+        plural(exploited, "actively exploited", "actively exploited"),
+        plural(sum(a.severity in ("critical", "high") for a in weekly),
+               "critical or high", "critical or high"),
+        plural(sector, "advisory hit council software", "advisories hit council software"),
+    )
+
+
 def collect_digest(
     *,
     week: IsoWeek,
@@ -177,16 +189,7 @@ def collect_digest(
         week=week,
         period=week.label(),
         generated=local_time(now, tz),
-        glance=(
-            plural(len(weekly), "advisory published or first seen",
-                   "advisories published or first seen"),
-            plural(len(ncsc), "NCSC update", "NCSC updates"),
-            plural(len(exploited), "actively exploited", "actively exploited"),
-            plural(sum(a.severity in ("critical", "high") for a in weekly),
-                   "critical or high", "critical or high"),
-            plural(len(sector), "advisory hit council software",
-                   "advisories hit council software"),
-        ),
+        glance=_glance(weekly, len(ncsc), len(exploited), len(sector)),
         actions=top_actions([by_id[i] for i in ids if i in by_id], exposed),
         ncsc=tuple(item(a) for a in _newest_first(ncsc)),
         exploited=tuple(item(a) for a in exploited),

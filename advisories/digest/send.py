@@ -65,10 +65,14 @@ def send_digest(
         return f"digest {iso}: already queued by another run (outbox {key}); nothing sent"
     deliver_queued(store, transport or transport_for(config), tally or Tally(), clock=clock)
     entry = store.outbox_entry(key)
-    state = entry.state if entry else "queued"
-    error = f": {entry.last_error}" if entry and entry.last_error else ""
-    return (f"digest {iso}: {state} to {len(config.digest.recipients)} recipient(s) "
-            f"(outbox {key}){error}; web page {files.webpage}")
+    state, error = (entry.state, entry.last_error) if entry else ("queued", None)
+    outcome = {
+        "sent": f"sent to {len(config.digest.recipients)} recipient(s)",
+        "queued": "not sent yet, kept in the outbox to retry",
+        "failed": "failed, not retried (fix it, then `advisories outbox --retry`)",
+    }[state]
+    why = f": {error}" if error else ""
+    return f"digest {iso}: {outcome} (outbox {key}){why}; web page {files.webpage}"
 
 
 def _forced_key(store: Store, key: str) -> str:

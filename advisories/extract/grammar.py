@@ -107,7 +107,7 @@ class ClauseParser:
         if i < 2:
             return False
         prev, before = self.t[i - 1], self.t[i - 2]
-        if prev.kind != "word" or prev.text.lower() in lx.FILLER | lx.LABEL_NOUNS:
+        if prev.kind != "word" or prev.text.lower() in lx.GLUE:
             return False
         return _is_conj(before)
 

@@ -211,6 +211,14 @@ FILLER = frozenset(
 )
 # Nouns after a version that make it a branch label: "OpenSSL 3.0 users should ...".
 LABEL_NOUNS = frozenset({"users", "customers", "branch", "line", "train", "series"})
+# Ordinary words that may stand right before a version. Any other word there, starting a new
+# list item ("... and libwebp 1.3.2"), names something outside the catalogue.
+GLUE = FILLER | LABEL_NOUNS | {
+    *("all", "any", "every", "each", "both", "supported", "affected", "vulnerable", "unpatched"),
+    *("patched", "fixed", "current", "previous", "earlier", "later", "older", "newer"),
+    *("including", "namely", "then", "even", "at", "from", "in", "to", "via", "with", "is"),
+    *("are", "was", "were", "be", "running", "runs", "see", "e.g", "i.e", "like", "as"),
+}
 CONJUNCTIONS = frozenset({"and", "or", ",", "&", "/", "nor"})
 
 # Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.

@@ -29,7 +29,8 @@ def mask_noise(text: str) -> str:
 
 
 def _key(name: str) -> str:
-    return " ".join(name.lower().split())
+    # Spacing is not identity: "3CX Desktop App", "3CX DesktopApp" and "3CXDesktopApp".
+    return "".join(name.lower().split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +51,9 @@ class ProductIndex:
         for i, p in enumerate(self.products):
             for name in (p.name, *p.aliases):
                 self.names.setdefault(_key(name), i)
-        alts = sorted(self.names, key=len, reverse=True)
-        body = "|".join(r"\s+".join(re.escape(w) for w in a.split()) for a in alts)
-        self.pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.I) if alts else None
+        spelled = sorted({n for p in self.products for n in (p.name, *p.aliases)}, key=len, reverse=True)
+        body = "|".join(r"\s*".join(re.escape(w) for w in a.split()) for a in spelled)
+        self.pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.I) if spelled else None
 
     def find(self, text: str) -> list[Span]:
         if self.pattern is None:

@@ -97,9 +97,7 @@ def _layout(header: list[str]) -> _Layout | None:
     if not found["product"]:
         return None
     columns = {f: tuple(i for _, i in sorted(found[f])) for f in _FIELDS}
-    windows = not columns["platform"] and any(
-        _norm(header[i]) in _WINDOWS_ONLY for i in columns["product"]
-    )
+    windows = not columns["platform"] and any(_norm(header[i]) in _WINDOWS_ONLY for i in columns["product"])
     return _Layout(columns, tuple(c.strip() for c in header), "windows" if windows else "any")
 
 
@@ -165,9 +163,7 @@ class _RowReader:
         # Hot path (millions of rows): each field's first column, or `width`, which is an
         # always-blank pad cell; fall-back columns are only read when the first is blank.
         self.primary = tuple(self.cols[f][0] if self.cols[f] else self.width for f in _FIELDS)
-        self.fallbacks = tuple(
-            (n, self.cols[f][1:]) for n, f in enumerate(_FIELDS) if len(self.cols[f]) > 1
-        )
+        self.fallbacks = tuple((n, self.cols[f][1:]) for n, f in enumerate(_FIELDS) if len(self.cols[f]) > 1)
         self.pad = [""] * (self.width + 1)
 
     def row(self, line: int, row: list[str]) -> None:
@@ -187,6 +183,12 @@ class _RowReader:
         if problem:
             self.problems.add(f"line {line}", problem)
             return
+        if not version:  # kept: an unknown version must still be checked, never "not affected"
+            self.problems.add(
+                f"line {line}",
+                f"no version in column {self.layout.label('version')}; kept with an unknown "
+                "version, so advisories for it say 'check manually' (fill it in)",
+            )
         found = classify_platform(platform) if len(self.cols["platform"]) == 1 else None
         platform = found if found not in (None, "any") else self.platform(line, row)
         devices = self.devices(line, count) if count else None
@@ -197,8 +199,6 @@ class _RowReader:
         todo = "row skipped (fill it in or remove the row)"
         if not product:
             return f"no product name in column {self.layout.label('product')}; {todo}"
-        if not version:
-            return f"no version in column {self.layout.label('version')}; {todo}"
         if max(len(product), len(version), len(vendor), len(host)) > MAX_CELL:
             return f"a value is longer than {MAX_CELL} characters; row skipped (check the columns)"
         return ""
@@ -245,9 +245,7 @@ def parse_csv(text: str, agg: Aggregator, problems: Problems) -> None:
     """Add every usable row of a CSV export to `agg`; InventoryError if there is no header."""
     skip, delimiter = _preamble(text)
     offset = 1 if skip else 0
-    head = [
-        line for line in text[skip : skip + 65536].splitlines()[:_HEADER_SEARCH] if line.strip()
-    ]
+    head = [line for line in text[skip : skip + 65536].splitlines()[:_HEADER_SEARCH] if line.strip()]
     stream = io.StringIO(text)
     stream.seek(skip)
     reader = csv.reader(stream, delimiter=delimiter or _sniff_delimiter(head))

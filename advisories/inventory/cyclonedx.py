@@ -84,10 +84,8 @@ def _product(component: dict[str, Any], purl: str | None) -> str:
 
 
 def parse_cyclonedx(doc: Any, agg: Aggregator, problems: Problems) -> None:
-    """Add each component with a name and version to `agg`."""
-    if not isinstance(doc, dict) or (
-        doc.get("bomFormat") != "CycloneDX" and "specVersion" not in doc
-    ):
+    """Add each named component to `agg` (one without a version is kept and reported)."""
+    if not isinstance(doc, dict) or (doc.get("bomFormat") != "CycloneDX" and "specVersion" not in doc):
         raise InventoryError(f"{problems.source}: JSON but not a CycloneDX BOM", HINT)
     if not isinstance(doc.get("components"), list) or not doc["components"]:
         raise InventoryError(
@@ -101,9 +99,7 @@ def parse_cyclonedx(doc: Any, agg: Aggregator, problems: Problems) -> None:
         _component(n, component, platform, agg, problems)
 
 
-def _component(
-    n: int, component: dict[str, Any], platform: str, agg: Aggregator, problems: Problems
-) -> None:
+def _component(n: int, component: dict[str, Any], platform: str, agg: Aggregator, problems: Problems) -> None:
     purl = _text(component.get("purl")) or None
     cpe = _text(component.get("cpe")) or None
     product, version = _product(component, purl), _text(component.get("version"))
@@ -111,9 +107,8 @@ def _component(
     if not product:
         problems.add(where, "no name; component skipped")
         return
-    if not version:
-        problems.add(where, "no version; component skipped (add it to the BOM)")
-        return
+    if not version:  # kept: an unknown version must still be checked, never "not affected"
+        problems.add(where, "no version; kept with an unknown version (add it to the BOM)")
     vendor = _vendor(component)
     if max(len(product), len(version), len(vendor)) > MAX_CELL:
         problems.add(where, f"a value is longer than {MAX_CELL} characters; component skipped")

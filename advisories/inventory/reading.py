@@ -24,9 +24,7 @@ def read_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except FileNotFoundError:
-        raise InventoryError(
-            f"{path}: inventory file not found", "check the inventory path in feeds.toml"
-        ) from None
+        raise InventoryError(f"{path}: inventory file not found", "check the inventory path in feeds.toml") from None
     except OSError as exc:
         raise InventoryError(f"{path}: cannot read ({exc.strerror})", "check the file") from None
     if len(data) > max_bytes:
@@ -81,7 +79,6 @@ def _decode_legacy(data: bytes, exc: UnicodeDecodeError, problems: Problems) -> 
         used = "Latin-1"
     problems.add(
         "",
-        f"not UTF-8 (first bad byte on line {line}); read as {used} "
-        "(check accented names, or export as UTF-8)",
+        f"not UTF-8 (first bad byte on line {line}); read as {used} (check accented names, or export as UTF-8)",
     )
     return text.removeprefix("ï»¿")  # a UTF-8 BOM seen through cp1252

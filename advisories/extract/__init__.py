@@ -1,0 +1,137 @@
+"""Prose -> affected-version statements: what an advisory's sentences say is affected.
+
+Pure: text and a list of known products in, frozen statements out. Nothing is guessed
+silently: a mangled or truncated version, or a list widened into a range, comes back with
+`suspect=True` and a confidence of at most 0.4 (plus a suggested reading when the product's
+known builds make it clear), so the pipeline routes it to a human instead of alerting on it.
+
+Passes: layout (headings, sentences, list blocks) -> scan (noise masked, products,
+versions, operators) -> grammar (expressions per clause) -> assemble (branch scoping, fixes
+folded into affected ranges, garble checks, confidence). The branch-scoping rule is in
+`assemble`'s docstring.
+
+Public API:
+    extract_statements(text, products) -> list[ExtractedStatement]
+    to_json(statement) -> dict
+    known_products(catalogue_entries, builds=None) -> tuple[KnownProduct, ...]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from advisories.models import VersionRange
+
+from . import lexicon as lx
+from .assemble import assemble
+from .grammar import ClauseParser
+from .layout import Unit, units
+from .model import Expr, ExtractedStatement, KnownProduct, Mention
+from .scan import ProductIndex, product_index, tokenize
+
+__all__ = [
+    "ExtractedStatement",
+    "KnownProduct",
+    "extract_statements",
+    "known_products",
+    "to_json",
+]
+
+_EXCLUSION = re.compile(r"\([^()]*\b(?:excluding|except)\b[^()]*\)", re.IGNORECASE)
+
+
+def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[ExtractedStatement]:
+    """Every affected statement the text makes about a product in `products`.
+
+    Versions whose product is not in `products` are dropped: they cannot be matched, and
+    pinning them on a neighbouring product would be worse.
+    """
+    index = product_index(tuple(products))
+    exprs: list[Expr] = []
+    evidence: list[str] = []
+    context: list[Mention] | None = None  # the product the text is currently about
+    heading_platforms: tuple[str, ...] | None = None
+    for unit in units(text):
+        if unit.kind == "break":
+            heading_platforms = None
+            continue
+        found, group, platforms = _parse_unit(unit, index)
+        for e in found:
+            e.unit = len(evidence)
+            if e.group is None:
+                e.group, e.direct = context, False
+            if e.platforms is None:
+                e.platforms = heading_platforms
+        exprs += found
+        evidence.append(unit.evidence)
+        context = group or context
+        if unit.kind == "heading":
+            heading_platforms = platforms
+    return assemble(exprs, evidence, index.products)
+
+
+def _parse_unit(
+    unit: Unit, index: ProductIndex
+) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None]:
+    group: list[Mention] | None = None
+    platforms: tuple[str, ...] | None = None
+    found: list[Expr] = []
+    for clause in unit.clauses:
+        parser = ClauseParser(tokenize(clause, index), fix_mood=_fix_mood(clause), group=group)
+        found += parser.parse()
+        group = parser.group or group
+        platforms = parser.fwd or platforms
+    return found, group, platforms
+
+
+def _fix_mood(clause: str) -> bool:
+    """A clause about fixing, and not about being affected, lists fixed releases."""
+    text = _EXCLUSION.sub(" ", clause)
+    return bool(lx.FIX_CUE.search(text)) and not lx.AFFECTED_CUE.search(text)
+
+
+def _range_json(r: VersionRange) -> dict[str, str]:
+    out = {"introduced": r.lower.version if r.lower else "0"}
+    if r.upper is not None:
+        out["last_affected" if r.upper.inclusive else "fixed"] = r.upper.version
+    return out
+
+
+def to_json(statement: ExtractedStatement) -> dict[str, Any]:
+    """The statement as JSON-ready data; ranges in OSV event words."""
+    return {
+        "product": statement.product,
+        "vendor": statement.vendor,
+        "platform": statement.platform,
+        "versions": list(statement.versions),
+        "ranges": [_range_json(r) for r in statement.ranges],
+        "confidence": statement.confidence,
+        "suspect": statement.suspect,
+        "suggested_versions": list(statement.suggested_versions),
+        "evidence": statement.evidence,
+    }
+
+
+class CatalogueEntry(Protocol):
+    @property
+    def vendor(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+
+def known_products(
+    entries: Iterable[CatalogueEntry], builds: Mapping[str, Sequence[str]] | None = None
+) -> tuple[KnownProduct, ...]:
+    """Catalogue entries (`products.Product` or anything with vendor/name/aliases) as input.
+
+    `builds` maps a product name to its known builds, when the caller has them.
+    """
+    builds = builds or {}
+    return tuple(
+        KnownProduct(e.vendor, e.name, tuple(e.aliases), tuple(builds.get(e.name, ())))
+        for e in entries
+    )

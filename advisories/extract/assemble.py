@@ -1,0 +1,183 @@
+"""Expressions of a whole text -> statements.
+
+Branch scoping (VERSIONS.md pitfall 4). An open lower end ("before X", "X and below",
+"through X", "fixed in X") starts at X's branch when
+  1. the text labels the branch ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"): the label;
+  2. it is a fix ("fixed in 2023.0.1", "upgrade to 3.0.7"): a fix speaks for its own line only;
+  3. X is a release-build (Citrix 13.1-49.13, Ivanti 22.7R2.5): the build number only counts
+     inside its release, which is how the CNA records it (version 13.1, lessThan 49.13);
+  4. the text names several branches for that product ("7.2.4 and below, 7.0.11 and below").
+Otherwise it starts at "0": a lone "Chrome prior to 116.0.5845.187" covers every older
+version, because missing an affected install is the worse error.
+
+A fix on a branch the text already states as affected adds nothing and is dropped. A range
+from "0" ending on a build the text also lists explicitly is a list widened into a range
+(pitfall 6, the 3CX "through 18.12.416"): kept, but suspect, so a human confirms it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from advisories.models import VersionRange
+from advisories.versions import compare, osv_range
+
+from . import lexicon as lx
+from . import shapes
+from .model import Expr, ExtractedStatement, KnownProduct
+
+Key = tuple[int, str]  # (catalogue index, variant)
+
+HIGH = 0.9  # catalogue product and explicit version syntax in one sentence
+CONTEXT = 0.7  # product from a heading or an earlier sentence; a variant outside the catalogue
+FIX_ONLY = 0.65  # affected-ness inferred from a fix
+ALL_VERSIONS = 0.6  # "all versions": no bound at all
+UNUSUAL = 0.05  # penalty for a version shape the vendors' data does not use
+SUSPECT = 0.4  # mangled, truncated or conflicting: never alert on it silently
+
+
+@dataclass
+class _Acc:
+    versions: list[str] = field(default_factory=list)
+    ranges: list[VersionRange] = field(default_factory=list)
+    notes: set[str] = field(default_factory=set)
+
+    def add(self, versions: list[str], ranges: list[VersionRange], notes: set[str]) -> None:
+        self.versions += [v for v in versions if v not in self.versions]
+        self.ranges += [r for r in ranges if r not in self.ranges]
+        self.notes |= notes
+
+
+def _branch_of(e: Expr) -> str:
+    if e.kind in ("bound", "fix"):
+        return e.label or shapes.branch(e.version)
+    if e.kind == "range":
+        return shapes.branch(e.upper or e.lower)
+    if e.kind == "wild":
+        return e.version
+    if e.kind == "all":
+        return "*"
+    return shapes.branch(e.version)
+
+
+def assemble(
+    exprs: Sequence[Expr], evidence: Sequence[str], products: Sequence[KnownProduct]
+) -> list[ExtractedStatement]:
+    keyed = [(e, (m[0], e.variant or m[1])) for e in exprs if e.group for m in e.group]
+    named: dict[Key, set[str]] = {}
+    covered: dict[Key, set[str]] = {}
+    explicit: dict[Key, set[str]] = {}
+    for e, key in keyed:
+        if e.kind in ("bound", "fix", "range", "wild"):
+            named.setdefault(key, set()).add(_branch_of(e))
+        if e.kind != "fix":
+            covered.setdefault(key, set()).add(_branch_of(e))
+        if e.kind == "version":
+            explicit.setdefault(key, set()).add(e.version)
+    accs: dict[tuple[int, Key, str | None], _Acc] = {}
+    for e, key in keyed:
+        cover = covered.get(key, set())
+        if e.kind == "fix" and ("*" in cover or _branch_of(e) in cover):
+            continue
+        several = len(named.get(key, ())) > 1
+        versions, ranges, notes = _resolve(e, products[key[0]], several)
+        if not e.direct:
+            notes.add("context")
+        for platform in e.platforms or (None,):
+            accs.setdefault((e.unit, key, platform), _Acc()).add(versions, ranges, notes)
+    out: list[ExtractedStatement] = []
+    for (unit, key, platform), acc in accs.items():
+        s = _finish(acc, products[key[0]], key[1], platform, evidence[unit], explicit.get(key, set()))
+        if not any(_same(s, o) for o in out):
+            out.append(s)
+    return out
+
+
+def _resolve(
+    e: Expr, product: KnownProduct, several: bool
+) -> tuple[list[str], list[VersionRange], set[str]]:
+    v = e.version
+    if e.kind == "version":
+        known = product.known_builds
+        if shapes.is_plain_line(v) and v not in known and any(shapes.extends(b, v) for b in known):
+            # Citrix "12.1" when its builds are "12.1-55.18": the whole release line.
+            return [], [osv_range(v, fixed=shapes.next_branch(v))], {"release_line"}
+        return [v, *e.alts], [], set()
+    if e.kind == "range":
+        upper = {e.upper_kind: e.upper} if e.upper else {}
+        return [], [osv_range(e.lower, **upper)], set()
+    if e.kind == "wild":
+        return [], [osv_range(v, fixed=shapes.next_branch(v))], set()
+    if e.kind == "all":
+        return [], [osv_range("0")], {"all"}
+    scoped = e.kind == "fix" or shapes.is_release_build(v) or several
+    introduced = e.label or (shapes.branch(v) if scoped else "0")
+    return [], [osv_range(introduced, **{e.upper_kind: v})], {"fix"} if e.kind == "fix" else set()
+
+
+def _finish(
+    acc: _Acc,
+    product: KnownProduct,
+    variant: str,
+    platform: str | None,
+    evidence: str,
+    explicit: set[str],
+) -> ExtractedStatement:
+    known = product.known_builds
+    mangled = [v for v in acc.versions if _mangled(v, known, acc.versions)]
+    uppers = [r.upper.version for r in acc.ranges if r.upper]
+    bad_range = any(_inverted(r) for r in acc.ranges) or any(
+        shapes.truncated(u, known) for u in uppers
+    )
+    widened = any(r.lower is None and r.upper and r.upper.version in explicit for r in acc.ranges)
+    suspect = bool(mangled) or bad_range or widened
+    suggested: tuple[str, ...] = ()
+    fixes = {v: shapes.suggest(v, known) for v in mangled}
+    if mangled and all(fixes.values()) and not (bad_range or widened):
+        suggested = tuple(fixes.get(v) or v for v in acc.versions)
+    name = f"{product.name} {variant}" if variant else product.name
+    return ExtractedStatement(
+        product=name,
+        vendor=product.vendor,
+        platform=platform,
+        versions=tuple(acc.versions),
+        ranges=tuple(acc.ranges),
+        confidence=_confidence(acc, bool(variant), suspect),
+        suspect=suspect,
+        suggested_versions=suggested,
+        evidence=evidence,
+    )
+
+
+def _mangled(version: str, known: Sequence[str], siblings: Sequence[str]) -> bool:
+    return (
+        bool(lx.SLASHED.match(version))
+        or shapes.truncated(version, known)
+        or shapes.dropped_major(version, siblings)
+    )
+
+
+def _inverted(r: VersionRange) -> bool:
+    """ "7.2.4 through 7.2.0": a bound pair in the wrong order was misread or misprinted."""
+    return bool(r.lower and r.upper and compare(r.lower.version, r.upper.version) == 1)
+
+
+def _confidence(acc: _Acc, variant: bool, suspect: bool) -> float:
+    c = HIGH
+    if "context" in acc.notes or "release_line" in acc.notes or variant:
+        c = min(c, CONTEXT)
+    if "fix" in acc.notes:
+        c = min(c, FIX_ONLY)
+    if "all" in acc.notes:
+        c = min(c, ALL_VERSIONS)
+    shown = [*acc.versions, *(r.upper.version for r in acc.ranges if r.upper)]
+    if any(shapes.unusual(v) for v in shown):
+        c -= UNUSUAL
+    if suspect:
+        c = min(c, SUSPECT)
+    return round(c, 2)
+
+
+def _same(a: ExtractedStatement, b: ExtractedStatement) -> bool:
+    return (a.product, a.platform, a.versions, a.ranges) == (b.product, b.platform, b.versions, b.ranges)
