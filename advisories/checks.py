@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from advisories.config import load_config
+from advisories.digest import check_templates as check_digest_templates
 from advisories.errors import AdvisoriesError, ConfigError
 from advisories.inventory import load_inventory
 from advisories.products import Catalogue
@@ -45,4 +46,5 @@ def check_all(path: Path) -> tuple[list[str], list[str]]:
         problems.extend(loaded.problems)
         notes.append(f"{council.inventory}: {len(loaded.items)} distinct product row(s)")
     problems.extend(check_templates(config.templates))
+    problems.extend(check_digest_templates(config.templates))
     return problems, notes

@@ -85,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="also show near misses: rows that almost matched, and why not")
     match.add_argument("--catalogue", type=Path, help="a products.toml (default: the shipped one)")
 
+    digest = command("digest", cmd_digest,
+                     "write the weekly bulletin for an ISO week; --send emails it")
+    digest.add_argument("--week", help="ISO week, e.g. 2023-W13 (default: this week, in [settings] timezone)")
+    digest.add_argument("--send", action="store_true",
+                        help="email it to [digest] recipients and weekly = true councils, once per week")
+    digest.add_argument("--force", action="store_true", help="with --send: send this week's bulletin again")
+    _config_arg(digest)
+
     outbox = command("outbox", cmd_outbox, "show the outbox; --retry re-queues failed messages")
     outbox.add_argument("--retry", action="store_true",
                         help="put permanently failed messages back in the queue and send them")
@@ -222,6 +230,31 @@ def cmd_match(args: argparse.Namespace) -> int:
     for near in report.near_misses:
         print(f"NEAR     {near['product']} {near['version']}: {near['why']}")
     return EXIT_OK
+
+
+# -- digest --------------------------------------------------------------------------------
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    from advisories.digest import build_digest, send_digest, send_weekly_summaries
+
+    config = _load(args)
+    if args.force and not args.send:
+        raise ConfigError("--force only works with --send", "add --send to send the week again")
+    with Store.open(config.state) as store:
+        if not args.send:
+            files = build_digest(config, store, args.week)
+            print(f"digest {files.week}: written, not sent (add --send to send it):")
+            for path in files.paths:
+                print(f"  {path}")
+            return EXIT_OK
+        tally = RunSummary()
+        lines = [send_digest(config, store, args.week, force=args.force, tally=tally)]
+        lines += send_weekly_summaries(config, store, args.week, tally=tally)
+    print("\n".join(lines))
+    for line in tally.emails_failed + tally.emails_retrying:
+        print(f"  - {line}")
+    return EXIT_OK if tally.ok else EXIT_FAILED
 
 
 # -- outbox --------------------------------------------------------------------------------

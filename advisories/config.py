@@ -63,6 +63,7 @@ class DigestConfig:
     schedule: str = "mon 08:00"
     threshold: int = 3
     notes: Path | None = None
+    web_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,11 @@ def _digest(value: Any, root: Path, p: _Problems) -> DigestConfig:
     if not isinstance(value, dict):
         p.add("digest", "must be a table ([digest])")
         return DigestConfig()
-    _reject_unknown(value, {"recipients", "schedule", "threshold", "notes"}, "digest.", p)
+    _reject_unknown(value, {"recipients", "schedule", "threshold", "notes", "web_url"}, "digest.", p)
+    web_url = value.get("web_url")
+    if web_url is not None and not (isinstance(web_url, str) and web_url.startswith("https://")):
+        p.add("digest.web_url", "must be an https:// address where the bulletins folder is published")
+        web_url = None
     threshold = value.get("threshold", 3)
     if not isinstance(threshold, int) or threshold < 1:
         p.add("digest.threshold", "must be a whole number of at least 1")
@@ -379,4 +384,5 @@ def _digest(value: Any, root: Path, p: _Problems) -> DigestConfig:
         schedule=schedule,
         threshold=threshold,
         notes=(root / notes).resolve() if isinstance(notes, str) else None,
+        web_url=web_url,
     )

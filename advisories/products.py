@@ -36,7 +36,7 @@ _ARCH = frozenset({"x64", "x86", "x86_64", "amd64", "arm64", "aarch64", "i386", 
 # Inside brackets these are install details, not name: "(x64 en-GB)", "(User)", "(x64 edition)".
 _BRACKET_NOISE = _ARCH | {"arm", "user", "machine", "edition", "all", "users", "bit"}
 _VERSION = re.compile(
-    r"v?\d+(?:[._]\d+)*[a-z]{0,3}\d*(?:[._]\d+)*"  # 119.0  23.01  1.1.1w  22.7r2.4  8u381
+    r"v?\d+(?:[._]\d+)*(?:[a-z]{1,3}\d*(?:[._]\d+)*)?"  # 119.0 23.01 1.1.1w 22.7r2.4 8u381
     r"|(?:r|u|cu|sp|rc|kb)\d+(?:[._]\d+)*"  # R2  U3  CU13  SP1
 )
 _LOCALE = re.compile(r"[a-z]{2,3}-[a-z]{2,4}")

@@ -19,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from advisories.config import Config, FeedConfig
+from advisories.digest import schedule_digest
 from advisories.pipeline import Pipeline, RunSummary
 from advisories.store import Store, now
 
@@ -41,6 +42,7 @@ def build_scheduler(config: Config, report: Report) -> BackgroundScheduler:
             name=f"poll {feed.name}",
             next_run_time=first,
         )
+    schedule_digest(scheduler, config, report)
     scheduler.add_job(
         _deliver_job(config, report),
         IntervalTrigger(seconds=int(RETRY_DELIVERY.total_seconds()), timezone=config.timezone),

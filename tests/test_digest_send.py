@@ -150,5 +150,6 @@ def test_the_scheduled_job_reports_what_it_sent(tmp_path: Path,
 class _Tally:
     def __init__(self) -> None:
         self.emails_sent = 0
+        self.warnings: list[str] = []
         self.emails_retrying: list[str] = []
         self.emails_failed: list[str] = []

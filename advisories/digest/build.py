@@ -34,7 +34,7 @@ def digest_key(week: IsoWeek) -> str:
 
 def web_url(config: Config, week: IsoWeek) -> str | None:
     """Where the web copy is published, if the config says (a `web_url` base under [digest])."""
-    base = getattr(config.digest, "web_url", None)
+    base = config.digest.web_url
     return f"{str(base).rstrip('/')}/{week}.html" if base else None
 
 

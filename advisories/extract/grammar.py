@@ -7,6 +7,7 @@ it is a branch label ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"), not a ver
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import lexicon as lx
@@ -17,6 +18,9 @@ _AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
 _SEPARATORS = frozenset({"|", ":"})
 _LABEL_GAP = 7  # words allowed between a label and its operator: "3.0 users should upgrade to"
 _RETRO_PLATFORM_GAP = 8  # tokens between a version list and a trailing "for Windows"
+_MIN_BUILD_DIGITS = 4
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+_FOREIGN = "\0foreign"
 
 
 def _is_filler(tok: Tok) -> bool:
@@ -68,6 +72,9 @@ class ClauseParser:
             return self._on_op(i)
         if kind == "open":
             return self._on_open(i)
+        if kind == "num" and self._is_build_number(i):
+            self.t[i] = Tok("ver", self.t[i].text)
+            return self._on_version(i)
         if kind == "word" and not _is_filler(self.t[i]):
             if self.t[i].text.lower() not in lx.LABEL_NOUNS:
                 self.pending, self.group_open, self.merge_ok = "", False, False
@@ -80,10 +87,31 @@ class ClauseParser:
 
     # ------------------------------------------------------------------------- versions
 
+    def _is_build_number(self, i: int) -> bool:
+        """ "ServiceDesk Plus through 14003": an undotted build, but only right next to a
+        bound operator, and never a year or a count ("up to 1000 users")."""
+        text = self.t[i].text
+        if len(text) < _MIN_BUILD_DIGITS or _YEAR.match(text):
+            return False
+        j = i - 1
+        while j >= 0 and _is_filler(self.t[j]):
+            j -= 1
+        before = j >= 0 and self.t[j].kind == "op" and (
+            self.t[j].family in ("pre_fixed", "pre_last") or self.t[j].text in ("through", "thru")
+        )
+        k = self._skip_fillers(i + 1)
+        after = k < self.n and self.t[k].kind == "op" and self.t[k].family in ("post_last", "post_later")
+        nxt = self.t[i + 1] if i + 1 < self.n else None
+        noun = nxt is not None and nxt.kind == "word" and nxt.text.lower() not in lx.GLUE - lx.LABEL_NOUNS
+        return (before or after) and not noun
+
     def _on_version(self, i: int) -> int:
         tok = self.t[i]
-        if self._foreign(i):
+        owner = self._owner(i)
+        if owner == _FOREIGN:
             self.group, self.pending = [], ""
+        elif owner and self.group:
+            self.group = [(product, owner) for product, _ in self.group]
         self.group_open = False
         if self._is_label(i):
             self.label = (_base(tok), tok.variant)
@@ -101,15 +129,33 @@ class ClauseParser:
         self._apply_pending(i, tok)
         return i + 1
 
-    def _foreign(self, i: int) -> bool:
-        """ "... prior to 116.0.5845.187 and libwebp 1.3.2": a name outside the catalogue,
-        starting a new list item, owns the version after it."""
-        if i < 2:
-            return False
-        prev, before = self.t[i - 1], self.t[i - 2]
-        if prev.kind != "word" or prev.text.lower() in lx.GLUE:
-            return False
-        return _is_conj(before)
+    def _owner(self, i: int) -> str:
+        """Who an unknown name right before a version makes its owner: "" (the product being
+        described), a variant word ("LTS 2.426.2"), or _FOREIGN: "... and libwebp 1.3.2",
+        "use of Apache xmlsec (aka ...) 1.4.1" name something outside the catalogue."""
+        j = i - 1
+        if j >= 0 and self.t[j].kind == "close":
+            j = self._opening(j) - 1
+        names: list[Tok] = []
+        while j >= 0 and len(names) < 2 and self.t[j].kind == "word":
+            if self.t[j].text.lower() in lx.GLUE:
+                break
+            names.append(self.t[j])
+            j -= 1
+        if not names:
+            return ""
+        if names[0].text.lower() in lx.VARIANT_WORDS:
+            return names[0].text
+        # "FortiOS SSL-VPN 7.2.0", "macOS Big Sur 11.7.10": a qualifier of the product itself.
+        return "" if j < 0 or self.t[j].kind in ("prod", "plat") else _FOREIGN
+
+    def _opening(self, close: int) -> int:
+        depth = 0
+        for j in range(close, -1, -1):
+            depth += {"close": 1, "open": -1}.get(self.t[j].kind, 0)
+            if depth == 0:
+                return j
+        return 0
 
     def _is_label(self, i: int) -> bool:
         base = _base(self.t[i])
@@ -117,10 +163,16 @@ class ClauseParser:
         if j >= self.n:
             return False
         nxt = self.t[j]
-        if (nxt.kind == "punct" and nxt.text in _SEPARATORS) or (nxt.kind, nxt.text) == ("op", "-"):
-            return self._label_by_separator(base, j, dash=nxt.kind == "op")
+        dash = (nxt.kind, nxt.text) == ("op", "-")
+        if dash or (nxt.kind == "punct" and nxt.text in _SEPARATORS):
+            if self._label_by_separator(base, j, dash=dash):
+                return True
+            if dash:
+                return False
         k, steps = j, 0
-        while k < self.n and steps < _LABEL_GAP and self.t[k].kind in ("word", "num", "prod"):
+        while k < self.n and steps < _LABEL_GAP and (
+            self.t[k].kind in ("word", "num", "prod") or self.t[k].text in _SEPARATORS
+        ):
             k, steps = k + 1, steps + 1
         if k >= self.n or self.t[k].kind != "op" or self.t[k].family not in lx.PRE_FAMILIES:
             return False

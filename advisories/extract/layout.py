@@ -39,8 +39,10 @@ def _has_version(text: str) -> bool:
 def _kind(line: str, bullet: bool) -> str:
     versions = _has_version(line)
     short = len(line.split()) <= _SHORT_WORDS
-    if bullet or "|" in line or "\t" in line:
-        return "list" if versions or bullet else "heading"
+    if "|" in line or "\t" in line:
+        return "list"  # a table row, header rows included: they give the columns' roles
+    if bullet:
+        return "list"
     if not versions:
         return "heading" if short and not line.endswith(".") else "prose"
     return "list" if short and not line.endswith(".") else "prose"
@@ -96,5 +98,29 @@ def units(text: str) -> Iterator[Unit]:
 
 
 def _list_unit(lines: list[str]) -> Unit:
-    clauses = tuple(c for line in lines for c in lx.CLAUSE_BREAK.split(line))
+    rows = _table_rows(lines)
+    clauses = tuple(c for line in rows for c in lx.CLAUSE_BREAK.split(line))
     return Unit("list", clauses, "\n".join(lines))
+
+
+def _table_rows(lines: list[str]) -> list[str]:
+    """Table rows with the cells of "Unaffected" columns dropped and "Fixed"/"Solution" cells
+    marked as fixes, so ">= 11.1.2-h3" under "Unaffected" is never read as affected."""
+    header = next((ln for ln in lines if "|" in ln and not _has_version(ln)), None)
+    if header is None:
+        return lines
+    roles = ["unaffected" if lx.UNAFFECTED_COLUMN.search(c) else
+             "fixed" if lx.FIXED_COLUMN.search(c) else "" for c in header.split("|")]
+    rows = []
+    for line in lines:
+        if line is header or "|" not in line:
+            rows.append(line if line is not header else "")
+            continue
+        cells = line.split("|")
+        kept = [
+            f"fixed in {c}" if role == "fixed" and not lx.FIX_CUE.search(c) else c
+            for c, role in zip(cells, roles + [""] * len(cells), strict=False)
+            if role != "unaffected"
+        ]
+        rows.append(" | ".join(kept))
+    return [r for r in rows if r]

@@ -58,6 +58,7 @@ VERSION = re.compile(
     r"|\d+(?:\.\d+)+"
     r"(?:-\d+(?:\.\d+)*|-(?:alpha|beta|rc|pre|m)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
     r"|\s?U\d+[a-z]?)?"
+    r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r")"
     r"(?P<variant>-?(?:FIPS|NDcPP))?"
     r"(?P<alt>(?:/\.\d+)+)?"
@@ -85,6 +86,7 @@ OPERATORS: dict[str, str] = {
     "lower than": "pre_fixed",
     "less than": "pre_fixed",
     "<": "pre_fixed",
+    "up to but not including": "pre_fixed",
     "up to and including": "pre_last",
     "up to": "pre_last",
     "<=": "pre_last",
@@ -158,7 +160,7 @@ PRE_FAMILIES = frozenset({"pre_fixed", "pre_last", "pre_later", "fix"})
 
 
 def _phrase(p: str) -> str:
-    body = r"\s+".join(re.escape(w) for w in p.split())
+    body = r",?\s+".join(re.escape(w) for w in p.split())  # "up to, but not including"
     return body if not p[0].isalpha() else rf"\b{body}\b"
 
 
@@ -219,9 +221,17 @@ GLUE = FILLER | LABEL_NOUNS | {
     *("including", "namely", "then", "even", "at", "from", "in", "to", "via", "with", "is"),
     *("are", "was", "were", "be", "running", "runs", "see", "e.g", "i.e", "like", "as"),
 }
+# Words naming a separate build line of the product before them (pitfall 8; the same list
+# as products.VARIANT_WORDS): "Jenkins 2.441 and earlier, LTS 2.426.2 and earlier".
+VARIANT_WORDS = frozenset({"fips", "ndcpp", "6k7k", "esr", "lts"})
+# Column headings of advisory tables whose cells never say "affected".
+UNAFFECTED_COLUMN = re.compile(r"\b(?:unaffected|not\s+affected)\b", re.IGNORECASE)
+FIXED_COLUMN = re.compile(r"\b(?:fixed|fix(?:es)?|solution|resolution|remediation|patched)\b", re.I)
 CONJUNCTIONS = frozenset({"and", "or", ",", "&", "/", "nor"})
 
 # Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.
-CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|while|whereas|however)\b,?\s+", re.IGNORECASE)
+CLAUSE_BREAK = re.compile(
+    r";|,?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including),?\s+", re.IGNORECASE
+)
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
 BULLET = re.compile(r"^\s*(?:[-*•·◦▪‣]|\d{1,2}[.)]|#{1,6})\s+")

@@ -74,12 +74,16 @@ class ProductIndex:
         def is_platform(s: Span) -> bool:
             return _key(text[s.start : s.end]) in lx.PLATFORM_WORDS
 
+        def used_as_platform(s: Span) -> bool:
+            # "for macOS", "macOS: 18.11.1213", or another product is the subject.
+            return (
+                others
+                or bool(_BEFORE_PLATFORM.search(text[: s.start]))
+                or text[s.end : s.end + 1] == ":"
+            )
+
         others = any(not is_platform(s) for s in spans)
-        return [
-            s
-            for s in spans
-            if not is_platform(s) or not (others or _BEFORE_PLATFORM.search(text[: s.start]))
-        ]
+        return [s for s in spans if not is_platform(s) or not used_as_platform(s)]
 
     def _ellipses(self, spans: list[Span], text: str) -> list[Span]:
         """ "PaperCut MF or NG", "NetScaler ADC and Gateway": the second name shares the first's head."""
@@ -168,9 +172,10 @@ def _version(m: re.Match[str]) -> list[Tok]:
     glued = _GLUED_RANGE.match(core)
     if glued:
         a, b = glued.groups()
-        # "8.0.0-8.3.2" is a range; "13.1-49.13" is Citrix release-build (the build restarts
-        # per release, so its first part never repeats the release's major).
-        if a.split(".")[0] == b.split(".")[0] and a.count(".") == b.count("."):
+        # "8.0.0-8.3.2" and "5.1.3.001-9.2.0.006" are ranges; "13.1-49.13" is a Citrix
+        # release-build: a two-part release whose build restarts per release, so the build's
+        # first part never repeats the release's major.
+        if a.count(".") == b.count(".") and (a.count(".") >= 2 or a.split(".")[0] == b.split(".")[0]):
             return [Tok("ver", a), Tok("op", "-", "infix"), Tok("ver", b)]
     variant = (m.group("variant") or "").lstrip("-")
     alts = tuple(_alternate(core, a) for a in (m.group("alt") or "").split("/") if a)

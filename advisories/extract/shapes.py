@@ -16,7 +16,8 @@ _NUMERIC_HEAD = re.compile(r"^\d+(?:\.\d+)*")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)*$")
 # Shapes seen in the vendors' own data (VERSIONS.md table e); anything else is "unusual".
 _USUAL = re.compile(
-    r"^\d+(?:\.\d+){1,3}(?:-\d+(?:\.\d+)?|-(?:alpha|beta|rc)\d*|[Rr]\d+(?:\.\d+)?|[a-z]{1,2}\d?)?$"
+    r"^\d+(?:\.\d+){1,3}(?:-\d+(?:\.\d+)?|-(?:alpha|beta|rc)\d*|[Rr]\d+(?:\.\d+)?|[a-z]{1,2}\d?)?"
+    r"(?:-h\d+)?$"
 )
 
 

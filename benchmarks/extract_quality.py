@@ -1,0 +1,156 @@
+"""How well does the prose extractor read the sentence table?
+
+Statement level: a predicted statement is a true positive only when product, platform, the
+explicit version set and the range set all equal an expected statement of the same case.
+Suspect flags and confidence bands are reported on the side (the tests check them exactly).
+
+    /work/venv/bin/python benchmarks/extract_quality.py [--verbose]
+
+The last line is exactly: extract_quality: sentences=<n> precision=<p> recall=<r>
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from advisories.extract import KnownProduct, extract_statements, to_json  # noqa: E402
+
+TABLE = ROOT / "tests" / "fixtures" / "extract" / "sentences.toml"
+Statement = tuple[str, str | None, frozenset[str], frozenset[tuple[tuple[str, str], ...]]]
+
+
+def load(path: Path = TABLE) -> tuple[list[KnownProduct], list[dict[str, Any]]]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    products = [
+        KnownProduct(
+            p["vendor"], p["name"], tuple(p.get("aliases", ())), tuple(p.get("known_builds", ()))
+        )
+        for p in data["product"]
+    ]
+    return products, data["case"]
+
+
+def expected_key(e: dict[str, Any]) -> Statement:
+    platform = e.get("platform", "any")
+    return (
+        e["product"],
+        None if platform == "any" else platform,
+        frozenset(e.get("versions", ())),
+        frozenset(tuple(sorted(r.items())) for r in e.get("ranges", ())),
+    )
+
+
+def got_key(j: dict[str, Any]) -> Statement:
+    return (
+        j["product"],
+        j["platform"],
+        frozenset(j["versions"]),
+        frozenset(tuple(sorted(r.items())) for r in j["ranges"]),
+    )
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    predicted: int = 0
+    expected: int = 0
+    cases: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def precision(self) -> float:
+        return self.tp / self.predicted if self.predicted else 1.0
+
+    def recall(self) -> float:
+        return self.tp / self.expected if self.expected else 1.0
+
+    def line(self, name: str) -> str:
+        return (
+            f"{name:<22} cases={self.cases:<3} statements={self.expected:<3} "
+            f"precision={self.precision():.3f} recall={self.recall():.3f}"
+        )
+
+
+def score_case(case: dict[str, Any], products: list[KnownProduct], score: Score) -> list[str]:
+    """Adds one case to `score`; returns the lines describing what it got wrong."""
+    got = [to_json(s) for s in extract_statements(case["text"], products)]
+    want = Counter(expected_key(e) for e in case.get("expect", ()))
+    have = Counter(got_key(j) for j in got)
+    hit = want & have
+    score.cases += 1
+    score.tp += sum(hit.values())
+    score.predicted += sum(have.values())
+    score.expected += sum(want.values())
+    lines = [f"  missed: {_show(k)}" for k in (want - hit).elements()]
+    lines += [f"  extra:  {_show(k)}" for k in (have - hit).elements()]
+    return lines
+
+
+def _show(k: Statement) -> str:
+    product, platform, versions, ranges = k
+    rs = ["{" + ", ".join(f"{a}={b}" for a, b in r) + "}" for r in sorted(ranges)]
+    return f"{product} [{platform or 'any'}] versions={sorted(versions)} ranges={rs}"
+
+
+def side_metrics(cases: list[dict[str, Any]], products: list[KnownProduct]) -> tuple[int, int, int]:
+    """(statements matched, suspect flag right, confidence band right) over matched statements."""
+    matched = suspect_ok = band_ok = 0
+    for case in cases:
+        got = {got_key(j): j for j in map(to_json, extract_statements(case["text"], products))}
+        for e in case.get("expect", ()):
+            j = got.get(expected_key(e))
+            if j is None:
+                continue
+            matched += 1
+            suspect_ok += j["suspect"] == e.get("suspect", False)
+            band_ok += band(j["confidence"]) == e.get("confidence", "high")
+    return matched, suspect_ok, band_ok
+
+
+def band(confidence: float) -> str:
+    return "high" if confidence >= 0.8 else "low" if confidence <= 0.5 else "medium"
+
+
+def group_of(case: dict[str, Any]) -> str:
+    if case.get("blind"):
+        return "held-out (blind)"
+    return "held-out" if case.get("heldout") else "dev"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="print every case, not just misses")
+    args = parser.parse_args(argv)
+    products, cases = load()
+    total = Score()
+    groups: dict[str, Score] = {}
+    for case in cases:
+        group = groups.setdefault(group_of(case), Score())
+        wrong = score_case(case, products, group)
+        score_case(case, products, total)
+        if wrong or args.verbose:
+            gap = f"  (known gap: {case['known_gap']})" if case.get("known_gap") else ""
+            print(f"{'MISS' if wrong else 'ok  '} {case['id']}{gap}")
+            print("\n".join(wrong))
+    for name, s in groups.items():
+        print(s.line(name))
+    matched, suspect_ok, band_ok = side_metrics(cases, products)
+    print(f"matched statements: suspect flag right {suspect_ok}/{matched}, "
+          f"confidence band right {band_ok}/{matched}")
+    print(
+        f"extract_quality: sentences={total.cases} "
+        f"precision={total.precision():.3f} recall={total.recall():.3f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
