@@ -34,6 +34,7 @@ class FeedConfig:
     path: Path | None
     every_s: int
     enabled: bool = True
+    api_key_env: str | None = None  # NVD: the environment variable holding the API key
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,12 @@ def _array_of_tables(
 
 def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
     def one(t: dict[str, Any], where: str) -> FeedConfig | None:
-        _reject_unknown(t, {"name", "kind", "url", "path", "every", "enabled"}, f"{where}.", p)
+        _reject_unknown(t, {"name", "kind", "url", "path", "every", "enabled", "api_key_env"},
+                        f"{where}.", p)
+        api_key_env = t.get("api_key_env")
+        if api_key_env is not None and not (isinstance(api_key_env, str) and api_key_env):
+            p.add(f"{where}.api_key_env", "must name an environment variable")
+            api_key_env = None
         name = _string(t, "name", where, p)
         kind = _string(t, "kind", where, p)
         if kind and kind not in FEED_KINDS:
@@ -251,6 +257,7 @@ def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
             path=(root / path).resolve() if path else None,
             every_s=every_s,
             enabled=bool(enabled),
+            api_key_env=api_key_env,
         )
 
     feeds = _array_of_tables(value, "feeds", p, one)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 PLATFORMS = ("windows", "macos", "linux", "ios", "android", "any")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -64,6 +64,8 @@ class AffectedProduct:
     cpe: str | None = None
     purl: str | None = None
     fixed_in: str | None = None
+    note: str | None = None  # e.g. the version text a source gave that could not be read
+    from_text: bool = False  # versions read from prose by the extractor: to be verified
 
     def describe(self) -> str:
         """Human summary of the affected set, for emails and `match --json`."""
@@ -101,6 +103,12 @@ class Advisory:
     action: str | None = None
     affects: tuple[AffectedProduct, ...] = ()
     kind: str = "report"
+    updated: datetime | None = None
+    revision: str | None = None
+    due_date: date | None = None  # CISA KEV: the date by which US agencies must act
+    ransomware: str | None = None  # CISA KEV knownRansomwareCampaignUse: "Known" / "Unknown"
+    notes: tuple[str, ...] = ()  # e.g. where sources disagree on the affected versions
+    sources: tuple[str, ...] = ()  # ids of the advisories merged into this one
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ rest; what failed is collected in the RunSummary, which the CLI prints.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,13 +21,13 @@ from advisories.delivery.outbox import deliver_queued, transport_for
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.inventory import load_inventory
 from advisories.matching import Matcher
-from advisories.models import Advisory, InventoryItem, Match, Status
+from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
 from advisories.products import Catalogue
 from advisories.render import environment, render_alert
 from advisories.rules import CATALOGUE_FILE, load_rules
-from advisories.sources import source_for
+from advisories.sources import Collected, CollectingSource, source_for
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
-from advisories.store import AlertRow, Store, now
+from advisories.store import AlertRow, FeedState, Store, now
 
 Progress = Callable[[str], None]
 # A feed polled by cron a little early (the job's own run time) still counts as due.
@@ -116,6 +117,15 @@ class Pipeline:
             source = source_for(feed.kind)
             if feed.path is not None:
                 result = read_local(feed.name, feed.path, self.policy)
+            elif isinstance(source, CollectingSource):
+                # Discovery sources fetch many documents and keep their own validators.
+                collected = self._collect(source, feed, state)
+                self._store_advisories(collected.advisories, summary)
+                summary.warnings.extend(collected.problems)
+                summary.feeds_fetched.append(f"{feed.name} ({len(collected.advisories)} entries)")
+                self.store.record_fetch_ok(feed.name, etag=None, last_modified=None,
+                                           permanent_url=None, at=at, cursor=collected.cursor)
+                return
             else:
                 url = (state.permanent_url if state else None) or feed.url or ""
                 result = fetch(
@@ -141,6 +151,21 @@ class Pipeline:
             feed.name, etag=result.etag, last_modified=result.last_modified,
             permanent_url=result.permanent_url, at=at,
         )
+
+    def _collect(self, source: CollectingSource, feed: FeedConfig, state: FeedState | None) -> Collected:
+        def get(
+            url: str,
+            *,
+            etag: str | None = None,
+            last_modified: str | None = None,
+            accept: str = "*/*",
+            extra_headers: Mapping[str, str] | None = None,
+        ) -> FetchResult:
+            return fetch(feed.name, url, policy=self.policy, etag=etag, last_modified=last_modified,
+                         accept=accept, extra_headers=extra_headers)
+
+        secret = os.environ.get(feed.api_key_env) if feed.api_key_env else None
+        return source.collect(feed.name, feed.url or "", get, state.cursor if state else None, secret)
 
     def _store_advisories(self, advisories: list[Advisory], summary: RunSummary) -> None:
         at = self.clock()

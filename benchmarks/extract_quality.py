@@ -31,9 +31,7 @@ Statement = tuple[str, str | None, frozenset[str], frozenset[tuple[tuple[str, st
 def load(path: Path = TABLE) -> tuple[list[KnownProduct], list[dict[str, Any]]]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     products = [
-        KnownProduct(
-            p["vendor"], p["name"], tuple(p.get("aliases", ())), tuple(p.get("known_builds", ()))
-        )
+        KnownProduct(p["vendor"], p["name"], tuple(p.get("aliases", ())), tuple(p.get("known_builds", ())))
         for p in data["product"]
     ]
     return products, data["case"]
@@ -143,12 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, s in groups.items():
         print(s.line(name))
     matched, suspect_ok, band_ok = side_metrics(cases, products)
-    print(f"matched statements: suspect flag right {suspect_ok}/{matched}, "
-          f"confidence band right {band_ok}/{matched}")
-    print(
-        f"extract_quality: sentences={total.cases} "
-        f"precision={total.precision():.3f} recall={total.recall():.3f}"
-    )
+    print(f"matched statements: suspect flag right {suspect_ok}/{matched}, confidence band right {band_ok}/{matched}")
+    print(f"extract_quality: sentences={total.cases} precision={total.precision():.3f} recall={total.recall():.3f}")
     return 0
 
 

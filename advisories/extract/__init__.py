@@ -72,9 +72,7 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
     return assemble(exprs, evidence, index.products)
 
 
-def _parse_unit(
-    unit: Unit, index: ProductIndex
-) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None]:
+def _parse_unit(unit: Unit, index: ProductIndex) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None]:
     group: list[Mention] | None = None
     platforms: tuple[str, ...] | None = None
     found: list[Expr] = []
@@ -131,7 +129,4 @@ def known_products(
     `builds` maps a product name to its known builds, when the caller has them.
     """
     builds = builds or {}
-    return tuple(
-        KnownProduct(e.vendor, e.name, tuple(e.aliases), tuple(builds.get(e.name, ())))
-        for e in entries
-    )
+    return tuple(KnownProduct(e.vendor, e.name, tuple(e.aliases), tuple(builds.get(e.name, ()))) for e in entries)

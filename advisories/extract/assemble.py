@@ -94,9 +94,7 @@ def assemble(
     return out
 
 
-def _resolve(
-    e: Expr, product: KnownProduct, several: bool
-) -> tuple[list[str], list[VersionRange], set[str]]:
+def _resolve(e: Expr, product: KnownProduct, several: bool) -> tuple[list[str], list[VersionRange], set[str]]:
     v = e.version
     if e.kind == "version":
         known = product.known_builds
@@ -127,9 +125,7 @@ def _finish(
     known = product.known_builds
     mangled = [v for v in acc.versions if _mangled(v, known, acc.versions)]
     uppers = [r.upper.version for r in acc.ranges if r.upper]
-    bad_range = any(_inverted(r) for r in acc.ranges) or any(
-        shapes.truncated(u, known) for u in uppers
-    )
+    bad_range = any(_inverted(r) for r in acc.ranges) or any(shapes.truncated(u, known) for u in uppers)
     widened = any(r.lower is None and r.upper and r.upper.version in explicit for r in acc.ranges)
     suspect = bool(mangled) or bad_range or widened
     suggested: tuple[str, ...] = ()
@@ -152,9 +148,7 @@ def _finish(
 
 def _mangled(version: str, known: Sequence[str], siblings: Sequence[str]) -> bool:
     return (
-        bool(lx.SLASHED.match(version))
-        or shapes.truncated(version, known)
-        or shapes.dropped_major(version, siblings)
+        bool(lx.SLASHED.match(version)) or shapes.truncated(version, known) or shapes.dropped_major(version, siblings)
     )
 
 

@@ -75,9 +75,9 @@ class ClauseParser:
         if kind == "num" and self._is_build_number(i):
             self.t[i] = Tok("ver", self.t[i].text)
             return self._on_version(i)
-        if kind == "word" and not _is_filler(self.t[i]):
-            if self.t[i].text.lower() not in lx.LABEL_NOUNS:
-                self.pending, self.group_open, self.merge_ok = "", False, False
+        if kind == "word" and self.t[i].text.lower() not in lx.FILLER | lx.LABEL_NOUNS:
+            # Any other word ends a list: "before X, Y, a SQL injection ..." stops at "a".
+            self.pending, self.group_open, self.merge_ok = "", False, False
         return i + 1
 
     def _skip_fillers(self, j: int) -> int:
@@ -96,8 +96,10 @@ class ClauseParser:
         j = i - 1
         while j >= 0 and _is_filler(self.t[j]):
             j -= 1
-        before = j >= 0 and self.t[j].kind == "op" and (
-            self.t[j].family in ("pre_fixed", "pre_last") or self.t[j].text in ("through", "thru")
+        before = (
+            j >= 0
+            and self.t[j].kind == "op"
+            and (self.t[j].family in ("pre_fixed", "pre_last") or self.t[j].text in ("through", "thru"))
         )
         k = self._skip_fillers(i + 1)
         after = k < self.n and self.t[k].kind == "op" and self.t[k].family in ("post_last", "post_later")
@@ -170,8 +172,10 @@ class ClauseParser:
             if dash:
                 return False
         k, steps = j, 0
-        while k < self.n and steps < _LABEL_GAP and (
-            self.t[k].kind in ("word", "num", "prod") or self.t[k].text in _SEPARATORS
+        while (
+            k < self.n
+            and steps < _LABEL_GAP
+            and (self.t[k].kind in ("word", "num", "prod") or self.t[k].text in _SEPARATORS)
         ):
             k, steps = k + 1, steps + 1
         if k >= self.n or self.t[k].kind != "op" or self.t[k].family not in lx.PRE_FAMILIES:
@@ -200,8 +204,9 @@ class ClauseParser:
             if k >= self.n or self.t[k].kind != "ver":
                 return None
             hi = self.t[k]
-            self._emit("range", i, lower=tok.text, upper=hi.text, upper_kind="last_affected",
-                       variant=tok.variant or hi.variant)
+            self._emit(
+                "range", i, lower=tok.text, upper=hi.text, upper_kind="last_affected", variant=tok.variant or hi.variant
+            )
             return k + 1
         if family == "post_last":
             self._bound(i, tok, "last_affected")
@@ -228,8 +233,7 @@ class ClauseParser:
         elif tok.wildcard:
             self._emit("wild", i, version=_base(tok), variant=tok.variant)
         else:
-            self._emit("version", i, version=tok.text, alts=tok.alts, garbled=tok.garbled,
-                       variant=tok.variant)
+            self._emit("version", i, version=tok.text, alts=tok.alts, garbled=tok.garbled, variant=tok.variant)
 
     def _bound(self, i: int, tok: Tok, upper_kind: str) -> None:
         last = self.exprs[-1] if self.exprs else None
@@ -303,9 +307,10 @@ class ClauseParser:
             self._emit("all", i)
         elif family == "infix" and tok.text in ("through", "thru"):
             self.pending = "pre_last"  # "3CX DesktopApp through 18.12.416": no lower end
-        elif family in lx.PRE_FAMILIES or family == "between":
-            if not (self.pending == "fix" and family == "pre_later"):  # "upgrade to at least"
-                self.pending = family
+        elif (family in lx.PRE_FAMILIES or family == "between") and not (
+            self.pending == "fix" and family == "pre_later"  # "upgrade to at least 7.2.5"
+        ):
+            self.pending = family
         return i + 1
 
     def _on_open(self, i: int) -> int:

@@ -48,30 +48,31 @@ def _kind(line: str, bullet: bool) -> str:
     return "list" if short and not line.endswith(".") else "prose"
 
 
-def _lines(text: str) -> Iterator[tuple[str, str]]:
-    """(kind, line) with hard-wrapped prose lines joined back together."""
-    prose = ""
+def _joined(text: str) -> Iterator[tuple[str, bool]]:
+    """Cleaned lines, with hard-wrapped prose put back together: a long line that does not
+    end a sentence continues on the next line unless that one is a bullet or a table row."""
+    held = ""
     for raw in text.replace("\u00a0", " ").splitlines():
         line, bullet = _clean(raw)
-        if not line:
-            if prose:
-                yield "prose", prose
-                prose = ""
-            yield "break", ""
+        wrapped = len(held) >= _WRAP_WIDTH and held[-1] not in ".:;!?" and "|" not in held
+        if held and line and wrapped and not bullet and "|" not in line:
+            held = f"{held} {line}"
             continue
-        kind = _kind(line, bullet)
-        if prose and not bullet and len(prose) >= _WRAP_WIDTH and prose[-1] not in ".:;!?":
-            prose = f"{prose} {line}"
-            continue
-        if prose:
-            yield "prose", prose
-            prose = ""
-        if kind == "prose":
-            prose = line
+        if held:
+            yield held, False
+            held = ""
+        if bullet or not line:
+            yield line, bullet
         else:
-            yield kind, line
-    if prose:
-        yield "prose", prose
+            held = line
+    if held:
+        yield held, False
+
+
+def _lines(text: str) -> Iterator[tuple[str, str]]:
+    """(kind, line) where kind is heading, prose, list or break."""
+    for line, bullet in _joined(text):
+        yield ("break", "") if not line else (_kind(line, bullet), line)
 
 
 def _normalise(text: str) -> str:
@@ -109,8 +110,10 @@ def _table_rows(lines: list[str]) -> list[str]:
     header = next((ln for ln in lines if "|" in ln and not _has_version(ln)), None)
     if header is None:
         return lines
-    roles = ["unaffected" if lx.UNAFFECTED_COLUMN.search(c) else
-             "fixed" if lx.FIXED_COLUMN.search(c) else "" for c in header.split("|")]
+    roles = [
+        "unaffected" if lx.UNAFFECTED_COLUMN.search(c) else "fixed" if lx.FIXED_COLUMN.search(c) else ""
+        for c in header.split("|")
+    ]
     rows = []
     for line in lines:
         if line is header or "|" not in line:

@@ -164,9 +164,7 @@ def _phrase(p: str) -> str:
     return body if not p[0].isalpha() else rf"\b{body}\b"
 
 
-OPERATOR = re.compile(
-    "|".join(_phrase(p) for p in sorted(OPERATORS, key=len, reverse=True)), re.IGNORECASE
-)
+OPERATOR = re.compile("|".join(_phrase(p) for p in sorted(OPERATORS, key=len, reverse=True)), re.IGNORECASE)
 
 # --------------------------------------------------------------------------------- moods
 # A clause that talks about fixing and not about being affected lists fixed releases
@@ -215,12 +213,16 @@ FILLER = frozenset(
 LABEL_NOUNS = frozenset({"users", "customers", "branch", "line", "train", "series"})
 # Ordinary words that may stand right before a version. Any other word there, starting a new
 # list item ("... and libwebp 1.3.2"), names something outside the catalogue.
-GLUE = FILLER | LABEL_NOUNS | {
-    *("all", "any", "every", "each", "both", "supported", "affected", "vulnerable", "unpatched"),
-    *("patched", "fixed", "current", "previous", "earlier", "later", "older", "newer"),
-    *("including", "namely", "then", "even", "at", "from", "in", "to", "via", "with", "is"),
-    *("are", "was", "were", "be", "running", "runs", "see", "e.g", "i.e", "like", "as"),
-}
+GLUE = (
+    FILLER
+    | LABEL_NOUNS
+    | {
+        *("all", "any", "every", "each", "both", "supported", "affected", "vulnerable", "unpatched"),
+        *("patched", "fixed", "current", "previous", "earlier", "later", "older", "newer"),
+        *("including", "namely", "then", "even", "at", "from", "in", "to", "via", "with", "is"),
+        *("are", "was", "were", "be", "running", "runs", "see", "e.g", "i.e", "like", "as"),
+    }
+)
 # Words naming a separate build line of the product before them (pitfall 8; the same list
 # as products.VARIANT_WORDS): "Jenkins 2.441 and earlier, LTS 2.426.2 and earlier".
 VARIANT_WORDS = frozenset({"fips", "ndcpp", "6k7k", "esr", "lts"})
@@ -230,8 +232,6 @@ FIXED_COLUMN = re.compile(r"\b(?:fixed|fix(?:es)?|solution|resolution|remediatio
 CONJUNCTIONS = frozenset({"and", "or", ",", "&", "/", "nor"})
 
 # Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.
-CLAUSE_BREAK = re.compile(
-    r";|,?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including),?\s+", re.IGNORECASE
-)
+CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including),?\s+", re.IGNORECASE)
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
 BULLET = re.compile(r"^\s*(?:[-*•·◦▪‣]|\d{1,2}[.)]|#{1,6})\s+")

@@ -15,9 +15,7 @@ _WORD = re.compile(r"[A-Za-z][\w'.-]*\w|[A-Za-z]")
 _NUM = re.compile(r"\d+")
 _PUNCT = re.compile(r"[(),:;|/&\[\]]")
 _VARIANT_SUFFIX = re.compile(r"-((?=[0-9A-Za-z]*[A-Za-z])[0-9A-Z][0-9A-Za-z]{1,9})(?![\w-])")
-_ELLIPSIS = re.compile(
-    r"\s*(?:\([^()]{1,40}\)\s*)?(?:,|and|or|&|/)\s*(?:the\s+)?([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})"
-)
+_ELLIPSIS = re.compile(r"\s*(?:\([^()]{1,40}\)\s*)?(?:,|and|or|&|/)\s*(?:the\s+)?([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})")
 _BEFORE_PLATFORM = re.compile(r"\b(?:for|on|running|under)\s+$", re.IGNORECASE)
 
 
@@ -76,11 +74,7 @@ class ProductIndex:
 
         def used_as_platform(s: Span) -> bool:
             # "for macOS", "macOS: 18.11.1213", or another product is the subject.
-            return (
-                others
-                or bool(_BEFORE_PLATFORM.search(text[: s.start]))
-                or text[s.end : s.end + 1] == ":"
-            )
+            return others or bool(_BEFORE_PLATFORM.search(text[: s.start])) or text[s.end : s.end + 1] == ":"
 
         others = any(not is_platform(s) for s in spans)
         return [s for s in spans if not is_platform(s) or not used_as_platform(s)]
@@ -150,7 +144,7 @@ def _one(text: str, i: int, end: int) -> tuple[list[Tok], int]:
         return _version(m), m.end()
     m = lx.OPERATOR.match(text, i, end)
     if m:
-        phrase = " ".join(m.group(0).lower().split())
+        phrase = " ".join(m.group(0).lower().replace(",", " ").split())
         return [Tok("op", phrase, lx.OPERATORS[phrase])], m.end()
     m = lx.PLATFORM.match(text, i, end)
     if m:

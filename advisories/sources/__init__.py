@@ -5,10 +5,11 @@ A source never touches HTTP, the store or email: `fetch.py` downloads, the pipel
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
-from advisories.models import Advisory
+from advisories.models import Advisory, FetchResult
 
 
 class Source(Protocol):
@@ -16,6 +17,45 @@ class Source(Protocol):
 
     def parse(self, body: bytes, *, feed: str, url: str) -> list[Advisory]:
         """Parse one downloaded document. Raise ParseError when it is not this kind at all."""
+        ...
+
+
+class Fetcher(Protocol):
+    """Downloads one URL for the feed being collected (fetch.py, with the feed's policy)."""
+
+    def __call__(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = "*/*",
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> FetchResult: ...
+
+
+@dataclass
+class Collected:
+    """What a collecting source found in one run.
+
+    `cursor` is stored for the feed and handed back next run (a CSAF changes.csv timestamp,
+    an NVD lastModified window end), so only what is new or changed is downloaded again.
+    `problems` holds one line per document that failed: one bad document never stops the rest.
+    """
+
+    advisories: list[Advisory] = field(default_factory=list)
+    cursor: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+@runtime_checkable
+class CollectingSource(Source, Protocol):
+    """A source that needs more than one download per run (CSAF discovery, NVD paging)."""
+
+    def collect(
+        self, feed: str, url: str, get: Fetcher, cursor: str | None, secret: str | None
+    ) -> Collected:
+        """`secret` is the API key read from the feed's `api_key_env`, if any."""
         ...
 
 
@@ -55,4 +95,3 @@ def _load_builtins() -> None:
 
 
 BUILTIN_MODULES: tuple[str, ...] = ("rss", "csaf", "kev", "nvd")
-Loader = Callable[[bytes], list[Advisory]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import pairwise
@@ -68,6 +69,7 @@ def fetch(
     policy: FetchPolicy = DEFAULT_POLICY,
     session: requests.Session | None = None,
     accept: str = "*/*",
+    extra_headers: Mapping[str, str] | None = None,
 ) -> FetchResult:
     """GET `url` for `feed`. Returns status 200 with the body, or 304 with body None.
 
@@ -81,6 +83,7 @@ def fetch(
             hint="use an https:// url, or `path = ...` for a local file, in feeds.toml",
         )
     headers = _request_headers(policy, etag, last_modified, accept)
+    headers.update({k: v for k, v in (extra_headers or {}).items() if _header_safe(v)})
     own_session = session is None
     http = session if session is not None else _new_session(policy)
     try:

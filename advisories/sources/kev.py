@@ -13,7 +13,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from advisories.errors import ParseError
@@ -95,7 +95,16 @@ def _advisory(entry: Mapping[str, Any], feed: str) -> Advisory | None:
         action=_action(entry),
         affects=(AffectedProduct(vendor=vendor, product=product or vendor, all_versions=False),),
         kind="kev",
+        due_date=_day(_text(entry, "dueDate")),
+        ransomware=_text(entry, "knownRansomwareCampaignUse") or None,
     )
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text[:10]) if text else None
+    except ValueError:
+        return None
 
 
 def _text(entry: Mapping[str, Any], key: str) -> str:

@@ -35,6 +35,7 @@ class FeedState:
     last_error: str | None
     disabled_reason: str | None
     disabled_url: str | None
+    cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -119,13 +120,13 @@ class Store:
     def feed_state(self, name: str) -> FeedState | None:
         row = self.conn.execute(
             "SELECT name, permanent_url, etag, last_modified, last_attempt_at, last_ok_at,"
-            " last_error, disabled_reason, disabled_url FROM feeds WHERE name = ?",
+            " last_error, disabled_reason, disabled_url, cursor FROM feeds WHERE name = ?",
             (name,),
         ).fetchone()
         if row is None:
             return None
         return FeedState(row[0], row[1], row[2], row[3], _dt(row[4]), _dt(row[5]), row[6], row[7],
-                         row[8])
+                         row[8], row[9])
 
     def _ensure_feed(self, name: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO feeds (name) VALUES (?)", (name,))
@@ -138,15 +139,16 @@ class Store:
         last_modified: str | None,
         permanent_url: str | None,
         at: datetime,
+        cursor: str | None = None,
     ) -> None:
         with self.transaction():
             self._ensure_feed(name)
             self.conn.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ?,"
-                " permanent_url = COALESCE(?, permanent_url), last_attempt_at = ?,"
-                " last_ok_at = ?, last_error = NULL, disabled_reason = NULL, disabled_url = NULL"
-                " WHERE name = ?",
-                (etag, last_modified, permanent_url, _ts(at), _ts(at), name),
+                " permanent_url = COALESCE(?, permanent_url), cursor = COALESCE(?, cursor),"
+                " last_attempt_at = ?, last_ok_at = ?, last_error = NULL, disabled_reason = NULL,"
+                " disabled_url = NULL WHERE name = ?",
+                (etag, last_modified, permanent_url, cursor, _ts(at), _ts(at), name),
             )
 
     def record_fetch_error(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from advisories.models import Advisory, AffectedProduct, Bound, Message, VersionRange
@@ -12,16 +12,20 @@ from advisories.models import Advisory, AffectedProduct, Bound, Message, Version
 
 def advisory_to_json(advisory: Advisory) -> str:
     data = asdict(advisory)
-    data["published"] = advisory.published.isoformat() if advisory.published else None
+    for key in ("published", "updated", "due_date"):
+        value = getattr(advisory, key)
+        data[key] = value.isoformat() if value else None
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 def advisory_from_json(text: str) -> Advisory:
     data = json.loads(text)
-    data["published"] = datetime.fromisoformat(data["published"]) if data["published"] else None
+    for key in ("published", "updated"):
+        data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
+    data["due_date"] = date.fromisoformat(data["due_date"]) if data.get("due_date") else None
     data["affects"] = tuple(_affected(a) for a in data["affects"])
-    for key in ("cves", "links"):
-        data[key] = tuple(data[key])
+    for key in ("cves", "links", "notes", "sources"):
+        data[key] = tuple(data.get(key, ()))
     return Advisory(**data)
 
 

@@ -17,7 +17,8 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             last_ok_at TEXT,
             last_error TEXT,
             disabled_reason TEXT,
-            disabled_url TEXT
+            disabled_url TEXT,
+            cursor TEXT
         );
         CREATE TABLE advisories (
             id TEXT PRIMARY KEY,
