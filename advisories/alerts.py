@@ -59,9 +59,15 @@ class CouncilAlert:
 
 
 def alert_key(match: Match) -> str:
+    """Council x advisory x product x version x platform.
+
+    The advisory part is its lowest CVE when it has one, so the same CVE reported later by
+    another source (NVD after a rule, KEV after CSAF) is the same exposure, not a new alert.
+    """
     item = match.item
+    subject = min(match.advisory.cves) if match.advisory.cves else match.advisory.id
     return "|".join((
-        item.council_id, match.advisory.id, match.statement.product.casefold(),
+        item.council_id, subject, match.statement.product.casefold(),
         item.version.strip().casefold(), item.platform,
     ))
 

@@ -21,6 +21,7 @@ from advisories.delivery.outbox import deliver_queued, transport_for
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.inventory import load_inventory
 from advisories.matching import Matcher
+from advisories.merge import merge_by_cve
 from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
 from advisories.products import Catalogue
 from advisories.render import environment, render_alert
@@ -182,8 +183,9 @@ class Pipeline:
         rules = load_rules(self.config.rules)
         summary.warnings.extend(f"rule skipped: {p}" for p in rules.problems)
         self._store_advisories(list(rules.advisories), summary)
-        advisories = self.store.advisories()
-        summary.advisories_total = len(advisories)
+        stored = self.store.advisories()
+        summary.advisories_total = len(stored)
+        advisories = merge_by_cve(stored, now=self.clock())
         try:
             catalogue = Catalogue.load(self.config.rules / CATALOGUE_FILE)
         except AdvisoriesError as exc:

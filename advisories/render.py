@@ -19,6 +19,8 @@ from advisories.models import Message
 from advisories.sanitise import clean_header_text
 
 ALERT_TEMPLATES = ("alert.subject.txt", "alert.txt", "alert.html")
+PLATFORM_NAMES = {"windows": "Windows", "macos": "macOS", "linux": "Linux", "ios": "iOS",
+                  "android": "Android", "any": "unknown platform"}
 
 
 def default_folder(name: str) -> Path:
@@ -44,6 +46,7 @@ def environment(override: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["devices"] = lambda n: f"{n} device" + ("" if n == 1 else "s")
+    env.filters["platform"] = lambda p: PLATFORM_NAMES.get(p, p)
     return env
 
 

@@ -119,7 +119,7 @@ def band(confidence: float) -> str:
 
 def group_of(case: dict[str, Any]) -> str:
     if case.get("blind"):
-        return "held-out (blind)"
+        return f"held-out (blind r{case.get('round', 1)})"
     return "held-out" if case.get("heldout") else "dev"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import shutil
+import tempfile
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -260,3 +261,97 @@ def test_smtp_outage_loses_nothing(demo: Path) -> None:
         config.write_text(config.read_text().replace(f"port = {port}", f"port = {server.port}"))
         assert run(demo / "feeds.toml") == 0
     assert len(server.handler.messages) == 2
+
+
+# -- CISA KEV ------------------------------------------------------------------------------
+
+
+def kev_catalogue(entries: list[dict[str, str]]) -> str:
+    import json
+
+    base = {"vulnerabilityName": "", "shortDescription": "", "requiredAction": "Apply mitigations per vendor instructions.",
+            "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []}
+    return json.dumps({"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "t",
+                       "dateReleased": "2023-01-01T00:00:00Z", "count": len(entries),
+                       "vulnerabilities": [{**base, **e} for e in entries]})
+
+
+def test_kev_confirms_exploitation_and_asks_for_review_of_unversioned_products(demo: Path) -> None:
+    from datetime import date
+
+    today = date.today().isoformat()
+    rule = demo.parent / "rules" / "ncsc-2023-3cx-desktop-app.toml"
+    rule.write_text(rule.read_text().replace("exploited = true", "exploited = false"))
+    assert run(demo / "feeds.toml") == 0
+    assert len(outbox(demo)) == 2
+    (demo / "feeds" / "kev.json").write_text(kev_catalogue([
+        {"cveID": "CVE-2023-29059", "vendorProject": "3CX", "product": "Desktop App",
+         "vulnerabilityName": "3CX DesktopApp Embedded Malicious Code", "dateAdded": today,
+         "dueDate": "2030-01-31", "knownRansomwareCampaignUse": "Known"},
+        {"cveID": "CVE-2023-4863", "vendorProject": "Google", "product": "Chrome",
+         "vulnerabilityName": "Google Chromium WebP Heap-Based Buffer Overflow", "dateAdded": today,
+         "dueDate": "2030-02-01"},
+    ]))
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace(
+        "[digest]", '[[feeds]]\nname = "cisa-kev"\nkind = "kev"\npath = "feeds/kev.json"\n\n[digest]'))
+    assert run(config) == 0
+    messages = outbox(demo)
+    assert len(messages) == 5, [m["Subject"] for m in messages]
+    texts = {m["To"].split("@")[1].split(".")[0]: body(m) for m in messages
+             if "exploitation newly confirmed" in body(m) or "Review, unconfirmed" in body(m)}
+    assert set(texts) == {"barsetshire", "wessex", "loamshire"}
+    # Loamshire runs Chrome but no 3CX: a review item only.
+    assert "Review, unconfirmed by version" in texts["loamshire"] and "3CX" not in texts["loamshire"]
+    # Both others run an affected 3CX build: told again, now exploited, with the KEV facts.
+    for council in ("barsetshire", "wessex"):
+        text = texts[council]
+        assert "exploitation newly confirmed" in text
+        assert "2030-01-31" in text and "ransomware campaigns: Known" in text
+    # Both run Chrome; KEV gives no versions, so it is a review item, never "affected".
+    assert "Review, unconfirmed by version" in texts["barsetshire"]
+    assert "CVE-2023-4863" in texts["barsetshire"] and "Google Chrome" in texts["barsetshire"]
+    assert "WX-LT-001" in texts["wessex"]  # Wessex's Chrome rows name its own devices only
+
+
+# -- tenant isolation ----------------------------------------------------------------------
+
+
+def test_no_council_ever_sees_another_councils_data(tmp_path: Path) -> None:
+    """Many councils, all running affected builds, each with unique hosts: each email holds
+    its own council's name and hosts and nobody else's, and goes only to its own address."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from advisories.config import load_config
+    from advisories.delivery.files import FileTransport
+    from advisories.pipeline import Pipeline
+    from advisories.store import Store
+
+    builds = st.sampled_from([("18.12.416", "Windows"), ("18.12.407", "Windows"), ("18.11.1213", "macOS 13.4"),
+                              ("18.12.422", "Windows"), ("18.12.402", "MacMDM")])
+
+    @settings(max_examples=15, deadline=None)
+    @given(st.lists(st.lists(builds, min_size=1, max_size=4), min_size=2, max_size=6))
+    def check(estates: list[list[tuple[str, str]]]) -> None:
+        folder = Path(tempfile.mkdtemp(dir=tmp_path))
+        toml = [f'[settings]\nrules = "{RULES}"\n']
+        for i, estate in enumerate(estates):
+            rows = ["DeviceName,ApplicationName,ApplicationPublisher,ApplicationVersion,Platform"]
+            rows += [f"C{i}-HOST-{j},3CX Desktop App,3CX,{v},{p}" for j, (v, p) in enumerate(estate)]
+            (folder / f"c{i}.csv").write_text("\n".join(rows) + "\n")
+            toml.append(f'[[councils]]\nid = "c{i}"\nname = "Council Number {i}"\n'
+                        f'recipients = ["it@c{i}.example.gov.uk"]\ninventory = "c{i}.csv"\n')
+        (folder / "feeds.toml").write_text("\n".join(toml))
+        config = load_config(folder / "feeds.toml")
+        with Store.open(config.state) as store:
+            Pipeline(config, store, transport=FileTransport(config.outbox, sender=config.sender)).run()
+        for message in outbox(folder):
+            [me] = [i for i in range(len(estates)) if message["To"] == f"it@c{i}.example.gov.uk"]
+            text = body(message) + str(message["Subject"])
+            assert f"Council Number {me}" in text and f"C{me}-HOST-" in text
+            for other in set(range(len(estates))) - {me}:
+                assert f"C{other}-HOST-" not in text and f"Council Number {other}" not in text
+                assert f"c{other}.example" not in text
+
+    check()

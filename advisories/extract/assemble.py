@@ -166,7 +166,9 @@ def _confidence(acc: _Acc, variant: bool, suspect: bool) -> float:
     if "all" in acc.notes:
         c = min(c, ALL_VERSIONS)
     shown = [*acc.versions, *(r.upper.version for r in acc.ranges if r.upper)]
-    if any(shapes.unusual(v) for v in shown):
+    if any(not shapes.versionlike(v) for v in shown):
+        c = min(c, CONTEXT)  # an opaque patch name: the matcher may not be able to order it
+    elif any(shapes.unusual(v) for v in shown):
         c -= UNUSUAL
     if suspect:
         c = min(c, SUSPECT)

@@ -7,10 +7,10 @@ it is a branch label ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"), not a ver
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from . import lexicon as lx
+from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
 from .model import Expr, Mention, Tok
 from .shapes import extends
 
@@ -18,24 +18,6 @@ _AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
 _SEPARATORS = frozenset({"|", ":"})
 _LABEL_GAP = 7  # words allowed between a label and its operator: "3.0 users should upgrade to"
 _RETRO_PLATFORM_GAP = 8  # tokens between a version list and a trailing "for Windows"
-_MIN_BUILD_DIGITS = 4
-_YEAR = re.compile(r"^(?:19|20)\d{2}$")
-_FOREIGN = "\0foreign"
-
-
-def _is_filler(tok: Tok) -> bool:
-    return tok.kind == "word" and tok.text.lower() in lx.FILLER
-
-
-def _is_conj(tok: Tok) -> bool:
-    return (tok.kind == "word" and tok.text.lower() in lx.CONJUNCTIONS) or (
-        tok.kind == "punct" and tok.text in lx.CONJUNCTIONS
-    )
-
-
-def _base(tok: Tok) -> str:
-    m = lx.WILDCARD.match(tok.text)
-    return m.group(1) if m else tok.text
 
 
 class ClauseParser:
@@ -72,7 +54,7 @@ class ClauseParser:
             return self._on_op(i)
         if kind == "open":
             return self._on_open(i)
-        if kind == "num" and self._is_build_number(i):
+        if kind == "num" and is_build_number(self.t, i):
             self.t[i] = Tok("ver", self.t[i].text)
             return self._on_version(i)
         if kind == "word" and self.t[i].text.lower() not in lx.FILLER | lx.LABEL_NOUNS:
@@ -80,45 +62,18 @@ class ClauseParser:
             self.pending, self.group_open, self.merge_ok = "", False, False
         return i + 1
 
-    def _skip_fillers(self, j: int) -> int:
-        while j < self.n and _is_filler(self.t[j]):
-            j += 1
-        return j
-
-    # ------------------------------------------------------------------------- versions
-
-    def _is_build_number(self, i: int) -> bool:
-        """ "ServiceDesk Plus through 14003": an undotted build, but only right next to a
-        bound operator, and never a year or a count ("up to 1000 users")."""
-        text = self.t[i].text
-        if len(text) < _MIN_BUILD_DIGITS or _YEAR.match(text):
-            return False
-        j = i - 1
-        while j >= 0 and _is_filler(self.t[j]):
-            j -= 1
-        before = (
-            j >= 0
-            and self.t[j].kind == "op"
-            and (self.t[j].family in ("pre_fixed", "pre_last") or self.t[j].text in ("through", "thru"))
-        )
-        k = self._skip_fillers(i + 1)
-        after = k < self.n and self.t[k].kind == "op" and self.t[k].family in ("post_last", "post_later")
-        nxt = self.t[i + 1] if i + 1 < self.n else None
-        noun = nxt is not None and nxt.kind == "word" and nxt.text.lower() not in lx.GLUE - lx.LABEL_NOUNS
-        return (before or after) and not noun
-
     def _on_version(self, i: int) -> int:
         tok = self.t[i]
-        owner = self._owner(i)
-        if owner == _FOREIGN:
+        owner = owner_of(self.t, i)
+        if owner == FOREIGN:
             self.group, self.pending = [], ""
         elif owner and self.group:
             self.group = [(product, owner) for product, _ in self.group]
         self.group_open = False
         if self._is_label(i):
-            self.label = (_base(tok), tok.variant)
+            self.label = (line_base(tok), tok.variant)
             return i + 1
-        j = self._skip_fillers(i + 1)
+        j = skip_fillers(self.t, i + 1)
         nxt = self.t[j] if j < self.n else None
         if nxt is not None and nxt.kind == "op" and nxt.family in _AFTER_VERSION:
             done = self._postfix(i, tok, nxt.family, j)
@@ -131,37 +86,9 @@ class ClauseParser:
         self._apply_pending(i, tok)
         return i + 1
 
-    def _owner(self, i: int) -> str:
-        """Who an unknown name right before a version makes its owner: "" (the product being
-        described), a variant word ("LTS 2.426.2"), or _FOREIGN: "... and libwebp 1.3.2",
-        "use of Apache xmlsec (aka ...) 1.4.1" name something outside the catalogue."""
-        j = i - 1
-        if j >= 0 and self.t[j].kind == "close":
-            j = self._opening(j) - 1
-        names: list[Tok] = []
-        while j >= 0 and len(names) < 2 and self.t[j].kind == "word":
-            if self.t[j].text.lower() in lx.GLUE:
-                break
-            names.append(self.t[j])
-            j -= 1
-        if not names:
-            return ""
-        if names[0].text.lower() in lx.VARIANT_WORDS:
-            return names[0].text
-        # "FortiOS SSL-VPN 7.2.0", "macOS Big Sur 11.7.10": a qualifier of the product itself.
-        return "" if j < 0 or self.t[j].kind in ("prod", "plat") else _FOREIGN
-
-    def _opening(self, close: int) -> int:
-        depth = 0
-        for j in range(close, -1, -1):
-            depth += {"close": 1, "open": -1}.get(self.t[j].kind, 0)
-            if depth == 0:
-                return j
-        return 0
-
     def _is_label(self, i: int) -> bool:
-        base = _base(self.t[i])
-        j = self._skip_fillers(i + 1)
+        base = line_base(self.t[i])
+        j = skip_fillers(self.t, i + 1)
         if j >= self.n:
             return False
         nxt = self.t[j]
@@ -181,13 +108,16 @@ class ClauseParser:
         if k >= self.n or self.t[k].kind != "op" or self.t[k].family not in lx.PRE_FAMILIES:
             return False
         m = k + 1
-        while m < self.n and (_is_filler(self.t[m]) or self.t[m].kind == "prod"):
+        while m < self.n and (is_filler(self.t[m]) or self.t[m].kind == "prod"):
             m += 1
-        return m < self.n and self.t[m].kind == "ver" and extends(self.t[m].text, base)
+        if m >= self.n or self.t[m].kind != "ver":
+            return False
+        # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line.
+        return extends(self.t[m].text, base) or self.t[m].family == "opaque"
 
     def _label_by_separator(self, base: str, j: int, *, dash: bool) -> bool:
         """ "FortiOS 7.4 | 7.4.0 through 7.4.2", "6.0 - 6.0.0 to 6.0.4", "6.0 | 6.0 all versions"."""
-        k = self._skip_fillers(j + 1)
+        k = skip_fillers(self.t, j + 1)
         if k >= self.n or self.t[k].kind != "ver":
             return False
         inner = self.t[k].text
@@ -195,12 +125,12 @@ class ClauseParser:
             return False
         if not dash:
             return True
-        after = self._skip_fillers(k + 1)
+        after = skip_fillers(self.t, k + 1)
         return after < self.n and self.t[after].kind == "op" and self.t[after].family in _AFTER_VERSION
 
     def _postfix(self, i: int, tok: Tok, family: str, j: int) -> int | None:
         if family == "infix":
-            k = self._skip_fillers(j + 1)
+            k = skip_fillers(self.t, j + 1)
             if k >= self.n or self.t[k].kind != "ver":
                 return None
             hi = self.t[k]
@@ -216,7 +146,7 @@ class ClauseParser:
             self._emit("range", i, lower=tok.text, variant=tok.variant)
             self.merge_ok = True
         else:  # "all": "FortiOS 6.0 all versions"
-            self._emit("wild", i, version=_base(tok), variant=tok.variant)
+            self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         return j + 1
 
     def _apply_pending(self, i: int, tok: Tok) -> None:
@@ -231,9 +161,9 @@ class ClauseParser:
             self._emit("range", i, lower=tok.text, variant=tok.variant)
             self.merge_ok = True
         elif tok.wildcard:
-            self._emit("wild", i, version=_base(tok), variant=tok.variant)
+            self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         else:
-            self._emit("version", i, version=tok.text, alts=tok.alts, garbled=tok.garbled, variant=tok.variant)
+            self._emit("version", i, version=tok.text, alts=tok.alts, variant=tok.variant)
 
     def _bound(self, i: int, tok: Tok, upper_kind: str) -> None:
         last = self.exprs[-1] if self.exprs else None
@@ -242,12 +172,14 @@ class ClauseParser:
             last.upper, last.upper_kind = tok.text, upper_kind
             self.merge_ok = False
             return
-        self._emit("bound", i, version=tok.text, upper_kind=upper_kind, variant=tok.variant)
+        opaque = tok.family == "opaque"
+        self._emit("bound", i, version=tok.text, upper_kind=upper_kind, variant=tok.variant, opaque=opaque)
 
     def _emit(self, kind: str, i: int, **fields: Any) -> None:
         label, label_variant = self.label or ("", "")
         version = fields.get("version", "")
-        if kind in ("bound", "fix") and label and extends(version, label):
+        opaque = fields.pop("opaque", False)
+        if kind in ("bound", "fix") and label and (opaque or extends(version, label)):
             fields["label"] = label
         fields["variant"] = fields.get("variant") or label_variant
         self.label = None
@@ -284,7 +216,7 @@ class ClauseParser:
         while k < self.n:
             if self.t[k].kind == "plat":
                 names.append(self.t[k].family)
-            elif not (_is_conj(self.t[k]) and k + 1 < self.n and self.t[k + 1].kind == "plat"):
+            elif not (is_conj(self.t[k]) and k + 1 < self.n and self.t[k + 1].kind == "plat"):
                 break
             k += 1
         platforms = tuple(dict.fromkeys(names))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from advisories.models import VersionRange
 
@@ -46,7 +46,6 @@ class Tok:
     product: int = -1
     variant: str = ""
     alts: tuple[str, ...] = ()
-    garbled: bool = False
     wildcard: bool = False
 
 
@@ -72,10 +71,8 @@ class Expr:
     label: str = ""
     variant: str = ""
     alts: tuple[str, ...] = ()
-    garbled: bool = False
     group: list[Mention] | None = None
     direct: bool = True
     platforms: tuple[str, ...] | None = None
     pos: int = 0
     unit: int = 0
-    notes: set[str] = field(default_factory=set)

@@ -121,7 +121,7 @@ def tokenize(text: str, index: ProductIndex) -> list[Tok]:
         family = "ellipsis" if span.ellipsis else ""
         tokens.append(Tok("prod", masked[span.start : span.end], family, span.product, span.variant))
         pos = span.end
-    return tokens + _scan(masked, pos, len(masked))
+    return _opaque(tokens + _scan(masked, pos, len(masked)))
 
 
 def _scan(text: str, start: int, end: int) -> list[Tok]:
@@ -135,6 +135,24 @@ def _scan(text: str, start: int, end: int) -> list[Tok]:
         if tok:
             out += tok
         i = max(i2, i + 1)
+    return out
+
+
+def _opaque(tokens: list[Tok]) -> list[Tok]:
+    """ "6.7 before ESXi670-202102401-SG": a patch name with digits right after "before" is
+    the fix, even though it is no version; kept as written, marked opaque."""
+    out: list[Tok] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        if (
+            tok.kind == "word"
+            and any(ch.isdigit() for ch in tok.text)
+            and prev is not None
+            and prev.kind == "op"
+            and prev.family in ("pre_fixed", "pre_last")
+        ):
+            tok = Tok("ver", tok.text, family="opaque")
+        out.append(tok)
     return out
 
 
@@ -166,10 +184,10 @@ def _version(m: re.Match[str]) -> list[Tok]:
     glued = _GLUED_RANGE.match(core)
     if glued:
         a, b = glued.groups()
-        # "8.0.0-8.3.2" and "5.1.3.001-9.2.0.006" are ranges; "13.1-49.13" is a Citrix
-        # release-build: a two-part release whose build restarts per release, so the build's
-        # first part never repeats the release's major.
-        if a.count(".") == b.count(".") and (a.count(".") >= 2 or a.split(".")[0] == b.split(".")[0]):
+        # "8.0.0-8.3.2", "15.0.0-15.1.0.3" and "5.1.3.001-9.2.0.006" are ranges; "13.1-49.13"
+        # is a Citrix release-build: a two-part release whose build restarts per release, so
+        # the build's first part never repeats the release's major.
+        if a.count(".") >= 2 or (a.count(".") == b.count(".") and a.split(".")[0] == b.split(".")[0]):
             return [Tok("ver", a), Tok("op", "-", "infix"), Tok("ver", b)]
     variant = (m.group("variant") or "").lstrip("-")
     alts = tuple(_alternate(core, a) for a in (m.group("alt") or "").split("/") if a)
@@ -179,7 +197,6 @@ def _version(m: re.Match[str]) -> list[Tok]:
             core,
             variant=variant,
             alts=alts,
-            garbled=bool(lx.SLASHED.match(core)),
             wildcard=bool(lx.WILDCARD.match(core)),
         )
     ]

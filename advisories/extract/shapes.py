@@ -64,6 +64,11 @@ def is_plain_line(version: str) -> bool:
     return bool(_PLAIN.match(version)) and version.count(".") == 1
 
 
+def versionlike(version: str) -> bool:
+    """Starts with a number: "7.0 U2b" is a version, "ESXi70U1c-17325551" a patch name."""
+    return bool(_NUMERIC_HEAD.match(version))
+
+
 def unusual(version: str) -> bool:
     return not _USUAL.match(version)
 

@@ -1,0 +1,91 @@
+"""Looking around a token: who owns a version, is a number a build, which words are filler.
+
+Pure functions over one clause's tokens, used by the grammar.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import lexicon as lx
+from .model import Tok
+
+_MIN_BUILD_DIGITS = 4
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+_VERSION_NOUNS = frozenset({"version", "versions", "release", "releases", "build", "builds", "v"})
+FOREIGN = "\0foreign"
+
+
+def is_filler(tok: Tok) -> bool:
+    return tok.kind == "word" and tok.text.lower() in lx.FILLER
+
+
+def is_conj(tok: Tok) -> bool:
+    return (tok.kind == "word" and tok.text.lower() in lx.CONJUNCTIONS) or (
+        tok.kind == "punct" and tok.text in lx.CONJUNCTIONS
+    )
+
+
+def line_base(tok: Tok) -> str:
+    m = lx.WILDCARD.match(tok.text)
+    return m.group(1) if m else tok.text
+
+
+def skip_fillers(t: list[Tok], j: int) -> int:
+    while j < len(t) and is_filler(t[j]):
+        j += 1
+    return j
+
+
+def is_build_number(t: list[Tok], i: int) -> bool:
+    """ "ServiceDesk Plus through 14003": an undotted build, but only right next to a
+    bound operator, and never a year or a count ("up to 1000 users")."""
+    text = t[i].text
+    if len(text) < _MIN_BUILD_DIGITS or _YEAR.match(text):
+        return False
+    j = i - 1
+    while j >= 0 and is_filler(t[j]):
+        j -= 1
+    before = (
+        j >= 0 and t[j].kind == "op" and (t[j].family in ("pre_fixed", "pre_last") or t[j].text in ("through", "thru"))
+    )
+    k = skip_fillers(t, i + 1)
+    after = k < len(t) and t[k].kind == "op" and t[k].family in ("post_last", "post_later")
+    nxt = t[i + 1] if i + 1 < len(t) else None
+    noun = nxt is not None and nxt.kind == "word" and nxt.text.lower() not in lx.GLUE - lx.LABEL_NOUNS
+    return (before or after) and not noun
+
+
+def owner_of(t: list[Tok], i: int) -> str:
+    """Who an unknown name right before a version makes its owner: "" (the product being
+    described), a variant word ("LTS 2.426.2"), or FOREIGN: "... and libwebp 1.3.2",
+    "use of Apache xmlsec (aka ...) 1.4.1" name something outside the catalogue."""
+    j = i - 1
+    if j >= 0 and t[j].kind == "close":
+        j = _opening(t, j) - 1
+    start = j
+    while j >= 0 and t[j].kind == "word" and t[j].text.lower() in _VERSION_NOUNS:
+        j -= 1  # "FortiPAM versions 1.2.0"
+    crossed = j != start
+    names: list[Tok] = []
+    while j >= 0 and len(names) < 2 and t[j].kind == "word":
+        if t[j].text.lower() in lx.GLUE:
+            break
+        names.append(t[j])
+        j -= 1
+    # Across "versions" only a capitalised name owns the list, not "effecting versions".
+    if not names or (crossed and not any(c.isupper() for c in names[0].text)):
+        return ""
+    if names[0].text.lower() in lx.VARIANT_WORDS:
+        return names[0].text
+    # "FortiOS SSL-VPN 7.2.0", "macOS Big Sur 11.7.10": a qualifier of the product itself.
+    return "" if j < 0 or t[j].kind in ("prod", "plat") else FOREIGN
+
+
+def _opening(t: list[Tok], close: int) -> int:
+    depth = 0
+    for j in range(close, -1, -1):
+        depth += {"close": 1, "open": -1}.get(t[j].kind, 0)
+        if depth == 0:
+            return j
+    return 0

@@ -1,0 +1,249 @@
+"""CSAF product tree and product_status -> affected statements.
+
+The product tree says which product each product ID is (vendor, name, version or range,
+platform); `vulnerabilities[].product_status` says which IDs are affected. Every affected
+ID becomes a statement; one whose version text cannot be read keeps no versions at all
+(UNKNOWN to the matcher) and its text is returned so the summary can name it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from advisories import versions
+from advisories.models import AffectedProduct, Bound, VersionRange
+from advisories.sanitise import truncate
+from advisories.sources.csaf_versions import VERSION_RE, short_range, versions_of
+from advisories.versions import VersSpec
+
+log = logging.getLogger(__name__)
+
+_VERSION_BRANCHES = ("product_version", "service_pack", "patch_level")
+_AFFECTED = ("known_affected", "first_affected", "last_affected")
+_FIXED = ("fixed", "first_fixed")
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    vendor: str
+    name: str
+    version: str | None = None  # product_version, or the deeper service_pack / patch_level
+    range_text: str | None = None  # product_version_range
+    platform: str = "any"
+    cpe: str | None = None
+    purl: str | None = None
+
+
+# --- tolerant JSON access: real and hostile files put wrong types anywhere -------------------
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """A JSON object, or {} for anything else."""
+    return value if isinstance(value, dict) else {}
+
+
+def objs(value: Any) -> list[dict[str, Any]]:
+    """The JSON objects in a list, or [] when it is not a list."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def strs(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def sentences(text: str) -> str:
+    """Multi-line text on one line, each line ended as a sentence so they do not run on."""
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [ln for ln in lines if ln]
+    ended = [ln if ln[-1] in ".!?:;" else ln + "." for ln in lines[:-1]]
+    return " ".join([*ended, *lines[-1:]])
+
+
+# --- product tree -------------------------------------------------------------------------
+
+
+def products(tree: dict[str, Any]) -> dict[str, Product]:
+    """product_id -> what it is, from branches, full_product_names and relationships."""
+    found: dict[str, Product] = {}
+    # Iterative walk: branches nest arbitrarily deep and a hostile file could be very deep.
+    stack = [(b, dict[str, str]()) for b in reversed(objs(tree.get("branches")))]
+    while stack:
+        branch, context = stack.pop()
+        category, name = str(branch.get("category", "")), str(branch.get("name", "")).strip()
+        context = {**context, category: name}
+        if category in _VERSION_BRANCHES:
+            context["version"] = name
+        if isinstance(branch.get("product"), dict):
+            _add_product(found, branch["product"], context)
+        stack.extend((child, context) for child in reversed(objs(branch.get("branches"))))
+    for full in objs(tree.get("full_product_names")):
+        _add_product(found, full, {})
+    for rel in objs(tree.get("relationships")):
+        _add_relationship(found, rel)
+    return found
+
+
+def _add_product(found: dict[str, Product], product: dict[str, Any], ctx: dict[str, str]) -> None:
+    pid = product.get("product_id")
+    if not isinstance(pid, str):
+        return
+    helper = obj(product.get("product_identification_helper"))
+    cpe = helper.get("cpe") if isinstance(helper.get("cpe"), str) else None
+    purl = helper.get("purl") if isinstance(helper.get("purl"), str) else None
+    # cpe:2.3:part:vendor:product:version:...; used where the branches do not say.
+    fields = cpe.split(":") if cpe and cpe.startswith("cpe:2.3:") and cpe.count(":") >= 5 else []
+    cpe_version = fields[5] if fields and fields[5] not in ("*", "-") else None
+    name = ctx.get("product_name") or ctx.get("product_family")
+    if not name and fields and not ctx:  # a bare full_product_name: the CPE names it best
+        name = fields[4]
+    found[pid] = Product(
+        vendor=ctx.get("vendor") or (fields[3] if fields else ""),
+        name=name or str(product.get("name") or pid).strip(),
+        version=ctx.get("version") or (None if "product_version_range" in ctx else cpe_version),
+        range_text=ctx.get("product_version_range"),
+        cpe=":".join(fields[:5]) if fields else None,
+        purl=purl.split("@", 1)[0] if purl else None,
+    )
+
+
+def _add_relationship(found: dict[str, Product], rel: dict[str, Any]) -> None:
+    # "X installed_on / default_component_of Y": the product is X; Y only says where.
+    full = obj(rel.get("full_product_name"))
+    component = found.get(str(rel.get("product_reference")))
+    if not isinstance(full.get("product_id"), str) or component is None:
+        return
+    host = found.get(str(rel.get("relates_to_product_reference")))
+    host_name = host.name if host else str(full.get("name", ""))
+    found[full["product_id"]] = replace(component, platform=_platform_from_name(host_name))
+
+
+def _platform_from_name(name: str) -> str:
+    text = name.lower()
+    if re.search(r"\bwindows\b", text):
+        return "windows"
+    if re.search(r"\b(macos|mac os|os x)\b", text):
+        return "macos"
+    if re.search(r"\blinux\b", text):
+        return "linux"
+    return "any"
+
+
+# --- vulnerabilities -> statements -----------------------------------------------------------
+
+
+def all_statements(
+    vulns: list[dict[str, Any]], found: dict[str, Product], doc_id: str
+) -> tuple[tuple[AffectedProduct, ...], list[str]]:
+    """The document's statements, and the version texts that could not be read."""
+    merged: dict[tuple[AffectedProduct, bool], AffectedProduct] = {}
+    unparsed: list[str] = []
+    for vuln in vulns:
+        status = vuln.get("product_status")
+        if not isinstance(status, dict) or not status:
+            log.warning("%s: vulnerability %s has no product_status; skipped",
+                        doc_id, vuln.get("cve", "?"))
+            continue
+        for statement, raw in _statements(vuln, status, found):
+            if raw is not None and raw not in unparsed:
+                unparsed.append(raw)
+            # One statement per product: its listed versions (Cisco lists hundreds) united,
+            # ranges kept apart, and a statement with no versions never absorbed.
+            key = (replace(statement, versions=(), fixed_in=None), bool(statement.versions))
+            old = merged.get(key)
+            if old is not None:
+                statement = replace(
+                    statement,
+                    versions=tuple(dict.fromkeys((*old.versions, *statement.versions))),
+                    fixed_in="; ".join(dict.fromkeys(
+                        f for f in (old.fixed_in, statement.fixed_in) if f)) or None,
+                )
+            merged[key] = statement
+    return tuple(merged.values()), unparsed
+
+
+def _ids(status: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(i for k in keys for i in strs(status.get(k))))
+
+
+def _statements(
+    vuln: dict[str, Any], status: dict[str, Any], found: dict[str, Product]
+) -> list[tuple[AffectedProduct, str | None]]:
+    """(statement, the text that could not be read or None) for each affected product ID."""
+    fixed = _fixed_texts(status, found)
+    vendor_fixes = _vendor_fixes(vuln)
+    out: list[tuple[AffectedProduct, str | None]] = []
+    for key in _AFFECTED:
+        for pid in _ids(status, (key,)):
+            product = found.get(pid) or Product(vendor="", name=pid)
+            fixes = fixed.get((product.vendor, product.name), [])
+            spec = versions_of(product.version, product.range_text)
+            if spec is not None and key != "known_affected":
+                spec = _open_ended(spec, key, fixes)
+            statement = _statement(product, spec, fixes or vendor_fixes.get(pid, []))
+            out.append((statement, _unparsed(product, spec, pid)))
+    # Under investigation may turn out affected: a statement with no versions, so UNKNOWN.
+    for pid in _ids(status, ("under_investigation",)):
+        product = found.get(pid) or Product(vendor="", name=pid)
+        version = product.version or short_range(product.range_text) or ""
+        out.append((_statement(product, None, []),
+                    f"{product.name} {version}".strip() + " (under investigation)"))
+    return out
+
+
+def _open_ended(spec: VersSpec, key: str, fixes: list[str]) -> VersSpec:
+    # first_affected 2.0 means 2.0 and later releases; keeping just "2.0" would report 2.1
+    # as not affected. Bound it by the product's single fixed version when there is one.
+    if len(spec.versions) != 1:
+        return spec
+    version = spec.versions[0]
+    if key == "first_affected":
+        fix = fixes[0] if len(fixes) == 1 and VERSION_RE.fullmatch(fixes[0]) else None
+        upper = Bound(fix, False) if fix else None
+        return VersSpec(ranges=(VersionRange(Bound(version, True), upper),))
+    return VersSpec(ranges=(VersionRange(None, Bound(version, True)),))  # last_affected
+
+
+def _fixed_texts(
+    status: dict[str, Any], found: dict[str, Product]
+) -> dict[tuple[str, str], list[str]]:
+    """(vendor, product name) -> the versions listed as fixed for that same product."""
+    fixed: dict[tuple[str, str], list[str]] = {}
+    for pid in _ids(status, _FIXED):
+        product = found.get(pid)
+        text = product and (product.version or short_range(product.range_text))
+        if product and text:
+            fixed.setdefault((product.vendor, product.name), []).append(text)
+    return {k: list(dict.fromkeys(v)) for k, v in fixed.items()}
+
+
+def _vendor_fixes(vuln: dict[str, Any]) -> dict[str, list[str]]:
+    """product_id -> vendor_fix texts ("Update to V17 Update 6 or later version")."""
+    out: dict[str, list[str]] = {}
+    for rem in objs(vuln.get("remediations")):
+        if rem.get("category") == "vendor_fix" and rem.get("details"):
+            text = truncate(sentences(str(rem["details"])), 120)
+            for pid in strs(rem.get("product_ids")):
+                out.setdefault(pid, []).append(text)
+    return out
+
+
+def _statement(product: Product, spec: VersSpec | None, fixes: list[str]) -> AffectedProduct:
+    spec = spec or VersSpec()  # nothing readable: the matcher's UNKNOWN
+    return AffectedProduct(
+        vendor=product.vendor, product=product.name, platform=product.platform,
+        versions=spec.versions, ranges=spec.ranges, all_versions=spec.all_versions,
+        # vers:all / vers:generic name no ordering: leave the choice to the product catalogue.
+        scheme=None if spec.scheme == versions.DEFAULT_SCHEME else spec.scheme,
+        excluded=spec.excluded, cpe=product.cpe, purl=product.purl,
+        fixed_in="; ".join(dict.fromkeys(fixes)) or None,
+    )
+
+
+def _unparsed(product: Product, spec: VersSpec | None, pid: str) -> str | None:
+    if spec is not None:
+        return None
+    text = product.range_text or product.version
+    return f"{product.name or pid}: " + (f"{text!r} not understood" if text else "no version")

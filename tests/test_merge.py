@@ -1,0 +1,71 @@
+"""One CVE, one advisory: vendor statements win, nothing wider is hidden, KEV enriches."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from advisories.merge import merge_by_cve
+from advisories.models import Advisory, AffectedProduct
+
+NOW = datetime(2023, 4, 3, tzinfo=UTC)
+WIN = AffectedProduct("3CX", "3CX Desktop App", "windows", versions=("18.12.407", "18.12.416"))
+MAC = AffectedProduct("3CX", "3CX Desktop App", "macos",
+                      versions=("18.11.1213", "18.12.402", "18.12.407", "18.12.416"))
+NVD_WIN = AffectedProduct("3cx", "3cx", "windows", versions=("18.12.416",), cpe="cpe:2.3:a:3cx:3cx")
+
+
+def adv(id: str, kind: str, *affects: AffectedProduct, **kw: object) -> Advisory:
+    return Advisory(id=id, source=kind, title=id, kind=kind, cves=("CVE-2023-29059",),
+                    affects=affects, **kw)  # type: ignore[arg-type]
+
+
+def test_a_rule_and_nvd_for_one_cve_become_one_advisory_with_the_rules_versions() -> None:
+    rule = adv("rule-3cx", "rule", WIN, MAC, severity="critical")
+    nvd = adv("nvd:CVE-2023-29059", "nvd", NVD_WIN, severity="high", links=("https://nvd",))
+    [merged] = merge_by_cve([nvd, rule], now=NOW)
+    assert merged.id == "rule-3cx"
+    assert merged.affects == (WIN, MAC)  # the narrower NVD list does not hide the vendor's
+    assert merged.severity == "critical"
+    assert merged.sources == ("rule-3cx", "nvd:CVE-2023-29059")
+    assert "https://nvd" in merged.links
+    assert any("nvd:CVE-2023-29059 says" in note for note in merged.notes)
+
+
+def test_nvd_versions_are_used_when_no_vendor_source_gives_any() -> None:
+    csaf_no_versions = adv("csaf:x", "csaf", AffectedProduct("3CX", "3CX Desktop App"))
+    nvd = adv("nvd:CVE-2023-29059", "nvd", NVD_WIN)
+    [merged] = merge_by_cve([csaf_no_versions, nvd], now=NOW)
+    assert merged.affects == (NVD_WIN,)
+    assert merged.notes == ()
+
+
+def test_two_vendor_level_sources_are_a_union() -> None:
+    rule = adv("rule-3cx", "rule", WIN)
+    csaf = adv("csaf:3cx", "csaf", MAC)
+    [merged] = merge_by_cve([rule, csaf], now=NOW)
+    assert set(merged.affects) == {WIN, MAC}
+
+
+def test_kev_marks_the_merged_advisory_exploited_with_due_date_and_ransomware() -> None:
+    rule = adv("rule-3cx", "rule", WIN, exploited=False)
+    kev = adv("kev:CVE-2023-29059", "kev", AffectedProduct("3CX", "Desktop App"), exploited=True,
+              due_date=date(2023, 4, 20), ransomware="Known", published=NOW)
+    [merged] = merge_by_cve([rule, kev], now=NOW)
+    assert merged.exploited and merged.affects == (WIN,)
+    assert merged.due_date == date(2023, 4, 20) and merged.ransomware == "Known"
+
+
+def test_a_lone_kev_entry_is_a_review_advisory_only_while_recent() -> None:
+    kev = adv("kev:CVE-2023-29059", "kev", AffectedProduct("3CX", "Desktop App"),
+              exploited=True, published=NOW - timedelta(days=3))
+    assert merge_by_cve([kev], now=NOW) == [kev]
+    assert merge_by_cve([kev], now=NOW + timedelta(days=60)) == []
+
+
+def test_unrelated_advisories_and_feed_items_pass_through_untouched() -> None:
+    rss = Advisory(id="ncsc:1", source="ncsc", title="t", cves=("CVE-2023-29059",), kind="news")
+    other = Advisory(id="rule-x", source="rules", title="x", kind="rule", cves=("CVE-2021-1",),
+                     affects=(WIN,))
+    rule = adv("rule-3cx", "rule", WIN)
+    assert sorted(a.id for a in merge_by_cve([rss, other, rule], now=NOW)) == [
+        "ncsc:1", "rule-3cx", "rule-x"]
