@@ -93,6 +93,17 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--force", action="store_true", help="with --send: send this week's bulletin again")
     _config_arg(digest)
 
+    extract = command("extract", cmd_extract,
+                      "read affected products and versions from a prose advisory (a file or URL)")
+    extract.add_argument("source", metavar="FILE_OR_URL", help="text, HTML or a saved page; or an http(s) URL")
+    extract.add_argument("--json", action="store_true", help="JSON Lines, one statement per line")
+    extract.add_argument("--config", help="feeds.toml, for its rules folder and catalogue (optional)")
+
+    draft = command("draft-rule", cmd_draft_rule,
+                    "draft a rule from a stored prose advisory, for the LGA team to review")
+    draft.add_argument("advisory_id", metavar="ADVISORY_ID", help="an advisory id, as `advisories run` stored it")
+    _config_arg(draft)
+
     outbox = command("outbox", cmd_outbox, "show the outbox; --retry re-queues failed messages")
     outbox.add_argument("--retry", action="store_true",
                         help="put permanently failed messages back in the queue and send them")
@@ -255,6 +266,63 @@ def cmd_digest(args: argparse.Namespace) -> int:
     for line in tally.emails_failed + tally.emails_retrying:
         print(f"  - {line}")
     return EXIT_OK if tally.ok else EXIT_FAILED
+
+
+# -- prose: extract and draft-rule ---------------------------------------------------------
+
+
+def _known(config_arg: str | None) -> tuple[object, ...]:
+    from advisories.prose import known_from
+    from advisories.render import default_folder
+    from advisories.rules import CATALOGUE_FILE, load_rules
+
+    folder = default_folder("rules")
+    if config_arg or config_path(None).is_file():
+        folder = load_config(config_path(config_arg)).rules
+    from advisories.products import Catalogue
+
+    catalogue = Catalogue.load(folder / CATALOGUE_FILE)
+    return known_from(catalogue, load_rules(folder).advisories)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from advisories.extract import extract_statements, to_json
+    from advisories.prose import read_prose
+
+    text = read_prose(args.source)
+    found = extract_statements(text, _known(args.config))  # type: ignore[arg-type]
+    for statement in found:
+        if args.json:
+            print(json.dumps(to_json(statement), ensure_ascii=False))
+            continue
+        what = ", ".join(statement.versions) or "; ".join(
+            f"{r.lower.version if r.lower else '0'} to {r.upper.version if r.upper else 'any'}"
+            f"{'' if not r.upper or r.upper.inclusive else ' (fixed)'}" for r in statement.ranges)
+        flag = " SUSPECT" if statement.suspect else ""
+        print(f"{statement.product} on {statement.platform or 'any platform'}: {what} "
+              f"(confidence {statement.confidence:.2f}{flag})")
+        if statement.suggested_versions:
+            print(f"  perhaps: {', '.join(statement.suggested_versions)}")
+        print(f"  from: {statement.evidence}")
+    if not found and not args.json:
+        print("no affected versions found in the text")
+    return EXIT_OK
+
+
+def cmd_draft_rule(args: argparse.Namespace) -> int:
+    from advisories.drafts import write_draft
+    from advisories.extract import extract_statements
+
+    config = _load(args)
+    with Store.open(config.state) as store:
+        advisory = store.advisory(args.advisory_id)
+    if advisory is None:
+        raise ConfigError(f"no stored advisory with id {args.advisory_id!r}",
+                          "run `advisories run --once` first; ids are shown by `advisories digest`")
+    found = extract_statements(f"{advisory.title}\n{advisory.summary}", _known(args.config))  # type: ignore[arg-type]
+    path = write_draft(config.rules, advisory, found)
+    print(f"draft written to {path} ({len(found)} statement(s)); review it, then move it into {config.rules}")
+    return EXIT_OK
 
 
 # -- outbox --------------------------------------------------------------------------------

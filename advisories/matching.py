@@ -1,22 +1,40 @@
 """Pure matching: advisories x inventories -> matches, each with the reason.
 
 Built for sector scale. An Estate groups every council's rows by what they are (product, vendor,
-version, platform), so each distinct row is matched once and fanned out to the councils that
-have it; statements are indexed by product key, so a row costs one dict look-up unless some
-advisory names its product.
+version, platform), and those groups by product identity, so each distinct row is matched once
+and fanned out to the councils that have it, and a product no advisory names costs one dict
+look-up for all its rows. Statements are indexed by product key; within a key, a version
+pre-filter (exact builds by parsed key, ranges by bisection over their bounds, each distinct
+version string parsed once) leaves only the statements that may hit a version, and those get
+the full `VersionMatcher` verdict. The pre-filter only ever drops statements whose verdict is
+certainly "not affected", so the answers are those of the every-row x every-statement loop.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Status
 from advisories.products import Catalogue
-from advisories.versions import Verdict, compile_statement
+from advisories.versions import Verdict, VersionMatcher, compile_statement, parse_version
+from advisories.versions.core import norm_text, split_dual
+from advisories.versions.schemes import resolve_scheme
 
 RowId = tuple[str, str, str, str, str | None, str | None]  # product, vendor, version, platform, purl, cpe
+Identity = tuple[str, str, str | None, str | None]  # product, vendor, purl, cpe: all key_for reads
 _STATUS_RANK = {Status.AFFECTED: 2, Status.UNKNOWN: 1}
+_row_id = attrgetter("product", "vendor", "version", "platform", "purl", "cpe")
+# Schemes whose versions have no comparability line (Cisco IOS trains do), so that one
+# version's key orders against every bound of the scheme.
+_LINELESS = frozenset(
+    {"generic", "pep440", "semver", "maven", "deb", "rpm", "openssl", "nginx", "java", "citrix",
+     "ivanti", "vmware"}
+)
+_COVER_BUDGET = 200_000  # ids stored for bounded ranges per key; wider ranges are scanned
 
 
 @dataclass(frozen=True)
@@ -26,17 +44,31 @@ class Candidate:
 
 
 class Estate:
-    """Every council's inventory rows, grouped by identity so each is matched once."""
+    """Every council's inventory rows, grouped by identity so each is matched once.
+
+    `groups` maps each distinct row to the rows that are it, in first-seen order;
+    `identities` maps each product identity (product, vendor, purl, cpe) to its groups, each
+    with its position in `groups`.
+    """
 
     def __init__(self, items: Iterable[InventoryItem]) -> None:
         self.groups: dict[RowId, list[InventoryItem]] = {}
+        self.identities: dict[Identity, list[tuple[int, list[InventoryItem]]]] = {}
+        groups, identities, row_id = self.groups, self.identities, _row_id
         for item in items:
-            rid = (item.product, item.vendor, item.version, item.platform, item.purl, item.cpe)
-            group = self.groups.get(rid)
-            if group is None:
-                self.groups[rid] = [item]
-            else:
+            rid = row_id(item)
+            group = groups.get(rid)
+            if group is not None:
                 group.append(item)
+                continue
+            group = groups[rid] = [item]
+            ident = (rid[0], rid[1], rid[4], rid[5])
+            entry = (len(groups) - 1, group)
+            same = identities.get(ident)
+            if same is None:
+                identities[ident] = [entry]
+            else:
+                same.append(entry)
 
     def __len__(self) -> int:
         return sum(len(g) for g in self.groups.values())
@@ -48,8 +80,14 @@ class Matcher:
         self.index: dict[str, list[Candidate]] = {}
         for advisory in advisories:
             for statement in advisory.affects:
+                candidate = Candidate(advisory, statement)
                 for key in catalogue.keys_for(statement):
-                    self.index.setdefault(key, []).append(Candidate(advisory, statement))
+                    self.index.setdefault(key, []).append(candidate)
+        self._buckets: dict[str, _Bucket] = {}
+        # (key, vendor) -> positions in the key's candidates that pass Catalogue.matches,
+        # None for all of them. Catalogue.matches reads only the row's key and vendor.
+        self._allowed: dict[tuple[str, str], frozenset[int] | None] = {}
+        self._selected: dict[Identity, tuple[_Bucket, frozenset[int] | None] | None] = {}
 
     def candidates(self, item: InventoryItem) -> list[Candidate]:
         found = self.index.get(self.catalogue.key_for(item))
@@ -62,30 +100,59 @@ class Matcher:
         return self.match_estate(Estate(items))
 
     def match_estate(self, estate: Estate) -> list[Match]:
-        matches: list[Match] = []
-        for group in estate.groups.values():
-            first = group[0]
-            candidates = self.candidates(first)
-            if not candidates:
-                continue
-            for candidate, verdict in judge(first, candidates):
-                for item in group:
-                    matches.append(Match(candidate.advisory, item, candidate.statement,
-                                         verdict.status, verdict.reason, verdict.label))
-        return matches
+        found: list[tuple[int, list[Match]]] = []
+        selected = self._selected
+        for ident, entries in estate.identities.items():
+            choice = selected.get(ident, _UNSEEN)
+            if choice is _UNSEEN:
+                choice = selected[ident] = self._select(entries[0][1][0])
+            if choice is None:
+                continue  # no advisory names this product: all its rows, one look-up
+            bucket, allowed = choice
+            for order, group in entries:
+                first = group[0]
+                ids = bucket.hits(first.version)
+                if not ids:
+                    continue
+                if allowed is not None:
+                    ids = [i for i in ids if i in allowed]
+                verdicts = bucket.judge(first, ids)
+                if verdicts:
+                    found.append((order, [
+                        Match(c.advisory, item, c.statement, v.status, v.reason, v.label)
+                        for c, v in verdicts
+                        for item in group
+                    ]))
+        found.sort(key=itemgetter(0))  # the order of the rows, as one pass over them gives
+        return [m for _, matches in found for m in matches]
+
+    def _select(self, item: InventoryItem) -> tuple[_Bucket, frozenset[int] | None] | None:
+        key = self.catalogue.key_for(item)
+        found = self.index.get(key)
+        if not found:
+            return None
+        vendor_key = (key, item.vendor)
+        if vendor_key in self._allowed:
+            allowed = self._allowed[vendor_key]
+        else:
+            # Same key is not enough: "Desktop App" by 3CX is not someone else's "Desktop App".
+            passing = [i for i, c in enumerate(found) if self.catalogue.matches(item, c.statement)]
+            allowed = None if len(passing) == len(found) else frozenset(passing)
+            self._allowed[vendor_key] = allowed
+        if allowed is not None and not allowed:
+            return None
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(found)
+        return bucket, allowed
+
+
+_UNSEEN: Any = object()
 
 
 def judge(item: InventoryItem, candidates: list[Candidate]) -> list[tuple[Candidate, Verdict]]:
     """Verdicts for one distinct row: at most one per advisory, the strongest."""
-    best: dict[str, tuple[Candidate, Verdict]] = {}
-    for candidate in candidates:
-        verdict = platform_verdict(item, candidate.statement)
-        if verdict is None or verdict.status is Status.NOT_AFFECTED:
-            continue
-        seen = best.get(candidate.advisory.id)
-        if seen is None or _STATUS_RANK[verdict.status] > _STATUS_RANK[seen[1].status]:
-            best[candidate.advisory.id] = (candidate, verdict)
-    return list(best.values())
+    return _strongest(item, ((c, None) for c in candidates))
 
 
 def platform_verdict(item: InventoryItem, statement: AffectedProduct) -> Verdict | None:
@@ -95,9 +162,17 @@ def platform_verdict(item: InventoryItem, statement: AffectedProduct) -> Verdict
     inventory does not give is checked anyway and, if its version is hit, reported as unknown:
     missing data is never a silent "not affected".
     """
+    return _verdict(item, statement, None)
+
+
+def _verdict(
+    item: InventoryItem, statement: AffectedProduct, matcher: VersionMatcher | None
+) -> Verdict | None:
     if statement.platform not in ("any", item.platform) and item.platform != "any":
         return None
-    verdict = compile_statement(statement).status(item.version)
+    if matcher is None:
+        matcher = compile_statement(statement)
+    verdict = matcher.status(item.version)
     if item.platform == "any" and statement.platform != "any" and verdict.status is Status.AFFECTED:
         return Verdict(
             Status.UNKNOWN,
@@ -106,3 +181,207 @@ def platform_verdict(item: InventoryItem, statement: AffectedProduct) -> Verdict
             verdict.label,
         )
     return verdict
+
+
+def _strongest(
+    item: InventoryItem, pairs: Iterable[tuple[Candidate, VersionMatcher | None]]
+) -> list[tuple[Candidate, Verdict]]:
+    best: dict[str, tuple[Candidate, Verdict]] = {}
+    for candidate, matcher in pairs:
+        verdict = _verdict(item, candidate.statement, matcher)
+        if verdict is None or verdict.status is Status.NOT_AFFECTED:
+            continue
+        seen = best.get(candidate.advisory.id)
+        if seen is None or _STATUS_RANK[verdict.status] > _STATUS_RANK[seen[1].status]:
+            best[candidate.advisory.id] = (candidate, verdict)
+    return list(best.values())
+
+
+# -- the version pre-filter ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What decides a plain statement: exact builds and ranges, all readable in one scheme."""
+
+    scheme: str
+    listed: tuple[tuple[tuple[object, ...], str], ...]  # (parsed key, norm_text) per build
+    ranges: tuple[tuple[tuple[object, ...] | None, tuple[object, ...] | None], ...]
+
+
+def _shape(statement: AffectedProduct) -> _Shape | None:
+    """The statement's builds and bounds if its verdict for a readable version is exactly
+    "affected when listed or inside a range, else not affected"; None when anything else
+    (labels, exclusions, aliases, all versions, unreadable bounds, IOS trains) may decide it.
+
+    This mirrors `VersionMatcher`: listed builds are matched by norm_text and by parsed key,
+    ranges by their parsed bounds, all parsed under the statement's scheme.
+    """
+    st = statement
+    if st.all_versions or st.labels or st.excluded or st.version_aliases:
+        return None
+    if not (st.versions or st.ranges):
+        return None
+    try:
+        scheme = resolve_scheme(st.scheme)
+    except ValueError:
+        return None
+    if scheme not in _LINELESS:
+        return None
+    listed = []
+    for text in st.versions:
+        parsed = parse_version(text, scheme)
+        if parsed is None or parsed.line is not None:
+            return None
+        listed.append((parsed.key, norm_text(text)))
+    ranges = []
+    for r in st.ranges:
+        if r.lower is None and r.upper is None:
+            return None
+        keys = []
+        for bound in (r.lower, r.upper):
+            if bound is None:
+                keys.append(None)
+                continue
+            parsed = parse_version(bound.version, scheme)
+            if parsed is None or parsed.line is not None:
+                return None
+            keys.append(parsed.key)
+        ranges.append((keys[0], keys[1]))
+    return _Shape(scheme, tuple(listed), tuple(ranges))
+
+
+class _SchemeIndex:
+    """The plain statements of one key and one scheme, indexed by the versions they hit.
+
+    `add_hits` adds every statement that may hit a version (a superset: equal bounds are
+    taken whether inclusive or not; the real verdict decides).
+    """
+
+    def __init__(self, scheme: str, members: list[tuple[int, _Shape]]) -> None:
+        self.scheme = scheme
+        self.members = tuple(i for i, _ in members)
+        self.by_key: dict[object, list[int]] = {}
+        self.by_norm: dict[str, list[int]] = {}
+        uppers: list[tuple[Any, int]] = []  # ranges with no lower bound
+        lowers: list[tuple[Any, int]] = []  # ranges with no upper bound
+        bounded: list[tuple[Any, Any, int]] = []
+        for i, shape in members:
+            for key, norm in shape.listed:
+                self.by_key.setdefault(key, []).append(i)
+                self.by_norm.setdefault(norm, []).append(i)
+            for lo, hi in shape.ranges:
+                if lo is None:
+                    uppers.append((hi, i))
+                elif hi is None:
+                    lowers.append((lo, i))
+                else:
+                    bounded.append((lo, hi, i))
+        uppers.sort(key=itemgetter(0))
+        lowers.sort(key=itemgetter(0))
+        self.upper_keys = [k for k, _ in uppers]
+        self.upper_ids = [i for _, i in uppers]
+        self.lower_keys = [k for k, _ in lowers]
+        self.lower_ids = [i for _, i in lowers]
+        # Bounded ranges: the bounds cut the versions into points and open gaps
+        # (segment 2j is before points[j], 2j+1 is points[j]); each segment lists the ranges
+        # covering it. Ranges too wide for the budget are checked one by one instead.
+        self.points = sorted({k for lo, hi, _ in bounded for k in (lo, hi)})
+        self.cover: list[list[int]] = [[] for _ in range(2 * len(self.points) + 1)]
+        self.scan: list[tuple[Any, Any, int]] = []
+        stored = 0
+        for lo, hi, i in bounded:
+            first, last = self._segment(lo), self._segment(hi)
+            if stored + last - first + 1 > _COVER_BUDGET:
+                self.scan.append((lo, hi, i))
+                continue
+            stored += max(0, last - first + 1)
+            for segment in range(first, last + 1):
+                self.cover[segment].append(i)
+
+    def _segment(self, key: Any) -> int:
+        j = bisect_left(self.points, key)
+        return 2 * j + 1 if j < len(self.points) and self.points[j] == key else 2 * j
+
+    def add_hits(self, text: str, norm: str, out: set[int]) -> None:
+        named = self.by_norm.get(norm)
+        if named:
+            out.update(named)
+        parsed = parse_version(text, self.scheme)
+        if parsed is None or parsed.line is not None:
+            out.update(self.members)  # unreadable here: every statement answers "unknown"
+            return
+        key = parsed.key
+        try:
+            listed = self.by_key.get(key)
+            if listed:
+                out.update(listed)
+            if self.upper_keys:
+                out.update(self.upper_ids[bisect_left(self.upper_keys, key) :])
+            if self.lower_keys:
+                out.update(self.lower_ids[: bisect_right(self.lower_keys, key)])
+            if self.points:
+                out.update(self.cover[self._segment(key)])
+            for lo, hi, i in self.scan:
+                if lo <= key <= hi:
+                    out.add(i)
+        except TypeError:  # keys of this scheme that do not order against each other
+            out.update(self.members)
+
+
+class _Bucket:
+    """The candidates of one product key, with the version pre-filter over them."""
+
+    def __init__(self, candidates: list[Candidate]) -> None:
+        self.candidates = candidates
+        self.matchers: list[VersionMatcher | None] = [None] * len(candidates)
+        self.everything = tuple(range(len(candidates)))
+        always: list[int] = []
+        plain: dict[str, list[tuple[int, _Shape]]] = {}
+        shapes: dict[int, _Shape | None] = {}  # one statement may be in several candidates
+        for i, candidate in enumerate(candidates):
+            sid = id(candidate.statement)
+            if sid not in shapes:
+                shapes[sid] = _shape(candidate.statement)
+            shape = shapes[sid]
+            if shape is None:
+                always.append(i)
+            else:
+                plain.setdefault(shape.scheme, []).append((i, shape))
+        self.indexes: list[_SchemeIndex] = []
+        for scheme, members in plain.items():
+            try:
+                self.indexes.append(_SchemeIndex(scheme, members))
+            except TypeError:  # bounds that do not order: no pre-filter for them
+                always.extend(i for i, _ in members)
+        self.always = frozenset(always)
+        self._hits: dict[str, tuple[int, ...]] = {}
+
+    def hits(self, version: str) -> tuple[int, ...]:
+        """Positions of the candidates whose verdict for `version` may not be "not affected",
+        in order; each distinct version string is looked at once."""
+        found = self._hits.get(version)
+        if found is None:
+            found = self._hits[version] = self._find(version)
+        return found
+
+    def _find(self, version: str) -> tuple[int, ...]:
+        text = version.strip()
+        # No version, or a second numbering ("2023.0.1 (15.0.1)"): let every statement judge.
+        if not text or split_dual(text)[1] is not None:
+            return self.everything
+        out = set(self.always)
+        norm = norm_text(text)
+        for index in self.indexes:
+            index.add_hits(text, norm, out)
+        return tuple(sorted(out))
+
+    def judge(self, item: InventoryItem, ids: Iterable[int]) -> list[tuple[Candidate, Verdict]]:
+        """`judge` over the candidates at `ids`, with each statement compiled once."""
+        return _strongest(item, ((self.candidates[i], self._matcher(i)) for i in ids))
+
+    def _matcher(self, i: int) -> VersionMatcher:
+        matcher = self.matchers[i]
+        if matcher is None:
+            matcher = self.matchers[i] = compile_statement(self.candidates[i].statement)
+        return matcher

@@ -1,11 +1,12 @@
 """One CVE, one advisory: merge what several sources say about the same CVEs before matching.
 
 Rules (pure, table-tested):
-- Advisories sharing a CVE (rules, CSAF, NVD, KEV) become one, alerted once.
+- Advisories sharing a CVE (rules, CSAF, NVD, KEV, and feed items whose versions were read
+  from their text) become one, alerted once.
 - Versions come from the vendor level (a curated rule or the vendor's CSAF), all of whose
   statements are kept: a narrower source never hides a wider vendor statement. NVD's statements
-  are used only when no vendor-level source gives versions; where NVD says something else, the
-  difference is kept visible in `notes`.
+  are used only when no vendor-level source gives versions, and versions read from prose only
+  when no structured source does; where they say something else, it stays visible in `notes`.
 - KEV adds what it knows (exploited, due date, ransomware use) to whatever it merges into. A KEV
   entry with nothing to merge into stays on its own as a "review" advisory (no versions: every
   row of its product is "check manually"), but only while it is recent: a catalogue of 1,400
@@ -56,8 +57,8 @@ def _groups(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
 
     first_with: dict[str, int] = {}
     for i, advisory in enumerate(advisories):
-        if advisory.kind not in MERGED_KINDS:
-            continue
+        if advisory.kind not in MERGED_KINDS and not any(s.from_text for s in advisory.affects):
+            continue  # feed items join a CVE group only once versions were read from their text
         for cve in advisory.cves:
             j = first_with.setdefault(cve, i)
             parent[root(i)] = root(j)
@@ -70,12 +71,13 @@ def _groups(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
 def _merge(group: list[Advisory]) -> Advisory:
     vendor = [a for a in group if a.kind in VENDOR_KINDS and any(map(has_versions, a.affects))]
     nvd = [a for a in group if a.kind == "nvd" and any(map(has_versions, a.affects))]
-    primary = (vendor or nvd or group)[0]
-    chosen = vendor or nvd
+    prose = [a for a in group if a.kind not in MERGED_KINDS and any(map(has_versions, a.affects))]
+    primary = (vendor or nvd or prose or group)[0]
+    chosen = vendor or nvd or prose
     affects = _unique(s for a in chosen for s in a.affects) if chosen else primary.affects
     notes = list(_unique(n for a in group for n in a.notes))
-    if vendor:
-        notes.extend(_disagreements(affects, nvd))
+    if vendor or nvd:
+        notes.extend(_disagreements(affects, [a for a in (*nvd, *prose) if a not in chosen]))
     kev = [a for a in group if a.kind == "kev"]
     return replace(
         primary,

@@ -66,6 +66,7 @@ class AffectedProduct:
     fixed_in: str | None = None
     note: str | None = None  # e.g. the version text a source gave that could not be read
     from_text: bool = False  # versions read from prose by the extractor: to be verified
+    confidence: float | None = None  # the extractor's, for from_text statements
 
     def describe(self) -> str:
         """Human summary of the affected set, for emails and `match --json`."""

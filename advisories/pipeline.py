@@ -19,11 +19,13 @@ from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.delivery import Transport
 from advisories.delivery.outbox import deliver_queued, transport_for
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
+from advisories.extract import KnownProduct
 from advisories.inventory import load_inventory
 from advisories.matching import Matcher
 from advisories.merge import merge_by_cve
 from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
 from advisories.products import Catalogue
+from advisories.prose import known_from, with_extracted
 from advisories.render import environment, render_alert
 from advisories.rules import CATALOGUE_FILE, load_rules
 from advisories.sources import Collected, CollectingSource, source_for
@@ -61,6 +63,13 @@ class RunSummary:
                     or self.emails_retrying)
 
 
+@dataclass(frozen=True)
+class Reference:
+    rules: tuple[Advisory, ...]
+    catalogue: Catalogue
+    known: tuple[KnownProduct, ...]
+
+
 def _quiet(_: str) -> None:
     pass
 
@@ -82,15 +91,28 @@ class Pipeline:
         self.policy = policy or FetchPolicy()
         self.progress = progress
         self.clock = clock
+        self.reference: Reference | None = None
 
     def run(self, *, only_feeds: set[str] | None = None, force: bool = False) -> RunSummary:
         summary = RunSummary()
+        self.reference = self.load_reference(summary)
         for feed in self.config.feeds:
             if only_feeds is None or feed.name in only_feeds:
                 self.poll(feed, summary, force=force)
         self.process(summary)
         self.deliver(summary)
         return summary
+
+    def load_reference(self, summary: RunSummary) -> Reference:
+        """Rules and the product catalogue: read once per run, before the feeds."""
+        rules = load_rules(self.config.rules)
+        summary.warnings.extend(f"rule skipped: {p}" for p in rules.problems)
+        try:
+            catalogue = Catalogue.load(self.config.rules / CATALOGUE_FILE)
+        except AdvisoriesError as exc:
+            summary.warnings.append(f"product catalogue not used: {exc}")
+            catalogue = Catalogue()
+        return Reference(rules.advisories, catalogue, known_from(catalogue, rules.advisories))
 
     # -- fetch ---------------------------------------------------------------------------
 
@@ -170,7 +192,9 @@ class Pipeline:
 
     def _store_advisories(self, advisories: list[Advisory], summary: RunSummary) -> None:
         at = self.clock()
+        known = self.reference.known if self.reference else ()
         for advisory in advisories:
+            advisory = with_extracted(advisory, known)
             outcome = self.store.upsert_advisory(advisory, at=at)
             if outcome == "new":
                 summary.advisories_new += 1
@@ -180,18 +204,12 @@ class Pipeline:
     # -- match and queue -----------------------------------------------------------------
 
     def process(self, summary: RunSummary) -> None:
-        rules = load_rules(self.config.rules)
-        summary.warnings.extend(f"rule skipped: {p}" for p in rules.problems)
-        self._store_advisories(list(rules.advisories), summary)
+        reference = self.reference or self.load_reference(summary)
+        self._store_advisories(list(reference.rules), summary)
         stored = self.store.advisories()
         summary.advisories_total = len(stored)
         advisories = merge_by_cve(stored, now=self.clock())
-        try:
-            catalogue = Catalogue.load(self.config.rules / CATALOGUE_FILE)
-        except AdvisoriesError as exc:
-            summary.warnings.append(f"product catalogue not used: {exc}")
-            catalogue = Catalogue()
-        matcher = Matcher(advisories, catalogue)
+        matcher = Matcher(advisories, reference.catalogue)
         env = environment(self.config.templates)
         for council in self.config.councils:
             self.progress(f"matching {council.name}")

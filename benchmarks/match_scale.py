@@ -42,7 +42,6 @@ import argparse
 import csv
 import gc
 import heapq
-import math
 import random
 import resource
 import subprocess
@@ -59,7 +58,7 @@ from advisories.inventory import load_inventory
 from advisories.matching import Estate, Matcher, platform_verdict
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Status
 from advisories.products import Catalogue
-from advisories.versions import compile_statement, osv_range, parse_vers
+from advisories.versions import osv_range, parse_vers
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "rules" / "products.toml"
@@ -69,6 +68,10 @@ ROWS_PER_COUNCIL = 5_000
 ADVISORIES = 20_000
 NEW_ADVISORIES = 100
 PRODUCTS = 600
+HEAD_PRODUCTS = 150  # every council runs these; each runs TAIL_SHARE of the rest
+TAIL_SHARE = 0.7
+STALE_ROWS = 0.015  # rows at a random older version
+STALE = 1.1  # old fixes are at least this far back, as a share of a council's usual spread
 SAMPLE_ROWS = 200  # random rows for the naive loop (timed)
 SAMPLE_HITS = 60  # affected rows added to the comparison (not timed)
 
@@ -195,6 +198,7 @@ class Product:
     names: list[list[str]]  # display names per version (locales give several)
     weight: float
     tail: bool
+    spread: int = 0  # how many versions back a council's rows usually reach
 
 
 def _timeline(rng: random.Random, shape: str, n: int) -> tuple[list[str], list[str]]:
@@ -276,16 +280,16 @@ def product_pool(rng: random.Random) -> list[Product]:
         # Most tail names carry the vendor; some do not, so that "Print Agent" by Ricoh and by
         # Kyocera share a key and only the vendor check keeps them apart.
         name = thing if rng.random() < 0.15 else f"{vendor} {thing}"
-        if (vendor, name) in seen:
+        if (vendor, thing) in seen:
             continue
-        seen.add((vendor, name))
+        seen.add((vendor, thing))
         publisher = rng.choice((f"{vendor} Ltd", f"{vendor} Limited", f"{vendor} Inc.", vendor))
         shape = rng.choice(("three", "three", "four", "four", "two", "year"))
         specs.append((publisher, vendor, name, name, shape, rng.choice(("w", "w", "w", "wm"))))
     pool = []
     for rank, (publisher, st_vendor, st_product, template, shape, plats) in enumerate(specs):
         tail = rank >= len(REAL)
-        length = rng.randint(20, 40) if tail else rng.randint(120, 220)
+        length = rng.randint(30, 60) if tail else rng.randint(250, 450)
         versions, shown = _timeline(rng, shape, length)
         names = []
         for canon, display in zip(versions, shown, strict=True):
@@ -297,6 +301,9 @@ def product_pool(rng: random.Random) -> list[Product]:
         platforms = tuple({"w": "windows", "m": "macos", "l": "linux", "a": "any"}[p] for p in plats)
         pool.append(Product(publisher, st_vendor, st_product, template, SCHEMES.get(shape),
                             platforms, versions, shown, names, 1.0 / (rank + 1) ** 0.8, tail))
+    total = sum(p.weight**0.6 * (1.0 if i < HEAD_PRODUCTS else TAIL_SHARE) for i, p in enumerate(pool))
+    for p in pool:
+        p.spread = round(ROWS_PER_COUNCIL * p.weight**0.6 / total) + 4
     return pool
 
 
@@ -314,7 +321,7 @@ def council_rows(rng: random.Random, council: str, pool: list[Product]) -> list[
     (a jittered recency rank), so that most councils' rows are the same few thousand.
     """
     lag = rng.uniform(0.6, 1.6)  # some councils patch later than others
-    runs = [p for i, p in enumerate(pool) if i < 150 or rng.random() < 0.7]
+    runs = [p for i, p in enumerate(pool) if i < HEAD_PRODUCTS or rng.random() < TAIL_SHARE]
     total = sum(p.weight**0.6 for p in runs)
     rows: list[Row] = []
     for p in runs:
@@ -326,12 +333,14 @@ def council_rows(rng: random.Random, council: str, pool: list[Product]) -> list[
                 rank = back / (PLATFORM_WEIGHT[plat] if len(plats) > 1 else 1.0)
                 combos.append((rank + rng.expovariate(1.0 / (2.0 * lag)), back, plat))
         for _, back, plat in heapq.nsmallest(want, combos):
+            if rng.random() < STALE_ROWS:  # the machine nobody updates
+                back = rng.randint(back, len(p.versions) - 1)
             index = len(p.versions) - 1 - back
             names = p.names[index]
             if plat != "any" and rng.random() < 0.02:
                 plat = "any"  # an export that does not say which OS
             version = p.shown[index]
-            if p.tail and rng.random() < 0.002:
+            if p.tail and rng.random() < 0.0002:
                 version = rng.choice(("", "Varies with device"))
             rows.append((council, names[len(rows) % len(names)], version, plat, p.vendor,
                          1 + int(rng.expovariate(0.05))))
@@ -356,11 +365,13 @@ def council_rows(rng: random.Random, council: str, pool: list[Product]) -> list[
 def _statement(rng: random.Random, p: Product, fresh: bool) -> AffectedProduct:
     """One affected statement about p: an exact list, an OSV range or a vers string.
 
-    The fix lands `back` versions before the newest. Estates have mostly moved past old
-    fixes, so old advisories hit only the stale tail; fresh ones hit most of a product's rows.
+    The fix lands `back` versions before the newest. Old advisories fix versions older than
+    nearly every council runs (`p.spread` is how far back a council's rows usually reach),
+    so they hit only the stale tail; fresh ones hit many of a product's rows.
     """
     n = len(p.versions)
-    back = rng.randint(0, 2) if fresh else min(n - 1, 14 + int(rng.expovariate(1 / (n / 3))))
+    stale = rng.randint(min(n - 1, int(STALE * p.spread)), n - 1)
+    back = rng.randint(1, 3) if fresh else min(n - 1, stale)
     fixed = n - 1 - back
     platform = "any" if rng.random() < 0.8 or p.platforms == ("any",) else rng.choice(p.platforms)
     common = {"vendor": p.st_vendor, "product": p.st_product, "platform": platform,
@@ -370,10 +381,11 @@ def _statement(rng: random.Random, p: Product, fresh: bool) -> AffectedProduct:
         first = max(0, fixed - rng.randint(1, 5))
         listed = tuple(p.versions[first:fixed] or p.versions[:1])
         return AffectedProduct(**common, versions=listed, fixed_in=p.versions[fixed])
-    start = max(0, fixed - rng.randint(3, 40))
+    start = max(0, fixed - rng.randint(2, 12))
     if kind < 0.75 or p.scheme not in (None, "openssl"):
-        introduced = "0" if rng.random() < 0.5 else p.versions[start]
-        window = osv_range(introduced, fixed=p.versions[fixed])
+        # OSV "introduced 0" reaches back to the first release: only for old fixes.
+        unbounded = rng.random() < 0.2 and back > p.spread + 10
+        window = osv_range("0" if unbounded else p.versions[start], fixed=p.versions[fixed])
         return AffectedProduct(**common, ranges=(window,), fixed_in=p.versions[fixed])
     vtype = p.scheme or "generic"
     spec = parse_vers(f"vers:{vtype}/>={p.versions[start]}|<{p.versions[fixed]}")
@@ -385,7 +397,7 @@ def _statement(rng: random.Random, p: Product, fresh: bool) -> AffectedProduct:
 def make_advisories(
     rng: random.Random, pool: list[Product], count: int, first: int, fresh_share: float
 ) -> list[Advisory]:
-    weights = [p.weight**0.9 for p in pool]
+    weights = [p.weight**0.5 for p in pool]
     out = []
     for n in range(first, first + count):
         fresh = rng.random() < fresh_share

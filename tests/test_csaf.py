@@ -15,7 +15,7 @@ import pytest
 from advisories.errors import ParseError
 from advisories.models import Advisory, AffectedProduct, Bound, VersionRange
 from advisories.sources import SOURCES
-from advisories.sources.csaf import CsafSource, load_csaf_file, tolerant_range
+from advisories.sources.csaf import CsafSource, load_csaf_file
 from advisories.sources.csaf_discovery import (
     documents_from_changes_csv,
     documents_from_index_txt,
@@ -23,6 +23,7 @@ from advisories.sources.csaf_discovery import (
     documents_from_rolie,
     join_document_url,
 )
+from advisories.sources.csaf_versions import tolerant_range
 from advisories.store.codec import advisory_to_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csaf"

@@ -69,3 +69,17 @@ def test_unrelated_advisories_and_feed_items_pass_through_untouched() -> None:
     rule = adv("rule-3cx", "rule", WIN)
     assert sorted(a.id for a in merge_by_cve([rss, other, rule], now=NOW)) == [
         "ncsc:1", "rule-3cx", "rule-x"]
+
+
+def test_versions_read_from_prose_give_way_to_structured_ones_but_stay_visible() -> None:
+    from dataclasses import replace
+
+    prose_stmt = replace(WIN, versions=("18.12.407",), from_text=True, confidence=0.9)
+    prose = Advisory(id="ncsc:3cx", source="ncsc", title="t", kind="news",
+                     cves=("CVE-2023-29059",), affects=(prose_stmt,))
+    rule = adv("rule-3cx", "rule", WIN)
+    [merged] = merge_by_cve([prose, rule], now=NOW)
+    assert merged.affects == (WIN,) and merged.sources == ("rule-3cx", "ncsc:3cx")
+    assert any("ncsc:3cx says" in n for n in merged.notes)
+    [alone] = merge_by_cve([prose], now=NOW)
+    assert alone.affects == (prose_stmt,)

@@ -16,13 +16,8 @@ import pytest
 from advisories.errors import ParseError
 from advisories.models import Advisory, AffectedProduct, Bound, VersionRange
 from advisories.sources import SOURCES
-from advisories.sources.nvd import (
-    NvdSource,
-    RateLimiter,
-    cpe_fields,
-    nvd_request_windows,
-    retry_after_seconds,
-)
+from advisories.sources.nvd import NvdSource, cpe_fields
+from advisories.sources.nvd_collect import RateLimiter, nvd_request_windows, retry_after_seconds
 from advisories.store.codec import advisory_to_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nvd"

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from advisories.alerts import SEVERITY_RANK
 from advisories.digest.notes import Note
-from advisories.digest.sector import ReviewRow, SectorRow, review_rows, sector_rows
+from advisories.digest.sector import ReviewRow, SectorRow, extracted_rows, review_rows, sector_rows
 from advisories.digest.week import IsoWeek
 from advisories.models import SEVERITIES, Advisory
 from advisories.sanitise import safe_url, truncate
@@ -195,7 +195,7 @@ def collect_digest(
         exploited=tuple(item(a) for a in exploited),
         vendor=vendor_groups(vendor),
         sector=tuple(sector),
-        review=tuple(review_rows(by_id, exposures, threshold)),
+        review=(*review_rows(by_id, exposures, threshold), *extracted_rows(weekly)),
         note=note,
         threshold=threshold,
         advisories_checked=len(advisories),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from advisories.alerts import SEVERITY_RANK
 from advisories.models import Advisory
+from advisories.prose import alerts_on
 from advisories.store import Exposure
 
 AFFECTED, UNKNOWN = "affected", "unknown"
@@ -113,4 +114,28 @@ def review_rows(
             devices=sum(e.devices for e in items),
         ))
     rows.sort(key=lambda r: (-r.devices, r.advisory.title))
+    return rows
+
+
+def extracted_rows(advisories: Iterable[Advisory]) -> list[ReviewRow]:
+    """Versions read from an advisory's text that were too doubtful to alert on.
+
+    They reach no council until someone confirms them, so they are listed here for the LGA
+    team: `advisories draft-rule ID` turns one into a rule to check and commit.
+    """
+    rows = []
+    for advisory in advisories:
+        doubtful = [s for s in advisory.affects if s.from_text and not alerts_on(s)]
+        if not doubtful:
+            continue
+        products = "; ".join(
+            f"{s.product} {', '.join(s.versions) or 'versions unclear'}"
+            + (f" ({s.note})" if s.note else "") for s in doubtful
+        )
+        rows.append(ReviewRow(
+            advisory=advisory,
+            products=products,
+            councils=f"read from the text, not confirmed: advisories draft-rule {advisory.id}",
+            devices=0,
+        ))
     return rows

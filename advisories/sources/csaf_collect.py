@@ -9,10 +9,11 @@ oldest first, so a provider's backlog is worked through over several runs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -73,7 +74,7 @@ def next_cursor(listed: list[Listed], done: set[str], old: str | None) -> str | 
     A document that failed, or that the per-run cap left for later, holds the cursor back,
     so the next run lists it again. Undated documents are listed every run anyway.
     """
-    dated = sorted((d for d in listed if d.updated is not None), key=lambda d: d.updated or 0)
+    dated = _oldest_first(listed)
     reached: datetime | None = None
     for when, group in itertools.groupby(dated, key=lambda d: d.updated):
         if not all(d.url in done for d in group):
@@ -111,7 +112,7 @@ class _Run:
                          "point the feed at .well-known/csaf/provider-metadata.json")
 
     def provider(self, url: str, body: bytes) -> list[Listed]:
-        with self._named(url):
+        with _named(self.feed, url):
             distributions = documents_from_provider_metadata(body)
         if not distributions:
             raise ParseError(f"{self.feed}: {url} names no public (TLP:CLEAR/WHITE) distribution",
@@ -127,7 +128,7 @@ class _Run:
 
     def rolie(self, url: str, body: bytes | None = None) -> list[Listed]:
         body = self.download(url, JSON) if body is None else body
-        with self._named(url):
+        with _named(self.feed, url):
             return [Listed(u, t) for u, t in documents_from_rolie(body, self.since)]
 
     def directory(self, base: str) -> list[Listed]:
@@ -140,13 +141,13 @@ class _Run:
             except FetchError:
                 raise missing from None
             log.warning("%s: %s has no changes.csv; reading every document of index.txt", self.feed, base)
-            with self._named(base + "index.txt"):
+            with _named(self.feed, base + "index.txt"):
                 return [Listed(u, None) for u in documents_from_index_txt(index, base)]
-        with self._named(base + "changes.csv"):
+        with _named(self.feed, base + "changes.csv"):
             return [Listed(u, t) for u, t in documents_from_changes_csv(changes, base, self.since)]
 
     def select(self, listed: list[Listed], limit: int) -> list[Listed]:
-        dated = sorted((d for d in listed if d.updated is not None), key=lambda d: d.updated or 0)
+        dated = _oldest_first(listed)
         undated = [d for d in listed if d.updated is None]
         if len(dated) > limit:
             log.info("%s: %d documents changed; %d this run, the rest next runs", self.feed, len(dated), limit)
@@ -212,9 +213,6 @@ class _Run:
     def _is_new(self, updated: datetime | None) -> bool:
         return self.since is None or updated is None or updated > self.since
 
-    def _named(self, url: str) -> _Naming:
-        return _Naming(self.feed, url)
-
     def _detail(self, exc: AdvisoriesError) -> str:
         # Errors already name the feed; the problem line names it once, at the start.
         text = str(exc)
@@ -223,15 +221,14 @@ class _Run:
         return text
 
 
-class _Naming:
+@contextlib.contextmanager
+def _named(feed: str, url: str) -> Iterator[None]:
     """Re-raise a discovery helper's ParseError with the feed and url it was about."""
+    try:
+        yield
+    except ParseError as exc:
+        raise ParseError(f"{feed}: {url}: {exc.message}", exc.hint) from exc
 
-    def __init__(self, feed: str, url: str) -> None:
-        self.feed, self.url = feed, url
 
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if isinstance(exc, ParseError):
-            raise ParseError(f"{self.feed}: {self.url}: {exc.message}", exc.hint) from exc
+def _oldest_first(listed: list[Listed]) -> list[Listed]:
+    return sorted((d for d in listed if d.updated is not None), key=lambda d: (d.updated, d.url))

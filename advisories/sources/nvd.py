@@ -1,6 +1,6 @@
-"""NVD CVE API 2.0 responses -> one Advisory per CVE, plus the request pacing NVD demands.
+"""NVD CVE API 2.0 responses -> one Advisory per CVE; `collect` pages through the API.
 
-Parsing only: `configurations` become statements. A cpeMatch with vulnerable=true is the
+`configurations` become statements. A cpeMatch with vulnerable=true is the
 product; vulnerable=false CPEs (the OS in "app running on OS") only ever narrow the
 platform. NVD does not order versions, so bounds are kept as strings for versions.py.
 """
@@ -10,22 +10,20 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from advisories import versions
 from advisories.errors import ParseError
 from advisories.models import SEVERITIES, Advisory, AffectedProduct, VersionRange
 from advisories.sanitise import clean_header_text, plain_to_text, safe_url
-from advisories.sources import register
+from advisories.sources import Collected, Fetcher, register
+from advisories.sources.nvd_collect import PAGE_SIZE, Paging, RateLimiter, collect_cves
 
 log = logging.getLogger(__name__)
 
-MAX_WINDOW = timedelta(days=120)  # NVD refuses lastModStartDate..EndDate spans over 120 days
 DETAIL_URL = "https://nvd.nist.gov/vuln/detail/{}"
 # CPE target_sw values -> our platform names.
 _TARGET_SW = {
@@ -47,7 +45,23 @@ _METRICS = ("cvssMetricV31", "cvssMetricV30", "cvssMetricV40")
 
 
 class NvdSource:
+    """The registered instance paces itself in real time; tests inject sleep, clock and now."""
+
     kind = "nvd"
+    accept = "application/json"
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        window_s: float = 30.0,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
+        self.sleep, self.now, self.page_size = sleep, now, page_size
+        # One limiter per kind of access, kept across runs: NVD counts requests, not runs.
+        self._limiters = {key: RateLimiter.for_nvd(key, clock, window_s) for key in (False, True)}
 
     def parse(self, body: bytes, *, feed: str, url: str) -> list[Advisory]:
         try:
@@ -55,12 +69,24 @@ class NvdSource:
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"feed {feed!r}: not valid NVD JSON: {exc}",
                              "the server may have sent an HTML page") from exc
-        advisories: list[Advisory] = []
-        for cve in _cve_objects(data, feed):
-            advisory = _advisory(cve, feed)
-            if advisory is not None:
-                advisories.append(advisory)
-        return advisories
+        return parse_cves(data, feed)
+
+    def collect(
+        self, feed: str, url: str, get: Fetcher, cursor: str | None, secret: str | None
+    ) -> Collected:
+        """CVEs modified since `cursor`, with `secret` (if any) sent as the apiKey header."""
+        paging = Paging(self._limiters[bool(secret)], self.sleep, self.page_size)
+        return collect_cves(feed, url, get, cursor, secret, parse=parse_cves, paging=paging, now=self.now())
+
+
+def parse_cves(data: Any, feed: str) -> list[Advisory]:
+    """A decoded API response (or a bare cve object) -> its advisories."""
+    advisories: list[Advisory] = []
+    for cve in _cve_objects(data, feed):
+        advisory = _advisory(cve, feed)
+        if advisory is not None:
+            advisories.append(advisory)
+    return advisories
 
 
 def _objs(value: Any) -> list[dict[str, Any]]:
@@ -240,77 +266,6 @@ def cpe_fields(cpe: str) -> list[str]:
             current.append(ch)
     fields.append("".join(current))
     return fields if fields[:2] == ["cpe", "2.3"] else []
-
-
-# --- request pacing ------------------------------------------------------------------------
-
-
-def nvd_request_windows(last_run: datetime, now: datetime) -> list[tuple[datetime, datetime]]:
-    """Consecutive (lastModStartDate, lastModEndDate) windows covering last_run..now.
-
-    NVD rejects a lastMod span over 120 days, so a long gap becomes several requests.
-    """
-    windows: list[tuple[datetime, datetime]] = []
-    start = last_run
-    while start < now:
-        end = min(start + MAX_WINDOW, now)
-        windows.append((start, end))
-        start = end
-    return windows
-
-
-class RateLimiter:
-    """At most `limit` requests in any rolling `window` seconds (NVD: 5/30 s, 50/30 s keyed).
-
-    Pure bookkeeping with an injectable clock; the fetcher sleeps for `delay()` seconds.
-    """
-
-    def __init__(self, limit: int, window: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        if limit < 1 or window <= 0:
-            raise ValueError("limit must be >= 1 and window > 0")
-        self.limit, self.window, self.clock = limit, window, clock
-        self._sent: deque[float] = deque()
-
-    @classmethod
-    def for_nvd(cls, has_api_key: bool, clock: Callable[[], float] = time.monotonic) -> RateLimiter:
-        return cls(50 if has_api_key else 5, 30.0, clock)
-
-    def delay(self) -> float:
-        """Seconds to wait before the next request may be sent (0.0 when it may go now)."""
-        now = self.clock()
-        while self._sent and self._sent[0] <= now - self.window:
-            self._sent.popleft()
-        if len(self._sent) < self.limit:
-            return 0.0
-        return self._sent[0] + self.window - now
-
-    def record(self) -> None:
-        """Note that a request is being sent now."""
-        self._sent.append(self.clock())
-
-    def acquire(self, sleep: Callable[[float], None] = time.sleep) -> None:
-        """Wait until a request may go, then record it."""
-        while (wait := self.delay()) > 0:
-            sleep(wait)
-        self.record()
-
-
-def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
-    """The Retry-After of a 429/503 in seconds (delta or HTTP date), or None if absent/bad."""
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    if value is None or not str(value).strip():
-        return None
-    value = str(value).strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 register(NvdSource())

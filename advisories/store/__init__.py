@@ -204,6 +204,10 @@ class Store:
         rows = self.conn.execute("SELECT body FROM advisories ORDER BY id")
         return [advisory_from_json(r[0]) for r in rows]
 
+    def advisory(self, advisory_id: str) -> Advisory | None:
+        row = self.conn.execute("SELECT body FROM advisories WHERE id = ?", (advisory_id,)).fetchone()
+        return advisory_from_json(row[0]) if row else None
+
     def advisory_first_seen(self) -> dict[str, datetime]:
         rows = self.conn.execute("SELECT id, first_seen FROM advisories")
         return {r[0]: datetime.fromisoformat(r[1]) for r in rows}

@@ -1,0 +1,106 @@
+"""Versions read from prose: confident readings alert (labelled), doubtful ones go to review."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from advisories.cli import main
+from advisories.rules import load_rule
+
+ROOT = Path(__file__).resolve().parent.parent
+ITEM = """<item><title>{title}</title><link>https://www.ncsc.gov.uk/news/{slug}</link>
+<description>{text}</description><pubDate>Fri, 31 Mar 2023 12:00:00 +0000</pubDate>
+<guid isPermaLink="true">https://www.ncsc.gov.uk/news/{slug}</guid></item>"""
+CLEAR = ("The 3CX Desktop App was trojanised. Affected versions are 18.12.407 and 18.12.416 for "
+         "Windows; 18.11.1213, 18.12.402, 18.12.407 and 18.12.416 for macOS.")
+DAMAGED = "A partner bulletin printed the affected Windows builds of the 3CX Desktop App as 12.407 and 12.416."
+
+
+def feed(*items: str) -> str:
+    return ('<?xml version="1.0"?><rss version="2.0"><channel><title>News Feed</title>'
+            f'<link>https://www.ncsc.gov.uk/</link><description>d</description>{"".join(items)}'
+            "</channel></rss>")
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Path:
+    """The demo's councils, with no curated rules at all: only the NCSC's prose."""
+    shutil.copytree(ROOT / "examples" / "demo", tmp_path / "demo", ignore=shutil.ignore_patterns("data"))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shutil.copy(ROOT / "rules" / "products.toml", rules)
+    config = tmp_path / "demo" / "feeds.toml"
+    text = config.read_text().replace('rules = "../../rules"', 'rules = "../rules"')
+    config.write_text(text.replace('path = "feeds/ncsc-3cx-week.xml"', 'path = "feeds/prose.xml"'))
+    return tmp_path / "demo"
+
+
+def messages(folder: Path) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)  # type: ignore[misc]
+            for p in sorted((folder / "data" / "outbox").glob("*.eml"))]
+
+
+def test_a_clear_prose_advisory_alerts_with_a_please_verify_label(setup: Path) -> None:
+    (setup / "feeds" / "prose.xml").write_text(feed(ITEM.format(title="3CX Desktop App compromise",
+                                                                slug="3cx", text=CLEAR)))
+    assert main(["run", "--once", "--config", str(setup / "feeds.toml")]) == 0
+    sent = {m["To"].split("@")[1].split(".")[0]: m for m in messages(setup)}
+    assert set(sent) == {"barsetshire", "wessex"}  # platform-aware, exactly as the rule would
+    text = sent["barsetshire"].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Versions read from the advisory text: please verify" in text
+    assert "18.12.416" in text and "40 devices" in text
+
+
+def test_damaged_versions_never_alert_and_reach_the_digest_review_list(
+    setup: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # With the 3CX rule present, its builds are the product's known builds: the damage shows.
+    shutil.copy(ROOT / "rules" / "ncsc-2023-3cx-desktop-app.toml", setup.parent / "rules")
+    (setup / "feeds" / "prose.xml").write_text(feed(ITEM.format(title="3CX Desktop App builds",
+                                                                slug="3cx2", text=DAMAGED)))
+    assert main(["run", "--once", "--config", str(setup / "feeds.toml")]) == 0
+    sent = messages(setup)
+    assert len(sent) == 2  # the rule's alerts only
+    assert not any("read from the advisory text" in m.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+                   for m in sent)
+    assert main(["digest", "--week", "2023-W13", "--config", str(setup / "feeds.toml")]) == 0
+    markdown = (setup / "data" / "bulletins" / "2023-W13.md").read_text()
+    review = markdown.split("Needs review")[1]
+    assert "12.407" in review and "perhaps 18.12.407, 18.12.416" in review
+    assert "draft-rule ncsc-3cx-week:https://www.ncsc.gov.uk/news/3cx2" in review
+
+
+def test_extract_json_has_the_documented_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "advisory.html"
+    page.write_text(f"<html><body><h1>3CX DesktopApp</h1><p>{CLEAR}</p><p>{DAMAGED}</p></body></html>")
+    assert main(["extract", str(page), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert all(set(r) == {"product", "vendor", "platform", "versions", "ranges", "confidence", "suspect",
+                          "suggested_versions", "evidence"} for r in rows)
+    by = {(r["platform"], tuple(r["versions"])): r for r in rows}
+    assert not by[("windows", ("18.12.407", "18.12.416"))]["suspect"]
+    assert ("macos", ("18.11.1213", "18.12.402", "18.12.407", "18.12.416")) in by
+    damaged = by[("windows", ("12.407", "12.416"))]
+    assert damaged["suspect"] and damaged["suggested_versions"] == ["18.12.407", "18.12.416"]
+
+
+def test_draft_rule_writes_a_loadable_rule_for_review(setup: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (setup / "feeds" / "prose.xml").write_text(feed(ITEM.format(title="3CX Desktop App compromise",
+                                                                slug="3cx", text=CLEAR)))
+    config = str(setup / "feeds.toml")
+    assert main(["run", "--once", "--config", config]) == 0
+    capsys.readouterr()
+    assert main(["draft-rule", "ncsc-3cx-week:https://www.ncsc.gov.uk/news/3cx", "--config", config]) == 0
+    path = Path(capsys.readouterr().out.split("draft written to ")[1].split(" (")[0])
+    assert path.parent.name == "drafts"  # runs never read drafts: a person reviews them first
+    advisory, problems = load_rule(path)
+    assert problems == [] and advisory is not None
+    assert {(s.platform, s.versions) for s in advisory.affects} == {
+        ("windows", ("18.12.407", "18.12.416")), ("macos", ("18.11.1213", "18.12.402", "18.12.407", "18.12.416"))}
+    assert main(["draft-rule", "no-such-id", "--config", config]) == 2
