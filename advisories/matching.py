@@ -84,9 +84,6 @@ class Matcher:
                 for key in catalogue.keys_for(statement):
                     self.index.setdefault(key, []).append(candidate)
         self._buckets: dict[str, _Bucket] = {}
-        # (key, vendor) -> positions in the key's candidates that pass Catalogue.matches,
-        # None for all of them. Catalogue.matches reads only the row's key and vendor.
-        self._allowed: dict[tuple[str, str], frozenset[int] | None] = {}
         self._selected: dict[Identity, tuple[_Bucket, frozenset[int] | None] | None] = {}
 
     def candidates(self, item: InventoryItem) -> list[Candidate]:
@@ -127,24 +124,27 @@ class Matcher:
         return [m for _, matches in found for m in matches]
 
     def _select(self, item: InventoryItem) -> tuple[_Bucket, frozenset[int] | None] | None:
+        """The candidates of the row's key and, unless all of them, the positions of those
+        that are the row's product (one Catalogue.matches call per product the key's
+        statements name, not per statement)."""
         key = self.catalogue.key_for(item)
         found = self.index.get(key)
         if not found:
             return None
-        vendor_key = (key, item.vendor)
-        if vendor_key in self._allowed:
-            allowed = self._allowed[vendor_key]
-        else:
-            # Same key is not enough: "Desktop App" by 3CX is not someone else's "Desktop App".
-            passing = [i for i, c in enumerate(found) if self.catalogue.matches(item, c.statement)]
-            allowed = None if len(passing) == len(found) else frozenset(passing)
-            self._allowed[vendor_key] = allowed
-        if allowed is not None and not allowed:
-            return None
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(found)
-        return bucket, allowed
+        # Same key is not enough: "Desktop App" by 3CX is not someone else's "Desktop App".
+        passing = [
+            positions
+            for statement, positions in bucket.products
+            if self.catalogue.matches(item, statement)
+        ]
+        if len(passing) == len(bucket.products):
+            return bucket, None
+        if not passing:
+            return None
+        return bucket, frozenset(i for positions in passing for i in positions)
 
 
 _UNSEEN: Any = object()
@@ -336,10 +336,27 @@ class _Bucket:
         self.candidates = candidates
         self.matchers: list[VersionMatcher | None] = [None] * len(candidates)
         self.everything = tuple(range(len(candidates)))
+        # Catalogue.matches reads a statement's product identity only (vendor, product,
+        # aliases, cpe, purl): statements sharing it are checked once, through the first.
+        named: dict[tuple[object, ...], tuple[AffectedProduct, list[int]]] = {}
+        for i, candidate in enumerate(candidates):
+            st = candidate.statement
+            ident = (st.vendor, st.product, st.aliases, st.cpe, st.purl)
+            entry = named.get(ident)
+            if entry is None:
+                named[ident] = (st, [i])
+            else:
+                entry[1].append(i)
+        self.products = list(named.values())
+        self.always: frozenset[int] = frozenset()
+        self.indexes: list[_SchemeIndex] | None = None  # built on the first version asked
+        self._hits: dict[str, tuple[int, ...]] = {}
+
+    def _build(self) -> list[_SchemeIndex]:
         always: list[int] = []
         plain: dict[str, list[tuple[int, _Shape]]] = {}
         shapes: dict[int, _Shape | None] = {}  # one statement may be in several candidates
-        for i, candidate in enumerate(candidates):
+        for i, candidate in enumerate(self.candidates):
             sid = id(candidate.statement)
             if sid not in shapes:
                 shapes[sid] = _shape(candidate.statement)
@@ -348,14 +365,14 @@ class _Bucket:
                 always.append(i)
             else:
                 plain.setdefault(shape.scheme, []).append((i, shape))
-        self.indexes: list[_SchemeIndex] = []
+        indexes: list[_SchemeIndex] = []
         for scheme, members in plain.items():
             try:
-                self.indexes.append(_SchemeIndex(scheme, members))
+                indexes.append(_SchemeIndex(scheme, members))
             except TypeError:  # bounds that do not order: no pre-filter for them
                 always.extend(i for i, _ in members)
         self.always = frozenset(always)
-        self._hits: dict[str, tuple[int, ...]] = {}
+        return indexes
 
     def hits(self, version: str) -> tuple[int, ...]:
         """Positions of the candidates whose verdict for `version` may not be "not affected",
@@ -370,6 +387,8 @@ class _Bucket:
         # No version, or a second numbering ("2023.0.1 (15.0.1)"): let every statement judge.
         if not text or split_dual(text)[1] is not None:
             return self.everything
+        if self.indexes is None:
+            self.indexes = self._build()
         out = set(self.always)
         norm = norm_text(text)
         for index in self.indexes:

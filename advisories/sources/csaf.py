@@ -55,7 +55,7 @@ class CsafSource:
 def load_csaf_file(path: Path | str) -> Advisory:
     """One CSAF file on disk -> its Advisory (for `path` feeds and the offline match command)."""
     path = Path(path)
-    return CsafSource().parse(path.read_bytes(), feed=str(path), url=path.resolve().as_uri())[0]
+    return CsafSource().parse(path.read_bytes(), feed=path.name, url=path.resolve().as_uri())[0]
 
 
 def _advisory(doc: dict[str, Any], feed: str, url: str) -> Advisory:

@@ -121,8 +121,9 @@ class _Run:
         for where in distributions:
             for doc in self.directory(where) if where.endswith("/") else self.rolie(where):
                 old = found.get(doc.url)
-                # Listed by two distributions: keep the later time, since it is the newer copy.
-                if old is None or (old.updated and doc.updated and doc.updated > old.updated):
+                # Listed twice: keep the later time (the newer copy); a dated listing beats an
+                # undated one, since only dated documents can move the cursor.
+                if old is None or old.updated is None or (doc.updated and doc.updated > old.updated):
                     found[doc.url] = doc
         return list(found.values())
 

@@ -31,7 +31,8 @@ FIRST_RUN = timedelta(days=7)
 # was being served, or a clock a few minutes ahead of NVD's, must not fall between windows.
 # The store recognises the re-read CVEs as unchanged.
 OVERLAP = timedelta(minutes=15)
-PAGE_SIZE = 2000  # the largest resultsPerPage the CVE API accepts
+# Below the API's maximum (2000): a full page of real CVEs runs to ~14 MB, past the fetch size cap.
+PAGE_SIZE = 500
 JSON = "application/json"
 
 # (decoded API response, feed) -> its advisories; raises ParseError.
@@ -66,7 +67,7 @@ def collect_cves(
             # Later windows only: keep what earlier windows stored; the next run resumes here.
             return Collected(advisories, reached, [
                 f"{feed}: stopped at CVEs modified {begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}: "
-                f"{exc}; the next run continues from there"])
+                f"{str(exc).removeprefix(f'{feed}: ')}; the next run continues from there"])
         reached = end.isoformat()
     return Collected(advisories, reached)
 
