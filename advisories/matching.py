@@ -83,7 +83,18 @@ class Matcher:
                 candidate = Candidate(advisory, statement)
                 for key in catalogue.keys_for(statement):
                     self.index.setdefault(key, []).append(candidate)
+        # Each statement is compiled and its builds and bounds read once, and each distinct
+        # candidate list indexed once: a product's keys ("cat:google-chrome", "chrome",
+        # "googlechrome") usually share one.
+        prepared: dict[int, _Prepared] = {}
+        shared: dict[tuple[int, ...], _Bucket] = {}
         self._buckets: dict[str, _Bucket] = {}
+        for key, found in self.index.items():
+            signature = tuple(map(id, found))
+            bucket = shared.get(signature)
+            if bucket is None:
+                bucket = shared[signature] = _Bucket(found, prepared)
+            self._buckets[key] = bucket
         self._selected: dict[Identity, tuple[_Bucket, frozenset[int] | None] | None] = {}
 
     def candidates(self, item: InventoryItem) -> list[Candidate]:
@@ -127,13 +138,9 @@ class Matcher:
         """The candidates of the row's key and, unless all of them, the positions of those
         that are the row's product (one Catalogue.matches call per product the key's
         statements name, not per statement)."""
-        key = self.catalogue.key_for(item)
-        found = self.index.get(key)
-        if not found:
-            return None
-        bucket = self._buckets.get(key)
+        bucket = self._buckets.get(self.catalogue.key_for(item))
         if bucket is None:
-            bucket = self._buckets[key] = _Bucket(found)
+            return None
         # Same key is not enough: "Desktop App" by 3CX is not someone else's "Desktop App".
         passing = [
             positions
@@ -329,50 +336,47 @@ class _SchemeIndex:
             out.update(self.members)
 
 
+_Prepared = tuple[AffectedProduct, VersionMatcher, "_Shape | None"]
+
+
 class _Bucket:
     """The candidates of one product key, with the version pre-filter over them."""
 
-    def __init__(self, candidates: list[Candidate]) -> None:
+    def __init__(self, candidates: list[Candidate], prepared: dict[int, _Prepared]) -> None:
         self.candidates = candidates
-        self.matchers: list[VersionMatcher | None] = [None] * len(candidates)
         self.everything = tuple(range(len(candidates)))
+        self.matchers: list[VersionMatcher] = []
+        always: list[int] = []
+        plain: dict[str, list[tuple[int, _Shape]]] = {}
         # Catalogue.matches reads a statement's product identity only (vendor, product,
         # aliases, cpe, purl): statements sharing it are checked once, through the first.
         named: dict[tuple[object, ...], tuple[AffectedProduct, list[int]]] = {}
         for i, candidate in enumerate(candidates):
             st = candidate.statement
-            ident = (st.vendor, st.product, st.aliases, st.cpe, st.purl)
-            entry = named.get(ident)
-            if entry is None:
-                named[ident] = (st, [i])
-            else:
-                entry[1].append(i)
-        self.products = list(named.values())
-        self.always: frozenset[int] = frozenset()
-        self.indexes: list[_SchemeIndex] | None = None  # built on the first version asked
-        self._hits: dict[str, tuple[int, ...]] = {}
-
-    def _build(self) -> list[_SchemeIndex]:
-        always: list[int] = []
-        plain: dict[str, list[tuple[int, _Shape]]] = {}
-        shapes: dict[int, _Shape | None] = {}  # one statement may be in several candidates
-        for i, candidate in enumerate(self.candidates):
-            sid = id(candidate.statement)
-            if sid not in shapes:
-                shapes[sid] = _shape(candidate.statement)
-            shape = shapes[sid]
+            entry = prepared.get(id(st))
+            if entry is None:  # the entry holds the statement, so its id stays its own
+                entry = prepared[id(st)] = (st, compile_statement(st), _shape(st))
+            self.matchers.append(entry[1])
+            shape = entry[2]
             if shape is None:
                 always.append(i)
             else:
                 plain.setdefault(shape.scheme, []).append((i, shape))
-        indexes: list[_SchemeIndex] = []
+            ident = (st.vendor, st.product, st.aliases, st.cpe, st.purl)
+            same = named.get(ident)
+            if same is None:
+                named[ident] = (st, [i])
+            else:
+                same[1].append(i)
+        self.products = list(named.values())
+        self.indexes: list[_SchemeIndex] = []
         for scheme, members in plain.items():
             try:
-                indexes.append(_SchemeIndex(scheme, members))
+                self.indexes.append(_SchemeIndex(scheme, members))
             except TypeError:  # bounds that do not order: no pre-filter for them
                 always.extend(i for i, _ in members)
         self.always = frozenset(always)
-        return indexes
+        self._hits: dict[str, tuple[int, ...]] = {}
 
     def hits(self, version: str) -> tuple[int, ...]:
         """Positions of the candidates whose verdict for `version` may not be "not affected",
@@ -387,8 +391,6 @@ class _Bucket:
         # No version, or a second numbering ("2023.0.1 (15.0.1)"): let every statement judge.
         if not text or split_dual(text)[1] is not None:
             return self.everything
-        if self.indexes is None:
-            self.indexes = self._build()
         out = set(self.always)
         norm = norm_text(text)
         for index in self.indexes:
@@ -397,10 +399,5 @@ class _Bucket:
 
     def judge(self, item: InventoryItem, ids: Iterable[int]) -> list[tuple[Candidate, Verdict]]:
         """`judge` over the candidates at `ids`, with each statement compiled once."""
-        return _strongest(item, ((self.candidates[i], self._matcher(i)) for i in ids))
-
-    def _matcher(self, i: int) -> VersionMatcher:
-        matcher = self.matchers[i]
-        if matcher is None:
-            matcher = self.matchers[i] = compile_statement(self.candidates[i].statement)
-        return matcher
+        candidates, matchers = self.candidates, self.matchers
+        return _strongest(item, ((candidates[i], matchers[i]) for i in ids))

@@ -334,7 +334,7 @@ def council_rows(rng: random.Random, council: str, pool: list[Product]) -> list[
                 combos.append((rank + rng.expovariate(1.0 / (2.0 * lag)), back, plat))
         for _, back, plat in heapq.nsmallest(want, combos):
             if rng.random() < STALE_ROWS:  # the machine nobody updates
-                back = rng.randint(back, len(p.versions) - 1)
+                back = min(len(p.versions) - 1, back + int(rng.expovariate(1 / (p.spread + 10))))
             index = len(p.versions) - 1 - back
             names = p.names[index]
             if plat != "any" and rng.random() < 0.02:
@@ -378,13 +378,13 @@ def _statement(rng: random.Random, p: Product, fresh: bool) -> AffectedProduct:
               "scheme": p.scheme}
     kind = rng.random()
     if kind < 0.35 or fixed < 2:  # the listed affected builds just before the fix
-        first = max(0, fixed - rng.randint(1, 5))
+        first = max(0, fixed - rng.randint(1, 3))
         listed = tuple(p.versions[first:fixed] or p.versions[:1])
         return AffectedProduct(**common, versions=listed, fixed_in=p.versions[fixed])
-    start = max(0, fixed - rng.randint(2, 12))
+    start = max(0, fixed - rng.randint(1, 4))  # one branch's builds
     if kind < 0.75 or p.scheme not in (None, "openssl"):
         # OSV "introduced 0" reaches back to the first release: only for old fixes.
-        unbounded = rng.random() < 0.2 and back > p.spread + 10
+        unbounded = rng.random() < 0.08 and back > p.spread + 10
         window = osv_range("0" if unbounded else p.versions[start], fixed=p.versions[fixed])
         return AffectedProduct(**common, ranges=(window,), fixed_in=p.versions[fixed])
     vtype = p.scheme or "generic"
