@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from advisories.config import load_config
@@ -29,6 +30,11 @@ def check_all(path: Path) -> tuple[list[str], list[str]]:
                             f"in this build (available: {', '.join(kinds)})")
         if feed.path is not None and not feed.path.is_file():
             problems.append(f"{config.path}: feeds[{i}].path: {feed.path} does not exist")
+        if feed.api_key_env and feed.api_key_env not in os.environ:
+            problems.append(f"{config.path}: feeds[{i}].api_key_env: environment variable "
+                            f"{feed.api_key_env} is not set (remove the key to run without one)")
+        state = "" if feed.enabled else ", disabled"
+        notes.append(f"feed {feed.name}: {feed.kind}, {feed.url or feed.path}, every {feed.every_s}s{state}")
     rules = load_rules(config.rules)
     problems.extend(rules.problems)
     notes.append(f"{config.rules}: {len(rules.advisories)} rule(s)")

@@ -17,6 +17,7 @@ from typing import TextIO
 from advisories import __version__
 from advisories.config import Config, config_path, load_config
 from advisories.errors import AdvisoriesError, ConfigError
+from advisories.extract import KnownProduct
 from advisories.pipeline import Pipeline, RunSummary
 from advisories.store import Store
 
@@ -271,7 +272,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
 # -- prose: extract and draft-rule ---------------------------------------------------------
 
 
-def _known(config_arg: str | None) -> tuple[object, ...]:
+def _known(config_arg: str | None) -> tuple[KnownProduct, ...]:
+    """The catalogue's products and the rules' builds: from the config's rules folder if there
+    is a config, else the shipped one."""
+    from advisories.products import Catalogue
     from advisories.prose import known_from
     from advisories.render import default_folder
     from advisories.rules import CATALOGUE_FILE, load_rules
@@ -279,8 +283,6 @@ def _known(config_arg: str | None) -> tuple[object, ...]:
     folder = default_folder("rules")
     if config_arg or config_path(None).is_file():
         folder = load_config(config_path(config_arg)).rules
-    from advisories.products import Catalogue
-
     catalogue = Catalogue.load(folder / CATALOGUE_FILE)
     return known_from(catalogue, load_rules(folder).advisories)
 
@@ -290,7 +292,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from advisories.prose import read_prose
 
     text = read_prose(args.source)
-    found = extract_statements(text, _known(args.config))  # type: ignore[arg-type]
+    found = extract_statements(text, _known(args.config))
     for statement in found:
         if args.json:
             print(json.dumps(to_json(statement), ensure_ascii=False))
@@ -319,7 +321,7 @@ def cmd_draft_rule(args: argparse.Namespace) -> int:
     if advisory is None:
         raise ConfigError(f"no stored advisory with id {args.advisory_id!r}",
                           "run `advisories run --once` first; ids are shown by `advisories digest`")
-    found = extract_statements(f"{advisory.title}\n{advisory.summary}", _known(args.config))  # type: ignore[arg-type]
+    found = extract_statements(f"{advisory.title}\n{advisory.summary}", _known(args.config))
     path = write_draft(config.rules, advisory, found)
     print(f"draft written to {path} ({len(found)} statement(s)); review it, then move it into {config.rules}")
     return EXIT_OK

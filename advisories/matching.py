@@ -20,6 +20,7 @@ from typing import Any
 
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Status
 from advisories.products import Catalogue
+from advisories.prose import alerts_on
 from advisories.versions import Verdict, VersionMatcher, compile_statement, parse_version
 from advisories.versions.core import norm_text, split_dual
 from advisories.versions.schemes import resolve_scheme
@@ -80,13 +81,15 @@ class Matcher:
         self.index: dict[str, list[Candidate]] = {}
         for advisory in advisories:
             for statement in advisory.affects:
+                if not alerts_on(statement):
+                    continue  # a doubtful reading from prose: the digest's review list, not an alert
                 candidate = Candidate(advisory, statement)
                 for key in catalogue.keys_for(statement):
                     self.index.setdefault(key, []).append(candidate)
         # Each statement is compiled and its builds and bounds read once, and each distinct
         # candidate list indexed once: a product's keys ("cat:google-chrome", "chrome",
         # "googlechrome") usually share one.
-        prepared: dict[int, _Prepared] = {}
+        prepared = _Prepare()
         shared: dict[tuple[int, ...], _Bucket] = {}
         self._buckets: dict[str, _Bucket] = {}
         for key, found in self.index.items():
@@ -195,16 +198,23 @@ def _strongest(
 ) -> list[tuple[Candidate, Verdict]]:
     best: dict[str, tuple[Candidate, Verdict]] = {}
     for candidate, matcher in pairs:
+        aid = candidate.advisory.id
+        seen = best.get(aid)
+        if seen is not None and seen[1].status is Status.AFFECTED:
+            continue  # nothing outranks it, and the first of equals is kept
         verdict = _verdict(item, candidate.statement, matcher)
         if verdict is None or verdict.status is Status.NOT_AFFECTED:
             continue
-        seen = best.get(candidate.advisory.id)
         if seen is None or _STATUS_RANK[verdict.status] > _STATUS_RANK[seen[1].status]:
-            best[candidate.advisory.id] = (candidate, verdict)
+            best[aid] = (candidate, verdict)
     return list(best.values())
 
 
 # -- the version pre-filter ------------------------------------------------------------------
+
+
+Key = Any  # a ParsedVersion key: tuples that order within one scheme
+Bound = tuple[Key, bool] | None  # (key, inclusive); None is unbounded
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,8 +222,8 @@ class _Shape:
     """What decides a plain statement: exact builds and ranges, all readable in one scheme."""
 
     scheme: str
-    listed: tuple[tuple[tuple[object, ...], str], ...]  # (parsed key, norm_text) per build
-    ranges: tuple[tuple[tuple[object, ...] | None, tuple[object, ...] | None], ...]
+    listed: tuple[tuple[Key, str], ...]  # (parsed key, norm_text) per listed build
+    ranges: tuple[tuple[Bound, Bound], ...]  # (lower, upper)
 
 
 def _shape(statement: AffectedProduct) -> _Shape | None:
@@ -245,68 +255,83 @@ def _shape(statement: AffectedProduct) -> _Shape | None:
     for r in st.ranges:
         if r.lower is None and r.upper is None:
             return None
-        keys = []
+        bounds: list[Bound] = []
         for bound in (r.lower, r.upper):
             if bound is None:
-                keys.append(None)
+                bounds.append(None)
                 continue
             parsed = parse_version(bound.version, scheme)
             if parsed is None or parsed.line is not None:
                 return None
-            keys.append(parsed.key)
-        ranges.append((keys[0], keys[1]))
+            bounds.append((parsed.key, bound.inclusive))
+        ranges.append((bounds[0], bounds[1]))
     return _Shape(scheme, tuple(listed), tuple(ranges))
+
+
+class _Sorted:
+    """One-sided bounds, sorted: which of them does a key satisfy?"""
+
+    def __init__(self, bounds: list[tuple[Key, bool, int]], upper: bool) -> None:
+        bounds.sort(key=itemgetter(0))
+        self.keys = [k for k, _, _ in bounds]
+        self.inclusive = [inc for _, inc, _ in bounds]
+        self.ids = [i for _, _, i in bounds]
+        self.upper = upper
+
+    def add_hits(self, key: Key, out: set[int]) -> None:
+        lo, hi = bisect_left(self.keys, key), bisect_right(self.keys, key)
+        out.update(self.ids[hi:] if self.upper else self.ids[:lo])  # strictly inside
+        for j in range(lo, hi):  # on the bound itself
+            if self.inclusive[j]:
+                out.add(self.ids[j])
 
 
 class _SchemeIndex:
     """The plain statements of one key and one scheme, indexed by the versions they hit.
 
-    `add_hits` adds every statement that may hit a version (a superset: equal bounds are
-    taken whether inclusive or not; the real verdict decides).
+    `add_hits` adds exactly the statements whose verdict for a readable version is not
+    "not affected": listed builds by key and spelling, one-sided ranges by bisection, and
+    two-sided ranges through the segments their bounds cut the versions into.
     """
 
     def __init__(self, scheme: str, members: list[tuple[int, _Shape]]) -> None:
         self.scheme = scheme
         self.members = tuple(i for i, _ in members)
-        self.by_key: dict[object, list[int]] = {}
+        self.by_key: dict[Key, list[int]] = {}
         self.by_norm: dict[str, list[int]] = {}
-        uppers: list[tuple[Any, int]] = []  # ranges with no lower bound
-        lowers: list[tuple[Any, int]] = []  # ranges with no upper bound
-        bounded: list[tuple[Any, Any, int]] = []
+        uppers: list[tuple[Key, bool, int]] = []  # ranges with no lower bound
+        lowers: list[tuple[Key, bool, int]] = []  # ranges with no upper bound
+        bounded: list[tuple[tuple[Key, bool], tuple[Key, bool], int]] = []
         for i, shape in members:
             for key, norm in shape.listed:
                 self.by_key.setdefault(key, []).append(i)
                 self.by_norm.setdefault(norm, []).append(i)
-            for lo, hi in shape.ranges:
-                if lo is None:
-                    uppers.append((hi, i))
-                elif hi is None:
-                    lowers.append((lo, i))
+            for lower, upper in shape.ranges:
+                if lower is None:
+                    uppers.append((upper[0], upper[1], i))
+                elif upper is None:
+                    lowers.append((lower[0], lower[1], i))
                 else:
-                    bounded.append((lo, hi, i))
-        uppers.sort(key=itemgetter(0))
-        lowers.sort(key=itemgetter(0))
-        self.upper_keys = [k for k, _ in uppers]
-        self.upper_ids = [i for _, i in uppers]
-        self.lower_keys = [k for k, _ in lowers]
-        self.lower_ids = [i for _, i in lowers]
-        # Bounded ranges: the bounds cut the versions into points and open gaps
-        # (segment 2j is before points[j], 2j+1 is points[j]); each segment lists the ranges
-        # covering it. Ranges too wide for the budget are checked one by one instead.
-        self.points = sorted({k for lo, hi, _ in bounded for k in (lo, hi)})
+                    bounded.append((lower, upper, i))
+        self.sides = [_Sorted(b, upper) for b, upper in ((uppers, True), (lowers, False)) if b]
+        # Segment 2j is the gap before points[j], 2j+1 is points[j] itself; each segment
+        # lists the two-sided ranges covering it. Ranges too wide for the budget are
+        # checked one by one instead.
+        self.points = sorted({b[0] for lower, upper, _ in bounded for b in (lower, upper)})
         self.cover: list[list[int]] = [[] for _ in range(2 * len(self.points) + 1)]
-        self.scan: list[tuple[Any, Any, int]] = []
+        self.scan: list[tuple[tuple[Key, bool], tuple[Key, bool], int]] = []
         stored = 0
-        for lo, hi, i in bounded:
-            first, last = self._segment(lo), self._segment(hi)
+        for lower, upper, i in bounded:
+            first = self._segment(lower[0]) + (0 if lower[1] else 1)
+            last = self._segment(upper[0]) - (0 if upper[1] else 1)
             if stored + last - first + 1 > _COVER_BUDGET:
-                self.scan.append((lo, hi, i))
+                self.scan.append((lower, upper, i))
                 continue
             stored += max(0, last - first + 1)
             for segment in range(first, last + 1):
                 self.cover[segment].append(i)
 
-    def _segment(self, key: Any) -> int:
+    def _segment(self, key: Key) -> int:
         j = bisect_left(self.points, key)
         return 2 * j + 1 if j < len(self.points) and self.points[j] == key else 2 * j
 
@@ -323,26 +348,41 @@ class _SchemeIndex:
             listed = self.by_key.get(key)
             if listed:
                 out.update(listed)
-            if self.upper_keys:
-                out.update(self.upper_ids[bisect_left(self.upper_keys, key) :])
-            if self.lower_keys:
-                out.update(self.lower_ids[: bisect_right(self.lower_keys, key)])
+            for side in self.sides:
+                side.add_hits(key, out)
             if self.points:
                 out.update(self.cover[self._segment(key)])
-            for lo, hi, i in self.scan:
-                if lo <= key <= hi:
+            for (lo, lo_in), (hi, hi_in), i in self.scan:
+                if (lo < key or (lo_in and lo == key)) and (key < hi or (hi_in and key == hi)):
                     out.add(i)
         except TypeError:  # keys of this scheme that do not order against each other
             out.update(self.members)
 
 
-_Prepared = tuple[AffectedProduct, VersionMatcher, "_Shape | None"]
+class _Prepare:
+    """Each statement compiled and read once; equal statements (several advisories about
+    one release often say the same thing) share one VersionMatcher and so its verdicts."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, tuple[AffectedProduct, VersionMatcher, _Shape | None]] = {}
+        self._equal: dict[AffectedProduct, tuple[AffectedProduct, VersionMatcher, _Shape | None]] = {}
+
+    def __call__(self, statement: AffectedProduct) -> tuple[VersionMatcher, _Shape | None]:
+        entry = self._by_id.get(id(statement))
+        if entry is None or entry[0] is not statement:
+            entry = self._equal.get(statement)
+            if entry is None:
+                entry = self._equal[statement] = (
+                    statement, compile_statement(statement), _shape(statement)
+                )
+            self._by_id[id(statement)] = (statement, entry[1], entry[2])
+        return entry[1], entry[2]
 
 
 class _Bucket:
     """The candidates of one product key, with the version pre-filter over them."""
 
-    def __init__(self, candidates: list[Candidate], prepared: dict[int, _Prepared]) -> None:
+    def __init__(self, candidates: list[Candidate], prepared: _Prepare) -> None:
         self.candidates = candidates
         self.everything = tuple(range(len(candidates)))
         self.matchers: list[VersionMatcher] = []
@@ -353,11 +393,8 @@ class _Bucket:
         named: dict[tuple[object, ...], tuple[AffectedProduct, list[int]]] = {}
         for i, candidate in enumerate(candidates):
             st = candidate.statement
-            entry = prepared.get(id(st))
-            if entry is None:  # the entry holds the statement, so its id stays its own
-                entry = prepared[id(st)] = (st, compile_statement(st), _shape(st))
-            self.matchers.append(entry[1])
-            shape = entry[2]
+            matcher, shape = prepared(st)
+            self.matchers.append(matcher)
             if shape is None:
                 always.append(i)
             else:

@@ -104,3 +104,20 @@ def test_draft_rule_writes_a_loadable_rule_for_review(setup: Path, capsys: pytes
     assert {(s.platform, s.versions) for s in advisory.affects} == {
         ("windows", ("18.12.407", "18.12.416")), ("macos", ("18.11.1213", "18.12.402", "18.12.407", "18.12.416"))}
     assert main(["draft-rule", "no-such-id", "--config", config]) == 2
+
+
+def test_only_confident_readings_reach_the_matcher() -> None:
+    from advisories.matching import Matcher
+    from advisories.models import Advisory, AffectedProduct, InventoryItem
+    from advisories.products import Catalogue
+
+    row = InventoryItem("barsetshire", "3CX Desktop App", "18.12.416", "windows", "3CX", devices=40)
+
+    def advisory(confidence: float) -> Advisory:
+        stmt = AffectedProduct("3CX", "3CX Desktop App", "windows", versions=("18.12.416",),
+                               from_text=True, confidence=confidence)
+        return Advisory(id=f"ncsc:{confidence}", source="ncsc", title="t", kind="news", affects=(stmt,))
+
+    catalogue = Catalogue.load(ROOT / "rules" / "products.toml")
+    assert [m.advisory.id for m in Matcher([advisory(0.9)], catalogue).match_items([row])] == ["ncsc:0.9"]
+    assert Matcher([advisory(0.5)], catalogue).match_items([row]) == []

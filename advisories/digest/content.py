@@ -163,6 +163,19 @@ def _glance(weekly: list[Advisory], ncsc: int, exploited: int, sector: int) -> t
     )
 
 
+def _one_per_page(advisories: list[Advisory]) -> list[Advisory]:
+    """The NCSC's "all" feed repeats its news and report items: one entry per page linked."""
+    seen: set[str] = set()
+    out = []
+    for advisory in advisories:
+        if advisory.url and advisory.kind not in ("rule", "csaf", "nvd", "kev"):
+            if advisory.url in seen:
+                continue
+            seen.add(advisory.url)
+        out.append(advisory)
+    return out
+
+
 def collect_digest(
     *,
     week: IsoWeek,
@@ -175,7 +188,7 @@ def collect_digest(
     now: datetime,
 ) -> Digest:
     by_id = {a.id: a for a in advisories}
-    weekly = week_advisories(advisories, first_seen, week, tz)
+    weekly = _one_per_page(week_advisories(advisories, first_seen, week, tz))
     ncsc = [a for a in weekly if is_ncsc(a)]
     exploited = sorted((a for a in weekly if a.exploited), key=_rank)
     vendor = [a for a in weekly if not a.exploited and not is_ncsc(a)]
