@@ -308,6 +308,7 @@ class _SchemeIndex:
                 self.by_norm.setdefault(norm, []).append(i)
             for lower, upper in shape.ranges:
                 if lower is None:
+                    assert upper is not None  # an interval unbounded on both sides is "all versions"
                     uppers.append((upper[0], upper[1], i))
                 elif upper is None:
                     lowers.append((lower[0], lower[1], i))

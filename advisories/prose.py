@@ -17,7 +17,9 @@ from advisories.extract import ExtractedStatement, KnownProduct, extract_stateme
 from advisories.models import Advisory, AffectedProduct
 from advisories.products import Catalogue
 
-ALERT_CONFIDENCE = 0.8
+# 0.7: the product named in the sentence or the one before, with explicit versions. Below it:
+# "all versions" readings (0.6), fix-only readings (0.65) and damaged text (at most 0.4).
+ALERT_CONFIDENCE = 0.7
 # Structured kinds say their versions themselves; prose is everything else.
 STRUCTURED_KINDS = ("rule", "csaf", "nvd", "kev")
 

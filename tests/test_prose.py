@@ -119,5 +119,5 @@ def test_only_confident_readings_reach_the_matcher() -> None:
         return Advisory(id=f"ncsc:{confidence}", source="ncsc", title="t", kind="news", affects=(stmt,))
 
     catalogue = Catalogue.load(ROOT / "rules" / "products.toml")
-    assert [m.advisory.id for m in Matcher([advisory(0.9)], catalogue).match_items([row])] == ["ncsc:0.9"]
-    assert Matcher([advisory(0.5)], catalogue).match_items([row]) == []
+    assert [m.advisory.id for m in Matcher([advisory(0.7)], catalogue).match_items([row])] == ["ncsc:0.7"]
+    assert Matcher([advisory(0.65)], catalogue).match_items([row]) == []
