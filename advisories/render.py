@@ -51,10 +51,13 @@ def environment(override: Path | None = None) -> jinja2.Environment:
 
 
 def check_templates(override: Path | None) -> list[str]:
-    """Compile every template the run will need; return one line per problem."""
-    env = environment(override)
+    """Compile every alert template the run will need; return one line per problem."""
+    return compile_templates(environment(override), ALERT_TEMPLATES, override)
+
+
+def compile_templates(env: jinja2.Environment, names: tuple[str, ...], override: Path | None) -> list[str]:
     problems = []
-    for name in ALERT_TEMPLATES:
+    for name in names:
         try:
             env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:

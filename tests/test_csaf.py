@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import golden
 import pytest
 
 from advisories.errors import ParseError
@@ -24,7 +24,6 @@ from advisories.sources.csaf_discovery import (
     join_document_url,
 )
 from advisories.sources.csaf_versions import tolerant_range
-from advisories.store.codec import advisory_to_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "csaf"
 GOLDEN = FIXTURES / "golden"
@@ -53,14 +52,7 @@ def fixture(name: str) -> dict[str, Any]:
 
 
 def check_golden(name: str, advisories: list[Advisory]) -> None:
-    actual = json.dumps([json.loads(advisory_to_json(a)) for a in advisories],
-                        indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    path = GOLDEN / f"{name}.json"
-    if os.environ.get("ADVISORIES_REGENERATE") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"no golden file {path}: run with ADVISORIES_REGENERATE=1"
-    assert actual == path.read_text(encoding="utf-8")
+    golden.check_golden(GOLDEN / f"{name}.json", advisories)
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import golden
 import pytest
 
 from advisories.errors import ParseError
 from advisories.models import Advisory, AffectedProduct
 from advisories.sources import SOURCES
 from advisories.sources.kev import KevSource
-from advisories.store.codec import advisory_to_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kev"
 JSON_FILE = FIXTURES / "known_exploited_vulnerabilities.excerpt.json"
@@ -27,14 +26,7 @@ def parse(body: bytes, feed: str = "cisa-kev") -> list[Advisory]:
 
 
 def check_golden(name: str, advisories: list[Advisory]) -> None:
-    actual = json.dumps([json.loads(advisory_to_json(a)) for a in advisories],
-                        indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    path = FIXTURES / "golden" / f"{name}.json"
-    if os.environ.get("ADVISORIES_REGENERATE") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"no golden file {path}: run with ADVISORIES_REGENERATE=1"
-    assert actual == path.read_text(encoding="utf-8")
+    golden.check_golden(FIXTURES / "golden" / f"{name}.json", advisories)
 
 
 def test_json_excerpt_matches_its_golden_file() -> None:

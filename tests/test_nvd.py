@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import golden
 import pytest
 
 from advisories.errors import ParseError
@@ -18,7 +18,6 @@ from advisories.models import Advisory, AffectedProduct, Bound, VersionRange
 from advisories.sources import SOURCES
 from advisories.sources.nvd import NvdSource, cpe_fields
 from advisories.sources.nvd_collect import RateLimiter, nvd_request_windows, retry_after_seconds
-from advisories.store.codec import advisory_to_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nvd"
 CVE_FILE = FIXTURES / "CVE-2023-29059.nvd-api2.cve.json"
@@ -41,14 +40,7 @@ def the_3cx_cve() -> dict[str, Any]:
 
 
 def check_golden(name: str, advisories: list[Advisory]) -> None:
-    actual = json.dumps([json.loads(advisory_to_json(a)) for a in advisories],
-                        indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    path = FIXTURES / "golden" / f"{name}.json"
-    if os.environ.get("ADVISORIES_REGENERATE") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-    assert path.exists(), f"no golden file {path}: run with ADVISORIES_REGENERATE=1"
-    assert actual == path.read_text(encoding="utf-8")
+    golden.check_golden(FIXTURES / "golden" / f"{name}.json", advisories)
 
 
 def test_3cx_cve_matches_its_golden_file() -> None:

@@ -7,8 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import jinja2
-
 from advisories.config import Config
 from advisories.digest.content import collect_digest
 from advisories.digest.notes import load_note
@@ -22,6 +20,7 @@ from advisories.digest.output import (
     write_files,
 )
 from advisories.digest.week import IsoWeek, resolve_week
+from advisories.render import compile_templates
 from advisories.store import Store, now
 
 WEEKLY_TEMPLATES = ("weekly.subject.txt", "weekly.txt", "weekly.html")
@@ -76,13 +75,5 @@ def build_digest(
 def check_templates(override: Path | None) -> list[str]:
     """Compile the digest and weekly templates; one line per problem (for `advisories check`)."""
     env = digest_environment(override, ZoneInfo("UTC"))
-    problems = []
-    for name in (*DIGEST_TEMPLATES, *WEEKLY_TEMPLATES):
-        try:
-            env.get_template(name)
-        except jinja2.TemplateSyntaxError as exc:
-            problems.append(f"{exc.filename or name} line {exc.lineno}: {exc.message}")
-        except jinja2.TemplateNotFound:
-            problems.append(f"template {name} not found in {override} or the shipped defaults")
-    return problems
+    return compile_templates(env, (*DIGEST_TEMPLATES, *WEEKLY_TEMPLATES), override)
 
