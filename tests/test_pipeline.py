@@ -366,3 +366,38 @@ def test_no_council_ever_sees_another_councils_data(tmp_path: Path) -> None:
                 assert f"c{other}.example" not in text
 
     check()
+
+
+def test_a_crash_between_send_and_record_duplicates_once_and_loses_nothing(demo: Path) -> None:
+    from advisories.config import load_config
+    from advisories.delivery.smtp import SmtpSettings, SmtpTransport
+    from advisories.pipeline import Pipeline
+    from advisories.store import Store
+
+    class Crash(BaseException):
+        """The process dies: the server has the message, the outbox has not recorded it."""
+
+    class CrashAfterFirstAccept:
+        def __init__(self, inner: SmtpTransport) -> None:
+            self.inner = inner
+
+        def send(self, messages, on_result=None):  # type: ignore[no-untyped-def]
+            def die(result):  # type: ignore[no-untyped-def]
+                raise Crash
+
+            return self.inner.send(messages, on_result=die)
+
+    with SmtpServer() as server:
+        use_smtp(demo / "feeds.toml", server.port)
+        config = load_config(demo / "feeds.toml")
+        smtp = SmtpTransport(SmtpSettings(host="127.0.0.1", port=server.port, security="none",
+                                          sender=config.sender, max_connections=1))
+        with Store.open(config.state) as store, pytest.raises(Crash):
+            Pipeline(config, store, transport=CrashAfterFirstAccept(smtp)).run()
+        assert len(server.handler.messages) == 1
+        for _ in range(2):
+            with Store.open(config.state) as store:
+                assert Pipeline(config, store, transport=smtp).run().ok
+    ids = [r.parsed()["Message-ID"] for r in server.handler.messages]
+    assert len(ids) == 3 and len(set(ids)) == 2  # one message twice, the other once
+    assert ids.count(ids[0]) == 2

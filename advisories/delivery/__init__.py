@@ -7,13 +7,13 @@ Implementations: `smtp.SmtpTransport` (aiosmtplib) and `files.FileTransport` (.e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from advisories.models import Message
 
-__all__ = ["DeliveryResult", "Transport"]
+__all__ = ["DeliveryResult", "OnResult", "Transport"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,14 @@ class DeliveryResult:
     error: str = ""
 
 
+OnResult = Callable[[DeliveryResult], None]
+
+
 class Transport(Protocol):
-    def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
-        """Deliver `messages`; return exactly one result per message, in the same order."""
+    def send(self, messages: Sequence[Message], on_result: OnResult | None = None) -> list[DeliveryResult]:
+        """Deliver `messages`; return exactly one result per message, in the same order.
+
+        `on_result` is called with each result as soon as it is known (in completion order),
+        so the caller can record it before more messages go out.
+        """
         ...

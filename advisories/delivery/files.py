@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from advisories.delivery import DeliveryResult
+from advisories.delivery import DeliveryResult, OnResult
 from advisories.delivery.mime import to_bytes
 from advisories.models import Message
 
@@ -44,8 +44,13 @@ class FileTransport:
     def path_for(self, key: str) -> Path:
         return self.folder / file_name(key)
 
-    def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
-        return [self._write(message) for message in messages]
+    def send(self, messages: Sequence[Message], on_result: OnResult | None = None) -> list[DeliveryResult]:
+        results = []
+        for message in messages:
+            results.append(result := self._write(message))
+            if on_result is not None:
+                on_result(result)
+        return results
 
     def _write(self, message: Message) -> DeliveryResult:
         try:

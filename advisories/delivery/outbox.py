@@ -11,11 +11,8 @@ from datetime import datetime
 from typing import Protocol
 
 from advisories.config import Config
-from advisories.delivery import Transport
+from advisories.delivery import DeliveryResult, Transport
 from advisories.store import Store, now
-
-# Messages handed to the transport per call: bounds what a crash mid-batch can duplicate.
-BATCH = 200
 
 
 class DeliveryTally(Protocol):
@@ -55,22 +52,24 @@ def deliver_queued(
     *,
     clock: Callable[[], datetime] = now,
 ) -> None:
-    queued = store.queued()
-    for start in range(0, len(queued), BATCH):
-        batch = queued[start : start + BATCH]
-        results = transport.send(batch)
-        for message, result in zip(batch, results, strict=True):
-            where = f"{message.council_id} ({', '.join(message.to)})"
-            if result.ok:
-                store.mark_sent(message.key, at=clock())
-                tally.emails_sent += 1
-                if result.error:  # accepted for some recipients, refused for others
-                    tally.warnings.append(f"{where}: {result.error}")
-            elif result.retryable:
-                store.mark_failed(message.key, result.error, retryable=True)
-                tally.emails_retrying.append(f"{where}: {result.error}; kept for the next run")
-            else:
-                store.mark_failed(message.key, result.error, retryable=False)
-                tally.emails_failed.append(
-                    f"{where}: {result.error}; not retried (fix it, then `advisories outbox --retry`)"
-                )
+    queued = {m.key: m for m in store.queued()}
+
+    def record(result: DeliveryResult) -> None:
+        message = queued[result.key]
+        where = f"{message.council_id} ({', '.join(message.to)})"
+        if result.ok:
+            store.mark_sent(message.key, at=clock())
+            tally.emails_sent += 1
+            if result.error:  # accepted for some recipients, refused for others
+                tally.warnings.append(f"{where}: {result.error}")
+        elif result.retryable:
+            store.mark_failed(message.key, result.error, retryable=True)
+            tally.emails_retrying.append(f"{where}: {result.error}; kept for the next run")
+        else:
+            store.mark_failed(message.key, result.error, retryable=False)
+            tally.emails_failed.append(
+                f"{where}: {result.error}; not retried (fix it, then `advisories outbox --retry`)"
+            )
+
+    if queued:
+        transport.send(list(queued.values()), on_result=record)

@@ -28,7 +28,7 @@ from typing import Literal
 
 import aiosmtplib
 
-from advisories.delivery import DeliveryResult
+from advisories.delivery import DeliveryResult, OnResult
 from advisories.delivery.mime import sender_address, to_bytes
 from advisories.errors import ConfigError, DeliveryError
 from advisories.models import Message
@@ -109,19 +109,21 @@ class SmtpTransport:
         self._envelope_from = sender_address(settings.sender)
         self._local_hostname = settings.local_hostname
 
-    def send(self, messages: Sequence[Message]) -> list[DeliveryResult]:
+    def send(self, messages: Sequence[Message], on_result: OnResult | None = None) -> list[DeliveryResult]:
         """Deliver `messages`; one result per message, in order. Not for use inside a loop."""
         if not messages:
             return []
-        return asyncio.run(self.send_async(messages))
+        return asyncio.run(self.send_async(messages, on_result))
 
-    async def send_async(self, messages: Sequence[Message]) -> list[DeliveryResult]:
+    async def send_async(
+        self, messages: Sequence[Message], on_result: OnResult | None = None
+    ) -> list[DeliveryResult]:
         if self._local_hostname is None:
             # aiosmtplib would otherwise resolve it again for every connection.
             self._local_hostname = await asyncio.to_thread(socket.getfqdn)
         results: list[DeliveryResult | None] = [None] * len(messages)
         outgoing = [_Outgoing(index, message) for index, message in enumerate(messages)]
-        run = _Run(self.settings, self._envelope_from, self._local_hostname, results)
+        run = _Run(self.settings, self._envelope_from, self._local_hostname, results, on_result)
         await run.deliver(outgoing)
         assert all(r is not None for r in results), "every message gets a result"
         return [r for r in results if r is not None]
@@ -145,11 +147,13 @@ class _Run:
         envelope_from: str,
         local_hostname: str,
         results: list[DeliveryResult | None],
+        on_result: OnResult | None = None,
     ) -> None:
         self.settings = settings
         self.envelope_from = envelope_from
         self.local_hostname = local_hostname
         self.results = results
+        self.on_result = on_result
         # Set by the first failed connect (or second drop): later batches fail fast with the
         # same error instead of each waiting for its own refused connection or timeout.
         self.abort: DeliveryError | None = None
@@ -191,7 +195,7 @@ class _Run:
     async def _send_on(self, smtp: aiosmtplib.SMTP, batch: list[_Outgoing]) -> list[_Outgoing]:
         """Send `batch` on one connection; return what was not tried because it dropped."""
         for position, item in enumerate(batch):
-            self.results[item.index] = await self._send_one(smtp, item)
+            self._record(item, await self._send_one(smtp, item))
             if not smtp.is_connected:
                 return batch[position + 1 :]
         return []
@@ -255,9 +259,14 @@ class _Run:
 
     def _fail(self, items: Iterable[_Outgoing], error: DeliveryError) -> None:
         for item in items:
-            self.results[item.index] = DeliveryResult(
-                item.key, ok=False, retryable=error.retryable, error=str(error)
-            )
+            self._record(item, DeliveryResult(item.key, ok=False, retryable=error.retryable, error=str(error)))
+
+    def _record(self, item: _Outgoing, result: DeliveryResult) -> None:
+        # Reported as soon as it is known, so the outbox records a sent message before the
+        # next one goes: a crash can then repeat only the messages in flight, once each.
+        self.results[item.index] = result
+        if self.on_result is not None:
+            self.on_result(result)
 
 
 def _connect_error(s: SmtpSettings, exc: Exception) -> DeliveryError:
