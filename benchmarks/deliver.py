@@ -2,7 +2,8 @@
 
     python benchmarks/deliver.py [--messages 1000] [--latency-ms 0]
 
-A local aiosmtpd server runs in a child process (so it does not share the GIL with the
+The messages are queued in a fresh SQLite outbox and delivered by the outbox stage, exactly
+as a run does. A local aiosmtpd server runs in a child process (so it does not share the GIL with the
 client) and accepts everything. 1,000 realistic alert emails (~20 KB, text + HTML) are sent
 twice: with the default pool (4 connections, 50 messages each), then the baseline, one
 connection per message, one at a time (SmtpTransport with max_connections=1,
@@ -22,15 +23,20 @@ import argparse
 import asyncio
 import subprocess
 import sys
+import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from advisories.delivery.mime import to_bytes
+from advisories.delivery.outbox import deliver_queued
 from advisories.delivery.smtp import SmtpSettings, SmtpTransport
 from advisories.models import Message
+from advisories.pipeline import RunSummary
+from advisories.store import Store
 
 SENDER = "Council Alerts <alerts@advisories.bench>"
 PRODUCTS = [
@@ -136,16 +142,23 @@ def _stop_server(child: subprocess.Popen[str]) -> int:
 
 
 def measure(port: int, messages: list[Message], **pool: int) -> float:
+    """Queue the messages in a fresh outbox (SQLite), then time delivering the queue: the
+    same path as a run, recording each message as sent as soon as the server accepts it."""
     settings = SmtpSettings(
         host="127.0.0.1", port=port, security="none", sender=SENDER,
         local_hostname="bench-client.test", **pool,
     )  # fmt: skip
-    started = time.perf_counter()
-    results = SmtpTransport(settings).send(messages)
-    elapsed = time.perf_counter() - started
-    failed = [r for r in results if not r.ok]
-    if failed:
-        raise SystemExit(f"{len(failed)} messages failed, first: {failed[0].error}")
+    with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "state.sqlite3") as store:
+        at = datetime.now(UTC)
+        for message in messages:
+            store.queue(message, [], at=at)
+        tally = RunSummary()
+        started = time.perf_counter()
+        deliver_queued(store, SmtpTransport(settings), tally)
+        elapsed = time.perf_counter() - started
+        left = store.outbox_counts()
+    if tally.emails_sent != len(messages) or left.get("queued") or left.get("failed"):
+        raise SystemExit(f"not all sent: {tally.emails_retrying[:1] + tally.emails_failed[:1]}")
     return elapsed
 
 
