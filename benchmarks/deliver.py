@@ -1,6 +1,6 @@
 """Benchmark SmtpTransport: pooled, reused connections against one connection per message.
 
-    python benchmarks/deliver.py [--messages 1000] [--latency-ms 0]
+    python benchmarks/deliver.py [--messages 1000] [--latency-ms 0] [--plain]
 
 The messages are queued in a fresh SQLite outbox and delivered by the outbox stage, exactly
 as a run does. A local aiosmtpd server runs in a child process (so it does not share the GIL with the
@@ -9,7 +9,8 @@ twice: with the default pool (4 connections, 50 messages each), then the baselin
 connection per message, one at a time (SmtpTransport with max_connections=1,
 messages_per_connection=1, so both runs pay the same MIME building).
 
-On loopback a round trip costs microseconds, which flatters the baseline: a real relay is
+Both runs use STARTTLS with a throw-away certificate, as the shipped configuration does
+(`--plain` turns it off). On loopback a round trip costs microseconds, which flatters the baseline: a real relay is
 milliseconds away and, unlike aiosmtplib, needs a round trip per SMTP command. `--latency-ms`
 makes the server wait that long before every reply (greeting included) to model it. The
 default run uses no added latency. The last line printed is the result:
@@ -92,9 +93,17 @@ def _alert(n: int) -> Message:
 # --- the server, run as `deliver.py --serve` in a child process -----------------------------
 
 
-def serve(latency_s: float) -> None:
+def serve(latency_s: float, cert: str | None) -> None:
     """Accept everything on 127.0.0.1:<free port>; print the port; stop when stdin closes."""
+    import ssl
+
     from aiosmtpd.smtp import SMTP
+
+    tls: dict[str, Any] = {}
+    if cert:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, str(Path(cert).with_name("key.pem")))
+        tls = {"tls_context": context, "require_starttls": True}
 
     class Sink:
         received = 0
@@ -112,7 +121,7 @@ def serve(latency_s: float) -> None:
         loop = asyncio.get_running_loop()
         smtp_class = SlowSMTP if latency_s else SMTP
         server = await loop.create_server(
-            lambda: smtp_class(Sink(), hostname="bench.test"), "127.0.0.1", 0
+            lambda: smtp_class(Sink(), hostname="bench.test", **tls), "127.0.0.1", 0
         )
         print(server.sockets[0].getsockname()[1], flush=True)
         await loop.run_in_executor(None, sys.stdin.read)  # until the parent closes stdin
@@ -122,9 +131,10 @@ def serve(latency_s: float) -> None:
     asyncio.run(main())
 
 
-def _start_server(latency_ms: float) -> tuple[subprocess.Popen[str], int]:
+def _start_server(latency_ms: float, cert: Path | None) -> tuple[subprocess.Popen[str], int]:
+    tls = ["--cert", str(cert)] if cert else []
     child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", "--latency-ms", str(latency_ms)],
+        [sys.executable, __file__, "--serve", "--latency-ms", str(latency_ms), *tls],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -141,12 +151,27 @@ def _stop_server(child: subprocess.Popen[str]) -> int:
 # --- the measurements -----------------------------------------------------------------------
 
 
-def measure(port: int, messages: list[Message], **pool: int) -> float:
+def make_certificate(folder: Path) -> Path:
+    """A throw-away self-signed certificate for 127.0.0.1 (cert.pem beside key.pem)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert),
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    return cert
+
+
+def measure(port: int, messages: list[Message], cert: Path | None, **pool: int) -> float:
     """Queue the messages in a fresh outbox (SQLite), then time delivering the queue: the
     same path as a run, recording each message as sent as soon as the server accepts it."""
+    import ssl
+
     settings = SmtpSettings(
-        host="127.0.0.1", port=port, security="none", sender=SENDER,
-        local_hostname="bench-client.test", **pool,
+        host="127.0.0.1", port=port, security="starttls" if cert else "none", sender=SENDER,
+        local_hostname="bench-client.test",
+        tls_context=ssl.create_default_context(cafile=str(cert)) if cert else None, **pool,
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "state.sqlite3") as store:
         at = datetime.now(UTC)
@@ -168,31 +193,37 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="server delay per reply")
     parser.add_argument("--max-connections", type=int, default=4)
     parser.add_argument("--messages-per-connection", type=int, default=50)
+    parser.add_argument("--plain", action="store_true",
+                        help="no STARTTLS (the default, like the shipped config, uses it)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cert", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.latency_ms / 1000)
+        serve(args.latency_ms / 1000, args.cert)
         return
+    with tempfile.TemporaryDirectory() as folder:
+        run(args, None if args.plain else make_certificate(Path(folder)))
 
+
+def run(args: argparse.Namespace, cert: Path | None) -> None:
     messages = build_messages(args.messages)
     sample = messages[:20]
     size = sum(len(to_bytes(m, SENDER)) for m in sample) / len(sample)
     print(f"{len(messages)} messages, about {size / 1024:.1f} KB each on the wire", flush=True)
-    child, port = _start_server(args.latency_ms)
+    child, port = _start_server(args.latency_ms, cert)
     try:
         pooled = measure(
-            port, messages,
+            port, messages, cert,
             max_connections=args.max_connections,
             messages_per_connection=args.messages_per_connection,
         )  # fmt: skip
         print(f"pooled:   {pooled:.2f} s ({len(messages) / pooled:.0f}/s)", flush=True)
-        baseline = measure(port, messages, max_connections=1, messages_per_connection=1)
+        baseline = measure(port, messages, cert, max_connections=1, messages_per_connection=1)
         print(f"baseline: {baseline:.2f} s ({len(messages) / baseline:.0f}/s)", flush=True)
     finally:
         received = _stop_server(child)
     print(f"server received {received} messages (expected {2 * len(messages)})")
-    if args.latency_ms:
-        print(f"(server latency {args.latency_ms:g} ms per reply)")
+    print(f"(STARTTLS: {'no' if cert is None else 'yes'}; server latency {args.latency_ms:g} ms per reply)")
     print(
         f"deliver: messages={len(messages)} seconds={pooled:.2f} "
         f"per_s={len(messages) / pooled:.0f} baseline_per_s={len(messages) / baseline:.0f}"
