@@ -121,3 +121,17 @@ def test_only_confident_readings_reach_the_matcher() -> None:
     catalogue = Catalogue.load(ROOT / "rules" / "products.toml")
     assert [m.advisory.id for m in Matcher([advisory(0.7)], catalogue).match_items([row])] == ["ncsc:0.7"]
     assert Matcher([advisory(0.65)], catalogue).match_items([row]) == []
+
+
+def test_hostile_feed_text_is_escaped_in_the_alert_and_never_reaches_a_header(setup: Path) -> None:
+    title = "3CX Desktop App &lt;script&gt;alert(1)&lt;/script&gt; Bcc: victim@example.com"
+    text = CLEAR + " &lt;img src=x onerror=alert(2)&gt; &lt;a href='javascript:alert(3)'&gt;Read the advice.&lt;/a&gt;"
+    (setup / "feeds" / "prose.xml").write_text(feed(ITEM.format(title=title, slug="x", text=text)))
+    assert main(["run", "--once", "--config", str(setup / "feeds.toml")]) == 0
+    sent = messages(setup)
+    assert len(sent) == 2
+    for message in sent:
+        assert message.get_all("Bcc") is None and len(message.get_all("Subject") or []) == 1
+        html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+        assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+        assert "Versions read from the advisory text" in html

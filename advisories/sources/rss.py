@@ -78,7 +78,7 @@ def _feedparse(body: bytes, *, feed: str, url: str) -> Any:
     if not body.strip():
         raise ParseError(
             f"{feed}: {url} sent an empty document, not a feed",
-            hint="usually temporary; if it persists, check the url in feeds.toml",
+            hint="usually temporary; if it persists, check the url or path in feeds.toml",
         )
     # Bytes, never a URL or a path: feedparser would otherwise fetch or open it itself.
     parsed = feedparser.parse(body)
@@ -86,7 +86,7 @@ def _feedparse(body: bytes, *, feed: str, url: str) -> Any:
         reason = parsed.get("bozo_exception") or "no RSS or Atom root element"
         raise ParseError(
             f"{feed}: {url} is not an RSS or Atom feed ({reason})",
-            hint="check the url in feeds.toml points at the feed and the feed's kind is right",
+            hint="check the url or path in feeds.toml points at the feed and the feed's kind is right",
         )
     if parsed.get("bozo") and not parsed.entries:
         raise ParseError(
@@ -113,7 +113,7 @@ def _html_page_error(body: bytes, *, feed: str, url: str) -> ParseError:
             "check the url in feeds.toml is the feed's, and let a later run try again"
         )
     else:
-        hint = "check the url in feeds.toml points at the RSS/Atom feed, not a web page"
+        hint = "check the url or path in feeds.toml points at the RSS/Atom feed, not a web page"
     return ParseError(f"{feed}: the server sent an HTML page, not a feed ({url}{about})", hint)
 
 
