@@ -35,7 +35,8 @@ class _Listed:
     parsed: ParsedVersion | None
 
 
-def _quote_list(items: list[str] | tuple[str, ...], sep: str = ", ") -> str:
+def quote_list(items: list[str] | tuple[str, ...], sep: str = ", ") -> str:
+    """Items as a reason quotes them: the first few, then how many more."""
     if len(items) <= _SHOWN_LIMIT:
         return sep.join(items)
     return f"{sep.join(items[:_SHOWN_LIMIT])} and {len(items) - _SHOWN_LIMIT} more"
@@ -157,7 +158,7 @@ class VersionMatcher:
         return verdicts[0]
 
     def _judge_label(self, shown: str, label: str, builds: tuple[str, ...]) -> Verdict:
-        intro = f"'{shown}' is {label} (builds {_quote_list(builds)})"
+        intro = f"'{shown}' is {label} (builds {quote_list(builds)})"
         verdicts = [self._judge_candidates(b) for b in builds]
         for wanted in (Status.AFFECTED, Status.UNKNOWN):
             for v in verdicts:
@@ -211,7 +212,7 @@ class VersionMatcher:
         return Verdict(Status.NOT_AFFECTED, self._not_affected_reason(shown))
 
     def _listed_reason(self, shown: str, item: _Listed) -> str:
-        names = _quote_list([x.text for x in self._listed])
+        names = quote_list([x.text for x in self._listed])
         if norm_text(shown) == item.norm or shown == item.text:
             return f"{shown} is one of the listed affected builds ({names})"
         return (
@@ -222,10 +223,10 @@ class VersionMatcher:
         parts = []
         if self._ranges:
             word = "range" if len(self._ranges) == 1 else "ranges"
-            spans = _quote_list([r.text for r in self._ranges], "; ")
+            spans = quote_list([r.text for r in self._ranges], "; ")
             parts.append(f"not in the affected {word} {spans}")
         if self._listed:
-            names = _quote_list([x.text for x in self._listed])
+            names = quote_list([x.text for x in self._listed])
             parts.append(f"not one of the listed affected builds ({names})")
         return f"{shown} is {' and '.join(parts)}"
 
@@ -234,7 +235,7 @@ class VersionMatcher:
 
     @staticmethod
     def _unknown(shown: str, against: list[str]) -> Verdict:
-        what = _quote_list(list(dict.fromkeys(against))) or "the affected versions"
+        what = quote_list(list(dict.fromkeys(against))) or "the affected versions"
         return Verdict(
             Status.UNKNOWN,
             f"the installed version '{shown}' could not be compared with {what}; check it manually",
