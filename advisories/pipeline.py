@@ -21,7 +21,7 @@ from advisories.delivery.outbox import deliver_queued, transport_for
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.extract import KnownProduct
 from advisories.inventory import load_inventory
-from advisories.matching import Matcher
+from advisories.matching import Estate, Matcher
 from advisories.merge import merge_by_cve
 from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
 from advisories.products import Catalogue
@@ -210,15 +210,23 @@ class Pipeline:
         summary.advisories_total = len(stored)
         advisories = merge_by_cve(stored, now=self.clock())
         matcher = Matcher(advisories, reference.catalogue)
-        env = environment(self.config.templates)
+        checked: list[CouncilConfig] = []
+        items: list[InventoryItem] = []
         for council in self.config.councils:
-            self.progress(f"matching {council.name}")
-            items = self._inventory(council, summary)
-            if items is None:
-                continue  # never mark exposures remediated from an inventory we could not read
-            summary.councils_checked += 1
-            matches = matcher.match_items(items)
-            self._queue(council, matches, env, summary)
+            self.progress(f"reading {council.name}'s inventory")
+            loaded = self._inventory(council, summary)
+            if loaded is not None:  # an unreadable inventory never marks exposures remediated
+                checked.append(council)
+                items.extend(loaded)
+        summary.councils_checked = len(checked)
+        # One estate for every council: each distinct row is matched once, then fanned out.
+        self.progress(f"matching {len(items)} inventory rows against {len(advisories)} advisories")
+        by_council: dict[str, list[Match]] = {c.id: [] for c in checked}
+        for match in matcher.match_estate(Estate(items)):
+            by_council[match.item.council_id].append(match)
+        env = environment(self.config.templates)
+        for council in checked:
+            self._queue(council, by_council[council.id], env, summary)
 
     def _inventory(self, council: CouncilConfig, summary: RunSummary) -> list[InventoryItem] | None:
         try:
