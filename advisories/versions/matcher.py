@@ -19,6 +19,7 @@ from .schemes import SCHEMES, compare_parsed, parse_version, resolve_scheme
 
 _CACHE_LIMIT = 1 << 16  # distinct installed versions remembered per statement
 _SHOWN_LIMIT = 8  # listed builds quoted in one reason
+NO_VERSION = "no installed version was recorded; check it manually"  # the reason, for any statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +115,7 @@ class VersionMatcher:
     def _evaluate(self, version: str) -> Verdict:
         text = version.strip()
         if not text:
-            return Verdict(Status.UNKNOWN, "no installed version was recorded; check it manually")
+            return Verdict(Status.UNKNOWN, NO_VERSION)
         if self._problem is not None:
             return Verdict(Status.UNKNOWN, self._problem)
         st = self.statement

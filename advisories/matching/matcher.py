@@ -1,0 +1,248 @@
+"""The Matcher: statements indexed by product key; one verdict per distinct row, fanned out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields
+from itertools import chain
+from operator import itemgetter
+
+from advisories.matching.estate import Estate, _Reading
+from advisories.matching.prefilter import _Bucket, _Prepare
+from advisories.matching.terms import (
+    _NO_PLATFORM,
+    _STATUS_RANK,
+    _UNSEEN,
+    Candidate,
+    Found,
+    Identity,
+)
+from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Status
+from advisories.products import Catalogue
+from advisories.prose import alerts_on
+from advisories.versions import (
+    DEFAULT_SCHEME,
+    Verdict,
+    VersionMatcher,
+    compile_statement,
+)
+
+
+class Matcher:
+    def __init__(self, advisories: Sequence[Advisory], catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.index: dict[str, list[Candidate]] = {}
+        for advisory in advisories:
+            for statement in advisory.affects:
+                if not alerts_on(statement):
+                    continue  # a doubtful reading from prose: the digest's review list, not an alert
+                candidate = Candidate(advisory, statement)
+                for key in catalogue.keys_for(statement):
+                    self.index.setdefault(key, []).append(candidate)
+        # Each statement is compiled and its builds and bounds read once, and each distinct
+        # candidate list indexed once: a product's keys ("cat:google-chrome", "chrome",
+        # "googlechrome") usually share one.
+        self._prepared = _Prepare()
+        shared: dict[tuple[int, ...], _Bucket] = {}
+        self._shared = shared
+        self._buckets: dict[str, _Bucket] = {}
+        for key, found in self.index.items():
+            signature = tuple(map(id, found))
+            bucket = shared.get(signature)
+            if bucket is None:
+                bucket = shared[signature] = _Bucket(found, self._prepared)
+            self._buckets[key] = bucket
+        self._selected: dict[Identity, _Bucket | None] = {}
+        self._chosen: dict[tuple[str, str], _Bucket | None] = {}
+        self._readings: dict[str, _Reading] = {}
+
+    def candidates(self, item: InventoryItem) -> list[Candidate]:
+        found = self.index.get(self.catalogue.key_for(item))
+        if not found:
+            return []
+        # Same key is not enough: "Desktop App" by 3CX is not someone else's "Desktop App".
+        return [c for c in found if self.catalogue.matches(item, c.statement)]
+
+    def match_items(self, items: Iterable[InventoryItem]) -> list[Match]:
+        return self.match_estate(Estate(items, self.catalogue))
+
+    def match_estate(self, estate: Estate) -> list[Match]:
+        found: list[tuple[int, list[Match]]] = []
+        selected = self._selected
+        keys = estate.keys if estate.catalogue is self.catalogue else {}
+        ladders = estate.ladders
+        read = self._reader(estate)
+        fan_out = _fan_out
+        for ident, entries in estate.identities.items():
+            bucket = selected.get(ident, _UNSEEN)
+            if bucket is _UNSEEN:
+                first = entries[0][1][0]
+                key = keys.get(ident)
+                bucket = selected[ident] = self._select(
+                    first, key if key is not None else self.catalogue.key_for(first)
+                )
+            if bucket is None:
+                continue  # no advisory names this product: all its rows, one look-up
+            quick = bucket.quick
+            if quick is not None and quick[0] == DEFAULT_SCHEME:
+                # Versions newer than anything the advisories name: all at once.
+                below = ladders[ident].below(quick[1], quick[2])
+                if below is not None:
+                    entries = below
+            hits, judged = bucket.hits, bucket.judged
+            for order, group in entries:
+                first = group[0]
+                version = first.version
+                ids = hits.get(version)
+                if ids is None:
+                    ids = hits[version] = bucket.find(read(version))
+                if not ids:
+                    continue
+                platform = first.platform
+                results = judged.get((version, platform))
+                if results is None:
+                    results = judged[version, platform] = bucket.judge(
+                        read(version), version, platform, ids
+                    )
+                if results:
+                    found.append((order, fan_out(results, group)))
+        found.sort(key=itemgetter(0))  # the order of the rows, as one pass over them gives
+        return list(chain.from_iterable(map(itemgetter(1), found)))
+
+    def _reader(self, estate: Estate) -> Callable[[str], _Reading]:
+        """Each distinct version string read once: by the Estate when it was loaded, else here."""
+        loaded, own = estate.readings, self._readings
+
+        def read(version: str) -> _Reading:
+            reading = loaded.get(version)
+            if reading is None:
+                reading = own.get(version)
+                if reading is None:
+                    reading = own[version] = _Reading(version)
+            return reading
+
+        return read
+
+    def _select(self, item: InventoryItem, key: str) -> _Bucket | None:
+        """The candidates of the row's key that are the row's product (one Catalogue.matches
+        call per product the key's statements name, not per statement)."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return None
+        # Catalogue.matches reads the row through its key and its vendor only: rows that
+        # share both ("Mozilla Firefox (x64 en-GB)", "... (x64 pl)") share the choice.
+        chosen = self._chosen.get((key, item.vendor), _UNSEEN)
+        if chosen is _UNSEEN:
+            chosen = self._chosen[key, item.vendor] = self._choose(bucket, item)
+        return chosen
+
+    def _choose(self, bucket: _Bucket, item: InventoryItem) -> _Bucket | None:
+        # Same key is not enough: "Desktop App" by 3CX is not someone else's "Desktop App".
+        passing = [
+            positions
+            for statement, positions in bucket.products
+            if self.catalogue.matches(item, statement)
+        ]
+        if len(passing) == len(bucket.products):
+            return bucket
+        if not passing:
+            return None
+        # The passing candidates, in their order, indexed apart once per distinct list; it is
+        # often another key's list already ("Exor Update Service" of "updateservice").
+        chosen = [bucket.candidates[i] for i in sorted(i for positions in passing for i in positions)]
+        signature = tuple(map(id, chosen))
+        part = self._shared.get(signature)
+        if part is None:
+            part = self._shared[signature] = _Bucket(chosen, self._prepared)
+        return part
+
+
+def judge(item: InventoryItem, candidates: list[Candidate]) -> list[tuple[Candidate, Verdict]]:
+    """Verdicts for one distinct row: at most one per advisory, the strongest."""
+    return _strongest(item, ((c, None) for c in candidates))
+
+
+def platform_verdict(item: InventoryItem, statement: AffectedProduct) -> Verdict | None:
+    """The version verdict, if the statement applies to the row's platform at all.
+
+    A statement for one platform never applies to a row on another. A row whose platform the
+    inventory does not give is checked anyway and, if its version is hit, reported as unknown:
+    missing data is never a silent "not affected".
+    """
+    return _verdict(item, statement, None)
+
+
+def _verdict(
+    item: InventoryItem, statement: AffectedProduct, matcher: VersionMatcher | None
+) -> Verdict | None:
+    if statement.platform not in ("any", item.platform) and item.platform != "any":
+        return None
+    if matcher is None:
+        matcher = compile_statement(statement)
+    verdict = matcher.status(item.version)
+    if item.platform == "any" and statement.platform != "any" and verdict.status is Status.AFFECTED:
+        return Verdict(Status.UNKNOWN, f"{verdict.reason} on {statement.platform}{_NO_PLATFORM}", verdict.label)
+    return verdict
+
+
+def _strongest(
+    item: InventoryItem, pairs: Iterable[tuple[Candidate, VersionMatcher | None]]
+) -> list[tuple[Candidate, Verdict]]:
+    best: dict[str, tuple[Candidate, Verdict]] = {}
+    for candidate, matcher in pairs:
+        aid = candidate.advisory.id
+        seen = best.get(aid)
+        if seen is not None and seen[1].status is Status.AFFECTED:
+            continue  # nothing outranks it, and the first of equals is kept
+        verdict = _verdict(item, candidate.statement, matcher)
+        if verdict is None or verdict.status is Status.NOT_AFFECTED:
+            continue
+        if seen is None or _STATUS_RANK[verdict.status] > _STATUS_RANK[seen[1].status]:
+            best[aid] = (candidate, verdict)
+    return list(best.values())
+
+
+# -- the fan-out -----------------------------------------------------------------------------
+
+_MATCH_FIELDS = ("advisory", "item", "statement", "status", "reason", "label")
+
+
+def _fan_out_plain(results: list[Found], group: list[InventoryItem]) -> list[Match]:
+    return [Match(a, item, s, st, r, lb) for a, s, st, r, lb in results for item in group]
+
+
+def _fan_out_slots() -> Callable[[list[Found], list[InventoryItem]], list[Match]]:
+    """Match objects filled slot by slot: the frozen dataclass __init__ sets each field through
+    object.__setattr__, which costs 1.5-2 times as much. Equal to Match(...) field for field."""
+    new = object.__new__
+    set_advisory, set_item, set_statement, set_status, set_reason, set_label = (
+        Match.__dict__[name].__set__ for name in _MATCH_FIELDS
+    )
+
+    def fan_out(results: list[Found], group: list[InventoryItem]) -> list[Match]:
+        out: list[Match] = []
+        add = out.append
+        for advisory, statement, status, reason, label in results:
+            for item in group:
+                m = new(Match)
+                set_advisory(m, advisory)
+                set_item(m, item)
+                set_statement(m, statement)
+                set_status(m, status)
+                set_reason(m, reason)
+                set_label(m, label)
+                add(m)
+        return out
+
+    return fan_out
+
+
+# Only while Match is exactly these six slots, all set by __init__ and nothing else done there.
+_fan_out = (
+    _fan_out_slots()
+    if tuple(f.name for f in fields(Match)) == _MATCH_FIELDS
+    and getattr(Match, "__slots__", None) == _MATCH_FIELDS
+    and not hasattr(Match, "__post_init__")
+    else _fan_out_plain
+)
+
