@@ -153,7 +153,8 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
     except (ZoneInfoNotFoundError, ValueError):
         problems.add("settings.timezone", f"unknown time zone {timezone!r} (e.g. 'Europe/London')")
     smtp = _smtp(raw.get("smtp"), env, problems)
-    sender = str(settings.get("from") or (smtp.sender if smtp else _DEFAULT_SENDER))
+    # With [smtp], its `from` is the one sender: the header and the envelope must agree.
+    sender = str((smtp.sender if smtp else None) or settings.get("from") or _DEFAULT_SENDER)
     templates = settings.get("templates")
     config = Config(
         path=path,

@@ -165,3 +165,6 @@ class Message:
     html: str
     message_id: str
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    # The exact bytes to send, built once when the message is queued, so every attempt sends
+    # the same thing and delivery does no MIME work. None: the transport builds them.
+    raw: bytes | None = field(default=None, repr=False, compare=False)

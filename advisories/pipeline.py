@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from jinja2 import Environment
 from advisories.alerts import alert_key, build_alert
 from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.delivery import Transport
+from advisories.delivery.mime import to_bytes
 from advisories.delivery.outbox import deliver_queued, transport_for
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.extract import KnownProduct
@@ -252,6 +253,7 @@ class Pipeline:
                 context={"run_time": local.strftime("%d %B %Y %H:%M %Z")},
             )
             rows = _alert_rows(alert.keys, matches)
+            message = replace(message, raw=to_bytes(message, self.config.sender))
             if self.store.queue(message, rows, at=at):
                 summary.emails_queued += 1
         present: dict[str, int] = {}

@@ -4,7 +4,7 @@
 
 The messages are queued in a fresh SQLite outbox and delivered by the outbox stage, exactly
 as a run does. A local aiosmtpd server runs in a child process (so it does not share the GIL with the
-client) and accepts everything. 1,000 realistic alert emails (~20 KB, text + HTML) are sent
+client) and accepts everything. 1,000 alert emails rendered by the shipped templates (text + HTML) are sent
 twice: with the default pool (4 connections, 50 messages each), then the baseline, one
 connection per message, one at a time (SmtpTransport with max_connections=1,
 messages_per_connection=1, so both runs pay the same MIME building).
@@ -26,17 +26,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
+from advisories.alerts import build_alert
 from advisories.delivery.mime import to_bytes
 from advisories.delivery.outbox import deliver_queued
 from advisories.delivery.smtp import SmtpSettings, SmtpTransport
-from advisories.models import Message
+from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Message, Status
 from advisories.pipeline import RunSummary
+from advisories.render import environment, render_alert
 from advisories.store import Store
 
 SENDER = "Council Alerts <alerts@advisories.bench>"
@@ -50,44 +55,37 @@ PRODUCTS = [
 
 
 def build_messages(count: int) -> list[Message]:
-    return [_alert(n) for n in range(count)]
+    """`count` alerts rendered by the real templates, as a run queues them: each for one
+    council, about one advisory in three with a second, 3-25 affected devices per row."""
+    env = environment(None)
+    return [_alert(env, n) for n in range(count)]
 
 
-def _alert(n: int) -> Message:
-    vendor, product, version, fixed = PRODUCTS[n % len(PRODUCTS)]
-    cve = f"CVE-2024-{20000 + n}"
-    council = f"council-{n % 40:02d}"
-    hosts = [f"{council}-srv-{h:03d}.ad.{council}.gov.uk" for h in range(90)]
-    intro = (
-        f"{vendor} {product} {version} is affected by {cve} (CVSS 9.8, exploited in the wild "
-        f"per CISA KEV). {len(hosts)} devices in your inventory run an affected version. "
-        f"Upgrade to {fixed} or later; if you cannot, apply the vendor mitigation today.\n"
-    )
-    text = intro + "\n" + "".join(f"  - {h}: {product} {version}\n" for h in hosts)
-    text += "\nReferences:\n" + "".join(
-        f"  https://www.ncsc.gov.uk/report/{cve.lower()}-{i}\n" for i in range(10)
-    )
-    rows = "".join(
-        f'<tr><td class="host">{h}</td><td>{product}</td><td class="bad">{version}</td>'
-        f"<td>{fixed}</td></tr>\n"
-        for h in hosts
-    )
-    html = (
-        f"<!doctype html><html><body><h1>{cve}: {vendor} {product}</h1><p>{intro}</p>"
-        f'<table class="devices">\n{rows}</table>'
-        + "".join(f'<p><a href="https://nvd.nist.gov/vuln/detail/{cve}">{cve}</a></p>\n' * 10)
-        + "</body></html>\n"
-    )
-    return Message(
-        key=f"alert:{council}:{cve}",
-        council_id=council,
-        to=(f"security@{council}.gov.uk",),
-        subject=f"[CRITICAL] {vendor} {product} {cve} affects {len(hosts)} devices",
-        text=text,
-        html=html,
-        message_id=f"<alert-{n}@advisories.bench>",
-        headers=(("X-Advisories-Council", council), ("Auto-Submitted", "auto-generated")),
-    )
+def _alert(env: jinja2.Environment, n: int) -> Message:
+    council = f"council-{n:04d}"
+    matches = []
+    for k in range(1 + (n % 3 == 0)):
+        vendor, product, version, fixed = PRODUCTS[(n + k) % len(PRODUCTS)]
+        cve = f"CVE-2024-{20000 + n * 2 + k}"
+        statement = AffectedProduct(vendor, product, "windows", versions=(version,), fixed_in=fixed)
+        advisory = Advisory(
+            id=f"rule-{cve}", source="rules", title=f"{vendor} {product}: {cve} exploited in the wild",
+            summary=f"{vendor} {product} {version} is affected by {cve} (CVSS 9.8), exploited in the "
+                    "wild according to CISA's KEV catalogue. " * 3,
+            severity="critical", exploited=True, cves=(cve,), kind="rule",
+            links=(f"https://nvd.nist.gov/vuln/detail/{cve}", "https://www.ncsc.gov.uk/"),
+            action=f"Upgrade {product} to {fixed} or later; if you cannot today, apply the vendor's "
+                   "mitigation and restrict access to the management interface.",
+            affects=(statement,),
+        )
+        devices = 3 + (n * 7 + k) % 23
+        hosts = tuple(f"{council}-pc-{h:03d}" for h in range(devices))
+        item = InventoryItem(council, product, version, "windows", vendor, devices=devices, hosts=hosts)
+        matches.append(Match(advisory, item, statement, Status.AFFECTED,
+                             f"{version} is one of the listed affected builds ({version})"))
+    alert = build_alert(council, f"Council {n:04d}", (f"security@{council}.gov.uk",), matches, {})
+    assert alert is not None
+    return render_alert(env, alert, sender=SENDER, context={"run_time": "22 November 2026 09:00 GMT"})
 
 
 # --- the server, run as `deliver.py --serve` in a child process -----------------------------
@@ -175,8 +173,8 @@ def measure(port: int, messages: list[Message], cert: Path | None, **pool: int) 
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as folder, Store.open(Path(folder) / "state.sqlite3") as store:
         at = datetime.now(UTC)
-        for message in messages:
-            store.queue(message, [], at=at)
+        for message in messages:  # built when queued, as a run does: not part of delivery
+            store.queue(replace(message, raw=to_bytes(message, SENDER)), [], at=at)
         tally = RunSummary()
         started = time.perf_counter()
         deliver_queued(store, SmtpTransport(settings), tally)

@@ -240,6 +240,14 @@ def test_smtp_delivery_retries_a_4xx_next_run_and_never_duplicates(
         assert run(demo / "feeds.toml") == 0
     received = server.handler.messages
     assert len(received) == 2
+    # What went out is exactly what was built when queued (same Date, same boundaries), so a
+    # retried message is byte-identical to the first attempt.
+    import sqlite3
+
+    stored = {bytes(r[0]) for r in sqlite3.connect(demo / "data" / "state.sqlite3").execute(
+        "SELECT raw FROM outbox")}
+    assert {r.data.replace(b"\r\n", b"\n") for r in received} == {
+        raw.replace(b"\r\n", b"\n") for raw in stored}
     assert {r.rcpt_tos for r in received} == {
         ("it-security@barsetshire.example.gov.uk",),
         ("cyber@wessex.example.gov.uk", "servicedesk@wessex.example.gov.uk"),

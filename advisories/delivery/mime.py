@@ -105,7 +105,12 @@ def to_email(message: Message, sender: str, *, date: datetime | None = None) -> 
 
 
 def to_bytes(message: Message, sender: str, *, date: datetime | None = None) -> bytes:
-    """The wire form of to_email(): CRLF line ends, 7-bit clean throughout."""
+    """The wire form of to_email(): CRLF line ends, 7-bit clean throughout.
+
+    A message built when it was queued (`raw`) is sent exactly as built.
+    """
+    if message.raw is not None:
+        return message.raw
     return to_email(message, sender, date=date).as_bytes()
 
 

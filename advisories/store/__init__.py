@@ -10,7 +10,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -232,9 +232,9 @@ class Store:
         """
         with self.transaction():
             inserted = self.conn.execute(
-                "INSERT OR IGNORE INTO outbox (key, council_id, message, state, created_at)"
-                " VALUES (?, ?, ?, 'queued', ?)",
-                (message.key, message.council_id, message_to_json(message), _ts(at)),
+                "INSERT OR IGNORE INTO outbox (key, council_id, message, raw, state, created_at)"
+                " VALUES (?, ?, ?, ?, 'queued', ?)",
+                (message.key, message.council_id, message_to_json(message), message.raw, _ts(at)),
             ).rowcount
             if not inserted:
                 return False
@@ -288,9 +288,9 @@ class Store:
 
     def queued(self) -> list[Message]:
         rows = self.conn.execute(
-            "SELECT message FROM outbox WHERE state = 'queued' ORDER BY created_at, key"
+            "SELECT message, raw FROM outbox WHERE state = 'queued' ORDER BY created_at, key"
         )
-        return [message_from_json(r[0]) for r in rows]
+        return [replace(message_from_json(r[0]), raw=r[1]) for r in rows]
 
     def outbox_entry(self, key: str) -> OutboxEntry | None:
         row = self.conn.execute(

@@ -46,7 +46,9 @@ def _affected(data: dict[str, Any]) -> AffectedProduct:
 
 
 def message_to_json(message: Message) -> str:
-    return json.dumps(asdict(message), sort_keys=True, ensure_ascii=False)
+    data = asdict(message)
+    del data["raw"]  # kept in its own column, as bytes
+    return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
 def message_from_json(text: str) -> Message:

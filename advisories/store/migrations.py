@@ -48,6 +48,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             key TEXT PRIMARY KEY,
             council_id TEXT NOT NULL,
             message TEXT NOT NULL,
+            raw BLOB,
             state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
             attempts INTEGER NOT NULL DEFAULT 0,
             last_error TEXT,
