@@ -6,10 +6,10 @@ import contextlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import golden
 import pytest
+from mutations import with_wrong_types
 
 from advisories.errors import ParseError
 from advisories.models import Advisory, AffectedProduct
@@ -92,27 +92,12 @@ def test_an_entry_without_cve_is_skipped_and_the_rest_kept() -> None:
     assert advisories[0].id == f"kev:{data['vulnerabilities'][2]['cveID']}"
 
 
-def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    children = node.items() if isinstance(node, dict) else enumerate(node) \
-        if isinstance(node, list) else []
-    out = [path] if path else []
-    for key, child in children:
-        out.extend(_paths(child, (*path, key)))
-    return out
-
-
 def test_any_value_of_the_wrong_type_gives_advisories_or_a_parse_error() -> None:
     original = json.loads(JSON_FILE.read_bytes())
     original["vulnerabilities"] = original["vulnerabilities"][:2]
-    for path in _paths(original):
-        for wrong in (None, "x", 7, [], {}, ["x"]):
-            doc = json.loads(json.dumps(original))
-            parent = doc
-            for key in path[:-1]:
-                parent = parent[key]
-            parent[path[-1]] = wrong
-            with contextlib.suppress(ParseError):
-                parse(json.dumps(doc).encode())
+    for doc in with_wrong_types(original):
+        with contextlib.suppress(ParseError):
+            parse(json.dumps(doc).encode())
 
 
 def test_kev_statements_are_unknown_to_the_version_matcher() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import golden
 import pytest
+from mutations import with_wrong_types
 
 from advisories.errors import ParseError
 from advisories.models import Advisory, AffectedProduct, Bound, VersionRange
@@ -201,26 +202,11 @@ def test_retry_after_seconds(headers: dict[str, str], seconds: float | None) -> 
     assert retry_after_seconds(headers, now=T0) == seconds
 
 
-def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    children = node.items() if isinstance(node, dict) else enumerate(node) \
-        if isinstance(node, list) else []
-    out = [path] if path else []
-    for key, child in children:
-        out.extend(_paths(child, (*path, key)))
-    return out
-
-
 def test_any_value_of_the_wrong_type_gives_advisories_or_a_parse_error() -> None:
     original = envelope(the_3cx_cve())
-    for path in _paths(original):
-        for wrong in (None, "x", 7, [], {}, ["x"]):
-            doc = json.loads(json.dumps(original))
-            parent = doc
-            for key in path[:-1]:
-                parent = parent[key]
-            parent[path[-1]] = wrong
-            with contextlib.suppress(ParseError):
-                parse(doc)
+    for doc in with_wrong_types(original):
+        with contextlib.suppress(ParseError):
+            parse(doc)
 
 
 def test_conflicting_bounds_keep_the_wider_reading() -> None:
