@@ -12,9 +12,16 @@ RUN useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin advi
     && mkdir -p /data /config && chown advisories /data
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
-# The operator mounts feeds.toml (and inventories/, rules/) at /config; paths in it are
-# relative to that file, so point state and outbox at /data with absolute paths there.
+# A working default /config: the shipped feeds.toml, rules and templates, the example council,
+# with state, outbox and bulletins moved to the /data volume. Operators mount their own /config
+# (paths in feeds.toml resolve against its folder; keep state and outbox under /data).
 COPY feeds.toml /config/feeds.toml
+COPY rules /config/rules
+COPY templates /config/templates
+COPY examples/demo/inventories /config/examples/demo/inventories
+RUN sed -i -e 's#^state = .*#state = "/data/state.sqlite3"#' \
+           -e 's#^outbox = .*#outbox = "/data/outbox"#' \
+           -e 's#^bulletins = .*#bulletins = "/data/bulletins"#' /config/feeds.toml
 ENV ADVISORIES_CONFIG=/config/feeds.toml \
     PYTHONUNBUFFERED=1
 USER advisories
