@@ -110,3 +110,15 @@ def test_a_bad_advisory_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     inventory = DEMO / "inventories" / "wessex-intune-appinvrawdata.csv"
     assert main(["match", str(inventory), str(bad)]) == 2
     assert "bad.toml: title" in capsys.readouterr().err
+
+
+def test_match_reads_a_csaf_document_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """ICSA-24-284-08 (Siemens HiMed Cockpit): vers:all/>=V11.5.1|<V11.6.2, with the V prefix."""
+    csaf = ROOT / "tests" / "fixtures" / "csaf" / "cisagov-CSAF_OT_white_2024_icsa-24-284-08.json"
+    inventory = tmp_path / "inv.csv"
+    inventory.write_text("product,vendor,version,platform\n"
+                         "HiMed Cockpit 12 pro (J31032-K2017-H259),Siemens,V11.5.2,windows\n"
+                         "HiMed Cockpit 12 pro (J31032-K2017-H259),Siemens,11.6.2,windows\n")
+    rows = match_rows(capsys, str(inventory), str(csaf))
+    assert [(r["version"], r["status"], r["advisory"]) for r in rows] == [
+        ("V11.5.2", "affected", "csaf:ICSA-24-284-08")]
