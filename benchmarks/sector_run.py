@@ -1,0 +1,97 @@
+"""A whole `advisories run --once` at sector scale, as an operator would run it from cron.
+
+    python benchmarks/sector_run.py [--councils 400]
+
+Writes each council's inventory as a CSV export (5,000 rows each, the match_scale generator),
+stores the 20,000 match_scale advisories in the SQLite state as earlier runs would have, then
+times the real command in a child process: reading every inventory, matching, rendering one
+alert per affected council and writing them to the outbox as .eml files. A second run shows
+the every-hour case: nothing new, nothing sent. The last line printed is the result:
+
+    sector_run: councils=<n> rows=<n> advisories=<n> first_s=<s> emails=<n> repeat_s=<s> peak_rss_mb=<mb>
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from match_scale import SEED, council_rows, make_advisories, product_pool  # noqa: E402
+
+from advisories.store import Store  # noqa: E402
+
+
+def write_estate(folder: Path, councils: int) -> tuple[str, int, int]:
+    """The config, the inventories and the stored advisories; returns (config, rows, advisories)."""
+    rng = random.Random(SEED)
+    pool = product_pool(rng)
+    names = [f"council-{n:03d}" for n in range(councils)]
+    rows = 0
+    toml = ['[settings]\nrules = "rules"\ntimezone = "Europe/London"\n']
+    (folder / "rules").mkdir()
+    (folder / "inventories").mkdir()
+    for name in names:
+        mine = council_rows(rng, name, pool)
+        rows += len(mine)
+        with (folder / "inventories" / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
+            out = csv.writer(f)
+            out.writerow(("product", "vendor", "version", "platform", "devices"))
+            out.writerows((r[1], r[4], r[2], r[3], r[5]) for r in mine)
+        toml.append(f'[[councils]]\nid = "{name}"\nname = "{name.title()}"\n'
+                    f'recipients = ["it@{name}.example.gov.uk"]\ninventory = "inventories/{name}.csv"\n')
+    (folder / "feeds.toml").write_text("\n".join(toml), encoding="utf-8")
+    advisories = make_advisories(rng, pool, 20_000, 0, 0.0)
+    at = datetime.now(UTC)
+    with Store.open(folder / "data" / "state.sqlite3") as store:
+        for advisory in advisories:
+            store.upsert_advisory(advisory, at=at)
+    return str(folder / "feeds.toml"), rows, len(advisories)
+
+
+def timed_run(config: str) -> tuple[float, str, float]:
+    """(seconds, summary, peak RSS in MB) of one `advisories run --once` in a child process."""
+    script = ("import resource, sys; from advisories.cli import main; code = main(sys.argv[1:]); "
+              "print(f'peak_rss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}'); sys.exit(code)")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", script, "run", "--once", "--config", config],
+                          capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode not in (0, 1):
+        raise SystemExit(done.stdout + done.stderr)
+    rss = re.search(r"peak_rss_kb=(\d+)", done.stdout)
+    return seconds, done.stdout, int(rss.group(1)) / 1024 if rss else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--councils", type=int, default=400)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t = time.perf_counter()
+        config, rows, advisories = write_estate(folder, args.councils)
+        print(f"generated {args.councils} inventories ({rows} rows) and {advisories} stored advisories "
+              f"in {time.perf_counter() - t:.1f}s", flush=True)
+        first_s, summary, rss = timed_run(config)
+        print(summary.strip(), flush=True)
+        emails = len(list((folder / "data" / "outbox").glob("*.eml")))
+        repeat_s, again, _ = timed_run(config)
+        assert "queued 0" in again, again
+        print(f"sector_run: councils={args.councils} rows={rows} advisories={advisories} "
+              f"first_s={first_s:.1f} emails={emails} repeat_s={repeat_s:.1f} peak_rss_mb={rss:.0f}")
+
+
+if __name__ == "__main__":
+    main()
