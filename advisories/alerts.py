@@ -58,18 +58,18 @@ class CouncilAlert:
         return f"alert-{self.council_id}-{digest}"
 
 
-def alert_key(match: Match) -> str:
-    """Council x advisory x product x version x platform.
+def alert_keys(match: Match) -> tuple[str, ...]:
+    """The keys of one exposure: council x CVE x the row's product, version and platform.
 
-    The advisory part is its lowest CVE when it has one, so the same CVE reported later by
-    another source (NVD after a rule, KEV after CSAF) is the same exposure, not a new alert.
+    One key per CVE (or the advisory id when it has none), all naming the same exposure: when
+    another source joins a CVE group (NVD after a rule, a feed item citing a second CVE) the
+    exposure is still found under the key it was first told under. The row's own product name
+    is used, not the statement's, which changes when a vendor statement replaces NVD's.
     """
     item = match.item
-    subject = min(match.advisory.cves) if match.advisory.cves else match.advisory.id
-    return "|".join((
-        item.council_id, subject, match.statement.product.casefold(),
-        item.version.strip().casefold(), item.platform,
-    ))
+    row = (item.product.strip().casefold(), item.version.strip().casefold(), item.platform)
+    subjects = sorted(match.advisory.cves) or [match.advisory.id]
+    return tuple("|".join((item.council_id, subject, *row)) for subject in subjects)
 
 
 def signature(match: Match) -> str:
@@ -116,7 +116,9 @@ def build_alert(
         if m.item.council_id != council_id:
             # Defence in depth: the caller filters already; one council's rows never cross.
             raise ValueError(f"match for {m.item.council_id} passed to {council_id}'s alert")
-        key, sig = alert_key(m), signature(m)
+        spellings, sig = alert_keys(m), signature(m)
+        known = next((k for k in spellings if k in previous), None)
+        key = known or spellings[0]  # an exposure keeps the key it was first told under
         old = previous.get(key)
         change = None if old is None else material_change(old, sig)
         if old is not None and change is None:

@@ -34,10 +34,24 @@ def has_versions(statement: AffectedProduct) -> bool:
     return bool(statement.versions or statement.ranges or statement.all_versions)
 
 
+def one_per_page(advisories: Iterable[Advisory]) -> list[Advisory]:
+    """Feed items linking to the same page are one item: the NCSC's "all" feed repeats its
+    news and report items, and a council must not be told the same thing twice."""
+    seen: set[str] = set()
+    out = []
+    for advisory in advisories:
+        if advisory.url and advisory.kind not in MERGED_KINDS:
+            if advisory.url in seen:
+                continue
+            seen.add(advisory.url)
+        out.append(advisory)
+    return out
+
+
 def merge_by_cve(advisories: Sequence[Advisory], *, now: datetime) -> list[Advisory]:
     """The advisories to match: merged per CVE group, others unchanged, stale KEV left out."""
     out: list[Advisory] = []
-    for group in _groups(advisories):
+    for group in _groups(one_per_page(advisories)):
         merged = group[0] if len(group) == 1 else _merge(group)
         if merged.kind == "kev" and not _recent(merged, now):
             continue

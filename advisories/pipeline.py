@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 
-from advisories.alerts import alert_key, build_alert
+from advisories.alerts import alert_keys, build_alert
 from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.delivery import Transport
 from advisories.delivery.mime import to_bytes
@@ -258,8 +258,8 @@ class Pipeline:
                 summary.emails_queued += 1
         present: dict[str, int] = {}
         for m in matches:
-            key = alert_key(m)
-            present[key] = present.get(key, 0) + m.item.devices
+            for key in alert_keys(m):  # every spelling of the key keeps its exposure open
+                present[key] = present.get(key, 0) + m.item.devices
         self.store.observe_exposures(council.id, present, at=at)
 
     # -- deliver -------------------------------------------------------------------------
@@ -275,9 +275,9 @@ def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list
     devices: dict[str, int] = {}
     first: dict[str, Match] = {}
     for m in matches:
-        key = alert_key(m)
-        first.setdefault(key, m)
-        devices[key] = devices.get(key, 0) + m.item.devices
+        for key in alert_keys(m):
+            first.setdefault(key, m)
+            devices[key] = devices.get(key, 0) + m.item.devices
     return [
         AlertRow(key, first[key].item.council_id, first[key].advisory.id, sig, devices[key],
                  first[key].status.value)

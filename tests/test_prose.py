@@ -135,3 +135,33 @@ def test_hostile_feed_text_is_escaped_in_the_alert_and_never_reaches_a_header(se
         html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
         assert "<script" not in html and "onerror" not in html and "javascript:" not in html
         assert "Versions read from the advisory text" in html
+
+
+def test_a_new_source_for_a_told_exposure_is_not_a_second_alert(setup: Path) -> None:
+    """A feed item later cites the rule's CVE and another one: the exposure keeps its key."""
+    from advisories.store import Store
+
+    shutil.copy(ROOT / "rules" / "ncsc-2023-3cx-desktop-app.toml", setup.parent / "rules")
+    (setup / "feeds" / "prose.xml").write_text(feed())
+    config = str(setup / "feeds.toml")
+    assert main(["run", "--once", "--config", config]) == 0
+    assert len(messages(setup)) == 2
+    update = ITEM.format(title="Update on 3CX: CVE-2023-29059 and CVE-2023-20000", slug="u", text=CLEAR)
+    (setup / "feeds" / "prose.xml").write_text(feed(update))
+    assert main(["run", "--once", "--config", config, "--force"]) == 0
+    assert len(messages(setup)) == 2
+    with Store.open(setup / "data" / "state.sqlite3") as store:
+        assert all(e.remediated_at is None for e in store.exposures())
+
+
+def test_the_same_page_in_two_feeds_is_one_section(setup: Path) -> None:
+    item = ITEM.format(title="3CX Desktop App compromise", slug="3cx", text=CLEAR)
+    (setup / "feeds" / "prose.xml").write_text(feed(item))
+    (setup / "feeds" / "all.xml").write_text(feed(item))
+    config = setup / "feeds.toml"
+    config.write_text(config.read_text().replace(
+        "[digest]", '[[feeds]]\nname = "ncsc-all"\nkind = "rss"\npath = "feeds/all.xml"\n\n[digest]'))
+    assert main(["run", "--once", "--config", str(config)]) == 0
+    for message in messages(setup):
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert text.count("3CX Desktop App compromise") == 1

@@ -18,6 +18,7 @@ from advisories.alerts import SEVERITY_RANK
 from advisories.digest.notes import Note
 from advisories.digest.sector import ReviewRow, SectorRow, extracted_rows, review_rows, sector_rows
 from advisories.digest.week import IsoWeek
+from advisories.merge import one_per_page
 from advisories.models import SEVERITIES, Advisory
 from advisories.sanitise import safe_url, truncate
 from advisories.store import Exposure
@@ -163,19 +164,6 @@ def _glance(weekly: list[Advisory], ncsc: int, exploited: int, sector: int) -> t
     )
 
 
-def _one_per_page(advisories: list[Advisory]) -> list[Advisory]:
-    """The NCSC's "all" feed repeats its news and report items: one entry per page linked."""
-    seen: set[str] = set()
-    out = []
-    for advisory in advisories:
-        if advisory.url and advisory.kind not in ("rule", "csaf", "nvd", "kev"):
-            if advisory.url in seen:
-                continue
-            seen.add(advisory.url)
-        out.append(advisory)
-    return out
-
-
 def collect_digest(
     *,
     week: IsoWeek,
@@ -188,7 +176,7 @@ def collect_digest(
     now: datetime,
 ) -> Digest:
     by_id = {a.id: a for a in advisories}
-    weekly = _one_per_page(week_advisories(advisories, first_seen, week, tz))
+    weekly = one_per_page(week_advisories(advisories, first_seen, week, tz))
     ncsc = [a for a in weekly if is_ncsc(a)]
     exploited = sorted((a for a in weekly if a.exploited), key=_rank)
     vendor = [a for a in weekly if not a.exploited and not is_ncsc(a)]
