@@ -226,8 +226,9 @@ class Pipeline:
         for match in matcher.match_estate(Estate(items)):
             by_council[match.item.council_id].append(match)
         env = environment(self.config.templates)
+        active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
         for council in checked:
-            self._queue(council, by_council[council.id], env, summary)
+            self._queue(council, by_council[council.id], env, summary, active)
 
     def _inventory(self, council: CouncilConfig, summary: RunSummary) -> list[InventoryItem] | None:
         try:
@@ -236,10 +237,16 @@ class Pipeline:
             summary.inventories_failed.append(f"{council.id}: {exc}")
             return None
         summary.warnings.extend(loaded.problems)
+        if not loaded.items:
+            # An empty export (headers only, a failed report) must not read as "everything fixed".
+            summary.inventories_failed.append(
+                f"{council.id}: {council.inventory} has no usable rows; check the export")
+            return None
         return list(loaded.items)
 
     def _queue(
-        self, council: CouncilConfig, matches: list[Match], env: Environment, summary: RunSummary
+        self, council: CouncilConfig, matches: list[Match], env: Environment, summary: RunSummary,
+        active: set[str],
     ) -> None:
         summary.matches_affected += sum(m.status is Status.AFFECTED for m in matches)
         summary.matches_unknown += sum(m.status is Status.UNKNOWN for m in matches)
@@ -260,7 +267,7 @@ class Pipeline:
         for m in matches:
             for key in alert_keys(m):  # every spelling of the key keeps its exposure open
                 present[key] = present.get(key, 0) + m.item.devices
-        self.store.observe_exposures(council.id, present, at=at)
+        self.store.observe_exposures(council.id, present, at=at, active=active)
 
     # -- deliver -------------------------------------------------------------------------
 

@@ -409,3 +409,14 @@ def test_a_crash_between_send_and_record_duplicates_once_and_loses_nothing(demo:
     ids = [r.parsed()["Message-ID"] for r in server.handler.messages]
     assert len(ids) == 3 and len(set(ids)) == 2  # one message twice, the other once
     assert ids.count(ids[0]) == 2
+
+
+def test_a_header_only_export_fails_that_council_and_closes_nothing(demo: Path) -> None:
+    from advisories.store import Store
+
+    assert run(demo / "feeds.toml") == 0
+    inventory = demo / "inventories" / "barsetshire-intune-appinvaggregate.csv"
+    inventory.write_text(inventory.read_text().splitlines()[0] + "\n")
+    assert run(demo / "feeds.toml") == 1
+    with Store.open(demo / "data" / "state.sqlite3") as store:
+        assert all(e.remediated_at is None for e in store.exposures())

@@ -71,7 +71,16 @@ def test_exposures_missing_from_the_latest_inventory_are_remediated(tmp_path: Pa
             AlertRow("k2", "barsetshire", "a", "s", 3, "affected")]
     with Store.open(tmp_path / "s.db") as store:
         store.queue(message(), rows, at=T0)
-        store.observe_exposures("barsetshire", {"k1": 35}, at=T0 + timedelta(days=1))
+        store.observe_exposures("barsetshire", {"k1": 35}, at=T0 + timedelta(days=1), active={"a"})
         by_key = {e.key: e for e in store.exposures()}
     assert by_key["k1"].remediated_at is None and by_key["k1"].devices == 35
     assert by_key["k2"].remediated_at == T0 + timedelta(days=1)
+
+
+def test_exposures_of_advisories_not_matched_this_run_stay_open(tmp_path: Path) -> None:
+    rows = [AlertRow("k1", "barsetshire", "kev:CVE-1", "s", 4, "unknown")]
+    with Store.open(tmp_path / "s.db") as store:
+        store.queue(message(), rows, at=T0)
+        store.observe_exposures("barsetshire", {}, at=T0 + timedelta(days=40), active={"other"})
+        [exposure] = store.exposures()
+    assert exposure.remediated_at is None

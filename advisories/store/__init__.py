@@ -253,11 +253,15 @@ class Store:
             return True
 
     def observe_exposures(
-        self, council_id: str, present: dict[str, int], *, at: datetime
+        self, council_id: str, present: dict[str, int], *, at: datetime,
+        active: set[str] | None = None,
     ) -> None:
         """Record which alerted exposures the latest inventory still shows (key -> devices).
 
-        An alerted key missing from `present` is remediated now; one that reappears is open again.
+        An alerted key of an `active` advisory (one this run matched against; None: all) missing from
+        `present` is remediated now; one that reappears is open again. Exposures of advisories
+        not matched this run (a KEV entry past its review window) are left as they were: that
+        the match is gone says nothing about the council's devices.
         """
         with self.transaction():
             for key, devices in present.items():
@@ -267,11 +271,11 @@ class Store:
                     (_ts(at), devices, key, council_id),
                 )
             known = self.conn.execute(
-                "SELECT key FROM alerted WHERE council_id = ? AND remediated_at IS NULL",
+                "SELECT key, advisory_id FROM alerted WHERE council_id = ? AND remediated_at IS NULL",
                 (council_id,),
             ).fetchall()
-            for (key,) in known:
-                if key not in present:
+            for key, advisory_id in known:
+                if key not in present and (active is None or advisory_id in active):
                     self.conn.execute(
                         "UPDATE alerted SET remediated_at = ? WHERE key = ?", (_ts(at), key)
                     )
