@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from advisories.delivery.mime import envelope_address, sender_address
 from advisories.errors import ConfigError
 
 DEFAULT_CONFIG = "feeds.toml"
@@ -22,7 +23,6 @@ CONFIG_ENV = "ADVISORIES_CONFIG"
 FEED_KINDS = ("rss", "csaf", "kev", "nvd")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 
 
@@ -155,6 +155,11 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
     smtp = _smtp(raw.get("smtp"), env, problems)
     # With [smtp], its `from` is the one sender: the header and the envelope must agree.
     sender = str((smtp.sender if smtp else None) or settings.get("from") or _DEFAULT_SENDER)
+    try:
+        sender_address(sender)
+    except ValueError:
+        key = "smtp.from" if smtp and smtp.sender else "settings.from"
+        problems.add(key, f"{sender!r} has no usable address: use 'Name <alerts@example.gov.uk>'")
     templates = settings.get("templates")
     config = Config(
         path=path,
@@ -272,7 +277,9 @@ def _recipients(t: dict[str, Any], key: str, where: str, p: _Problems) -> tuple[
         p.add(f"{where}.{key}", "must be a list of email addresses")
         return ()
     for addr in value:
-        if not _EMAIL.match(addr):
+        try:
+            envelope_address(addr)  # the rule the email builder applies: agree now, not at send time
+        except ValueError:
             p.add(f"{where}.{key}", f"{addr!r} is not a plain email address (name@example.gov.uk)")
     return tuple(value)
 

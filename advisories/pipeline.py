@@ -260,9 +260,13 @@ class Pipeline:
                 context={"run_time": local.strftime("%d %B %Y %H:%M %Z")},
             )
             rows = _alert_rows(alert.keys, matches)
-            message = replace(message, raw=to_bytes(message, self.config.sender))
-            if self.store.queue(message, rows, at=at):
-                summary.emails_queued += 1
+            try:
+                message = replace(message, raw=to_bytes(message, self.config.sender))
+            except ValueError as exc:  # config validation should make this unreachable
+                summary.emails_failed.append(f"{council.id}: cannot build the alert: {exc}")
+            else:
+                if self.store.queue(message, rows, at=at):
+                    summary.emails_queued += 1
         present: dict[str, int] = {}
         for m in matches:
             for key in alert_keys(m):  # every spelling of the key keeps its exposure open

@@ -93,3 +93,12 @@ def test_a_feed_needs_exactly_one_of_url_or_path(tmp_path: Path) -> None:
     text = GOOD.replace('every = "30m"', 'path = "local.xml"')
     with pytest.raises(ConfigError, match=r"feeds\[0\]: give exactly one of url or path"):
         load_config(write(tmp_path, text), {"T_USER": "u", "T_PASS": "p"})
+
+
+def test_addresses_are_checked_by_the_rule_the_email_builder_applies(tmp_path: Path) -> None:
+    text = GOOD.replace("it@barsetshire.example.gov.uk", "it_security@barset_shire.example.gov.uk")
+    text = text.replace('from = "Alerts <alerts@example.gov.uk>"', 'from = "Council Cyber Alerts"')
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text), {"T_USER": "u", "T_PASS": "p"})
+    assert "barset_shire" in err.value.message
+    assert "smtp.from: 'Council Cyber Alerts' has no usable address" in err.value.message
