@@ -185,6 +185,8 @@ def print_summary(
         ("feeds failed", s.feeds_failed),
         ("feeds disabled", s.feeds_disabled),
         ("inventories failed", s.inventories_failed),
+        ("rules failed", s.rules_failed),
+        ("emails refused by some recipients", s.emails_partial),
         ("emails failed", s.emails_failed),
         ("emails kept for retry", s.emails_retrying),
         ("warnings", s.warnings),

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from advisories.errors import ConfigError
+from advisories.errors import ConfigError, InventoryError
 from advisories.inventory import load_inventory
 from advisories.matching import Matcher
 from advisories.models import Advisory, InventoryItem, Match
@@ -24,6 +24,8 @@ class DryRunReport:
 
 def load_advisory_file(path: Path) -> Advisory:
     """A rule TOML or a structured advisory document (CSAF JSON)."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such advisory file", "give a rule (.toml) or a CSAF document (.json)")
     if path.suffix == ".toml":
         advisory, problems = load_rule(path)
         if advisory is None:
@@ -64,7 +66,10 @@ def dry_run(
     report = DryRunReport()
     advisories = [load_advisory_file(p) for p in advisory_files]
     cat = _catalogue(catalogue)
-    loaded = load_inventory(inventory, inventory.stem)
+    try:
+        loaded = load_inventory(inventory, inventory.stem)
+    except InventoryError as exc:  # a bad argument, not a failed run: exit 2
+        raise ConfigError(exc.message, exc.hint) from None
     report.problems.extend(loaded.problems)
     items = [_with_platform(i, platform) for i in loaded.items]
     if platform:

@@ -50,6 +50,7 @@ class RunSummary:
     advisories_total: int = 0
     councils_checked: int = 0
     inventories_failed: list[str] = field(default_factory=list)
+    rules_failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     matches_affected: int = 0
     matches_unknown: int = 0
@@ -57,11 +58,12 @@ class RunSummary:
     emails_sent: int = 0
     emails_retrying: list[str] = field(default_factory=list)
     emails_failed: list[str] = field(default_factory=list)
+    emails_partial: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.feeds_failed or self.inventories_failed or self.emails_failed
-                    or self.emails_retrying)
+        return not (self.feeds_failed or self.inventories_failed or self.rules_failed
+                    or self.emails_failed or self.emails_retrying or self.emails_partial)
 
 
 @dataclass(frozen=True)
@@ -107,11 +109,12 @@ class Pipeline:
     def load_reference(self, summary: RunSummary) -> Reference:
         """Rules and the product catalogue: read once per run, before the feeds."""
         rules = load_rules(self.config.rules)
-        summary.warnings.extend(f"rule skipped: {p}" for p in rules.problems)
+        # A broken rule is skipped, the rest go on; but the run is not "all well" (exit 1).
+        summary.rules_failed.extend(f"rule skipped: {p}" for p in rules.problems)
         try:
             catalogue = Catalogue.load(self.config.rules / CATALOGUE_FILE)
         except AdvisoriesError as exc:
-            summary.warnings.append(f"product catalogue not used: {exc}")
+            summary.rules_failed.append(f"product catalogue not used: {exc}")
             catalogue = Catalogue()
         return Reference(rules.advisories, catalogue, known_from(catalogue, rules.advisories))
 

@@ -40,8 +40,18 @@ def alerts_on(statement: AffectedProduct) -> bool:
     return not statement.from_text or (statement.confidence or 0.0) >= ALERT_CONFIDENCE
 
 
+# "are not affected", "need not take action", "unaffected": a reading that may say the opposite
+# of what it seems to is never alerted on; it goes to the review list.
+_NEGATION = re.compile(r"\b(not|no longer|unaffected|n't|never)\b", re.IGNORECASE)
+NEGATED_CONFIDENCE = 0.6
+
+
 def as_statement(found: ExtractedStatement) -> AffectedProduct:
     note = None
+    confidence = found.confidence
+    if _NEGATION.search(found.evidence):
+        confidence = min(confidence, NEGATED_CONFIDENCE)
+        note = f"the sentence may say these are not affected: {found.evidence[:200]!r}"
     if found.suspect:
         suggestion = f"; perhaps {', '.join(found.suggested_versions)}" if found.suggested_versions else ""
         note = f"the text looks damaged: {found.evidence[:200]!r}{suggestion}"
@@ -54,7 +64,7 @@ def as_statement(found: ExtractedStatement) -> AffectedProduct:
         all_versions=False,
         from_text=True,
         # A suspect reading never alerts, whatever the extractor's confidence.
-        confidence=min(found.confidence, 0.4) if found.suspect else found.confidence,
+        confidence=min(confidence, 0.4) if found.suspect else confidence,
         note=note,
     )
 

@@ -122,3 +122,10 @@ def test_match_reads_a_csaf_document_too(tmp_path: Path, capsys: pytest.CaptureF
     rows = match_rows(capsys, str(inventory), str(csaf))
     assert [(r["version"], r["status"], r["advisory"]) for r in rows] == [
         ("V11.5.2", "affected", "csaf:ICSA-24-284-08")]
+
+
+def test_match_with_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inventory = DEMO / "inventories" / "wessex-intune-appinvrawdata.csv"
+    assert main(["match", str(inventory), str(tmp_path / "nope.json")]) == 2
+    assert main(["match", str(tmp_path / "nope.csv"), str(RULE)]) == 2
+    assert "Traceback" not in capsys.readouterr().err

@@ -420,3 +420,14 @@ def test_a_header_only_export_fails_that_council_and_closes_nothing(demo: Path) 
     assert run(demo / "feeds.toml") == 1
     with Store.open(demo / "data" / "state.sqlite3") as store:
         assert all(e.remediated_at is None for e in store.exposures())
+
+
+def test_a_broken_rule_is_skipped_named_and_fails_the_run(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (demo.parent / "rules" / "typo.toml").write_text(
+        'id = "x"\ntitle = "t"\n[[affects]]\nproduct = "P"\nversion = "1"\n')
+    assert run(demo / "feeds.toml") == 1
+    out = capsys.readouterr().out
+    assert "rules failed:" in out and "typo.toml: affects[0].version: unknown key" in out
+    assert len(outbox(demo)) == 2  # the other rules still alerted

@@ -165,3 +165,13 @@ def test_the_same_page_in_two_feeds_is_one_section(setup: Path) -> None:
     for message in messages(setup):
         text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
         assert text.count("3CX Desktop App compromise") == 1
+
+
+@pytest.mark.parametrize("sentence", [
+    "3CX Desktop App versions up to 18.12.416 are not believed to be affected.",
+    "Users of 3CX Desktop App 18.12.416 need not take action.",
+])
+def test_a_negated_sentence_never_alerts(setup: Path, sentence: str) -> None:
+    (setup / "feeds" / "prose.xml").write_text(feed(ITEM.format(title="3CX update", slug="n", text=sentence)))
+    assert main(["run", "--once", "--config", str(setup / "feeds.toml")]) == 0
+    assert messages(setup) == []

@@ -17,7 +17,7 @@ from advisories.store import Store, now
 
 class DeliveryTally(Protocol):
     emails_sent: int
-    warnings: list[str]
+    emails_partial: list[str]
     emails_retrying: list[str]
     emails_failed: list[str]
 
@@ -60,8 +60,9 @@ def deliver_queued(
         if result.ok:
             store.mark_sent(message.key, at=clock())
             tally.emails_sent += 1
-            if result.error:  # accepted for some recipients, refused for others
-                tally.warnings.append(f"{where}: {result.error}")
+            if result.error:  # accepted for some recipients, refused for others: not resent,
+                # which would duplicate it for the others, but shown, and the run is not "ok"
+                tally.emails_partial.append(f"{where}: {result.error}")
         elif result.retryable:
             store.mark_failed(message.key, result.error, retryable=True)
             tally.emails_retrying.append(f"{where}: {result.error}; kept for the next run")
