@@ -127,13 +127,15 @@ def test_configmgr_falls_back_to_the_add_remove_programs_name():
     assert (seven_zip.devices, seven_zip.hosts) == (2, ("PC-0101", "PC-0102"))
 
 
-def test_intune_short_version_is_used_only_when_the_full_one_is_blank(tmp_path: Path):
+def test_intune_short_version_is_never_taken_for_the_build(tmp_path: Path):
+    """3CX "18.12" would read as 18.12.0 and miss 18.12.416: a blank build stays unknown."""
     path = write(
         tmp_path,
         "ApplicationName,ApplicationShortVersion,ApplicationVersion\nSlack,4.35,4.35.126\nTeams,1.6,\n",
     )
-    versions = {i.product: i.version for i in load_inventory(path, "c").items}
-    assert versions == {"Slack": "4.35.126", "Teams": "1.6"}
+    loaded = load_inventory(path, "c")
+    assert {i.product: i.version for i in loaded.items} == {"Slack": "4.35.126", "Teams": ""}
+    assert any("line 3" in p and "check manually" in p for p in loaded.problems)
 
 
 @pytest.mark.parametrize(

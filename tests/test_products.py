@@ -429,3 +429,15 @@ def test_a_name_claimed_by_two_products_is_refused(tmp_path: Path):
 def test_missing_catalogue_is_a_config_error(tmp_path: Path):
     with pytest.raises(ConfigError, match="cannot read the product catalogue"):
         Catalogue.load(tmp_path / "nope.toml")
+
+
+def test_winrar_publisher_spelling_matches_the_kev_vendor() -> None:
+    """ARP says "win.rar GmbH"; CISA KEV (CVE-2025-8088) and NVD say RARLAB."""
+    from pathlib import Path
+
+    from advisories.models import AffectedProduct, InventoryItem
+    from advisories.products import Catalogue
+
+    catalogue = Catalogue.load(Path(__file__).resolve().parent.parent / "rules" / "products.toml")
+    row = InventoryItem("c", "WinRAR 6.23 (64-bit)", "6.23.0", "windows", "win.rar GmbH")
+    assert catalogue.matches(row, AffectedProduct("RARLAB", "WinRAR"))

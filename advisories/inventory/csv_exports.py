@@ -42,7 +42,8 @@ HEADERS: tuple[tuple[str, str, str], ...] = (
     ("version", "DisplayVersion", "Add/Remove Programs"),
     ("version", "softwareVersion", "Lansweeper tblSoftware"),
     ("version", "Version", "ConfigMgr report, Lansweeper, plain"),
-    ("version", "ApplicationShortVersion", "Intune (when ApplicationVersion is blank)"),
+    # Not ApplicationShortVersion: "18.12" for 18.12.416 would read as 18.12.0 and could be
+    # judged "not affected"; a blank ApplicationVersion stays unknown ("check manually").
     ("platform", "Platform", "Intune, plain"),
     ("platform", "OSDescription", "Intune AppInvRawData, DiscoveredAppsRawData"),
     ("platform", "OSname", "Lansweeper tsysOS"),
