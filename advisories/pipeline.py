@@ -210,6 +210,10 @@ class Pipeline:
     def process(self, summary: RunSummary) -> None:
         reference = self.reference or self.load_reference(summary)
         self._store_advisories(list(reference.rules), summary)
+        if not summary.rules_failed and self.config.rules.is_dir():
+            # Only when every rule file read cleanly: a rule with a typo is not withdrawn.
+            for rid in self.store.withdraw_rules({a.id for a in reference.rules}):
+                summary.warnings.append(f"rule {rid} withdrawn: its file is no longer in {self.config.rules}")
         stored = self.store.advisories()
         summary.advisories_total = len(stored)
         advisories = merge_by_cve(stored, now=self.clock())

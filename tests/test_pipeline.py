@@ -431,3 +431,12 @@ def test_a_broken_rule_is_skipped_named_and_fails_the_run(
     out = capsys.readouterr().out
     assert "rules failed:" in out and "typo.toml: affects[0].version: unknown key" in out
     assert len(outbox(demo)) == 2  # the other rules still alerted
+
+
+def test_deleting_a_rule_file_withdraws_the_rule(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(demo / "feeds.toml") == 0
+    (demo.parent / "rules" / "ncsc-2023-3cx-desktop-app.toml").unlink()
+    capsys.readouterr()
+    assert run(demo / "feeds.toml") == 0
+    out = capsys.readouterr().out
+    assert "rule ncsc-2023-3cx-desktop-app withdrawn" in out and "affected 0" in out

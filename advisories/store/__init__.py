@@ -208,6 +208,16 @@ class Store:
         rows = self.conn.execute("SELECT body FROM advisories ORDER BY id")
         return [advisory_from_json(r[0]) for r in rows]
 
+    def withdraw_rules(self, keep: set[str]) -> list[str]:
+        """Delete stored rules whose file is gone (so a wrong rule can be withdrawn); returns
+        their ids. What was alerted stays recorded, so nothing is re-sent if one comes back."""
+        with self.transaction():
+            stored = [r[0] for r in self.conn.execute("SELECT id FROM advisories WHERE source = 'rules'")]
+            gone = [rid for rid in stored if rid not in keep]
+            for rid in gone:
+                self.conn.execute("DELETE FROM advisories WHERE id = ?", (rid,))
+        return gone
+
     def advisory(self, advisory_id: str) -> Advisory | None:
         row = self.conn.execute("SELECT body FROM advisories WHERE id = ?", (advisory_id,)).fetchone()
         return advisory_from_json(row[0]) if row else None
