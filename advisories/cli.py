@@ -20,6 +20,7 @@ from advisories.errors import AdvisoriesError, ConfigError
 from advisories.extract import KnownProduct
 from advisories.pipeline import Pipeline, RunSummary
 from advisories.store import Store
+from advisories.store.lock import exclusive
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -145,7 +146,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = _load(args)
     progress = _Progress()
     started = time.monotonic()
-    with Store.open(config.state) as store:
+    with exclusive(config.state), Store.open(config.state) as store:
         summary = Pipeline(config, store, progress=progress).run(force=args.force)
     progress.done()
     print_summary(summary, time.monotonic() - started, config)
@@ -255,7 +256,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     config = _load(args)
     if args.force and not args.send:
         raise ConfigError("--force only works with --send", "add --send to send the week again")
-    with Store.open(config.state) as store:
+    with exclusive(config.state), Store.open(config.state) as store:
         if not args.send:
             files = build_digest(config, store, args.week)
             print(f"digest {files.week}: written, not sent (add --send to send it):")
@@ -334,7 +335,7 @@ def cmd_draft_rule(args: argparse.Namespace) -> int:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     config = _load(args)
-    with Store.open(config.state) as store:
+    with exclusive(config.state), Store.open(config.state) as store:
         if args.retry:
             count = store.requeue_failed()
             print(f"re-queued {count} failed message(s)")

@@ -22,6 +22,7 @@ from advisories.config import Config, FeedConfig
 from advisories.digest import schedule_digest
 from advisories.pipeline import Pipeline, RunSummary
 from advisories.store import Store, now
+from advisories.store.lock import exclusive
 
 RETRY_DELIVERY = timedelta(minutes=5)
 Report = Callable[[RunSummary, float, Config], None]
@@ -55,7 +56,7 @@ def build_scheduler(config: Config, report: Report) -> BackgroundScheduler:
 def _poll_job(config: Config, feed: FeedConfig, report: Report) -> Callable[[], None]:
     def job() -> None:
         started = time.monotonic()
-        with Store.open(config.state) as store:
+        with exclusive(config.state), Store.open(config.state) as store:
             summary = Pipeline(config, store).run(only_feeds={feed.name}, force=True)
         report(summary, time.monotonic() - started, config)
 
@@ -65,7 +66,7 @@ def _poll_job(config: Config, feed: FeedConfig, report: Report) -> Callable[[], 
 def _deliver_job(config: Config, report: Report) -> Callable[[], None]:
     def job() -> None:
         started = time.monotonic()
-        with Store.open(config.state) as store:
+        with exclusive(config.state), Store.open(config.state) as store:
             if not store.queued():
                 return
             summary = RunSummary()

@@ -25,6 +25,7 @@ from advisories.digest.council import Tally, send_weekly_summaries
 from advisories.digest.week import IsoWeek, resolve_week
 from advisories.errors import AdvisoriesError, ConfigError
 from advisories.store import Store, now
+from advisories.store.lock import exclusive
 
 Clock = Callable[[], datetime]
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -162,7 +163,7 @@ def _job(config: Config, report: Callable[..., None], *, scheduled: bool) -> Cal
         started = time.monotonic()
         summary = RunSummary()
         try:
-            with Store.open(config.state) as store:
+            with exclusive(config.state), Store.open(config.state) as store:
                 if scheduled:
                     week = IsoWeek.containing(now(), ZoneInfo(config.timezone)).previous()
                     lines = run_week(config, store, week, clock=now, tally=summary)

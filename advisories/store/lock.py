@@ -1,0 +1,38 @@
+"""One writer at a time per state file, across processes (cron `run` beside `serve`, or an
+operator's `outbox --retry` during a run): without it, two processes could send the same
+queued message."""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from advisories.errors import AdvisoriesError
+
+WAIT_S = 900.0  # a sector run takes about a minute; a quarter of an hour means something is stuck
+
+
+@contextmanager
+def exclusive(state: Path, wait_s: float = WAIT_S) -> Iterator[None]:
+    lock = state.with_name(state.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise AdvisoriesError(
+                        f"{state}: another advisories process has been using it for {wait_s:.0f}s",
+                        "wait for it to finish, or stop the other process (cron and serve together?)",
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
