@@ -154,7 +154,10 @@ class Pipeline:
                                            permanent_url=None, at=at, cursor=collected.cursor)
                 return
             else:
-                url = (state.permanent_url if state else None) or feed.url or ""
+                # A feed moved for good (301/308) is fetched at its new address, until the
+                # operator edits its url: then the edit wins.
+                moved = state is not None and state.permanent_url and state.redirected_from == feed.url
+                url = (state.permanent_url if moved and state else None) or feed.url or ""
                 result = fetch(
                     feed.name, url, policy=self.policy, accept=getattr(source, "accept", "*/*"),
                     etag=state.etag if state else None,
@@ -176,7 +179,7 @@ class Pipeline:
         # this line means the next run downloads the feed again rather than missing entries.
         self.store.record_fetch_ok(
             feed.name, etag=result.etag, last_modified=result.last_modified,
-            permanent_url=result.permanent_url, at=at,
+            permanent_url=result.permanent_url, at=at, requested=feed.url,
         )
 
     def _collect(self, source: CollectingSource, feed: FeedConfig, state: FeedState | None) -> Collected:

@@ -440,3 +440,21 @@ def test_deleting_a_rule_file_withdraws_the_rule(demo: Path, capsys: pytest.Capt
     assert run(demo / "feeds.toml") == 0
     out = capsys.readouterr().out
     assert "rule ncsc-2023-3cx-desktop-app withdrawn" in out and "affected 0" in out
+
+
+def test_a_remembered_redirect_gives_way_when_the_operator_edits_the_url(
+    demo: Path, feed_server: LocalServer
+) -> None:
+    body_ = (demo / "feeds" / "ncsc-report-rss-feed.xml").read_bytes()
+    feed_server.route("/report.xml", Reply.redirect(301, feed_server.url("/moved.xml")))
+    for path in ("/moved.xml", "/news.xml", "/edited.xml"):
+        feed_server.route(path, Reply(body=body_))
+    use_http_feeds(demo / "feeds.toml", feed_server)
+    assert run(demo / "feeds.toml") == 0
+    assert run(demo / "feeds.toml", "--force") == 0
+    assert len(feed_server.hits("/report.xml")) == 1  # the move was remembered
+    assert len(feed_server.hits("/moved.xml")) == 2
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace("/report.xml", "/edited.xml"))
+    assert run(config, "--force") == 0
+    assert len(feed_server.hits("/edited.xml")) == 1 and len(feed_server.hits("/moved.xml")) == 2

@@ -28,6 +28,7 @@ from advisories.store.migrations import migrate
 class FeedState:
     name: str
     permanent_url: str | None
+    redirected_from: str | None
     etag: str | None
     last_modified: str | None
     last_attempt_at: datetime | None
@@ -123,14 +124,14 @@ class Store:
 
     def feed_state(self, name: str) -> FeedState | None:
         row = self.conn.execute(
-            "SELECT name, permanent_url, etag, last_modified, last_attempt_at, last_ok_at,"
+            "SELECT name, permanent_url, redirected_from, etag, last_modified, last_attempt_at, last_ok_at,"
             " last_error, disabled_reason, disabled_url, cursor FROM feeds WHERE name = ?",
             (name,),
         ).fetchone()
         if row is None:
             return None
-        return FeedState(row[0], row[1], row[2], row[3], _dt(row[4]), _dt(row[5]), row[6], row[7],
-                         row[8], row[9])
+        return FeedState(row[0], row[1], row[2], row[3], row[4], _dt(row[5]), _dt(row[6]), row[7],
+                         row[8], row[9], row[10])
 
     def _ensure_feed(self, name: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO feeds (name) VALUES (?)", (name,))
@@ -144,9 +145,13 @@ class Store:
         permanent_url: str | None,
         at: datetime,
         cursor: str | None = None,
+        requested: str | None = None,
     ) -> None:
+        """`requested`: the url fetched, remembered as where a permanent redirect came from."""
         with self.transaction():
             self._ensure_feed(name)
+            if permanent_url is not None:
+                self.conn.execute("UPDATE feeds SET redirected_from = ? WHERE name = ?", (requested, name))
             self.conn.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ?,"
                 " permanent_url = COALESCE(?, permanent_url), cursor = COALESCE(?, cursor),"

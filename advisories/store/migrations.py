@@ -11,6 +11,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE TABLE feeds (
             name TEXT PRIMARY KEY,
             permanent_url TEXT,
+            redirected_from TEXT,
             etag TEXT,
             last_modified TEXT,
             last_attempt_at TEXT,
