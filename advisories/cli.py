@@ -330,14 +330,36 @@ def cmd_draft_rule(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- outbox --------------------------------------------------------------------------------
+# -- outbox ------------------------------------------------------------------------------
+
+
+def _requeue_failed(config: Config, store: Store) -> int:
+    """Failed messages back in the queue, addressed to whom the config names now: a message
+    that failed for a wrong address must not go to that address once the operator fixed it."""
+    from dataclasses import replace
+
+    from advisories.delivery.mime import to_bytes
+
+    recipients = {c.id: c.recipients for c in config.councils} | {"digest": config.digest.recipients}
+    count = 0
+    for message in store.failed():
+        now_to = recipients.get(message.council_id)
+        if not now_to:
+            print(f"  - {message.key}: {message.council_id} is no longer configured; not resent")
+            continue
+        if now_to != message.to:
+            message = replace(message, to=now_to, raw=None)
+            message = replace(message, raw=to_bytes(message, config.sender))
+        store.requeue(message)
+        count += 1
+    return count
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     config = _load(args)
     with exclusive(config.state), Store.open(config.state) as store:
         if args.retry:
-            count = store.requeue_failed()
+            count = _requeue_failed(config, store)
             print(f"re-queued {count} failed message(s)")
             summary = RunSummary()
             Pipeline(config, store).deliver(summary)

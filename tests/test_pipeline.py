@@ -458,3 +458,18 @@ def test_a_remembered_redirect_gives_way_when_the_operator_edits_the_url(
     config.write_text(config.read_text().replace("/report.xml", "/edited.xml"))
     assert run(config, "--force") == 0
     assert len(feed_server.hits("/edited.xml")) == 1 and len(feed_server.hits("/moved.xml")) == 2
+
+
+def test_outbox_retry_goes_to_the_corrected_address_only(demo: Path) -> None:
+    with SmtpServer() as server:
+        use_smtp(demo / "feeds.toml", server.port)
+        server.handler.refuse("it-security@barsetshire.example.gov.uk")
+        assert run(demo / "feeds.toml") == 1
+        config = demo / "feeds.toml"
+        config.write_text(config.read_text().replace("it-security@barsetshire", "cyber@barsetshire"))
+        assert main(["outbox", "--retry", "--config", str(config)]) == 0
+    to = [r.rcpt_tos for r in server.handler.messages]
+    assert ("cyber@barsetshire.example.gov.uk",) in to
+    assert ("it-security@barsetshire.example.gov.uk",) not in to
+    [retried] = [r.parsed() for r in server.handler.messages if "cyber@barsetshire" in r.rcpt_tos[0]]
+    assert retried["To"] == "cyber@barsetshire.example.gov.uk" and "40 devices" in str(retried)

@@ -330,11 +330,16 @@ class Store:
             ("queued" if retryable else "failed", error, key),
         )
 
-    def requeue_failed(self) -> int:
-        """Put permanently failed messages back in the queue (after the operator fixed the cause)."""
-        return self.conn.execute(
-            "UPDATE outbox SET state = 'queued' WHERE state = 'failed'"
-        ).rowcount
+    def failed(self) -> list[Message]:
+        rows = self.conn.execute("SELECT message, raw FROM outbox WHERE state = 'failed' ORDER BY key")
+        return [replace(message_from_json(r[0]), raw=r[1]) for r in rows]
+
+    def requeue(self, message: Message) -> None:
+        """Put a failed message back in the queue, as given (its recipients may have changed)."""
+        self.conn.execute(
+            "UPDATE outbox SET state = 'queued', message = ?, raw = ? WHERE key = ? AND state = 'failed'",
+            (message_to_json(message), message.raw, message.key),
+        )
 
     def outbox_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
