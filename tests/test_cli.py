@@ -129,3 +129,29 @@ def test_match_with_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.Captur
     assert main(["match", str(inventory), str(tmp_path / "nope.json")]) == 2
     assert main(["match", str(tmp_path / "nope.csv"), str(RULE)]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_check_goes_on_past_a_broken_feeds_toml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "bad.toml").write_text('id = "x"\ntitle = "t"\ncolour = "red"\n[[affects]]\nproduct = "P"\n'
+                                    'versions = ["1"]\n')
+    (tmp_path / "inv.csv").write_text("colour,size\nred,3\n")
+    config = tmp_path / "feeds.toml"
+    config.write_text('[settings]\nrules = "rules"\n[[feeds]]\nname = "a"\nkind = "rss"\nurl = "x"\n'
+                      '[[councils]]\nid = "c"\nname = "C"\nrecipients = ["it@c.example.gov.uk"]\n'
+                      'inventory = "inv.csv"\n')
+    assert main(["check", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "feeds[0].url" in err  # the config's own problem
+    assert "bad.toml: colour: unknown key" in err  # and the rules it names
+    assert "councils[c].inventory" in err  # and the inventories
+
+
+def test_check_reports_a_state_path_that_is_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copytree(DEMO, tmp_path / "demo", ignore=shutil.ignore_patterns("data"))
+    config = tmp_path / "demo" / "feeds.toml"
+    (tmp_path / "demo" / "data" / "state.sqlite3").mkdir(parents=True)
+    config.write_text(config.read_text().replace('rules = "../../rules"', f'rules = "{ROOT / "rules"}"'))
+    assert main(["check", "--config", str(config)]) == 2
+    assert "settings.state" in capsys.readouterr().err
