@@ -175,3 +175,14 @@ def test_a_negated_sentence_never_alerts(setup: Path, sentence: str) -> None:
     (setup / "feeds" / "prose.xml").write_text(feed(ITEM.format(title="3CX update", slug="n", text=sentence)))
     assert main(["run", "--once", "--config", str(setup / "feeds.toml")]) == 0
     assert messages(setup) == []
+
+
+def test_extract_reads_a_page_from_a_url(capsys: pytest.CaptureFixture[str]) -> None:
+    from httpserver import LocalServer, Reply
+
+    with LocalServer() as server:
+        server.route("/advisory", Reply(body=f"<html><body><p>{CLEAR}</p></body></html>".encode(),
+                                        headers={"Content-Type": "text/html"}))
+        assert main(["extract", server.url("/advisory"), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {(r["platform"], len(r["versions"])) for r in rows} == {("windows", 2), ("macos", 4)}
