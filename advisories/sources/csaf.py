@@ -7,7 +7,6 @@ follows a provider's distributions (csaf_collect.py) and fetches only what chang
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from advisories.errors import ParseError
 from advisories.models import SEVERITIES, Advisory
 from advisories.sanitise import clean_header_text, plain_to_text, safe_url, truncate
 from advisories.sources import Collected, Fetcher, register
-from advisories.sources.csaf_collect import collect_documents
+from advisories.sources.csaf_collect import collect_documents, json_object
 from advisories.sources.csaf_discovery import parse_timestamp
 from advisories.sources.csaf_products import all_statements, obj, objs, products, sentences
 
@@ -36,14 +35,7 @@ class CsafSource:
     accept = "application/json"
 
     def parse(self, body: bytes, *, feed: str, url: str) -> list[Advisory]:
-        try:
-            doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"feed {feed!r}: not valid CSAF JSON: {exc}",
-                             "the server may have sent an HTML error page") from exc
-        if not isinstance(doc, dict):
-            raise ParseError(f"feed {feed!r}: a CSAF document is a JSON object")
-        return [_advisory(doc, feed, url)]
+        return [_advisory(json_object(body, f"feed {feed!r}: the CSAF document"), feed, url)]
 
     def collect(
         self, feed: str, url: str, get: Fetcher, cursor: str | None, secret: str | None

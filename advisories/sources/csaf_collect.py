@@ -202,14 +202,7 @@ class _Run:
         return result.body
 
     def json_object(self, body: bytes, url: str) -> dict[str, Any]:
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"{self.feed}: {url} is not valid JSON: {exc}",
-                             "the server may have sent an HTML error page") from exc
-        if not isinstance(data, dict):
-            raise ParseError(f"{self.feed}: {url} is not a JSON object")
-        return data
+        return json_object(body, f"{self.feed}: {url}")
 
     def _is_new(self, updated: datetime | None) -> bool:
         return self.since is None or updated is None or updated > self.since
@@ -233,3 +226,15 @@ def _named(feed: str, url: str) -> Iterator[None]:
 
 def _oldest_first(listed: list[Listed]) -> list[Listed]:
     return sorted((d for d in listed if d.updated is not None), key=lambda d: (d.updated, d.url))
+
+
+def json_object(body: bytes, what: str) -> dict[str, Any]:
+    """`body` as a JSON object, or a ParseError saying which document (`what`) is wrong."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParseError(f"{what} is not valid JSON: {exc}",
+                         "the server may have sent an HTML error page") from exc
+    if not isinstance(data, dict):
+        raise ParseError(f"{what} is not a JSON object")
+    return data
