@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import fields
 from itertools import chain
 from operator import itemgetter
 
@@ -204,45 +203,11 @@ def _strongest(
 
 # -- the fan-out -----------------------------------------------------------------------------
 
-_MATCH_FIELDS = ("advisory", "item", "statement", "status", "reason", "label")
+
+_new_tuple = tuple.__new__
 
 
-def _fan_out_plain(results: list[Found], group: list[InventoryItem]) -> list[Match]:
-    return [Match(a, item, s, st, r, lb) for a, s, st, r, lb in results for item in group]
-
-
-def _fan_out_slots() -> Callable[[list[Found], list[InventoryItem]], list[Match]]:
-    """Match objects filled slot by slot: the frozen dataclass __init__ sets each field through
-    object.__setattr__, which costs 1.5-2 times as much. Equal to Match(...) field for field."""
-    new = object.__new__
-    set_advisory, set_item, set_statement, set_status, set_reason, set_label = (
-        Match.__dict__[name].__set__ for name in _MATCH_FIELDS
-    )
-
-    def fan_out(results: list[Found], group: list[InventoryItem]) -> list[Match]:
-        out: list[Match] = []
-        add = out.append
-        for advisory, statement, status, reason, label in results:
-            for item in group:
-                m = new(Match)
-                set_advisory(m, advisory)
-                set_item(m, item)
-                set_statement(m, statement)
-                set_status(m, status)
-                set_reason(m, reason)
-                set_label(m, label)
-                add(m)
-        return out
-
-    return fan_out
-
-
-# Only while Match is exactly these six slots, all set by __init__ and nothing else done there.
-_fan_out = (
-    _fan_out_slots()
-    if tuple(f.name for f in fields(Match)) == _MATCH_FIELDS
-    and getattr(Match, "__slots__", None) == _MATCH_FIELDS
-    and not hasattr(Match, "__post_init__")
-    else _fan_out_plain
-)
-
+def _fan_out(results: list[Found], group: list[InventoryItem]) -> list[Match]:
+    # tuple.__new__ directly, not the Python-level __new__ a NamedTuple generates: a sixth of
+    # the sector-scale match is building these (benchmarks/match_scale.py).
+    return [_new_tuple(Match, (a, item, s, st, r, lb)) for a, s, st, r, lb in results for item in group]
