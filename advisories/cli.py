@@ -191,6 +191,7 @@ def print_summary(
         ("emails failed", s.emails_failed),
         ("emails kept for retry", s.emails_retrying),
         ("warnings", s.warnings),
+        ("same name, other publisher (check these)", s.publisher_clashes),
     ):
         if items:
             lines.append(f"{title}:")

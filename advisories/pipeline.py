@@ -22,7 +22,7 @@ from advisories.delivery.outbox import deliver_queued, transport_for
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.extract import KnownProduct
 from advisories.inventory import load_inventory
-from advisories.matching import Estate, Matcher
+from advisories.matching import Estate, Matcher, PublisherClash
 from advisories.merge import merge_by_cve
 from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
 from advisories.products import Catalogue
@@ -59,6 +59,7 @@ class RunSummary:
     emails_retrying: list[str] = field(default_factory=list)
     emails_failed: list[str] = field(default_factory=list)
     emails_partial: list[str] = field(default_factory=list)
+    publisher_clashes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -233,8 +234,10 @@ class Pipeline:
         # One estate for every council: each distinct row is matched once, then fanned out.
         self.progress(f"matching {len(items)} inventory rows against {len(advisories)} advisories")
         by_council: dict[str, list[Match]] = {c.id: [] for c in checked}
-        for match in matcher.match_estate(Estate(items)):
+        estate = Estate(items)
+        for match in matcher.match_estate(estate):
             by_council[match.item.council_id].append(match)
+        summary.publisher_clashes.extend(_describe_clashes(matcher.publisher_clashes(estate)))
         env = environment(self.config.templates)
         active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
         for council in checked:
@@ -304,3 +307,24 @@ def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list
                  first[key].status.value)
         for key, sig in keys
     ]
+
+
+def _describe_clashes(clashes: list[PublisherClash]) -> list[str]:
+    """One line per installed product: which advisories name it under another maker."""
+    by_product: dict[tuple[str, str], list[PublisherClash]] = {}
+    for clash in clashes:
+        first = clash.items[0]
+        by_product.setdefault((first.product, first.vendor), []).append(clash)
+    lines = []
+    for (product, vendor), found in sorted(by_product.items()):
+        rows = {id(i): i for c in found for i in c.items}.values()
+        councils = sorted({i.council_id for i in rows})
+        named = ", ".join(f"{c.advisory.id} ({c.statement.vendor})" for c in found[:3])
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        lines.append(
+            f"{product!r} by {vendor!r} ({len(rows)} row(s) in {', '.join(councils)}) has a version "
+            f"inside {named}{more}, but another publisher: not alerted. If it is the same maker, "
+            f"add {vendor!r} to the product's vendor_aliases in rules/products.toml (with a [[product]] "
+            "entry if it has none)"
+        )
+    return lines

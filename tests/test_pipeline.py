@@ -473,3 +473,33 @@ def test_outbox_retry_goes_to_the_corrected_address_only(demo: Path) -> None:
     assert ("it-security@barsetshire.example.gov.uk",) not in to
     [retried] = [r.parsed() for r in server.handler.messages if "cyber@barsetshire" in r.rcpt_tos[0]]
     assert retried["To"] == "cyber@barsetshire.example.gov.uk" and "40 devices" in str(retried)
+
+
+def test_a_product_named_in_an_advisory_under_another_publisher_is_shown_not_alerted(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Hypothetical bulletin that keeps a product's old maker after a takeover; the export
+    # gives the new one. Only the installed version inside the statement is worth a look.
+    (demo.parent / "rules" / "renamed-maker.toml").write_text(
+        'id = "renamed-maker"\ntitle = "Filer remote code execution"\nseverity = "high"\n'
+        'summary = "s"\naction = "Update Filer to 4.2."\n'
+        '[[affects]]\nvendor = "Oldco"\nproduct = "Filer"\nplatform = "windows"\n'
+        'ranges = [{ introduced = "4.0", fixed = "4.2" }]\n')
+    inventory = demo / "inventories" / "loamshire-lansweeper.csv"
+    inventory.write_text(inventory.read_text() + "LOAM-PC-01,Filer,4.1.7,Newco Holdings Ltd\n"
+                         "LOAM-PC-02,Filer,4.3.0,Newco Holdings Ltd\n")
+    assert run(demo / "feeds.toml") == 0  # a note for the operator, not a failure
+    out = capsys.readouterr().out
+    section = out.split("same name, other publisher (check these):", 1)[1]
+    assert "'Filer' by 'Newco Holdings Ltd' (1 row(s) in loamshire)" in section
+    assert "renamed-maker (Oldco)" in section and "vendor_aliases" in section
+    assert len(outbox(demo)) == 2  # Loamshire still gets no alert: the maker is not known to be the same
+
+    products = demo.parent / "rules" / "products.toml"
+    products.write_text(products.read_text() + '\n[[product]]\nid = "filer"\nvendor = "Oldco"\n'
+                        'name = "Filer"\nvendor_aliases = ["Newco Holdings"]\n')
+    assert run(demo / "feeds.toml") == 0
+    out = capsys.readouterr().out
+    assert "other publisher" not in out
+    loamshire = [m for m in outbox(demo) if "loamshire" in str(m["To"])]
+    assert len(loamshire) == 1 and "LOAM-PC-01" in body(loamshire[0]) and "LOAM-PC-02" not in body(loamshire[0])

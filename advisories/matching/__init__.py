@@ -21,7 +21,7 @@ answers, reasons included, are those of the every-row x every-statement loop.
 """
 
 from advisories.matching.estate import Estate
-from advisories.matching.matcher import Matcher, judge, platform_verdict
+from advisories.matching.matcher import Matcher, PublisherClash, judge, platform_verdict
 from advisories.matching.terms import Candidate
 
-__all__ = ["Candidate", "Estate", "Matcher", "judge", "platform_verdict"]
+__all__ = ["Candidate", "Estate", "Matcher", "PublisherClash", "judge", "platform_verdict"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 
@@ -25,6 +26,15 @@ from advisories.versions import (
     VersionMatcher,
     compile_statement,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherClash:
+    """An advisory's statement and the rows that share its product's name, not its maker."""
+
+    advisory: Advisory
+    statement: AffectedProduct
+    items: tuple[InventoryItem, ...]
 
 
 class Matcher:
@@ -107,6 +117,39 @@ class Matcher:
                     found.append((order, fan_out(results, group)))
         found.sort(key=itemgetter(0))  # the order of the rows, as one pass over them gives
         return list(chain.from_iterable(map(itemgetter(1), found)))
+
+    def publisher_clashes(self, estate: Estate) -> list[PublisherClash]:
+        """Rows named as an advisory's product whose publisher is another maker's, with a
+        version the statement would hit. They are not matches (a same-named product of
+        another vendor is another product), but a vendor that renamed itself (Ipswitch ->
+        Progress, VMware -> Broadcom) looks exactly like this, so an operator should look."""
+        clashes: list[PublisherClash] = []
+        keys = estate.keys if estate.catalogue is self.catalogue else {}
+        for ident, entries in estate.identities.items():
+            first = entries[0][1][0]
+            key = keys.get(ident) or self.catalogue.key_for(first)
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                continue
+            chosen = self._select(first, key)
+            kept = {id(c) for c in chosen.candidates} if chosen is not None else set()
+            seen: set[str] = set()
+            for candidate in bucket.candidates:
+                advisory, statement = candidate.advisory, candidate.statement
+                if id(candidate) in kept or advisory.id in seen:
+                    continue
+                matcher = self._prepared(statement)[0]
+                hit = [
+                    item
+                    for _, group in entries
+                    if (verdict := _verdict(group[0], statement, matcher)) is not None
+                    and verdict.status is not Status.NOT_AFFECTED
+                    for item in group
+                ]
+                if hit:
+                    seen.add(advisory.id)
+                    clashes.append(PublisherClash(advisory, statement, tuple(hit)))
+        return clashes
 
     def _reader(self, estate: Estate) -> Callable[[str], _Reading]:
         """Each distinct version string read once: by the Estate when it was loaded, else here."""
