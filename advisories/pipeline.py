@@ -319,10 +319,11 @@ def _describe_clashes(clashes: list[PublisherClash]) -> list[str]:
     for (product, vendor), found in sorted(by_product.items()):
         rows = {id(i): i for c in found for i in c.items}.values()
         councils = sorted({i.council_id for i in rows})
+        where = ", ".join(councils[:3]) + (f" and {len(councils) - 3} more councils" if len(councils) > 3 else "")
         named = ", ".join(f"{c.advisory.id} ({c.statement.vendor})" for c in found[:3])
         more = f" and {len(found) - 3} more" if len(found) > 3 else ""
         lines.append(
-            f"{product!r} by {vendor!r} ({len(rows)} row(s) in {', '.join(councils)}) has a version "
+            f"{product!r} by {vendor!r} ({len(rows)} row(s) in {where}) has a version "
             f"inside {named}{more}, but another publisher: not alerted. If it is the same maker, "
             f"add {vendor!r} to the product's vendor_aliases in rules/products.toml (with a [[product]] "
             "entry if it has none)"

@@ -495,6 +495,14 @@ def test_a_product_named_in_an_advisory_under_another_publisher_is_shown_not_ale
     assert "renamed-maker (Oldco)" in section and "vendor_aliases" in section
     assert len(outbox(demo)) == 2  # Loamshire still gets no alert: the maker is not known to be the same
 
+    # Once two makers' advisories use the name, it is a generic name, not a renamed maker.
+    (demo.parent / "rules" / "other-filer.toml").write_text(
+        'id = "other-filer"\ntitle = "Another Filer"\nseverity = "low"\nsummary = "s"\naction = "a"\n'
+        '[[affects]]\nvendor = "Thirdco"\nproduct = "Filer"\nversions = ["9.9"]\n')
+    assert run(demo / "feeds.toml") == 0
+    assert "other publisher" not in capsys.readouterr().out
+    (demo.parent / "rules" / "other-filer.toml").unlink()
+
     products = demo.parent / "rules" / "products.toml"
     products.write_text(products.read_text() + '\n[[product]]\nid = "filer"\nvendor = "Oldco"\n'
                         'name = "Filer"\nvendor_aliases = ["Newco Holdings"]\n')

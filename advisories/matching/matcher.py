@@ -18,7 +18,7 @@ from advisories.matching.terms import (
     Identity,
 )
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Status
-from advisories.products import Catalogue
+from advisories.products import Catalogue, normalise_name
 from advisories.prose import alerts_on
 from advisories.versions import (
     DEFAULT_SCHEME,
@@ -122,19 +122,32 @@ class Matcher:
         """Rows named as an advisory's product whose publisher is another maker's, with a
         version the statement would hit. They are not matches (a same-named product of
         another vendor is another product), but a vendor that renamed itself (Ipswitch ->
-        Progress, VMware -> Broadcom) looks exactly like this, so an operator should look."""
+        Progress, VMware -> Broadcom) looks exactly like this, so an operator should look.
+
+        Only names equal as written, vendor prefix and all ("Acme Endpoint Agent" and "Intel
+        Endpoint Agent" share a key, but each name says whose it is), and only names that one
+        maker's advisories use: a name several makers use ("Asset Manager") is generic, and
+        listing it every run would bury the renamed makers."""
         clashes: list[PublisherClash] = []
         keys = estate.keys if estate.catalogue is self.catalogue else {}
+        canonical = self.catalogue.canonical_vendor
         for ident, entries in estate.identities.items():
             first = entries[0][1][0]
             key = keys.get(ident) or self.catalogue.key_for(first)
             bucket = self._buckets.get(key)
             if bucket is None:
                 continue
+            name = normalise_name(first.product)
+            named = [
+                c for c in bucket.candidates
+                if name in {normalise_name(n) for n in (c.statement.product, *c.statement.aliases)}
+            ]
+            if len({canonical(c.statement.vendor) for c in named}) != 1:
+                continue
             chosen = self._select(first, key)
             kept = {id(c) for c in chosen.candidates} if chosen is not None else set()
             seen: set[str] = set()
-            for candidate in bucket.candidates:
+            for candidate in named:
                 advisory, statement = candidate.advisory, candidate.statement
                 if id(candidate) in kept or advisory.id in seen:
                     continue
