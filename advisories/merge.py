@@ -35,15 +35,17 @@ def has_versions(statement: AffectedProduct) -> bool:
 
 
 def one_per_page(advisories: Iterable[Advisory]) -> list[Advisory]:
-    """Feed items linking to the same page are one item: the NCSC's "all" feed repeats its
-    news and report items, and a council must not be told the same thing twice."""
-    seen: set[str] = set()
+    """Feed items linking to the same page, or with no usable link and the same text, are one
+    item: the NCSC's "all" feed repeats its news and report items, and a council must not be
+    told the same thing twice. The first stored is kept, so a later copy never re-alerts."""
+    seen: set[tuple[str, ...]] = set()
     out = []
     for advisory in advisories:
-        if advisory.url and advisory.kind not in MERGED_KINDS:
-            if advisory.url in seen:
+        if advisory.kind not in MERGED_KINDS:
+            page = ("url", advisory.url) if advisory.url else ("text", advisory.title, advisory.summary)
+            if page in seen:
                 continue
-            seen.add(advisory.url)
+            seen.add(page)
         out.append(advisory)
     return out
 

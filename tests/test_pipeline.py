@@ -511,3 +511,41 @@ def test_a_product_named_in_an_advisory_under_another_publisher_is_shown_not_ale
     assert "other publisher" not in out
     loamshire = [m for m in outbox(demo) if "loamshire" in str(m["To"])]
     assert len(loamshire) == 1 and "LOAM-PC-01" in body(loamshire[0]) and "LOAM-PC-02" not in body(loamshire[0])
+
+
+ZOOM_ITEM = """<item><title>Zoom Workplace flaw</title><link>javascript:alert(1)</link>
+<description>Zoom for Windows before version 5.17.0 is affected.</description>
+<guid isPermaLink="false">zoom-1</guid></item>"""
+
+
+def rss(*items: str) -> str:
+    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+            f"<link>https://x.example/</link><description>d</description>{''.join(items)}</channel></rss>")
+
+
+def test_one_item_in_two_feeds_is_alerted_once_whichever_feed_carries_it_later(demo: Path) -> None:
+    # The shipped feeds.toml reads the NCSC's news feed and its "all" feed, which repeats it;
+    # this item has no usable link, so only its text says it is the same.
+    (demo / "feeds" / "news.xml").write_text(rss(ZOOM_ITEM))
+    (demo / "feeds" / "all.xml").write_text(rss())
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text() + '\n[[feeds]]\nname = "zz-news"\nkind = "rss"\npath = "feeds/news.xml"\n'
+                      '\n[[feeds]]\nname = "aa-all"\nkind = "rss"\npath = "feeds/all.xml"\n')
+    assert run(config) == 0
+    first = [m["Message-ID"] for m in outbox(demo) if "Zoom Workplace flaw" in body(m)]
+    assert len(first) == 1
+
+    (demo / "feeds" / "all.xml").write_text(rss(ZOOM_ITEM))  # the copy arrives in the other feed
+    assert run(config, "--force") == 0
+    assert [m["Message-ID"] for m in outbox(demo) if "Zoom Workplace flaw" in body(m)] == first
+
+
+def test_one_item_in_two_feeds_at_once_is_listed_once(demo: Path) -> None:
+    (demo / "feeds" / "news.xml").write_text(rss(ZOOM_ITEM))
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text() + '\n[[feeds]]\nname = "news"\nkind = "rss"\npath = "feeds/news.xml"\n'
+                      '\n[[feeds]]\nname = "all"\nkind = "rss"\npath = "feeds/news.xml"\n')
+    assert run(config) == 0
+    [alert] = [m for m in outbox(demo) if "Zoom Workplace flaw" in body(m)]
+    text = alert.get_body(("plain",))
+    assert text is not None and text.get_content().count("Zoom Workplace flaw") == 1

@@ -210,7 +210,9 @@ class Store:
             return "updated"
 
     def advisories(self) -> list[Advisory]:
-        rows = self.conn.execute("SELECT body FROM advisories ORDER BY id")
+        # In the order first stored: of two copies of one feed item, the first alerted stays
+        # the one kept (merge.one_per_page).
+        rows = self.conn.execute("SELECT body FROM advisories ORDER BY rowid")
         return [advisory_from_json(r[0]) for r in rows]
 
     def withdraw_rules(self, keep: set[str]) -> list[str]:
