@@ -340,11 +340,14 @@ def _requeue_failed(config: Config, store: Store) -> int:
     from dataclasses import replace
 
     from advisories.delivery.mime import to_bytes
+    from advisories.digest.build import DIGEST_KEY_PREFIX
 
-    recipients = {c.id: c.recipients for c in config.councils} | {"digest": config.digest.recipients}
+    recipients = {c.id: c.recipients for c in config.councils}
     count = 0
     for message in store.failed():
-        now_to = recipients.get(message.council_id)
+        # By the key's kind, never by council id alone: a council may be called "digest" too.
+        is_bulletin = message.key.startswith(DIGEST_KEY_PREFIX)
+        now_to = config.digest.recipients if is_bulletin else recipients.get(message.council_id)
         if not now_to:
             print(f"  - {message.key}: {message.council_id} is no longer configured; not resent")
             continue

@@ -26,9 +26,12 @@ from advisories.store import Store, now
 WEEKLY_TEMPLATES = ("weekly.subject.txt", "weekly.txt", "weekly.html")
 
 
+DIGEST_KEY_PREFIX = "digest-"
+
+
 def digest_key(week: IsoWeek) -> str:
     """The outbox key of a week's bulletin: the UNIQUE key makes sending it once per week."""
-    return f"digest-{week}"
+    return f"{DIGEST_KEY_PREFIX}{week}"
 
 
 def web_url(config: Config, week: IsoWeek) -> str | None:
