@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment
+from jinja2 import Environment, TemplateError
 
 from advisories.alerts import alert_keys, build_alert
 from advisories.config import Config, CouncilConfig, FeedConfig
@@ -27,7 +27,7 @@ from advisories.merge import merge_by_cve
 from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
-from advisories.render import environment, render_alert
+from advisories.render import environment, render_alert, template_problem
 from advisories.rules import CATALOGUE_FILE, load_rules
 from advisories.sources import Collected, CollectingSource, source_for
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
@@ -268,13 +268,18 @@ class Pipeline:
         alert = build_alert(council.id, council.name, council.recipients, matches, previous)
         if alert is not None:
             local = at.astimezone(ZoneInfo(self.config.timezone))
-            message = render_alert(
-                env, alert, sender=self.config.sender,
-                context={"run_time": local.strftime("%d %B %Y %H:%M %Z")},
-            )
             rows = _alert_rows(alert.keys, matches)
             try:
+                message = render_alert(
+                    env, alert, sender=self.config.sender,
+                    context={"run_time": local.strftime("%d %B %Y %H:%M %Z")},
+                )
                 message = replace(message, raw=to_bytes(message, self.config.sender))
+            except TemplateError as exc:  # nothing queued, nothing recorded: the next run alerts
+                summary.emails_failed.append(
+                    f"{council.id}: cannot render the alert: {template_problem(exc)}; fix the template "
+                    "(`advisories check` renders them all) and run again"
+                )
             except ValueError as exc:  # config validation should make this unreachable
                 summary.emails_failed.append(f"{council.id}: cannot build the alert: {exc}")
             else:

@@ -7,6 +7,7 @@ file (a ChoiceLoader looks there first).
 from __future__ import annotations
 
 import hashlib
+import traceback
 from email.utils import parseaddr
 from importlib import resources
 from pathlib import Path
@@ -65,6 +66,16 @@ def compile_templates(env: jinja2.Environment, names: tuple[str, ...], override:
         except jinja2.TemplateNotFound:
             problems.append(f"template {name} not found in {override} or the shipped defaults")
     return problems
+
+
+def template_problem(exc: jinja2.TemplateError) -> str:
+    """Where a template failed while rendering, as "file line n: message"."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"{exc.filename or exc.name} line {exc.lineno}: {exc.message}"
+    # Jinja rewrites the traceback so that template frames carry the template's file and line.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.endswith(".py")]
+    where = f"{frames[-1].filename} line {frames[-1].lineno}: " if frames else ""
+    return f"{where}{exc.message or type(exc).__name__}"
 
 
 def message_id(key: str, sender: str) -> str:

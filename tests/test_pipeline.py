@@ -549,3 +549,22 @@ def test_one_item_in_two_feeds_at_once_is_listed_once(demo: Path) -> None:
     [alert] = [m for m in outbox(demo) if "Zoom Workplace flaw" in body(m)]
     text = alert.get_body(("plain",))
     assert text is not None and text.get_content().count("Zoom Workplace flaw") == 1
+
+
+def test_a_broken_custom_template_fails_the_alerts_not_the_run_and_loses_nothing(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    templates = demo / "templates"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "templates", templates)
+    (templates / "alert.subject.txt").write_text("{{ alert.council_nmae }}\n")
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace("[settings]\n", '[settings]\ntemplates = "templates"\n'))
+    assert run(config) == 1
+    out = capsys.readouterr().out
+    assert "barsetshire: cannot render the alert: " in out and "alert.subject.txt line 1" in out
+    assert "council_nmae" in out and "Traceback" not in out
+    assert outbox(demo) == []
+
+    (templates / "alert.subject.txt").write_text("{{ alert.council_name }}: security alert\n")
+    assert run(config) == 0
+    assert sorted(str(m["To"]).split("@")[1].split(".")[0] for m in outbox(demo)) == ["barsetshire", "wessex"]
