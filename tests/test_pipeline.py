@@ -568,3 +568,21 @@ def test_a_broken_custom_template_fails_the_alerts_not_the_run_and_loses_nothing
     (templates / "alert.subject.txt").write_text("{{ alert.council_name }}: security alert\n")
     assert run(config) == 0
     assert sorted(str(m["To"]).split("@")[1].split(".")[0] for m in outbox(demo)) == ["barsetshire", "wessex"]
+
+
+def test_an_unusable_state_path_is_one_line_not_a_traceback(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = demo / "feeds.toml"
+    (demo / "not-a-folder").write_text("")
+    config.write_text(config.read_text().replace('"data/state.sqlite3"', '"not-a-folder/state.sqlite3"'))
+    assert run(config) == 1
+    err = capsys.readouterr().err
+    assert "not-a-folder/state.sqlite3: its folder cannot be created or written" in err and "Traceback" not in err
+
+    (demo / "junk.sqlite3").write_text("these are someone's notes, not a database\n" * 100)
+    config.write_text(config.read_text().replace("not-a-folder/state.sqlite3", "junk.sqlite3"))
+    assert run(config) == 1
+    err = capsys.readouterr().err
+    assert "junk.sqlite3: not a usable SQLite database" in err and "move this one aside" in err
+    assert (demo / "junk.sqlite3").read_text().startswith("these are someone's notes")  # left untouched

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from advisories.errors import AdvisoriesError
 from advisories.models import Advisory, Message
 from advisories.store.codec import (
     advisory_from_json,
@@ -82,24 +83,40 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: we open transactions ourselves, so they are explicit.
+    conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: no fsync per commit (one per checkpoint), still crash-safe for the
+    # process; after a power cut the last few "sent" marks may roll back, which means a
+    # message is sent again, never lost.
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    migrate(conn)
+    return conn
+
+
 class Store:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
     @classmethod
     def open(cls, path: Path) -> Store:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we open transactions ourselves, so they are explicit.
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: no fsync per commit (one per checkpoint), still crash-safe for the
-        # process; after a power cut the last few "sent" marks may roll back, which means a
-        # message is sent again, never lost.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
-        migrate(conn)
-        return cls(conn)
+        try:
+            return cls(_connect(path))
+        except (OSError, sqlite3.OperationalError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise AdvisoriesError(
+                f"state {path}: cannot be created or written ({why})",
+                "set [settings] state to a writable path (in a container: a mounted volume)",
+            ) from None
+        except sqlite3.DatabaseError as exc:
+            raise AdvisoriesError(
+                f"state {path}: not a usable SQLite database ({exc})",
+                "point [settings] state at another file, or move this one aside; it is not an advisories state file",
+            ) from None
 
     def close(self) -> None:
         self.conn.close()

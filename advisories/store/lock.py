@@ -18,8 +18,15 @@ WAIT_S = 900.0  # a sector run takes about a minute; a quarter of an hour means 
 @contextmanager
 def exclusive(state: Path, wait_s: float = WAIT_S) -> Iterator[None]:
     lock = state.with_name(state.name + ".lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a") as handle:
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a")
+    except OSError as exc:
+        raise AdvisoriesError(
+            f"state {state}: its folder cannot be created or written ({exc.strerror or exc})",
+            "set [settings] state to a writable path (in a container: a mounted volume)",
+        ) from None
+    with handle:
         deadline = time.monotonic() + wait_s
         while True:
             try:
