@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -197,8 +198,18 @@ def print_summary(
             lines.append(f"{title}:")
             lines.extend(f"  - {item}" for item in items[:15])
             if len(items) > 15:
-                lines.append(f"  ... and {len(items) - 15} more")
+                lines.append(f"  ... and {sum(map(_problems_in, items[15:]))} more")
     print("\n".join(lines), file=out or sys.stdout)
+
+
+# An inventory's own cap: "<file>: 65 more problems not shown (...)" (inventory/_common.py).
+_NOT_SHOWN = re.compile(r": (\d+) more problems? not shown")
+
+
+def _problems_in(line: str) -> int:
+    """How many problems a summary line stands for."""
+    found = _NOT_SHOWN.search(line)
+    return int(found[1]) if found else 1
 
 
 # -- check ---------------------------------------------------------------------------------

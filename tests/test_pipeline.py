@@ -586,3 +586,14 @@ def test_an_unusable_state_path_is_one_line_not_a_traceback(
     err = capsys.readouterr().err
     assert "junk.sqlite3: not a usable SQLite database" in err and "move this one aside" in err
     assert (demo / "junk.sqlite3").read_text().startswith("these are someone's notes")  # left untouched
+
+
+def test_the_summary_counts_every_hidden_problem(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    inventory = demo / "inventories" / "loamshire-lansweeper.csv"
+    bad = [f"LOAM-X-{i},,1.0,Acme\n" for i in range(100)] + [f"LOAM-Y-{i},Tool,,Acme\n" for i in range(30)]
+    inventory.write_text(inventory.read_text() + "".join(bad))
+    run(demo / "feeds.toml")
+    out = capsys.readouterr().out
+    shown = out.split("warnings:\n", 1)[1].split("\n")
+    assert sum(1 for line in shown if line.startswith("  - ") and "loamshire" in line) == 15
+    assert "  ... and 115 more" in shown  # 130 problems, 15 shown
