@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from jinja2 import TemplateError
+
 from advisories import __version__
 from advisories.config import Config, config_path, load_config
 from advisories.errors import AdvisoriesError, ConfigError
 from advisories.extract import KnownProduct
 from advisories.pipeline import Pipeline, RunSummary
+from advisories.render import template_problem
 from advisories.store import Store
 from advisories.store.lock import exclusive
 
@@ -39,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except AdvisoriesError as exc:
         _error(exc)
+        return EXIT_FAILED
+    except TemplateError as exc:  # the bulletin's templates: run's alerts catch their own
+        _error(AdvisoriesError(f"cannot render {template_problem(exc)}",
+                               "fix the template; `advisories check` renders them all"))
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

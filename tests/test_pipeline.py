@@ -597,3 +597,16 @@ def test_the_summary_counts_every_hidden_problem(demo: Path, capsys: pytest.Capt
     shown = out.split("warnings:\n", 1)[1].split("\n")
     assert sum(1 for line in shown if line.startswith("  - ") and "loamshire" in line) == 15
     assert "  ... and 115 more" in shown  # 130 problems, 15 shown
+
+
+def test_a_broken_bulletin_template_is_named_with_its_line(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    templates = demo / "templates"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "templates", templates)
+    (templates / "digest.subject.txt").write_text("Cyber bulletin\n{{ digest.weeek }}\n")
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace("[settings]\n", '[settings]\ntemplates = "templates"\n'))
+    assert run(config) == 0  # the alerts do not use it
+    capsys.readouterr()
+    assert main(["digest", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "digest.subject.txt line 2: " in err and "weeek" in err and "Traceback" not in err
