@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from advisories.cli import main
 from advisories.errors import InventoryError
 from advisories.inventory import InventoryLoad, load_inventory, normalise_platform
 from advisories.models import InventoryItem
+from advisories.store import Store
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "inventory"
 
@@ -184,6 +187,24 @@ def test_title_rows_before_the_header_are_skipped_and_reported(tmp_path: Path):
     assert loaded.problems == (f"{path}: lines 1-3 come before the header and were ignored",)
 
 
+def test_a_title_with_a_comma_does_not_decide_the_delimiter(tmp_path: Path):
+    path = write(
+        tmp_path,
+        "Installed software, all devices\nSoftware;Version;Publisher\nZoom;5.16.10;Zoom, Inc.\nSlack;4.35;Slack\n",
+    )
+    loaded = load_inventory(path, "c")
+    assert [(i.product, i.version, i.vendor, i.line) for i in loaded.items] == [
+        ("Zoom", "5.16.10", "Zoom, Inc.", 3),
+        ("Slack", "4.35", "Slack", 4),
+    ]
+    assert loaded.problems == (f"{path}: line 1 comes before the header and was ignored",)
+
+
+def test_a_title_naming_a_header_word_does_not_decide_the_delimiter(tmp_path: Path):
+    path = write(tmp_path, "Software\nAssetName\tSoftware\tVersion\nPC-1\tZoom\t5.16\n")
+    assert [(i.product, i.hosts) for i in load_inventory(path, "c").items] == [("Zoom", ("PC-1",))]
+
+
 # -- platforms ------------------------------------------------------------------------------
 
 
@@ -325,6 +346,121 @@ def test_a_flood_of_bad_rows_is_summarised(tmp_path: Path):
     assert loaded.problems[-1] == (
         f"{path}: 450 more problems not shown (the first 50 are above; fix those and load again)"
     )
+
+
+def test_the_summary_line_counts_every_problem_not_shown(tmp_path: Path):
+    """40 bad rows and 15 unknown platforms: 50 shown, and the summary counts the other 5."""
+    rows = ",1.0,Windows\n" * 40 + "".join(f"Zoom,5.16,OS-{n}\n" for n in range(15))
+    path = write(tmp_path, "product,version,platform\n" + rows)
+    loaded = load_inventory(path, "c")
+    assert len(loaded.problems) == 51
+    assert "platform 'OS-9' not recognised" in loaded.problems[49]
+    assert loaded.problems[-1] == (
+        f"{path}: 5 more problems not shown (the first 50 are above; fix those and load again)"
+    )
+
+
+def test_one_problem_not_shown_is_counted_in_the_singular(tmp_path: Path):
+    path = write(tmp_path, "product,version\n" + ",1.0\n" * 51 + "Zoom,5.16\n")
+    assert load_inventory(path, "c").problems[-1] == (
+        f"{path}: 1 more problem not shown (the first 50 are above; fix those and load again)"
+    )
+
+
+# -- stray quotes ---------------------------------------------------------------------------
+# A quote opening a value runs on to the next quote in the file, swallowing the rows between
+# into that one value. Loading the rest would drop those rows without a word, so the file is
+# refused: its council's run fails and none of its exposures is marked remediated.
+
+DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
+WESSEX = DEMO / "inventories" / "wessex-intune-appinvrawdata.csv"
+STRAY_QUOTE = "fix or remove the stray quote and export again"
+
+
+def wessex_with_macs_last() -> list[str]:
+    """The demo's Intune raw export, its three Mac 3CX rows moved to the end (lines 26-28)."""
+    header, *rows = WESSEX.read_text().splitlines(keepends=True)
+    macs = [r for r in rows if "MacMDM" in r]
+    assert len(macs) == 3
+    return [header, *(r for r in rows if r not in macs), *macs]
+
+
+def refused(path: Path) -> InventoryError:
+    with pytest.raises(InventoryError) as err:
+        load_inventory(path, "wessex")
+    assert err.value.hint == STRAY_QUOTE
+    assert "\n" not in str(err.value)
+    return err.value
+
+
+def test_an_unclosed_quote_refuses_the_file_naming_its_line(tmp_path: Path):
+    lines = wessex_with_macs_last()
+    assert lines[12].endswith(",Staff 12\n") and "3CX" in lines[12]
+    lines[12] = lines[12].replace(",Staff 12", ',"Staff 12')
+    path = write(tmp_path, "".join(lines))
+    assert refused(path).message == (
+        f"{path} line 13: a quote opened here is never closed, so the 15 lines after it read as one value"
+    )
+
+
+def test_an_unclosed_quote_on_the_last_line_refuses_the_file(tmp_path: Path):
+    path = write(tmp_path, 'product,version,comment\nZoom,5.16,ok\nSlack,4.35,"half\n')
+    assert refused(path).message == f"{path} line 3: a quote opened here is never closed"
+
+
+@pytest.mark.parametrize(
+    ("closing", "last"),
+    [
+        ("Google Chrome", 21),  # a quoted product many rows later closes it
+        ("Staff 3", 7),  # the next row's quoted user name closes it, column for column
+        ("d-win-3", 7),  # the next row's quoted device id, before the stray quote's column
+    ],
+)
+def test_a_stray_quote_closed_by_a_later_quote_refuses_the_file(tmp_path: Path, closing: str, last: int):
+    lines = WESSEX.read_text().splitlines(keepends=True)
+    lines[5] = lines[5].replace(",Staff 2", ',"Staff 2')
+    line = next(n for n in range(last - 1, len(lines)) if closing in lines[n])
+    lines[line] = lines[line].replace(closing, f'"{closing}"', 1)
+    path = write(tmp_path, "".join(lines))
+    assert refused(path).message == (
+        f"{path} line 6: a quote opened here runs on to line {last}, so lines 6-{last} read as one value"
+    )
+
+
+def test_a_stray_quote_longer_than_csv_allows_refuses_the_file(tmp_path: Path):
+    """Past csv's 128 KB value limit the reader gives up mid-file; those rows are gone too."""
+    rows = "".join(f"App {n},1.{n},User {n}\n" for n in range(20_000))
+    path = write(tmp_path, 'product,version,user\nZoom,5.16,"Bob\n' + rows + 'Slack,4.35,"Ann"\n')
+    message = refused(path).message
+    assert message.startswith(f"{path} line 2: a quote opened here runs on past line ")
+
+
+def test_a_quoted_value_over_several_lines_loads(tmp_path: Path):
+    """Exports quote a comment that holds line breaks; such a value is kept, not refused."""
+    path = write(
+        tmp_path,
+        "Software,Version,Comments,AssetName\r\n"
+        '"Zoom","5.16","Installed by IT, for the\r\nhelpdesk; see ticket 42","PC-1"\r\n'
+        '"Slack","4.35","","PC-2"\r\n',
+    )
+    loaded = load_inventory(path, "c")
+    assert [(i.product, i.hosts, i.line) for i in loaded.items] == [("Zoom", ("PC-1",), 2), ("Slack", ("PC-2",), 4)]
+    assert loaded.problems == ()
+
+
+def test_a_stray_quote_fails_that_council_and_closes_none_of_its_exposures(tmp_path: Path):
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("data"))
+    shutil.copytree(DEMO.parent.parent / "rules", tmp_path / "rules")
+    config = folder / "feeds.toml"
+    config.write_text(config.read_text().replace('rules = "../../rules"', 'rules = "../rules"'))
+    assert main(["run", "--once", "--config", str(config)]) == 0
+    inventory = folder / "inventories" / WESSEX.name
+    inventory.write_text("".join(wessex_with_macs_last()).replace(",Staff 12\n", ',"Staff 12\n', 1))
+    assert main(["run", "--once", "--config", str(config)]) == 1
+    with Store.open(folder / "data" / "state.sqlite3") as store:
+        wessex = [e for e in store.exposures() if e.council_id == "wessex"]
+    assert wessex and all(e.remediated_at is None for e in wessex)
 
 
 def test_header_without_rows_is_reported(tmp_path: Path):

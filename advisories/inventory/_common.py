@@ -29,7 +29,7 @@ class Problems:
         if not self._hidden:
             return tuple(self._shown)
         more = (
-            f"{self.source}: {self._hidden} more problems not shown "
+            f"{self.source}: {self._hidden} more problem{'' if self._hidden == 1 else 's'} not shown "
             f"(the first {self.limit} are above; fix those and load again)"
         )
         return (*self._shown, more)

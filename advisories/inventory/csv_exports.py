@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -63,6 +64,12 @@ HEADERS: tuple[tuple[str, str, str], ...] = (
 _WINDOWS_ONLY = frozenset({"productname0", "arpdisplayname0", "productname", "displayname"})
 _FIELDS = ("product", "vendor", "version", "platform", "devices", "host")
 _HEADER_SEARCH = 10  # rows to look through for the header (report titles come first)
+_DELIMITERS = (",", ";", "\t", "|")
+# Read after the file's last line. csv's lenient mode ends a quoted value that is never closed
+# at the end of the file without a word; with this mark after the end, such a value ends in
+# the mark instead. decode() removes NUL from every file, so the mark is never real data.
+_END = "\x00"
+_STRAY_QUOTE = "fix or remove the stray quote and export again"
 
 
 def _norm(header: str) -> str:
@@ -102,9 +109,31 @@ def _layout(header: list[str]) -> _Layout | None:
     return _Layout(columns, tuple(c.strip() for c in header), "windows" if windows else "any")
 
 
+def _known_columns(line: str, delimiter: str, needed: tuple[str, ...]) -> int:
+    """How many cells of `line` are headers we know, or 0 unless they cover `needed`."""
+    try:
+        cells = next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return 0
+    fields = [hit[0] for hit in map(_LOOKUP.get, map(_norm, cells)) if hit]
+    return len(fields) if all(f in fields for f in needed) else 0
+
+
 def _sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter that makes one of `lines` a header we know, else the first one seen.
+
+    Judged on the header, not the first line: a report title such as "Installed software, all
+    devices" above a semicolon header would otherwise choose the comma and hide the header.
+    """
+    # A header without a version column still fixes the delimiter, so the error names it.
+    for needed in (("product", "version"), ("product",)):
+        for line in lines:
+            known = {d: _known_columns(line, d, needed) for d in _DELIMITERS}
+            best = max(known, key=lambda d: known[d])
+            if known[best]:
+                return best
     for line in lines:
-        counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+        counts = {d: line.count(d) for d in _DELIMITERS}
         best = max(counts, key=lambda d: counts[d])
         if counts[best]:
             return best
@@ -136,8 +165,12 @@ def _first(row: list[str], indices: tuple[int, ...]) -> str:
 
 def _records(
     reader: Iterator[list[str]], problems: Problems, offset: int, line_num: Callable[[], int]
-) -> Iterator[tuple[int, list[str]]]:
-    """(first line, cells) per record; unreadable records are reported and skipped."""
+) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, cells) per record; unreadable records are reported and skipped.
+
+    Raises InventoryError for a quote that swallows later lines into one value: skipping that
+    "row" would silently drop every row it swallowed.
+    """
     previous = 0
     while True:
         try:
@@ -145,12 +178,62 @@ def _records(
         except StopIteration:
             return
         except csv.Error as exc:
-            problems.add(f"line {previous + 1 + offset}", f"unreadable ({exc}); row skipped")
+            start = previous + 1 + offset
+            if line_num() - previous > 1:  # only a quoted value crosses a line end
+                raise InventoryError(
+                    f"{problems.source} line {start}: a quote opened here runs on past line "
+                    f"{line_num() + offset}, so lines {start}-{line_num() + offset} read as one value",
+                    _STRAY_QUOTE,
+                ) from None
+            problems.add(f"line {start}", f"unreadable ({exc}); row skipped")
             previous = line_num()
             continue
         start, previous = previous + 1 + offset, line_num()
+        if row and row[-1].endswith(_END):
+            if row == [_END]:
+                return
+            raise _unclosed(problems.source, start, row)
         if any(row):
-            yield start, row
+            yield start, previous + offset, row
+
+
+def _unclosed(source: str, start: int, row: list[str]) -> InventoryError:
+    """The error for a quote that is never closed: the last value runs to the end of file."""
+    line = start + sum(cell.count("\n") for cell in row[:-1])
+    after = row[-1].removesuffix(_END).rstrip("\r\n").count("\n")
+    lost = f", so the {_lines(after)} after it read as one value" if after else ""
+    return InventoryError(f"{source} line {line}: a quote opened here is never closed{lost}", _STRAY_QUOTE)
+
+
+def _lines(count: int) -> str:
+    return "1 line" if count == 1 else f"{count} lines"
+
+
+def _runs_on(source: str, start: int, row: list[str], cell: int) -> InventoryError:
+    """The error for a stray quote in row[cell] that ran on to a later quote."""
+    line = start + sum(value.count("\n") for value in row[:cell])
+    last = line + row[cell].count("\n")
+    what = f"a quote opened here runs on to line {last}, so lines {line}-{last} read as one value"
+    return InventoryError(f"{source} line {line}: {what}", _STRAY_QUOTE)
+
+
+def _swallowed(row: list[str], width: int, delimiter: str) -> int | None:
+    """Which value a stray quote opened, when that value swallowed rows below it; else None.
+
+    A value spans lines either because the export quoted a real multi-line value (a comment,
+    a description) or because a stray quote ran on to the next quote in the file. Running on
+    from one row into a later one takes in the rest of the first row's delimiters and the
+    later row's up to that quote: so the record ends up with more values than the header, or
+    the value holds at least a whole row's worth of delimiters. A real multi-line value
+    rarely holds that many; when one does, refusing the file is the safe mistake.
+    """
+    spanning = [i for i, cell in enumerate(row) if "\n" in cell or "\r" in cell]
+    for i in spanning:
+        if row[i].count(delimiter) >= width - 1:
+            return i
+    if spanning and len(row) > width:
+        return spanning[0]
+    return None
 
 
 class _RowReader:
@@ -232,7 +315,7 @@ class _RowReader:
         return count
 
     def finish(self) -> None:
-        for value, (line, count) in list(self.unknown_platforms.items())[:10]:
+        for value, (line, count) in self.unknown_platforms.items():
             rows = "1 row" if count == 1 else f"{count} rows"
             self.problems.add(
                 f"line {line}",
@@ -243,18 +326,25 @@ class _RowReader:
 
 
 def parse_csv(text: str, agg: Aggregator, problems: Problems) -> None:
-    """Add every usable row of a CSV export to `agg`; InventoryError if there is no header."""
+    """Add every usable row of a CSV export to `agg`.
+
+    InventoryError if there is no header, or a stray quote swallowed rows.
+    """
     skip, delimiter = _preamble(text)
     offset = 1 if skip else 0
     head = [line for line in text[skip : skip + 65536].splitlines()[:_HEADER_SEARCH] if line.strip()]
+    delimiter = delimiter or _sniff_delimiter(head)
     stream = io.StringIO(text)
     stream.seek(skip)
-    reader = csv.reader(stream, delimiter=delimiter or _sniff_delimiter(head))
+    reader = csv.reader(itertools.chain(stream, (_END,)), delimiter=delimiter)
     records = _records(reader, problems, offset, lambda: reader.line_num)
     layout, header_line = None, 0
-    for header_line, header in records:
-        layout = _layout(header)
-        if layout is not None or header_line - offset >= _HEADER_SEARCH:
+    for header_line, _, header in records:
+        found = _layout(header)
+        # A title such as "Software" reads as a product column too: the header has a version.
+        if found is not None and (layout is None or found.columns["version"]):
+            layout = found
+        if (layout and layout.columns["version"]) or header_line - offset >= _HEADER_SEARCH:
             break
     if layout is None:
         raise _no_header(problems.source, head)
@@ -264,11 +354,14 @@ def parse_csv(text: str, agg: Aggregator, problems: Problems) -> None:
             f"accepted version columns: {accepted_headers('version')}",
         )
     if header_line > 1 + offset:
-        problems.add("", f"lines 1-{header_line - 1} come before the header and were ignored")
+        before = "line 1 comes" if header_line == 2 else f"lines 1-{header_line - 1} come"
+        problems.add("", f"{before} before the header and {'was' if header_line == 2 else 'were'} ignored")
     rows = _RowReader(layout, agg, problems)
     seen = False
-    for line, row in records:
+    for line, end, row in records:
         seen = True
+        if end > line and (cell := _swallowed(row, rows.width, delimiter)) is not None:
+            raise _runs_on(problems.source, line, row, cell)
         rows.row(line, row)
     rows.finish()
     if not seen:
