@@ -6,6 +6,7 @@ Relative paths resolve against the config file's folder, so cron can run from an
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -24,6 +25,10 @@ FEED_KINDS = ("rss", "csaf", "kev", "nvd")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+# Names the program itself uses where a feed name or council id also goes: refused so a log line,
+# an outbox record or a stored source label always means one thing.
+RESERVED_FEED_NAMES = {"rules": "curated rules are stored under the source name 'rules'"}
+RESERVED_COUNCIL_IDS = {"digest": "the weekly bulletin's outbox records use the id 'digest'"}
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,8 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         state=rel(settings.get("state"), "settings.state", "data/state.sqlite3"),
         outbox=rel(settings.get("outbox"), "settings.outbox", "data/outbox"),
         rules=rel(settings.get("rules"), "settings.rules", "rules"),
-        templates=rel(templates, "settings.templates", "templates") if templates else None,
+        # `templates = ""` is a mistake, not "no templates": rel() reports it.
+        templates=rel(templates, "settings.templates", "templates") if templates is not None else None,
         bulletins=rel(settings.get("bulletins"), "settings.bulletins", "bulletins"),
         timezone=str(timezone),
         sender=sender,
@@ -235,17 +241,25 @@ def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
             p.add(f"{where}.api_key_env", "must name an environment variable")
             api_key_env = None
         name = _string(t, "name", where, p)
+        if name.casefold() in RESERVED_FEED_NAMES:
+            p.add(f"{where}.name", f"{name!r} is reserved ({RESERVED_FEED_NAMES[name.casefold()]}): "
+                  "choose another name")
         kind = _string(t, "kind", where, p)
         if kind and kind not in FEED_KINDS:
             p.add(f"{where}.kind", f"unknown kind {kind!r} (one of: {', '.join(FEED_KINDS)})")
         url, path = t.get("url"), t.get("path")
         if (url is None) == (path is None):
             p.add(where, "give exactly one of url or path")
-        if url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+        if isinstance(url, str) and not url.strip():
+            p.add(f"{where}.url", "is empty: give the feed's http(s) URL, or a local file as path")
+            url = None
+        elif url is not None and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
             p.add(f"{where}.url", "must be an http(s) URL")
             url = None
-        if path is not None and not isinstance(path, str):
-            p.add(f"{where}.path", "must be a path string")
+        # An empty path would resolve to the config folder itself: refuse it here, not at run time.
+        if path is not None and not (isinstance(path, str) and path.strip()):
+            p.add(f"{where}.path", "must be the path of a local feed file (a non-empty string), "
+                  "or use url")
             path = None
         every = t.get("every", "1h")
         try:
@@ -290,6 +304,9 @@ def _councils(value: Any, root: Path, p: _Problems) -> tuple[CouncilConfig, ...]
         cid = _string(t, "id", where, p)
         if cid and not _ID.match(cid):
             p.add(f"{where}.id", f"{cid!r}: use lower-case letters, digits, '-' and '_'")
+        elif cid in RESERVED_COUNCIL_IDS:
+            p.add(f"{where}.id", f"{cid!r} is reserved ({RESERVED_COUNCIL_IDS[cid]}): "
+                  "choose another id")
         recipients = _recipients(t, "recipients", where, p)
         if not recipients:
             p.add(f"{where}.recipients", "give at least one address, or nobody will be told")
@@ -334,17 +351,25 @@ def _smtp(value: Any, env: dict[str, str], p: _Problems) -> SmtpConfig | None:
     if security not in ("starttls", "tls", "none"):
         p.add("smtp.security", f"{security!r}: use starttls, tls or none")
     port = value.get("port", {"tls": 465, "none": 25}.get(str(security), 587))
-    if not isinstance(port, int) or not 0 < port < 65536:
+    if not _whole(port) or not 0 < port < 65536:
         p.add("smtp.port", "must be a port number")
         port = 587
     username = _secret(value, "username_env", env, p)
     password = _secret(value, "password_env", env, p)
     if (username is None) != (password is None):
         p.add("smtp", "set both username_env and password_env, or neither")
+    if security == "none" and ("username_env" in value or "password_env" in value):
+        # The transport refuses this at send time; say so now, before a run exits 2.
+        p.add("smtp.security", "'none' would send the SMTP username and password unencrypted: "
+              "use security = \"starttls\" or \"tls\"")
     sender = _string(value, "from", "smtp", p)
     timeout = value.get("timeout", 30)
+    if (isinstance(timeout, bool) or not isinstance(timeout, int | float)
+            or not (math.isfinite(timeout) and timeout > 0)):
+        p.add("smtp.timeout", f"{timeout!r}: must be a number of seconds above 0, e.g. 30")
+        timeout = 30
     max_connections = value.get("max_connections", 4)
-    if not isinstance(max_connections, int) or not 1 <= max_connections <= 32:
+    if not _whole(max_connections) or not 1 <= max_connections <= 32:
         p.add("smtp.max_connections", "must be a whole number from 1 to 32")
         max_connections = 4
     return SmtpConfig(
@@ -355,7 +380,7 @@ def _smtp(value: Any, env: dict[str, str], p: _Problems) -> SmtpConfig | None:
         username=username,
         password=password,
         max_connections=max_connections,
-        timeout_s=float(timeout) if isinstance(timeout, int | float) else 30.0,
+        timeout_s=float(timeout),
     )
 
 
@@ -384,7 +409,7 @@ def _digest(value: Any, root: Path, p: _Problems) -> DigestConfig:
         p.add("digest.web_url", "must be an https:// address where the bulletins folder is published")
         web_url = None
     threshold = value.get("threshold", 3)
-    if not isinstance(threshold, int) or threshold < 1:
+    if not _whole(threshold) or threshold < 1:
         p.add("digest.threshold", "must be a whole number of at least 1")
         threshold = 3
     schedule = value.get("schedule", "mon 08:00")
@@ -394,6 +419,9 @@ def _digest(value: Any, root: Path, p: _Problems) -> DigestConfig:
         p.add("digest.schedule", f"{schedule!r}: use a day and a 24h time, e.g. 'mon 08:00'")
         schedule = "mon 08:00"
     notes = value.get("notes")
+    if notes is not None and not (isinstance(notes, str) and notes.strip()):
+        p.add("digest.notes", f"{notes!r}: must be the path of a folder of notes, e.g. \"notes\"")
+        notes = None
     return DigestConfig(
         recipients=_recipients(value, "recipients", "digest", p),
         schedule=schedule,
@@ -401,3 +429,8 @@ def _digest(value: Any, root: Path, p: _Problems) -> DigestConfig:
         notes=(root / notes).resolve() if isinstance(notes, str) else None,
         web_url=web_url,
     )
+
+
+def _whole(value: Any) -> bool:
+    # TOML's true/false are Python bools, which are ints: `port = true` must not read as port 1.
+    return isinstance(value, int) and not isinstance(value, bool)

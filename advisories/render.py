@@ -51,23 +51,6 @@ def environment(override: Path | None = None) -> jinja2.Environment:
     return env
 
 
-def check_templates(override: Path | None) -> list[str]:
-    """Compile every alert template the run will need; return one line per problem."""
-    return compile_templates(environment(override), ALERT_TEMPLATES, override)
-
-
-def compile_templates(env: jinja2.Environment, names: tuple[str, ...], override: Path | None) -> list[str]:
-    problems = []
-    for name in names:
-        try:
-            env.get_template(name)
-        except jinja2.TemplateSyntaxError as exc:
-            problems.append(f"{exc.filename or name} line {exc.lineno}: {exc.message}")
-        except jinja2.TemplateNotFound:
-            problems.append(f"template {name} not found in {override} or the shipped defaults")
-    return problems
-
-
 def template_problem(exc: jinja2.TemplateError) -> str:
     """Where a template failed while rendering, as "file line n: message"."""
     if isinstance(exc, jinja2.TemplateSyntaxError):

@@ -102,3 +102,49 @@ def test_addresses_are_checked_by_the_rule_the_email_builder_applies(tmp_path: P
         load_config(write(tmp_path, text), {"T_USER": "u", "T_PASS": "p"})
     assert "barset_shire" in err.value.message
     assert "smtp.from: 'Council Cyber Alerts' has no usable address" in err.value.message
+
+
+def problems_in(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text), {"T_USER": "u", "T_PASS": "p"})
+    return err.value.message
+
+
+def test_an_empty_feed_path_or_url_is_refused_at_load(tmp_path: Path) -> None:
+    url = 'url = "https://www.ncsc.gov.uk/api/1/services/v1/report-rss-feed.xml"'
+    text = problems_in(tmp_path, GOOD.replace(url, 'path = ""'))
+    assert "feeds[0].path: must be the path of a local feed file" in text
+    text = problems_in(tmp_path, GOOD.replace(url, 'url = ""'))
+    assert "feeds[0].url: is empty: give the feed's http(s) URL" in text
+
+
+def test_wrongly_typed_values_are_refused_not_ignored(tmp_path: Path) -> None:
+    text = problems_in(tmp_path, GOOD + "\n[digest]\nnotes = 5\nthreshold = true\n")
+    assert "digest.notes: 5: must be the path of a folder of notes" in text
+    assert "digest.threshold: must be a whole number" in text
+    text = problems_in(tmp_path, GOOD.replace('[smtp]\n', "[smtp]\nport = true\n"))
+    assert "smtp.port: must be a port number" in text
+
+
+@pytest.mark.parametrize("timeout", ["0", "-5", "true", '"30"', "nan"])
+def test_smtp_timeout_must_be_a_positive_number_of_seconds(tmp_path: Path, timeout: str) -> None:
+    text = problems_in(tmp_path, GOOD.replace("[smtp]\n", f"[smtp]\ntimeout = {timeout}\n"))
+    assert "smtp.timeout:" in text and "must be a number of seconds above 0" in text
+
+
+def test_credentials_over_an_unencrypted_connection_are_refused(tmp_path: Path) -> None:
+    text = problems_in(tmp_path, GOOD.replace("[smtp]\n", '[smtp]\nsecurity = "none"\n'))
+    assert "smtp.security: 'none' would send the SMTP username and password unencrypted" in text
+    assert 'use security = "starttls" or "tls"' in text
+    # Without credentials an unencrypted relay is allowed (a council's internal relay on port 25).
+    plain = GOOD.replace("[smtp]\n", '[smtp]\nsecurity = "none"\n').replace(
+        'username_env = "T_USER"\npassword_env = "T_PASS"\n', "")
+    config = load_config(write(tmp_path, plain), {})
+    assert config.smtp is not None and config.smtp.port == 25
+
+
+def test_reserved_council_id_and_feed_name_are_refused(tmp_path: Path) -> None:
+    text = problems_in(tmp_path, GOOD.replace('id = "barsetshire"', 'id = "digest"')
+                       .replace('name = "ncsc-reports"', 'name = "rules"'))
+    assert "councils[0].id: 'digest' is reserved (the weekly bulletin's" in text
+    assert "feeds[0].name: 'rules' is reserved (curated rules" in text

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from test_digest_scenario import Scenario, scenario
 
-from advisories.digest import build_digest, check_templates
+from advisories.digest import build_digest
 from advisories.digest.notes import load_note, render_note
 from advisories.digest.output import MAX_EMAIL_BYTES
 from advisories.models import Advisory
@@ -126,10 +126,6 @@ def test_an_operator_template_overrides_the_shipped_one(tmp_path: Path) -> None:
     files = build_digest(config, s.store, "2023-W13", clock=s.clock)
     assert files.message.subject == "Bulletin 2023-W13"
     assert "NCSC UPDATES" in files.message.text  # the rest still comes from the defaults
-
-
-def test_the_shipped_templates_compile() -> None:
-    assert check_templates(None) == []
 
 
 def test_an_empty_week_still_has_the_glance_and_nothing_else(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ Public API (the CLI and the scheduler use only these):
 
 from __future__ import annotations
 
-from advisories.digest.build import build_digest, check_templates, digest_key, web_url
+from advisories.digest.build import build_digest, digest_key, web_url
 from advisories.digest.content import Digest
 from advisories.digest.council import send_weekly_summaries
 from advisories.digest.output import DigestFiles
@@ -25,7 +25,6 @@ __all__ = [
     "DigestFiles",
     "IsoWeek",
     "build_digest",
-    "check_templates",
     "digest_key",
     "schedule_digest",
     "send_digest",

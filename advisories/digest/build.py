@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from advisories.config import Config
 from advisories.digest.content import collect_digest
 from advisories.digest.notes import load_note
 from advisories.digest.output import (
-    DIGEST_TEMPLATES,
     DigestFiles,
     digest_environment,
     render_email,
@@ -20,7 +18,6 @@ from advisories.digest.output import (
     write_files,
 )
 from advisories.digest.week import IsoWeek, resolve_week
-from advisories.render import compile_templates
 from advisories.store import Store, now
 
 WEEKLY_TEMPLATES = ("weekly.subject.txt", "weekly.txt", "weekly.html")
@@ -73,10 +70,3 @@ def build_digest(
     )
     return write_files(config.bulletins, message, render_webpage(env, digest),
                        render_markdown(env, digest), iso)
-
-
-def check_templates(override: Path | None) -> list[str]:
-    """Compile the digest and weekly templates; one line per problem (for `advisories check`)."""
-    env = digest_environment(override, ZoneInfo("UTC"))
-    return compile_templates(env, (*DIGEST_TEMPLATES, *WEEKLY_TEMPLATES), override)
-
