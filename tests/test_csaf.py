@@ -142,8 +142,8 @@ def topbraid_with_range(text: str) -> dict[str, Any]:
 def test_an_unreadable_range_keeps_an_unknown_statement_and_says_so(text: str) -> None:
     a = parse(topbraid_with_range(text))
     unknown = a.affects[1]
-    assert unknown == AffectedProduct(vendor="TopQuadrant", product="TopBraid EDG",
-                                      fixed_in="8.0.1")  # no versions, no ranges: UNKNOWN
+    assert unknown == AffectedProduct(vendor="TopQuadrant", product="TopBraid EDG", fixed_in="8.0.1",
+                                      note=f"TopBraid EDG: {text!r} not understood")  # UNKNOWN
     assert f"Check manually: TopBraid EDG: {text!r} not understood" in a.summary
 
 
@@ -171,7 +171,7 @@ def vendor(name: str, product: str, *leaves: tuple[str, str, str]) -> dict[str, 
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("All", AffectedProduct("V", "P", all_versions=True)),
-    ("0", AffectedProduct("V", "P")),  # a placeholder, not version 0
+    ("0", AffectedProduct("V", "P", note="P: '0' not understood")),  # a placeholder, not version 0
     ("prior to 4.2", AffectedProduct("V", "P", ranges=(VersionRange(None, Bound("4.2", False)),))),
     ("8.0.0 - 8.0.1", AffectedProduct("V", "P", ranges=(
         VersionRange(Bound("8.0.0", True), Bound("8.0.1", True)),))),

@@ -15,10 +15,13 @@ import pytest
 from mutations import with_wrong_types
 
 from advisories.errors import ParseError
-from advisories.models import Advisory, AffectedProduct, Bound, VersionRange
+from advisories.matching import Matcher
+from advisories.models import Advisory, AffectedProduct, Bound, InventoryItem, VersionRange
+from advisories.products import Catalogue
 from advisories.sources import SOURCES
-from advisories.sources.nvd import NvdSource, cpe_fields
+from advisories.sources.nvd import NvdSource, cpe_fields, cpe_value
 from advisories.sources.nvd_collect import RateLimiter, nvd_request_windows, retry_after_seconds
+from advisories.versions import compile_statement
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nvd"
 CVE_FILE = FIXTURES / "CVE-2023-29059.nvd-api2.cve.json"
@@ -224,3 +227,138 @@ def test_3cx_statements_work_with_the_version_matcher() -> None:
     windows = next(s for s in a.affects if s.platform == "windows")
     assert compile_statement(windows).status("18.12.416.0").status.value == "affected"
     assert compile_statement(windows).status("18.12.425").status.value == "not_affected"
+
+
+# --- CPE spelling -> versions an inventory records ---------------------------------------------
+
+REAL_CVES = ["CVE-2018-0171", "CVE-2021-26855", "CVE-2023-22049", "CVE-2024-37085"]
+CATALOGUE = Catalogue.load(Path(__file__).resolve().parent.parent / "rules" / "products.toml")
+
+
+def real_cve(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / f"{name}.nvd-api2.cve.json").read_bytes())
+
+
+def statement(cve: dict[str, Any], product: str) -> AffectedProduct:
+    [a] = parse(cve)
+    [found] = [s for s in a.affects if s.product == product]
+    return found
+
+
+def matched(cve: dict[str, Any], product: str, vendor: str, version: str) -> str | None:
+    """`advisories match`'s answer for one inventory row: a status, or None (no row: not affected)."""
+    rows = Matcher(parse(cve), CATALOGUE).match_items([InventoryItem("c", product, version, "any", vendor)])
+    assert len(rows) <= 1
+    return rows[0].status.value if rows else None
+
+
+@pytest.mark.parametrize("name", REAL_CVES)
+def test_real_cves_match_their_golden_files(name: str) -> None:
+    check_golden(name, parse(real_cve(name)))
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    (r"15.2\(5\)e", "15.2(5)e"), (r"13.1\-49.13", "13.1-49.13"), (r"foo\:bar", "foo:bar"),
+    (r"a\\b", "a\\b"), ("7.0", "7.0"), ("2.*", None), ("1.?", None),
+])
+def test_cpe_value_removes_quoting_and_refuses_wildcards(field: str, value: str | None) -> None:
+    assert cpe_value(field) == value
+
+
+@pytest.mark.parametrize(("version", "status"), [
+    ("15.2(5)E", "affected"), ("15.2(5)e", "affected"), ("15.2(5)E1", "not_affected"),
+    ("15.2(4)E5a", "not_affected"), ("15.0(2)SE", "unknown"),  # another train: not comparable
+])
+def test_cisco_ios_cpe_escapes_are_removed(version: str, status: str) -> None:
+    """CVE-2018-0171 (Smart Install, cisco-sa-20180328-smi2): NVD writes 15.2\\(5\\)e."""
+    ios = statement(real_cve("CVE-2018-0171"), "ios")
+    assert ios.versions == ("15.2(5)e",) and ios.scheme == "cisco-ios"
+    assert compile_statement(ios).status(version).status.value == status
+
+
+def test_citrix_release_build_escape_is_removed() -> None:
+    # NetScaler 13.1-49.13 (CVE-2023-3519's fix) in the CPE spelling, "-" quoted as "\-".
+    app = {"vulnerable": True,
+           "criteria": r"cpe:2.3:a:citrix:netscaler_application_delivery_controller:13.1\-49.13:*:*:*:*:*:*:*"}
+    [a] = parse(configured(node(app)))
+    assert a.affects[0].versions == ("13.1-49.13",)
+    for installed in ("13.1-49.13", "NS13.1: Build 49.13.nc"):
+        assert compile_statement(a.affects[0]).status(installed).status.value == "affected"
+
+
+@pytest.mark.parametrize(("version", "status"), [
+    ("1.8.0_371", "affected"), ("8u371", "affected"), ("8 Update 371", "affected"),
+    ("8.0.3710.11", "affected"),  # the Windows file version of 8u371
+    ("1.8.0_381", "not_affected"),  # the July 2023 CPU fix
+    ("11.0.19", "affected"), ("11.0.20", "not_affected"), ("17.0.7", "affected"),
+])
+def test_java_update_field_becomes_the_java_version(version: str, status: str) -> None:
+    """CVE-2023-22049 (Oracle CPU July 2023): NVD writes jre:1.8.0:update371 for 8u371."""
+    jre = statement(real_cve("CVE-2023-22049"), "jre")
+    assert jre.versions == ("1.8.0_371", "11.0.19", "17.0.7", "20.0.1") and jre.scheme == "java"
+    assert compile_statement(jre).status(version).status.value == status
+    assert matched(real_cve("CVE-2023-22049"), "Java SE Runtime Environment", "Oracle", version) == (
+        None if status == "not_affected" else status)
+
+
+@pytest.mark.parametrize(("version", "status"), [
+    ("7.0U3c", "affected"), ("7.0.3", "affected"),  # esxi:7.0:* is every 7.0 update
+    ("7.0 Update 1", "affected"), ("8.0", "affected"), ("8.0b", "affected"),
+    ("8.0U1a", "affected"), ("8.0 Update 2", "affected"), ("8.0U2c", "affected"),
+    ("8.0U3", None),  # VMSA-2024-0013: fixed in ESXi 8.0 Update 3
+    ("8.0U1b", None),  # not listed, so not affected by NVD's account
+])
+def test_esxi_update_field_becomes_the_vmware_version(version: str, status: str | None) -> None:
+    """CVE-2024-37085 (ESXi AD group bypass, KEV): esxi:7.0:*, esxi:8.0:update_1a, esxi:8.0:b."""
+    esxi = statement(real_cve("CVE-2024-37085"), "esxi")
+    assert esxi.scheme == "vmware" and "8.0U1a" in esxi.versions and "8.0b" in esxi.versions
+    assert esxi.ranges == (VersionRange(Bound("7.0", True), Bound("7.1", False)),)
+    assert matched(real_cve("CVE-2024-37085"), "VMware ESXi", "VMware", version) == status
+
+
+def test_exchange_cumulative_updates_are_unknown_and_say_so() -> None:
+    """CVE-2021-26855 (ProxyLogon): exchange_server:2019:cumulative_update_8 names a CU, and
+    inventories record builds (15.2.792.10); none can be compared, so every build is UNKNOWN."""
+    cve = real_cve("CVE-2021-26855")
+    [a] = parse(cve)
+    [exchange] = a.affects
+    assert (exchange.versions, exchange.ranges, exchange.all_versions) == ((), (), False)
+    assert exchange.note is not None
+    assert exchange.note.startswith("NVD names exchange_server 2013 cumulative_update_21, ")
+    assert exchange.note.endswith("and 16 more, which cannot be compared with an installed version")
+    assert "\n\nCheck manually: NVD names exchange_server" in a.summary
+    for build in ("15.2.792.3", "15.2.792.10", "15.1.2176.9"):
+        assert matched(cve, "Microsoft Exchange Server", "Microsoft", build) == "unknown"
+
+
+@pytest.mark.parametrize(("criteria", "installed", "status"), [
+    ("cpe:2.3:a:openssl:openssl:1.0.2:beta1:*:*:*:*:*:*", "1.0.2-beta1", "affected"),
+    ("cpe:2.3:a:openssl:openssl:1.0.2:beta1:*:*:*:*:*:*", "1.0.2", "not_affected"),
+    ("cpe:2.3:a:openbsd:openssh:8.9:p1:*:*:*:*:*:*", "OpenSSH_8.9p1", "affected"),
+    ("cpe:2.3:a:microsoft:sharepoint_server:2019:*:*:*:*:*:*:*", "16.0.10337.12109", "unknown"),
+    ("cpe:2.3:o:microsoft:windows_10:1607:*:*:*:*:*:*:*", "10.0.14393.5921", "unknown"),
+    ("cpe:2.3:o:vmware:esxi:6.5:650-201701001:*:*:*:*:*:*", "6.5.0", "unknown"),  # CVE-2021-21974
+    ("cpe:2.3:a:oracle:jre:1.8.0:*:*:*:*:*:*:*", "8u202", "affected"),  # every Java 8 update
+    ("cpe:2.3:a:acme:agent:2.*:*:*:*:*:*:*:*", "2.1", "unknown"),  # a pattern, not a version
+])
+def test_update_fields_that_are_versions_and_ones_that_are_not(criteria: str, installed: str,
+                                                               status: str) -> None:
+    [a] = parse(configured(node({"vulnerable": True, "criteria": criteria})))
+    verdicts = {compile_statement(s).status(installed).status.value for s in a.affects}
+    # A product's statements together: the strongest verdict is the one reported.
+    assert next(v for v in ("affected", "unknown", "not_affected") if v in verdicts) == status
+
+
+def test_readable_and_unreadable_cpes_of_one_product_keep_both_statements() -> None:
+    """CVE-2021-21974 writes ESXi 7.0.0 update_1 next to 6.5 patch bulletins (650-201701001)."""
+    cpes = ["cpe:2.3:o:vmware:esxi:7.0.0:update_1:*:*:*:*:*:*",
+            "cpe:2.3:o:vmware:esxi:6.5:650-201701001:*:*:*:*:*:*"]
+    [a] = parse(configured(node(*({"vulnerable": True, "criteria": c} for c in cpes))))
+    readable, unreadable = a.affects
+    assert readable.versions == ("7.0U1",) and unreadable.versions == ()
+    assert unreadable.note == ("NVD names esxi 6.5 650-201701001, which cannot be compared with "
+                               "an installed version")
+    advisory = Advisory(id="x", source="t", title="t", affects=a.affects)
+    rows = Matcher([advisory], CATALOGUE).match_items(
+        [InventoryItem("c", "VMware ESXi", v, "any", "VMware") for v in ("7.0 Update 1", "6.5.0")])
+    assert {r.item.version: r.status.value for r in rows} == {"7.0 Update 1": "affected", "6.5.0": "unknown"}

@@ -174,16 +174,20 @@ def _statements(
     """(statement, the text that could not be read or None) for each affected product ID."""
     fixed = _fixed_texts(status, found)
     vendor_fixes = _vendor_fixes(vuln)
+    several = _several_branches(status, found)
     out: list[tuple[AffectedProduct, str | None]] = []
     for key in _AFFECTED:
         for pid in _ids(status, (key,)):
             product = found.get(pid) or Product(vendor="", name=pid)
             fixes = fixed.get((product.vendor, product.name), [])
-            spec = versions_of(product.version, product.range_text)
+            spec = versions_of(product.version, product.range_text, vendor=product.vendor,
+                               scoped=(product.vendor, product.name) in several)
             if spec is not None and key != "known_affected":
                 spec = _open_ended(spec, key, fixes)
-            statement = _statement(product, spec, fixes or vendor_fixes.get(pid, []))
-            out.append((statement, _unparsed(product, spec, pid)))
+            problem = _unparsed(product, spec, pid)
+            statement = _statement(product, spec, fixes or vendor_fixes.get(pid, []),
+                                   note=problem if spec is None and _version_text(product) else None)
+            out.append((statement, problem))
     # Under investigation may turn out affected: a statement with no versions, so UNKNOWN.
     for pid in _ids(status, ("under_investigation",)):
         product = found.get(pid) or Product(vendor="", name=pid)
@@ -191,6 +195,26 @@ def _statements(
         out.append((_statement(product, None, []),
                     f"{product.name} {version}".strip() + " (under investigation)"))
     return out
+
+
+def _several_branches(status: dict[str, Any], found: dict[str, Product]) -> set[tuple[str, str]]:
+    """(vendor, name) of the products whose affected entries name more than one branch.
+
+    "7.2.4 and below" next to "7.0.11 and below" speaks for the 7.2 branch only; a lone
+    "7.2.4 and below" covers every older version, because missing an affected install is
+    the worse error (the prose extractor's rule too, VERSIONS.md pitfall 4).
+    """
+    branches: dict[tuple[str, str], set[str]] = {}
+    for pid in _ids(status, _AFFECTED):
+        product = found.get(pid)
+        line = product and re.search(r"\d+\.\d+", _version_text(product) or "")
+        if product and line:
+            branches.setdefault((product.vendor, product.name), set()).add(line.group(0))
+    return {key for key, lines in branches.items() if len(lines) > 1}
+
+
+def _version_text(product: Product) -> str | None:
+    return product.range_text or product.version
 
 
 def _open_ended(spec: VersSpec, key: str, fixes: list[str]) -> VersSpec:
@@ -230,7 +254,9 @@ def _vendor_fixes(vuln: dict[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def _statement(product: Product, spec: VersSpec | None, fixes: list[str]) -> AffectedProduct:
+def _statement(
+    product: Product, spec: VersSpec | None, fixes: list[str], note: str | None = None
+) -> AffectedProduct:
     spec = spec or VersSpec()  # nothing readable: the matcher's UNKNOWN
     return AffectedProduct(
         vendor=product.vendor, product=product.name, platform=product.platform,
@@ -239,11 +265,12 @@ def _statement(product: Product, spec: VersSpec | None, fixes: list[str]) -> Aff
         scheme=None if spec.scheme == versions.DEFAULT_SCHEME else spec.scheme,
         excluded=spec.excluded, cpe=product.cpe, purl=product.purl,
         fixed_in="; ".join(dict.fromkeys(fixes)) or None,
+        note=note,  # the text as the vendor wrote it, so "check manually" can quote it
     )
 
 
 def _unparsed(product: Product, spec: VersSpec | None, pid: str) -> str | None:
     if spec is not None:
         return None
-    text = product.range_text or product.version
+    text = _version_text(product)
     return f"{product.name or pid}: " + (f"{text!r} not understood" if text else "no version")

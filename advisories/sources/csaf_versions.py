@@ -21,23 +21,71 @@ VERSION_RE = re.compile(
 _OP_RE = re.compile(r"(<=|>=|<|>|=)?\s*(.+)")
 _PLACEHOLDERS = {"", "0", "-", "n/a", "na", "unknown", "unspecified", "none"}
 
+# --- prose in product_version -----------------------------------------------------------------
+# CSAF says product_version is one version, but vendors write ranges there. Read as a single
+# build, "7.2.4 and below" or "7.0.0-7.0.11" parses under the generic scheme and every other
+# version comes out "not affected": a missed alert. So each shape below is either read as the
+# range it states or refused (None: UNKNOWN, with the text quoted in the summary).
+_DOTTED = r"[vV]?\d+(?:\.\d+)+"
+_BELOW = re.compile(
+    r"(\S+)\s+(?:and|or|&)\s+(?:below|earlier|prior|lower|older)(?:\s+versions?)?", re.I
+)
+_ABOVE = re.compile(r"(\S+)\s+(?:and|or|&)\s+(?:above|later|higher|newer)(?:\s+versions?)?", re.I)
+_THROUGH = re.compile(r"(?:from\s+)?(\S+)\s+(?:through|thru|to)\s+(\S+)", re.I)
+_HYPHEN = re.compile(rf"({_DOTTED})\s*[-–]\s*({_DOTTED})")
+# "7.2.x", "7.x", "7.2.*", "7.2 all versions", "all 7.2 versions", "7.2 (all versions)".
+_WILD = re.compile(
+    r"(?:all\s+(?:versions\s+of\s+)?)?([vV]?\d+(?:\.\d+)*)"
+    r"(?:\.[xX*]|\s*\(?\s*all(?:\s+versions)?\s*\)?|\s+versions)",
+    re.I,
+)
+# Words and marks that make a product_version more than one version. A text with any of them
+# that no reader above understood is refused, never kept as an exact build.
+_PROSE = re.compile(
+    r"\b(?:and|or|below|earlier|prior|lower|older|above|later|higher|newer|through|thru|to"
+    r"|until|till|up|from|between|since|onwards?|all|any|every|versions?|except|including"
+    r"|inclusive|than|greater|less|[xX])\b|[*?&]|\.\.|\+$|\d\s*[-–]\s*[vV]?\d+\.\d+\.\d",
+    re.I,
+)
+# Two versions side by side ("7.2.4 7.0.11") are a list, not a version with a suffix.
+_TWO_VERSIONS = re.compile(rf"(?:^|\s){_DOTTED}\s+{_DOTTED}(?:\s|$)")
+# Fortinet's one-version banner "v7.2.4,build1396 (GA.F)" has a comma (VERSIONS.md table e).
+_BUILD_LABEL = re.compile(r",\s*build\s*\d", re.I)
+# NetScaler writes release-build: "13.1-49.13" is one build, not 13.1 through 49.13.
+_RELEASE_BUILD_VENDORS = re.compile(r"citrix|netscaler|cloud software group", re.I)
 
-def versions_of(version: str | None, range_text: str | None) -> VersSpec | None:
-    """A product's affected versions, or None when its text cannot be read safely."""
+
+def versions_of(
+    version: str | None, range_text: str | None, *, vendor: str = "", scoped: bool = False
+) -> VersSpec | None:
+    """A product's affected versions, or None when its text cannot be read safely.
+
+    `scoped`: the document names several branches of this product, so an open lower end
+    ("7.2.4 and below") starts at its own branch (7.2) rather than at the first version
+    (VERSIONS.md pitfall 4, and the same rule as the prose extractor's).
+    """
     if range_text is not None:
-        return range_text_spec(range_text)
-    version = (version or "").strip()
+        return range_text_spec(range_text, vendor=vendor, scoped=scoped)
+    version = " ".join((version or "").split())
     if version.lower() in _PLACEHOLDERS:
         return None
     if version.lower() in ("all", "all versions", "*"):
         return VersSpec(all_versions=True)
     # product_version must be one version, yet vendors write ranges there ("prior to 4.2").
     if re.search(r"[<>|]|\s-\s|\b(prior|before)\b", version, re.I):
-        return tolerant_range(version)
+        return tolerant_range(version, vendor=vendor)
+    prose = prose_range(version, vendor=vendor, scoped=scoped)
+    if not isinstance(prose, _NotProse):
+        return prose
+    if _BUILD_LABEL.search(version):
+        return VersSpec(versions=(version,))
+    if "," in version or _PROSE.search(version) or _TWO_VERSIONS.search(version):
+        # "7.2.1, 7.2.2" and "7.2.1 and 7.2.2" are lists; anything else in words is refused.
+        return tolerant_range(version, vendor=vendor)
     return VersSpec(versions=(version,))
 
 
-def range_text_spec(text: str) -> VersSpec | None:
+def range_text_spec(text: str, *, vendor: str = "", scoped: bool = False) -> VersSpec | None:
     text = text.strip()
     if text.lower().startswith("vers:"):
         try:
@@ -46,9 +94,12 @@ def range_text_spec(text: str) -> VersSpec | None:
             # Real feeds write "vers:generic/PAN-OS Firewall>=11.2.10": try the part after "/".
             return tolerant_range(text.split("/", 1)[1]) if "/" in text else None
         return spec
-    parsed = tolerant_range(text)
+    parsed = tolerant_range(text, vendor=vendor)
     if parsed is None and "/" in text:  # Fortinet writes "FortiOS/>=7.0.0|<=7.0.5"
-        parsed = tolerant_range(text.split("/", 1)[1])
+        parsed = tolerant_range(text.split("/", 1)[1], vendor=vendor)
+    if parsed is None:  # vls is best effort: "7.0.0 through 7.0.11" there too
+        prose = prose_range(" ".join(text.split()), vendor=vendor, scoped=scoped)
+        parsed = None if isinstance(prose, _NotProse) else prose
     return parsed
 
 
@@ -57,7 +108,74 @@ def short_range(text: str | None) -> str | None:
     return re.sub(r"^vers:[^/]*/", "", text) if text else None
 
 
-def tolerant_range(text: str) -> VersSpec | None:
+class _NotProse:
+    """prose_range's answer for a text with none of the range shapes it knows."""
+
+
+_NOT_PROSE = _NotProse()
+
+
+def prose_range(text: str, *, vendor: str = "", scoped: bool = False) -> VersSpec | _NotProse | None:
+    """A range written in words where one version belongs: the range, None when the shape
+    is known but cannot be read safely, or _NOT_PROSE when it is none of these shapes.
+
+    "X and below" (scoped: from X's branch, else from the first version), "X and later",
+    "A through B" / "A to B" (both inclusive), "A-B" between two dotted versions, and whole
+    branches: "7.2.x", "7.2 all versions".
+    """
+    if m := _BELOW.fullmatch(text):
+        upper = m.group(1)
+        if not scoped:
+            return _bounded(None, (upper, True), text)
+        branch = _branch(upper)
+        return _bounded((branch, True), (upper, True), text) if branch else None
+    if m := _ABOVE.fullmatch(text):
+        return _bounded((m.group(1), True), None, text)
+    if m := _THROUGH.fullmatch(text):
+        return _closed(m.group(1), m.group(2), text)
+    if m := _HYPHEN.fullmatch(text):
+        return _hyphenated(m.group(1), m.group(2), text, vendor)
+    if m := _WILD.fullmatch(text):
+        line = m.group(1)
+        return _bounded((line, True), (_next_line(line), False), text)
+    return _NOT_PROSE
+
+
+def _branch(version: str) -> str | None:
+    """x.y of a plain x.y.z, the branch Fortinet-style "x.y.z and below" is scoped to."""
+    m = re.fullmatch(r"([vV]?\d+\.\d+)\.\d+", version)
+    return m.group(1) if m else None
+
+
+def _next_line(line: str) -> str:
+    """The first version past a whole line: 7.2 -> 7.3, V7 -> V8."""
+    head, _, last = line.rpartition(".")
+    bumped = re.sub(r"\d+$", lambda d: str(int(d.group(0)) + 1), last)
+    return f"{head}.{bumped}" if head else bumped
+
+
+def _closed(lower: str, upper: str, text: str) -> VersSpec | None:
+    # An inverted or incomparable pair ("7.2.4 through 7.2.0") is a garbled range: refuse it.
+    if versions.compare(lower, upper) not in (-1, 0):
+        log.debug("version range not in order: %r", text)
+        return None
+    return _bounded((lower, True), (upper, True), text)
+
+
+def _hyphenated(left: str, right: str, text: str, vendor: str) -> VersSpec | None:
+    parts = (left.count("."), right.count("."))
+    if parts == (1, 1):
+        # "13.1-49.13" is a NetScaler build; "7.2-7.4" from anyone else could be either.
+        return VersSpec(versions=(text,)) if _RELEASE_BUILD_VENDORS.search(vendor) else None
+    order = versions.compare(left, right)  # generic: None if unreadable
+    if parts[0] == parts[1] and order == -1:
+        return _bounded((left, True), (right, True), text)  # "7.0.0-7.0.11"
+    if parts[0] != parts[1] and order == 1:
+        return VersSpec(versions=(text,))  # "2.4.58-1.1": a revision; no range runs downwards
+    return None  # "7.0-7.0.11", or an inverted "7.0.11-7.0.0": garbled either way
+
+
+def tolerant_range(text: str, *, vendor: str = "") -> VersSpec | None:
     """Free-text version ranges that are unambiguous -> versions; anything else -> None.
 
     Understood: "all versions", "<X" / "<=X" / ">X" / ">=X" (one lower and one upper bound,
@@ -76,30 +194,42 @@ def tolerant_range(text: str) -> VersSpec | None:
         return _bounded(lower, (m.group(3), m.group(2) == "<="), text)
     if m := re.fullmatch(r"(\S+)\s+[-–]\s+(\S+)", rest):
         return _bounded((m.group(1), True), (m.group(2), True), text)
-    return _comparators(re.split(r"\s*(?:\||,|\band\b)\s*", rest))
+    return _comparators(re.split(r"\s*(?:\||,|\band\b)\s*", rest), vendor)
 
 
-def _comparators(parts: list[str]) -> VersSpec | None:
+def _comparators(parts: list[str], vendor: str = "") -> VersSpec | None:
     lower: tuple[str, bool] | None = None
     upper: tuple[str, bool] | None = None
     listed: list[str] = []
+    spans: list[VersionRange] = []
     for part in parts:
         m = _OP_RE.fullmatch(part.strip())
-        if m is None or not VERSION_RE.fullmatch(m.group(2)):
+        if m is None:
             return None
         op, version = m.group(1) or "=", m.group(2)
         if op == "=":
+            # A list member may itself be a range ("7.0.0-7.0.11, 7.2.0-7.2.4"): read it as
+            # one, or refuse it, but never keep it as an exact build.
+            prose = prose_range(version, vendor=vendor)
+            if isinstance(prose, VersSpec):
+                spans.extend(prose.ranges)
+                listed.extend(prose.versions)
+                continue
+            if prose is None or not VERSION_RE.fullmatch(version) or _PROSE.search(version):
+                return None
             listed.append(version)
+        elif not VERSION_RE.fullmatch(version):
+            return None
         elif op.startswith(">") and lower is None:
             lower = (version, op == ">=")
         elif op.startswith("<") and upper is None:
             upper = (version, op == "<=")
         else:
             return None  # two lower or two upper bounds: several intervals, order unknown
-    if listed and (lower or upper):
+    if (listed or spans) and (lower or upper):
         return None  # ">= 2.0.0 | 2.6.2": is 2.6.2 a bound or an extra version? Can't tell.
-    if listed:
-        return VersSpec(versions=tuple(listed))
+    if listed or spans:
+        return VersSpec(ranges=tuple(spans), versions=tuple(listed))
     return _bounded(lower, upper, "|".join(parts))
 
 

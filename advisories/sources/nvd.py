@@ -3,21 +3,29 @@
 `configurations` become statements. A cpeMatch with vulnerable=true is the
 product; vulnerable=false CPEs (the OS in "app running on OS") only ever narrow the
 platform. NVD does not order versions, so bounds are kept as strings for versions.py.
+
+An exact CPE names a version in CPE's own spelling: backslash-quoted ("15.2\\(4\\)m7"), and
+with the update in a field of its own ("jre:1.8.0:update371", "esxi:7.0:update_3c",
+"exchange_server:2019:cumulative_update_13"). Where that maps onto a version an inventory
+records, it becomes that version and its scheme ("1.8.0_371", java; "7.0U3c", vmware);
+where it does not, the product gets a statement with no versions (UNKNOWN, "check
+manually"), never a name that compares as a version and reads "not affected".
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from advisories import versions
 from advisories.errors import ParseError
-from advisories.models import SEVERITIES, Advisory, AffectedProduct, VersionRange
+from advisories.models import SEVERITIES, Advisory, AffectedProduct, Bound, VersionRange
 from advisories.sanitise import clean_header_text, plain_to_text, safe_url
 from advisories.sources import Collected, Fetcher, register
 from advisories.sources.nvd_collect import PAGE_SIZE, Paging, RateLimiter, collect_cves
@@ -42,6 +50,26 @@ _BOUNDS = (
     ("end_including", "versionEndIncluding"), ("end_excluding", "versionEndExcluding"),
 )
 _METRICS = ("cvssMetricV31", "cvssMetricV30", "cvssMetricV40")
+# Products whose CPE versions need a scheme of their own (advisories/versions): Java and ESXi
+# keep the update in the CPE's update field; IOS trains must not compare across trains.
+_SCHEMES = {
+    ("oracle", "jre"): "java", ("oracle", "jdk"): "java", ("oracle", "java_se"): "java",
+    ("vmware", "esxi"): "vmware", ("cisco", "ios"): "cisco-ios", ("cisco", "ios_xe"): "cisco-ios",
+}
+# Java 8 and older: "1.8.0" (jre, jdk) or "8" (java_se), each with "updateNNN" / "update_NNN".
+_JAVA_LINE = re.compile(r"1\.[1-8]\.0|[1-8]")
+_JAVA_UPDATE = re.compile(r"update_?(\d+)")
+# ESXi "7.0" / "7.0.0" with "update_3c", a patch letter ("b", 7.0b) or "-" (the GA release).
+_ESXI_RELEASE = re.compile(r"(\d+\.\d+)(?:\.0)?")
+_ESXI_UPDATE = re.compile(r"update_?0*(\d+)([a-z]?)")
+# Microsoft names products by year or release id ("exchange_server:2019",
+# "windows_10:1607"); inventories record build numbers (15.2.1258.12, 10.0.14393.x).
+_MICROSOFT_NAME = re.compile(r"\d{4}|\d{2}h\d")
+# Updates that are spelled as part of the version the product reports: pre-releases
+# ("openssl:1.0.2:beta1" is 1.0.2-beta1) and OpenSSH's portable "p1" (8.9p1).
+_PRERELEASE = re.compile(r"(?:alpha|beta|rc|pre|preview|dev|m|milestone)\d*")
+_PORTABLE = re.compile(r"p\d+")
+_NOTE_LIMIT = 8  # names quoted in one statement's note
 
 
 class NvdSource:
@@ -113,11 +141,15 @@ def _advisory(cve: dict[str, Any], feed: str) -> Advisory | None:
         return None  # withdrawn by its CNA: nothing to alert on
     description = _english(cve.get("descriptions"))
     title = str(cve.get("cisaVulnerabilityName") or f"{cve_id}: {description.split('. ')[0]}")
+    affects = _statements(_objs(cve.get("configurations")))
+    summary = plain_to_text(description, 2000)
+    if notes := [s.note for s in affects if s.note]:
+        summary += "\n\nCheck manually: " + "; ".join(notes)  # as the CSAF source says it
     return Advisory(
         id=f"nvd:{cve_id}",
         source=feed,
         title=clean_header_text(title, 160),
-        summary=plain_to_text(description, 2000),
+        summary=summary,
         url=DETAIL_URL.format(cve_id),
         published=_timestamp(cve.get("published")),
         severity=_severity(cve.get("metrics")),
@@ -128,7 +160,7 @@ def _advisory(cve: dict[str, Any], feed: str) -> Advisory | None:
             u for r in _objs(cve.get("references")) if (u := safe_url(str(r.get("url", ""))))
         )),
         action=str(cve.get("cisaRequiredAction") or "") or None,
-        affects=_statements(_objs(cve.get("configurations"))),
+        affects=affects,
         kind="nvd",
     )
 
@@ -167,10 +199,12 @@ class _Group:
     versions: list[str] = field(default_factory=list)
     ranges: list[VersionRange] = field(default_factory=list)
     all_versions: bool = False
+    unreadable: list[str] = field(default_factory=list)  # CPE versions no scheme can compare
 
 
 def _statements(configurations: list[dict[str, Any]]) -> tuple[AffectedProduct, ...]:
-    """One statement per (vendor, product, platform), exact versions and ranges united."""
+    """One statement per (vendor, product, platform), exact versions and ranges united, and
+    one with no versions (UNKNOWN) beside it when some of its CPEs cannot be compared."""
     groups: dict[tuple[str, str, str, str], _Group] = {}
     for config in configurations:
         nodes = [n for n in _objs(config.get("nodes")) if not n.get("negate")]
@@ -179,14 +213,26 @@ def _statements(configurations: list[dict[str, Any]]) -> tuple[AffectedProduct, 
             for match in _objs(node.get("cpeMatch")):
                 if match.get("vulnerable") is True:
                     _add_match(groups, match, context)
-    return tuple(
-        AffectedProduct(
-            vendor=vendor, product=product, platform=platform,
-            versions=tuple(dict.fromkeys(g.versions)), ranges=tuple(dict.fromkeys(g.ranges)),
-            all_versions=g.all_versions, cpe=f"cpe:2.3:{part}:{vendor}:{product}",
-        )
-        for (part, vendor, product, platform), g in groups.items()
-    )
+    out: list[AffectedProduct] = []
+    for (part, vendor, product, platform), g in groups.items():
+        base = AffectedProduct(vendor=vendor, product=product, platform=platform,
+                               scheme=_SCHEMES.get((vendor, product)),
+                               cpe=f"cpe:2.3:{part}:{vendor}:{product}")
+        if g.versions or g.ranges or g.all_versions or not g.unreadable:
+            out.append(replace(base, versions=tuple(dict.fromkeys(g.versions)),
+                               ranges=tuple(dict.fromkeys(g.ranges)), all_versions=g.all_versions))
+        if g.unreadable:
+            # Kept apart: the statement above still finds the versions it can compare, and
+            # this one makes every other version of the product UNKNOWN, not "not affected".
+            out.append(replace(base, note=_unreadable_note(product, g.unreadable)))
+    return tuple(out)
+
+
+def _unreadable_note(product: str, names: list[str]) -> str:
+    names = list(dict.fromkeys(names))
+    more = f" and {len(names) - _NOTE_LIMIT} more" if len(names) > _NOTE_LIMIT else ""
+    return (f"NVD names {product} {', '.join(names[:_NOTE_LIMIT])}{more}, which cannot be "
+            "compared with an installed version")
 
 
 def _add_match(groups: dict[tuple[str, str, str, str], _Group], match: dict[str, Any],
@@ -199,14 +245,79 @@ def _add_match(groups: dict[tuple[str, str, str, str], _Group], match: dict[str,
     target_sw = fields[10]
     own = _TARGET_SW.get(target_sw) or _os_platform(part, vendor, product)
     bounds = {ours: str(match[theirs]) for ours, theirs in _BOUNDS if match.get(theirs)}
+    listed = None if bounds or version in ("*", "-") else _listed(vendor, product, version, update)
     for platform in [own] if own else context:
         group = groups.setdefault((part, vendor, product, platform), _Group())
         if bounds:
             group.ranges.append(_range(bounds))
         elif version == "*":
             group.all_versions = True
-        elif version != "-":  # "-" is "not applicable": no versions, so UNKNOWN to the matcher
-            group.versions.append(version if update in ("*", "-") else f"{version} {update}")
+        elif version == "-":
+            continue  # "not applicable": no versions, so UNKNOWN to the matcher
+        elif isinstance(listed, VersionRange):
+            group.ranges.append(listed)
+        elif listed is not None:
+            group.versions.append(listed)
+        else:
+            name = " ".join(cpe_value(f) or f for f in (version, update) if f not in ("*", "-"))
+            group.unreadable.append(name)
+
+
+def _listed(vendor: str, product: str, version: str, update: str) -> str | VersionRange | None:
+    """An exact CPE's version as inventories write it, a whole release line when its update is
+    "any" (ESXi "7.0:*" is every 7.0 update), or None when it cannot be compared at all."""
+    value, upd = cpe_value(version), cpe_value(update) if update not in ("*", "-") else update
+    if value is None or upd is None:
+        return None  # an unquoted wildcard inside a value is a pattern, not a version
+    scheme = _SCHEMES.get((vendor, product))
+    if scheme == "java":
+        return _java(value, upd)
+    if scheme == "vmware":
+        return _esxi(value, upd)
+    if vendor == "microsoft" and _MICROSOFT_NAME.fullmatch(value):
+        return None
+    if upd in ("*", "-"):
+        return value
+    if _PORTABLE.fullmatch(upd):
+        return f"{value}{upd}"
+    if _PRERELEASE.fullmatch(upd):
+        return f"{value}-{upd}"
+    return None  # "cumulative_update_13", "sp1", "650-201701001": names, not versions
+
+
+def _java(version: str, update: str) -> str | VersionRange | None:
+    legacy = _JAVA_LINE.fullmatch(version)
+    if update == "-" or (update == "*" and not legacy):
+        return version  # 11.0.19 is the whole version: nothing in the update field
+    if update == "*":
+        return VersionRange(Bound(version, True), Bound(_next_line(version), False))
+    m = _JAVA_UPDATE.fullmatch(update)
+    if m is None or not legacy:
+        return None
+    # 1.8.0 + update371 is 1.8.0_371 (java -version); java_se 8 + update381 is 8u381.
+    return f"{version}_{m.group(1)}" if version.startswith("1.") else f"{version}u{m.group(1)}"
+
+
+def _esxi(version: str, update: str) -> str | VersionRange | None:
+    m = _ESXI_RELEASE.fullmatch(version)
+    if m is None:
+        return version if update in ("*", "-") else None
+    release = m.group(1)
+    if update in ("-", "ga"):
+        return release
+    if update == "*":
+        return VersionRange(Bound(release, True), Bound(_next_line(release), False))
+    if u := _ESXI_UPDATE.fullmatch(update):
+        return f"{release}U{int(u.group(1))}{u.group(2)}"
+    if re.fullmatch(r"[a-z]", update):
+        return f"{release}{update}"  # ESXi 7.0b, 8.0c: patch releases named by a letter
+    return None  # "650-201701001", "beta": patch bulletins and previews have no version
+
+
+def _next_line(version: str) -> str:
+    """The first version past a release line: 7.0 -> 7.1, 1.8.0 -> 1.8.1, 8 -> 9."""
+    head, _, last = version.rpartition(".")
+    return f"{head}.{int(last) + 1}" if head else str(int(last) + 1)
 
 
 def _range(bounds: dict[str, str]) -> VersionRange:
@@ -266,6 +377,28 @@ def cpe_fields(cpe: str) -> list[str]:
             current.append(ch)
     fields.append("".join(current))
     return fields if fields[:2] == ["cpe", "2.3"] else []
+
+
+def cpe_value(field: str) -> str | None:
+    """A CPE 2.3 formatted-string value with its quoting removed, or None for a pattern.
+
+    In the formatted string a backslash quotes the next character ("15.2\\(4\\)m7" is
+    15.2(4)m7, "13.1\\-49.13" is 13.1-49.13), and an unquoted "*" or "?" inside a value is a
+    wildcard (NISTIR 7695, 6.2). The logical values "*" (ANY) and "-" (NA) are the caller's.
+    """
+    out: list[str] = []
+    escaped = False
+    for ch in field:
+        if escaped:
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in "*?":
+            return None
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 register(NvdSource())
