@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from advisories.models import AffectedProduct, Bound, Status, VersionRange
-from advisories.versions import compare, compile_statement, parse_vers, parse_version
+from advisories.versions import compare, compile_statement, osv_range, parse_vers, parse_version
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -24,14 +24,48 @@ def dotted(parts: list[int]) -> str:
 
 
 @st.composite
-def generic_versions(draw: st.DrawFn) -> str:
-    base = dotted(draw(nums))
+def generic_versions(draw: st.DrawFn, max_parts: int = 5) -> str:
+    """Plain generic versions: numbers with pre-release words or trailing letters."""
+    base = dotted(draw(st.lists(small, min_size=1, max_size=max_parts)))
     suffix = draw(
-        st.sampled_from(["", "", "-alpha", "-beta", "-rc", "a", "w", "za", " Update ", "-preview"])
+        st.sampled_from(["", "", "-alpha", "-beta", "-rc", "a", "w", "za", " Update", "-preview"])
     )
-    tail = str(draw(small)) if suffix and draw(st.booleans()) else ""
+    tail = str(draw(small)) if suffix and suffix != " Update" and draw(st.booleans()) else ""
     prefix = draw(st.sampled_from(["", "", "v", "V", " "]))
     return f"{prefix}{base}{suffix}{tail}"
+
+
+# Update labels, each in the spellings vendors, inventories and NVD CPEs use.
+LABEL_SPELLINGS = {
+    "update": ["u", "U", " Update ", " update_", " upd "],
+    "cu": [" CU", " cumulative_update_", " Cumulative Update "],
+    "sp": [" SP", " Service Pack "],
+    "hf": [" HF ", " hotfix "],
+}
+
+
+@st.composite
+def labelled_versions(draw: st.DrawFn, depth: int, word: str) -> str:
+    """A base of `depth` numbers plus an update label: "7.0 U3c", "2019 CU13", "8u381"."""
+    base = dotted(draw(st.lists(small, min_size=depth, max_size=depth)))
+    spelling = draw(st.sampled_from(LABEL_SPELLINGS[word]))
+    letter = draw(st.sampled_from(["", "", "a", "c"]))
+    prefix = draw(st.sampled_from(["", "v", "V"]))
+    return f"{prefix}{base}{spelling}{draw(small)}{letter}"
+
+
+label_words = st.sampled_from(sorted(LABEL_SPELLINGS))
+
+# One notation at a time is totally ordered: plain versions, or one label on bases of one
+# depth together with plain versions written no finer than that base.
+generic_notations = st.one_of(
+    st.just(generic_versions()),
+    st.builds(
+        lambda depth, word: st.one_of(labelled_versions(depth, word), generic_versions(depth)),
+        st.integers(1, 3),
+        label_words,
+    ),
+)
 
 
 @st.composite
@@ -100,13 +134,14 @@ def java_versions(draw: st.DrawFn) -> str:
     return dotted([draw(st.integers(9, 23)), *draw(st.lists(small, max_size=3))])
 
 
+CITRIX_FORMS = ("{}.{}-{}.{}", "NS{}.{}: Build {}.{}.nc", "{}.{} Build {}.{}", "{}.{} build {}.{}")
 citrix_versions = st.builds(
-    lambda a, b, c, d, banner: f"NS{a}.{b}: Build {c}.{d}.nc" if banner else f"{a}.{b}-{c}.{d}",
+    lambda a, b, c, d, form: form.format(a, b, c, d),
     st.integers(12, 14),
     small,
     st.integers(0, 60),
     st.integers(0, 200),
-    st.booleans(),
+    st.sampled_from(CITRIX_FORMS),
 )
 ivanti_versions = st.builds(
     lambda a, b, r, p, sep: f"{a}.{b}{sep}{r}" + (f".{p}" if p else ""),
@@ -161,6 +196,8 @@ def scheme_and_versions(draw: st.DrawFn, count: int) -> tuple[str, list[str]]:
     strategy = SCHEME_STRATEGIES[scheme]
     if scheme == "cisco-ios":  # only one train at a time is totally ordered
         strategy = draw(st.sampled_from([ios_train_versions, ios_xe_versions]))
+    if scheme == "generic":  # ...and one notation at a time
+        strategy = draw(generic_notations)
     return scheme, draw(st.lists(strategy, min_size=count, max_size=count))
 
 
@@ -294,6 +331,122 @@ def test_listed_versions_match_exactly_their_equals(case: tuple[str, list[str]])
     assert status is (Status.AFFECTED if equal else Status.NOT_AFFECTED)
 
 
+def _numbers(plain: str) -> int:
+    """How many numbers a plain version starts with, trailing zeros dropped ("7.0a": 1)."""
+    head = re.match(r"[\d.]*", plain.strip().lstrip("vV"))
+    assert head is not None
+    return len(_strip_zeros([int(n) for n in head.group().split(".") if n]))
+
+
+@st.composite
+def labelled_and_other(draw: st.DrawFn) -> tuple[str, int, str]:
+    """(a labelled version, its base's depth, a plain or labelled version to compare with)."""
+    depth = draw(st.integers(1, 3))
+    labelled = draw(labelled_versions(depth, draw(label_words)))
+    other = draw(st.one_of(generic_versions(), st.integers(1, 3).flatmap(
+        lambda d: labelled_versions(d, "update"))))
+    return labelled, depth, other
+
+
+@SETTINGS
+@given(labelled_and_other(), st.booleans())
+def test_other_notations_are_unknown_never_not_affected(
+    case: tuple[str, int, str], as_range: bool
+) -> None:
+    """A release written with an update label orders only against its own label on its base
+    and against plain versions no finer than the base; anything else is "cannot tell", and a
+    statement in one notation answers "unknown" for the other, never "not affected"."""
+    labelled, depth, other = case
+    c = compare(labelled, other)
+    pl, po = parse_version(labelled), parse_version(other)
+    assert pl is not None and po is not None and pl.line is not None
+    if po.line is None:
+        assert (c is None) == (_numbers(other) > depth), (labelled, other)
+    elif pl.line[2] != po.line[2]:
+        assert c is None
+    statement = AffectedProduct(
+        vendor="v",
+        product="p",
+        versions=() if as_range else (labelled,),
+        ranges=(VersionRange(None, Bound(labelled, True)),) if as_range else (),
+    )
+    status = compile_statement(statement).status(other).status
+    if c is None:
+        assert status is Status.UNKNOWN
+    else:  # inside "<= labelled" when other is at or below it
+        affected = c >= 0 if as_range else c == 0
+        assert status is (Status.AFFECTED if affected else Status.NOT_AFFECTED)
+
+
+@SETTINGS
+@given(
+    st.lists(small, min_size=1, max_size=3),
+    label_words,
+    small,
+    st.sampled_from(["", "a", "c"]),
+    st.data(),
+)
+def test_label_spellings_agree(
+    base: list[int], word: str, number: int, letter: str, data: st.DataObject
+) -> None:
+    spellings = LABEL_SPELLINGS[word]
+    one, two = data.draw(st.sampled_from(spellings)), data.draw(st.sampled_from(spellings))
+    a, b = f"{dotted(base)}{one}{number}{letter}", f"{dotted(base)}{two}{number}{letter}"
+    assert compare(a, b) == 0
+    assert compare(a, f"{dotted(base)}{two}{number + 1}") == -1
+
+
+@SETTINGS
+@given(st.integers(5, 8), st.integers(0, 500), st.integers(0, 500))
+def test_java_notations_in_the_generic_scheme(feature: int, u1: int, u2: int) -> None:
+    """Without the java scheme, "8u381" and "1.8.0_381" are two notations the generic scheme
+    cannot line up (1.8 is 8): it says "cannot tell", never a confident order. Within one
+    notation the updates order, and Java's "_381" is NVD's "update381"."""
+    expected = (u1 > u2) - (u1 < u2)
+    assert compare(f"{feature}u{u1}", f"1.{feature}.0_{u2}") is None
+    assert compare(f"{feature}u{u1}", f"1.{feature}.0 update{u2}") is None
+    assert compare(f"{feature}u{u1}", f"{feature}.0.{u2 + 1}0.{u1 % 9 + 1}") is None  # Windows
+    assert compare(f"{feature}u{u1}", f"{feature} Update {u2}") == expected
+    assert compare(f"1.{feature}.0_{u1}", f"1.{feature}.0 update{u2}") == expected
+
+
+@SETTINGS
+@given(st.integers(12, 14), small, st.integers(0, 99), st.integers(0, 200), citrix_versions)
+def test_citrix_build_spelling_reads_as_release_build(
+    major: int, minor: int, build: int, patch: int, other: str
+) -> None:
+    """ "13.1 Build 37.150" is 13.1-37.150 in the citrix and the default scheme alike."""
+    spelled, canonical = f"{major}.{minor} Build {build}.{patch}", f"{major}.{minor}-{build}.{patch}"
+    for scheme in (None, "citrix"):
+        assert compare(spelled, canonical, scheme) == 0
+        assert compare(spelled, other, scheme) == compare(canonical, other, scheme)
+
+
+@st.composite
+def dual_labels(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(fix in the marketing numbering, installed dual label, its marketing reading)."""
+    year = draw(st.integers(2019, 2024))
+    fix = f"{year}.{draw(small)}.{draw(small)}"
+    minor, patch = draw(small), draw(small)
+    marketing = f"{draw(st.integers(year - 1, year + 1))}.{minor}.{patch}"
+    internal = f"{draw(st.integers(11, 16))}.{minor}.{patch}"
+    return fix, f"{marketing} ({internal})", marketing
+
+
+@SETTINGS
+@given(dual_labels(), st.booleans())
+def test_dual_label_is_judged_in_the_rules_numbering(
+    case: tuple[str, str, str], last_affected: bool
+) -> None:
+    """Without version_aliases, "2023.0.3 (15.0.3)" is judged as 2023.0.3 when the rule speaks
+    in 20xx numbers, whatever 15.0.3 (below every 20xx bound) would say."""
+    fix, dual, marketing = case
+    r = osv_range("0", last_affected=fix) if last_affected else osv_range("0", fixed=fix)
+    statement = AffectedProduct(vendor="v", product="p", ranges=(r,))
+    got = compile_statement(statement).status(dual).status
+    assert got is compile_statement(statement).status(marketing).status
+
+
 @SETTINGS
 @given(
     st.lists(nums.map(_strip_zeros), min_size=1, max_size=6, unique=True).map(
@@ -313,3 +466,38 @@ def test_vers_order_of_constraints_does_not_matter(bounds: list[str], rnd: rando
         statement = AffectedProduct(vendor="v", product="p", ranges=canonical.ranges)
         status = compile_statement(statement).status(v).status
         assert status is (Status.AFFECTED if inside else Status.NOT_AFFECTED)
+
+
+@SETTINGS
+@given(
+    st.lists(nums.map(_strip_zeros), min_size=1, max_size=6, unique=True).map(
+        lambda parts: [dotted(list(p)) or "0" for p in parts]
+    ),
+    st.data(),
+    st.randoms(),
+)
+def test_vers_duplicate_bounds_widen_only_their_own_version(
+    bounds: list[str], data: st.DataObject, rnd: random.Random
+) -> None:
+    """Repeating a bound with the other inclusivity ("<2.0" and "<=2.0") puts that version
+    in, as the vers spec's "<=" check does, and changes nothing else."""
+    ordered = sorted(bounds, key=cmp_to_key(lambda x, y: compare(x, y) or 0))
+    ops = [">=" if i % 2 == 0 else "<" for i in range(len(ordered))]
+    ops = [data.draw(st.sampled_from([op, op.rstrip("=")])) for op in ops]  # > or >=, < (or <)
+    constraints = [f"{op}{v}" for op, v in zip(ops, ordered, strict=True)]
+    i = data.draw(st.integers(0, len(constraints) - 1))
+    op, twin = ops[i], ordered[i]
+    twin_op = {">=": ">", ">": ">=", "<": "<=", "<=": "<"}[op]
+    base = parse_vers("vers:generic/" + "|".join(constraints))
+    with_twin = [*constraints, f"{twin_op}{twin}"]
+    rnd.shuffle(with_twin)
+    widened = parse_vers("vers:generic/" + "|".join(with_twin))
+    for v in [*ordered, *(n for b in ordered for n in neighbours(b))]:
+        if parse_version(v) is None:
+            continue
+        before = compile_statement(AffectedProduct("v", "p", ranges=base.ranges)).status(v).status
+        after = compile_statement(AffectedProduct("v", "p", ranges=widened.ranges)).status(v).status
+        if compare(v, twin) == 0:
+            assert after is Status.AFFECTED, (with_twin, v)
+        else:
+            assert after is before, (constraints, with_twin, v)

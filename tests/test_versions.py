@@ -128,6 +128,47 @@ CITRIX_CASES = [
     pytest.param(CITRIX, "13.0-92.19", N, id=f"{CTX} 13.0-92.19 fixed"),
     pytest.param(CITRIX_FIPS, "13.1-37.163", A, id=f"{CTX} 13.1-FIPS 37.163"),
     pytest.param(CITRIX_FIPS, "13.1-37.164", N, id=f"{CTX} 13.1-FIPS 37.164 fixed"),
+    pytest.param(CITRIX, "13.1 Build 49.13", A, id=f"{CTX} inventory '13.1 Build 49.13'"),
+    pytest.param(CITRIX, "13.1 build 49.15", N, id=f"{CTX} inventory '13.1 build 49.15' fixed"),
+    pytest.param(CITRIX_FIPS, "13.1 Build 37.150", A, id=f"{CTX} 13.1-FIPS 'Build 37.150'"),
+]
+
+# The same bulletins read with the default scheme, as NVD's cpeMatch bounds arrive: the
+# inventory spelling "13.1 Build 37.150" must read as 13.1-37.150, not sort below 13.1-0.0.
+CITRIX_NVD_FIPS = product(
+    "NetScaler ADC 13.1-FIPS",
+    ranges=(nvd_range(start_including="13.1-37.0", end_excluding="13.1-37.164"),),
+)
+# CTX584986 (CVE-2023-6548, CVE-2023-6549): fixed in 14.1-12.35, 13.1-51.15, 13.0-92.21.
+CTX6548 = "CTX584986 CVE-2023-6549"
+CITRIX_6549 = tuple(
+    product("NetScaler ADC", scheme=scheme, ranges=(
+        osv_range("14.1", fixed="14.1-12.35"),
+        osv_range("13.1", fixed="13.1-51.15"),
+        osv_range("13.0", fixed="13.0-92.21"),
+    ))
+    for scheme in (None, "citrix")
+)
+CITRIX_CASES += [
+    pytest.param(CITRIX_NVD_FIPS, "13.1 Build 37.150", A, id=f"{CTX} NVD FIPS range 'Build 37.150'"),
+    pytest.param(CITRIX_NVD_FIPS, "13.1 build 37.163", A, id=f"{CTX} NVD FIPS range 'build 37.163'"),
+    pytest.param(CITRIX_NVD_FIPS, "13.1 Build 37.164", N, id=f"{CTX} NVD FIPS range 37.164 fixed"),
+    pytest.param(CITRIX_NVD_FIPS, "13.1-37.150", A, id=f"{CTX} NVD FIPS range 13.1-37.150"),
+    pytest.param(CITRIX_NVD_FIPS, "NS13.1: Build 37.150.nc", A, id=f"{CTX} NVD FIPS range banner"),
+] + [
+    pytest.param(statement, version, want, id=f"{CTX6548} {statement.scheme or 'default'} {version}")
+    for statement in CITRIX_6549
+    for version, want in [
+        ("13.1 Build 51.15", N),
+        ("13.1 Build 51.14", A),
+        ("13.1 Build 49.13", A),
+        ("13.1 Build 4.44", A),
+        ("14.1 Build 12.30", A),
+        ("14.1 Build 12.35", N),
+        ("13.0 Build 92.19", A),
+        ("13.0 Build 92.21", N),
+        ("NS13.1: Build 51.15.nc", N),
+    ]
 ]
 
 # --- Ivanti CVE-2023-46805: all supported 9.x and 22.x; the first patches (2024-01-31,
@@ -195,6 +236,33 @@ MOVEIT_CASES = [
     pytest.param(MOVEIT, "13.0.6", N, id=f"{MV} internal 13.0.6 fixed, though 13 < 2021"),
     pytest.param(MOVEIT, "2021.1.4 (13.1.4)", N, id=f"{MV} dual 2021.1.4 fixed"),
     pytest.param(MOVEIT, "12.1.3", A, id=f"{MV} 2020.1 (12.1) unsupported, no fix"),
+    pytest.param(MOVEIT, "2022.1.4 (14.1.4)", A, id=f"{MV} dual 2022.1.4 (14.1.4)"),
+    pytest.param(MOVEIT, "2022.1.5 (14.1.5)", N, id=f"{MV} dual 2022.1.5 (14.1.5) fixed"),
+]
+
+# The same releases when a rule gives no version_aliases: the dual label is one release, so
+# it is judged by the reading in the rule's own numbering (2023.x), never by 15.0.3 < 2023.
+MOVEIT_2023 = product("MOVEit Transfer", ranges=(osv_range("0", fixed="2023.0.1"),))
+MOVEIT_PLAIN = product("MOVEit Transfer", ranges=MOVEIT.ranges)
+# A rule that spells both numberings, and a label whose two numbers are not one release:
+# both readings are the rule's own and they disagree, so only a person can tell.
+MOVEIT_BOTH = product(
+    "MOVEit Transfer",
+    ranges=(osv_range("2023.0.0", fixed="2023.0.1"), osv_range("15.0.0", fixed="15.0.1")),
+)
+MOVEIT_CASES += [
+    pytest.param(MOVEIT_2023, "2023.0.3 (15.0.3)", N, id=f"{MV} no aliases: 2023.0.3 (15.0.3)"),
+    pytest.param(MOVEIT_2023, "2023.0.0 (15.0.0)", A, id=f"{MV} no aliases: 2023.0.0 (15.0.0)"),
+    pytest.param(MOVEIT_2023, "2023.0.1 (15.0.1)", N, id=f"{MV} no aliases: 2023.0.1 fixed"),
+    pytest.param(MOVEIT_2023, "2022.1.4 (14.1.4)", A, id=f"{MV} no aliases: older line, agree"),
+    pytest.param(MOVEIT_PLAIN, "2022.1.5 (14.1.5)", N, id=f"{MV} no aliases: 2022.1.5 not 14.1.5"),
+    pytest.param(MOVEIT_PLAIN, "2022.1.4 (14.1.4)", A, id=f"{MV} no aliases: 2022.1.4 (14.1.4)"),
+    pytest.param(MOVEIT_PLAIN, "2023.0.3 (15.0.3)", N, id=f"{MV} no aliases: 2023.0.3 all lines"),
+    pytest.param(MOVEIT_BOTH, "2023.0.1 (15.0.0)", U, id=f"{MV} no aliases: readings disagree"),
+    pytest.param(MOVEIT_BOTH, "2023.0.0 (15.0.0)", A, id=f"{MV} both numberings: 2023.0.0"),
+    pytest.param(MOVEIT_BOTH, "2023.0.1 (15.0.1)", N, id=f"{MV} both numberings: 2023.0.1"),
+    pytest.param(MOVEIT_2023, "2024.0.0 (16.0.0)", N, id=f"{MV} no aliases: newer 2024.0.0"),
+    pytest.param(MOVEIT, "2024.0.1 (16.0.1)", N, id=f"{MV} newer than the aliases: 2024.0.1"),
 ]
 
 # --- OpenSSL CVE-2023-0286 (secadv 2023-02-07): letter patch levels before 3.0 ------------
@@ -429,6 +497,40 @@ SIEMENS_CASES = [
     pytest.param(TIA, "V18", N, id="ICSA-23-103-04 TIA V18"),
 ]
 
+# --- Update labels in the default scheme: NVD CPE update fields against inventory spellings.
+# A label orders against the same label on its base, never against a finer build number in
+# another numbering of the product: that is "check manually", not "not affected".
+JAVA_CPE = product("Java SE", versions=("1.8.0 update371", "1.8.0 update372"))
+JC = "oracle-cpujul2023 CVE-2023-22049 NVD cpe jre:1.8.0:update371"
+# VMSA-2022-0004 (CVE-2021-22040): ESXi 7.0 fixed in 7.0 U3c (ESXi70U3c-19193900).
+ESXI = product("ESXi", ranges=(osv_range("7.0", fixed="7.0 update_3c"),))
+VM = "VMSA-2022-0004 CVE-2021-22040"
+# CVE-2023-36439 (November 2023 SU): NVD lists exchange_server:2019:cumulative_update_12/13.
+EXCHANGE_CPE = product(
+    "Exchange Server", versions=("2019 cumulative_update_12", "2019 cumulative_update_13")
+)
+EX = "msrc-CVE-2023-36439 NVD cpe exchange_server:2019"
+LABEL_CASES = [
+    pytest.param(JAVA_CPE, "1.8.0_371", A, id=f"{JC} 1.8.0_371 is update371"),
+    pytest.param(JAVA_CPE, "1.8.0_381", N, id=f"{JC} 1.8.0_381 not listed"),
+    pytest.param(JAVA_CPE, "8u371", U, id=f"{JC} 8u371 another notation"),
+    pytest.param(JAVA_CPE, "8 Update 371", U, id=f"{JC} '8 Update 371' another notation"),
+    pytest.param(JAVA_CPE, "8.0.3710.11", U, id=f"{JC} Windows file version"),
+    pytest.param(ESXI, "7.0 U3c", N, id=f"{VM} 7.0 U3c fixed"),
+    pytest.param(ESXI, "7.0U3c", N, id=f"{VM} 7.0U3c fixed"),
+    pytest.param(ESXI, "7.0 Update 3c", N, id=f"{VM} '7.0 Update 3c' fixed"),
+    pytest.param(ESXI, "7.0 U3b", A, id=f"{VM} 7.0 U3b"),
+    pytest.param(ESXI, "7.0 Update 2a", A, id=f"{VM} '7.0 Update 2a'"),
+    pytest.param(ESXI, "7.0 U3d", N, id=f"{VM} 7.0 U3d later"),
+    pytest.param(ESXI, "7.0", A, id=f"{VM} 7.0 GA"),
+    pytest.param(ESXI, "6.7", N, id=f"{VM} 6.7 other line"),
+    pytest.param(ESXI, "7.0.3", U, id=f"{VM} 7.0.3 another notation"),
+    pytest.param(EXCHANGE_CPE, "2019 CU13", A, id=f"{EX} 2019 CU13"),
+    pytest.param(EXCHANGE_CPE, "2019 Cumulative Update 12", A, id=f"{EX} 2019 Cumulative Update 12"),
+    pytest.param(EXCHANGE_CPE, "2019 CU14", N, id=f"{EX} 2019 CU14 not listed"),
+    pytest.param(EXCHANGE_CPE, "15.2.1258.12", U, id=f"{EX} build number, another numbering"),
+]
+
 ADVISORY_CASES = (
     CX_CASES
     + FORTI_CASES
@@ -445,6 +547,7 @@ ADVISORY_CASES = (
     + CISCO_CASES
     + NGINX_CASES
     + SIEMENS_CASES
+    + LABEL_CASES
 )
 
 
@@ -466,6 +569,32 @@ def test_vendor_advisories(statement: AffectedProduct, version: str, expected: S
         pytest.param("13.1-4.44", "13.1-49.13", "citrix", -1, id="citrix build integers"),
         pytest.param("NS13.1: Build 49.13.nc", "13.1-49.13", "citrix", 0, id="citrix banner"),
         pytest.param("NS13.1: Build 49.13.nc", "13.1-49.13", None, 0, id="citrix banner generic"),
+        pytest.param("13.1 Build 37.150", "13.1-37.150", None, 0, id="CTX579459 'Build' generic"),
+        pytest.param("13.1 Build 37.150", "13.1-37.164", None, -1, id="CTX579459 FIPS 37.150 < 37.164"),
+        pytest.param("13.1 build 37.150", "13.1-37.150", "citrix", 0, id="CTX579459 'build' citrix"),
+        pytest.param("13.1 Build 51.15", "13.1-49.13", None, 1, id="CTX584986 51.15 > 49.13"),
+        pytest.param("13.1 Build 51.15", "13.1-51.15", "citrix", 0, id="CTX584986 'Build' citrix"),
+        pytest.param("7.0 build 22348816", "7.0", None, 0, id="VMware build stamp is not a Citrix build"),
+        pytest.param("8u381", "1.8.0_381", None, None, id="java notations in generic: cannot tell"),
+        pytest.param("8u381", "8 Update 381", None, 0, id="java u = Update"),
+        pytest.param("1.8.0_381", "1.8.0 update381", None, 0, id="java _381 = NVD update381"),
+        pytest.param("1.8.0_381-b09", "1.8.0_371", None, 1, id="java dotted updates order"),
+        pytest.param("8u381", "1.8.0 update381", None, None, id="java 8u vs NVD 1.8.0: cannot tell"),
+        pytest.param("8.0.3810.9", "1.8.0_381", None, None, id="java file version vs update"),
+        pytest.param("8u381", "8u391", None, -1, id="java updates order"),
+        pytest.param("7.0 U3c", "7.0 update_3c", None, 0, id="VMSA-2022-0004 U3c = update_3c"),
+        pytest.param("7.0U3c", "7.0 Update 3c", None, 0, id="VMSA-2022-0004 U3c = Update 3c"),
+        pytest.param("7.0 U3c", "7.0 U3d", None, -1, id="vmware U3c before U3d"),
+        pytest.param("7.0 U3c", "7.1", None, -1, id="vmware label before next release"),
+        pytest.param("7.0 U3c", "7.0.3c", None, None, id="vmware label vs dotted: cannot tell"),
+        pytest.param("2019 CU13", "2019 cumulative_update_13", None, 0, id="exchange CU spellings"),
+        pytest.param("2019 CU13", "2019 CU14", None, -1, id="exchange CU order"),
+        pytest.param(
+            "2019 cumulative_update_13", "15.2.1258.12", None, None, id="exchange CU vs build: cannot tell"
+        ),
+        pytest.param("2019.4 HF 5", "2019.4 hotfix 6", None, -1, id="solarwinds HF = hotfix"),
+        pytest.param("17 Update 6", "17 SP1", None, None, id="different labels: cannot tell"),
+        pytest.param("V16 SP1 Update 2", "V16 SP1", None, 1, id="siemens update of an SP"),
         pytest.param("22.7R2", "22.7R2.1", "ivanti", -1, id="ivanti R2 < R2.1"),
         pytest.param("22.7r2.1", "22.7R2.1", "ivanti", 0, id="ivanti lower-case r"),
         pytest.param("22.7R2", "22.7R2.1", None, -1, id="ivanti shape in generic"),
@@ -709,6 +838,54 @@ def test_nginx_ranges_split_the_stable_line() -> None:
             "vers:all/V17%20Update%206", (), ("V17 Update 6",), (), False, "generic", id="%-encoded"
         ),
         pytest.param(
+            "vers:generic/>=1.0|<=2.0|<2.0",
+            (VersionRange(Bound("1.0", True), Bound("2.0", True)),),
+            (),
+            (),
+            False,
+            "generic",
+            id="vers-spec duplicate upper: '<=' wins",
+        ),
+        pytest.param(
+            "vers:generic/>1.0|>=1.0|<2.0",
+            (VersionRange(Bound("1.0", True), Bound("2.0", False)),),
+            (),
+            (),
+            False,
+            "generic",
+            id="vers-spec duplicate lower: '>=' wins",
+        ),
+        pytest.param(
+            "vers:generic/<2.0|>=1.0|<=2.0",
+            (VersionRange(Bound("1.0", True), Bound("2.0", True)),),
+            (),
+            (),
+            False,
+            "generic",
+            id="vers-spec duplicate upper in any order",
+        ),
+        pytest.param(
+            "vers:generic/>2.0|<2.0",
+            (VersionRange(None, Bound("2.0", False)), VersionRange(Bound("2.0", False), None)),
+            (),
+            (),
+            False,
+            "generic",
+            id="vers-spec every version but 2.0",
+        ),
+        pytest.param(
+            "vers:generic/>=1.0|<2.0|>=2.0|<3.0",
+            (
+                VersionRange(Bound("1.0", True), Bound("2.0", False)),
+                VersionRange(Bound("2.0", True), Bound("3.0", False)),
+            ),
+            (),
+            (),
+            False,
+            "generic",
+            id="vers-spec adjacent intervals",
+        ),
+        pytest.param(
             "vers:generic/>=1.0.0",
             (VersionRange(Bound("1.0.0", True), None),),
             (),
@@ -753,6 +930,45 @@ def test_parse_vers_errors(text: str, message: str) -> None:
         parse_vers(text)
     assert isinstance(info.value, ValueError)
     assert repr(text) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "version", "expected"),
+    [
+        pytest.param("vers:generic/>=1.0|<=2.0|<2.0", "2.0", A, id="vers-spec <=2.0 names 2.0"),
+        pytest.param("vers:generic/>=1.0|<=2.0|<2.0", "2.0.0", A, id="vers-spec 2.0.0 = 2.0"),
+        pytest.param("vers:generic/>=1.0|<=2.0|<2.0", "2.0.1", N, id="vers-spec above 2.0"),
+        pytest.param("vers:generic/>=1.0|<=2.0|<2.0", "1.0", A, id="vers-spec lower bound"),
+        pytest.param("vers:generic/>1.0|>=1.0|<2.0", "1.0", A, id="vers-spec >=1.0 names 1.0"),
+        pytest.param("vers:generic/>1.0|>=1.0|<2.0", "0.9", N, id="vers-spec below 1.0"),
+        pytest.param("vers:generic/>1.0|>=1.0|<2.0", "2.0", N, id="vers-spec <2.0 excludes"),
+        pytest.param("vers:semver/>=1.0.0|<=2.0.0|<2.0.0", "2.0.0", A, id="vers-spec semver"),
+        pytest.param("vers:generic/<2.0|>2.0", "2.0", N, id="vers-spec all but 2.0: 2.0"),
+        pytest.param("vers:generic/<2.0|>2.0", "2.1", A, id="vers-spec all but 2.0: 2.1"),
+    ],
+)
+def test_vers_duplicate_bounds_keep_the_widest_reading(
+    text: str, version: str, expected: Status
+) -> None:
+    assert verdict_status(_from_vers("x", text), version) is expected
+
+
+def test_dual_label_disagreement_explains_both_readings() -> None:
+    verdict = compile_statement(MOVEIT_BOTH).status("2023.0.1 (15.0.0)")
+    assert verdict.status is U
+    assert verdict.reason == (
+        "the two numberings of '2023.0.1 (15.0.0)' disagree (2023.0.1 is not in the affected "
+        "ranges >=2023.0.0 <2023.0.1; >=15.0.0 <15.0.1; 15.0.0 is in the affected range "
+        ">=15.0.0 <15.0.1); check it manually, or give the rule version_aliases"
+    )
+
+
+def test_other_notation_reason_says_check_manually() -> None:
+    reason = compile_statement(JAVA_CPE).status("8u371").reason
+    assert reason == (
+        "the installed version '8u371' could not be compared with 1.8.0 update371, "
+        "1.8.0 update372; check it manually"
+    )
 
 
 def test_vers_all_statement_hits_unparseable_versions() -> None:

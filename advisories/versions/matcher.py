@@ -8,14 +8,15 @@ installed version is never reported as not affected.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from ..models import AffectedProduct, Status
-from .core import ParsedVersion, clean, label_key, norm_text, split_dual
+from .core import ParsedVersion, Relation, clean, label_key, norm_text, split_dual
 from .ranges import Containment, compile_range
-from .schemes import SCHEMES, compare_parsed, parse_version, resolve_scheme
+from .schemes import SCHEMES, compare_parsed, parse_version, relation, resolve_scheme
 
 _CACHE_LIMIT = 1 << 16  # distinct installed versions remembered per statement
 _SHOWN_LIMIT = 8  # listed builds quoted in one reason
@@ -61,6 +62,15 @@ def _alias_translator(aliases: tuple[tuple[str, str], ...]) -> Callable[[str], s
     return translate
 
 
+_LEADING = re.compile(r"\d+")
+
+
+def _leading_number(text: str) -> int | None:
+    """The first number of a version ("2023" in "v2023.0.1"), or None if it has none first."""
+    m = _LEADING.match(clean(text))
+    return int(m.group()) if m else None
+
+
 class VersionMatcher:
     """One compiled affected statement. Build it with `compile_statement`."""
 
@@ -89,6 +99,13 @@ class VersionMatcher:
         self._build_labels = {
             norm_text(self._key_text(b)): name for name, builds in statement.labels for b in builds
         }
+        # The leading numbers this statement speaks in ("2023" for fixed 2023.0.1): which
+        # reading of a dual label is in its numbering.
+        own = [self._key_text(split_dual(v)[0]) for v in statement.versions] + [
+            self._key_text(b.version) for r in statement.ranges for b in (r.lower, r.upper) if b
+        ]
+        self._lines = frozenset(n for n in map(_leading_number, own) if n is not None)
+        self._line_widths = frozenset(len(str(n)) for n in self._lines)
         self._cache: dict[str, Verdict] = {}
 
     def _key_text(self, text: str) -> str:
@@ -151,12 +168,36 @@ class VersionMatcher:
         return out
 
     def _judge_candidates(self, text: str) -> Verdict:
-        verdicts = [self._judge(t, shown) for t, shown in self._candidates(text)]
-        for wanted in (Status.AFFECTED, Status.UNKNOWN):
-            for v in verdicts:
-                if v.status is wanted:
-                    return v
-        return verdicts[0]
+        """A dual label ("2023.0.3 (15.0.3)") is one release in two numberings, not two
+        versions (VERSIONS.md): judge it by the readings in the statement's own numbering
+        (after `version_aliases`): those that start on one of its lines (2023), else those
+        whose first number is as long as one of its lines' (2024 for a newer release, not
+        16), else both. Readings that still disagree are UNKNOWN: never AFFECTED only
+        through the other numbering, never NOT_AFFECTED by ignoring one."""
+        candidates = self._candidates(text)
+        if len(candidates) > 1:
+            firsts = [_leading_number(t) for t, _ in candidates]
+            own = [c for c, n in zip(candidates, firsts, strict=True) if n in self._lines]
+            if not own:
+                own = [
+                    c
+                    for c, n in zip(candidates, firsts, strict=True)
+                    if n is not None and len(str(n)) in self._line_widths
+                ]
+            candidates = own or candidates
+        verdicts = [self._judge(t, shown) for t, shown in candidates]
+        first = verdicts[0]
+        if all(v.status is first.status for v in verdicts[1:]):
+            return first
+        for v in verdicts:
+            if v.status is Status.UNKNOWN:
+                return v
+        readings = "; ".join(self._judge(t, clean(t)).reason for t, _ in candidates)
+        return Verdict(
+            Status.UNKNOWN,
+            f"the two numberings of '{text}' disagree ({readings}); check it manually, "
+            "or give the rule version_aliases",
+        )
 
     def _judge_label(self, shown: str, label: str, builds: tuple[str, ...]) -> Verdict:
         intro = f"'{shown}' is {label} (builds {quote_list(builds)})"
@@ -193,11 +234,13 @@ class VersionMatcher:
         unreadable: list[str] = []
         other_line: list[str] = []
         for item in self._listed:
-            if item.parsed is None or item.parsed.scheme != parsed.scheme:
+            p = item.parsed
+            related = Relation.UNCLEAR if p is None else relation(parsed, p)
+            if related is Relation.UNCLEAR:
                 unreadable.append(item.text)
-            elif item.parsed.line != parsed.line:
+            elif related is Relation.OTHER_LINE:
                 other_line.append(item.text)
-            elif compare_parsed(parsed, item.parsed) == 0:
+            elif p is not None and p.key == parsed.key:
                 return Verdict(Status.AFFECTED, self._listed_reason(shown, item))
         for r in self._ranges:
             inside = r.contains(parsed)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from ..models import Bound, VersionRange
-from .core import ParsedVersion
-from .schemes import parse_version
+from .core import ParsedVersion, Relation
+from .schemes import parse_version, relation
 
 
 def _given(value: str | None) -> str | None:
@@ -77,7 +77,7 @@ def describe_range(r: VersionRange) -> str:
 class Containment(Enum):
     IN = "in"
     OUT = "out"
-    UNREADABLE = "unreadable"  # a bound could not be read, or schemes differ
+    UNREADABLE = "unreadable"  # a bound could not be read, or schemes or notations differ
     OTHER_LINE = "other_line"  # every bound is on another Cisco IOS train
 
 
@@ -105,15 +105,21 @@ class CompiledRange:
             p = bound.parsed
             if p is None or p.scheme != v.scheme:
                 unreadable = True
-            elif p.line != v.line:
-                other_line = True
-            else:
-                on_line = True
-                if v.key == p.key:
-                    if not bound.inclusive:
-                        return Containment.OUT
-                elif (v.key < p.key) != is_upper:
+                continue
+            if p.line != v.line:
+                related = relation(v, p)
+                if related is Relation.UNCLEAR:
+                    unreadable = True
+                    continue
+                if related is Relation.OTHER_LINE:
+                    other_line = True
+                    continue
+            on_line = True
+            if v.key == p.key:
+                if not bound.inclusive:
                     return Containment.OUT
+            elif (v.key < p.key) != is_upper:
+                return Containment.OUT
         if unreadable:
             return Containment.UNREADABLE
         if other_line:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from .core import ParsedVersion
+from .core import LABEL, ParsedVersion, Relation
 from .packages import parse_deb, parse_pep440, parse_rpm, parse_semver
-from .tokens import parse_generic, parse_maven, parse_nginx
+from .tokens import labels_comparable, parse_generic, parse_maven, parse_nginx
 from .vendor import (
     parse_cisco_ios,
     parse_citrix,
@@ -74,9 +74,23 @@ def parse_version(text: str, scheme: str | None = None) -> ParsedVersion | None:
     return _parse_cached(text, resolve_scheme(scheme))
 
 
+def relation(a: ParsedVersion, b: ParsedVersion) -> Relation:
+    """Whether `a` and `b` can be ordered (ORDERED), lie on different Cisco IOS trains
+    (OTHER_LINE), or cannot be compared at all (UNCLEAR: other schemes, or other notations
+    of possibly the same release, such as "8u381" and "1.8.0_381" in the generic scheme)."""
+    if a.scheme != b.scheme:
+        return Relation.UNCLEAR
+    if a.line == b.line:
+        return Relation.ORDERED
+    if (a.line is not None and a.line[0] == LABEL) or (b.line is not None and b.line[0] == LABEL):
+        return Relation.ORDERED if labels_comparable(a, b) else Relation.UNCLEAR
+    return Relation.OTHER_LINE
+
+
 def compare_parsed(a: ParsedVersion, b: ParsedVersion) -> int | None:
-    """-1/0/1, or None when the two are not comparable (different schemes or IOS trains)."""
-    if a.scheme != b.scheme or a.line != b.line:
+    """-1/0/1, or None when the two are not comparable (different schemes, IOS trains or
+    notations; see `relation`)."""
+    if a.scheme != b.scheme or (a.line != b.line and relation(a, b) is not Relation.ORDERED):
         return None
     if a.key == b.key:
         return 0
@@ -87,7 +101,8 @@ def compare(a: str, b: str, scheme: str | None = None) -> int | None:
     """Compare two version strings under one scheme: -1, 0 or 1.
 
     None when either string cannot be read under the scheme or the two cannot be ordered
-    (Cisco IOS versions on different trains).
+    (Cisco IOS versions on different trains; in the generic scheme, a release written with
+    an update label against a finer build number: "8u381" and "1.8.0_381").
     """
     pa, pb = parse_version(a, scheme), parse_version(b, scheme)
     if pa is None or pb is None:

@@ -11,6 +11,11 @@ so that `2.0-beta9 < 2.0`, `17 < 17 Update 6 < 17 Update 7 < 18`, `1.1.1 < 1.1.1
 before a word or the end are dropped, so `18.12.416 == 18.12.416.0` and `1.0-rc1 == 1-rc1`.
 Words compare by their rank in the scheme's table, then alphabetically (`z < za < zg`).
 Because every key ends with the same END item, plain tuple comparison is a total order.
+
+The generic scheme also knows update labels ("8u381", "7.0 U3c", "2019 CU13"): their
+spellings are one word, and a labelled version carries a LABEL line, because it can be
+ordered only against versions in its own notation (`labels_comparable`); across
+notations `compare` answers None and the matcher "check manually".
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
-from .core import ParsedVersion, clean
+from .core import LABEL, ParsedVersion, clean
 
 PRE, END, WORD, NUM = 0, 1, 2, 3
 Item = tuple[int, int, str]
@@ -135,10 +141,86 @@ def _parse(
     return ParsedVersion(text, scheme, key, render(key))
 
 
+# Update labels name a release as a base plus an update number: Java "8u381", VMware
+# "7.0 U3c", Exchange "2019 CU13", Siemens "V17 Update 6", SolarWinds "2019.4 HF 5". Each
+# label's spellings become one word, so "8u381" = "8 Update 381" and "7.0 U3c" = "7.0U3c" =
+# "7.0 update_3c" (an NVD CPE update field) and "2019 CU13" = "2019 cumulative_update_13".
+# Java's own "1.8.0_381" is update 381 of 1.8.0, as NVD writes it ("1.8.0 update381").
+_LABEL_SPELLINGS = (
+    (re.compile(r"^(1\.[1-8]\.0)_(?=\d)"), r"\1 update"),
+    (re.compile(r"cumulative[\s._-]*update"), "cu"),
+    (re.compile(r"service[\s._-]*pack"), "sp"),
+    (re.compile(r"(?<![a-z])(?:update|upd|u)(?=[\s._-]*\d)"), "update"),
+    (re.compile(r"(?<![a-z])hotfix(?=[\s._-]*\d)"), "hf"),
+)
+LABEL_WORDS = frozenset({"update", "cu", "su", "sp", "hf"})
+
+
+def _label_line(s: str) -> tuple[str, int, str] | None:
+    """The LABEL line of a version whose first word is an update label followed by a
+    number: (LABEL, how many numbers the base is written with, the label)."""
+    toks = _TOKEN.findall(s)
+    for i, tok in enumerate(toks):
+        if tok[0].isdigit():
+            continue
+        if tok in LABEL_WORDS and i + 1 < len(toks) and toks[i + 1][0].isdigit():
+            return (LABEL, i, tok)
+        return None
+    return None
+
+
+def _label(v: ParsedVersion) -> tuple[int, str] | None:
+    line = v.line
+    if line is None or line[0] != LABEL:
+        return None
+    depth, word = line[1], line[2]
+    assert isinstance(depth, int) and isinstance(word, str)
+    return depth, word
+
+
+def _base(key: tuple[object, ...]) -> tuple[int, ...]:
+    """The numbers a token key starts with (its trailing zeros are already dropped)."""
+    out = []
+    for kind, num, _ in cast("tuple[Item, ...]", key):  # generic keys are token keys
+        if kind != NUM:
+            break
+        out.append(num)
+    return tuple(out)
+
+
+def labels_comparable(a: ParsedVersion, b: ParsedVersion) -> bool:
+    """Whether two generic versions, at least one written with an update label, can be
+    ordered. A label qualifies its base release, so it orders against the same label on
+    the same base ("7.0 U3c" < "7.0 U3d"), and against a plain version written no finer
+    than the base ("17" < "17 Update 6" < "18", "7.0 U3c" < "7.1"). A plain version with
+    more numbers than the base is in practice a build number in another numbering of the
+    product ("15.2.1258.12" for "2019 CU13", "1.8.0_381" for "8u381", "7.0.3c" for
+    "7.0 U3c"), as is a label on a base written differently ("1.8.0 update381" for
+    "8u381"): ordering those would be a confident answer from the wrong numbering."""
+    la, lb = _label(a), _label(b)
+    if la is not None and lb is not None:
+        return la[1] == lb[1] and (la[0] == lb[0] or _base(a.key) == _base(b.key))
+    if la is not None and b.line is None:
+        return len(_base(b.key)) <= la[0]
+    if lb is not None and a.line is None:
+        return len(_base(a.key)) <= lb[0]
+    return False
+
+
 def parse_generic(text: str) -> ParsedVersion | None:
     """Default vendor scheme. Rejects strings with ':' or '(' (Debian epochs, Cisco IOS
-    trains) rather than ordering them wrongly: those need the deb or cisco-ios scheme."""
-    return _parse(text, "generic", _GENERIC_SHAPE, GENERIC_WORDS)
+    trains) rather than ordering them wrongly: those need the deb or cisco-ios scheme.
+    A version written with an update label gets a LABEL line (see `labels_comparable`)."""
+    s = clean(text).lower()
+    if not _GENERIC_SHAPE.match(s):
+        return None
+    line = None
+    if not _NUMERIC_SHAPE.match(s):  # the common, all-numeric case has no label
+        for pattern, word in _LABEL_SPELLINGS:
+            s = pattern.sub(word, s)
+        line = _label_line(s)
+    key = token_key(s, GENERIC_WORDS)
+    return ParsedVersion(text, "generic", key, render(key), line)
 
 
 def parse_maven(text: str) -> ParsedVersion | None:

@@ -13,8 +13,8 @@ from urllib.parse import unquote
 
 from ..errors import ParseError
 from ..models import Bound, VersionRange
-from .core import ParsedVersion
-from .schemes import parse_version
+from .core import ParsedVersion, Relation
+from .schemes import parse_version, relation
 
 
 class VersParseError(ParseError, ValueError):
@@ -118,14 +118,22 @@ def parse_vers(text: str) -> VersSpec:
     return VersSpec(_pair_up(bounds, scheme), versions, excluded, False, scheme)
 
 
+# Where several bounds name one version, uppers sort before lowers ("<2.0|>2.0" is every
+# version but 2.0), an exclusive upper before an inclusive one and an inclusive lower before
+# an exclusive one: `_pair_up` keeps the last of a run of uppers and the first of a run of
+# lowers, so the widest of the duplicates wins (">=1.0|<=2.0|<2.0" includes 2.0, as the
+# vers spec's own check does: an "=", "<=" or ">=" naming the version puts it in).
+_TIE_ORDER = {"<": 0, "<=": 1, ">=": 2, ">": 3}
+
+
 def _sorted(bounds: list[tuple[str, str]], scheme: str) -> list[tuple[str, str]]:
     keyed: list[tuple[ParsedVersion, str, str]] = []
     for op, version in bounds:
         parsed = parse_version(version, scheme)
-        if parsed is None or (keyed and parsed.line != keyed[0][0].line):
+        if parsed is None or any(relation(parsed, p) is not Relation.ORDERED for p, _, _ in keyed):
             return bounds  # cannot sort what we cannot read: trust the writer's order
         keyed.append((parsed, op, version))
-    keyed.sort(key=lambda t: t[0].key)
+    keyed.sort(key=lambda t: (t[0].key, _TIE_ORDER[t[1]]))
     return [(op, version) for _, op, version in keyed]
 
 
