@@ -1037,3 +1037,11 @@ def test_compile_statement_is_cached_and_status_is_stable() -> None:
     assert compile_statement(FORTIOS) is compile_statement(FORTIOS)
     matcher = compile_statement(FORTIOS)
     assert matcher.status("7.2.3") is matcher.status("7.2.3")
+
+
+def test_a_statement_without_versions_quotes_what_the_source_said() -> None:
+    # CSAF product_version "7.2.4+" cannot be read safely: the alert must say what it was.
+    said = "the advisory gives the versions as '7.2.4+', which cannot be read safely"
+    verdict = compile_statement(AffectedProduct(vendor="Fortinet", product="FortiOS", note=said)).status("7.2.3")
+    assert verdict.status is Status.UNKNOWN
+    assert verdict.reason == f"the advisory names no affected versions of FortiOS ({said}); check it manually"

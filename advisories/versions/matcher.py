@@ -137,9 +137,10 @@ class VersionMatcher:
             return Verdict(Status.UNKNOWN, self._problem)
         st = self.statement
         if not (st.all_versions or st.versions or st.ranges):
+            said = f" ({st.note})" if st.note else ""  # e.g. the version text that could not be read
             return Verdict(
                 Status.UNKNOWN,
-                f"the advisory names no affected versions of {st.product}; check it manually",
+                f"the advisory names no affected versions of {st.product}{said}; check it manually",
             )
         label = self._labels.get(label_key(text))
         if label is not None:
