@@ -1045,3 +1045,10 @@ def test_a_statement_without_versions_quotes_what_the_source_said() -> None:
     verdict = compile_statement(AffectedProduct(vendor="Fortinet", product="FortiOS", note=said)).status("7.2.3")
     assert verdict.status is Status.UNKNOWN
     assert verdict.reason == f"the advisory names no affected versions of FortiOS ({said}); check it manually"
+
+
+@pytest.mark.parametrize("text", ["1" * 5000, "8u" + "1" * 4400, "1.8.0_" + " update " * 3000])
+def test_an_absurdly_long_version_is_unknown(text: str) -> None:
+    # Hostile feed text: 5,000 digits passed int()'s limit and raised; the Java reader was slow.
+    assert verdict_status(product("Java", versions=("8u381",), scheme="java"), text) is U
+    assert verdict_status(product("App", ranges=(VersionRange(None, Bound("2.0", False)),)), text) is U

@@ -64,6 +64,9 @@ def _parse_cached(text: str, scheme: str) -> ParsedVersion | None:
     return _PARSERS[scheme](text)
 
 
+MAX_VERSION_CHARS = 200
+
+
 def parse_version(text: str, scheme: str | None = None) -> ParsedVersion | None:
     """Read `text` under `scheme` (default: the generic vendor scheme).
 
@@ -71,7 +74,10 @@ def parse_version(text: str, scheme: str | None = None) -> ParsedVersion | None:
     that as "cannot tell", never as "not affected". Raises UnknownSchemeError (a
     ValueError) for a scheme name outside SCHEMES. Results are cached per (text, scheme).
     """
-    return _parse_cached(text, resolve_scheme(scheme))
+    scheme = resolve_scheme(scheme)
+    if len(text) > MAX_VERSION_CHARS:
+        return None  # no release is written so long; feed text is hostile (regex cost, int limits)
+    return _parse_cached(text, scheme)
 
 
 def relation(a: ParsedVersion, b: ParsedVersion) -> Relation:
