@@ -286,19 +286,100 @@ def test_citrix_release_build_escape_is_removed() -> None:
         assert compile_statement(a.affects[0]).status(installed).status.value == "affected"
 
 
+# Oracle CPU July 2023, CVE-2023-22049: "Supported versions that are affected are Oracle Java SE:
+# 8u371, 8u371-perf, 11.0.19, 17.0.7, 20.0.1", the newest affected build of each line.
+JAVA_LINES = (
+    VersionRange(Bound("1.8.0", True), Bound("1.8.0_371", True)),
+    VersionRange(Bound("11.0.0", True), Bound("11.0.19", True)),
+    VersionRange(Bound("17.0.0", True), Bound("17.0.7", True)),
+    VersionRange(Bound("20.0.0", True), Bound("20.0.1", True)),
+)
+JAVA_NOTE = ("Oracle names only the newest affected build of each Java line (1.8.0_371, 11.0.19, "
+             "17.0.7, 20.0.1), so earlier builds of those lines are affected too")
+
+
+@pytest.mark.parametrize("product", ["jre", "jdk"])
+def test_java_builds_are_the_newest_affected_of_their_line(product: str) -> None:
+    """CVE-2023-22049: NVD writes jre:1.8.0:update371 and jre:11.0.19 for 8u371 and 11.0.19; each
+    is read as its line up to that build (last_affected), never as that build alone."""
+    java = statement(real_cve("CVE-2023-22049"), product)
+    assert (java.versions, java.ranges, java.scheme) == ((), JAVA_LINES, "java")
+    assert java.note == JAVA_NOTE
+
+
 @pytest.mark.parametrize(("version", "status"), [
-    ("1.8.0_371", "affected"), ("8u371", "affected"), ("8 Update 371", "affected"),
-    ("8.0.3710.11", "affected"),  # the Windows file version of 8u371
-    ("1.8.0_381", "not_affected"),  # the July 2023 CPU fix
-    ("11.0.19", "affected"), ("11.0.20", "not_affected"), ("17.0.7", "affected"),
+    ("8u361", "affected"), ("1.8.0_361", "affected"), ("8 Update 361", "affected"),  # the April CPU
+    ("8.0.3610.9", "affected"),  # the Windows file version of 8u361
+    ("8u202", "affected"), ("1.8.0", "affected"),  # the line starts at 8 GA
+    ("8u371", "affected"), ("1.8.0_371", "affected"), ("8u371-perf", "affected"),
+    ("8.0.3710.11", "affected"),
+    ("8u381", "not_affected"), ("1.8.0_381", "not_affected"),  # the July 2023 CPU fix
+    ("11.0.18", "affected"), ("11.0.19", "affected"), ("11.0.20", "not_affected"),
+    ("17.0.6", "affected"), ("17.0.7", "affected"), ("17.0.8", "not_affected"),
+    ("20.0.1", "affected"),
+    ("21.0.1", "not_affected"),  # no line 21 is named (JDK 21 came out after this CPU)
+    ("1.7.0_80", "not_affected"),  # nor line 7: a fix on one line says nothing of another
 ])
-def test_java_update_field_becomes_the_java_version(version: str, status: str) -> None:
-    """CVE-2023-22049 (Oracle CPU July 2023): NVD writes jre:1.8.0:update371 for 8u371."""
+def test_java_versions_against_the_newest_affected_build_per_line(version: str, status: str) -> None:
+    """CVE-2023-22049 (Oracle CPU July 2023), end to end: the NVD record through the source's
+    parse, then the version matcher and `advisories match`'s matcher on one inventory row."""
     jre = statement(real_cve("CVE-2023-22049"), "jre")
-    assert jre.versions == ("1.8.0_371", "11.0.19", "17.0.7", "20.0.1") and jre.scheme == "java"
     assert compile_statement(jre).status(version).status.value == status
     assert matched(real_cve("CVE-2023-22049"), "Java SE Runtime Environment", "Oracle", version) == (
         None if status == "not_affected" else status)
+
+
+def test_java_reasons_name_the_line_and_the_fixed_build_is_outside_every_line() -> None:
+    jre = compile_statement(statement(real_cve("CVE-2023-22049"), "jre"))
+    assert jre.status("8u361").reason == "8u361 is in the affected range >=1.8.0 <=1.8.0_371"
+    assert jre.status("11.0.18").reason == "11.0.18 is in the affected range >=11.0.0 <=11.0.19"
+    assert jre.status("8u381").reason.startswith("8u381 is not in the affected ranges >=1.8.0 <=1.8.0_371; ")
+
+
+@pytest.mark.parametrize(("name", "version", "status"), [
+    # Windows "Programs" rows as cdxgen exports them (shared/corpus/inventory, windows11 OBOM).
+    ("Java(TM) SE Development Kit 20.0.2 (64-bit)", "20.0.2.0", None),  # the July 2023 CPU fix
+    ("Java(TM) SE Development Kit 20.0.1 (64-bit)", "20.0.1.0", "affected"),
+    ("Java 8 Update 361 (64-bit)", "8.0.3610.9", "affected"),
+    ("Java 8 Update 381 (64-bit)", "8.0.3810.9", None),
+])
+def test_java_inventory_rows_from_windows_programs(name: str, version: str, status: str | None) -> None:
+    """CVE-2023-22049: an estate that installed April's 8u361 and skipped July's 8u381 is alerted."""
+    assert matched(real_cve("CVE-2023-22049"), name, "Oracle Corporation", version) == status
+
+
+def test_java_note_is_on_the_alert_once_and_is_no_reason_to_check_by_hand() -> None:
+    [a] = parse(real_cve("CVE-2023-22049"))
+    assert a.notes == (JAVA_NOTE,)  # jre and jdk say the same: once
+    assert "Check manually" not in a.summary
+
+
+def test_graalvm_builds_stay_exact() -> None:
+    """CVE-2023-22049 also names Oracle GraalVM Enterprise Edition 20.3.10, 21.3.6, 22.3.2 and
+    GraalVM for JDK 17.0.7, 20.0.1. Their lines are GraalVM's, not Java's, so the Java line rule
+    does not apply to them: NVD's builds are kept as listed."""
+    cve = real_cve("CVE-2023-22049")
+    graalvm, for_jdk = statement(cve, "graalvm"), statement(cve, "graalvm_for_jdk")
+    assert (graalvm.versions, graalvm.ranges, graalvm.note) == (("20.3.10", "21.3.6", "22.3.2"), (), None)
+    assert (for_jdk.versions, for_jdk.ranges, for_jdk.scheme) == (("17.0.7", "20.0.1"), (), None)
+
+
+@pytest.mark.parametrize(("criteria", "installed", "status"), [
+    # java_se writes Java 8 as "8" with the update apart: 8u381 is line 8 up to 8u381.
+    ("cpe:2.3:a:oracle:java_se:8:update381:*:*:*:*:*:*", "8u371", "affected"),
+    ("cpe:2.3:a:oracle:java_se:8:update381:*:*:*:*:*:*", "1.8.0_381", "affected"),
+    ("cpe:2.3:a:oracle:java_se:8:update381:*:*:*:*:*:*", "8u391", "not_affected"),
+    ("cpe:2.3:a:oracle:java_se:8:update381:*:*:*:*:*:*", "11.0.1", "not_affected"),
+    # An update-less legacy build is the line's GA release, the newest affected of its line.
+    ("cpe:2.3:a:oracle:jre:1.7.0:-:*:*:*:*:*:*", "7u0", "affected"),
+    ("cpe:2.3:a:oracle:jre:1.7.0:-:*:*:*:*:*:*", "1.7.0_1", "not_affected"),
+    # A Java 8 build with an update NVD spells as a word is no version: UNKNOWN, not widened.
+    ("cpe:2.3:a:oracle:jdk:1.8.0:update371_b25:*:*:*:*:*:*", "8u361", "unknown"),
+])
+def test_java_cpe_spellings_become_lines(criteria: str, installed: str, status: str) -> None:
+    [a] = parse(configured(node({"vulnerable": True, "criteria": criteria})))
+    verdicts = {compile_statement(s).status(installed).status.value for s in a.affects}
+    assert next(v for v in ("affected", "unknown", "not_affected") if v in verdicts) == status
 
 
 @pytest.mark.parametrize(("version", "status"), [

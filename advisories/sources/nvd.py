@@ -10,6 +10,14 @@ with the update in a field of its own ("jre:1.8.0:update371", "esxi:7.0:update_3
 records, it becomes that version and its scheme ("1.8.0_371", java; "7.0U3c", vmware);
 where it does not, the product gets a statement with no versions (UNKNOWN, "check
 manually"), never a name that compares as a version and reads "not affected".
+
+Oracle Java SE (jre, jdk, java_se) is the exception to "an exact CPE is one version": Oracle's
+Critical Patch Updates name only the newest affected build of each supported line ("Oracle
+Java SE: 8u371, 8u371-perf, 11.0.19, 17.0.7, 20.0.1", CPU July 2023, CVE-2023-22049) and say
+"it is likely that earlier versions of affected releases are also affected". NVD copies the
+list as exact CPEs, so each becomes its own line up to that build (OSV last_affected):
+1.8.0_371 is >=1.8.0 <=1.8.0_371, 11.0.19 is >=11.0.0 <=11.0.19. A line Oracle does not name
+stays not affected: a fix on one line says nothing of another (VERSIONS.md, pitfall 4).
 """
 
 from __future__ import annotations
@@ -56,9 +64,18 @@ _SCHEMES = {
     ("oracle", "jre"): "java", ("oracle", "jdk"): "java", ("oracle", "java_se"): "java",
     ("vmware", "esxi"): "vmware", ("cisco", "ios"): "cisco-ios", ("cisco", "ios_xe"): "cisco-ios",
 }
+# Oracle Java SE products whose exact CPEs are the newest affected build of a line (see the
+# module docstring). Not GraalVM: its lines are GraalVM's own (Enterprise 20.3, 21.3, 22.3;
+# GraalVM for JDK 21 is also published as 23.1.x), not Java lines, so the java line rule
+# below would be wrong for it; NVD's GraalVM builds stay exact.
+_NEWEST_PER_LINE = frozenset({("oracle", "jre"), ("oracle", "jdk"), ("oracle", "java_se")})
 # Java 8 and older: "1.8.0" (jre, jdk) or "8" (java_se), each with "updateNNN" / "update_NNN".
 _JAVA_LINE = re.compile(r"1\.[1-8]\.0|[1-8]")
 _JAVA_UPDATE = re.compile(r"update_?(\d+)")
+# The line of a Java version as _java writes it: 1.8.0_371 (line 1.8.0), 8u381 (line 8),
+# 11.0.19 (line 11; from Java 9 the first number is the feature release).
+_JAVA_LEGACY_LINE = re.compile(r"(1\.[1-8]\.0)(?:_\d+)?|([1-8])(?:u\d+)?")
+_JAVA_MODERN_LINE = re.compile(r"(\d+)(?:\.\d+)*")
 # ESXi "7.0" / "7.0.0" with "update_3c", a patch letter ("b", 7.0b) or "-" (the GA release).
 _ESXI_RELEASE = re.compile(r"(\d+\.\d+)(?:\.0)?")
 _ESXI_UPDATE = re.compile(r"update_?0*(\d+)([a-z]?)")
@@ -143,7 +160,9 @@ def _advisory(cve: dict[str, Any], feed: str) -> Advisory | None:
     title = str(cve.get("cisaVulnerabilityName") or f"{cve_id}: {description.split('. ')[0]}")
     affects = _statements(_objs(cve.get("configurations")))
     summary = plain_to_text(description, 2000)
-    if notes := [s.note for s in affects if s.note]:
+    # A note on a statement with no versions says why it is UNKNOWN; one beside versions says
+    # how they were read (Oracle's newest build per line), which is no reason to check by hand.
+    if notes := [s.note for s in affects if s.note and not _gives_versions(s)]:
         summary += "\n\nCheck manually: " + "; ".join(notes)  # as the CSAF source says it
     return Advisory(
         id=f"nvd:{cve_id}",
@@ -162,7 +181,12 @@ def _advisory(cve: dict[str, Any], feed: str) -> Advisory | None:
         action=str(cve.get("cisaRequiredAction") or "") or None,
         affects=affects,
         kind="nvd",
+        notes=tuple(dict.fromkeys(s.note for s in affects if s.note and _gives_versions(s))),
     )
+
+
+def _gives_versions(statement: AffectedProduct) -> bool:
+    return bool(statement.versions or statement.ranges or statement.all_versions)
 
 
 def _english(descriptions: Any) -> str:
@@ -200,6 +224,7 @@ class _Group:
     ranges: list[VersionRange] = field(default_factory=list)
     all_versions: bool = False
     unreadable: list[str] = field(default_factory=list)  # CPE versions no scheme can compare
+    newest: list[str] = field(default_factory=list)  # Oracle's newest affected build per line
 
 
 def _statements(configurations: list[dict[str, Any]]) -> tuple[AffectedProduct, ...]:
@@ -220,7 +245,8 @@ def _statements(configurations: list[dict[str, Any]]) -> tuple[AffectedProduct, 
                                cpe=f"cpe:2.3:{part}:{vendor}:{product}")
         if g.versions or g.ranges or g.all_versions or not g.unreadable:
             out.append(replace(base, versions=tuple(dict.fromkeys(g.versions)),
-                               ranges=tuple(dict.fromkeys(g.ranges)), all_versions=g.all_versions))
+                               ranges=tuple(dict.fromkeys(g.ranges)), all_versions=g.all_versions,
+                               note=_newest_note(g.newest) if g.newest else None))
         if g.unreadable:
             # Kept apart: the statement above still finds the versions it can compare, and
             # this one makes every other version of the product UNKNOWN, not "not affected".
@@ -233,6 +259,14 @@ def _unreadable_note(product: str, names: list[str]) -> str:
     more = f" and {len(names) - _NOTE_LIMIT} more" if len(names) > _NOTE_LIMIT else ""
     return (f"NVD names {product} {', '.join(names[:_NOTE_LIMIT])}{more}, which cannot be "
             "compared with an installed version")
+
+
+def _newest_note(builds: list[str]) -> str:
+    # Said on the statement and the alert because the ranges reach below the builds NVD lists.
+    # No product name: jre and jdk get the same words, so the alert says it once.
+    builds = list(dict.fromkeys(builds))
+    return (f"Oracle names only the newest affected build of each Java line ({', '.join(builds)}), "
+            "so earlier builds of those lines are affected too")
 
 
 def _add_match(groups: dict[tuple[str, str, str, str], _Group], match: dict[str, Any],
@@ -256,6 +290,13 @@ def _add_match(groups: dict[tuple[str, str, str, str], _Group], match: dict[str,
             continue  # "not applicable": no versions, so UNKNOWN to the matcher
         elif isinstance(listed, VersionRange):
             group.ranges.append(listed)
+        elif listed is not None and (vendor, product) in _NEWEST_PER_LINE:
+            line = _java_line_up_to(listed)
+            if line is None:
+                group.versions.append(listed)  # no line to widen to: at least the build itself
+            else:
+                group.ranges.append(line)
+                group.newest.append(listed)
         elif listed is not None:
             group.versions.append(listed)
         else:
@@ -296,6 +337,22 @@ def _java(version: str, update: str) -> str | VersionRange | None:
         return None
     # 1.8.0 + update371 is 1.8.0_371 (java -version); java_se 8 + update381 is 8u381.
     return f"{version}_{m.group(1)}" if version.startswith("1.") else f"{version}u{m.group(1)}"
+
+
+def _java_line_up_to(build: str) -> VersionRange | None:
+    """Every Java version from the start of `build`'s line up to `build` itself: 1.8.0_371 ->
+    >=1.8.0 <=1.8.0_371, 8u381 -> >=8 <=8u381, 11.0.19 -> >=11.0.0 <=11.0.19. None when the
+    build has no line this can name, or when the java scheme cannot read either end (a range
+    it cannot read would make every version UNKNOWN rather than compare)."""
+    if m := _JAVA_LEGACY_LINE.fullmatch(build):
+        start = m.group(1) or m.group(2)
+    elif m := _JAVA_MODERN_LINE.fullmatch(build):
+        start = f"{m.group(1)}.0.0"
+    else:
+        return None
+    if versions.parse_version(start, "java") is None or versions.parse_version(build, "java") is None:
+        return None
+    return versions.osv_range(introduced=start, last_affected=build)
 
 
 def _esxi(version: str, update: str) -> str | VersionRange | None:
