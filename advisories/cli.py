@@ -270,17 +270,14 @@ def cmd_match(args: argparse.Namespace) -> int:
 
 
 def cmd_digest(args: argparse.Namespace) -> int:
-    from advisories.digest import build_digest, send_digest, send_weekly_summaries
+    from advisories.digest import preview_digest, send_digest, send_weekly_summaries
 
     config = _load(args)
     if args.force and not args.send:
         raise ConfigError("--force only works with --send", "add --send to send the week again")
     with exclusive(config.state), Store.open(config.state) as store:
         if not args.send:
-            files = build_digest(config, store, args.week)
-            print(f"digest {files.week}: written, not sent (add --send to send it):")
-            for path in files.paths:
-                print(f"  {path}")
+            print("\n".join(preview_digest(config, store, args.week)))
             return EXIT_OK
         tally = RunSummary()
         lines = [send_digest(config, store, args.week, force=args.force, tally=tally)]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from advisories.digest.sector import (
     review_rows,
     sector_rows,
 )
+from advisories.models import Advisory, AffectedProduct
 from advisories.store import Exposure
 
 T = datetime(2023, 3, 30, 9, tzinfo=UTC)
@@ -41,10 +43,14 @@ def test_council_counts_below_the_threshold_are_not_shown(n: int, threshold: int
 
 
 @pytest.mark.parametrize(
-    ("n", "text"), [(0, "none yet"), (1, "fewer than 3"), (2, "fewer than 3"), (3, "3")]
+    ("n", "of", "text"),
+    [(0, 9, "none yet"), (1, 9, "fewer than 3"), (2, 9, "fewer than 3"), (3, 9, "3"),
+     (3, 3, "3"),  # all of them: nobody is still exposed, which singles out no council
+     # 4 councils, 3 remediated would say exactly 1 still exposed: that number is hidden too.
+     (3, 4, "all but fewer than 3"), (3, 5, "all but fewer than 3"), (3, 6, "3")],
 )
-def test_remediated_counts_use_the_same_threshold(n: int, text: str) -> None:
-    assert remediated_text(n, 3) == text
+def test_remediated_counts_use_the_same_threshold(n: int, of: int, text: str) -> None:
+    assert remediated_text(n, of, 3) == text
 
 
 def test_councils_devices_and_remediation_are_aggregated_per_advisory() -> None:
@@ -108,3 +114,53 @@ def test_an_old_advisory_newly_alerted_this_week_is_in_the_exposure(tmp_path: Pa
           at=datetime(2023, 3, 29, tzinfo=UTC))
     text = build_digest(s.config, s.store, "2023-W13", clock=s.clock).message.text
     assert "An advisory from the week before\n  1 council, 4 devices" in text
+
+
+KEV_3CX = Advisory(
+    id="kev:CVE-2023-29059", source="cisa-kev",
+    title="3CX DesktopApp Embedded Malicious Code Vulnerability",
+    url="https://www.3cx.com/blog/news/desktopapp-security-alert/",
+    published=datetime(2023, 3, 30, tzinfo=UTC), exploited=True, cves=("CVE-2023-29059",),
+    action="Apply mitigations per vendor instructions.", kind="kev",
+    due_date=date(2023, 4, 20),
+    affects=(AffectedProduct("3CX", "3CX Desktop App"),),
+)
+
+
+def test_a_rule_and_a_kev_entry_for_one_cve_are_one_entry_counted_once(tmp_path: Path) -> None:
+    s = scenario(tmp_path)
+    s.store.upsert_advisory(KEV_3CX, at=T)
+    # Loamshire was alerted on the KEV entry alone ("check manually" style, before the rule
+    # existed): the same CVE, so the same sector row as the rule's exposures.
+    alert(s.store, "loamshire", KEV_3CX, "3CX Desktop App", "18.12.416", "windows", 5)
+    files = build_digest(s.config, s.store, "2023-W13", clock=s.clock)
+    text, markdown = files.message.text, files.markdown.read_text(encoding="utf-8")
+    assert files.message.subject.endswith(": 2 actively exploited")  # 3CX and CLFS
+    assert "    2  actively exploited" in text
+    exploited = text.split("ACTIVELY EXPLOITED")[1].split("SECTOR EXPOSURE")[0]
+    assert exploited.count("3CX Desktop App supply-chain compromise") == 1
+    assert "fix by 20 April 2023 (CISA due date)" in exploited  # what the KEV entry adds
+    for body in (text, markdown, files.webpage.read_text(encoding="utf-8")):
+        assert "3CX DesktopApp Embedded Malicious Code Vulnerability" not in body
+    assert "3 councils, 48 devices; since remediated: none yet" in text
+    assert markdown.count("| 3CX Desktop App supply-chain compromise (exploited) |") == 1
+
+
+def test_no_derived_number_reveals_fewer_than_three_councils(tmp_path: Path) -> None:
+    s = scenario(tmp_path)
+    for council in ("c4", "c5"):
+        alert(s.store, council, THREECX, "3CX Desktop App", "18.12.416", "windows", 10)
+    later = datetime(2023, 4, 1, tzinfo=UTC)
+    for council in ("barsetshire", "wessex", "c4"):
+        s.store.observe_exposures(council, {}, at=later)
+    # 4 councils, 3 remediated would say exactly one is still exposed.
+    files = build_digest(s.config, s.store, "2023-W13", clock=s.clock)
+    assert "4 councils, 63 devices; since remediated: all but fewer than 3" in files.message.text
+    assert "| 4 councils | 63 | all but fewer than 3 |" in files.markdown.read_text(
+        encoding="utf-8")
+    for html in (files.message.html, files.webpage.read_text(encoding="utf-8")):
+        assert re.search(r">4 councils</td><td[^>]*>63</td><td[^>]*>all but fewer than 3</td>",
+                         html)
+    s.store.observe_exposures("c5", {}, at=later)  # all four: none is still exposed
+    text = build_digest(s.config, s.store, "2023-W13", clock=s.clock).message.text
+    assert "4 councils, 63 devices; since remediated: 4" in text

@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from test_digest_scenario import MONDAY_W14, Scenario, scenario
 
+from advisories.cli import main
 from advisories.delivery.files import FileTransport
 from advisories.digest import send_digest
 from advisories.digest.send import MISFIRE_GRACE, catch_up, parse_schedule, schedule_digest
@@ -71,11 +72,23 @@ def test_a_failed_delivery_stays_in_the_outbox_and_is_not_resent(tmp_path: Path)
                                            transport=transport(s))
 
 
-def test_no_recipients_is_a_config_error_with_a_hint(tmp_path: Path) -> None:
+def test_send_with_no_bulletin_recipients_still_sends_the_councils_summaries(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    # README: --send sends each weekly council its summary; the bulletin's list is the LGA's.
     s = scenario(tmp_path, recipients="[]")
-    with pytest.raises(ConfigError) as caught:
-        send_digest(s.config, s.store, "2023-W13", clock=s.clock)
-    assert "without --send" in caught.value.hint
+    code = main(["digest", "--week", "2023-W13", "--send", "--config",
+                 str(tmp_path / "feeds.toml")])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert out[0] == (
+        'digest 2023-W13: NOT SENT, [digest] recipients is empty so the bulletin has nobody to '
+        'go to (add recipients = ["..."] under [digest]); written to '
+        f"{s.config.bulletins / '2023-W13.html'}")
+    assert out[1:] == [f"weekly summary 2023-W13 for {c}: summary, sent"
+                       for c in ("barsetshire", "wessex", "loamshire")]
+    assert emls(s) == [] and len(emls(s, "weekly")) == 3
+    assert s.store.outbox_entry("digest-2023-W13") is None  # a later --send with recipients works
 
 
 @pytest.mark.parametrize(("text", "parsed"), [("mon 08:00", ("mon", 8, 0)),
@@ -153,3 +166,13 @@ class _Tally:
         self.warnings: list[str] = []
         self.emails_retrying: list[str] = []
         self.emails_failed: list[str] = []
+
+
+def test_previewing_a_sent_week_from_the_cli_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario(tmp_path)
+    config = str(tmp_path / "feeds.toml")
+    assert main(["digest", "--week", "2023-W13", "--send", "--config", config]) == 0
+    capsys.readouterr()
+    assert main(["digest", "--week", "2023-W13", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("digest 2023-W13: already sent on ") and "bulletin-previews" in out

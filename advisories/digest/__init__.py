@@ -6,6 +6,7 @@ and each council's optional weekly summary.
 
 Public API (the CLI and the scheduler use only these):
     build_digest(config, store, week, *, clock) -> DigestFiles     writes the files, sends nothing
+    preview_digest(config, store, week, *, clock) -> list[str]     the same, as lines for the CLI
     send_digest(config, store, week, *, force, clock) -> str       once per week via the outbox
     send_weekly_summaries(config, store, week, *, clock) -> list[str]
     schedule_digest(scheduler, config, report)                    the Monday job + start-up catch-up
@@ -13,7 +14,7 @@ Public API (the CLI and the scheduler use only these):
 
 from __future__ import annotations
 
-from advisories.digest.build import build_digest, digest_key, web_url
+from advisories.digest.build import build_digest, digest_key, preview_digest, web_url
 from advisories.digest.content import Digest
 from advisories.digest.council import send_weekly_summaries
 from advisories.digest.output import DigestFiles
@@ -26,6 +27,7 @@ __all__ = [
     "IsoWeek",
     "build_digest",
     "digest_key",
+    "preview_digest",
     "schedule_digest",
     "send_digest",
     "send_weekly_summaries",

@@ -33,6 +33,17 @@ MAX_EMAIL_BYTES = 100_000
 # Items per list in the email; the web page lists everything. Lowered if the email is too big.
 EMAIL_LIMITS = (10, 5, 2)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
+# GitHub-flavoured Markdown turns bare URLs, www. names and e-mail addresses into links (its
+# "autolink" extension). A backslash before the ":" of "://" or the "." of "www." keeps them
+# text (rendered unchanged). An address is matched after the text is put together, where no
+# escape helps, so its "@" is written "[@]" (the usual defanged form).
+_MD_SCHEME = re.compile(r":(?=//)")
+_MD_WWW = re.compile(r"(?i)(www)\.")
+_MD_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-])")
+# At the start of the text: a list marker, or a number that would start an ordered list
+# (escaped at its "." or ")": a backslash before a digit is no escape and would show).
+_MD_LEADING = re.compile(r"^([-+]|\d{1,9}[.)])")
+_BACKTICKS = re.compile(r"`+")
 _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
 
 
@@ -46,6 +57,9 @@ class DigestFiles:
     webpage: Path
     markdown: Path
     message: Message
+    # Set when the week's bulletin was already in the outbox and this is only a preview,
+    # written away from the published copy: "sent on 3 April 2023, 08:00 BST (outbox ...)".
+    already_sent: str | None = None
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -53,8 +67,32 @@ class DigestFiles:
 
 
 def md_escape(value: object) -> Markup:
-    """Text for Markdown: HTML-escaped and Markdown punctuation backslash-escaped."""
-    return Markup(_MD_SPECIAL.sub(r"\\\1", html.escape(str(value), quote=False)))
+    """Feed text for Markdown: it renders as the same text, and never as markup or a link.
+
+    One line (a line break could start a heading or a list), HTML-escaped, Markdown's own
+    punctuation backslash-escaped, and autolinks broken (see _MD_SCHEME).
+    """
+    text = " ".join(str(value).split())
+    text = _MD_EMAIL_AT.sub("[@]", text)
+    text = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    text = _MD_WWW.sub(r"\1\\.", _MD_SCHEME.sub(r"\\:", text))
+    return Markup(_MD_LEADING.sub(_escape_last, text, count=1))
+
+
+def _escape_last(match: re.Match[str]) -> str:
+    return f"{match.group(1)[:-1]}\\{match.group(1)[-1]}"
+
+
+def md_code(value: object) -> Markup:
+    """Text as Markdown inline code, e.g. a command holding a feed's id.
+
+    Nothing inside a code span is markup, a link or HTML. The fence is one backtick longer than
+    any run inside, so a backtick in the text cannot end the span early.
+    """
+    text = " ".join(str(value).split())
+    fence = "`" * (max(map(len, _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return Markup(f"{fence}{pad}{text}{pad}{fence}")
 
 
 def md_url(value: object) -> Markup:
@@ -69,6 +107,7 @@ def digest_environment(override: Path | None, tz: ZoneInfo) -> jinja2.Environmen
     env = environment(override)
     env.filters["md"] = md_escape
     env.filters["mdurl"] = md_url
+    env.filters["mdcode"] = md_code
 
     def local_date(moment: datetime) -> str:
         day = aware(moment).astimezone(tz)
@@ -121,7 +160,7 @@ def render_markdown(env: jinja2.Environment, digest: Digest) -> str:
 
 
 def write_files(folder: Path, message: Message, webpage: str, markdown: str,
-                week: IsoWeek) -> DigestFiles:
+                week: IsoWeek, *, already_sent: str | None = None) -> DigestFiles:
     stem = str(week)
     files = DigestFiles(
         week=week,
@@ -130,6 +169,7 @@ def write_files(folder: Path, message: Message, webpage: str, markdown: str,
         webpage=folder / f"{stem}.html",
         markdown=folder / f"{stem}.md",
         message=message,
+        already_sent=already_sent,
     )
     folder.mkdir(parents=True, exist_ok=True)
     for path, content in ((files.webpage, webpage), (files.markdown, markdown),

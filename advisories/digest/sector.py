@@ -7,6 +7,7 @@ behind them: a restyled template cannot print "1 council" by accident when the t
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ class SectorRow:
     advisory: Advisory
     councils: str  # "fewer than 3 councils", "4 councils"
     devices: int
-    remediated: str  # councils that have since remediated: "none yet", "fewer than 3", "4"
+    remediated: str  # councils since remediated: "none yet", "fewer than 3", "4", "all but ..."
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class ReviewRow:
     products: str
     councils: str
     devices: int
+    # For versions read from an advisory's text: the shell command that drafts a rule from it.
+    # Kept apart from the prose so every output can show it as code, never as Markdown.
+    command: str | None = None
 
 
 def councils_text(n: int, threshold: int) -> str:
@@ -44,13 +48,21 @@ def councils_text(n: int, threshold: int) -> str:
     return f"{n} council" + ("" if n == 1 else "s")
 
 
-def remediated_text(n: int, threshold: int) -> str:
-    # Zero is shown as it is: "nobody has fixed it yet" singles out no council.
-    if n == 0:
+def remediated_text(remediated: int, councils: int, threshold: int) -> str:
+    """Councils that have since remediated, out of `councils`, without a small number showing.
+
+    Zero is shown as it is: "nobody has fixed it yet" singles out no council, nor does "all of
+    them". Every other number a reader could work out counts too: "4 councils, 3 remediated"
+    would say exactly one council is still exposed, so a still-open count below the threshold
+    is hidden as well.
+    """
+    if remediated == 0:
         return "none yet"
-    if n < threshold:
+    if remediated < threshold:
         return f"fewer than {threshold}"
-    return str(n)
+    if 0 < councils - remediated < threshold:
+        return f"all but fewer than {threshold}"
+    return str(remediated)
 
 
 def _by_advisory(exposures: Iterable[Exposure], status: str) -> dict[str, list[Exposure]]:
@@ -85,7 +97,7 @@ def sector_rows(
             advisory=advisory,
             councils=councils_text(len(councils), threshold),
             devices=devices,
-            remediated=remediated_text(len(councils - still_open), threshold),
+            remediated=remediated_text(len(councils - still_open), len(councils), threshold),
         )
         severity = SEVERITY_RANK.get(advisory.severity or "", 0)
         key = (-advisory.exploited, -severity, -len(councils), -devices, advisory.title)
@@ -135,7 +147,10 @@ def extracted_rows(advisories: Iterable[Advisory]) -> list[ReviewRow]:
         rows.append(ReviewRow(
             advisory=advisory,
             products=products,
-            councils=f"read from the text, not confirmed: advisories draft-rule {advisory.id}",
+            councils="read from the text, not confirmed",
             devices=0,
+            # The id comes from a feed (an RSS guid): quoted, so pasting the command into a
+            # shell runs draft-rule on that id and nothing else.
+            command=f"advisories draft-rule {shlex.quote(advisory.id)}",
         ))
     return rows

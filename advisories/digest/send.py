@@ -20,7 +20,7 @@ from apscheduler.triggers.date import DateTrigger
 from advisories.config import Config
 from advisories.delivery import Transport
 from advisories.delivery.outbox import DeliveryTally, deliver_queued, transport_for
-from advisories.digest.build import build_digest, digest_key
+from advisories.digest.build import build_digest, bulletins_made, digest_key
 from advisories.digest.council import Tally, send_weekly_summaries
 from advisories.digest.week import IsoWeek, resolve_week
 from advisories.errors import AdvisoriesError, ConfigError
@@ -47,18 +47,24 @@ def send_digest(
     transport: Transport | None = None,
     tally: DeliveryTally | None = None,
 ) -> str:
-    """Build the week's bulletin and send it to [digest] recipients; one line on what happened."""
+    """Build the week's bulletin and send it to [digest] recipients; one line on what happened.
+
+    With no recipients it writes the files and says so, rather than failing: `--send` also
+    sends the councils' weekly summaries, which must not wait on the LGA's list.
+    """
+    tz = ZoneInfo(config.timezone)
+    iso = resolve_week(week, clock(), tz)
     if not config.digest.recipients:
-        raise ConfigError(
-            "[digest] recipients is empty: there is nobody to send the bulletin to",
-            "add recipients = [\"...\"] under [digest], or run without --send for a preview",
-        )
-    iso = resolve_week(week, clock(), ZoneInfo(config.timezone))
+        files = build_digest(config, store, iso, clock=clock)
+        return (f"digest {iso}: NOT SENT, [digest] recipients is empty so the bulletin has "
+                f"nobody to go to (add recipients = [\"...\"] under [digest]); written to "
+                f"{files.webpage}")
     key = digest_key(iso)
     existing = store.outbox_entry(key)
     if existing is not None and not force:
-        return (f"digest {iso}: already {existing.state} (outbox {key}); nothing sent "
-                "(--force sends it again)")
+        made = bulletins_made(store).get(iso)
+        what = made.describe(tz) if made else f"{existing.state} (outbox {key})"
+        return f"digest {iso}: already {what}; nothing sent (--force sends it again)"
     if existing is not None:
         key = _forced_key(store, key)
     files = build_digest(config, store, iso, clock=clock, key=key)
@@ -111,14 +117,7 @@ def run_week(
     transport: Transport | None = None,
 ) -> list[str]:
     """Send the bulletin (when it has recipients) and the councils' weekly summaries."""
-    lines = []
-    if config.digest.recipients:
-        lines.append(send_digest(config, store, week, clock=clock, tally=tally,
-                                 transport=transport))
-    else:
-        files = build_digest(config, store, week, clock=clock)
-        lines.append(f"digest {week}: written to {files.webpage}; [digest] recipients is "
-                     "empty, so not sent")
+    lines = [send_digest(config, store, week, clock=clock, tally=tally, transport=transport)]
     lines.extend(send_weekly_summaries(config, store, week, clock=clock, transport=transport,
                                        tally=tally))
     return lines

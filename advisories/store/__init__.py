@@ -336,6 +336,14 @@ class Store:
         ).fetchone()
         return OutboxEntry(message_from_json(row[0]), row[1], row[2], row[3]) if row else None
 
+    def outbox_times(self, key_prefix: str) -> list[tuple[str, str, datetime, datetime | None]]:
+        """(key, state, queued at, sent at) of every outbox row whose key starts so."""
+        rows = self.conn.execute(
+            "SELECT key, state, created_at, sent_at FROM outbox WHERE substr(key, 1, ?) = ?",
+            (len(key_prefix), key_prefix),
+        )
+        return [(key, state, datetime.fromisoformat(created), _dt(sent)) for key, state, created, sent in rows]
+
     def mark_sent(self, key: str, *, at: datetime) -> None:
         self.conn.execute(
             "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?,"
