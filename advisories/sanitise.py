@@ -55,6 +55,25 @@ _INVISIBLE = frozenset(
 )
 
 
+# Web addresses in feed text: the scheme of a URL and the host of a URL or a "www." name.
+_ADDRESS_RE = re.compile(r"\b(?:(https?|ftp)://|(?=www\.))([^\s/?#<>\"'()\[\]]+)", re.IGNORECASE)
+_DEFANGED = {"http": "hxxp", "https": "hxxps", "ftp": "fxp"}
+
+
+def defang(text: str) -> str:
+    """"https://evil.example/x" -> "hxxps://evil[.]example/x", as threat reports write them.
+
+    Email clients turn any address in text into a link; one from a feed must never be one a
+    council clicks. An advisory's own link is vetted apart (`safe_url`) and is not text.
+    """
+
+    def write(found: re.Match[str]) -> str:
+        scheme = f"{_DEFANGED[found[1].lower()]}://" if found[1] else ""
+        return scheme + found[2].replace(".", "[.]")
+
+    return _ADDRESS_RE.sub(write, text)
+
+
 def html_to_text(markup: str, max_chars: int = 4000) -> str:
     """Feed HTML -> plain text: block tags become line breaks, entities are decoded.
 
@@ -69,7 +88,7 @@ def html_to_text(markup: str, max_chars: int = 4000) -> str:
         link_rel=None,
     )
     text = html.unescape(_TAG_RE.sub(_tag_to_text, cleaned))
-    return truncate(_tidy_lines(_strip_controls(text)), max_chars)
+    return truncate(_tidy_lines(_strip_controls(defang(text))), max_chars)
 
 
 def _tag_to_text(match: re.Match[str]) -> str:
@@ -105,7 +124,7 @@ def _strip_controls(text: str) -> str:
 
 def plain_to_text(text: str, max_chars: int = 4000) -> str:
     """Text that is already plain (not HTML): same tidying as html_to_text, no tag handling."""
-    return truncate(_tidy_lines(_strip_controls(text[:MAX_INPUT_CHARS])), max_chars)
+    return truncate(_tidy_lines(_strip_controls(defang(text[:MAX_INPUT_CHARS]))), max_chars)
 
 
 def clean_header_text(s: str, max_chars: int = 200) -> str:
@@ -119,7 +138,7 @@ def clean_header_text(s: str, max_chars: int = 200) -> str:
         for ch in s[:MAX_INPUT_CHARS]
         if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
     )
-    return truncate(_WS_RE.sub(" ", "".join(kept)).strip(), max_chars)
+    return truncate(_WS_RE.sub(" ", defang("".join(kept))).strip(), max_chars)
 
 
 def truncate(text: str, max_chars: int) -> str:

@@ -610,3 +610,14 @@ def test_a_broken_bulletin_template_is_named_with_its_line(demo: Path, capsys: p
     assert main(["digest", "--config", str(config)]) == 1
     err = capsys.readouterr().err
     assert "digest.subject.txt line 2: " in err and "weeek" in err and "Traceback" not in err
+
+
+def test_an_address_in_feed_text_reaches_the_alert_as_text_never_as_a_link(demo: Path) -> None:
+    item = ZOOM_ITEM.replace("is affected.", "is affected. Reset your password at https://evil.example/zoom")
+    (demo / "feeds" / "news.xml").write_text(rss(item))
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text() + '\n[[feeds]]\nname = "news"\nkind = "rss"\npath = "feeds/news.xml"\n')
+    assert run(config) == 0
+    [alert] = [m for m in outbox(demo) if "Zoom Workplace flaw" in body(m)]
+    assert "hxxps://evil[.]example/zoom" in body(alert)
+    assert "evil.example" not in body(alert)

@@ -8,6 +8,7 @@ import pytest
 
 from advisories.sanitise import (
     clean_header_text,
+    defang,
     html_to_text,
     plain_to_text,
     safe_html,
@@ -158,3 +159,16 @@ def test_safe_html_keeps_structure_and_http_links_only() -> None:
         '<a href="https://vendor.test/fix" rel="noopener noreferrer nofollow">fix</a>'
         '<a rel="noopener noreferrer nofollow">rel</a>'
     )
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("Patch at https://evil.example/patch now", "Patch at hxxps://evil[.]example/patch now"),
+    ("see www.ncsc.gov.uk/collection.", "see www[.]ncsc[.]gov[.]uk/collection."),
+    ("HTTP://A.B and ftp://files.example/x", "hxxp://A[.]B and fxp://files[.]example/x"),
+    ("(https://x.example/z)", "(hxxps://x[.]example/z)"),
+    ("versions 1.2.3 and 18.12.416 on example.com", "versions 1.2.3 and 18.12.416 on example.com"),
+])
+def test_addresses_in_feed_text_are_defanged_as_threat_reports_write_them(text: str, written: str) -> None:
+    assert defang(text) == written
+    assert plain_to_text(text) == written and clean_header_text(text) == written
+    assert html_to_text(f"<p>{text}</p>") == written
