@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -176,3 +177,18 @@ def test_previewing_a_sent_week_from_the_cli_says_so(tmp_path: Path, capsys: pyt
     assert main(["digest", "--week", "2023-W13", "--config", config]) == 0
     out = capsys.readouterr().out
     assert out.startswith("digest 2023-W13: already sent on ") and "bulletin-previews" in out
+
+
+def test_a_scheduled_run_late_past_midnight_sends_the_week_before_its_slot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = scenario(tmp_path)
+    s.store.close()
+    config = replace(s.config, digest=replace(s.config.digest, schedule="sun 23:55"))
+    # The Sunday 2 April 23:55 BST slot (week 13) ran ten minutes late, on Monday of week 14.
+    monkeypatch.setattr("advisories.digest.send.now", lambda: datetime(2023, 4, 2, 23, 5, tzinfo=UTC))
+    scheduler = BackgroundScheduler(timezone="Europe/London")
+    reports: list[Any] = []
+    schedule_digest(scheduler, config, lambda summary, secs, config: reports.append(summary))
+    scheduler.get_job("digest").func()
+    assert reports[0].warnings[0].startswith("digest 2023-W12: sent")

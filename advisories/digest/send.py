@@ -164,7 +164,9 @@ def _job(config: Config, report: Callable[..., None], *, scheduled: bool) -> Cal
         try:
             with exclusive(config.state), Store.open(config.state) as store:
                 if scheduled:
-                    week = IsoWeek.containing(now(), ZoneInfo(config.timezone)).previous()
+                    # The week of the slot that fired, not of the clock: a run late past
+                    # midnight on Sunday must still send the week before the slot.
+                    week = due_week(now(), config.digest.schedule, ZoneInfo(config.timezone))
                     lines = run_week(config, store, week, clock=now, tally=summary)
                 else:
                     lines = catch_up(config, store, clock=now, tally=summary)
