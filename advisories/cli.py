@@ -7,6 +7,7 @@ Exit codes: 0 all went well; 1 the run finished but something failed (the summar
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import re
 import sys
@@ -162,13 +163,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from advisories.scheduler import serve
+    from advisories.scheduler import serve, stamp
 
     config = _load(args)
-    print(f"advisories serving {len(config.feeds)} feed(s); stop with Ctrl-C or SIGTERM",
-          flush=True)
-    code = serve(config, print_summary)
-    print("advisories stopped", flush=True)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)  # a container's log, not a pipe's buffer
+    print(f"{stamp()} advisories serving {len(config.feeds)} feed(s); stop with Ctrl-C or SIGTERM")
+    code = serve(config, print_event)
+    print(f"{stamp()} advisories stopped", flush=True)
     return code
 
 
@@ -190,6 +192,42 @@ def print_summary(
     ]
     if config.smtp is None and (s.emails_sent or s.emails_queued):
         lines.append(f"  no [smtp] configured: emails written to {config.outbox}")
+    lines.extend(s.notes)
+    for title, items, hidden in _sections(s):
+        lines.append(f"{title}:")
+        lines.extend(f"  - {item}" for item in items)
+        if hidden:
+            lines.append(f"  ... and {hidden} more")
+    print("\n".join(lines), file=out or sys.stdout)
+
+
+def print_event(summary: RunSummary, seconds: float, config: Config, out: TextIO | None = None) -> None:
+    """`serve`'s log: one timestamped line per job saying what it did, then one per problem,
+    so that a container's log reads (and greps) by time."""
+    from advisories.scheduler import stamp
+
+    s, at = summary, stamp()
+    feeds = [*s.feeds_fetched, *(f"{name} (not modified)" for name in s.feeds_not_modified)]
+    did = [f"feeds {', '.join(feeds)}"] if feeds else []
+    if s.advisories_new or s.advisories_updated:
+        did.append(f"advisories new {s.advisories_new}, updated {s.advisories_updated}")
+    if s.matches_affected or s.matches_unknown:
+        did.append(f"matches affected {s.matches_affected}, check manually {s.matches_unknown}")
+    if s.emails_queued or s.emails_sent or s.emails_retrying or s.emails_failed:
+        did.append(f"emails queued {s.emails_queued}, sent {s.emails_sent}, retrying "
+                   f"{len(s.emails_retrying)}, failed {len(s.emails_failed)}")
+    lines = [f"{at} {'; '.join(did) or 'nothing new'} ({seconds:.1f}s)"]
+    lines.extend(f"{at}   {note}" for note in s.notes)
+    for title, items, hidden in _sections(s):
+        lines.extend(f"{at}   {title}: {item}" for item in items)
+        if hidden:
+            lines.append(f"{at}   {title}: ... and {hidden} more")
+    print("\n".join(lines), file=out or sys.stdout, flush=True)
+
+
+def _sections(s: RunSummary) -> list[tuple[str, list[str], int]]:
+    """What went wrong or needs a look, by kind: at most 15 lines each, and how many more."""
+    out = []
     for title, items in (
         ("feeds failed", s.feeds_failed),
         ("feeds disabled", s.feeds_disabled),
@@ -202,11 +240,8 @@ def print_summary(
         ("same name, other publisher (check these)", s.publisher_clashes),
     ):
         if items:
-            lines.append(f"{title}:")
-            lines.extend(f"  - {item}" for item in items[:15])
-            if len(items) > 15:
-                lines.append(f"  ... and {sum(map(_problems_in, items[15:]))} more")
-    print("\n".join(lines), file=out or sys.stdout)
+            out.append((title, items[:15], sum(map(_problems_in, items[15:]))))
+    return out
 
 
 # An inventory's own cap: "<file>: 65 more problems not shown (...)" (inventory/_common.py).
@@ -376,20 +411,22 @@ def _requeue_failed(config: Config, store: Store) -> int:
 
 def cmd_outbox(args: argparse.Namespace) -> int:
     config = _load(args)
+    if not args.retry:
+        # Counts only read: no lock, so they answer while `serve` is in the middle of a run.
+        with Store.open(config.state) as store:
+            counts = store.outbox_counts()
+        print(", ".join(f"{state} {counts.get(state, 0)}" for state in ("queued", "sent", "failed")))
+        return EXIT_OK
     with exclusive(config.state), Store.open(config.state) as store:
-        if args.retry:
-            count = _requeue_failed(config, store)
-            print(f"re-queued {count} failed message(s)")
-            summary = RunSummary()
-            Pipeline(config, store).deliver(summary)
-            print(f"sent {summary.emails_sent}, retrying {len(summary.emails_retrying)}, "
-                  f"failed {len(summary.emails_failed)}")
-            for line in summary.emails_failed + summary.emails_retrying:
-                print(f"  - {line}")
-            return EXIT_OK if summary.ok else EXIT_FAILED
-        counts = store.outbox_counts()
-    print(", ".join(f"{state} {counts.get(state, 0)}" for state in ("queued", "sent", "failed")))
-    return EXIT_OK
+        count = _requeue_failed(config, store)
+        print(f"re-queued {count} failed message(s)")
+        summary = RunSummary()
+        Pipeline(config, store).deliver(summary)
+    print(f"sent {summary.emails_sent}, retrying {len(summary.emails_retrying)}, "
+          f"failed {len(summary.emails_failed)}")
+    for line in summary.emails_failed + summary.emails_retrying:
+        print(f"  - {line}")
+    return EXIT_OK if summary.ok else EXIT_FAILED
 
 
 if __name__ == "__main__":

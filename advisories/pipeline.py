@@ -60,6 +60,7 @@ class RunSummary:
     emails_failed: list[str] = field(default_factory=list)
     emails_partial: list[str] = field(default_factory=list)
     publisher_clashes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what a job did that the counts do not say
 
     @property
     def ok(self) -> bool:

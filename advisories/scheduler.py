@@ -8,6 +8,7 @@ start a second run beside the first). SIGTERM and SIGINT stop it cleanly after t
 from __future__ import annotations
 
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from advisories.config import Config, FeedConfig
 from advisories.digest import schedule_digest
+from advisories.errors import AdvisoriesError
 from advisories.pipeline import Pipeline, RunSummary
 from advisories.store import Store, now
 from advisories.store.lock import exclusive
@@ -28,7 +30,8 @@ RETRY_DELIVERY = timedelta(minutes=5)
 Report = Callable[[RunSummary, float, Config], None]
 
 
-def build_scheduler(config: Config, report: Report) -> BackgroundScheduler:
+def build_scheduler(config: Config, report: Report, stop: threading.Event | None = None) -> BackgroundScheduler:
+    stop = stop or threading.Event()
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
@@ -50,7 +53,28 @@ def build_scheduler(config: Config, report: Report) -> BackgroundScheduler:
         id="deliver",
         name="retry queued mail",
     )
+    for job in scheduler.get_jobs():
+        job.modify(func=_guarded(job.name, job.func, stop))
     return scheduler
+
+
+def _guarded(name: str, job: Callable[[], None], stop: threading.Event) -> Callable[[], None]:
+    """The job, unless a stop was asked for (jobs already waiting for the one worker would
+    otherwise all run before shutdown returns), failing in one line, never stopping `serve`."""
+
+    def guarded() -> None:
+        if stop.is_set():
+            return
+        try:
+            job()
+        except (AdvisoriesError, OSError, sqlite3.Error) as exc:
+            print(f"{stamp()} {name} failed: {exc}; it runs again at its next time", flush=True)
+
+    return guarded
+
+
+def stamp() -> str:
+    return now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _poll_job(config: Config, feed: FeedConfig, report: Report) -> Callable[[], None]:
@@ -85,9 +109,10 @@ def serve(config: Config, report: Report, *, stop: threading.Event | None = None
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    scheduler = build_scheduler(config, report)
+    scheduler = build_scheduler(config, report, stop)
     scheduler.start()
     stop.wait()
-    # wait=True lets the job in progress finish, so no message is left half-recorded.
+    # wait=True lets the job in progress finish, so no message is left half-recorded; the
+    # jobs queued behind it see the stop and return at once.
     scheduler.shutdown(wait=True)
     return 0

@@ -154,7 +154,7 @@ def test_the_scheduled_job_reports_what_it_sent(tmp_path: Path,
     scheduler.get_job("digest").func()
     [summary] = reports
     assert summary.emails_sent == 4 and not summary.emails_failed
-    assert summary.warnings[0].startswith("digest 2023-W13: sent")
+    assert summary.notes[0].startswith("digest 2023-W13: sent")
     with Store.open(s.config.state) as store:
         assert store.outbox_entry("digest-2023-W13") is not None
     scheduler.get_job("digest:catch-up").func()  # already sent: nothing to report
@@ -191,4 +191,4 @@ def test_a_scheduled_run_late_past_midnight_sends_the_week_before_its_slot(
     reports: list[Any] = []
     schedule_digest(scheduler, config, lambda summary, secs, config: reports.append(summary))
     scheduler.get_job("digest").func()
-    assert reports[0].warnings[0].startswith("digest 2023-W12: sent")
+    assert reports[0].notes[0].startswith("digest 2023-W12: sent")

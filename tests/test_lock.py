@@ -30,3 +30,25 @@ def test_a_second_process_waits_for_the_first_then_gives_a_clear_error(tmp_path:
     finally:
         holder.kill()
         holder.communicate()
+
+
+def test_outbox_counts_answer_while_another_process_holds_the_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from advisories.cli import main
+    from advisories.store import Store
+
+    config = tmp_path / "feeds.toml"
+    config.write_text('[settings]\nstate = "state.sqlite3"\nfrom = "a@b.example"\n')
+    Store.open(tmp_path / "state.sqlite3").close()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from advisories.store.lock import exclusive\n"
+        f"with exclusive(Path({str(tmp_path / 'state.sqlite3')!r})):\n    print('held', flush=True); time.sleep(30)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert main(["outbox", "--config", str(config)]) == 0  # serve mid-run: counts still answer
+        assert capsys.readouterr().out.strip() == "queued 0, sent 0, failed 0"
+    finally:
+        holder.kill()
+        holder.communicate()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+
+import pytest
+
+from advisories.config import load_config
+from advisories.scheduler import build_scheduler
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +41,46 @@ def test_serve_polls_alerts_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None
             proc.communicate()
     assert proc.returncode == 0, out
     assert "advisories serving" in out and "advisories stopped" in out
+    # A container's log: every line stamped, each poll naming its feed.
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ", line) for line in out.splitlines())
+    assert re.search(r"Z feeds ncsc-3cx-week \(\d+ entries\)", out)
     # Five feeds polled as five jobs on one worker: never two runs at once, so never two
     # alerts for the same exposure, however the jobs interleaved.
     assert len(list(outbox.glob("*.eml"))) == 2
     assert "Traceback" not in out
+
+
+def _demo(tmp_path: Path) -> Path:
+    demo = tmp_path / "demo"
+    shutil.copytree(ROOT / "examples" / "demo", demo, ignore=shutil.ignore_patterns("data"))
+    shutil.copytree(ROOT / "rules", tmp_path / "rules")
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace('rules = "../../rules"', 'rules = "../rules"'))
+    return config
+
+
+def test_jobs_waiting_behind_the_current_one_do_nothing_once_a_stop_is_asked(tmp_path: Path) -> None:
+    # SIGTERM must stop after the job in progress, not after every job queued behind it:
+    # Docker kills the container 10 s after asking.
+    config = load_config(_demo(tmp_path), environ={})
+    reports: list[object] = []
+    stop = threading.Event()
+    scheduler = build_scheduler(config, lambda *args: reports.append(args), stop)
+    stop.set()
+    for job in scheduler.get_jobs():
+        job.func()
+    assert reports == [] and not config.state.exists()
+
+
+def test_a_failing_job_is_one_timestamped_line_and_serve_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _demo(tmp_path)
+    (path.parent / "not-a-folder").write_text("")
+    path.write_text(path.read_text().replace('"data/state.sqlite3"', '"not-a-folder/state.sqlite3"'))
+    config = load_config(path, environ={})
+    scheduler = build_scheduler(config, lambda *args: None)
+    scheduler.get_job("feed:ncsc-news").func()  # raises nothing: serve keeps its other jobs
+    [line] = capsys.readouterr().out.splitlines()
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ poll ncsc-news failed: state ", line)
+    assert line.endswith("it runs again at its next time")

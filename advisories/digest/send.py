@@ -175,7 +175,7 @@ def _job(config: Config, report: Callable[..., None], *, scheduled: bool) -> Cal
             summary.emails_failed.append(f"weekly digest: {exc}")
             lines = []
         if lines or summary.emails_failed:
-            summary.warnings.extend(lines)
+            summary.notes.extend(lines)
             report(summary, time.monotonic() - started, config)
 
     return job
