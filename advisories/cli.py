@@ -190,8 +190,8 @@ def print_summary(
         f"  emails      queued {s.emails_queued}, sent {s.emails_sent}, "
         f"retrying {len(s.emails_retrying)}, failed {len(s.emails_failed)}",
     ]
-    if config.smtp is None and (s.emails_sent or s.emails_queued):
-        lines.append(f"  no [smtp] configured: emails written to {config.outbox}")
+    if config.smtp is None and s.emails_sent:
+        lines.append(f"  no [smtp] configured: {s.emails_sent} email(s) written to {config.outbox}")
     lines.extend(s.notes)
     for title, items, hidden in _sections(s):
         lines.append(f"{title}:")
