@@ -233,7 +233,6 @@ def _sections(s: RunSummary) -> list[tuple[str, list[str], int]]:
         ("feeds disabled", s.feeds_disabled),
         ("inventories failed", s.inventories_failed),
         ("rules failed", s.rules_failed),
-        ("emails refused by some recipients", s.emails_partial),
         ("emails failed", s.emails_failed),
         ("emails kept for retry", s.emails_retrying),
         ("warnings", s.warnings),

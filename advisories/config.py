@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import ssl
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class SmtpConfig:
     password: str | None = field(default=None, repr=False)
     max_connections: int = 4
     timeout_s: float = 30.0
+    ca_file: Path | None = None  # PEM CA certificate(s) trusted instead of the system store
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         ZoneInfo(str(timezone))
     except (ZoneInfoNotFoundError, ValueError):
         problems.add("settings.timezone", f"unknown time zone {timezone!r} (e.g. 'Europe/London')")
-    smtp = _smtp(raw.get("smtp"), env, problems)
+    smtp = _smtp(raw.get("smtp"), env, root, problems)
     # With [smtp], its `from` is the one sender: the header and the envelope must agree.
     sender = str((smtp.sender if smtp else None) or settings.get("from") or _DEFAULT_SENDER)
     try:
@@ -335,14 +337,14 @@ def _unique(values: list[str], name: str, key: str, p: _Problems) -> None:
         seen.add(v)
 
 
-def _smtp(value: Any, env: dict[str, str], p: _Problems) -> SmtpConfig | None:
+def _smtp(value: Any, env: dict[str, str], root: Path, p: _Problems) -> SmtpConfig | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         p.add("smtp", "must be a table ([smtp])")
         return None
     known = {"host", "port", "security", "username_env", "password_env", "from",
-             "max_connections", "timeout"}
+             "max_connections", "timeout", "ca_file"}
     _reject_unknown(value, known, "smtp.", p)
     for secret in ("username", "password", "user", "pass"):
         if secret in value:
@@ -381,7 +383,32 @@ def _smtp(value: Any, env: dict[str, str], p: _Problems) -> SmtpConfig | None:
         password=password,
         max_connections=max_connections,
         timeout_s=float(timeout),
+        ca_file=_ca_file(value, str(security), root, p),
     )
+
+
+def _ca_file(table: dict[str, Any], security: str, root: Path, p: _Problems) -> Path | None:
+    """The PEM file of the CA that issued a private relay's certificate, checked now: a wrong
+    path would otherwise only show as a TLS failure at send time, with mail piling up."""
+    value = table.get("ca_file")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        p.add("smtp.ca_file", "must be the path of a PEM certificate file, e.g. \"certs/relay-ca.pem\"")
+        return None
+    if security == "none":
+        p.add("smtp.ca_file", "is only used with security = \"starttls\" or \"tls\"")
+    path = (root / value).resolve()
+    if not path.is_file():
+        p.add("smtp.ca_file", f"{path}: no such file")
+        return None
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError:
+        p.add("smtp.ca_file", f"{path}: holds no PEM certificate (\"-----BEGIN CERTIFICATE-----\")")
+    except OSError as exc:
+        p.add("smtp.ca_file", f"{path}: cannot be read ({exc.strerror or exc})")
+    return path
 
 
 def _secret(table: dict[str, Any], key: str, env: dict[str, str], p: _Problems) -> str | None:

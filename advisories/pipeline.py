@@ -58,14 +58,13 @@ class RunSummary:
     emails_sent: int = 0
     emails_retrying: list[str] = field(default_factory=list)
     emails_failed: list[str] = field(default_factory=list)
-    emails_partial: list[str] = field(default_factory=list)
     publisher_clashes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what a job did that the counts do not say
 
     @property
     def ok(self) -> bool:
         return not (self.feeds_failed or self.inventories_failed or self.rules_failed
-                    or self.emails_failed or self.emails_retrying or self.emails_partial)
+                    or self.emails_failed or self.emails_retrying)
 
 
 @dataclass(frozen=True)

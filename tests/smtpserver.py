@@ -2,7 +2,7 @@
 
     with SmtpServer() as server:                    # plain SMTP
         server.handler.fail_next(1, "451 4.3.0 Try again later")
-        server.handler.refuse("@bad.example", "550 5.1.1 No such user")
+        server.handler.refuse("@bad.example", "550 5.1.1 No such user")   # .accept() undoes it
         ... send to ("127.0.0.1", server.port) ...
         server.handler.messages                     # what was accepted, in order
         server.handler.connections, .peak           # TCP sessions seen, most at once
@@ -82,6 +82,10 @@ class Handler:
     def refuse(self, who: str, reply: str = "550 5.1.1 No such user") -> None:
         """Answer RCPT TO for `who` (an address, or "@domain") with `reply`."""
         self._refusals[who.lower()] = reply
+
+    def accept(self, who: str) -> None:
+        """Stop refusing `who`: the mailbox is back (a 4xx was temporary, or a 5xx was fixed)."""
+        self._refusals.pop(who.lower(), None)
 
     def drop_next(self, count: int = 1) -> None:
         """Hang up, without a reply, after receiving the next `count` messages' data."""

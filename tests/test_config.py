@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from smtpserver import make_certificate, openssl_available
 
 from advisories.config import load_config
 from advisories.errors import ConfigError
@@ -148,3 +149,29 @@ def test_reserved_council_id_and_feed_name_are_refused(tmp_path: Path) -> None:
                        .replace('name = "ncsc-reports"', 'name = "rules"'))
     assert "councils[0].id: 'digest' is reserved (the weekly bulletin's" in text
     assert "feeds[0].name: 'rules' is reserved (curated rules" in text
+
+
+def test_smtp_ca_file_resolves_against_the_config_folder_and_must_exist(tmp_path: Path) -> None:
+    if not openssl_available():
+        pytest.skip("the openssl command is needed to make a test certificate")
+    (tmp_path / "conf" / "certs").mkdir(parents=True)
+    cert, _ = make_certificate(tmp_path / "conf" / "certs")
+    env = {"T_USER": "u", "T_PASS": "p"}
+    config = load_config(write(tmp_path, GOOD.replace("[smtp]\n", '[smtp]\nca_file = "certs/cert.pem"\n')), env)
+    assert config.smtp is not None and config.smtp.ca_file == cert
+    default = load_config(write(tmp_path, GOOD), env).smtp
+    assert default is not None and default.ca_file is None  # the system trust store
+
+    text = problems_in(tmp_path, GOOD.replace("[smtp]\n", '[smtp]\nca_file = "certs/missing.pem"\n'))
+    assert f"smtp.ca_file: {tmp_path / 'conf' / 'certs' / 'missing.pem'}: no such file" in text
+
+
+def test_smtp_ca_file_must_hold_a_certificate_and_needs_tls(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "notes.txt").write_text("not a certificate\n")
+    text = problems_in(tmp_path, GOOD.replace("[smtp]\n", '[smtp]\nca_file = "notes.txt"\n'))
+    assert "notes.txt: holds no PEM certificate" in text
+    text = problems_in(tmp_path, GOOD.replace("[smtp]\n", "[smtp]\nca_file = 5\n"))
+    assert "smtp.ca_file: must be the path of a PEM certificate file" in text
+    plain = GOOD.replace("[smtp]\n", '[smtp]\nsecurity = "none"\nca_file = "notes.txt"\n')
+    assert 'smtp.ca_file: is only used with security = "starttls" or "tls"' in problems_in(tmp_path, plain)

@@ -22,12 +22,16 @@ from smtpserver import (
     openssl_available,
 )
 
-from advisories.delivery import DeliveryResult, Transport
+from advisories.config import load_config
+from advisories.delivery import DeliveryResult, Refusal, Transport
 from advisories.delivery.files import FileTransport, file_name
 from advisories.delivery.mime import to_bytes, to_email
+from advisories.delivery.outbox import deliver_queued, transport_for
 from advisories.delivery.smtp import SmtpSettings, SmtpTransport
 from advisories.errors import ConfigError
 from advisories.models import Message
+from advisories.pipeline import RunSummary
+from advisories.store import Store
 
 SENDER = "Council Alerts <alerts@advisories.test>"
 USER, PASSWORD = "mailer", "correct horse"
@@ -292,12 +296,20 @@ def test_refused_recipients_are_classified_by_code(
     assert results[1].ok
 
 
-def test_partly_refused_message_counts_as_sent_with_a_note(server: SmtpServer) -> None:
+def test_a_partly_refused_message_reports_each_refused_recipient(server: SmtpServer) -> None:
     server.handler.refuse("old@council-a.gov.uk")
-    m = message(to=("old@council-a.gov.uk", "soc@council-a.gov.uk"))
+    server.handler.refuse("busy@council-a.gov.uk", "450 4.2.1 Mailbox busy")
+    m = message(to=("old@council-a.gov.uk", "soc@council-a.gov.uk", "busy@council-a.gov.uk"))
     (result,) = SmtpTransport(settings(server.port)).send([m])
-    assert result.ok and "550" in result.error  # a retry would duplicate it for soc@
-    assert server.handler.messages[0].rcpt_tos == ("soc@council-a.gov.uk",)
+    assert result.ok and result.retryable  # soc@ has it; busy@ is worth another try
+    assert result.refused == (Refusal("old@council-a.gov.uk", 550, "5.1.1 No such user"),
+                              Refusal("busy@council-a.gov.uk", 450, "4.2.1 Mailbox busy"))
+    assert "old@council-a.gov.uk: SMTP 550" in result.error  # the address, not just the domain
+    (received,) = server.handler.messages
+    assert received.rcpt_tos == ("soc@council-a.gov.uk",)
+    # The bytes that went out come back, so the outbox can send busy@ exactly the same later.
+    assert result.raw is not None
+    assert result.raw.replace(b"\r\n", b"\n") == received.data.replace(b"\r\n", b"\n")
 
 
 def test_connection_refused_makes_everything_retryable() -> None:
@@ -350,6 +362,98 @@ def test_an_invalid_message_fails_alone(server: SmtpServer) -> None:
     )
     assert [r.ok for r in results] == [True, False, True]
     assert not results[1].retryable and "Bcc" in results[1].error
+
+
+# --- outbox: per-recipient outcomes ------------------------------------------------------
+
+T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+
+
+def deliver(store: Store, transport: Transport) -> RunSummary:
+    summary = RunSummary()
+    deliver_queued(store, transport, summary, clock=lambda: T0)
+    return summary
+
+
+def copies(server: SmtpServer) -> dict[str, list[str]]:
+    """Message-IDs each recipient was sent, in order."""
+    got: dict[str, list[str]] = {}
+    for received in server.handler.messages:
+        for rcpt in received.rcpt_tos:
+            got.setdefault(rcpt, []).append(str(received.parsed()["Message-ID"]))
+    return got
+
+
+def test_a_4xx_for_one_recipient_is_retried_for_that_recipient_only(
+    server: SmtpServer, tmp_path: Path
+) -> None:
+    m = message(1, to=("soc@council-a.gov.uk", "desk@council-a.gov.uk"))
+    transport = SmtpTransport(settings(server.port))
+    server.handler.refuse("desk@council-a.gov.uk", "450 4.2.1 Mailbox busy, try later")
+    with Store.open(tmp_path / "state.db") as store:
+        store.queue(m, [], at=T0)
+        first = deliver(store, transport)
+        assert (first.emails_sent, first.emails_failed) == (0, [])
+        (line,) = first.emails_retrying
+        assert "desk@council-a.gov.uk: SMTP 450" in line and "delivered to soc@council-a.gov.uk" in line
+        assert "kept for the next run (for desk@council-a.gov.uk only)" in line
+        assert store.outbox_counts() == {"queued": 1}
+
+        assert deliver(store, transport).emails_retrying  # still busy: still only desk@ tried
+        server.handler.accept("desk@council-a.gov.uk")
+        second = deliver(store, transport)
+        assert (second.emails_sent, second.emails_retrying) == (1, [])
+        assert deliver(store, transport).emails_sent == 0  # nothing left to send
+        entry = store.outbox_entry(m.key)
+        assert entry is not None and entry.state == "sent" and entry.last_error is None
+    assert copies(server) == {"soc@council-a.gov.uk": [m.message_id], "desk@council-a.gov.uk": [m.message_id]}
+    # The late recipient gets the bytes the first one got (same Date and To), not a rebuild.
+    assert server.handler.messages[0].data == server.handler.messages[1].data
+    assert server.handler.messages[1].parsed()["To"] == "soc@council-a.gov.uk, desk@council-a.gov.uk"
+
+
+def test_a_5xx_recipient_fails_alone_and_outbox_retry_sends_only_to_it(
+    server: SmtpServer, tmp_path: Path
+) -> None:
+    to = ("soc@council-a.gov.uk", "gone@council-a.gov.uk", "busy@council-a.gov.uk")
+    m = message(2, to=to)
+    transport = SmtpTransport(settings(server.port))
+    server.handler.refuse("gone@council-a.gov.uk", "550 5.1.1 No such user")
+    server.handler.refuse("busy@council-a.gov.uk", "451 4.3.0 Greylisted")
+    with Store.open(tmp_path / "state.db") as store:
+        store.queue(m, [], at=T0)
+        (line,) = deliver(store, transport).emails_retrying  # busy@ still to come
+        assert "gone@council-a.gov.uk: SMTP 550" in line and "busy@council-a.gov.uk: SMTP 451" in line
+        server.handler.accept("busy@council-a.gov.uk")
+        done = deliver(store, transport)
+        (failed,) = done.emails_failed  # nobody left to wait for, and gone@ never got it
+        assert "gone@council-a.gov.uk: SMTP 550 5.1.1 No such user" in failed
+        assert "delivered to soc@council-a.gov.uk, busy@council-a.gov.uk" in failed
+        entry = store.outbox_entry(m.key)
+        assert entry is not None and entry.state == "failed"
+        assert entry.refused_to == ("gone@council-a.gov.uk",)
+
+        server.handler.accept("gone@council-a.gov.uk")  # the operator fixed the mailbox
+        (failed_message,) = store.failed()
+        store.requeue(failed_message)  # what `advisories outbox --retry` does
+        assert deliver(store, transport).emails_sent == 1
+        assert store.outbox_counts() == {"sent": 1}
+    assert copies(server) == {rcpt: [m.message_id] for rcpt in ("soc@council-a.gov.uk",
+                                                                  "busy@council-a.gov.uk",
+                                                                  "gone@council-a.gov.uk")}
+
+
+def test_a_message_refused_whole_is_retried_to_everyone_once(server: SmtpServer, tmp_path: Path) -> None:
+    m = message(3, to=("soc@council-a.gov.uk", "desk@council-a.gov.uk"))
+    server.handler.refuse("@council-a.gov.uk", "451 4.3.0 Greylisted")
+    transport = SmtpTransport(settings(server.port))
+    with Store.open(tmp_path / "state.db") as store:
+        store.queue(m, [], at=T0)
+        assert deliver(store, transport).emails_retrying
+        server.handler.accept("@council-a.gov.uk")
+        assert deliver(store, transport).emails_sent == 1
+    (received,) = server.handler.messages
+    assert received.rcpt_tos == m.to
 
 
 # --- smtp: TLS and AUTH -----------------------------------------------------------------
@@ -406,6 +510,68 @@ def test_an_untrusted_certificate_is_refused(certificate: tuple[Path, Path]) -> 
     assert (result.ok, result.retryable) == (False, True)
     assert "TLS" in result.error
     assert server.handler.messages == []
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "tls"])
+def test_a_private_ca_relay_is_trusted_through_ca_file(
+    certificate: tuple[Path, Path], tmp_path: Path, implicit: bool
+) -> None:
+    security = "tls" if implicit else "starttls"
+    m = message(4)
+    with SmtpServer(tls=certificate, implicit_tls=implicit) as server, \
+            Store.open(tmp_path / "state.db") as store:
+        store.queue(m, [], at=T0)
+        where = f"127.0.0.1:{server.port}"
+        (line,) = deliver(store, SmtpTransport(settings(server.port, security=security))).emails_retrying
+        # One line: the server once, why, and what to set; not aiosmtplib's own wrapper too.
+        assert f"cannot connect to SMTP server {where}: TLS certificate not trusted" in line
+        assert "set [smtp] ca_file" in line and line.count(str(server.port)) == 1
+        assert "Error connecting" not in line and "\n" not in line
+        assert store.outbox_counts() == {"queued": 1}
+        trusting = SmtpTransport(settings(server.port, security=security, ca_file=certificate[0]))
+        assert deliver(store, trusting).emails_sent == 1
+    assert [r.parsed()["Message-ID"] for r in server.handler.messages] == [m.message_id]
+
+
+def test_ca_file_from_feeds_toml_reaches_the_transport(certificate: tuple[Path, Path], tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "relay-ca.pem").write_bytes(certificate[0].read_bytes())
+    with SmtpServer(tls=certificate) as server:
+        config_file = tmp_path / "feeds.toml"
+        config_file.write_text(f"""
+[smtp]
+host = "127.0.0.1"
+port = {server.port}
+from = "{SENDER}"
+ca_file = "certs/relay-ca.pem"
+""")
+        config = load_config(config_file, {})
+        assert transport_for(config).send([message(5)])[0].ok
+    assert len(server.handler.messages) == 1
+
+
+def test_a_ca_file_that_is_not_the_servers_ca_says_so(
+    certificate: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    other_ca, _ = make_certificate(tmp_path_factory.mktemp("other"))
+    with SmtpServer(tls=certificate) as server:
+        transport = SmtpTransport(settings(server.port, security="starttls", ca_file=other_ca))
+        (result,) = transport.send([message()])
+    assert (result.ok, result.retryable) == (False, True)
+    assert f"ca_file {other_ca} does not hold the CA" in result.error
+
+
+def test_an_unloadable_ca_file_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "empty.pem").write_text("")
+    with pytest.raises(ConfigError, match="no PEM certificate"):
+        SmtpTransport(settings(25, security="starttls", ca_file=tmp_path / "empty.pem"))
+
+
+def test_a_plain_server_on_the_implicit_tls_setting_is_explained(server: SmtpServer) -> None:
+    (result,) = SmtpTransport(settings(server.port, security="tls")).send([message()])
+    assert (result.ok, result.retryable) == (False, True)
+    assert f"127.0.0.1:{server.port}: TLS handshake failed" in result.error
+    assert "check [smtp] security" in result.error
 
 
 def _tls_settings(port: int, certificate: tuple[Path, Path], security: str, **kw: object):

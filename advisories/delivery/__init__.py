@@ -2,34 +2,61 @@
 
 A transport never raises for a message it could not send: it returns one DeliveryResult
 per message, in input order, so the outbox can record sent / retry later / give up.
+The envelope recipients are `message.to`: the outbox narrows it to those still waiting for
+the message (after a partial delivery) while `raw` keeps the bytes, and so the To header, intact.
 Implementations: `smtp.SmtpTransport` (aiosmtplib) and `files.FileTransport` (.eml files).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from advisories.models import Message
 
-__all__ = ["DeliveryResult", "OnResult", "Transport"]
+__all__ = ["DeliveryResult", "OnResult", "Refusal", "Transport"]
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """One envelope recipient the server refused (RCPT TO), with its reply."""
+
+    address: str
+    code: int
+    reply: str
+
+    @property
+    def retryable(self) -> bool:
+        # 5xx is permanent; 4xx and anything odd is worth another try on a later run.
+        return not 500 <= self.code < 600
+
+    def __str__(self) -> str:
+        return f"{self.address}: SMTP {self.code} {self.reply}"
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryResult:
     """What happened to one message.
 
-    `retryable` only matters when `ok` is False: True keeps the message queued for the next
-    run (4xx, refused or dropped connection), False gives up (5xx, malformed message).
-    `error` is one line for the run summary, naming the recipient domain and the SMTP code;
-    it may also be set when `ok` is True, e.g. some recipients refused while others accepted.
+    `ok`: the server took the message for every envelope recipient not in `refused`.
+    `refused`: recipients refused one by one; each one's code says whether to try it again,
+    while the recipients that accepted must never be sent it again.
+    `retryable`: something is left to try on the next run: the whole message when not `ok`
+    (4xx, refused or dropped connection; False for 5xx or a malformed message), or some
+    recipients refused with a 4xx.
+    `error`: one line for the run summary: the recipient domains (or, for refusals, the
+    addresses in full) and the SMTP code.
+    `raw`: the bytes that went out, set when recipients remain to be tried, so they later get
+    exactly what the others got (same Date, To and Message-ID).
     """
 
     key: str
     ok: bool
     retryable: bool = False
     error: str = ""
+    refused: tuple[Refusal, ...] = ()
+    raw: bytes | None = field(default=None, repr=False, compare=False)
 
 
 OnResult = Callable[[DeliveryResult], None]

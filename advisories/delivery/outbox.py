@@ -2,24 +2,27 @@
 
 A message is marked sent only after the transport accepted it, so a crash in between can cause
 one duplicate at most, never a loss. Retryable failures stay queued for the next run.
+Outcomes are kept per recipient: a message some recipients accepted goes on later runs only
+to those that refused it with a 4xx, as the same bytes (same Message-ID).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
 from advisories.config import Config
 from advisories.delivery import DeliveryResult, Transport
-from advisories.store import Store, now
+from advisories.models import Message
+from advisories.store import Attempt, Store, now
 
 
 class DeliveryTally(Protocol):
-    emails_sent: int
-    emails_partial: list[str]
-    emails_retrying: list[str]
-    emails_failed: list[str]
+    emails_sent: int  # messages now delivered to every recipient
+    emails_retrying: list[str]  # still queued, for all or some recipients
+    emails_failed: list[str]  # refused for good, by the server or by some recipients
 
 
 def transport_for(config: Config) -> Transport:
@@ -41,6 +44,7 @@ def transport_for(config: Config) -> Transport:
             sender=smtp.sender,
             timeout_s=smtp.timeout_s,
             max_connections=smtp.max_connections,
+            ca_file=smtp.ca_file,
         )
     )
 
@@ -52,25 +56,50 @@ def deliver_queued(
     *,
     clock: Callable[[], datetime] = now,
 ) -> None:
-    queued = {m.key: m for m in store.queued()}
+    queued: dict[str, Message] = {}
+    envelopes: dict[str, tuple[str, ...]] = {}
+    outgoing: list[Message] = []
+    for message, pending in store.queued_for():
+        queued[message.key] = message
+        if pending:
+            # The envelope is who is still waiting; the stored bytes keep the To header whole.
+            envelopes[message.key] = pending
+            outgoing.append(message if pending == message.to else replace(message, to=pending))
+        else:  # re-addressed by `outbox --retry` to recipients that all have it already
+            store.record_attempt(message.key, retry=False, at=clock())
 
     def record(result: DeliveryResult) -> None:
         message = queued[result.key]
-        where = f"{message.council_id} ({', '.join(message.to)})"
-        if result.ok:
-            store.mark_sent(message.key, at=clock())
-            tally.emails_sent += 1
-            if result.error:  # accepted for some recipients, refused for others: not resent,
-                # which would duplicate it for the others, but shown, and the run is not "ok"
-                tally.emails_partial.append(f"{where}: {result.error}")
-        elif result.retryable:
-            store.mark_failed(message.key, result.error, retryable=True)
-            tally.emails_retrying.append(f"{where}: {result.error}; kept for the next run")
-        else:
-            store.mark_failed(message.key, result.error, retryable=False)
-            tally.emails_failed.append(
-                f"{where}: {result.error}; not retried (fix it, then `advisories outbox --retry`)"
-            )
+        refused = {r.address for r in result.refused}
+        attempt = store.record_attempt(
+            message.key,
+            accepted=[a for a in envelopes[message.key] if a not in refused] if result.ok else (),
+            refused=[r.address for r in result.refused if not r.retryable],
+            # Per-recipient refusals decide for themselves; otherwise the whole message.
+            retry=result.retryable,
+            error=result.error,
+            raw=result.raw,
+            at=clock(),
+        )
+        _tally(tally, message, attempt)
 
-    if queued:
-        transport.send(list(queued.values()), on_result=record)
+    if outgoing:
+        transport.send(outgoing, on_result=record)
+
+
+def _tally(tally: DeliveryTally, message: Message, attempt: Attempt) -> None:
+    if attempt.state == "sent":
+        tally.emails_sent += 1
+        return
+    where = f"{message.council_id} ({', '.join(message.to)})"
+    why = attempt.last_error or "not delivered"
+    # Named in full, so the operator knows exactly who has the alert and who has not.
+    if attempt.delivered_to:
+        why += f"; delivered to {', '.join(attempt.delivered_to)}"
+    if attempt.state == "queued":
+        only = f" (for {', '.join(attempt.pending)} only)" if attempt.delivered_to else ""
+        tally.emails_retrying.append(f"{where}: {why}; kept for the next run{only}")
+    else:
+        tally.emails_failed.append(
+            f"{where}: {why}; not retried (fix it, then `advisories outbox --retry`)"
+        )

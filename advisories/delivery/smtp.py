@@ -9,6 +9,8 @@ AUTH round trips per message, which dominate on a real relay.
 Every outcome becomes a DeliveryResult, never an exception:
 - SMTP 4xx, refused or timed-out connections, dropped connections -> retryable;
 - SMTP 5xx (including 535 bad credentials) and malformed messages -> permanent.
+Recipients refused one by one (RCPT TO) are reported one by one, so the outbox retries only
+those refused with a 4xx and never resends to those that accepted.
 A refusal of one message is followed by RSET (aiosmtplib does it) and the batch goes on;
 a connection that drops mid-batch is reopened once for the rest of the batch.
 """
@@ -24,11 +26,12 @@ import ssl
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import aiosmtplib
 
-from advisories.delivery import DeliveryResult, OnResult
+from advisories.delivery import DeliveryResult, OnResult, Refusal
 from advisories.delivery.mime import sender_address, to_bytes
 from advisories.errors import ConfigError, DeliveryError
 from advisories.models import Message
@@ -38,6 +41,7 @@ __all__ = ["SmtpSettings", "SmtpTransport"]
 Security = Literal["starttls", "tls", "none"]
 _QUIT_TIMEOUT_S = 5.0  # a server that hangs on QUIT must not hold up the run for timeout_s
 _CLOSE_WAIT_S = 2.0  # for the TLS close_notify exchange after QUIT
+_HOSTNAME_MISMATCH = 62  # X509_V_ERR_HOSTNAME_MISMATCH: a trusted certificate for another name
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,8 @@ class SmtpSettings:
     timeout_s: float = 30
     max_connections: int = 4
     messages_per_connection: int = 50
-    tls_context: ssl.SSLContext | None = None  # None: the system trust store
+    tls_context: ssl.SSLContext | None = None  # None: the system trust store, or ca_file
+    ca_file: Path | None = None  # PEM CA certificate(s) to trust instead of the system store
     local_hostname: str | None = None  # EHLO name; None: socket.getfqdn(), looked up once
 
     def __post_init__(self) -> None:
@@ -83,6 +88,8 @@ def _problems(s: SmtpSettings) -> Iterable[str]:
         yield "smtp.max_connections must be at least 1"
     if s.messages_per_connection < 1:
         yield "smtp.messages_per_connection must be at least 1"
+    if s.ca_file is not None and s.tls_context is not None:
+        yield "give a TLS context or smtp.ca_file, not both"  # else one would be ignored
     try:
         sender_address(s.sender)
     except ValueError as exc:
@@ -108,6 +115,11 @@ class SmtpTransport:
         self.settings = settings
         self._envelope_from = sender_address(settings.sender)
         self._local_hostname = settings.local_hostname
+        # Built once, not per connection; a CA file that cannot be loaded is the operator's to
+        # fix before anything is sent.
+        self._tls_context = settings.tls_context
+        if settings.ca_file is not None:
+            self._tls_context = _trusting(settings.ca_file)
 
     def send(self, messages: Sequence[Message], on_result: OnResult | None = None) -> list[DeliveryResult]:
         """Deliver `messages`; one result per message, in order. Not for use inside a loop."""
@@ -123,7 +135,8 @@ class SmtpTransport:
             self._local_hostname = await asyncio.to_thread(socket.getfqdn)
         results: list[DeliveryResult | None] = [None] * len(messages)
         outgoing = [_Outgoing(index, message) for index, message in enumerate(messages)]
-        run = _Run(self.settings, self._envelope_from, self._local_hostname, results, on_result)
+        run = _Run(self.settings, self._tls_context, self._envelope_from, self._local_hostname,
+                   results, on_result)
         await run.deliver(outgoing)
         assert all(r is not None for r in results), "every message gets a result"
         return [r for r in results if r is not None]
@@ -144,12 +157,14 @@ class _Run:
     def __init__(
         self,
         settings: SmtpSettings,
+        tls_context: ssl.SSLContext | None,
         envelope_from: str,
         local_hostname: str,
         results: list[DeliveryResult | None],
         on_result: OnResult | None = None,
     ) -> None:
         self.settings = settings
+        self.tls_context = tls_context
         self.envelope_from = envelope_from
         self.local_hostname = local_hostname
         self.results = results
@@ -210,7 +225,7 @@ class _Run:
         try:
             refused, _ = await smtp.sendmail(self.envelope_from, item.recipients, data)
         except aiosmtplib.SMTPRecipientsRefused as exc:
-            return _refused_result(item.key, exc.recipients)
+            return _refused_result(item.key, exc.recipients, data)
         except aiosmtplib.SMTPResponseException as exc:
             if exc.code == 421:  # "service closing": the server is about to hang up
                 smtp.close()
@@ -226,12 +241,17 @@ class _Run:
         except (ValueError, aiosmtplib.SMTPException) as exc:  # unsendable address, no SMTPUTF8
             return DeliveryResult(item.key, ok=False, error=f"not sendable: {_one_line(str(exc))}")
         if refused:
-            # Accepted for some recipients: retrying would duplicate it for the others, so it
-            # counts as sent, and the refusals are reported for the run summary.
-            note = "; ".join(
-                f"{_domain(rcpt)} {r.code} {_one_line(r.message)}" for rcpt, r in refused.items()
+            # Accepted for the others: the outbox must resend to the refused (4xx) ones only,
+            # so each refusal is reported with its address, and `raw` keeps what they missed.
+            refusals = tuple(Refusal(rcpt, r.code, _one_line(r.message)) for rcpt, r in refused.items())
+            return DeliveryResult(
+                item.key,
+                ok=True,
+                retryable=any(r.retryable for r in refusals),
+                error="refused by " + "; ".join(map(str, refusals)),
+                refused=refusals,
+                raw=data,
             )
-            return DeliveryResult(item.key, ok=True, error=f"partly refused: {note}")
         return DeliveryResult(item.key, ok=True)
 
     async def _connect(self) -> aiosmtplib.SMTP:
@@ -242,7 +262,7 @@ class _Run:
             timeout=s.timeout_s,
             use_tls=s.security == "tls",
             start_tls=s.security == "starttls",  # True: refuse to go on without STARTTLS
-            tls_context=s.tls_context,
+            tls_context=self.tls_context,
             local_hostname=self.local_hostname,
         )
         try:
@@ -284,17 +304,68 @@ def _connect_error(s: SmtpSettings, exc: Exception) -> DeliveryError:
         )
     # Refused, unreachable, timed out, TLS failure, STARTTLS or AUTH not offered: nothing is
     # wrong with the messages, so they stay queued until the operator or the relay recovers.
-    hint = "check the TLS settings" if isinstance(exc, ssl.SSLError) else ""
-    reason = _reason(exc)
+    tls = _tls_error(exc)
+    if tls is not None:
+        reason, hint = _tls_reason(s, tls)
+    else:
+        reason, hint = _reason(s, exc)
     return DeliveryError(f"cannot connect to SMTP server {where}: {reason}", hint, retryable=True)
 
 
-def _reason(exc: Exception) -> str:
-    """The OS's words ("Connection refused"), not aiosmtplib's wrapper around them."""
-    cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
-    if isinstance(cause, OSError) and cause.errno and not isinstance(cause, ssl.SSLError):
-        return os.strerror(cause.errno)
-    return _one_line(str(exc)) or type(exc).__name__
+def _tls_error(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS failure behind `exc`: STARTTLS raises it as is, implicit TLS wraps it."""
+    seen: BaseException | None = exc
+    for _ in range(5):  # a short chain; never loop on a cycle
+        if seen is None or isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _tls_reason(s: SmtpSettings, exc: ssl.SSLError) -> tuple[str, str]:
+    """One line on what TLS refused, and what the operator can change about it."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        reason = f"TLS certificate not trusted ({exc.verify_message or exc.reason})"
+        if exc.verify_code == _HOSTNAME_MISMATCH:
+            return reason, f"set [smtp] host to a name the server's certificate is issued for, not {s.host!r}"
+        if s.ca_file is not None:
+            return reason, f"[smtp] ca_file {s.ca_file} does not hold the CA that issued the server's certificate"
+        return reason, (
+            "if the relay's certificate is issued by a private CA or self-signed, set [smtp] ca_file "
+            "to that CA certificate (PEM)"
+        )
+    reason = f"TLS handshake failed ({exc.reason or _one_line(str(exc))})"
+    return reason, f"check [smtp] security ({s.security!r}) and port: 465 is usually \"tls\", 587 \"starttls\""
+
+
+def _reason(s: SmtpSettings, exc: Exception) -> tuple[str, str]:
+    """The OS's words ("Connection refused"), not aiosmtplib's wrapper around them, which
+    repeats the host and port the caller already names; and a hint where there is one."""
+    cause = exc.__cause__
+    if isinstance(exc, aiosmtplib.SMTPConnectTimeoutError):
+        if isinstance(cause, aiosmtplib.SMTPTimeoutError):  # connected, but no "220" greeting
+            hint = "" if s.security == "tls" else (
+                "a server that expects TLS from the first byte (often port 465) needs "
+                "security = \"tls\"")
+            return f"no greeting within {s.timeout_s:g}s", hint
+        return f"no answer within {s.timeout_s:g}s", ""
+    if isinstance(cause, OSError) and cause.errno:
+        return os.strerror(cause.errno), ""
+    if isinstance(exc, aiosmtplib.SMTPConnectError) and cause is not None and str(cause):
+        return _one_line(str(cause)), ""
+    return _one_line(str(exc)) or type(exc).__name__, ""
+
+
+def _trusting(ca_file: Path) -> ssl.SSLContext:
+    """A client context that trusts the certificates in `ca_file` (and only those)."""
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except OSError as exc:  # ssl.SSLError (no certificate in it) is an OSError too
+        why = "no PEM certificate in it" if isinstance(exc, ssl.SSLError) else exc.strerror or str(exc)
+        raise ConfigError(
+            f"smtp.ca_file {ca_file}: cannot be loaded ({why})",
+            hint="point [smtp] ca_file at the relay's CA certificate, in PEM form",
+        ) from None
 
 
 async def _close(smtp: aiosmtplib.SMTP, protocol: asyncio.BaseProtocol | None = None) -> None:
@@ -331,11 +402,20 @@ def _code_result(key: str, domains: str, code: int, text: str) -> DeliveryResult
     )
 
 
-def _refused_result(key: str, refusals: list[aiosmtplib.SMTPRecipientRefused]) -> DeliveryResult:
-    # Nobody received it, so a retry duplicates nothing: retry if any refusal was temporary.
-    retryable = any(not 500 <= r.code < 600 for r in refusals)
-    note = "; ".join(f"{_domain(r.recipient)} {r.code} {_one_line(r.message)}" for r in refusals)
-    return DeliveryResult(key, ok=False, retryable=retryable, error=f"recipients refused: {note}")
+def _refused_result(
+    key: str, refusals: list[aiosmtplib.SMTPRecipientRefused], data: bytes
+) -> DeliveryResult:
+    # Nobody received it: the outbox retries the recipients refused with a 4xx and records
+    # those refused with a 5xx as failed, so they are not bounced again every run.
+    refused = tuple(Refusal(r.recipient, r.code, _one_line(r.message)) for r in refusals)
+    return DeliveryResult(
+        key,
+        ok=False,
+        retryable=any(r.retryable for r in refused),
+        error="refused by " + "; ".join(map(str, refused)),
+        refused=refused,
+        raw=data,
+    )
 
 
 def _domain(address: str) -> str:

@@ -29,7 +29,6 @@ class Tally:
     """What deliver_queued counts, when the caller does not want a RunSummary."""
 
     emails_sent: int = 0
-    emails_partial: list[str] = field(default_factory=list)
     emails_retrying: list[str] = field(default_factory=list)
     emails_failed: list[str] = field(default_factory=list)
 

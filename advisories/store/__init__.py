@@ -7,6 +7,7 @@ message and the alert rows it covers) happens in one transaction.
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -68,6 +69,19 @@ class OutboxEntry:
     message: Message
     state: str
     attempts: int
+    last_error: str | None
+    delivered_to: tuple[str, ...] = ()  # recipients whose server accepted it
+    refused_to: tuple[str, ...] = ()  # recipients refused for good (5xx), until `outbox --retry`
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A message's outbox record after one delivery attempt (see Store.record_attempt)."""
+
+    state: str  # queued, sent or failed
+    delivered_to: tuple[str, ...]
+    refused_to: tuple[str, ...]
+    pending: tuple[str, ...]  # neither delivered nor refused for good
     last_error: str | None
 
 
@@ -330,11 +344,29 @@ class Store:
         )
         return [replace(message_from_json(r[0]), raw=r[1]) for r in rows]
 
+    def queued_for(self) -> list[tuple[Message, tuple[str, ...]]]:
+        """Queued messages, each with the recipients still to be sent it: its `to` minus those
+        that accepted it already and those that refused it for good."""
+        rows = self.conn.execute(
+            "SELECT message, raw, delivered_to, refused_to FROM outbox WHERE state = 'queued'"
+            " ORDER BY created_at, key"
+        )
+        out = []
+        for body, raw, delivered, refused in rows:
+            message = replace(message_from_json(body), raw=raw)
+            out.append((message, _pending(message.to, json.loads(delivered), json.loads(refused))))
+        return out
+
     def outbox_entry(self, key: str) -> OutboxEntry | None:
         row = self.conn.execute(
-            "SELECT message, state, attempts, last_error FROM outbox WHERE key = ?", (key,)
+            "SELECT message, state, attempts, last_error, delivered_to, refused_to FROM outbox"
+            " WHERE key = ?",
+            (key,),
         ).fetchone()
-        return OutboxEntry(message_from_json(row[0]), row[1], row[2], row[3]) if row else None
+        if row is None:
+            return None
+        return OutboxEntry(message_from_json(row[0]), row[1], row[2], row[3],
+                           tuple(json.loads(row[4])), tuple(json.loads(row[5])))
 
     def outbox_times(self, key_prefix: str) -> list[tuple[str, str, datetime, datetime | None]]:
         """(key, state, queued at, sent at) of every outbox row whose key starts so."""
@@ -351,6 +383,52 @@ class Store:
             (_ts(at), key),
         )
 
+    def record_attempt(
+        self,
+        key: str,
+        *,
+        accepted: Iterable[str] = (),
+        refused: Iterable[str] = (),
+        retry: bool,
+        error: str = "",
+        raw: bytes | None = None,
+        at: datetime,
+    ) -> Attempt:
+        """Record one delivery attempt of a queued message, recipient by recipient.
+
+        `accepted`: recipients the server took it for; never sent it again. `refused`: refused
+        for good (5xx); not tried again until `outbox --retry`. `retry`: whether recipients
+        still pending stay queued (a 4xx, a dropped connection) or fail (5xx). The message is
+        sent once nobody is pending and nobody refused it, else failed once nobody is pending.
+        `raw`: the bytes the accepted recipients got, kept (if none were stored) so those
+        still pending get the same message.
+        """
+        with self.transaction():
+            row = self.conn.execute(
+                "SELECT message, delivered_to, refused_to FROM outbox WHERE key = ?", (key,)
+            ).fetchone()
+            if row is None:
+                raise AdvisoriesError(f"outbox: no message {key!r}", "it was queued by this run; report a bug")
+            to = message_from_json(row[0]).to
+            delivered = list(dict.fromkeys([*json.loads(row[1]), *accepted]))
+            gone = [a for a in dict.fromkeys([*json.loads(row[2]), *refused]) if a not in delivered]
+            pending = _pending(to, delivered, gone)
+            state = _outbox_state(pending, gone, retry=retry)
+            self.conn.execute(
+                "UPDATE outbox SET state = ?, attempts = attempts + 1, delivered_to = ?,"
+                " refused_to = ?, raw = COALESCE(raw, ?),"
+                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,"
+                # Sent: no error left. Else the newest error, or the one that explains why it
+                # is still not sent when this attempt had none to report.
+                " last_error = CASE WHEN ? = 'sent' THEN NULL ELSE COALESCE(NULLIF(?, ''), last_error) END"
+                " WHERE key = ?",
+                (state, json.dumps(delivered), json.dumps(gone), raw, state, _ts(at), state, error, key),
+            )
+            last_error = self.conn.execute(
+                "SELECT last_error FROM outbox WHERE key = ?", (key,)
+            ).fetchone()[0]
+        return Attempt(state, tuple(delivered), tuple(gone), pending, last_error)
+
     def mark_failed(self, key: str, error: str, *, retryable: bool) -> None:
         self.conn.execute(
             "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE key = ?",
@@ -362,12 +440,29 @@ class Store:
         return [replace(message_from_json(r[0]), raw=r[1]) for r in rows]
 
     def requeue(self, message: Message) -> None:
-        """Put a failed message back in the queue, as given (its recipients may have changed)."""
+        """Put a failed message back in the queue, as given (its recipients may have changed).
+
+        Recipients that refused it for good are tried again (the operator fixed the cause);
+        those that accepted it are still never sent it twice.
+        """
         self.conn.execute(
-            "UPDATE outbox SET state = 'queued', message = ?, raw = ? WHERE key = ? AND state = 'failed'",
+            "UPDATE outbox SET state = 'queued', message = ?, raw = ?, refused_to = '[]'"
+            " WHERE key = ? AND state = 'failed'",
             (message_to_json(message), message.raw, message.key),
         )
 
     def outbox_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {state: count for state, count in rows}
+
+
+def _pending(to: Iterable[str], delivered: Iterable[str], refused: Iterable[str]) -> tuple[str, ...]:
+    done = {*delivered, *refused}
+    return tuple(a for a in dict.fromkeys(to) if a not in done)
+
+
+def _outbox_state(pending: tuple[str, ...], refused: list[str], *, retry: bool) -> str:
+    if pending:
+        return "queued" if retry else "failed"
+    # Nobody left to try: done, unless someone refused it for good (then `outbox --retry`).
+    return "failed" if refused else "sent"

@@ -59,6 +59,16 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX outbox_state ON outbox (state);
         """,
     ),
+    (
+        # Per-recipient outcomes (JSON arrays of addresses): a message accepted for some
+        # recipients and refused for others is resent to those refused with a 4xx only, and
+        # never to those that accepted it; those refused with a 5xx wait for `outbox --retry`.
+        "0002_outbox_recipients",
+        """
+        ALTER TABLE outbox ADD COLUMN delivered_to TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE outbox ADD COLUMN refused_to TEXT NOT NULL DEFAULT '[]'
+        """,
+    ),
 )
 
 
