@@ -9,6 +9,9 @@ No mocking of HTTP: code under test opens real sockets to this server.
         fetch("feed", server.url("/feed.xml"))
         assert server.hits("/feed.xml")[0].headers["User-Agent"].startswith("advisories/")
 
+    with LocalServer(tls=True) as server:   # https://, with a self-signed certificate
+        session.verify = server.cafile       # that clients trust through this file
+
 Every response carries `Connection: close`, so a body without Content-Length simply ends
 when the connection does, and no keep-alive socket outlives a test.
 """
@@ -16,12 +19,16 @@ when the connection does, and no keep-alive socket outlives a test.
 from __future__ import annotations
 
 import socket
+import ssl
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,11 +42,14 @@ class Reply:
     headers: Mapping[str, str] = field(default_factory=dict)
     delay_s: float = 0.0  # wait this long before the status line (a slow server)
     dribble_s: float = 0.0  # send the body a byte at a time, waiting this long between bytes
+    # Send the status line, then an endless header a byte at a time, waiting this long
+    # between bytes: the headers never end, and no single wait is long.
+    header_drip_s: float = 0.0
     content_length: bool = True  # False: no Content-Length; the body ends at connection close
 
     @classmethod
-    def redirect(cls, status: int, location: str) -> Reply:
-        return cls(status=status, headers={"Location": location})
+    def redirect(cls, status: int, location: str, delay_s: float = 0.0) -> Reply:
+        return cls(status=status, headers={"Location": location}, delay_s=delay_s)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ class Request:
 
 Responder = Reply | Callable[[Request], Reply]
 
+DRIP_LIMIT_S = 20.0  # the longest a header_drip_s reply drips before hanging up
+
 
 class LocalServer:
     """Routes map a path (without query string) to replies served in turn; the last repeats.
@@ -63,13 +75,26 @@ class LocalServer:
 
     __test__ = False  # not a test class, whatever pytest's collection thinks
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = False) -> None:
         self.requests: list[Request] = []
         self._routes: dict[str, list[Responder]] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # set on stop(): slow replies give up early
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
+        self._scheme = "https" if tls else "http"
+        self._certs: tempfile.TemporaryDirectory[str] | None = None
+        self.cafile = ""  # with tls: the certificate to trust (session.verify = server.cafile)
+        if tls:
+            # ssl loads certificates only from files.
+            self._certs = tempfile.TemporaryDirectory(prefix="advisories-tls-")
+            cert, key = Path(self._certs.name, "cert.pem"), Path(self._certs.name, "key.pem")
+            cert.write_text(_TEST_CERT)
+            key.write_text(_TEST_KEY)
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            self._httpd.tls = context
+            self.cafile = str(cert)
         # A short poll interval: shutdown() waits up to one interval, once per test.
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -84,13 +109,15 @@ class LocalServer:
         self._httpd.shutdown()
         self._httpd.server_close()  # joins the handler threads
         self._thread.join()
+        if self._certs is not None:
+            self._certs.cleanup()
 
     @property
     def port(self) -> int:
         return int(self._httpd.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self._scheme}://127.0.0.1:{self.port}{path}"
 
     def route(self, path: str, *replies: Responder) -> None:
         if not replies:
@@ -127,10 +154,20 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
     owner: LocalServer
+    tls: ssl.SSLContext | None = None
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        if self.tls is None:
+            return sock, address
+        # The handshake happens in the handler's thread (_Handler.setup), so a client that
+        # stalls in it holds up only its own connection, not accept().
+        return self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients hanging up mid-reply is what timeout and size-cap tests do on purpose.
-        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+        # Clients hanging up mid-reply is what timeout and size-cap tests do on purpose;
+        # over TLS that can surface as an SSL error (e.g. EOF in violation of the protocol).
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError | ssl.SSLError):
             super().handle_error(request, client_address)
 
 
@@ -138,6 +175,11 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 5  # a client that connects and never speaks cannot hold stop() up forever
     server: _Server
+
+    def setup(self) -> None:
+        super().setup()  # sets the timeout first, so a stalled handshake gives up too
+        if isinstance(self.connection, ssl.SSLSocket):
+            self.connection.do_handshake()
 
     def do_GET(self) -> None:
         self._serve()
@@ -158,6 +200,9 @@ class _Handler(BaseHTTPRequestHandler):
         stopping = self.server.owner.stopping
         if reply.delay_s and stopping.wait(reply.delay_s):
             return
+        if reply.header_drip_s:
+            self._drip_headers(reply)
+            return
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)
@@ -174,3 +219,38 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(reply.body[i : i + 1])
             if stopping.wait(reply.dribble_s):
                 return
+
+    def _drip_headers(self, reply: Reply) -> None:
+        self.wfile.write(f"HTTP/1.1 {reply.status} OK\r\nX-Slow: ".encode())
+        # Until the client hangs up (the write fails), the server stops, or DRIP_LIMIT_S
+        # passed: a client that nothing stops then fails its test instead of hanging it.
+        give_up = time.monotonic() + DRIP_LIMIT_S
+        while not self.server.owner.stopping.wait(reply.header_drip_s) and time.monotonic() < give_up:
+            self.wfile.write(b"a")
+
+
+# A self-signed certificate for 127.0.0.1 and localhost, valid until 2126, made with
+#   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500 \
+#     -subj "/CN=advisories test server" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost"
+# Embedded rather than generated, so the tests need neither openssl nor cryptography.
+_TEST_CERT = """\
+-----BEGIN CERTIFICATE-----
+MIIBtDCCAVugAwIBAgIUNtiDQi4RDemcvnheZS1fYa2Um2IwCgYIKoZIzj0EAwIw
+ITEfMB0GA1UEAwwWYWR2aXNvcmllcyB0ZXN0IHNlcnZlcjAgFw0yNjExMjIxODM3
+MDlaGA8yMTI2MTAyOTE4MzcwOVowITEfMB0GA1UEAwwWYWR2aXNvcmllcyB0ZXN0
+IHNlcnZlcjBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABEaFhI33k2rGMss9wE7L
+qe8Q8ajAhnta3y1Rl30Xdp2NJlNb2Pin4agxT92VANdjZjJ6/jw6Ti6KdteN7wkY
+ZnijbzBtMB0GA1UdDgQWBBT/Zo/O1pOpJ30wErKT4uAE2x79qzAfBgNVHSMEGDAW
+gBT/Zo/O1pOpJ30wErKT4uAE2x79qzAPBgNVHRMBAf8EBTADAQH/MBoGA1UdEQQT
+MBGHBH8AAAGCCWxvY2FsaG9zdDAKBggqhkjOPQQDAgNHADBEAiAjqqv75+/e9obx
+OLz3H4hON1fpHHOfANEHAfG9P952ggIgRbE5SY/Zr7qiV/xWzYVcKDifArBvcii5
+D121Oh5Zcbk=
+-----END CERTIFICATE-----
+"""
+_TEST_KEY = """\
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg5H88T3F+9hzy9oNP
+jFzj/YWZtL58qrztWKPI34SvYb+hRANCAARGhYSN95NqxjLLPcBOy6nvEPGowIZ7
+Wt8tUZd9F3adjSZTW9j4p+GoMU/dlQDXY2Yyev48Ok4uinbXje8JGGZ4
+-----END PRIVATE KEY-----
+"""

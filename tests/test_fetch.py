@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -268,3 +270,124 @@ def test_read_local_size_cap_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(FetchError, match=r"^local: cannot read") as caught:
         read_local("local", tmp_path / "nope.xml", FAST)
     assert "path" in caught.value.hint
+
+
+# -- the total time cap covers the whole request, however the server stalls -------------------
+
+# Every wait below is well inside the 1 s read timeout, so only the 2 s total cap can stop
+# them. The bound proves "it stopped", generously. Each stall ends by itself after about 20 s
+# (DRIP_LIMIT_S, 400 body bytes, 60 redirects), so without the cap a test fails, not hangs.
+CAP = FetchPolicy(timeout_s=1.0, total_s=2.0, backoff_s=0.01, max_redirects=60)
+BOUND_S = CAP.total_s + 3
+
+
+@pytest.fixture(params=["http", "https"])
+def tls_server(request: pytest.FixtureRequest) -> Iterator[LocalServer]:
+    with LocalServer(tls=request.param == "https") as s:
+        yield s
+
+
+@pytest.fixture
+def client(tls_server: LocalServer) -> Iterator[requests.Session]:
+    """A session that trusts the server's certificate (unused over plain http)."""
+    with requests.Session() as session:
+        session.trust_env = False  # REQUESTS_CA_BUNDLE or a proxy must not get in the way
+        session.verify = tls_server.cafile or True
+        yield session
+
+
+def _cut_at_the_cap(
+    server: LocalServer, path: str, session: requests.Session | None = None
+) -> FetchError:
+    start = time.monotonic()
+    with pytest.raises(FetchError) as caught:
+        fetch("slow-feed", server.url(path), policy=CAP, session=session)
+    assert time.monotonic() - start < BOUND_S
+    message = caught.value.message
+    assert message.startswith("slow-feed: ") and "longer than 2 s" in message
+    assert "\n" not in message and caught.value.hint
+    return caught.value
+
+
+def test_headers_dribbled_byte_by_byte_are_cut_at_the_cap(
+    tls_server: LocalServer, client: requests.Session
+) -> None:
+    # The reviewer's repro: a status line, then one header byte at a time, for ever.
+    tls_server.route("/feed.xml", Reply(header_drip_s=0.2))
+    _cut_at_the_cap(tls_server, "/feed.xml", client)
+    assert len(tls_server.hits("/feed.xml")) == 1  # a stall is not retried: it would stall again
+
+
+@pytest.mark.parametrize("content_length", [True, False])
+def test_body_dribbled_below_the_read_timeout_is_cut_at_the_cap(
+    tls_server: LocalServer, client: requests.Session, content_length: bool
+) -> None:
+    # Without Content-Length the cut body ends like a complete one: it must not be returned.
+    tls_server.route("/feed.xml", Reply(body=b"x" * 400, dribble_s=0.05, content_length=content_length))
+    _cut_at_the_cap(tls_server, "/feed.xml", client)
+
+
+def test_slow_redirect_loop_is_cut_at_the_cap(server: LocalServer) -> None:
+    server.route("/loop", Reply.redirect(302, "/loop", delay_s=0.3))
+    _cut_at_the_cap(server, "/loop")
+    assert len(server.hits("/loop")) > 1  # it was the loop that was cut, not the first hop
+
+
+def test_cap_holds_in_a_worker_thread(server: LocalServer) -> None:
+    # How `advisories serve` runs fetches: in an APScheduler worker thread, where no signal
+    # can interrupt a blocked read.
+    server.route("/feed.xml", Reply(header_drip_s=0.2))
+    failures: list[BaseException] = []
+
+    def job() -> None:
+        try:
+            fetch("slow-feed", server.url("/feed.xml"), policy=CAP)
+        except FetchError as exc:
+            failures.append(exc)
+
+    worker = threading.Thread(target=job)
+    worker.start()
+    worker.join(BOUND_S)
+    assert not worker.is_alive()
+    assert len(failures) == 1 and "longer than 2 s" in str(failures[0])
+
+
+def test_next_feed_after_the_cap_is_fetched_normally(
+    tls_server: LocalServer, client: requests.Session
+) -> None:
+    tls_server.route("/stalled.xml", Reply(header_drip_s=0.2))
+    tls_server.route("/feed.xml", Reply(body=FEED))
+    _cut_at_the_cap(tls_server, "/stalled.xml", client)
+    # The same session, as a caller that passes one would go on using it.
+    assert fetch("next-feed", tls_server.url("/feed.xml"), policy=CAP, session=client).body == FEED
+
+
+def test_next_feed_after_the_cap_is_fetched_normally_with_its_own_session(server: LocalServer) -> None:
+    server.route("/stalled.xml", Reply(body=b"x" * 400, dribble_s=0.05))
+    server.route("/feed.xml", Reply(body=FEED))
+    _cut_at_the_cap(server, "/stalled.xml")
+    assert fetch("next-feed", server.url("/feed.xml"), policy=CAP).body == FEED
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts descriptors in /proc")
+def test_no_thread_or_socket_is_left_behind() -> None:
+    before = _open_descriptors()
+    with LocalServer(tls=True) as tls, LocalServer() as plain, requests.Session() as session:
+        session.trust_env, session.verify = False, tls.cafile
+        for s in (tls, plain):
+            s.route("/feed.xml", Reply(body=FEED))
+            s.route("/stalled.xml", Reply(header_drip_s=0.2))
+            s.route("/moved", Reply.redirect(301, "/feed.xml"))
+        # A normal fetch is unaffected, with its own session or a given one, over either.
+        for _ in range(5):
+            assert fetch("ncsc", plain.url("/feed.xml"), policy=CAP).body == FEED
+            assert fetch("ncsc", plain.url("/moved"), policy=CAP).body == FEED
+            assert fetch("ncsc", tls.url("/feed.xml"), policy=CAP, session=session).body == FEED
+        _cut_at_the_cap(plain, "/stalled.xml")
+        _cut_at_the_cap(tls, "/stalled.xml", session)
+        assert not [t for t in threading.enumerate() if t.name == "advisories-fetch-cap"]
+    assert _open_descriptors() <= before

@@ -2,25 +2,41 @@
 
 Polite: a User-Agent naming the project, conditional GET (ETag / Last-Modified), few
 bounded retries with exponential backoff, Retry-After honoured. Defensive: every wait is
-bounded (connect and read timeouts, plus a wall-clock cap for a server that dribbles
-bytes), the body is size-capped while it streams, and every failure is a FetchError that
-starts with the feed's name and says what to do.
+bounded (connect and read timeouts, plus a wall-clock cap on the whole request for a
+server that dribbles bytes), the body is size-capped while it streams, and every failure is
+a FetchError that starts with the feed's name and says what to do.
+
+The wall-clock cap is enforced by a watchdog timer rather than by checks between reads,
+because a stalled request blocks inside a read that no check can reach: socket timeouts
+bound each wait, not their sum, so a server sending a header byte every few seconds, or
+redirecting in a slow loop, never trips them. At the deadline the watchdog shuts the
+request's sockets down, which wakes the blocked read in whatever thread runs it (APScheduler
+runs jobs in worker threads, so signal.alarm is not an option).
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
+import socket
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection
+from urllib3.connectionpool import HTTPConnectionPool
 
 from advisories import __version__
 from advisories.errors import FetchError
@@ -39,7 +55,7 @@ class FetchPolicy:
     """How patient and how generous to be with one download. Tests shrink every number."""
 
     timeout_s: float = 20.0  # connect timeout, and the longest wait for any single read
-    total_s: float = 60.0  # wall-clock cap on one attempt, however slowly bytes arrive
+    total_s: float = 60.0  # wall-clock cap on one attempt (connect, TLS, redirects, headers, body)
     max_bytes: int = 10 * 1024 * 1024
     retries: int = 2  # extra attempts after the first, for 5xx, 429, timeouts, resets
     backoff_s: float = 1.0  # first retry waits this long, then twice as long each time
@@ -76,6 +92,10 @@ def fetch(
     Raises FetchError for anything else; `disable` is set when the publisher removed the
     feed (410). `permanent_url` is set when 301/308 redirects moved the feed, so the caller
     can remember the new address.
+
+    A given `session` is used for its headers, cookies and proxies, but its transport
+    adapters are replaced (once) by capped ones: the total-time cap lives there, and no
+    session may bypass it. Like any requests Session, it must not be shared between threads.
     """
     if not _is_http_url(url):
         raise FetchError(
@@ -104,7 +124,23 @@ def _is_http_url(url: str) -> bool:
 def _new_session(policy: FetchPolicy) -> requests.Session:
     session = requests.Session()
     session.max_redirects = policy.max_redirects
+    _capped_adapters(session)
     return session
+
+
+def _capped_adapters(session: requests.Session) -> list[_CappedAdapter]:
+    """The session's adapters, after replacing any that is not capped.
+
+    Every prefix must be capped, not only the feed's scheme: a redirect can move the request
+    from http to https (or to a host with its own mount) halfway through the attempt.
+    """
+    replacement: _CappedAdapter | None = None
+    for prefix, adapter in list(session.adapters.items()):
+        if not isinstance(adapter, _CappedAdapter):
+            replacement = replacement or _CappedAdapter()
+            adapter.close()  # its pooled connections would otherwise wait for the GC
+            session.mount(prefix, replacement)
+    return list({id(a): a for a in session.adapters.values() if isinstance(a, _CappedAdapter)}.values())
 
 
 def _request_headers(
@@ -154,7 +190,40 @@ def _with_retries(
 def _attempt(
     feed: str, url: str, headers: dict[str, str], policy: FetchPolicy, http: requests.Session
 ) -> FetchResult:
-    deadline = time.monotonic() + policy.total_s
+    """One attempt, all of it (connect, TLS, redirects, headers, body) within total_s.
+
+    Going over the cap is not retried: a server that stalled for total_s will most likely
+    stall again, and retries would multiply the time one feed holds up the whole run (in
+    `serve`, every other job). The next run tries again.
+    """
+    watchdog = _Watchdog(_capped_adapters(http), policy.total_s)
+    try:
+        with watchdog:
+            result = _request(feed, url, headers, policy, http)
+    except Exception as exc:
+        # Whatever the cut sockets made the request raise (a reset, an SSL error, "remote
+        # end closed connection"), the real cause is the cap.
+        if watchdog.fired:
+            raise _over_cap(feed, url, policy) from exc
+        raise
+    if watchdog.fired:
+        # A body without Content-Length ends when the connection does, so one cut short by
+        # the watchdog looks complete: only the flag tells.
+        raise _over_cap(feed, url, policy)
+    return result
+
+
+def _over_cap(feed: str, url: str, policy: FetchPolicy) -> FetchError:
+    return FetchError(
+        f"{feed}: {url} took longer than {policy.total_s:g} s to download (the total time cap); gave up",
+        hint="the server is stalled or very slow: the next run tries again; if it keeps "
+        "happening, check the url or ask the publisher",
+    )
+
+
+def _request(
+    feed: str, url: str, headers: dict[str, str], policy: FetchPolicy, http: requests.Session
+) -> FetchResult:
     try:
         with http.get(
             url,
@@ -164,7 +233,7 @@ def _attempt(
             allow_redirects=True,
         ) as resp:
             _check_status(feed, url, resp)
-            return _result(feed, url, resp, headers, policy, deadline)
+            return _result(feed, url, resp, headers, policy)
     except (requests.Timeout, urllib3.exceptions.TimeoutError) as exc:
         raise _Retryable(f"timed out (nothing for {policy.timeout_s:g} s)") from exc
     except requests.TooManyRedirects as exc:
@@ -186,7 +255,6 @@ def _result(
     resp: requests.Response,
     sent: dict[str, str],
     policy: FetchPolicy,
-    deadline: float,
 ) -> FetchResult:
     etag = resp.headers.get("ETag")
     last_modified = resp.headers.get("Last-Modified")
@@ -196,7 +264,7 @@ def _result(
         etag = etag or sent.get("If-None-Match")
         last_modified = last_modified or sent.get("If-Modified-Since")
     else:
-        body = _read_body(feed, resp, policy, deadline)
+        body = _read_body(feed, resp, policy)
     return FetchResult(
         feed=feed,
         url=url,
@@ -248,17 +316,14 @@ def _status_hint(status: int) -> str:
     return "check the url in feeds.toml"
 
 
-def _read_body(feed: str, resp: requests.Response, policy: FetchPolicy, deadline: float) -> bytes:
+def _read_body(feed: str, resp: requests.Response, policy: FetchPolicy) -> bytes:
     declared = resp.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > policy.max_bytes:
         raise _too_big(feed, resp.url, policy)
     chunks: list[bytes] = []
     size = 0
     while True:
-        # Checked between reads: each read waits at most timeout_s, so a server sending
-        # one byte at a time is cut off near total_s rather than never.
-        if time.monotonic() > deadline:
-            raise _Retryable(f"download took longer than {policy.total_s:g} s")
+        # A server dribbling bytes is cut off by the watchdog (see _attempt), not here.
         # read1 returns whatever one socket read brings; iter_content would block until a
         # whole chunk arrived, which a dribbling server can stretch out indefinitely.
         chunk = resp.raw.read1(_CHUNK, decode_content=True)
@@ -291,6 +356,172 @@ def _permanent_url(resp: requests.Response) -> str | None:
             break
         moved_to = following.url
     return moved_to
+
+
+# -- the total-time cap ------------------------------------------------------------------
+
+_CAP_KW = "advisories_cap"  # key in a pool's conn_kw that hands each new connection its adapter
+
+
+class _CappedAdapter(HTTPAdapter):
+    """An HTTPAdapter whose sockets a watchdog thread can shut down all at once.
+
+    shutdown(SHUT_RDWR) wakes a recv() blocked on the socket in another thread, plain or
+    TLS, and makes every later one return at once; close() may not wake it, and would free
+    the descriptor number for reuse under the reader.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._lock = threading.Lock()
+        self._socks: list[socket.socket] = []  # this attempt's duplicates, closed by disarm()
+        self._cut = False
+        self._deadline: float | None = None
+        self.attempt = 0  # counts arm() calls, so a connection knows if this one has seen it
+        super().__init__(**kwargs)
+
+    # requests >= 2.32.2 asks for a pool with this; older versions with get_connection.
+    def get_connection_with_tls_context(self, *args: Any, **kwargs: Any) -> HTTPConnectionPool:
+        return self._watch(super().get_connection_with_tls_context(*args, **kwargs))
+
+    def get_connection(self, *args: Any, **kwargs: Any) -> HTTPConnectionPool:
+        return self._watch(super().get_connection(*args, **kwargs))
+
+    def _watch(self, pool: HTTPConnectionPool) -> HTTPConnectionPool:
+        # Every pool passes through here before its first connection is made, so each of
+        # its connections (plain, TLS, via a proxy) is one that reports its socket.
+        if pool.conn_kw.get(_CAP_KW) is not self:
+            pool.ConnectionCls = _watched_class(pool.ConnectionCls)
+            pool.conn_kw[_CAP_KW] = self
+        return pool
+
+    def arm(self, deadline: float) -> None:
+        with self._lock:
+            self._cut, self._deadline = False, deadline
+            self.attempt += 1
+
+    def disarm(self) -> None:
+        with self._lock:
+            self._cut, self._deadline = False, None
+            socks, self._socks = self._socks, []
+        for watch in socks:
+            watch.close()
+
+    def cut(self) -> None:
+        with self._lock:
+            self._cut = True
+            for watch in self._socks:
+                _shutdown(watch)
+
+    def connect_timeout(self, timeout: float | None) -> float | None:
+        """`timeout`, shortened so connecting cannot outlast the deadline either."""
+        with self._lock:
+            deadline = self._deadline
+        if deadline is None:
+            return timeout
+        left = max(deadline - time.monotonic(), 0.001)
+        return left if timeout is None else min(timeout, left)
+
+    def track(self, sock: socket.socket) -> int | None:
+        """Keep a duplicate descriptor of `sock` until the attempt ends, for cut().
+
+        Returns the attempt it is tracked for, or None outside fetch()'s watchdog.
+
+        A duplicate, because the connection's own socket objects come and go while the
+        connection lives: TLS detaches the plain socket (its fileno becomes -1) before the
+        handshake and the SSLSocket only exists after it, and http.client closes the
+        connection as soon as it sees `Connection: close`, while the body is still read
+        through the response. The duplicate reaches the connection throughout; and it is
+        ours, so its number cannot be reused by an unrelated socket while cut() may use it.
+        """
+        with self._lock:
+            if self._deadline is None:
+                return None
+            watch = socket.fromfd(sock.fileno(), sock.family, sock.type, sock.proto)
+            self._socks.append(watch)
+            if self._cut:  # connected after the deadline: dead on arrival
+                _shutdown(watch)
+            return self.attempt
+
+    def close(self) -> None:
+        super().close()
+        self.disarm()  # in case the session is closed while an attempt is under way
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already shut down, or the peer already reset it
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _WatchedConnection(HTTPConnection):
+    """Mixed into whatever connection class a pool uses: reports each socket it uses."""
+
+    _cap: _CappedAdapter | None = None
+    _cap_attempt: int | None = None  # the attempt this connection's socket is tracked for
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._cap = kwargs.pop(_CAP_KW, None)
+        super().__init__(*args, **kwargs)
+
+    def _new_conn(self) -> socket.socket:
+        cap = self._cap
+        if cap is not None and (self.timeout is None or isinstance(self.timeout, int | float)):
+            self.timeout = cap.connect_timeout(self.timeout)
+        sock = super()._new_conn()
+        if cap is not None:  # before TLS and any proxy tunnel, so those are covered too
+            self._cap_attempt = cap.track(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        # A kept-alive connection reused from an earlier attempt (or outside one) is not
+        # yet watched by this attempt.
+        cap = self._cap
+        if cap is not None and self.sock is not None and self._cap_attempt != cap.attempt:
+            self._cap_attempt = cap.track(self.sock)
+        super().request(*args, **kwargs)
+
+
+@cache
+def _watched_class(cls: type[HTTPConnection]) -> type[HTTPConnection]:
+    if issubclass(cls, _WatchedConnection):
+        return cls
+    return type(f"Watched{cls.__name__}", (_WatchedConnection, cls), {})
+
+
+class _Watchdog:
+    """Within `with`, cuts the adapters' connections once `seconds` have passed.
+
+    A timer thread per attempt: it costs well under a millisecond next to any download,
+    needs no long-lived thread, and is cancelled and joined on the way out, so none is left
+    behind. `fired` is final once the `with` has exited.
+    """
+
+    def __init__(self, adapters: list[_CappedAdapter], seconds: float) -> None:
+        self._adapters = adapters
+        self._seconds = seconds
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True  # never what keeps a stopping process alive
+        self._timer.name = "advisories-fetch-cap"
+        self.fired = False
+
+    def _fire(self) -> None:
+        self.fired = True
+        for adapter in self._adapters:
+            adapter.cut()
+
+    def __enter__(self) -> _Watchdog:
+        deadline = time.monotonic() + self._seconds
+        for adapter in self._adapters:
+            adapter.arm(deadline)
+        self._timer.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._timer.cancel()
+        self._timer.join()
+        for adapter in self._adapters:
+            adapter.disarm()
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
