@@ -345,10 +345,10 @@ def _smtp(value: Any, env: dict[str, str], root: Path, p: _Problems) -> SmtpConf
         return None
     known = {"host", "port", "security", "username_env", "password_env", "from",
              "max_connections", "timeout", "ca_file"}
-    _reject_unknown(value, known, "smtp.", p)
-    for secret in ("username", "password", "user", "pass"):
-        if secret in value:
-            p.add(f"smtp.{secret}", "credentials never go in feeds.toml: use username_env/password_env")
+    secrets = {"username", "password", "user", "pass"}
+    _reject_unknown({k: v for k, v in value.items() if k not in secrets}, known, "smtp.", p)
+    for secret in sorted(secrets & value.keys()):
+        p.add(f"smtp.{secret}", "credentials never go in feeds.toml: use username_env/password_env")
     security = value.get("security", "starttls")
     if security not in ("starttls", "tls", "none"):
         p.add("smtp.security", f"{security!r}: use starttls, tls or none")
@@ -364,7 +364,7 @@ def _smtp(value: Any, env: dict[str, str], root: Path, p: _Problems) -> SmtpConf
         # The transport refuses this at send time; say so now, before a run exits 2.
         p.add("smtp.security", "'none' would send the SMTP username and password unencrypted: "
               "use security = \"starttls\" or \"tls\"")
-    sender = _string(value, "from", "smtp", p)
+    sender = _string(value, "from", "smtp", p, required=False)  # else [settings] from
     timeout = value.get("timeout", 30)
     if (isinstance(timeout, bool) or not isinstance(timeout, int | float)
             or not (math.isfinite(timeout) and timeout > 0)):

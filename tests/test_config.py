@@ -175,3 +175,19 @@ def test_smtp_ca_file_must_hold_a_certificate_and_needs_tls(tmp_path: Path) -> N
     assert "smtp.ca_file: must be the path of a PEM certificate file" in text
     plain = GOOD.replace("[smtp]\n", '[smtp]\nsecurity = "none"\nca_file = "notes.txt"\n')
     assert 'smtp.ca_file: is only used with security = "starttls" or "tls"' in problems_in(tmp_path, plain)
+
+
+def test_smtp_takes_the_sender_from_settings_when_it_names_none(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text('[settings]\nfrom = "Council Cyber Alerts <alerts@example.gov.uk>"\n'
+                    '[smtp]\nhost = "relay.example.gov.uk"\n')
+    config = load_config(path, environ={})
+    assert config.sender == "Council Cyber Alerts <alerts@example.gov.uk>"
+
+
+def test_a_password_in_feeds_toml_is_named_once(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text('[smtp]\nhost = "relay.example.gov.uk"\nfrom = "a@example.gov.uk"\npassword = "x"\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(path, environ={})
+    assert err.value.message.count("smtp.password") == 1 and "password_env" in err.value.message

@@ -41,7 +41,7 @@ def transport_for(config: Config) -> Transport:
             security=smtp.security,  # type: ignore[arg-type]
             username=smtp.username,
             password=smtp.password,
-            sender=smtp.sender,
+            sender=config.sender,  # [smtp] from, else [settings] from
             timeout_s=smtp.timeout_s,
             max_connections=smtp.max_connections,
             ca_file=smtp.ca_file,
