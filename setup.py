@@ -17,7 +17,8 @@ class BuildWithDefaults(build_py):
         for name in ("templates", "rules"):
             target = Path(self.build_lib) / "advisories" / "_defaults" / name
             shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(root / name, target)
+            # Drafts from `advisories draft-rule` are an operator's work in progress, never shipped.
+            shutil.copytree(root / name, target, ignore=shutil.ignore_patterns("drafts"))
 
 
 setup(cmdclass={"build_py": BuildWithDefaults})

@@ -24,6 +24,7 @@ import jinja2
 
 from advisories.alerts import AlertSection, CouncilAlert
 from advisories.config import Config, load_config
+from advisories.defaults import catalogue_path, default_folder
 from advisories.digest.build import WEEKLY_TEMPLATES
 from advisories.digest.content import Digest, collect_digest
 from advisories.digest.council import CouncilWeek, Group, Line
@@ -46,8 +47,8 @@ from advisories.models import (
     VersionRange,
 )
 from advisories.products import Catalogue
-from advisories.render import ALERT_TEMPLATES, default_folder, environment
-from advisories.rules import CATALOGUE_FILE, load_rules
+from advisories.render import ALERT_TEMPLATES, environment
+from advisories.rules import load_rules
 from advisories.sources import known_kinds
 from advisories.store import Exposure
 
@@ -157,11 +158,13 @@ def _folder_problem(folder: Path) -> str | None:
 
 def _check_rules(folder: Path, notes: list[str]) -> list[str]:
     rules = load_rules(folder)
-    notes.append(f"{folder}: {len(rules.advisories)} rule(s)")
     problems = list(rules.problems)
+    if folder.is_dir():
+        notes.append(f"{folder}: {len(rules.advisories)} rule(s)")
     try:
-        catalogue = Catalogue.load(folder / CATALOGUE_FILE)
-        notes.append(f"product catalogue: {len(catalogue.products)} product(s)")
+        path = catalogue_path(folder)
+        catalogue = Catalogue.load(path)
+        notes.append(f"product catalogue {path}: {len(catalogue.products)} product(s)")
     except AdvisoriesError as exc:
         problems.append(str(exc))
     return problems

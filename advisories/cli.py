@@ -328,15 +328,15 @@ def cmd_digest(args: argparse.Namespace) -> int:
 def _known(config_arg: str | None) -> tuple[KnownProduct, ...]:
     """The catalogue's products and the rules' builds: from the config's rules folder if there
     is a config, else the shipped one."""
+    from advisories.defaults import catalogue_path, default_folder
     from advisories.products import Catalogue
     from advisories.prose import known_from
-    from advisories.render import default_folder
-    from advisories.rules import CATALOGUE_FILE, load_rules
+    from advisories.rules import load_rules
 
     folder = default_folder("rules")
     if config_arg or config_path(None).is_file():
         folder = load_config(config_path(config_arg)).rules
-    catalogue = Catalogue.load(folder / CATALOGUE_FILE)
+    catalogue = Catalogue.load(catalogue_path(folder))
     return known_from(catalogue, load_rules(folder).advisories)
 
 

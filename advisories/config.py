@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from advisories.defaults import default_folder
 from advisories.delivery.mime import envelope_address, sender_address
 from advisories.errors import ConfigError
 
@@ -172,7 +173,8 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         path=path,
         state=rel(settings.get("state"), "settings.state", "data/state.sqlite3"),
         outbox=rel(settings.get("outbox"), "settings.outbox", "data/outbox"),
-        rules=rel(settings.get("rules"), "settings.rules", "rules"),
+        # Not set: the shipped curated rules, as the templates are the shipped ones.
+        rules=rel(settings.get("rules"), "settings.rules", "rules") if "rules" in settings else default_folder("rules"),
         # `templates = ""` is a mistake, not "no templates": rel() reports it.
         templates=rel(templates, "settings.templates", "templates") if templates is not None else None,
         bulletins=rel(settings.get("bulletins"), "settings.bulletins", "bulletins"),

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from advisories.defaults import CATALOGUE_FILE, default_folder
 from advisories.errors import ConfigError, InventoryError
 from advisories.inventory import load_inventory
 from advisories.matching import Matcher
 from advisories.models import Advisory, InventoryItem, Match
 from advisories.products import Catalogue
-from advisories.render import default_folder
-from advisories.rules import CATALOGUE_FILE, load_rule
+from advisories.rules import load_rule
 
 
 @dataclass

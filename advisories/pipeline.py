@@ -16,6 +16,7 @@ from jinja2 import Environment, TemplateError
 
 from advisories.alerts import alert_keys, build_alert
 from advisories.config import Config, CouncilConfig, FeedConfig
+from advisories.defaults import catalogue_path
 from advisories.delivery import Transport
 from advisories.delivery.mime import to_bytes
 from advisories.delivery.outbox import deliver_queued, transport_for
@@ -28,7 +29,7 @@ from advisories.models import Advisory, FetchResult, InventoryItem, Match, Statu
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
 from advisories.render import environment, render_alert, template_problem
-from advisories.rules import CATALOGUE_FILE, load_rules
+from advisories.rules import load_rules
 from advisories.sources import Collected, CollectingSource, source_for
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
 from advisories.store import AlertRow, FeedState, Store, now
@@ -113,7 +114,7 @@ class Pipeline:
         # A broken rule is skipped, the rest go on; but the run is not "all well" (exit 1).
         summary.rules_failed.extend(f"rule skipped: {p}" for p in rules.problems)
         try:
-            catalogue = Catalogue.load(self.config.rules / CATALOGUE_FILE)
+            catalogue = Catalogue.load(catalogue_path(self.config.rules))
         except AdvisoriesError as exc:
             summary.rules_failed.append(f"product catalogue not used: {exc}")
             catalogue = Catalogue()

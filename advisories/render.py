@@ -9,27 +9,19 @@ from __future__ import annotations
 import hashlib
 import traceback
 from email.utils import parseaddr
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from advisories.alerts import CouncilAlert
+from advisories.defaults import default_folder
 from advisories.models import Message
 from advisories.sanitise import clean_header_text
 
 ALERT_TEMPLATES = ("alert.subject.txt", "alert.txt", "alert.html")
 PLATFORM_NAMES = {"windows": "Windows", "macos": "macOS", "linux": "Linux", "ios": "iOS",
                   "android": "Android", "any": "unknown platform"}
-
-
-def default_folder(name: str) -> Path:
-    """The shipped `templates` or `rules` folder, in a checkout or in an installed package."""
-    packaged = Path(str(resources.files("advisories"))) / "_defaults" / name
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent / name
 
 
 def environment(override: Path | None = None) -> jinja2.Environment:

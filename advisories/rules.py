@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from advisories import versions
+from advisories.defaults import CATALOGUE_FILE
 from advisories.models import PLATFORMS, SEVERITIES, Advisory, AffectedProduct, VersionRange
 from advisories.products import parse_cpe, purl_base
 from advisories.sanitise import safe_url
 
-CATALOGUE_FILE = "products.toml"
 _RULE_KEYS = {"id", "title", "published", "severity", "exploited", "cves", "links", "summary",
               "action", "affects"}
 _AFFECTS_KEYS = {"vendor", "product", "aliases", "platform", "versions", "labels", "ranges",

@@ -621,3 +621,28 @@ def test_an_address_in_feed_text_reaches_the_alert_as_text_never_as_a_link(demo:
     [alert] = [m for m in outbox(demo) if "Zoom Workplace flaw" in body(m)]
     assert "hxxps://evil[.]example/zoom" in body(alert)
     assert "evil.example" not in body(alert)
+
+
+def test_a_config_of_ones_own_uses_the_shipped_rules_and_catalogue(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An operator's first feeds.toml: no rules folder, no products.toml copied anywhere.
+    (tmp_path / "inv.csv").write_text("product,vendor,version,platform,devices\n"
+                                      "3CX Desktop App,3CX Ltd,18.12.416,windows,5\n")
+    config = tmp_path / "feeds.toml"
+    config.write_text('[settings]\nfrom = "Alerts <alerts@example.gov.uk>"\n'
+                      '[[councils]]\nid = "exampleshire"\nname = "Exampleshire Council"\n'
+                      'recipients = ["it@exampleshire.example.gov.uk"]\ninventory = "inv.csv"\n')
+    assert run(config) == 0
+    assert "affected 1" in capsys.readouterr().out
+    assert len(list((tmp_path / "data" / "outbox").glob("*.eml"))) == 1
+
+    # A rules folder of its own, without products.toml: the shipped catalogue still applies.
+    (tmp_path / "rules").mkdir()
+    config.write_text(config.read_text().replace("[settings]\n", '[settings]\nrules = "rules"\n'))
+    assert run(config) == 0
+    out = capsys.readouterr().out
+    assert "catalogue not used" not in out and "rules failed" not in out
+    assert main(["check", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert f"ok: {tmp_path / 'rules'}: 0 rule(s)" in out and "products.toml" in out
