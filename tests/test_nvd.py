@@ -59,11 +59,13 @@ def test_3cx_exact_versions_per_platform() -> None:
     assert a.url == "https://nvd.nist.gov/vuln/detail/CVE-2023-29059"
     assert len(a.links) == 6  # the two sources list the same six URLs
     assert a.summary.startswith("3CX DesktopApp through 18.12.416 has embedded malicious code")
-    cpe = "cpe:2.3:a:3cx:3cx"
+    # Each statement keeps its CPE's identity fields, target_sw included: the catalogue needs
+    # them to tell the desktop app from the phone system (same 3cx:3cx).
     assert set(a.affects) == {
-        AffectedProduct("3cx", "3cx", "macos", cpe=cpe,
+        AffectedProduct("3cx", "3cx", "macos", cpe="cpe:2.3:a:3cx:3cx:*:*:*:*:*:macos:*:*",
                         versions=("18.11.1213", "18.12.402", "18.12.407", "18.12.416")),
-        AffectedProduct("3cx", "3cx", "windows", cpe=cpe, versions=("18.12.407", "18.12.416")),
+        AffectedProduct("3cx", "3cx", "windows", cpe="cpe:2.3:a:3cx:3cx:*:*:*:*:*:windows:*:*",
+                        versions=("18.12.407", "18.12.416")),
     }
 
 
@@ -92,9 +94,8 @@ def test_ranges_and_running_on_platforms() -> None:
             {"vulnerable": False, "criteria": "cpe:2.3:o:apple:macos:-:*:*:*:*:*:*:*"}]
     [a] = parse(configured(node(app), node(*oses), operator="AND"))
     rng = VersionRange(Bound("7.0.0", True), Bound("7.0.8", False))
-    assert [(s.platform, s.ranges, s.cpe) for s in a.affects] == [
-        ("windows", (rng,), "cpe:2.3:a:fortinet:forticlient"),
-        ("macos", (rng,), "cpe:2.3:a:fortinet:forticlient")]
+    cpe = "cpe:2.3:a:fortinet:forticlient:*:*:*:*:*:*:*:*"
+    assert [(s.platform, s.ranges, s.cpe) for s in a.affects] == [("windows", (rng,), cpe), ("macos", (rng,), cpe)]
 
 
 def test_unknown_context_keeps_any_and_vulnerable_false_is_never_a_statement() -> None:
@@ -102,7 +103,7 @@ def test_unknown_context_keeps_any_and_vulnerable_false_is_never_a_statement() -
     device = {"vulnerable": False, "criteria": "cpe:2.3:h:acme:box_9000:-:*:*:*:*:*:*:*"}
     [a] = parse(configured(node(app), node(device), operator="AND"))
     assert a.affects == (AffectedProduct("acme", "agent", "any", versions=("2.1",),
-                                         cpe="cpe:2.3:a:acme:agent"),)
+                                         cpe="cpe:2.3:a:acme:agent:*:*:*:*:*:*:*:*"),)
 
 
 def test_star_without_bounds_is_all_versions_and_dash_is_unknown() -> None:
@@ -116,7 +117,8 @@ def test_star_without_bounds_is_all_versions_and_dash_is_unknown() -> None:
     assert ide.platform == "any"  # an application named "android..." is not the OS
     assert old.all_versions and not old.versions
     assert (cloud.versions, cloud.ranges, cloud.all_versions) == ((), (), False)  # UNKNOWN
-    assert windows.platform == "windows" and windows.cpe == "cpe:2.3:o:microsoft:windows_10_22h2"
+    assert windows.platform == "windows"
+    assert windows.cpe == "cpe:2.3:o:microsoft:windows_10_22h2:*:*:*:*:*:*:*:*"
 
 
 def test_kev_fields_in_nvd_mark_exploited_and_rejected_cves_are_dropped() -> None:
@@ -231,7 +233,7 @@ def test_3cx_statements_work_with_the_version_matcher() -> None:
 
 # --- CPE spelling -> versions an inventory records ---------------------------------------------
 
-REAL_CVES = ["CVE-2018-0171", "CVE-2021-26855", "CVE-2023-22049", "CVE-2024-37085"]
+REAL_CVES = ["CVE-2018-0171", "CVE-2021-26855", "CVE-2023-22049", "CVE-2023-4966", "CVE-2024-37085"]
 CATALOGUE = Catalogue.load(Path(__file__).resolve().parent.parent / "rules" / "products.toml")
 
 
@@ -239,15 +241,25 @@ def real_cve(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / f"{name}.nvd-api2.cve.json").read_bytes())
 
 
-def statement(cve: dict[str, Any], product: str) -> AffectedProduct:
+def statements(cve: dict[str, Any], product: str) -> list[AffectedProduct]:
     [a] = parse(cve)
-    [found] = [s for s in a.affects if s.product == product]
+    return [s for s in a.affects if s.product == product]
+
+
+def statement(cve: dict[str, Any], product: str) -> AffectedProduct:
+    [found] = statements(cve, product)
     return found
 
 
-def matched(cve: dict[str, Any], product: str, vendor: str, version: str) -> str | None:
+def strongest(found: list[AffectedProduct], installed: str) -> str:
+    """A product's statements together: the strongest verdict is the one reported."""
+    verdicts = {compile_statement(s).status(installed).status.value for s in found}
+    return next(v for v in ("affected", "unknown", "not_affected") if v in verdicts)
+
+
+def matched(cve: dict[str, Any], product: str, vendor: str, version: str, platform: str = "any") -> str | None:
     """`advisories match`'s answer for one inventory row: a status, or None (no row: not affected)."""
-    rows = Matcher(parse(cve), CATALOGUE).match_items([InventoryItem("c", product, version, "any", vendor)])
+    rows = Matcher(parse(cve), CATALOGUE).match_items([InventoryItem("c", product, version, platform, vendor)])
     assert len(rows) <= 1
     return rows[0].status.value if rows else None
 
@@ -301,10 +313,16 @@ JAVA_NOTE = ("Oracle names only the newest affected build of each Java line (1.8
 @pytest.mark.parametrize("product", ["jre", "jdk"])
 def test_java_builds_are_the_newest_affected_of_their_line(product: str) -> None:
     """CVE-2023-22049: NVD writes jre:1.8.0:update371 and jre:11.0.19 for 8u371 and 11.0.19; each
-    is read as its line up to that build (last_affected), never as that build alone."""
-    java = statement(real_cve("CVE-2023-22049"), product)
-    assert (java.versions, java.ranges, java.scheme) == ((), JAVA_LINES, "java")
-    assert java.note == JAVA_NOTE
+    is read as its line up to that build (last_affected), never as that build alone. NVD gives
+    8u371 sw_edition "-" and 8u371-perf (the Enterprise Performance Pack) its own sw_edition, so
+    each CPE line is a statement of its own, with the sw_edition as NVD wrote it."""
+    cpe = f"cpe:2.3:a:oracle:{product}:*:*:*:*:{{}}:*:*:*"
+    found = statements(real_cve("CVE-2023-22049"), product)
+    assert {(s.cpe, s.versions, s.ranges, s.scheme, s.note) for s in found} == {
+        (cpe.format("-"), (), JAVA_LINES[:1], "java", JAVA_NOTE),
+        (cpe.format("enterprise_performance_pack"), (), JAVA_LINES[:1], "java", JAVA_NOTE),
+        (cpe.format("*"), (), JAVA_LINES[1:], "java", JAVA_NOTE),
+    }
 
 
 @pytest.mark.parametrize(("version", "status"), [
@@ -323,17 +341,18 @@ def test_java_builds_are_the_newest_affected_of_their_line(product: str) -> None
 def test_java_versions_against_the_newest_affected_build_per_line(version: str, status: str) -> None:
     """CVE-2023-22049 (Oracle CPU July 2023), end to end: the NVD record through the source's
     parse, then the version matcher and `advisories match`'s matcher on one inventory row."""
-    jre = statement(real_cve("CVE-2023-22049"), "jre")
-    assert compile_statement(jre).status(version).status.value == status
+    assert strongest(statements(real_cve("CVE-2023-22049"), "jre"), version) == status
     assert matched(real_cve("CVE-2023-22049"), "Java SE Runtime Environment", "Oracle", version) == (
         None if status == "not_affected" else status)
 
 
 def test_java_reasons_name_the_line_and_the_fixed_build_is_outside_every_line() -> None:
-    jre = compile_statement(statement(real_cve("CVE-2023-22049"), "jre"))
-    assert jre.status("8u361").reason == "8u361 is in the affected range >=1.8.0 <=1.8.0_371"
-    assert jre.status("11.0.18").reason == "11.0.18 is in the affected range >=11.0.0 <=11.0.19"
-    assert jre.status("8u381").reason.startswith("8u381 is not in the affected ranges >=1.8.0 <=1.8.0_371; ")
+    java8, *_, later = statements(real_cve("CVE-2023-22049"), "jre")
+    java8_line, later_lines = compile_statement(java8), compile_statement(later)
+    assert java8_line.status("8u361").reason == "8u361 is in the affected range >=1.8.0 <=1.8.0_371"
+    assert later_lines.status("11.0.18").reason == "11.0.18 is in the affected range >=11.0.0 <=11.0.19"
+    assert java8_line.status("8u381").reason.startswith("8u381 is not in the affected range")
+    assert later_lines.status("8u381").reason.startswith("8u381 is not in the affected ranges >=11.0.0 <=11.0.19; ")
 
 
 @pytest.mark.parametrize(("name", "version", "status"), [
@@ -378,8 +397,7 @@ def test_graalvm_builds_stay_exact() -> None:
 ])
 def test_java_cpe_spellings_become_lines(criteria: str, installed: str, status: str) -> None:
     [a] = parse(configured(node({"vulnerable": True, "criteria": criteria})))
-    verdicts = {compile_statement(s).status(installed).status.value for s in a.affects}
-    assert next(v for v in ("affected", "unknown", "not_affected") if v in verdicts) == status
+    assert strongest(list(a.affects), installed) == status
 
 
 @pytest.mark.parametrize(("version", "status"), [
@@ -425,9 +443,7 @@ def test_exchange_cumulative_updates_are_unknown_and_say_so() -> None:
 def test_update_fields_that_are_versions_and_ones_that_are_not(criteria: str, installed: str,
                                                                status: str) -> None:
     [a] = parse(configured(node({"vulnerable": True, "criteria": criteria})))
-    verdicts = {compile_statement(s).status(installed).status.value for s in a.affects}
-    # A product's statements together: the strongest verdict is the one reported.
-    assert next(v for v in ("affected", "unknown", "not_affected") if v in verdicts) == status
+    assert strongest(list(a.affects), installed) == status
 
 
 def test_readable_and_unreadable_cpes_of_one_product_keep_both_statements() -> None:
@@ -443,3 +459,81 @@ def test_readable_and_unreadable_cpes_of_one_product_keep_both_statements() -> N
     rows = Matcher([advisory], CATALOGUE).match_items(
         [InventoryItem("c", "VMware ESXi", v, "any", "VMware") for v in ("7.0 Update 1", "6.5.0")])
     assert {r.item.version: r.status.value for r in rows} == {"7.0 Update 1": "affected", "6.5.0": "unknown"}
+
+
+# --- the CPE's identity fields: platform and build line ----------------------------------------
+
+
+@pytest.mark.parametrize(("name", "vendor", "version", "platform", "status"), [
+    ("3CX Desktop App", "3CX Ltd", "18.12.416", "windows", "affected"),
+    ("3CXDesktopApp", "", "18.12.416", "windows", "affected"),  # the installer's own name
+    ("3CX Desktop App", "3CX Ltd", "18.11.1213", "macos", "affected"),
+    ("3CX Desktop App", "3CX Ltd", "18.12.422", "windows", None),  # 3CX's clean Windows build
+    ("3CX Desktop App", "3CX Ltd", "18.11.1213", "windows", None),  # a macOS-only build
+    ("3CX Phone System", "3CX", "18.12.416", "windows", None),  # also 3cx:3cx, never this CVE's
+])
+def test_3cx_desktop_app_rows_through_the_matcher(name: str, vendor: str, version: str, platform: str,
+                                                   status: str | None) -> None:
+    """CVE-2023-29059 as NVD publishes it: target_sw windows/macos is what makes 3cx:3cx the
+    desktop app in the catalogue, and it sets each statement's platform."""
+    assert matched(the_3cx_cve(), name, vendor, version, platform) == status
+
+
+NETSCALER = "cpe:2.3:a:citrix:netscaler_application_delivery_controller:*:*:*:*:{}:*:*:*"
+
+
+def test_netscaler_fips_and_ndcpp_cpes_are_statements_of_their_own() -> None:
+    """CVE-2023-4966 (Citrix Bleed, CTX579459) as NVD publishes it: sw_edition "-" is the
+    standard line, "fips" and "ndcpp" the FIPS and NDcPP lines, each with its own fixed builds."""
+    [a] = parse(real_cve("CVE-2023-4966"))
+    fixes = {s.cpe: (s.product, [r.upper.version for r in s.ranges if r.upper])
+             for s in a.affects if s.product.startswith("netscaler_application_delivery_controller")}
+    assert fixes == {
+        NETSCALER.format("-"): ("netscaler_application_delivery_controller",
+                                ["13.0-92.19", "13.1-49.15", "14.1-8.50"]),
+        NETSCALER.format("fips"): ("netscaler_application_delivery_controller fips", ["12.1-55.300", "13.1-37.164"]),
+        NETSCALER.format("ndcpp"): ("netscaler_application_delivery_controller ndcpp", ["12.1-55.300"]),
+    }
+
+
+@pytest.mark.parametrize(("name", "version", "status"), [
+    ("NetScaler ADC 13.1-FIPS", "13.1-37.150", "affected"),
+    ("NetScaler ADC 13.1-FIPS", "13.1-37.164", None),  # the FIPS fix, below the standard line's
+    ("NetScaler ADC NDcPP", "12.1-55.291", "affected"),
+    ("NetScaler ADC NDcPP", "12.1-55.300", None),
+    ("NetScaler ADC NDcPP", "13.1-48.47", None),  # the standard 13.1 range is not NDcPP's
+    ("NetScaler ADC", "13.1-48.47", "affected"),
+    ("NetScaler ADC", "NS13.1: Build 48.47.nc", "affected"),
+    ("NetScaler ADC", "13.1-49.15", None),
+    ("NetScaler ADC", "12.1-55.291", None),  # the FIPS/NDcPP 12.1 range is not the standard line's
+    ("NetScaler Gateway", "14.1-8.42", "affected"),
+])
+def test_netscaler_lines_through_the_matcher(name: str, version: str, status: str | None) -> None:
+    assert matched(real_cve("CVE-2023-4966"), name, "Citrix", version) == status
+
+
+def test_cpes_differing_in_edition_or_other_are_never_merged() -> None:
+    """Built here from the CPE 2.3 shape (NISTIR 7695: edition, sw_edition and other are fields
+    of their own), not a real NVD record: a standard, an edition and an "other" variant of one
+    product, all version 2.0. Each is a statement, the variant word in its name."""
+    cpes = ["cpe:2.3:a:acme:gate:2.0:*:*:*:-:*:*:*", "cpe:2.3:a:acme:gate:2.0:*:fips:*:*:*:*:*",
+            "cpe:2.3:a:acme:gate:2.0:*:*:*:*:*:*:ndcpp_build", "cpe:2.3:a:acme:gate:2.0:*:*:*:enterprise:*:*:*"]
+    [a] = parse(configured(node(*({"vulnerable": True, "criteria": c} for c in cpes))))
+    assert [(s.product, s.cpe) for s in a.affects] == [
+        ("gate", "cpe:2.3:a:acme:gate:*:*:*:*:-:*:*:*"),
+        ("gate fips", "cpe:2.3:a:acme:gate:*:*:fips:*:*:*:*:*"),
+        ("gate ndcpp", "cpe:2.3:a:acme:gate:*:*:*:*:*:*:*:ndcpp_build"),
+        ("gate", "cpe:2.3:a:acme:gate:*:*:*:*:enterprise:*:*:*"),  # an edition, not a build line
+    ]
+    # Without a catalogue product, the names keep the FIPS row off the standard line's statement.
+    rows = Matcher([a], CATALOGUE).match_items([InventoryItem("c", "Acme Gate 2.0-FIPS", "2.0", "any", "Acme")])
+    assert [r.statement.cpe for r in rows] == ["cpe:2.3:a:acme:gate:*:*:fips:*:*:*:*:*"]
+
+
+@pytest.mark.parametrize(("target_sw", "platform"), [
+    ("windows", "windows"), ("macos", "macos"), ("mac_os_x", "macos"), ("linux", "linux"), ("*", "any"),
+])
+def test_target_sw_sets_the_platform_and_stays_in_the_cpe(target_sw: str, platform: str) -> None:
+    criteria = f"cpe:2.3:a:acme:agent:2.1:*:*:*:*:{target_sw}:*:*"
+    [a] = parse(configured(node({"vulnerable": True, "criteria": criteria})))
+    assert [(s.platform, s.cpe) for s in a.affects] == [(platform, f"cpe:2.3:a:acme:agent:*:*:*:*:*:{target_sw}:*:*")]

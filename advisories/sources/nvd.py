@@ -4,6 +4,14 @@
 product; vulnerable=false CPEs (the OS in "app running on OS") only ever narrow the
 platform. NVD does not order versions, so bounds are kept as strings for versions.py.
 
+A statement is one product line: the CPE's fields other than version and update (edition,
+language, sw_edition, target_sw, target_hw, other) are part of what the product is, and the
+statement carries them, as NVD wrote them, in its `cpe`. The catalogue needs them to tell the
+3CX desktop app ("3cx:3cx" with target_sw windows or macos) from the phone system, and
+NetScaler ADC's standard line (sw_edition "-") from its FIPS and NDcPP lines, whose fixed
+builds are their own (VERSIONS.md, pitfall 8): CPEs that differ there are never merged into one
+statement. target_sw also sets the statement's platform (pitfall 7).
+
 An exact CPE names a version in CPE's own spelling: backslash-quoted ("15.2\\(4\\)m7"), and
 with the update in a field of its own ("jre:1.8.0:update371", "esxi:7.0:update_3c",
 "exchange_server:2019:cumulative_update_13"). Where that maps onto a version an inventory
@@ -34,6 +42,7 @@ from typing import Any
 from advisories import versions
 from advisories.errors import ParseError
 from advisories.models import SEVERITIES, Advisory, AffectedProduct, Bound, VersionRange
+from advisories.products import VARIANT_WORDS
 from advisories.sanitise import clean_header_text, plain_to_text, safe_url
 from advisories.sources import Collected, Fetcher, register
 from advisories.sources.nvd_collect import PAGE_SIZE, Paging, RateLimiter, collect_cves
@@ -44,9 +53,13 @@ DETAIL_URL = "https://nvd.nist.gov/vuln/detail/{}"
 # CPE target_sw values -> our platform names.
 _TARGET_SW = {
     "windows": "windows", "macos": "macos", "mac_os": "macos", "mac_os_x": "macos",
-    "linux": "linux", "linux_kernel": "linux", "iphone_os": "ios", "ipados": "ios",
+    "linux": "linux", "linux_kernel": "linux", "iphone_os": "ios", "ipados": "ios", "ios": "ios",
     "android": "android",
 }
+# CPE 2.3 formatted-string fields (NISTIR 7695, 6.2): "cpe", "2.3", then these eleven.
+_CPE_LENGTH = 13
+_VERSION_FIELDS = (5, 6)  # version, update: what the statement's versions and ranges say
+_EDITION_FIELDS = (7, 9, 12)  # edition, sw_edition, other: where NVD names a build line (fips)
 # (vendor, product prefix) of OS CPEs -> platform, for AND nodes and vulnerable OS CPEs.
 _OS_CPES = (
     ("microsoft", "windows", "windows"), ("apple", "macos", "macos"),
@@ -227,10 +240,16 @@ class _Group:
     newest: list[str] = field(default_factory=list)  # Oracle's newest affected build per line
 
 
+# A statement's identity: the CPE with version and update as "*" (the product line), and the
+# platform the statement applies to.
+_Key = tuple[str, str]
+
+
 def _statements(configurations: list[dict[str, Any]]) -> tuple[AffectedProduct, ...]:
-    """One statement per (vendor, product, platform), exact versions and ranges united, and
-    one with no versions (UNKNOWN) beside it when some of its CPEs cannot be compared."""
-    groups: dict[tuple[str, str, str, str], _Group] = {}
+    """One statement per product line (the CPE but for version and update) and platform, exact
+    versions and ranges united, and one with no versions (UNKNOWN) beside it when some of its
+    CPEs cannot be compared."""
+    groups: dict[_Key, _Group] = {}
     for config in configurations:
         nodes = [n for n in _objs(config.get("nodes")) if not n.get("negate")]
         context = _context_platforms(nodes) if config.get("operator") == "AND" else ["any"]
@@ -238,20 +257,51 @@ def _statements(configurations: list[dict[str, Any]]) -> tuple[AffectedProduct, 
             for match in _objs(node.get("cpeMatch")):
                 if match.get("vulnerable") is True:
                     _add_match(groups, match, context)
+    # Oracle's newest builds are named once per product, whichever edition's CPE carries them
+    # (jre:1.8.0:update371 has sw_edition "-", jre:11.0.19 "*"), so the alert says it once.
+    newest: dict[tuple[str, str], list[str]] = {}
+    for (cpe, _), g in groups.items():
+        newest.setdefault(_vendor_product(cpe), []).extend(g.newest)
     out: list[AffectedProduct] = []
-    for (part, vendor, product, platform), g in groups.items():
-        base = AffectedProduct(vendor=vendor, product=product, platform=platform,
-                               scheme=_SCHEMES.get((vendor, product)),
-                               cpe=f"cpe:2.3:{part}:{vendor}:{product}")
+    for (cpe, platform), g in groups.items():
+        vendor, product = _vendor_product(cpe)
+        base = AffectedProduct(vendor=vendor, product=_line_name(cpe), platform=platform,
+                               scheme=_SCHEMES.get((vendor, product)), cpe=cpe)
         if g.versions or g.ranges or g.all_versions or not g.unreadable:
             out.append(replace(base, versions=tuple(dict.fromkeys(g.versions)),
                                ranges=tuple(dict.fromkeys(g.ranges)), all_versions=g.all_versions,
-                               note=_newest_note(g.newest) if g.newest else None))
+                               note=_newest_note(newest[vendor, product]) if g.newest else None))
         if g.unreadable:
             # Kept apart: the statement above still finds the versions it can compare, and
             # this one makes every other version of the product UNKNOWN, not "not affected".
             out.append(replace(base, note=_unreadable_note(product, g.unreadable)))
     return tuple(out)
+
+
+def _line_cpe(fields: list[str]) -> str:
+    """The CPE of the product line a cpeMatch names: its own fields, wildcards as NVD gave
+    them, but version and update "*", since the statement's versions and ranges say which
+    builds of the line are affected."""
+    return ":".join("*" if i in _VERSION_FIELDS else f for i, f in enumerate(fields))
+
+
+def _vendor_product(cpe: str) -> tuple[str, str]:
+    fields = cpe_fields(cpe)
+    return fields[3], fields[4]
+
+
+def _line_name(cpe: str) -> str:
+    """The product name, with the variant words of its edition fields after it.
+
+    The catalogue tells the lines apart by CPE; the name does it where no catalogue product
+    does: "netscaler_application_delivery_controller fips" keys like an inventory row's
+    "... 13.1-FIPS" and never like the standard line's row. Only the catalogue's variant words
+    are added: "enterprise" or "community" editions are not build lines an inventory names.
+    """
+    fields = cpe_fields(cpe)
+    words = [w for i in _EDITION_FIELDS for w in re.split(r"[^a-z0-9]+", (cpe_value(fields[i]) or "").lower())
+             if w in VARIANT_WORDS]
+    return " ".join([fields[4], *dict.fromkeys(words)])
 
 
 def _unreadable_note(product: str, names: list[str]) -> str:
@@ -269,19 +319,21 @@ def _newest_note(builds: list[str]) -> str:
             "so earlier builds of those lines are affected too")
 
 
-def _add_match(groups: dict[tuple[str, str, str, str], _Group], match: dict[str, Any],
-               context: list[str]) -> None:
+def _add_match(groups: dict[_Key, _Group], match: dict[str, Any], context: list[str]) -> None:
     fields = cpe_fields(str(match.get("criteria", "")))
-    if len(fields) < 11:
+    if not 11 <= len(fields) <= _CPE_LENGTH:
         log.warning("unreadable CPE %r; skipped", match.get("criteria"))
         return
+    # A string cut short after target_sw leaves target_hw and other unsaid: "*" (ANY).
+    fields += ["*"] * (_CPE_LENGTH - len(fields))
     part, vendor, product, version, update = fields[2:7]
     target_sw = fields[10]
+    identity = _line_cpe(fields)
     own = _TARGET_SW.get(target_sw) or _os_platform(part, vendor, product)
     bounds = {ours: str(match[theirs]) for ours, theirs in _BOUNDS if match.get(theirs)}
     listed = None if bounds or version in ("*", "-") else _listed(vendor, product, version, update)
     for platform in [own] if own else context:
-        group = groups.setdefault((part, vendor, product, platform), _Group())
+        group = groups.setdefault((identity, platform), _Group())
         if bounds:
             group.ranges.append(_range(bounds))
         elif version == "*":
