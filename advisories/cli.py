@@ -310,6 +310,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if args.force and not args.send:
         raise ConfigError("--force only works with --send", "add --send to send the week again")
     with exclusive(config.state), Store.open(config.state) as store:
+        if not store.advisories():
+            print(f"note: {config.state} holds no advisories yet, so this bulletin is empty: run "
+                  f"`advisories run --once --config {config.path}` first", file=sys.stderr)
         if not args.send:
             print("\n".join(preview_digest(config, store, args.week)))
             return EXIT_OK
@@ -365,18 +368,30 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_draft_rule(args: argparse.Namespace) -> int:
+    from advisories.defaults import default_folder
     from advisories.drafts import write_draft
     from advisories.extract import extract_statements
 
     config = _load(args)
     with Store.open(config.state) as store:
         advisory = store.advisory(args.advisory_id)
+        ids = [] if advisory else [a.id for a in store.advisories()]
     if advisory is None:
-        raise ConfigError(f"no stored advisory with id {args.advisory_id!r}",
-                          "run `advisories run --once` first; ids are shown by `advisories digest`")
+        similar = [i for i in ids if args.advisory_id.casefold() in i.casefold()]
+        offer = f"; similar: {', '.join(similar[:5])}" if similar else (
+            f"; the latest stored: {', '.join(ids[-5:])}" if ids else "; nothing is stored yet")
+        raise ConfigError(
+            f"no stored advisory with id {args.advisory_id!r}{offer}",
+            "run `advisories run --once` first (with the same --config); the bulletin's 'needs review' "
+            "section gives the draft-rule command for each advisory it lists",
+        )
     found = extract_statements(f"{advisory.title}\n{advisory.summary}", _known(args.config))
-    path = write_draft(config.rules, advisory, found)
-    print(f"draft written to {path} ({len(found)} statement(s)); review it, then move it into {config.rules}")
+    rules = config.rules
+    if rules == default_folder("rules"):  # the shipped rules: never write inside the package
+        rules = config.path.parent / "rules"
+    path = write_draft(rules, advisory, found)
+    print(f"draft written to {path} ({len(found)} statement(s)); review it, then move it into {rules}"
+          + ("" if rules == config.rules else ' and set rules = "rules" under [settings]'))
     return EXIT_OK
 
 

@@ -646,3 +646,12 @@ def test_a_config_of_ones_own_uses_the_shipped_rules_and_catalogue(
     assert main(["check", "--config", str(config)]) == 0
     out = capsys.readouterr().out
     assert f"ok: {tmp_path / 'rules'}: 0 rule(s)" in out and "products.toml" in out
+
+
+def test_a_bulletin_before_any_run_says_it_is_empty_and_why(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["digest", "--week", "2023-W13", "--config", str(demo / "feeds.toml")]) == 0
+    assert "holds no advisories yet, so this bulletin is empty: run `advisories run --once" in capsys.readouterr().err
+    assert run(demo / "feeds.toml") == 0
+    capsys.readouterr()
+    assert main(["digest", "--week", "2023-W13", "--config", str(demo / "feeds.toml")]) == 0
+    assert "holds no advisories" not in capsys.readouterr().err

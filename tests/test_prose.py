@@ -103,7 +103,11 @@ def test_draft_rule_writes_a_loadable_rule_for_review(setup: Path, capsys: pytes
     assert problems == [] and advisory is not None
     assert {(s.platform, s.versions) for s in advisory.affects} == {
         ("windows", ("18.12.407", "18.12.416")), ("macos", ("18.11.1213", "18.12.402", "18.12.407", "18.12.416"))}
+    capsys.readouterr()
     assert main(["draft-rule", "no-such-id", "--config", config]) == 2
+    assert "the latest stored: " in capsys.readouterr().err
+    assert main(["draft-rule", "news/3cx", "--config", config]) == 2  # a part of an id
+    assert "similar: ncsc-3cx-week:https://www.ncsc.gov.uk/news/3cx" in capsys.readouterr().err
 
 
 def test_only_confident_readings_reach_the_matcher() -> None:
