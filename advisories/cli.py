@@ -296,7 +296,8 @@ def cmd_match(args: argparse.Namespace) -> int:
               f"({row['platform']}, {row['devices']} devices){hosts}")
         print(f"         {row['advisory']}: {row['reason']}")
     for near in report.near_misses:
-        print(f"NEAR     {near['product']} {near['version']}: {near['why']}")
+        label = "NOT" if near["status"] == "not_affected" else "NEAR"
+        print(f"{label:8} {near['product']} {near['version']} ({near['platform']}): {near['why']}")
     return EXIT_OK
 
 

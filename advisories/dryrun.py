@@ -9,8 +9,8 @@ from typing import Any
 from advisories.defaults import CATALOGUE_FILE, default_folder
 from advisories.errors import ConfigError, InventoryError
 from advisories.inventory import load_inventory
-from advisories.matching import Matcher
-from advisories.models import Advisory, InventoryItem, Match
+from advisories.matching import Matcher, platform_verdict
+from advisories.models import Advisory, AffectedProduct, InventoryItem, Match
 from advisories.products import Catalogue
 from advisories.rules import load_rule
 
@@ -81,14 +81,29 @@ def dry_run(
         matched = {id(m.item) for m in matches}
         statements = [s for a in advisories for s in a.affects]
         for item in items:
-            if id(item) in matched:
-                continue
-            for near in cat.explain(item, statements)[:3]:
-                report.near_misses.append({
-                    "status": "near_miss", "product": item.product, "version": item.version,
-                    "platform": item.platform, "candidate": near.product, "why": near.reason,
-                })
+            if id(item) not in matched:
+                report.near_misses.extend(_explain(item, statements, cat))
     return report
+
+
+def _explain(item: InventoryItem, statements: list[AffectedProduct], cat: Catalogue) -> list[dict[str, Any]]:
+    """Why a row that no advisory hit was not hit: the right product at a version outside the
+    statements (each reason once), else the nearest other products and why they are not it."""
+    row = {"product": item.product, "version": item.version, "platform": item.platform}
+    reasons: dict[str, str] = {}
+    elsewhere: dict[str, str] = {}  # statements for other platforms: said only if none is for this one
+    for st in statements:
+        if cat.matches(item, st):
+            verdict = platform_verdict(item, st)
+            if verdict is None:
+                elsewhere.setdefault(f"the advisory speaks of {st.platform} only", st.product)
+            else:
+                reasons.setdefault(verdict.reason, st.product)
+    reasons = reasons or elsewhere
+    if reasons:
+        return [{"status": "not_affected", **row, "candidate": p, "why": w} for w, p in reasons.items()]
+    misses = {(near.product, near.reason): near for near in cat.explain(item, statements)}
+    return [{"status": "near_miss", **row, "candidate": n.product, "why": n.reason} for n in list(misses.values())[:3]]
 
 
 def _catalogue(path: Path | None) -> Catalogue:

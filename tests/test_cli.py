@@ -96,6 +96,17 @@ def test_match_explain_shows_near_misses(tmp_path: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert "no inventory row is affected" in out
     assert "NEAR" in out and "3CX Phone System Management Console" in out
+    assert out.count("NEAR") == 1  # one row, one near miss, however many statements the rule has
+
+
+def test_match_explain_says_why_the_right_product_is_not_affected(capsys: pytest.CaptureFixture[str]) -> None:
+    # Wessex's 12 Windows PCs run the fixed 18.12.422: the rule's Windows list says why.
+    inventory = DEMO / "inventories" / "wessex-intune-appinvrawdata.csv"
+    assert main(["match", str(inventory), str(RULE), "--explain"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out if line.startswith("NOT")] == [
+        "NOT      3CX Desktop App 18.12.422 (windows): 18.12.422 is not one of the listed affected builds "
+        "(18.12.407, 18.12.416)"]
 
 
 def test_python_dash_m_runs_the_cli() -> None:
