@@ -26,6 +26,9 @@ from advisories.models import AffectedProduct, InventoryItem
 
 CATALOGUE_PREFIX = "cat:"
 PURL_PREFIX = "pkg:"
+# purl types that only wrap a program's display name (CycloneDX OBOMs of Windows programs):
+# they say no more than the name does, so such a row is still identified by its name.
+_NAME_PURLS = ("pkg:swid/", "pkg:generic/")
 
 # Words naming a separate build line (VERSIONS.md pitfall 8). They survive version stripping
 # and are split off a version they are glued to ("115.4.0esr", "13.1-FIPS").
@@ -40,6 +43,27 @@ _VERSION = re.compile(
     r"|(?:r|u|cu|sp|rc|kb)\d+(?:[._]\d+)*"  # R2  U3  CU13  SP1
 )
 _LOCALE = re.compile(r"[a-z]{2,3}-[a-z]{2,4}")
+# Language codes that may stand alone where a locale goes: ISO 639-1, and the three-letter
+# codes among Mozilla's shipped Firefox locales (ach, ast, hsb, ...). Mozilla names a build
+# without a region by its bare language: "Mozilla Firefox (x64 cy)", "(x64 ast)". A list,
+# not "any 2-3 letters", so that "(x64 Pro)", "(x64 SDK)" or "(x64 ESR)" keep their word.
+_LANGUAGE_CODES = """
+    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
+    cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
+    hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv
+    kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr
+    nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq
+    sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh
+    yi yo za zh zu ach ast cak dsb fur hsb hye kab lij ltg meh sat sco skr son szl trs
+"""
+_LANGUAGES = frozenset(_LANGUAGE_CODES.split()) - VARIANT_WORDS
+# Mozilla's locale variants after the language: "ca-valencia", "ja-JP-mac".
+_SUBTAG = re.compile(r"[a-z0-9]{2,8}")
+# Click-to-Run installs name themselves "<product> - <locale>": "Microsoft 365 Apps for
+# enterprise - en-gb", "... - cy-gb", "... - sr-latn-rs". Only a language-region tag whose
+# language is a known code is taken, so "Cisco Secure Client - AnyConnect VPN" and
+# "Foo - add-on" keep their words.
+_DASH_LOCALE = re.compile(r"\s+[-\u2013\u2014]\s+([a-z]{2,3})(?:-[a-z]{4})?-[a-z]{2}\s*$", re.IGNORECASE)
 _MARKS = re.compile(r"\((?:tm|r|c)\)|[™®©]", re.IGNORECASE)
 _BITNESS = re.compile(r"(?<![^\W_])(?:32|64)[\s-]?bits?(?![^\W_])", re.IGNORECASE)
 _GLUED_VARIANT = re.compile(r"(?<=\d)(esr|fips|ndcpp)(?![^\W_])", re.IGNORECASE)
@@ -92,14 +116,31 @@ def vendors_compatible(a: str, b: str) -> bool:
     return wa[:n] == wb[:n]
 
 
+def _is_language_tag(part: str) -> bool:
+    """'cy', 'ast', 'ca-valencia', 'ja-jp-mac': a known language, then any subtags."""
+    first, *rest = part.split("-")
+    return first in _LANGUAGES and all(_SUBTAG.fullmatch(t) for t in rest)
+
+
 def _bracket_is_noise(inner: str) -> bool:
     parts = [p for p in re.split(r"[\s,;/_]+", inner.casefold()) if p]
-    return all(p in _BRACKET_NOISE or _VERSION.fullmatch(p) or _LOCALE.fullmatch(p) for p in parts)
+    if all(p in _BRACKET_NOISE or _VERSION.fullmatch(p) or _LOCALE.fullmatch(p) for p in parts):
+        return True
+    # A bare language is read as the locale only beside an architecture, as in Mozilla's
+    # "(x64 de)": alone, "(IT)" or "(NO)" could be part of a name.
+    return any(p in _ARCH for p in parts) and all(
+        p in _BRACKET_NOISE or _VERSION.fullmatch(p) or _is_language_tag(p) for p in parts
+    )
+
+
+def _drop_locale_suffix(text: str) -> str:
+    found = _DASH_LOCALE.search(text)
+    return text[: found.start()] if found and found[1].casefold() in _LANGUAGES else text
 
 
 def _raw_words(name: str) -> list[str]:
     """Words of a name in their original case, with marks, bitness and bracketed noise gone."""
-    text = _MARKS.sub(" ", unicodedata.normalize("NFKC", name))
+    text = _drop_locale_suffix(_MARKS.sub(" ", unicodedata.normalize("NFKC", name)))
     text = _PLUS.sub(lambda m: "plus" * len(m.group()), text)  # Notepad++ is not Notepad
     text = _GLUED_VARIANT.sub(r" \1", _BITNESS.sub(" ", text))
     text = _BRACKETS.sub(lambda m: " " if _bracket_is_noise(m[1]) else f" {m[1]} ", text)
@@ -262,6 +303,7 @@ class Catalogue:
         self._by_purl: dict[str, Product] = {}
         self._cpes: dict[tuple[str, ...], list[tuple[tuple[str, ...], Product]]] = {}
         self._vendor_alias: dict[str, str] = {}
+        self._vendor_spellings: dict[str, tuple[str, ...]] = {}
         self._item_keys: dict[tuple[str, str, str | None, str | None], str] = {}
         errors = self._index()
         if errors:
@@ -298,6 +340,9 @@ class Catalogue:
                 owner = self._vendor_alias.setdefault(normalise_vendor(spelling), canon)
                 if owner != canon:
                     errors.append(f"{p.id}: vendor spelling {spelling!r} also means {owner!r}")
+                known = self._vendor_spellings.get(canon, (canon,))
+                if normalise_vendor(spelling) not in known:
+                    self._vendor_spellings[canon] = (*known, normalise_vendor(spelling))
             errors.extend(e for e in self._index_names(p, canon) if e)
             for purl in p.purl:
                 errors.append(self._claim(self._by_purl, purl_base(purl), p, f"purl {purl}") or "")
@@ -325,6 +370,16 @@ class Catalogue:
 
     def vendors_compatible(self, a: str, b: str) -> bool:
         return vendors_compatible(self.canonical_vendor(a), self.canonical_vendor(b))
+
+    def vendor_spellings(self, vendor: str) -> tuple[str, ...]:
+        """The vendor as given, then every spelling the catalogue gives the same maker.
+
+        vendor_spellings("Broadcom") == ("Broadcom", "vmware", "broadcom", ...): a rename
+        (VMware to Broadcom, Citrix to Cloud Software Group) changes who publishes, not the
+        brand in the product's name.
+        """
+        canon = self.canonical_vendor(vendor)
+        return tuple(dict.fromkeys((vendor, *self._vendor_spellings.get(canon, (canon,)))))
 
     def product(self, key: str) -> Product | None:
         """The catalogue product behind a 'cat:' key, for display."""
@@ -371,16 +426,19 @@ class Catalogue:
         return key
 
     def _item_key(self, product: str, vendor: str, purl: str | None, cpe: str | None) -> str:
+        base = purl_base(purl) if purl else None
+        if base and not base.startswith(_NAME_PURLS):
+            # A package-ecosystem purl names a package exactly, and decides: the gem "openssl"
+            # (Ruby's binding) and Debian's "openssl" (patched per DSA-5532-1) are not upstream
+            # OpenSSL, whatever their bare name or a scanner's guessed CPE says. Only a
+            # statement naming this purl, or a catalogue product listing it, is this package.
+            listed = self._by_purl.get(base)
+            return listed.key if listed is not None else base
         found = (
             self._lookup_purl(purl) or (self._lookup_cpe(cpe) if cpe else None) or self._lookup_name(product, vendor)
         )
         if found is not None:
             return found.key
-        base = purl_base(purl) if purl else None
-        # A package-ecosystem purl names a package exactly; its bare name ("framework") would
-        # not. swid/generic purls (Windows programs) carry no more than the name does.
-        if base and not base.startswith(("pkg:swid/", "pkg:generic/")):
-            return base
         return normalise_name(product, vendor)
 
     def keys_for(self, statement: AffectedProduct) -> frozenset[str]:
@@ -403,12 +461,19 @@ class Catalogue:
     ) -> frozenset[str]:
         keys: set[str] = set()
         found = self._lookup_purl(purl) or (self._lookup_cpe(cpe) if cpe else None)
+        # A row strips its own publisher's name ("VMware Workstation" by VMware, Inc. is
+        # "workstation"), which may be another spelling of the statement's maker (Broadcom
+        # publishes VMSA-2024-0010): strip every spelling, so either side may use any.
+        spellings = self.vendor_spellings(vendor)
         for name in (product, *aliases):
             found = found or self._lookup_name(name, vendor)
-            stripped, full = normalise_name(name, vendor), normalise_name(name)
-            keys.update((stripped, full))
-            if stripped == full and vendor:  # "Widget" by Acme may be listed as "Acme Widget"
-                keys.add(normalise_name(f"{vendor} {name}"))
+            full = normalise_name(name)
+            keys.add(full)
+            for spelling in spellings:
+                stripped = normalise_name(name, spelling)
+                keys.add(stripped)
+                if stripped == full and spelling:  # "Widget" by Acme may be listed as "Acme Widget"
+                    keys.add(normalise_name(f"{spelling} {name}"))
         if found is not None:
             keys.add(found.key)
             keys.update(normalise_name(n) for n in found.names)
@@ -436,8 +501,8 @@ class Catalogue:
             if self.matches(item, st):
                 continue
             # An item without a vendor is read as if it had the statement's vendor.
-            item_words = name_words(item.product, item.vendor or st.vendor)
-            st_words = name_words(st.product, st.vendor)
+            item_words = self._bare_words(item.product, item.vendor or st.vendor)
+            st_words = self._bare_words(st.product, st.vendor)
             score = _similarity(item_words, st_words)
             if score < 0.5 and not self._same_vendor(item, st):
                 continue
@@ -445,6 +510,11 @@ class Catalogue:
             misses.append(NearMiss(st.product, st.vendor, round(score, 2), reason))
         misses.sort(key=lambda m: -m.score)
         return misses[:limit]
+
+    def _bare_words(self, name: str, vendor: str) -> tuple[str, ...]:
+        """The name's words without whichever spelling of its maker it starts with, so that
+        "VMware Workstation" reads "workstation" whether VMware or Broadcom is named."""
+        return min((name_words(name, s) for s in self.vendor_spellings(vendor)), key=len)
 
     def _same_vendor(self, item: InventoryItem, st: AffectedProduct) -> bool:
         """Positively the same maker: both vendors given and agreeing, or the row's name
@@ -466,6 +536,9 @@ class Catalogue:
         item_words: tuple[str, ...],
         st_words: tuple[str, ...],
     ) -> str:
+        key = self.key_for(item)
+        if key.startswith(PURL_PREFIX):
+            return f"identified by its package URL {key}, which the statement does not name"
         if not self.vendors_compatible(item.vendor, st.vendor):
             return f"vendor differs: {self._display_vendor(item.vendor)} vs {self._display_vendor(st.vendor)}"
         shown = " ".join(name_words(item.product))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
 
+from advisories.cli import main
 from advisories.errors import ConfigError
 from advisories.models import AffectedProduct, InventoryItem
 from advisories.products import (
@@ -19,6 +21,7 @@ from advisories.products import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+REVIEW = ROOT / "tests" / "fixtures" / "identity-review"
 CATALOGUE = Catalogue.load(ROOT / "rules" / "products.toml")
 EMPTY = Catalogue()
 
@@ -137,6 +140,20 @@ PRECISION_PAIRS = [
     (("PaperCut", "PaperCut MF Client"), ("PaperCut", "PaperCut MF")),
     (("Fortinet", "FortiClient EMS"), ("Fortinet", "FortiClient")),
     (("Oracle", "Java Auto Updater"), ("Oracle", "Java SE")),
+    # MSRC's "Microsoft Edge (Chromium-based)" is Edge, still never the WebView2 Runtime.
+    (("Microsoft", "Microsoft Edge (Chromium-based)"), ("Microsoft", "Microsoft Edge WebView2 Runtime")),
+    # Fortinet PSIRT's "FortiClientWindows" is the endpoint client, not the EMS server.
+    (("Fortinet", "FortiClientWindows"), ("Fortinet", "FortiClient EMS")),
+    (("Fortinet", "FortiClientWindows"), ("Fortinet", "FortiClientEMS")),
+    # Citrix: the Workspace app is neither its predecessor Receiver nor WEM.
+    (("Citrix", "Citrix Workspace app"), ("Citrix", "Citrix Receiver")),
+    (("Citrix", "Citrix Workspace 2309"), ("Citrix", "Citrix Workspace Environment Management Agent")),
+    # VMSA-2024-0010 lists Workstation Pro and Player as separate rows; Horizon Client is not the Agent.
+    (("Broadcom", "VMware Workstation"), ("VMware, Inc.", "VMware Player")),
+    (("VMware", "VMware Horizon Client"), ("VMware", "VMware Horizon Agent")),
+    # A bare language is only a locale beside an architecture; a real word in the bracket stays.
+    (("Mozilla", "Mozilla Firefox (x64 cy)"), ("Mozilla", "Mozilla Firefox (x64 Pro)")),
+    (("Mozilla", "Mozilla Firefox (x64 de)"), ("Mozilla", "Mozilla Firefox ESR (x64 de)")),
 ]
 
 
@@ -152,6 +169,60 @@ def test_a_chrome_statement_never_applies_to_edge_whatever_the_spelling():
     chrome = statement("Google", "Chrome", cpe="cpe:2.3:a:google:chrome:*:*:*:*:*:*:*:*")
     for spelling in ("Microsoft Edge", "Edge", "Microsoft Edge (Chromium)"):
         assert not CATALOGUE.matches(item(spelling, "Microsoft Corporation"), chrome)
+
+
+# -- locale tags -----------------------------------------------------------------------------
+
+# Mozilla's installer names a build "Mozilla Firefox (<arch> <locale>)", and a locale without
+# a region is the bare language (Firefox's shipped locales: cy, de, fr, ja, ast, ca-valencia,
+# ja-JP-mac). Click-to-Run Office names one "<product> - <ll-cc>" (lower case).
+@pytest.mark.parametrize(
+    ("name", "vendor", "key"),
+    [
+        ("Mozilla Firefox (x64 cy)", "Mozilla", "cat:mozilla-firefox"),
+        ("Mozilla Firefox (x64 de)", "Mozilla", "cat:mozilla-firefox"),
+        ("Mozilla Firefox (x64 fr)", "Mozilla", "cat:mozilla-firefox"),
+        ("Mozilla Firefox (x64 ja)", "Mozilla", "cat:mozilla-firefox"),
+        ("Mozilla Firefox 120.0.1 (x86 gd)", "Mozilla", "cat:mozilla-firefox"),
+        ("Mozilla Firefox (x64 ast)", "Mozilla", "cat:mozilla-firefox"),
+        ("Mozilla Firefox (x64 ca-valencia)", "Mozilla", "cat:mozilla-firefox"),
+        ("Mozilla Firefox (x64 ja-JP-mac)", "Mozilla", "cat:mozilla-firefox"),
+        ("Mozilla Firefox (x64 en-GB)", "Mozilla", "cat:mozilla-firefox"),
+        ("Mozilla Firefox 115.6.0 ESR (x64 cy)", "Mozilla", "cat:mozilla-firefox-esr"),
+        ("Microsoft 365 Apps for enterprise - en-gb", "Microsoft Corporation", "365appsforenterprise"),
+        ("Microsoft 365 Apps for enterprise - en-us", "Microsoft Corporation", "365appsforenterprise"),
+        ("Microsoft 365 Apps for enterprise - cy-gb", "Microsoft Corporation", "365appsforenterprise"),
+        ("Microsoft 365 Apps for enterprise - fr-fr", "Microsoft Corporation", "365appsforenterprise"),
+        ("Microsoft Office Professional Plus 2019 - sr-latn-rs", "Microsoft Corporation", "officeprofessionalplus"),
+    ],
+)
+def test_locale_tags_are_not_part_of_the_name(name: str, vendor: str, key: str):
+    assert CATALOGUE.key_for(item(name, vendor)) == key
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Mozilla Firefox (x64 Pro)", "mozillafirefoxpro"),  # not a language
+        ("Mozilla Firefox (x64 ESR)", "mozillafirefoxesr"),  # a variant word, never a locale
+        ("Widget (IT)", "widgetit"),  # a bare code without an architecture may be the name
+        ("Cisco Secure Client - AnyConnect VPN", "ciscosecureclientanyconnectvpn"),
+        ("Widget - add-on", "widgetaddon"),  # "add" is no language
+        ("Widget - xx-yy", "widgetxxyy"),
+        ("Widget - en-us edition", "widgetenusedition"),  # only a tag that ends the name
+    ],
+)
+def test_words_that_only_look_like_locales_stay(name: str, key: str):
+    assert normalise_name(name) == key
+
+
+@pytest.mark.parametrize("locale", ["en-gb", "en-us", "cy-gb", "fr-fr"])
+def test_click_to_run_names_match_the_msrc_product(locale: str):
+    """MSRC (CVE-2023-23397) says "Microsoft 365 Apps for Enterprise"."""
+    row = item(f"Microsoft 365 Apps for enterprise - {locale}", "Microsoft Corporation")
+    assert CATALOGUE.matches(row, statement("Microsoft", "Microsoft 365 Apps for Enterprise"))
+    assert EMPTY.matches(row, statement("Microsoft", "Microsoft 365 Apps for Enterprise"))
+    assert not CATALOGUE.matches(row, statement("Microsoft", "Microsoft 365 Apps for Business"))
 
 
 # -- aliases, vendors and identifiers -------------------------------------------------------
@@ -183,6 +254,18 @@ def test_3cx_desktop_app_is_found_under_every_spelling(product: str, vendor: str
         ("Zoom(64bit)", "Zoom Video Communications, Inc.", "Zoom", "Zoom Workplace"),
         ("Cisco Secure Client - AnyConnect VPN", "Cisco Systems, Inc.", "Cisco", "AnyConnect"),
         ("Adobe Acrobat Reader DC MUI", "Adobe Systems Incorporated", "Adobe", "Acrobat Reader"),
+        # MSRC's Security Update Guide (CVE-2023-4863).
+        ("Microsoft Edge", "Microsoft Corporation", "Microsoft", "Microsoft Edge (Chromium-based)"),
+        # Add/Remove Programs puts the release in the name; Citrix's bulletins add the platform.
+        ("Citrix Workspace 2309", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app"),
+        ("Citrix Workspace 2309", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app for Windows"),
+        # Fortinet PSIRT (FG-IR) product names.
+        ("FortiClient", "Fortinet Technologies (Canada) ULC", "Fortinet", "FortiClientWindows"),
+        ("FortiClient VPN", "Fortinet Technologies (Canada) ULC", "Fortinet", "FortiClientWindows"),
+        # VMSAs say "Workstation Pro"; Omnissa now publishes Horizon Client.
+        ("VMware Workstation", "VMware, Inc.", "Broadcom", "VMware Workstation Pro"),
+        ("Omnissa Horizon Client", "Omnissa, LLC", "VMware", "VMware Horizon Client for Windows"),
+        ("VMware Horizon Client", "Omnissa, LLC", "VMware", "Horizon Client"),
     ],
 )
 def test_catalogue_aliases_join_inventory_and_advisory_names(
@@ -190,6 +273,41 @@ def test_catalogue_aliases_join_inventory_and_advisory_names(
 ):
     advisory = statement(st_vendor, st_product, aliases=("Cisco AnyConnect",))
     assert CATALOGUE.matches(item(product, vendor), advisory)
+
+
+# A renamed maker publishes under its new name while installs keep the old publisher, in
+# both directions: VMSA-2024-0010 is Broadcom's, Citrix bulletins are Cloud Software Group's.
+# The VMware Remote Console and Citrix Secure Access Client are not in the catalogue: the
+# vendor spellings alone must line the keys up.
+@pytest.mark.parametrize(
+    ("product", "vendor", "st_vendor", "st_product"),
+    [
+        ("VMware Workstation", "VMware, Inc.", "Broadcom", "VMware Workstation"),
+        ("VMware Workstation", "Broadcom Inc.", "VMware", "VMware Workstation"),
+        ("VMware Remote Console", "VMware, Inc.", "Broadcom", "VMware Remote Console"),
+        ("VMware Remote Console", "Broadcom Inc.", "VMware", "VMware Remote Console"),
+        ("VMware Remote Console", "Broadcom Inc.", "VMware", "Remote Console"),
+        ("Citrix Secure Access Client", "Citrix Systems, Inc.", "Cloud Software Group", "Citrix Secure Access Client"),
+        ("Citrix Secure Access Client", "Cloud Software Group, Inc.", "Citrix", "Citrix Secure Access Client"),
+        ("Citrix Workspace app", "Citrix Systems, Inc.", "Cloud Software Group", "Citrix Workspace app"),
+    ],
+)
+def test_a_renamed_vendor_matches_under_either_name(product: str, vendor: str, st_vendor: str, st_product: str):
+    row, advisory = item(product, vendor), statement(st_vendor, st_product)
+    assert CATALOGUE.matches(row, advisory)
+    assert CATALOGUE.key_for(row) in CATALOGUE.keys_for(advisory)
+    assert CATALOGUE.explain(row, [advisory]) == []
+    assert not CATALOGUE.matches(item(product, "Foo Ltd"), advisory)  # a rename, not any vendor
+
+
+def test_a_rename_explains_other_products_without_the_brand():
+    [miss] = CATALOGUE.explain(item("VMware Player", "VMware, Inc."), [statement("Broadcom", "VMware Workstation")])
+    assert miss.reason == "another VMware product: 'player' is not 'workstation'"
+
+
+def test_vendor_spellings_come_from_the_catalogue():
+    assert set(CATALOGUE.vendor_spellings("Broadcom Inc.")) >= {"vmware", "broadcom"}
+    assert CATALOGUE.vendor_spellings("Acme Ltd") == ("Acme Ltd", "acme")
 
 
 def test_statement_aliases_count_without_a_catalogue():
@@ -250,6 +368,82 @@ def test_uncatalogued_package_matches_by_purl_not_by_its_bare_name():
 def test_windows_program_purls_fall_back_to_the_name():
     edge = item("Microsoft Edge", "Microsoft Corporation", purl="pkg:swid/Microsoft+Edge@116.0")
     assert CATALOGUE.key_for(edge) == "cat:microsoft-edge"
+
+
+UPSTREAM_OPENSSL = statement("OpenSSL", "OpenSSL", cpe="cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*")
+DEBIAN_OPENSSL = statement("Debian", "openssl", purl="pkg:deb/debian/openssl")
+
+
+# Package purls name another maker's code: Ruby's openssl gem, an npm package of that name,
+# and Debian's openssl source package (backports, fixed per DSA-5532-1). A scanner's guessed
+# CPE does not make the Debian package upstream either.
+@pytest.mark.parametrize(
+    ("purl", "cpe", "key"),
+    [
+        ("pkg:gem/openssl@3.1.0", None, "pkg:gem/openssl"),
+        ("pkg:npm/openssl@3.0.2", None, "pkg:npm/openssl"),
+        ("pkg:deb/debian/openssl@3.0.11-1~deb12u2?distro=debian-12", None, "pkg:deb/debian/openssl"),
+        (
+            "pkg:deb/debian/openssl@3.0.11-1~deb12u2",
+            "cpe:2.3:a:openssl:openssl:3.0.11:*:*:*:*:*:*:*",
+            "pkg:deb/debian/openssl",
+        ),
+    ],
+)
+def test_a_package_purl_decides_identity_not_its_bare_name(purl: str, cpe: str | None, key: str):
+    row = InventoryItem("council", "openssl", "3.0.11", vendor="", purl=purl, cpe=cpe)
+    assert CATALOGUE.key_for(row) == key
+    assert not CATALOGUE.matches(row, UPSTREAM_OPENSSL)
+    assert not CATALOGUE.matches(row, statement("OpenSSL", "openssl"))
+    assert CATALOGUE.matches(row, DEBIAN_OPENSSL) is key.startswith("pkg:deb/")
+    [miss] = CATALOGUE.explain(row, [UPSTREAM_OPENSSL])
+    assert miss.reason == f"identified by its package URL {key}, which the statement does not name"
+
+
+@pytest.mark.parametrize(
+    ("name", "vendor", "purl"),
+    [
+        ("OpenSSL", "OpenSSL Project", None),
+        ("OpenSSL", "OpenSSL Project", "pkg:swid/OpenSSL@3.0.8"),
+        ("OpenSSL 3.1.2 (64-bit)", "OpenSSL Win64 Installer Team", "pkg:generic/openssl@3.1.2"),
+    ],
+)
+def test_windows_sbom_components_still_match_by_name(name: str, vendor: str, purl: str | None):
+    row = item(name, vendor, **({"purl": purl} if purl else {}))
+    assert CATALOGUE.key_for(row) == "cat:openssl"
+    assert CATALOGUE.matches(row, UPSTREAM_OPENSSL)
+    assert not CATALOGUE.matches(row, DEBIAN_OPENSSL)
+
+
+def _affected(inventory: Path, capsys: pytest.CaptureFixture[str]) -> set[tuple[str, str, str]]:
+    rules = sorted(str(p) for p in REVIEW.glob("*.toml"))
+    assert main(["match", str(inventory), *rules, "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    return {(r["advisory"], r["product"], r["version"]) for r in rows if r["status"] == "affected"}
+
+
+def test_review_inventory_end_to_end(capsys: pytest.CaptureFixture[str]):
+    """The reviewer's rows and the advisories as published, through `advisories match`."""
+    got = _affected(REVIEW / "inventory.csv", capsys)
+    assert {product for _, product, _ in got} == {
+        *(f"Mozilla Firefox (x64 {loc})" for loc in ("cy", "de", "fr", "ja", "en-GB")),
+        "Microsoft 365 Apps for enterprise - en-gb",
+        "Microsoft 365 Apps for enterprise - cy-gb",
+        "Microsoft Edge",
+        "VMware Workstation",
+    }
+    assert ("vmsa-2024-0010-workstation", "VMware Workstation", "17.5.0") in got
+    assert ("msrc-2023-4863-edge", "Microsoft Edge", "116.0.1938.69") in got
+
+
+def test_review_sbom_end_to_end(capsys: pytest.CaptureFixture[str]):
+    """Only upstream builds hit the OpenSSL advisory; the Debian package only its DSA."""
+    assert _affected(REVIEW / "sbom-openssl.cdx.json", capsys) == {
+        ("dsa-5532-1-openssl", "openssl", "3.0.11-1~deb12u1"),
+        ("openssl-2023-10-24", "OpenSSL", "3.0.8"),
+        ("openssl-2023-10-24", "OpenSSL", "3.0.10"),
+        ("openssl-2023-10-24", "OpenSSL 3.1.2 (64-bit)", "3.1.2"),
+    }
 
 
 def test_identifier_parsing():
@@ -360,6 +554,9 @@ REQUIRED_IDS = {
     "vmware-tools",
     "vmware-esxi",
     "cisco-anyconnect",
+    "citrix-workspace-app",
+    "vmware-workstation",
+    "vmware-horizon-client",
 }
 
 
