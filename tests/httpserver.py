@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from certificates import write_server_certificate
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -88,9 +90,7 @@ class LocalServer:
         if tls:
             # ssl loads certificates only from files.
             self._certs = tempfile.TemporaryDirectory(prefix="advisories-tls-")
-            cert, key = Path(self._certs.name, "cert.pem"), Path(self._certs.name, "key.pem")
-            cert.write_text(_TEST_CERT)
-            key.write_text(_TEST_KEY)
+            cert, key = write_server_certificate(Path(self._certs.name))
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert, key)
             self._httpd.tls = context
@@ -227,30 +227,3 @@ class _Handler(BaseHTTPRequestHandler):
         give_up = time.monotonic() + DRIP_LIMIT_S
         while not self.server.owner.stopping.wait(reply.header_drip_s) and time.monotonic() < give_up:
             self.wfile.write(b"a")
-
-
-# A self-signed certificate for 127.0.0.1 and localhost, valid until 2126, made with
-#   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500 \
-#     -subj "/CN=advisories test server" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost"
-# Embedded rather than generated, so the tests need neither openssl nor cryptography.
-_TEST_CERT = """\
------BEGIN CERTIFICATE-----
-MIIBtDCCAVugAwIBAgIUNtiDQi4RDemcvnheZS1fYa2Um2IwCgYIKoZIzj0EAwIw
-ITEfMB0GA1UEAwwWYWR2aXNvcmllcyB0ZXN0IHNlcnZlcjAgFw0yNjExMjIxODM3
-MDlaGA8yMTI2MTAyOTE4MzcwOVowITEfMB0GA1UEAwwWYWR2aXNvcmllcyB0ZXN0
-IHNlcnZlcjBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABEaFhI33k2rGMss9wE7L
-qe8Q8ajAhnta3y1Rl30Xdp2NJlNb2Pin4agxT92VANdjZjJ6/jw6Ti6KdteN7wkY
-ZnijbzBtMB0GA1UdDgQWBBT/Zo/O1pOpJ30wErKT4uAE2x79qzAfBgNVHSMEGDAW
-gBT/Zo/O1pOpJ30wErKT4uAE2x79qzAPBgNVHRMBAf8EBTADAQH/MBoGA1UdEQQT
-MBGHBH8AAAGCCWxvY2FsaG9zdDAKBggqhkjOPQQDAgNHADBEAiAjqqv75+/e9obx
-OLz3H4hON1fpHHOfANEHAfG9P952ggIgRbE5SY/Zr7qiV/xWzYVcKDifArBvcii5
-D121Oh5Zcbk=
------END CERTIFICATE-----
-"""
-_TEST_KEY = """\
------BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg5H88T3F+9hzy9oNP
-jFzj/YWZtL58qrztWKPI34SvYb+hRANCAARGhYSN95NqxjLLPcBOy6nvEPGowIZ7
-Wt8tUZd9F3adjSZTW9j4p+GoMU/dlQDXY2Yyev48Ok4uinbXje8JGGZ4
------END PRIVATE KEY-----
-"""

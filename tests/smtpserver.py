@@ -7,7 +7,7 @@
         server.handler.messages                     # what was accepted, in order
         server.handler.connections, .peak           # TCP sessions seen, most at once
 
-    cert, key = make_certificate(tmp_path)         # self-signed, via the openssl CLI
+    cert, key = write_server_certificate(tmp_path)  # self-signed, from tests/certificates.py
     with SmtpServer(tls=(cert, key), starttls=True, auth=("user", "secret")): ...
 
 Failure injection is per message, so tests can check that one refusal does not stop the rest.
@@ -18,9 +18,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import shutil
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,8 +34,6 @@ __all__ = [
     "Received",
     "SmtpServer",
     "client_tls_context",
-    "make_certificate",
-    "openssl_available",
 ]
 
 
@@ -227,24 +223,6 @@ class SmtpServer:
 
     def __exit__(self, *exc: object) -> None:
         self._controller.stop()
-
-
-def openssl_available() -> bool:
-    # The `cryptography` package is not installed in this venv, so certificates come from
-    # the openssl command line tool.
-    return shutil.which("openssl") is not None
-
-
-def make_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 / localhost: (cert.pem, key.pem)."""
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert),
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True, capture_output=True, timeout=30,
-    )  # fmt: skip
-    return cert, key
 
 
 def _server_tls_context(cert: Path, key: Path) -> ssl.SSLContext:

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from certificates import write_other_certificate, write_server_certificate
 from smtpserver import (
     Handler,
     SmtpServer,
     client_tls_context,
-    make_certificate,
-    openssl_available,
 )
 
 from advisories.config import load_config
@@ -73,9 +72,7 @@ def server() -> Iterator[SmtpServer]:
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if not openssl_available():
-        pytest.skip("the openssl command is needed to make a test certificate")
-    return make_certificate(tmp_path_factory.mktemp("tls"))
+    return write_server_certificate(tmp_path_factory.mktemp("tls"))
 
 
 # --- mime -------------------------------------------------------------------------------
@@ -553,7 +550,7 @@ ca_file = "certs/relay-ca.pem"
 def test_a_ca_file_that_is_not_the_servers_ca_says_so(
     certificate: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    other_ca, _ = make_certificate(tmp_path_factory.mktemp("other"))
+    other_ca = write_other_certificate(tmp_path_factory.mktemp("other"))
     with SmtpServer(tls=certificate) as server:
         transport = SmtpTransport(settings(server.port, security="starttls", ca_file=other_ca))
         (result,) = transport.send([message()])
