@@ -48,7 +48,8 @@ class AffectedProduct:
 
     A version is affected when it is in `versions`, inside any of `ranges`, or when
     `all_versions` is set. `labels` name groups of builds ("Update 7") that inventories
-    sometimes report instead of the build number.
+    sometimes report instead of the build number. A statement given no platform takes the
+    one its product name names, if any ("Zoom Client for Windows" -> windows).
     """
 
     vendor: str
@@ -68,6 +69,19 @@ class AffectedProduct:
     note: str | None = None  # e.g. the version text a source gave that could not be read
     from_text: bool = False  # versions read from prose by the extractor: to be verified
     confidence: float | None = None  # the extractor's, for from_text statements
+
+    def __post_init__(self) -> None:
+        # Vendors write the platform into the name ("FortiClientWindows", "FortiClientMac",
+        # "Citrix Workspace app for Mac") and most sources then leave `platform` at "any",
+        # which would put a Windows-only statement on every Mac. Every source, the store and
+        # the dry run build statements through here, so this is the one place it is read.
+        # An explicit platform is kept as given.
+        if self.platform == "any":
+            from advisories.products import named_platform  # products imports this module
+
+            named = named_platform(self.product)
+            if named is not None:
+                object.__setattr__(self, "platform", named[0])
 
     def describe(self) -> str:
         """Human summary of the affected set, for emails and `match --json`."""

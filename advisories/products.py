@@ -35,6 +35,12 @@ _NAME_PURLS = ("pkg:swid/", "pkg:generic/")
 VARIANT_WORDS = frozenset({"fips", "ndcpp", "6k7k", "esr", "lts"})
 # Words that only introduce a version: "Java 8 Update 381", "... 2019 Cumulative Update 13".
 _VERSION_WORDS = frozenset({"update", "cumulative", "version", "build", "release", "rev"})
+# Words naming a release track of the same product, not a build line of its own: Citrix's
+# Long Term Service Release. "Citrix Workspace 2203 LTSR" (version 22.3.6000.8) is the
+# Workspace app, and its version, not its name, says which LTSR build it is; Citrix's own
+# CVE records list LTSR and current-release ranges under one product. Unlike a variant word
+# it is dropped wherever it sits among the trailing versions ("LTSR 2203", "2203 LTSR CU5").
+_TRACK_WORDS = frozenset({"ltsr"})
 _ARCH = frozenset({"x64", "x86", "x86_64", "amd64", "arm64", "aarch64", "i386", "i686"})
 # Inside brackets these are install details, not name: "(x64 en-GB)", "(User)", "(x64 edition)".
 _BRACKET_NOISE = _ARCH | {"arm", "user", "machine", "edition", "all", "users", "bit"}
@@ -64,6 +70,34 @@ _SUBTAG = re.compile(r"[a-z0-9]{2,8}")
 # language is a known code is taken, so "Cisco Secure Client - AnyConnect VPN" and
 # "Foo - add-on" keep their words.
 _DASH_LOCALE = re.compile(r"\s+[-\u2013\u2014]\s+([a-z]{2,3})(?:-[a-z]{4})?-[a-z]{2}\s*$", re.IGNORECASE)
+# Adobe's and Office's per-language installs spell the language out instead: "Adobe Acrobat
+# Reader DC - English", "Adobe Acrobat Reader - Français", "Microsoft Office Proofing Tools
+# 2016 - Cymraeg", "... Language Pack 2010 - Français/French". Only a tail made of known
+# language names (English or the language's own) and region or script words is taken, so
+# "Sophos - Endpoint Agent" or "Widget - English Edition" keep their words.
+_DASH_TAIL = re.compile(r"\s+[-\u2013\u2014]\s+([^-\u2013\u2014]+?)\s*$")
+_LANGUAGE_NAME_WORDS = """
+    english welsh cymraeg irish gaeilge gaelic gàidhlig french français german deutsch
+    spanish español castellano italian italiano dutch nederlands polish polski portuguese
+    português swedish svenska danish dansk norwegian norsk bokmål nynorsk finnish suomi
+    czech čeština slovak slovenčina slovenian slovenščina hungarian magyar romanian română
+    croatian hrvatski serbian srpski српски bulgarian български greek ελληνικά russian
+    русский ukrainian українська turkish türkçe estonian eesti latvian latviešu lithuanian
+    lietuvių icelandic íslenska catalan català basque euskara galician galego japanese
+    日本語 korean 한국어 chinese 中文 简体中文 繁體中文 繁体中文 arabic العربية hebrew עברית
+    hindi हिन्दी thai ไทย vietnamese tiếng indonesian malay bahasa
+"""
+# Words that may follow a language name in such a tail: "English (United Kingdom)",
+# "Português (Brasil)", "Chinese Simplified", "Tiếng Việt", "Bahasa Indonesia".
+_LANGUAGE_QUALIFIER_WORDS = """
+    uk us gb united kingdom states american british international brasil brazil brazilian
+    portugal do canada canadian canadien españa spain latin america latinoamérica mexico
+    france belgium switzerland simplified traditional việt indonesia melayu
+"""
+# Split as a tail is (`_names_a_language`), so a script whose vowel signs are not word
+# characters (हिन्दी) is compared piece by piece on both sides.
+_LANGUAGE_NAMES = frozenset(re.findall(r"[^\W_]+", _LANGUAGE_NAME_WORDS.casefold()))
+_LANGUAGE_QUALIFIERS = frozenset(re.findall(r"[^\W_]+", _LANGUAGE_QUALIFIER_WORDS.casefold()))
 _MARKS = re.compile(r"\((?:tm|r|c)\)|[™®©]", re.IGNORECASE)
 _BITNESS = re.compile(r"(?<![^\W_])(?:32|64)[\s-]?bits?(?![^\W_])", re.IGNORECASE)
 _GLUED_VARIANT = re.compile(r"(?<=\d)(esr|fips|ndcpp)(?![^\W_])", re.IGNORECASE)
@@ -133,9 +167,19 @@ def _bracket_is_noise(inner: str) -> bool:
     )
 
 
+def _names_a_language(tail: str) -> bool:
+    """'English', 'Français/French', 'English (United Kingdom)'; not 'Endpoint Agent'."""
+    words = re.findall(r"[^\W_]+", tail.casefold())
+    known = _LANGUAGE_NAMES | _LANGUAGE_QUALIFIERS
+    return any(w in _LANGUAGE_NAMES for w in words) and all(w in known for w in words)
+
+
 def _drop_locale_suffix(text: str) -> str:
     found = _DASH_LOCALE.search(text)
-    return text[: found.start()] if found and found[1].casefold() in _LANGUAGES else text
+    if found and found[1].casefold() in _LANGUAGES:
+        return text[: found.start()]
+    found = _DASH_TAIL.search(text)
+    return text[: found.start()] if found and _names_a_language(found[1]) else text
 
 
 def _raw_words(name: str) -> list[str]:
@@ -150,8 +194,8 @@ def _raw_words(name: str) -> list[str]:
 def _strip_trailing_versions(words: list[str]) -> list[str]:
     """Drop versions at the end of a name but keep variant words found among them.
 
-    "NetScaler ADC 13.1-FIPS" -> "NetScaler ADC FIPS"; "Java 8 Update 381" -> "Java".
-    At least one word always stays.
+    "NetScaler ADC 13.1-FIPS" -> "NetScaler ADC FIPS"; "Java 8 Update 381" -> "Java";
+    "Citrix Workspace 2203 LTSR" -> "Citrix Workspace". At least one word always stays.
     """
     end, saw_version = len(words), False
     variants: list[str] = []
@@ -159,6 +203,8 @@ def _strip_trailing_versions(words: list[str]) -> list[str]:
         low = words[end - 1].casefold()
         if low in VARIANT_WORDS:
             variants.insert(0, words[end - 1])
+        elif low in _TRACK_WORDS:
+            pass
         elif _VERSION.fullmatch(low):
             saw_version = True
         elif not (saw_version and low in _VERSION_WORDS):
@@ -205,6 +251,69 @@ def normalise_name(name: str, vendor: str = "") -> str:
     normalise_name("3CXDesktopApp", "3CX Ltd") == normalise_name("3CX Desktop App", "3CX")
     """
     return "".join(name_words(name, vendor)).replace(".", "").replace("_", "")
+
+
+# -- the platform a product name names ------------------------------------------------------
+
+# Spellings of the platforms (models.PLATFORMS) that vendors write into product names.
+_PLATFORM_SPELLING = r"windows|mac\s?os(?:\s?x)?|os\s?x|macintosh|mac|linux"
+# "Zoom Client for Windows", "Citrix Workspace app for Mac", "Defender for Endpoint on Linux".
+_FOR_PLATFORM = re.compile(rf"\s+(?:for|on)\s+({_PLATFORM_SPELLING})(?![^\W_])", re.IGNORECASE)
+# "Foo (Windows)".
+_BRACKET_PLATFORM = re.compile(rf"\s*[(\[]\s*({_PLATFORM_SPELLING})\s*[)\]]", re.IGNORECASE)
+# Fortinet PSIRT's "FortiClientWindows", "FortiClientMac", "FortiClientLinux": glued by case
+# to a camel-case word of at least three letters (`_glued_platforms`), so "iMac", "Machine"
+# or the distribution names "AlmaLinux" and "CloudLinux" are not read as a platform.
+_GLUED_PLATFORM = re.compile(r"(?<![^\W_])([^\W_]{2,}[a-z])(Windows|MacOS|macOS|Mac|Linux)(?![^\W_])")
+# Every mention, for telling "Windows Subsystem for Linux" (two platforms: neither) apart.
+_ANY_PLATFORM = re.compile(rf"(?<![^\W_])({_PLATFORM_SPELLING})(?![^\W_])", re.IGNORECASE)
+
+
+def _glued_platforms(text: str) -> list[re.Match[str]]:
+    return [m for m in _GLUED_PLATFORM.finditer(text) if any(c.isupper() for c in m[1][1:])]
+
+
+def _platform_of(spelling: str) -> str:
+    low = spelling.casefold()
+    if low == "windows":
+        return "windows"
+    return "linux" if low == "linux" else "macos"
+
+
+def _only_trailing(text: str) -> bool:
+    """True when `text` holds nothing a name keeps: versions, track words, bitness, arch."""
+    words = _raw_words(text)
+    return all(
+        w.casefold() in VARIANT_WORDS | _TRACK_WORDS | _VERSION_WORDS or _VERSION.fullmatch(w.casefold())
+        for w in words
+    )
+
+
+@lru_cache(maxsize=1 << 14)
+def named_platform(name: str) -> tuple[str, str] | None:
+    """The platform a product name is written for, and the name without it; None if none.
+
+    named_platform("FortiClientMac") == ("macos", "FortiClient")
+    named_platform("Citrix Workspace app for Windows LTSR") == ("windows", "Citrix Workspace app LTSR")
+    A name that mentions two platforms ("Windows Subsystem for Linux") names none. A "for
+    Windows" followed by more of the name ("... for Windows Server") gives the platform but
+    stays in the name, whose words would otherwise run together into another product's.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    glued = _glued_platforms(text)
+    phrases = [*_FOR_PLATFORM.finditer(text), *_BRACKET_PLATFORM.finditer(text)]
+    mentioned = {_platform_of(m[1]) for m in (*phrases, *_ANY_PLATFORM.finditer(text))}
+    mentioned |= {_platform_of(m[2]) for m in glued}
+    if len(mentioned) != 1 or not (glued or phrases):
+        return None
+    for m in reversed(glued):  # from the end, so earlier offsets still hold
+        text = text[: m.start(2)] + text[m.end(2) :]
+    if (bracket := _BRACKET_PLATFORM.search(text)) is not None:
+        text = text[: bracket.start()] + text[bracket.end() :]
+    phrase = _FOR_PLATFORM.search(text)
+    if phrase is not None and _only_trailing(text[phrase.end() :]):
+        text = text[: phrase.start()] + text[phrase.end() :]
+    return mentioned.pop(), " ".join(text.split())
 
 
 @lru_cache(maxsize=1 << 14)
@@ -465,7 +574,7 @@ class Catalogue:
         # "workstation"), which may be another spelling of the statement's maker (Broadcom
         # publishes VMSA-2024-0010): strip every spelling, so either side may use any.
         spellings = self.vendor_spellings(vendor)
-        for name in (product, *aliases):
+        for name in _with_platform_dropped((product, *aliases)):
             found = found or self._lookup_name(name, vendor)
             full = normalise_name(name)
             keys.add(full)
@@ -558,6 +667,22 @@ class Catalogue:
         if self._same_vendor(item, st):
             return f"another {self._display_vendor(st.vendor)} product: {names}"
         return f"different names: {names}"
+
+
+def _with_platform_dropped(names: tuple[str, ...]) -> list[str]:
+    """Each statement name, then the same name without the platform it names.
+
+    "FortiClientMac" is FortiClient, and "Citrix Workspace app for Mac" the Workspace app,
+    for statements only: such a statement applies on that platform alone (models.AffectedProduct
+    takes its platform from the name), so it may share the product's key. Rows keep their
+    names as written.
+    """
+    out = list(names)
+    for name in names:
+        named = named_platform(name)
+        if named is not None:
+            out.append(named[1])
+    return list(dict.fromkeys(out))
 
 
 def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:

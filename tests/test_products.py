@@ -154,6 +154,17 @@ PRECISION_PAIRS = [
     # A bare language is only a locale beside an architecture; a real word in the bracket stays.
     (("Mozilla", "Mozilla Firefox (x64 cy)"), ("Mozilla", "Mozilla Firefox (x64 Pro)")),
     (("Mozilla", "Mozilla Firefox (x64 de)"), ("Mozilla", "Mozilla Firefox ESR (x64 de)")),
+    # An LTSR install is the Workspace app; LTSR builds of Citrix's other products are not.
+    (("Citrix", "Citrix Workspace 2203 LTSR"), ("Citrix", "Citrix Workspace Environment Management Agent")),
+    (("Citrix", "Citrix Workspace LTSR 2203"), ("Citrix", "Citrix Receiver")),
+    (("Citrix", "Citrix Receiver 4.9 LTSR"), ("Citrix", "Citrix Workspace app")),
+    (("Citrix", "Citrix Workspace Environment Management 2203 LTSR"), ("Citrix", "Citrix Workspace app")),
+    # A language suffix goes; the paid editor and the free reader stay apart (APSB tables).
+    (("Adobe", "Adobe Acrobat DC (64-bit) - English"), ("Adobe", "Adobe Acrobat Reader DC")),
+    (("Adobe", "Adobe Acrobat Reader DC - English"), ("Adobe", "Acrobat DC")),
+    # A platform dropped from a statement's name leaves FortiClient, never the EMS server.
+    (("Fortinet", "FortiClientMac"), ("Fortinet", "FortiClient EMS")),
+    (("Fortinet", "FortiClientLinux"), ("Fortinet", "FortiClientEMS")),
 ]
 
 
@@ -194,6 +205,23 @@ def test_a_chrome_statement_never_applies_to_edge_whatever_the_spelling():
         ("Microsoft 365 Apps for enterprise - cy-gb", "Microsoft Corporation", "365appsforenterprise"),
         ("Microsoft 365 Apps for enterprise - fr-fr", "Microsoft Corporation", "365appsforenterprise"),
         ("Microsoft Office Professional Plus 2019 - sr-latn-rs", "Microsoft Corporation", "officeprofessionalplus"),
+        # Adobe's per-language installs spell the language out, in English or its own name.
+        ("Adobe Acrobat Reader DC - English", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC - English", "Adobe Inc.", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader - Français", "Adobe Inc.", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC - Deutsch", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC - Español", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC - Italiano", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC - Nederlands", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC - Polski", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC - Português", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC - Cymraeg", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC - 日本語", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
+        ("Adobe Acrobat Reader DC \u2013 English", "Adobe Inc.", "cat:adobe-acrobat-reader"),  # en dash
+        ("Adobe Acrobat DC (64-bit) - English", "Adobe Inc.", "acrobatdc"),
+        ("Microsoft Office Proofing Tools 2016 - English", "Microsoft Corporation", "officeproofingtools"),
+        ("Microsoft Office Proofing Tools 2016 - Cymraeg", "Microsoft Corporation", "officeproofingtools"),
+        ("Microsoft Office Language Pack 2010 - Français/French", "Microsoft Corporation", "officelanguagepack"),
     ],
 )
 def test_locale_tags_are_not_part_of_the_name(name: str, vendor: str, key: str):
@@ -210,6 +238,14 @@ def test_locale_tags_are_not_part_of_the_name(name: str, vendor: str, key: str):
         ("Widget - add-on", "widgetaddon"),  # "add" is no language
         ("Widget - xx-yy", "widgetxxyy"),
         ("Widget - en-us edition", "widgetenusedition"),  # only a tag that ends the name
+        ("Sophos - Endpoint Agent", "sophosendpointagent"),  # a dash inside the product's name
+        ("Widget - English Edition", "widgetenglishedition"),  # a language, then more name
+        ("Widget - United Kingdom", "widgetunitedkingdom"),  # a region alone is no language
+        ("Widget - Latin", "widgetlatin"),
+        (
+            "Microsoft Visual C++ 2015-2022 Redistributable (x64) - 14.38.33130",
+            "microsoftvisualcplusplus20152022redistributable",
+        ),
     ],
 )
 def test_words_that_only_look_like_locales_stay(name: str, key: str):
@@ -223,6 +259,39 @@ def test_click_to_run_names_match_the_msrc_product(locale: str):
     assert CATALOGUE.matches(row, statement("Microsoft", "Microsoft 365 Apps for Enterprise"))
     assert EMPTY.matches(row, statement("Microsoft", "Microsoft 365 Apps for Enterprise"))
     assert not CATALOGUE.matches(row, statement("Microsoft", "Microsoft 365 Apps for Business"))
+
+
+# Add/Remove Programs exports of an LTSR estate, and an Adobe estate installed per language.
+@pytest.mark.parametrize(
+    ("product", "vendor", "st_vendor", "st_product"),
+    [
+        ("Citrix Workspace LTSR 2203", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app"),
+        ("Citrix Workspace 2203 LTSR", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app for Windows"),
+        ("Citrix Workspace 2203 LTSR", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app for Windows LTSR"),
+        ("Citrix Workspace 2203 LTSR", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace App 2203 LTSR for Windows"),
+        ("Citrix Workspace 2402 LTSR", "Cloud Software Group, Inc.", "Citrix", "Citrix Workspace app 2402 LTSR"),
+        ("Citrix Workspace LTSR 2203", "Citrix Systems, Inc.", "Cloud Software Group", "Citrix Workspace app"),
+        # A current-release row is reached by an LTSR statement too; its version decides.
+        ("Citrix Workspace 2309", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app for Windows LTSR"),
+        ("Adobe Acrobat Reader DC - English", "Adobe Systems Incorporated", "Adobe", "Acrobat Reader DC"),
+        ("Adobe Acrobat Reader - Français", "Adobe Inc.", "Adobe", "Adobe Acrobat Reader"),
+        ("Adobe Acrobat DC (64-bit) - English", "Adobe Inc.", "Adobe", "Acrobat DC"),
+        ("Adobe Acrobat DC (64-bit) - English", "", "Adobe", "Acrobat DC"),
+    ],
+)
+def test_ltsr_and_language_installs_match_the_vendor_names(
+    product: str, vendor: str, st_vendor: str, st_product: str
+):
+    row, advisory = item(product, vendor), statement(st_vendor, st_product)
+    assert CATALOGUE.matches(row, advisory)
+    assert CATALOGUE.key_for(row) in CATALOGUE.keys_for(advisory)
+
+
+@pytest.mark.parametrize(
+    "name", ["Citrix Workspace LTSR 2203", "Citrix Workspace 2203 LTSR", "Citrix Workspace 2203 LTSR CU5"]
+)
+def test_an_ltsr_install_is_the_workspace_app(name: str):
+    assert CATALOGUE.key_for(item(name, "Citrix Systems, Inc.")) == "cat:citrix-workspace-app"
 
 
 # -- aliases, vendors and identifiers -------------------------------------------------------
