@@ -143,11 +143,21 @@ def vendors_compatible(a: str, b: str) -> bool:
 
     'zoom' and 'zoom video communications' agree (one is a word prefix of the other).
     """
-    wa, wb = normalise_vendor(a).split(), normalise_vendor(b).split()
-    if not wa or not wb:
-        return True
-    n = min(len(wa), len(wb))
-    return wa[:n] == wb[:n]
+    return makers_agree(maker_words(a), maker_words(b))
+
+
+@lru_cache(maxsize=1 << 16)
+def maker_words(vendor: str) -> tuple[str, ...]:
+    """The words `vendors_compatible` compares: 'Zoom Video Communications, Inc.' ->
+    ('zoom', 'video', 'communications')."""
+    return tuple(normalise_vendor(vendor).split())
+
+
+def makers_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """`vendors_compatible` on `maker_words`: no words on one side, or one a word prefix of
+    the other."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
 
 
 def _is_language_tag(part: str) -> bool:
@@ -478,7 +488,11 @@ class Catalogue:
         return self._vendor_alias.get(words, words)
 
     def vendors_compatible(self, a: str, b: str) -> bool:
-        return vendors_compatible(self.canonical_vendor(a), self.canonical_vendor(b))
+        return makers_agree(self.maker_words(a), self.maker_words(b))
+
+    def maker_words(self, vendor: str) -> tuple[str, ...]:
+        """`maker_words` of the vendor's canonical name: what `vendors_compatible` compares."""
+        return maker_words(self.canonical_vendor(vendor))
 
     def vendor_spellings(self, vendor: str) -> tuple[str, ...]:
         """The vendor as given, then every spelling the catalogue gives the same maker.

@@ -21,14 +21,17 @@ CATALOGUE = Catalogue.load(Path(__file__).resolve().parent.parent / "rules" / "p
 VERSIONS = ["18.12.407", "18.12.416", "18.12.416.0", "18.11.1213", "18.12.422", "18.12", "v18.12.416",
             "7.2.4", "7.2.5", "7.0.11", "7.0.12", "13.1-49.13", "1.1.1w", "2023.0.1 (15.0.1)", "",
             "latest", "Update 7", "17.9.4a", "120.0.6099.109"]
+# The first five are what statements name: catalogue products, and one the catalogue does
+# not know, whose maker's spelling alone tells it from another maker's product of that name.
 PRODUCTS = [("3CX", "3CX Desktop App"), ("3CX", "3CXDesktopApp"), ("Google", "Google Chrome"),
-            ("Fortinet", "FortiOS"), ("", "3CX Desktop App")]
+            ("Fortinet", "FortiOS"), ("Acme", "Desktop App"), ("", "3CX Desktop App"),
+            ("Acme Software Ltd", "Desktop App"), ("Zenith", "Desktop App"), ("", "Desktop App")]
 PLATFORMS = ["windows", "macos", "linux", "any"]
 
 
 @st.composite
 def statements(draw: st.DrawFn) -> AffectedProduct:
-    vendor, product = draw(st.sampled_from(PRODUCTS[:4]))
+    vendor, product = draw(st.sampled_from(PRODUCTS[:5]))
     listed = tuple(draw(st.lists(st.sampled_from(VERSIONS[:13]), max_size=3, unique=True)))
     ranges = []
     for _ in range(draw(st.integers(0, 2))):

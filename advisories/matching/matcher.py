@@ -18,7 +18,7 @@ from advisories.matching.terms import (
     Identity,
 )
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Status
-from advisories.products import Catalogue, normalise_name
+from advisories.products import CATALOGUE_PREFIX, PURL_PREFIX, Catalogue, makers_agree, normalise_name
 from advisories.prose import alerts_on
 from advisories.versions import (
     DEFAULT_SCHEME,
@@ -64,6 +64,7 @@ class Matcher:
         self._selected: dict[Identity, _Bucket | None] = {}
         self._chosen: dict[tuple[str, str], _Bucket | None] = {}
         self._readings: dict[str, _Reading] = {}
+        self._makers: dict[_Bucket, list[tuple[tuple[str, ...], list[int]]]] = {}
 
     def candidates(self, item: InventoryItem) -> list[Candidate]:
         found = self.index.get(self.catalogue.key_for(item))
@@ -188,23 +189,31 @@ class Matcher:
         # share both ("Mozilla Firefox (x64 en-GB)", "... (x64 pl)") share the choice.
         chosen = self._chosen.get((key, item.vendor), _UNSEEN)
         if chosen is _UNSEEN:
-            chosen = self._chosen[key, item.vendor] = self._choose(bucket, item)
+            chosen = self._chosen[key, item.vendor] = self._choose(bucket, item, key)
         return chosen
 
-    def _choose(self, bucket: _Bucket, item: InventoryItem) -> _Bucket | None:
+    def _choose(self, bucket: _Bucket, item: InventoryItem, key: str) -> _Bucket | None:
+        # Every statement here has the row's key, so a key the catalogue or a purl settled
+        # passes them all (as in Catalogue.matches), and no call per statement is needed.
+        if key.startswith((CATALOGUE_PREFIX, PURL_PREFIX)):
+            return bucket
         # Same key is not enough: "Desktop App" by 3CX is not someone else's "Desktop App".
-        passing = [
-            positions
-            for statement, positions in bucket.products
-            if self.catalogue.matches(item, statement)
-        ]
-        if len(passing) == len(bucket.products):
+        # Here that is all Catalogue.matches checks: the makers, each of them compared once.
+        makers = self._makers.get(bucket)
+        if makers is None:
+            grouped: dict[tuple[str, ...], list[int]] = {}
+            for statement, positions in bucket.products:
+                grouped.setdefault(self.catalogue.maker_words(statement.vendor), []).extend(positions)
+            makers = self._makers[bucket] = list(grouped.items())
+        maker = self.catalogue.maker_words(item.vendor)
+        passing = [n for n, (words, _) in enumerate(makers) if makers_agree(maker, words)]
+        if len(passing) == len(makers):
             return bucket
         if not passing:
             return None
         # The passing candidates, in their order, indexed apart once per distinct list; it is
         # often another key's list already ("Exor Update Service" of "updateservice").
-        chosen = [bucket.candidates[i] for i in sorted(i for positions in passing for i in positions)]
+        chosen = [bucket.candidates[i] for i in sorted(i for n in passing for i in makers[n][1])]
         signature = tuple(map(id, chosen))
         part = self._shared.get(signature)
         if part is None:
