@@ -94,7 +94,7 @@ def _explain(item: InventoryItem, statements: list[AffectedProduct], cat: Catalo
     elsewhere: dict[str, str] = {}  # statements for other platforms: said only if none is for this one
     for st in statements:
         if cat.matches(item, st):
-            verdict = platform_verdict(item, st)
+            verdict = platform_verdict(item, cat.with_scheme(st))  # read as the Matcher reads it
             if verdict is None:
                 elsewhere.setdefault(f"the advisory speaks of {st.platform} only", st.product)
             else:

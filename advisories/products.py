@@ -15,7 +15,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from advisories.errors import ConfigError
 from advisories.models import AffectedProduct, InventoryItem
+from advisories.versions import SCHEMES
 
 CATALOGUE_PREFIX = "cat:"
 PURL_PREFIX = "pkg:"
@@ -390,6 +391,8 @@ class Product:
     cpe: tuple[str, ...] = ()
     purl: tuple[str, ...] = ()
     note: str = ""
+    # The version scheme of the product's own numbering, for statements that name none.
+    scheme: str | None = None
 
     @property
     def key(self) -> str:
@@ -434,6 +437,7 @@ class Catalogue:
         self._lookup_name = lru_cache(maxsize=1 << 16)(self._lookup_name_uncached)
         self._lookup_cpe = lru_cache(maxsize=1 << 14)(self._lookup_cpe_uncached)
         self._statement_keys = lru_cache(maxsize=1 << 14)(self._statement_keys_uncached)
+        self._with_scheme = lru_cache(maxsize=1 << 14)(self._with_scheme_uncached)
 
     @classmethod
     def load(cls, path: Path) -> Catalogue:
@@ -606,6 +610,32 @@ class Catalogue:
         keys.discard("")
         return frozenset(keys)
 
+    def product_for_statement(self, statement: AffectedProduct) -> Product | None:
+        """The catalogue product a statement speaks of, if the catalogue knows it."""
+        for key in self.keys_for(statement):
+            if key.startswith(CATALOGUE_PREFIX):
+                return self.product(key)
+        return None
+
+    def with_scheme(self, statement: AffectedProduct) -> AffectedProduct:
+        """The statement read in its product's numbering: given the catalogue product's
+        `scheme` when it names none itself, otherwise the statement unchanged.
+
+        Citrix's bulletin and NVD say "before 2403.1" with no scheme; in the default generic
+        scheme the installed 24.3.1.97 is below it (24 < 2403). A scheme the statement gives
+        is its source's word on how its versions order and is kept. The same statement always
+        gives the same object, so matchers compiled for it are shared.
+        """
+        if statement.scheme:
+            return statement
+        return self._with_scheme(statement)
+
+    def _with_scheme_uncached(self, statement: AffectedProduct) -> AffectedProduct:
+        product = self.product_for_statement(statement)
+        if product is None or product.scheme is None:
+            return statement
+        return replace(statement, scheme=product.scheme)
+
     def matches(self, item: InventoryItem, statement: AffectedProduct) -> bool:
         """Same product: equal keys, and no vendor clash unless an identifier settled it."""
         key = self.key_for(item)
@@ -725,6 +755,7 @@ _FIELDS: dict[str, type] = {
     "cpe": list,
     "purl": list,
     "note": str,
+    "scheme": str,
 }
 _REQUIRED = ("id", "vendor", "name")
 
@@ -785,7 +816,13 @@ def _product_from_table(table: Any, where: str) -> tuple[Product | None, list[st
     for purl in table.get("purl", []):
         if purl_base(purl) is None:
             errors.append(f"{where}.purl: {purl!r} is not a purl (pkg:type/namespace/name)")
+    scheme = table.get("scheme")
+    if scheme is not None and scheme not in SCHEMES:
+        close = difflib.get_close_matches(scheme, sorted(SCHEMES), n=1)
+        maybe = f" (did you mean {close[0]!r}?)" if close else ""
+        errors.append(f"{where}.scheme: unknown version scheme {scheme!r}{maybe}")
     if errors:
         return None, errors
     lists = {k: tuple(table.get(k, ())) for k in ("aliases", "vendor_aliases", "cpe", "purl")}
-    return Product(table["id"], table["vendor"], table["name"], **lists, note=table.get("note", "")), []
+    note = table.get("note", "")
+    return Product(table["id"], table["vendor"], table["name"], **lists, note=note, scheme=scheme), []

@@ -19,6 +19,7 @@ from advisories.products import (
     purl_base,
     vendors_compatible,
 )
+from advisories.versions import osv_range
 
 ROOT = Path(__file__).resolve().parent.parent
 REVIEW = ROOT / "tests" / "fixtures" / "identity-review"
@@ -670,6 +671,11 @@ def test_bad_toml_names_the_file_and_the_line(tmp_path: Path):
             "product[0] (a).cpe: 'google:chrome' is not a CPE 2.3 name",
         ),
         ('id = "A B"\nvendor = "V"\nname = "A"', "product[0] (A B).id: use lower-case"),
+        (
+            'id = "a"\nvendor = "V"\nname = "A"\nscheme = "citrix-worksapce"',
+            "product[0] (a).scheme: unknown version scheme 'citrix-worksapce' (did you mean 'citrix-workspace'?)",
+        ),
+        ('id = "a"\nvendor = "V"\nname = "A"\nscheme = 2403', "product[0] (a).scheme: must be a string"),
     ],
 )
 def test_catalogue_errors_name_the_file_and_the_key(tmp_path: Path, body: str, expected: str):
@@ -707,3 +713,52 @@ def test_winrar_publisher_spelling_matches_the_kev_vendor() -> None:
     catalogue = Catalogue.load(Path(__file__).resolve().parent.parent / "rules" / "products.toml")
     row = InventoryItem("c", "WinRAR 6.23 (64-bit)", "6.23.0", "windows", "win.rar GmbH")
     assert catalogue.matches(row, AffectedProduct("RARLAB", "WinRAR"))
+
+
+# -- the version scheme a product's statements are read in -------------------------------------
+
+WORKSPACE_RANGE = (osv_range("0", fixed="2403.1"),)
+
+
+@pytest.mark.parametrize(
+    ("vendor", "product", "kw"),
+    [
+        pytest.param("Citrix", "Citrix Workspace app for Windows", {}, id="CTX678036 bulletin name"),
+        pytest.param("Citrix", "Citrix Workspace app for Mac", {}, id="a platform in the name"),
+        pytest.param("Cloud Software Group", "Citrix Workspace app", {}, id="the maker's new name"),
+        pytest.param(
+            "citrix", "workspace", {"cpe": "cpe:2.3:a:citrix:workspace:*:*:*:*:ltsr:windows:*:*"},
+            id="CVE-2024-6286 NVD cpe ltsr",
+        ),
+    ],
+)
+def test_a_workspace_statement_without_a_scheme_gets_the_catalogues(vendor: str, product: str, kw: dict) -> None:
+    st = statement(vendor, product, ranges=WORKSPACE_RANGE, **kw)
+    read = CATALOGUE.with_scheme(st)
+    assert read.scheme == "citrix-workspace"
+    assert read == statement(vendor, product, ranges=WORKSPACE_RANGE, scheme="citrix-workspace", **kw)
+    assert CATALOGUE.with_scheme(st) is read  # one object, so its compiled matcher is shared
+    assert CATALOGUE.keys_for(read) == CATALOGUE.keys_for(st)
+
+
+@pytest.mark.parametrize(
+    "st",
+    [
+        pytest.param(statement("Citrix", "Citrix Workspace app", scheme="generic", ranges=WORKSPACE_RANGE),
+                     id="an explicit scheme is kept"),
+        pytest.param(statement("Citrix", "Citrix Receiver", ranges=WORKSPACE_RANGE), id="Receiver is not it"),
+        pytest.param(statement("Acme", "Workspace", ranges=WORKSPACE_RANGE), id="another maker's Workspace"),
+        pytest.param(statement("Citrix", "NetScaler ADC", scheme="citrix"), id="NetScaler keeps citrix"),
+        pytest.param(statement("Progress", "MOVEit Transfer", versions=("2023.0.1",)), id="MOVEit 2023.0.1"),
+        pytest.param(statement("Microsoft", "Exchange Server", versions=("2019 CU13",)), id="Exchange 2019 CU13"),
+        pytest.param(statement("PaperCut", "PaperCut MF", versions=("2023.03.1",)), id="date 2023.03.1"),
+    ],
+)
+def test_other_statements_are_read_as_written(st: AffectedProduct) -> None:
+    assert CATALOGUE.with_scheme(st) is st
+    assert EMPTY.with_scheme(st) is st
+
+
+def test_only_the_workspace_app_names_a_scheme_of_its_own() -> None:
+    # Every other product's statements keep the generic default unless they say otherwise.
+    assert {p.id: p.scheme for p in CATALOGUE.products if p.scheme} == {"citrix-workspace-app": "citrix-workspace"}

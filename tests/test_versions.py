@@ -531,6 +531,60 @@ LABEL_CASES = [
     pytest.param(EXCHANGE_CPE, "15.2.1258.12", U, id=f"{EX} build number, another numbering"),
 ]
 
+# --- Citrix Workspace app CVE-2024-6286, CTX678036: release numbers against dotted versions --
+# Citrix and NVD (cpe:2.3:a:citrix:workspace:*:*:*:*:current:windows:*:*, versionEndExcluding
+# 2403.1) name releases YYMM.n; Windows reports YY.M.n.build (2403.1 = 24.3.1.97, 2402 =
+# 24.2.0.172, 2311.1 = 23.11.1.41, 2203.1 LTSR CU6 = 22.3.6000.x, CU6 Hotfix 2 = 22.3.6002.x).
+WS_SCHEME = "citrix-workspace"
+WS_CURRENT = product(
+    "Citrix Workspace app for Windows", scheme=WS_SCHEME, ranges=(nvd_range(end_excluding="2403.1"),)
+)
+WS_LTSR = product(
+    "Citrix Workspace app for Windows",
+    scheme=WS_SCHEME,
+    ranges=(osv_range("2203", fixed="2203.1 LTSR CU6 Hotfix 2"),),
+)
+# The same advisory in the dotted numbering, as tools that read Windows versions write it:
+# "before 2402 LTSR" is >=22.04.0 <24.2.0.172.
+WS_DOTTED = product(
+    "Citrix Workspace app for Windows", scheme=WS_SCHEME, ranges=(osv_range("22.4", fixed="24.2.0.172"),)
+)
+WS_THROUGH = product(
+    "Citrix Workspace app", scheme=WS_SCHEME, ranges=(osv_range("2402", last_affected="2403"),)
+)
+WS = "CTX678036 CVE-2024-6286"
+WORKSPACE_CASES = [
+    pytest.param(WS_CURRENT, "24.3.1.97", N, id=f"{WS} NVD current 24.3.1.97 is 2403.1, the fix"),
+    pytest.param(WS_CURRENT, "24.5.10.20", N, id=f"{WS} NVD current 2405.10 later"),
+    pytest.param(WS_CURRENT, "24.3.0.93", A, id=f"{WS} NVD current 24.3.0.93 is 2403"),
+    pytest.param(WS_CURRENT, "24.2.0.172", A, id=f"{WS} NVD current 24.2.0.172 is 2402"),
+    pytest.param(WS_CURRENT, "23.11.1.41", A, id=f"{WS} NVD current 23.11.1.41 is 2311.1"),
+    pytest.param(WS_CURRENT, "2403.1", N, id=f"{WS} NVD current release number 2403.1"),
+    pytest.param(WS_CURRENT, "2311.1", A, id=f"{WS} NVD current release number 2311.1"),
+    pytest.param(WS_CURRENT, "v24.03.01.97", N, id=f"{WS} NVD current zero-padded 24.03.01.97"),
+    pytest.param(WS_LTSR, "22.3.6002.6116", N, id=f"{WS} LTSR CU6 Hotfix 2 is the fix"),
+    pytest.param(WS_LTSR, "22.3.6001.5", A, id=f"{WS} LTSR CU6 Hotfix 1"),
+    pytest.param(WS_LTSR, "22.3.6000.8", A, id=f"{WS} LTSR CU6"),
+    pytest.param(WS_LTSR, "22.3.1.41", A, id=f"{WS} LTSR 2203.1 before its CUs"),
+    pytest.param(WS_LTSR, "22.3.7000.2", N, id=f"{WS} LTSR CU7 later"),
+    pytest.param(WS_LTSR, "2203.1 LTSR CU6", A, id=f"{WS} LTSR named 2203.1 LTSR CU6"),
+    pytest.param(WS_LTSR, "2203.1 LTSR CU6 Hotfix 2", N, id=f"{WS} LTSR named CU6 Hotfix 2"),
+    pytest.param(WS_LTSR, "2203.1 LTSR CU6 (22.3.6000.8)", A, id=f"{WS} LTSR name and build"),
+    pytest.param(WS_LTSR, "21.12.0.18", N, id=f"{WS} LTSR 2112 before the LTSR line"),
+    pytest.param(WS_DOTTED, "2402", N, id=f"{WS} dotted bound, release number 2402 is the fix"),
+    pytest.param(WS_DOTTED, "2311.1", A, id=f"{WS} dotted bound, release number 2311.1"),
+    pytest.param(WS_DOTTED, "24.2.0.172", N, id=f"{WS} dotted bound, 24.2.0.172"),
+    pytest.param(WS_DOTTED, "2203.1 LTSR CU6", N, id=f"{WS} dotted bound, 2203 LTSR below 22.04"),
+    pytest.param(WS_THROUGH, "24.3.1.97", N, id=f"{WS} 2402 through 2403: 2403.1 is later"),
+    pytest.param(WS_THROUGH, "24.3.0.93", A, id=f"{WS} 2402 through 2403: 24.3.0.93"),
+    pytest.param(WS_THROUGH, "24.2.0.172", A, id=f"{WS} 2402 through 2403: 24.2.0.172"),
+    pytest.param(WS_THROUGH, "24.2.1000.10", A, id=f"{WS} 2402 through 2403: 2402 LTSR CU1"),
+    pytest.param(WS_THROUGH, "23.11.1.41", N, id=f"{WS} 2402 through 2403: 2311.1 earlier"),
+    pytest.param(WS_CURRENT, "4.9.9002", U, id=f"{WS} Receiver 4.9 CU9 is not a Workspace version"),
+    pytest.param(WS_CURRENT, "latest", U, id=f"{WS} unreadable installed version"),
+    pytest.param(WS_CURRENT, "", U, id=f"{WS} no installed version"),
+]
+
 ADVISORY_CASES = (
     CX_CASES
     + FORTI_CASES
@@ -548,6 +602,7 @@ ADVISORY_CASES = (
     + NGINX_CASES
     + SIEMENS_CASES
     + LABEL_CASES
+    + WORKSPACE_CASES
 )
 
 
@@ -652,6 +707,23 @@ def test_vendor_advisories(statement: AffectedProduct, version: str, expected: S
         pytest.param("OpenSSH_9.2p1", "9.2p1", None, 0, id="ssh banner product prefix"),
         pytest.param("nginx/1.25.3", "1.25.3", "nginx", 0, id="server header prefix"),
         pytest.param("16.5.1 (c)", "16.5.1", None, 1, id="apple rapid security response"),
+        pytest.param("24.3.1.97", "2403.1", None, -1, id="CTX678036 generic reads 24 < 2403"),
+        pytest.param("24.3.1.97", "2403.1", "citrix-workspace", 0, id="CTX678036 24.3.1.97 is 2403.1"),
+        pytest.param("24.2.0.172", "2403.1", "citrix-workspace", -1, id="CTX678036 2402 before 2403.1"),
+        pytest.param("23.11.1.41", "2402", "citrix-workspace", -1, id="CTX678036 2311.1 before 2402"),
+        pytest.param("24.3.1.97", "2403", "citrix-workspace", 1, id="CTX678036 2403.1 after 2403"),
+        pytest.param("24.02.0.172", "24.2", "citrix-workspace", 0, id="workspace zero-padded month"),
+        pytest.param("24.3.1.97", "24.3.1.101", "citrix-workspace", 0, id="workspace build not named"),
+        pytest.param(
+            "22.3.6002.6116", "2203.1 LTSR CU6 Hotfix 2", "citrix-workspace", 0,
+            id="CTX678036 LTSR CU6 Hotfix 2 is 22.3.6002",
+        ),
+        pytest.param(
+            "2203.1 LTSR Cumulative Update 6", "22.3.6000.8", "citrix-workspace", 0,
+            id="CTX678036 LTSR CU6 is 22.3.6000",
+        ),
+        pytest.param("2203.1 LTSR CU1", "2203.1", "citrix-workspace", 1, id="workspace CU1 after 2203.1"),
+        pytest.param("2402 LTSR CU1 HF1", "24.2.1001.2", "citrix-workspace", 0, id="workspace HF spelling"),
         pytest.param("latest", "7.2.5", None, None, id="unparseable"),
         pytest.param("", "7.2.5", None, None, id="empty"),
     ],
@@ -676,6 +748,12 @@ def test_compare(a: str, b: str, scheme: str | None, expected: int | None) -> No
         ("13.1-49.13", "ivanti"),
         ("7.0 P08", "vmware"),
         ("Update_7", None),  # a label, not product "Update" version 7
+        ("CU6 Hotfix 2", "citrix-workspace"),  # no release to place the update in
+        ("2402 Hotfix 1", "citrix-workspace"),  # a hotfix of no CU: its number is not known
+        ("2203 LTSR CU0", "citrix-workspace"),
+        ("2413", "citrix-workspace"),  # no thirteenth month
+        ("4.9.9002", "citrix-workspace"),  # Citrix Receiver, not the Workspace app
+        ("13.1-49.13", "citrix-workspace"),
     ],
 )
 def test_unparseable_versions_give_none(text: str, scheme: str | None) -> None:

@@ -45,7 +45,10 @@ class Matcher:
             for statement in advisory.affects:
                 if not alerts_on(statement):
                     continue  # a doubtful reading from prose: the digest's review list, not an alert
-                candidate = Candidate(advisory, statement)
+                # Read in its product's own numbering (Citrix Workspace's "2403.1" is the
+                # installed 24.3.1.97) when it names no scheme; here, so that the pre-filter
+                # and VersionMatcher both see the scheme the statement is judged in.
+                candidate = Candidate(advisory, catalogue.with_scheme(statement))
                 for key in catalogue.keys_for(statement):
                     self.index.setdefault(key, []).append(candidate)
         # Each statement is compiled and its builds and bounds read once, and each distinct

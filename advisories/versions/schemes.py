@@ -11,6 +11,7 @@ from .tokens import labels_comparable, parse_generic, parse_maven, parse_nginx
 from .vendor import (
     parse_cisco_ios,
     parse_citrix,
+    parse_citrix_workspace,
     parse_ivanti,
     parse_java,
     parse_openssl,
@@ -38,6 +39,7 @@ _PARSERS: dict[str, Parser] = {
     "ivanti": parse_ivanti,
     "cisco-ios": parse_cisco_ios,
     "vmware": parse_vmware,
+    "citrix-workspace": parse_citrix_workspace,
 }
 
 SCHEMES: frozenset[str] = frozenset(_PARSERS)

@@ -130,3 +130,48 @@ def parse_vmware(text: str) -> ParsedVersion | None:
     nums = (int(major), int(minor), int(patch or update or 0))
     norm = f"{nums[0]}.{nums[1]}.{nums[2]}{letter}"
     return ParsedVersion(text, "vmware", (nums, letter), norm)
+
+
+# Citrix Workspace app: Citrix names a release by year and month, "2403.1" (YYMM.n), and its
+# bulletins and NVD's CPE ranges use that name; Windows, Intune and ConfigMgr report the same
+# release dotted, 24.3.1.97 (YY.M.n.build). LTSR cumulative updates and their hotfixes count
+# in thousands in the third number: 2203.1 LTSR CU6 is 22.3.6000.x, CU6 Hotfix 2 22.3.6002.x
+# (CTX678036). Both forms become (year, month, n), so either side may use either form.
+_WORKSPACE_RELEASE = re.compile(
+    r"^(\d{2})(\d{2})(?:\.(\d{1,3}))?(?:\s*ltsr)?"
+    r"(?:\s*(?:cu|cumulative[\s_]*update)[\s_]*(\d{1,2})"
+    r"(?:\s*(?:hotfix|hot[\s_]*fix|hf)[\s_]*(\d{1,3}))?)?$"
+)
+_WORKSPACE_DOTTED = re.compile(r"^(\d{2})\.(\d{1,2})(?:\.(\d{1,5})(?:\.\d+)?)?$")
+# Citrix never names the fourth (build) number: a release is all of its builds, so "fixed in
+# 2403.1" clears 24.3.1.97 and "up to 2402" keeps 24.2.0.172.
+_CU = 1000
+
+
+def parse_citrix_workspace(text: str) -> ParsedVersion | None:
+    s = clean(text).lower()
+    if m := _WORKSPACE_DOTTED.match(s):
+        year, month, n = (int(g or 0) for g in m.groups())
+    elif m := _WORKSPACE_RELEASE.match(s):
+        year, month = int(m.group(1)), int(m.group(2))
+        point, cu, hotfix = (int(g or 0) for g in m.groups()[2:])
+        if m.group(4) is None:
+            n = point
+        elif cu:  # a CU counts from its LTSR release, whatever that release's point ("2203.1")
+            n = cu * _CU + hotfix
+        else:
+            return None  # "CU0" names no update
+    else:
+        return None  # "CU6 Hotfix 2" alone, "2402 Hotfix 1", Receiver's 4.9.9002: not placeable
+    if month > 12:
+        return None  # "2413" is no release
+    return ParsedVersion(text, "citrix-workspace", (year, month, n), _workspace_name(year, month, n))
+
+
+def _workspace_name(year: int, month: int, n: int) -> str:
+    """Citrix's own name of the release: "2403.1", "2402", "2203 LTSR CU6 Hotfix 2"."""
+    release = f"{year:02d}{month:02d}"
+    if n < _CU:
+        return f"{release}.{n}" if n else release
+    hotfix = f" Hotfix {n % _CU}" if n % _CU else ""
+    return f"{release} LTSR CU{n // _CU}{hotfix}"
