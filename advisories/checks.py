@@ -71,7 +71,7 @@ def check_all(path: Path) -> tuple[list[str], list[str]]:
     problems = _check_feeds(config, notes) + _check_state(config)
     problems += _check_rules(config.rules, notes)
     for council in config.councils:
-        problems += _check_inventory(council.id, council.inventory, notes)
+        problems += _check_inventory(council.id, council.inventory, notes, council.platform)
     problems += check_templates(config.templates, config.timezone)
     return problems, notes
 
@@ -170,12 +170,21 @@ def _check_rules(folder: Path, notes: list[str]) -> list[str]:
     return problems
 
 
-def _check_inventory(council_id: str, inventory: Path, notes: list[str]) -> list[str]:
+def _check_inventory(council_id: str, inventory: Path, notes: list[str], platform: str | None = None) -> list[str]:
     try:
-        loaded = load_inventory(inventory, council_id)
+        loaded = load_inventory(inventory, council_id, platform=platform)
     except (AdvisoriesError, OSError) as exc:
         return [f"councils[{council_id}].inventory: {exc}"]
     notes.append(f"{inventory}: {len(loaded.items)} distinct product row(s)")
+    unplaced = sum(item.platform == "any" for item in loaded.items)
+    if unplaced:
+        # Each such row is checked against every platform's statements, and a hit on a
+        # one-platform statement can only say "check manually".
+        notes.append(
+            f"councils[{council_id}]: {unplaced} of those rows give no platform, so a hit by an "
+            "advisory for one platform reads 'check manually'; if this export covers one platform "
+            "only, say which with platform = \"windows\" (or macos, linux) in its [[councils]] entry"
+        )
     problems = list(loaded.problems)
     if not loaded.items:
         problems.append(f"councils[{council_id}].inventory: {inventory} has no usable rows")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from advisories.defaults import default_folder
 from advisories.delivery.mime import envelope_address, sender_address
 from advisories.errors import ConfigError
+from advisories.models import PLATFORMS
 
 DEFAULT_CONFIG = "feeds.toml"
 CONFIG_ENV = "ADVISORIES_CONFIG"
@@ -30,6 +31,7 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Names the program itself uses where a feed name or council id also goes: refused so a log line,
 # an outbox record or a stored source label always means one thing.
 RESERVED_FEED_NAMES = {"rules": "curated rules are stored under the source name 'rules'"}
+ROW_PLATFORMS = tuple(p for p in PLATFORMS if p != "any")
 RESERVED_COUNCIL_IDS = {"digest": "the weekly bulletin's outbox records use the id 'digest'"}
 
 
@@ -51,6 +53,9 @@ class CouncilConfig:
     recipients: tuple[str, ...]
     inventory: Path
     weekly: bool = False
+    # What rows the inventory gives no platform for run (a software report without an OS
+    # column, from an estate of one platform); None: "platform unknown", checked on every one.
+    platform: str | None = None
 
 
 @dataclass(frozen=True)
@@ -304,7 +309,7 @@ def _recipients(t: dict[str, Any], key: str, where: str, p: _Problems) -> tuple[
 
 def _councils(value: Any, root: Path, p: _Problems) -> tuple[CouncilConfig, ...]:
     def one(t: dict[str, Any], where: str) -> CouncilConfig | None:
-        _reject_unknown(t, {"id", "name", "recipients", "inventory", "weekly"}, f"{where}.", p)
+        _reject_unknown(t, {"id", "name", "recipients", "inventory", "weekly", "platform"}, f"{where}.", p)
         cid = _string(t, "id", where, p)
         if cid and not _ID.match(cid):
             p.add(f"{where}.id", f"{cid!r}: use lower-case letters, digits, '-' and '_'")
@@ -318,12 +323,18 @@ def _councils(value: Any, root: Path, p: _Problems) -> tuple[CouncilConfig, ...]
         weekly = t.get("weekly", False)
         if not isinstance(weekly, bool):
             p.add(f"{where}.weekly", "must be true or false")
+        platform = t.get("platform")
+        if platform is not None and platform not in ROW_PLATFORMS:
+            p.add(f"{where}.platform", f"{platform!r}: use one of {', '.join(ROW_PLATFORMS)}, or leave it out "
+                  "when the inventory's rows run on several platforms")
+            platform = None
         return CouncilConfig(
             id=cid,
             name=_string(t, "name", where, p) or cid,
             recipients=recipients,
             inventory=(root / inventory).resolve(),
             weekly=bool(weekly),
+            platform=platform,
         )
 
     councils = _array_of_tables(value, "councils", p, one)

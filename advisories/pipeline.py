@@ -246,7 +246,7 @@ class Pipeline:
 
     def _inventory(self, council: CouncilConfig, summary: RunSummary) -> list[InventoryItem] | None:
         try:
-            loaded = load_inventory(council.inventory, council.id)
+            loaded = load_inventory(council.inventory, council.id, platform=council.platform)
         except (InventoryError, OSError) as exc:
             summary.inventories_failed.append(f"{council.id}: {exc}")
             return None

@@ -56,6 +56,16 @@ def test_the_set_up_and_the_shipped_templates_pass(tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "state.sqlite3").exists()  # check creates no state
 
 
+def test_check_says_when_an_export_gives_no_platform_and_how_to_name_one(tmp_path: Path) -> None:
+    _, notes = check_all(project(tmp_path))
+    said = [n for n in notes if "give no platform" in n]
+    assert said == ["councils[barsetshire]: 1 of those rows give no platform, so a hit by an advisory for one "
+                    "platform reads 'check manually'; if this export covers one platform only, say which with "
+                    'platform = "windows" (or macos, linux) in its [[councils]] entry']
+    problems, notes = check_all(project(tmp_path, CONFIG + 'platform = "windows"\n'))
+    assert problems == [] and not [n for n in notes if "give no platform" in n]
+
+
 def test_a_typo_in_a_custom_template_is_reported_with_its_file_and_line(tmp_path: Path) -> None:
     config = project(tmp_path)
     (tmp_path / "templates" / "alert.subject.txt").write_text(

@@ -655,3 +655,39 @@ def test_a_bulletin_before_any_run_says_it_is_empty_and_why(demo: Path, capsys: 
     capsys.readouterr()
     assert main(["digest", "--week", "2023-W13", "--config", str(demo / "feeds.toml")]) == 0
     assert "holds no advisories" not in capsys.readouterr().err
+
+
+def test_a_council_whose_export_gives_no_platform_can_say_which_it_runs(demo: Path) -> None:
+    """Loamshire's Lansweeper software report has no OS column, so each row's platform is
+    unknown: a macOS-only build is "check manually" there, until the operator says the estate
+    is Windows; then it is no alert at all, and a Windows-only build is plainly affected."""
+    export = demo / "inventories" / "loamshire-lansweeper.csv"
+    export.write_text(export.read_text() + "LOAM-PC-07,3CX Desktop App,18.12.402,3CX Ltd\n"
+                      "LOAM-PC-08,3CX Desktop App,18.12.416,3CX Ltd\n")
+    assert run(demo / "feeds.toml") == 0
+    (loam,) = [m for m in outbox(demo) if "loamshire" in m["To"]]
+    text = body(loam)
+    assert "LOAM-PC-07" in text and "LOAM-PC-08" in text  # both builds: check them by hand
+    assert "could not confirm" in text.lower()
+
+    shutil.rmtree(demo / "data")
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace(
+        'inventory = "inventories/loamshire-lansweeper.csv"',
+        'inventory = "inventories/loamshire-lansweeper.csv"\nplatform = "windows"'))
+    assert run(config) == 0
+    (loam,) = [m for m in outbox(demo) if "loamshire" in m["To"]]
+    text = body(loam)
+    assert "LOAM-PC-08" in text and "LOAM-PC-07" not in text  # 18.12.402 was a macOS build only
+    assert "could not confirm" not in text.lower()
+
+
+def test_a_council_platform_must_name_one(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace(
+        'inventory = "inventories/loamshire-lansweeper.csv"',
+        'inventory = "inventories/loamshire-lansweeper.csv"\nplatform = "Windows 11"'))
+    assert run(config) == 2
+    err = capsys.readouterr().err
+    assert "councils[2].platform: 'Windows 11': use one of windows, macos, linux, ios, android" in err
+    assert not (demo / "data" / "outbox").exists()

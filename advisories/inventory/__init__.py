@@ -28,8 +28,11 @@ class InventoryLoad:
     problems: tuple[str, ...]
 
 
-def load_inventory(path: Path, council_id: str, *, max_bytes: int = MAX_BYTES) -> InventoryLoad:
+def load_inventory(
+    path: Path, council_id: str, *, max_bytes: int = MAX_BYTES, platform: str | None = None
+) -> InventoryLoad:
     """Read one inventory export; rows sharing (product, vendor, version, platform) merge.
+    `platform`: what the rows that give none run (the council's `platform`); None: unknown.
 
     Raises InventoryError when the file is missing, too big, binary, neither CSV nor JSON, or
     has no product column. Bad rows are skipped and reported in `problems`.
@@ -38,7 +41,7 @@ def load_inventory(path: Path, council_id: str, *, max_bytes: int = MAX_BYTES) -
     data = read_bytes(path, max_bytes)
     problems = Problems(source)
     text = decode(data, problems)
-    agg = Aggregator(council_id, source)
+    agg = Aggregator(council_id, source, platform or "any")
     if text.lstrip()[:1] in ("{", "["):
         parse_cyclonedx(load_json(text, source), agg, problems)
     else:
