@@ -32,16 +32,15 @@ PURL_PREFIX = "pkg:"
 _NAME_PURLS = ("pkg:swid/", "pkg:generic/")
 
 # Words naming a separate build line (VERSIONS.md pitfall 8). They survive version stripping
-# and are split off a version they are glued to ("115.4.0esr", "13.1-FIPS").
-VARIANT_WORDS = frozenset({"fips", "ndcpp", "6k7k", "esr", "lts"})
+# and are split off a version they are glued to ("115.4.0esr", "13.1-FIPS"). Citrix's LTSR
+# (Long Term Service Release) is one too: its cumulative updates carry fixes the current
+# release gets in a later release, and Citrix's bulletins give each LTSR its own fixed build
+# (CTX678036: "before 2403.1", "2402 LTSR before 2402 LTSR CU1"), so "Citrix Workspace 2402
+# LTSR" (24.2.1001.2) is never judged by a current-release range; nor is any other Citrix
+# row whose name says LTSR (Session Recording, VDA, StoreFront: CVE-2024-8069).
+VARIANT_WORDS = frozenset({"fips", "ndcpp", "6k7k", "esr", "lts", "ltsr"})
 # Words that only introduce a version: "Java 8 Update 381", "... 2019 Cumulative Update 13".
 _VERSION_WORDS = frozenset({"update", "cumulative", "version", "build", "release", "rev"})
-# Words naming a release track of the same product, not a build line of its own: Citrix's
-# Long Term Service Release. "Citrix Workspace 2203 LTSR" (version 22.3.6000.8) is the
-# Workspace app, and its version, not its name, says which LTSR build it is; Citrix's own
-# CVE records list LTSR and current-release ranges under one product. Unlike a variant word
-# it is dropped wherever it sits among the trailing versions ("LTSR 2203", "2203 LTSR CU5").
-_TRACK_WORDS = frozenset({"ltsr"})
 _ARCH = frozenset({"x64", "x86", "x86_64", "amd64", "arm64", "aarch64", "i386", "i686"})
 # Inside brackets these are install details, not name: "(x64 en-GB)", "(User)", "(x64 edition)".
 _BRACKET_NOISE = _ARCH | {"arm", "user", "machine", "edition", "all", "users", "bit"}
@@ -101,7 +100,7 @@ _LANGUAGE_NAMES = frozenset(re.findall(r"[^\W_]+", _LANGUAGE_NAME_WORDS.casefold
 _LANGUAGE_QUALIFIERS = frozenset(re.findall(r"[^\W_]+", _LANGUAGE_QUALIFIER_WORDS.casefold()))
 _MARKS = re.compile(r"\((?:tm|r|c)\)|[™®©]", re.IGNORECASE)
 _BITNESS = re.compile(r"(?<![^\W_])(?:32|64)[\s-]?bits?(?![^\W_])", re.IGNORECASE)
-_GLUED_VARIANT = re.compile(r"(?<=\d)(esr|fips|ndcpp)(?![^\W_])", re.IGNORECASE)
+_GLUED_VARIANT = re.compile(r"(?<=\d)(esr|fips|ndcpp|ltsr)(?![^\W_])", re.IGNORECASE)
 _PLUS = re.compile(r"(?<=[^\W_])\++")
 _BRACKETS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _WORD = re.compile(r"[^\W_]+(?:[._][^\W_]+)*")
@@ -206,7 +205,8 @@ def _strip_trailing_versions(words: list[str]) -> list[str]:
     """Drop versions at the end of a name but keep variant words found among them.
 
     "NetScaler ADC 13.1-FIPS" -> "NetScaler ADC FIPS"; "Java 8 Update 381" -> "Java";
-    "Citrix Workspace 2203 LTSR" -> "Citrix Workspace". At least one word always stays.
+    "Citrix Workspace 2402 LTSR CU1" and "Citrix Workspace LTSR 2402" -> "Citrix Workspace
+    LTSR". At least one word always stays.
     """
     end, saw_version = len(words), False
     variants: list[str] = []
@@ -214,8 +214,6 @@ def _strip_trailing_versions(words: list[str]) -> list[str]:
         low = words[end - 1].casefold()
         if low in VARIANT_WORDS:
             variants.insert(0, words[end - 1])
-        elif low in _TRACK_WORDS:
-            pass
         elif _VERSION.fullmatch(low):
             saw_version = True
         elif not (saw_version and low in _VERSION_WORDS):
@@ -292,11 +290,11 @@ def _platform_of(spelling: str) -> str:
 
 
 def _only_trailing(text: str) -> bool:
-    """True when `text` holds nothing a name keeps: versions, track words, bitness, arch."""
+    """True when `text` holds nothing but what trails a name: versions, variant words
+    ("2203 LTSR"), bitness, arch."""
     words = _raw_words(text)
     return all(
-        w.casefold() in VARIANT_WORDS | _TRACK_WORDS | _VERSION_WORDS or _VERSION.fullmatch(w.casefold())
-        for w in words
+        w.casefold() in VARIANT_WORDS | _VERSION_WORDS or _VERSION.fullmatch(w.casefold()) for w in words
     )
 
 
@@ -695,6 +693,12 @@ class Catalogue:
         if not self.vendors_compatible(item.vendor, st.vendor):
             return f"vendor differs: {self._display_vendor(item.vendor)} vs {self._display_vendor(st.vendor)}"
         shown = " ".join(name_words(item.product))
+        ours, theirs = self.product(key), self.product_for_statement(st)
+        if ours is not None and theirs is not None:
+            # Two catalogue products: their own names say which line each is, where the
+            # spellings do not ("Citrix Workspace 2402 LTSR" vs "... app for Windows").
+            item_words = self._bare_words(ours.name, ours.vendor)
+            st_words = self._bare_words(theirs.name, theirs.vendor)
         extra = [w for w in item_words if w not in st_words]
         missing = [w for w in st_words if w not in item_words]
         if extra and set(extra) <= VARIANT_WORDS and not missing:

@@ -33,9 +33,11 @@ CURRENT = AffectedProduct(
     product="Citrix Workspace app for Windows",
     ranges=(osv_range("2300", fixed="2403.1"),),
 )
+# Named as the bulletin names the line: an LTSR statement reaches LTSR rows only and is read
+# on the LTSR line (catalogue citrix-workspace-app-ltsr, scheme citrix-workspace-ltsr).
 LTSR = AffectedProduct(
     vendor="Citrix",
-    product="Citrix Workspace app for Windows",
+    product="Citrix Workspace app for Windows 2203 LTSR",
     ranges=(osv_range("2203", fixed="2203.1 LTSR CU6 Hotfix 2"),),
 )
 NVD_CURRENT = AffectedProduct(
@@ -96,7 +98,12 @@ cves = ["CVE-2024-6286"]
 [[affects]]
 vendor = "Citrix"
 product = "Citrix Workspace app for Windows"
-ranges = [{ introduced = "2300", fixed = "2403.1" }, { introduced = "2203", fixed = "2203.1 LTSR CU6 Hotfix 2" }]
+ranges = [{ introduced = "2300", fixed = "2403.1" }]
+
+[[affects]]
+vendor = "Citrix"
+product = "Citrix Workspace app for Windows 2203 LTSR"
+ranges = [{ introduced = "2203", fixed = "2203.1 LTSR CU6 Hotfix 2" }]
 """
 
 
@@ -162,10 +169,16 @@ def test_match_explain_says_why_an_up_to_date_install_is_not_affected(
     assert "24.3.1.97 is not in the affected range <2403.1" in capsys.readouterr().out
 
 
-def test_a_bound_that_names_no_release_is_unknown_never_not_affected() -> None:
-    """"CU6 Hotfix 2" without "2203.1 LTSR" cannot be placed: check manually."""
-    statement = AffectedProduct("Citrix", "Citrix Workspace app", ranges=(osv_range("0", fixed="CU6 Hotfix 2"),))
-    rows = [intune_row("22.3.6000.8", "Citrix Workspace 2203 LTSR"), intune_row("24.3.1.97", "Citrix Workspace 2403")]
+@pytest.mark.parametrize(
+    ("product", "row_name"),
+    [("Citrix Workspace app", "Citrix Workspace 2203"), ("Citrix Workspace app LTSR", "Citrix Workspace 2203 LTSR")],
+    ids=["current-release statement", "LTSR statement"],
+)
+def test_a_bound_that_names_no_release_is_unknown_never_not_affected(product: str, row_name: str) -> None:
+    """"CU6 Hotfix 2" without "2203.1 LTSR" cannot be placed: check manually. (Each statement
+    now reaches its own track's rows: an LTSR-named row only meets the LTSR statement.)"""
+    statement = AffectedProduct("Citrix", product, ranges=(osv_range("0", fixed="CU6 Hotfix 2"),))
+    rows = [intune_row("22.3.6000.8", row_name), intune_row("24.3.1.97", row_name)]
     assert statuses(statement, rows) == {"22.3.6000.8": Status.UNKNOWN, "24.3.1.97": Status.UNKNOWN}
 
 
@@ -230,11 +243,14 @@ class Release(NamedTuple):
         return self.dotted if dotted else self.name
 
 
+ANY_MONTH = st.tuples(years, months)
+
+
 @st.composite
-def releases(draw: st.DrawFn) -> Release:
+def releases(draw: st.DrawFn, months_of: st.SearchStrategy[tuple[int, int]] = ANY_MONTH) -> Release:
     """Citrix's name and the dotted version of a release: "2311.1" and "23.11.1.41", or an LTSR
-    update, "2203.1 LTSR CU6 Hotfix 2" and "22.3.6002.6116"."""
-    year, month = draw(years), draw(months)
+    update, "2203.1 LTSR CU6 Hotfix 2" and "22.3.6002.6116"; in a month of `months_of`."""
+    year, month = draw(months_of)
     dotted_month = draw(st.sampled_from([str(month), f"{month:02d}"]))
     if draw(st.booleans()):
         n = draw(points)
@@ -247,44 +263,72 @@ def releases(draw: st.DrawFn) -> Release:
     return Release((year, month, n), name, f"{year}.{dotted_month}.{n}.{draw(builds)}")
 
 
-@SETTINGS
-@given(releases())
-def test_a_release_name_and_its_dotted_version_are_one_release(release: Release) -> None:
-    assert compare(release.name, release.dotted, "citrix-workspace") == 0
-    assert compare(release.dotted, release.name, "citrix-workspace") == 0
+# The current-release reading (citrix-workspace) and the LTSR reading (citrix-workspace-ltsr,
+# for statements about the LTSR product).
+WS_SCHEMES = st.sampled_from(["citrix-workspace", "citrix-workspace-ltsr"])
+
+
+def line(release: Release, scheme: str) -> tuple[object, ...] | None:
+    """Where a release orders: an LTSR update (n >= 1000) only among its own LTSR's versions,
+    every other release on the current-release line; in the LTSR reading every release on the
+    LTSR line of its month. Versions on different lines are not compared."""
+    year, month, n = release.order
+    return ("ltsr", year, month) if scheme == "citrix-workspace-ltsr" or n >= 1000 else None
 
 
 @SETTINGS
-@given(releases(), releases(), st.booleans(), st.booleans())
-def test_both_numberings_order_releases_alike(a: Release, b: Release, a_dotted: bool, b_dotted: bool) -> None:
-    want = (a.order > b.order) - (a.order < b.order)
-    assert compare(a.written(a_dotted), b.written(b_dotted), "citrix-workspace") == want
+@given(releases(), WS_SCHEMES)
+def test_a_release_name_and_its_dotted_version_are_one_release(release: Release, scheme: str) -> None:
+    assert compare(release.name, release.dotted, scheme) == 0
+    assert compare(release.dotted, release.name, scheme) == 0
 
 
 @SETTINGS
-@given(releases(), releases(), releases(), st.booleans())
+@given(releases(), releases(), st.booleans(), st.booleans(), WS_SCHEMES)
+def test_both_numberings_order_releases_alike(
+    a: Release, b: Release, a_dotted: bool, b_dotted: bool, scheme: str
+) -> None:
+    want = (a.order > b.order) - (a.order < b.order) if line(a, scheme) == line(b, scheme) else None
+    assert compare(a.written(a_dotted), b.written(b_dotted), scheme) == want
+
+
+@SETTINGS
+@given(st.data(), st.tuples(years, months), st.booleans(), WS_SCHEMES)
 def test_a_release_range_holds_the_same_releases_in_either_numbering(
-    low: Release, high: Release, row: Release, inclusive: bool
+    data: st.DataObject, month: tuple[int, int], inclusive: bool, scheme: str
 ) -> None:
     """A statement written with release names and one written with dotted versions agree on
-    every row, written either way: the answer never depends on which numbering a side used."""
+    every row, written either way: the answer never depends on which numbering a side used.
+    A range on another line than the row's never makes it affected."""
+    # Often in one month, so that an LTSR's own line is exercised as well as the CR line.
+    pick = st.one_of(releases(), releases(st.just(month)))
+    low, high, row = data.draw(pick), data.draw(pick), data.draw(pick)
     inside = low.order <= row.order and (row.order <= high.order if inclusive else row.order < high.order)
     want = Status.AFFECTED if inside else Status.NOT_AFFECTED
+    found = set()
     for dotted in (False, True):
         upper = high.written(dotted)
         bounds = osv_range(low.written(dotted), last_affected=upper) if inclusive else osv_range(
             low.written(dotted), fixed=upper)
-        matcher = compile_statement(AffectedProduct("Citrix", "Citrix Workspace app", scheme="citrix-workspace",
+        matcher = compile_statement(AffectedProduct("Citrix", "Citrix Workspace app", scheme=scheme,
                                                     ranges=(bounds,)))
-        assert {matcher.status(row.name).status, matcher.status(row.dotted).status} == {want}
+        found |= {matcher.status(row.name).status, matcher.status(row.dotted).status}
+    if line(low, scheme) == line(high, scheme) == line(row, scheme):
+        assert found == {want}
+    else:
+        assert len(found) == 1 and Status.AFFECTED not in found
 
 
 # --- the fast matcher's answers for Workspace statements -------------------------------------
 WS_VERSIONS = ["24.3.1.97", "24.3.0.93", "24.2.0.172", "23.11.1.41", "22.3.6002.6116", "22.3.6000.8",
-               "2403.1", "2402", "latest", "", "4.9.9002", "2203.1 LTSR CU6 (22.3.6000.8)"]
-WS_BOUNDS = ["2403.1", "2402", "24.2.0.172", "2311.1", "2203.1 LTSR CU6 Hotfix 2", "22.3.6000", "23.0"]
+               "2403.1", "2402", "latest", "", "4.9.9002", "2203.1 LTSR CU6 (22.3.6000.8)", "24.2.1001.2",
+               "2402 LTSR CU1"]
+WS_BOUNDS = ["2403.1", "2402", "24.2.0.172", "2311.1", "2203.1 LTSR CU6 Hotfix 2", "22.3.6000", "23.0",
+             "2402 LTSR", "2402 LTSR CU1"]
 WS_NAMES = [("Citrix", "Citrix Workspace app for Windows"), ("citrix", "workspace"),
-            ("Cloud Software Group", "Citrix Workspace app")]
+            ("Cloud Software Group", "Citrix Workspace app"), ("Citrix", "Citrix Workspace app for Windows LTSR"),
+            ("citrix", "workspace ltsr"), ("Citrix", "Citrix Workspace app 2402 LTSR for Windows")]
+WS_ROWS = ["Citrix Workspace 2403", "Citrix Workspace 2402 LTSR"]
 
 
 @st.composite
@@ -295,22 +339,25 @@ def workspace_statements(draw: st.DrawFn) -> AffectedProduct:
         low, high = draw(st.sampled_from(["0", *WS_BOUNDS])), draw(st.sampled_from(WS_BOUNDS))
         ranges.append(osv_range(low, fixed=high) if draw(st.booleans()) else osv_range(low, last_affected=high))
     listed = tuple(draw(st.lists(st.sampled_from(WS_BOUNDS), max_size=2, unique=True)))
-    scheme = draw(st.sampled_from([None, None, "generic", "citrix-workspace"]))
+    scheme = draw(st.sampled_from([None, None, "generic", "citrix-workspace", "citrix-workspace-ltsr"]))
     return AffectedProduct(vendor, name, versions=listed, ranges=tuple(ranges), scheme=scheme)
 
 
 @SETTINGS
-@given(st.lists(workspace_statements(), min_size=1, max_size=4), st.lists(st.sampled_from(WS_VERSIONS), min_size=1))
+@given(st.lists(workspace_statements(), min_size=1, max_size=4),
+       st.lists(st.tuples(st.sampled_from(WS_VERSIONS), st.sampled_from(WS_ROWS)), min_size=1))
 def test_the_fast_matcher_equals_the_naive_loop_for_workspace(
-    statements: list[AffectedProduct], versions: list[str]
+    statements: list[AffectedProduct], versions: list[tuple[str, str]]
 ) -> None:
-    """Every statement judged in the scheme the catalogue gives it, row by row."""
+    """Every statement of the row's product (current release or LTSR) judged in the scheme the
+    catalogue gives it, row by row."""
     advisories = [Advisory(id=f"adv-{i}", source="t", title="t", affects=(s,)) for i, s in enumerate(statements)]
-    rows = [intune_row(v, "Citrix Workspace 2403") for v in versions]
+    rows = [intune_row(v, name) for v, name in versions]
     matches = Matcher(advisories, CATALOGUE).match_items(rows)
     fast = sorted((id(m.item), m.advisory.id, m.status, m.reason) for m in matches)
     naive = []
     for row in rows:
-        candidates = [Candidate(a, CATALOGUE.with_scheme(s)) for a in advisories for s in a.affects]
+        candidates = [Candidate(a, CATALOGUE.with_scheme(s)) for a in advisories for s in a.affects
+                      if CATALOGUE.matches(row, s)]
         naive += [(id(row), c.advisory.id, v.status, v.reason) for c, v in judge(row, candidates)]
     assert fast == sorted(naive)

@@ -537,3 +537,48 @@ def test_target_sw_sets_the_platform_and_stays_in_the_cpe(target_sw: str, platfo
     criteria = f"cpe:2.3:a:acme:agent:2.1:*:*:*:*:{target_sw}:*:*"
     [a] = parse(configured(node({"vulnerable": True, "criteria": criteria})))
     assert [(s.platform, s.cpe) for s in a.affects] == [(platform, f"cpe:2.3:a:acme:agent:*:*:*:*:*:{target_sw}:*:*")]
+
+
+WORKSPACE = "cpe:2.3:a:citrix:workspace:*:*:*:*:{}:windows:*:*"
+
+
+def workspace_cve() -> dict[str, Any]:
+    """CVE-2024-6286 (CTX678036) as NVD configures it: sw_edition "current" before 2403.1, and
+    "ltsr" with versionEndExcluding 2203.1 (NVD's value: the bulletin's 2203.1 LTSR fix is CU6
+    Hotfix 2, and fleetdm/fleet overrides NVD's bound in its own feed). Built from the record's
+    two ranged cpeMatch entries, not a saved copy of it; the rest of the record is 3CX's."""
+    cve = configured(node(
+        {"vulnerable": True, "criteria": WORKSPACE.format("ltsr"), "versionEndExcluding": "2203.1"},
+        {"vulnerable": True, "criteria": WORKSPACE.format("current"), "versionEndExcluding": "2403.1"},
+    ))
+    cve["id"] = "CVE-2024-6286"
+    return cve
+
+
+def test_workspace_current_and_ltsr_cpes_are_statements_of_their_own() -> None:
+    """As FIPS and NDcPP are for NetScaler: sw_edition "ltsr" names the statement as the LTSR
+    line, so it reaches LTSR rows only; "current" is the current-release product."""
+    [a] = parse(workspace_cve())
+    assert [(s.product, s.platform, s.cpe, s.ranges) for s in a.affects] == [
+        ("workspace ltsr", "windows", WORKSPACE.format("ltsr"), (VersionRange(None, Bound("2203.1", False)),)),
+        ("workspace", "windows", WORKSPACE.format("current"), (VersionRange(None, Bound("2403.1", False)),)),
+    ]
+    found = [CATALOGUE.product_for_statement(s) for s in a.affects]
+    assert [p.id if p else None for p in found] == ["citrix-workspace-app-ltsr", "citrix-workspace-app"]
+
+
+@pytest.mark.parametrize(("name", "version", "status"), [
+    pytest.param("Citrix Workspace 2403", "24.3.0.93", "affected", id="CVE-2024-6286 current 2403"),
+    pytest.param("Citrix Workspace 2403", "24.3.1.97", None, id="CVE-2024-6286 current 2403.1 is the fix"),
+    pytest.param("Citrix Workspace 2402", "24.2.0.172", "affected", id="CVE-2024-6286 current 2402, base of 2402 LTSR"),
+    # The review's false alarm: the current range never reaches an LTSR row, and NVD's ltsr
+    # range is on the 2203 line, which says nothing of 2402 LTSR (check it manually).
+    pytest.param("Citrix Workspace 2402 LTSR", "24.2.1001.2", "unknown", id="CVE-2024-6286 2402 LTSR CU1"),
+    pytest.param("Citrix Workspace 2402 LTSR", "24.2.0.172", "unknown", id="CVE-2024-6286 2402 LTSR base"),
+    pytest.param("Citrix Workspace 2402", "24.2.1001.2", "unknown", id="CVE-2024-6286 LTSR CU1 under a CR name"),
+    pytest.param("Citrix Workspace 2203 LTSR", "22.3.0.38", "affected", id="CVE-2024-6286 ltsr before 2203.1"),
+    # NVD's bound, read as NVD wrote it; a rule from the bulletin finds CU6 (test_citrix_ltsr.py).
+    pytest.param("Citrix Workspace 2203 LTSR", "22.3.6000.8", None, id="CVE-2024-6286 ltsr 2203 CU6, NVD's bound"),
+])
+def test_workspace_lines_through_the_matcher(name: str, version: str, status: str | None) -> None:
+    assert matched(workspace_cve(), name, "Citrix Systems, Inc.", version, "windows") == status

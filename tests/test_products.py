@@ -155,11 +155,20 @@ PRECISION_PAIRS = [
     # A bare language is only a locale beside an architecture; a real word in the bracket stays.
     (("Mozilla", "Mozilla Firefox (x64 cy)"), ("Mozilla", "Mozilla Firefox (x64 Pro)")),
     (("Mozilla", "Mozilla Firefox (x64 de)"), ("Mozilla", "Mozilla Firefox ESR (x64 de)")),
-    # An LTSR install is the Workspace app; LTSR builds of Citrix's other products are not.
+    # An LTSR install is the Workspace app's LTSR line: never its current release (CTX678036
+    # gives each its own fixed build), WEM or Receiver; LTSR builds of Citrix's other products
+    # are not their current release either (CVE-2024-8069, Session Recording).
     (("Citrix", "Citrix Workspace 2203 LTSR"), ("Citrix", "Citrix Workspace Environment Management Agent")),
     (("Citrix", "Citrix Workspace LTSR 2203"), ("Citrix", "Citrix Receiver")),
     (("Citrix", "Citrix Receiver 4.9 LTSR"), ("Citrix", "Citrix Workspace app")),
+    (("Citrix", "Citrix Receiver 4.9 LTSR"), ("Citrix", "Citrix Workspace app LTSR")),
     (("Citrix", "Citrix Workspace Environment Management 2203 LTSR"), ("Citrix", "Citrix Workspace app")),
+    (("Citrix", "Citrix Workspace Environment Management 2203 LTSR"), ("Citrix", "Citrix Workspace app LTSR")),
+    (("Citrix", "Citrix Workspace 2203 LTSR"), ("Citrix", "Citrix Workspace app for Windows")),
+    (("Citrix", "Citrix Workspace LTSR 2203"), ("Cloud Software Group", "Citrix Workspace app")),
+    (("Citrix", "Citrix Workspace 2402 LTSR CU1"), ("Citrix", "Citrix Workspace 2402")),
+    (("Citrix", "Citrix Workspace 2309"), ("Citrix", "Citrix Workspace app for Windows LTSR")),
+    (("Citrix", "Citrix Session Recording 2402 LTSR CU1"), ("Citrix", "Citrix Session Recording")),
     # A language suffix goes; the paid editor and the free reader stay apart (APSB tables).
     (("Adobe", "Adobe Acrobat DC (64-bit) - English"), ("Adobe", "Adobe Acrobat Reader DC")),
     (("Adobe", "Adobe Acrobat Reader DC - English"), ("Adobe", "Acrobat DC")),
@@ -266,14 +275,17 @@ def test_click_to_run_names_match_the_msrc_product(locale: str):
 @pytest.mark.parametrize(
     ("product", "vendor", "st_vendor", "st_product"),
     [
-        ("Citrix Workspace LTSR 2203", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app"),
-        ("Citrix Workspace 2203 LTSR", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app for Windows"),
+        # CTX678036's spellings of the LTSR lines; a current-release row never matches them
+        # (PRECISION_PAIRS), nor does an LTSR row a current-release statement.
+        ("Citrix Workspace LTSR 2203", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app LTSR"),
+        ("Citrix Workspace 2203 LTSR", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app for Windows 2203 LTSR"),
         ("Citrix Workspace 2203 LTSR", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app for Windows LTSR"),
         ("Citrix Workspace 2203 LTSR", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace App 2203 LTSR for Windows"),
         ("Citrix Workspace 2402 LTSR", "Cloud Software Group, Inc.", "Citrix", "Citrix Workspace app 2402 LTSR"),
-        ("Citrix Workspace LTSR 2203", "Citrix Systems, Inc.", "Cloud Software Group", "Citrix Workspace app"),
-        # A current-release row is reached by an LTSR statement too; its version decides.
-        ("Citrix Workspace 2309", "Citrix Systems, Inc.", "Citrix", "Citrix Workspace app for Windows LTSR"),
+        ("Citrix Workspace 2402 LTSR CU1", "Citrix Systems, Inc.", "Citrix",
+         "Citrix Workspace app 2402 LTSR for Windows"),
+        ("Citrix Workspace LTSR 2203", "Citrix Systems, Inc.", "Cloud Software Group",
+         "Citrix Workspace App for Windows LTSR"),
         ("Adobe Acrobat Reader DC - English", "Adobe Systems Incorporated", "Adobe", "Acrobat Reader DC"),
         ("Adobe Acrobat Reader - Français", "Adobe Inc.", "Adobe", "Adobe Acrobat Reader"),
         ("Adobe Acrobat DC (64-bit) - English", "Adobe Inc.", "Adobe", "Acrobat DC"),
@@ -289,10 +301,20 @@ def test_ltsr_and_language_installs_match_the_vendor_names(
 
 
 @pytest.mark.parametrize(
-    "name", ["Citrix Workspace LTSR 2203", "Citrix Workspace 2203 LTSR", "Citrix Workspace 2203 LTSR CU5"]
+    ("name", "key"),
+    [
+        ("Citrix Workspace LTSR 2203", "cat:citrix-workspace-app-ltsr"),
+        ("Citrix Workspace 2203 LTSR", "cat:citrix-workspace-app-ltsr"),
+        ("Citrix Workspace 2203 LTSR CU5", "cat:citrix-workspace-app-ltsr"),
+        ("Citrix Workspace 2402 LTSR CU1", "cat:citrix-workspace-app-ltsr"),
+        ("Citrix Workspace (LTSR) (x64)", "cat:citrix-workspace-app-ltsr"),
+        # A name without LTSR is the current release's; an LTSR update installed under it is
+        # told apart by its version (tests/test_citrix_ltsr.py).
+        ("Citrix Workspace 2402", "cat:citrix-workspace-app"),
+    ],
 )
-def test_an_ltsr_install_is_the_workspace_app(name: str):
-    assert CATALOGUE.key_for(item(name, "Citrix Systems, Inc.")) == "cat:citrix-workspace-app"
+def test_an_ltsr_install_is_the_workspace_app_ltsr(name: str, key: str):
+    assert CATALOGUE.key_for(item(name, "Citrix Systems, Inc.")) == key
 
 
 # -- aliases, vendors and identifiers -------------------------------------------------------
@@ -625,6 +647,7 @@ REQUIRED_IDS = {
     "vmware-esxi",
     "cisco-anyconnect",
     "citrix-workspace-app",
+    "citrix-workspace-app-ltsr",
     "vmware-workstation",
     "vmware-horizon-client",
 }
@@ -720,23 +743,38 @@ def test_winrar_publisher_spelling_matches_the_kev_vendor() -> None:
 WORKSPACE_RANGE = (osv_range("0", fixed="2403.1"),)
 
 
+CR, LTSR = "citrix-workspace", "citrix-workspace-ltsr"
+
+
 @pytest.mark.parametrize(
-    ("vendor", "product", "kw"),
+    ("vendor", "product", "kw", "scheme"),
     [
-        pytest.param("Citrix", "Citrix Workspace app for Windows", {}, id="CTX678036 bulletin name"),
-        pytest.param("Citrix", "Citrix Workspace app for Mac", {}, id="a platform in the name"),
-        pytest.param("Cloud Software Group", "Citrix Workspace app", {}, id="the maker's new name"),
+        pytest.param("Citrix", "Citrix Workspace app for Windows", {}, CR, id="CTX678036 bulletin name"),
+        pytest.param("Citrix", "Citrix Workspace app for Mac", {}, CR, id="a platform in the name"),
+        pytest.param("Cloud Software Group", "Citrix Workspace app", {}, CR, id="the maker's new name"),
         pytest.param(
-            "citrix", "workspace", {"cpe": "cpe:2.3:a:citrix:workspace:*:*:*:*:ltsr:windows:*:*"},
+            "citrix", "workspace", {"cpe": "cpe:2.3:a:citrix:workspace:*:*:*:*:current:windows:*:*"}, CR,
+            id="CVE-2024-6286 NVD cpe current",
+        ),
+        pytest.param("Citrix", "Citrix Workspace app for Windows 2203 LTSR", {}, LTSR, id="CTX678036 2203 LTSR"),
+        pytest.param("Citrix", "Citrix Workspace app 2402 LTSR for Windows", {}, LTSR, id="CTX678036 2402 LTSR"),
+        pytest.param(
+            "citrix", "workspace ltsr", {"cpe": "cpe:2.3:a:citrix:workspace:*:*:*:*:ltsr:windows:*:*"}, LTSR,
             id="CVE-2024-6286 NVD cpe ltsr",
+        ),
+        pytest.param(
+            "citrix", "workspace", {"cpe": "cpe:2.3:a:citrix:workspace:*:*:*:*:ltsr:windows:*:*"}, LTSR,
+            id="NVD cpe ltsr, whatever the name",
         ),
     ],
 )
-def test_a_workspace_statement_without_a_scheme_gets_the_catalogues(vendor: str, product: str, kw: dict) -> None:
+def test_a_workspace_statement_without_a_scheme_gets_the_catalogues(
+    vendor: str, product: str, kw: dict, scheme: str
+) -> None:
     st = statement(vendor, product, ranges=WORKSPACE_RANGE, **kw)
     read = CATALOGUE.with_scheme(st)
-    assert read.scheme == "citrix-workspace"
-    assert read == statement(vendor, product, ranges=WORKSPACE_RANGE, scheme="citrix-workspace", **kw)
+    assert read.scheme == scheme
+    assert read == statement(vendor, product, ranges=WORKSPACE_RANGE, scheme=scheme, **kw)
     assert CATALOGUE.with_scheme(st) is read  # one object, so its compiled matcher is shared
     assert CATALOGUE.keys_for(read) == CATALOGUE.keys_for(st)
 
@@ -761,4 +799,5 @@ def test_other_statements_are_read_as_written(st: AffectedProduct) -> None:
 
 def test_only_the_workspace_app_names_a_scheme_of_its_own() -> None:
     # Every other product's statements keep the generic default unless they say otherwise.
-    assert {p.id: p.scheme for p in CATALOGUE.products if p.scheme} == {"citrix-workspace-app": "citrix-workspace"}
+    assert {p.id: p.scheme for p in CATALOGUE.products if p.scheme} == {
+        "citrix-workspace-app": "citrix-workspace", "citrix-workspace-app-ltsr": "citrix-workspace-ltsr"}

@@ -187,8 +187,9 @@ def test_a_mac_only_statement_says_so_for_a_windows_row():
 
 # Citrix's bulletin wording: "Citrix Workspace app for Windows before 2311" and "Citrix
 # Workspace app for Windows 2203 LTSR before 2203.1 CU5". Add/Remove Programs versions are
-# YY.M.x: 2309 is 23.9.0.24, 2203.1 LTSR CU6 is 22.3.6000.8. The current-release range starts
-# at 23.0, above the LTSR line it does not cover.
+# YY.M.x: 2309 is 23.9.0.24, 2203.1 LTSR CU6 is 22.3.6000.8. LTSR is a line of its own: the
+# LTSR statement reaches LTSR rows only, the current-release statement the others, and an
+# LTSR update under a name without "LTSR" is on another line than the current release's range.
 CITRIX = Advisory(
     "ctx-workspace-windows",
     "citrix",
@@ -212,11 +213,13 @@ def test_an_ltsr_estate_is_alerted_and_its_version_decides():
         row("Citrix Workspace 2203 LTSR", "22.3.4000.4", "macos", CITRIX_SYSTEMS),  # Windows bulletin
         row("Citrix Workspace Environment Management Agent", "2203.1.0.1", "windows", CITRIX_SYSTEMS),
         row("Citrix Receiver 4.9 LTSR", "14.9.0.2539", "windows", CITRIX_SYSTEMS),
+        row("Citrix Workspace 2203", "22.3.4000.4", "windows", CITRIX_SYSTEMS),  # LTSR CU4, name says not
     ]
     assert hits(CITRIX, rows) == {
         ("Citrix Workspace 2203 LTSR", "22.3.4000.4", "windows"): Status.AFFECTED,
         ("Citrix Workspace LTSR 2203", "22.3.4000.4", "windows"): Status.AFFECTED,
         ("Citrix Workspace 2309", "23.9.0.24", "windows"): Status.AFFECTED,
+        ("Citrix Workspace 2203", "22.3.4000.4", "windows"): Status.UNKNOWN,  # check manually
     }
 
 

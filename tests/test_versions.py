@@ -535,14 +535,24 @@ LABEL_CASES = [
 # Citrix and NVD (cpe:2.3:a:citrix:workspace:*:*:*:*:current:windows:*:*, versionEndExcluding
 # 2403.1) name releases YYMM.n; Windows reports YY.M.n.build (2403.1 = 24.3.1.97, 2402 =
 # 24.2.0.172, 2311.1 = 23.11.1.41, 2203.1 LTSR CU6 = 22.3.6000.x, CU6 Hotfix 2 = 22.3.6002.x).
+# Each LTSR is a line of its own: in the current-release scheme an LTSR update (22.3.6000.x,
+# 24.2.1001.x) orders only against LTSR bounds of its release; statements about the LTSR
+# product are read in "citrix-workspace-ltsr", where every version is on its month's LTSR line.
 WS_SCHEME = "citrix-workspace"
+WS_LTSR_SCHEME = "citrix-workspace-ltsr"
 WS_CURRENT = product(
     "Citrix Workspace app for Windows", scheme=WS_SCHEME, ranges=(nvd_range(end_excluding="2403.1"),)
 )
 WS_LTSR = product(
-    "Citrix Workspace app for Windows",
-    scheme=WS_SCHEME,
+    "Citrix Workspace app for Windows 2203 LTSR",
+    scheme=WS_LTSR_SCHEME,
     ranges=(osv_range("2203", fixed="2203.1 LTSR CU6 Hotfix 2"),),
+)
+# CTX678036: "Citrix Workspace app for Windows 2402 LTSR before 2402 LTSR CU1".
+WS_LTSR_2402 = product(
+    "Citrix Workspace app for Windows 2402 LTSR",
+    scheme=WS_LTSR_SCHEME,
+    ranges=(osv_range("2402", fixed="2402 LTSR CU1"),),
 )
 # The same advisory in the dotted numbering, as tools that read Windows versions write it:
 # "before 2402 LTSR" is >=22.04.0 <24.2.0.172.
@@ -570,15 +580,27 @@ WORKSPACE_CASES = [
     pytest.param(WS_LTSR, "2203.1 LTSR CU6", A, id=f"{WS} LTSR named 2203.1 LTSR CU6"),
     pytest.param(WS_LTSR, "2203.1 LTSR CU6 Hotfix 2", N, id=f"{WS} LTSR named CU6 Hotfix 2"),
     pytest.param(WS_LTSR, "2203.1 LTSR CU6 (22.3.6000.8)", A, id=f"{WS} LTSR name and build"),
-    pytest.param(WS_LTSR, "21.12.0.18", N, id=f"{WS} LTSR 2112 before the LTSR line"),
+    # Was N ("before the LTSR line"): 2112 is no build of the 2203 LTSR, whose statement says
+    # nothing of it.
+    pytest.param(WS_LTSR, "21.12.0.18", U, id=f"{WS} LTSR 2112 is on another line"),
+    pytest.param(WS_LTSR, "24.2.1001.2", U, id=f"{WS} LTSR 2402 LTSR CU1 is another LTSR"),
+    pytest.param(WS_LTSR_2402, "24.2.0.172", A, id=f"{WS} 2402 LTSR base release 24.2.0.172"),
+    pytest.param(WS_LTSR_2402, "2402 LTSR", A, id=f"{WS} 2402 LTSR named"),
+    pytest.param(WS_LTSR_2402, "24.2.1000.10", N, id=f"{WS} 2402 LTSR CU1 is the fix"),
+    pytest.param(WS_LTSR_2402, "24.2.1001.2", N, id=f"{WS} 2402 LTSR CU1 Hotfix 1 later"),
+    pytest.param(WS_LTSR_2402, "22.3.6000.8", U, id=f"{WS} 2402 LTSR statement, 2203 LTSR CU6"),
+    pytest.param(WS_CURRENT, "24.2.1001.2", U, id=f"{WS} NVD current, 2402 LTSR CU1 is another line"),
+    pytest.param(WS_CURRENT, "22.3.6000.8", U, id=f"{WS} NVD current, 2203 LTSR CU6 is another line"),
     pytest.param(WS_DOTTED, "2402", N, id=f"{WS} dotted bound, release number 2402 is the fix"),
     pytest.param(WS_DOTTED, "2311.1", A, id=f"{WS} dotted bound, release number 2311.1"),
     pytest.param(WS_DOTTED, "24.2.0.172", N, id=f"{WS} dotted bound, 24.2.0.172"),
-    pytest.param(WS_DOTTED, "2203.1 LTSR CU6", N, id=f"{WS} dotted bound, 2203 LTSR below 22.04"),
+    # Was N (below 22.04): an LTSR update against current-release bounds is another line.
+    pytest.param(WS_DOTTED, "2203.1 LTSR CU6", U, id=f"{WS} dotted bound, 2203 LTSR CU6 is another line"),
     pytest.param(WS_THROUGH, "24.3.1.97", N, id=f"{WS} 2402 through 2403: 2403.1 is later"),
     pytest.param(WS_THROUGH, "24.3.0.93", A, id=f"{WS} 2402 through 2403: 24.3.0.93"),
     pytest.param(WS_THROUGH, "24.2.0.172", A, id=f"{WS} 2402 through 2403: 24.2.0.172"),
-    pytest.param(WS_THROUGH, "24.2.1000.10", A, id=f"{WS} 2402 through 2403: 2402 LTSR CU1"),
+    # Was A: the defect. 2402 LTSR CU1 is not "2402 through 2403" of the current release.
+    pytest.param(WS_THROUGH, "24.2.1000.10", U, id=f"{WS} 2402 through 2403: 2402 LTSR CU1 is another line"),
     pytest.param(WS_THROUGH, "23.11.1.41", N, id=f"{WS} 2402 through 2403: 2311.1 earlier"),
     pytest.param(WS_CURRENT, "4.9.9002", U, id=f"{WS} Receiver 4.9 CU9 is not a Workspace version"),
     pytest.param(WS_CURRENT, "latest", U, id=f"{WS} unreadable installed version"),
@@ -722,7 +744,15 @@ def test_vendor_advisories(statement: AffectedProduct, version: str, expected: S
             "2203.1 LTSR Cumulative Update 6", "22.3.6000.8", "citrix-workspace", 0,
             id="CTX678036 LTSR CU6 is 22.3.6000",
         ),
-        pytest.param("2203.1 LTSR CU1", "2203.1", "citrix-workspace", 1, id="workspace CU1 after 2203.1"),
+        # An LTSR update and a current release are on different lines: not ordered (was 1).
+        pytest.param("2203.1 LTSR CU1", "2203.1", "citrix-workspace", None, id="workspace CU1 vs CR 2203.1"),
+        pytest.param("2203.1 LTSR CU1", "2203.1", "citrix-workspace-ltsr", 1, id="workspace CU1 after 2203.1"),
+        pytest.param("24.2.1001.2", "2403.1", "citrix-workspace", None, id="CTX678036 2402 LTSR CU1 vs 2403.1"),
+        pytest.param("24.2.1001.2", "2203.1 LTSR CU6", "citrix-workspace", None, id="workspace two LTSRs"),
+        pytest.param("2402 LTSR", "24.2.1000.10", "citrix-workspace", -1, id="workspace 2402 LTSR before CU1"),
+        pytest.param("2402 LTSR", "24.2.0.172", "citrix-workspace", None, id="workspace LTSR bound vs CR build"),
+        pytest.param("2402 LTSR", "24.2.0.172", "citrix-workspace-ltsr", 0, id="workspace LTSR base release"),
+        pytest.param("24.3.1.97", "24.2.1001.2", "citrix-workspace-ltsr", None, id="workspace ltsr other month"),
         pytest.param("2402 LTSR CU1 HF1", "24.2.1001.2", "citrix-workspace", 0, id="workspace HF spelling"),
         pytest.param("latest", "7.2.5", None, None, id="unparseable"),
         pytest.param("", "7.2.5", None, None, id="empty"),
@@ -754,6 +784,8 @@ def test_compare(a: str, b: str, scheme: str | None, expected: int | None) -> No
         ("2413", "citrix-workspace"),  # no thirteenth month
         ("4.9.9002", "citrix-workspace"),  # Citrix Receiver, not the Workspace app
         ("13.1-49.13", "citrix-workspace"),
+        ("CU6 Hotfix 2", "citrix-workspace-ltsr"),
+        ("4.9.9002", "citrix-workspace-ltsr"),
     ],
 )
 def test_unparseable_versions_give_none(text: str, scheme: str | None) -> None:

@@ -9,8 +9,10 @@ language, sw_edition, target_sw, target_hw, other) are part of what the product 
 statement carries them, as NVD wrote them, in its `cpe`. The catalogue needs them to tell the
 3CX desktop app ("3cx:3cx" with target_sw windows or macos) from the phone system, and
 NetScaler ADC's standard line (sw_edition "-") from its FIPS and NDcPP lines, whose fixed
-builds are their own (VERSIONS.md, pitfall 8): CPEs that differ there are never merged into one
-statement. target_sw also sets the statement's platform (pitfall 7).
+builds are their own (VERSIONS.md, pitfall 8), and the Citrix Workspace app's current release
+(sw_edition "current") from its LTSR ("ltsr"): CPEs that differ there are never merged into one
+statement, and a variant word of the edition ("fips", "ltsr") ends the statement's name, so
+"workspace ltsr" reaches LTSR rows only. target_sw also sets the statement's platform (pitfall 7).
 
 An exact CPE names a version in CPE's own spelling: backslash-quoted ("15.2\\(4\\)m7"), and
 with the update in a field of its own ("jre:1.8.0:update371", "esxi:7.0:update_3c",

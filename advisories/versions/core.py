@@ -16,11 +16,13 @@ class ParsedVersion:
     """A version string read under one scheme.
 
     `key` orders versions of the same scheme and `line`; `normalized` is a canonical
-    spelling, equal for two versions exactly when their keys are equal. `line` is None
-    for totally ordered schemes. Cisco IOS sets it to the release train: versions on
-    different trains are not comparable at all. The generic scheme sets it to a LABEL
-    line for a release written as a base plus an update label ("8u381", "2019 CU13"),
-    which orders only against versions written at the base's level (see `schemes.relation`).
+    spelling, equal for two versions of one line exactly when their keys are equal. `line`
+    is None for totally ordered schemes. Cisco IOS sets it to the release train, and the
+    Citrix Workspace app schemes to the LTSR a build belongs to (("ltsr", 24, 2) for 2402
+    LTSR CU1): versions on different lines are not comparable at all. The generic scheme
+    sets it to a LABEL line for a release written as a base plus an update label ("8u381",
+    "2019 CU13"), which orders only against versions written at the base's level (see
+    `schemes.relation`).
     """
 
     text: str
@@ -38,8 +40,9 @@ LABEL = "label"
 
 class Relation(Enum):
     """How two parsed versions relate: ORDERED compares their keys; OTHER_LINE (another
-    Cisco IOS train) says nothing about each other; UNCLEAR (another scheme or notation)
-    cannot be compared and must be checked by hand."""
+    Cisco IOS train, another Citrix Workspace LTSR or its current release) says nothing
+    about each other; UNCLEAR (another scheme or notation) cannot be compared and must be
+    checked by hand."""
 
     ORDERED = "ordered"
     OTHER_LINE = "other_line"

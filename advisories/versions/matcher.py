@@ -252,8 +252,10 @@ class VersionMatcher:
             elif inside is Containment.OTHER_LINE:
                 other_line.append(r.text)
         compared = len(self._listed) + len(self._ranges) - len(unreadable) - len(other_line)
-        if unreadable or (other_line and not compared):
-            return self._unknown(shown, unreadable or other_line)
+        if unreadable:
+            return self._unknown(shown, unreadable)
+        if other_line and not compared:
+            return self._other_line(parsed, shown, other_line)
         return Verdict(Status.NOT_AFFECTED, self._not_affected_reason(shown))
 
     def _listed_reason(self, shown: str, item: _Listed) -> str:
@@ -277,6 +279,19 @@ class VersionMatcher:
 
     def _bound_texts(self) -> list[str]:
         return [b.text for r in self._ranges for b in (r.lower, r.upper) if b is not None]
+
+    @staticmethod
+    def _other_line(parsed: ParsedVersion, shown: str, against: list[str]) -> Verdict:
+        # Said as such, because the fix for the installed line may be elsewhere in the same
+        # advisory or missing from it: "2402 LTSR CU1" read against "<2403.1" (the current
+        # release) is neither inside nor outside it.
+        named = "" if norm_text(parsed.normalized) == norm_text(shown) else f" ({parsed.normalized})"
+        what = quote_list(list(dict.fromkeys(against)))
+        return Verdict(
+            Status.UNKNOWN,
+            f"the installed version '{shown}'{named} is on another release line than {what}, "
+            "which say nothing about it; check it manually",
+        )
 
     @staticmethod
     def _unknown(shown: str, against: list[str]) -> Verdict:

@@ -78,7 +78,7 @@ class Containment(Enum):
     IN = "in"
     OUT = "out"
     UNREADABLE = "unreadable"  # a bound could not be read, or schemes or notations differ
-    OTHER_LINE = "other_line"  # every bound is on another Cisco IOS train
+    OTHER_LINE = "other_line"  # every bound is on another line (IOS train, Workspace LTSR)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from .vendor import (
     parse_cisco_ios,
     parse_citrix,
     parse_citrix_workspace,
+    parse_citrix_workspace_ltsr,
     parse_ivanti,
     parse_java,
     parse_openssl,
@@ -40,6 +41,7 @@ _PARSERS: dict[str, Parser] = {
     "cisco-ios": parse_cisco_ios,
     "vmware": parse_vmware,
     "citrix-workspace": parse_citrix_workspace,
+    "citrix-workspace-ltsr": parse_citrix_workspace_ltsr,
 }
 
 SCHEMES: frozenset[str] = frozenset(_PARSERS)
@@ -83,9 +85,10 @@ def parse_version(text: str, scheme: str | None = None) -> ParsedVersion | None:
 
 
 def relation(a: ParsedVersion, b: ParsedVersion) -> Relation:
-    """Whether `a` and `b` can be ordered (ORDERED), lie on different Cisco IOS trains
-    (OTHER_LINE), or cannot be compared at all (UNCLEAR: other schemes, or other notations
-    of possibly the same release, such as "8u381" and "1.8.0_381" in the generic scheme)."""
+    """Whether `a` and `b` can be ordered (ORDERED), lie on different lines (OTHER_LINE:
+    Cisco IOS trains; a Citrix Workspace LTSR and the current release), or cannot be
+    compared at all (UNCLEAR: other schemes, or other notations of possibly the same
+    release, such as "8u381" and "1.8.0_381" in the generic scheme)."""
     if a.scheme != b.scheme:
         return Relation.UNCLEAR
     if a.line == b.line:
@@ -109,7 +112,8 @@ def compare(a: str, b: str, scheme: str | None = None) -> int | None:
     """Compare two version strings under one scheme: -1, 0 or 1.
 
     None when either string cannot be read under the scheme or the two cannot be ordered
-    (Cisco IOS versions on different trains; in the generic scheme, a release written with
+    (Cisco IOS versions on different trains, a Workspace LTSR update and a current release
+    in "citrix-workspace"; in the generic scheme, a release written with
     an update label against a finer build number: "8u381" and "1.8.0_381").
     """
     pa, pb = parse_version(a, scheme), parse_version(b, scheme)

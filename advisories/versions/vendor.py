@@ -138,7 +138,7 @@ def parse_vmware(text: str) -> ParsedVersion | None:
 # in thousands in the third number: 2203.1 LTSR CU6 is 22.3.6000.x, CU6 Hotfix 2 22.3.6002.x
 # (CTX678036). Both forms become (year, month, n), so either side may use either form.
 _WORKSPACE_RELEASE = re.compile(
-    r"^(\d{2})(\d{2})(?:\.(\d{1,3}))?(?:\s*ltsr)?"
+    r"^(\d{2})(\d{2})(?:\.(\d{1,3}))?(\s*ltsr)?"
     r"(?:\s*(?:cu|cumulative[\s_]*update)[\s_]*(\d{1,2})"
     r"(?:\s*(?:hotfix|hot[\s_]*fix|hf)[\s_]*(\d{1,3}))?)?$"
 )
@@ -146,16 +146,24 @@ _WORKSPACE_DOTTED = re.compile(r"^(\d{2})\.(\d{1,2})(?:\.(\d{1,5})(?:\.\d+)?)?$"
 # Citrix never names the fourth (build) number: a release is all of its builds, so "fixed in
 # 2403.1" clears 24.3.1.97 and "up to 2402" keeps 24.2.0.172.
 _CU = 1000
+# Each LTSR is a line of its own (VERSIONS.md pitfall 4): its cumulative updates get fixes
+# the current release (CR) gets in a later release, so 2402 LTSR CU1 (24.2.1001.x) is neither
+# before nor after CR 2403.1, and a CR bound says nothing about it (Relation.OTHER_LINE:
+# unknown, "check manually"). The line is ("ltsr", year, month) of the LTSR's release.
+LTSR_LINE = "ltsr"
 
 
-def parse_citrix_workspace(text: str) -> ParsedVersion | None:
+def _read_workspace(text: str) -> tuple[int, int, int, bool] | None:
+    """(year, month, n, whether the text says LTSR) of a Workspace app version, or None."""
     s = clean(text).lower()
     if m := _WORKSPACE_DOTTED.match(s):
         year, month, n = (int(g or 0) for g in m.groups())
+        named = False
     elif m := _WORKSPACE_RELEASE.match(s):
         year, month = int(m.group(1)), int(m.group(2))
-        point, cu, hotfix = (int(g or 0) for g in m.groups()[2:])
-        if m.group(4) is None:
+        point, cu, hotfix = (int(m.group(i) or 0) for i in (3, 5, 6))
+        named = m.group(4) is not None
+        if m.group(5) is None:
             n = point
         elif cu:  # a CU counts from its LTSR release, whatever that release's point ("2203.1")
             n = cu * _CU + hotfix
@@ -165,13 +173,42 @@ def parse_citrix_workspace(text: str) -> ParsedVersion | None:
         return None  # "CU6 Hotfix 2" alone, "2402 Hotfix 1", Receiver's 4.9.9002: not placeable
     if month > 12:
         return None  # "2413" is no release
-    return ParsedVersion(text, "citrix-workspace", (year, month, n), _workspace_name(year, month, n))
+    return year, month, n, named
 
 
-def _workspace_name(year: int, month: int, n: int) -> str:
-    """Citrix's own name of the release: "2403.1", "2402", "2203 LTSR CU6 Hotfix 2"."""
+def parse_citrix_workspace(text: str) -> ParsedVersion | None:
+    """The current-release reading. An LTSR update (n >= 1000: 22.3.6002.6116, "2402 LTSR
+    CU1") and a version written with "LTSR" ("2203.1 LTSR", a bound of Citrix's LTSR line)
+    are on that LTSR's line; everything else is on the CR line (None), the base LTSR release
+    too: 24.2.0.172 is the very build of CR 2402, whichever track installed it."""
+    read = _read_workspace(text)
+    if read is None:
+        return None
+    year, month, n, named = read
+    ltsr = named or n >= _CU
+    line = (LTSR_LINE, year, month) if ltsr else None
+    name = _workspace_name(year, month, n, ltsr)
+    return ParsedVersion(text, "citrix-workspace", (year, month, n), name, line)
+
+
+def parse_citrix_workspace_ltsr(text: str) -> ParsedVersion | None:
+    """The LTSR reading, for statements about the LTSR product (catalogue scheme
+    "citrix-workspace-ltsr"): every version is on the LTSR line of its release, so "2402",
+    24.2.0.172 and "2402 LTSR CU1" compare with each other, and a 2203 LTSR bound says
+    nothing about a 2402 LTSR build."""
+    read = _read_workspace(text)
+    if read is None:
+        return None
+    year, month, n, _ = read
+    name = _workspace_name(year, month, n, True)
+    return ParsedVersion(text, "citrix-workspace-ltsr", (year, month, n), name, (LTSR_LINE, year, month))
+
+
+def _workspace_name(year: int, month: int, n: int, ltsr: bool) -> str:
+    """Citrix's own name of the release: "2403.1", "2402 LTSR", "2203 LTSR CU6 Hotfix 2"."""
     release = f"{year:02d}{month:02d}"
     if n < _CU:
-        return f"{release}.{n}" if n else release
+        point = f"{release}.{n}" if n else release
+        return f"{point} LTSR" if ltsr else point
     hotfix = f" Hotfix {n % _CU}" if n % _CU else ""
     return f"{release} LTSR CU{n // _CU}{hotfix}"
