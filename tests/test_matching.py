@@ -60,7 +60,9 @@ def items(draw: st.DrawFn) -> InventoryItem:
 def naive(advisories: list[Advisory], rows: list[InventoryItem]) -> list[tuple[object, ...]]:
     out = []
     for row in rows:
-        candidates = [Candidate(a, s) for a in advisories for s in a.affects if CATALOGUE.matches(row, s)]
+        # Each statement read in its product's scheme when it names none, as the Matcher reads it.
+        candidates = [Candidate(a, CATALOGUE.with_scheme(s)) for a in advisories for s in a.affects
+                      if CATALOGUE.matches(row, s)]
         for c, v in judge(row, candidates):
             out.append((id(row), c.advisory.id, c.statement, v.status, v.reason, v.label))
     return sorted(out, key=repr)
@@ -78,3 +80,66 @@ def test_fast_matching_equals_the_naive_loop(groups: list[list[AffectedProduct]]
                                              rows: list[InventoryItem]) -> None:
     advisories = [Advisory(id=f"adv-{i}", source="t", title="t", affects=tuple(g)) for i, g in enumerate(groups)]
     assert seen(Matcher(advisories, CATALOGUE).match_items(rows)) == naive(advisories, rows)
+
+
+# One statement per Cisco IOS train (cisco-ios), beside plain statements about the same product:
+# a train's statement says nothing of a row on another train ("other release line"), so it
+# counts only when no statement of the same advisory judged the row.
+IOS_VERSIONS = ["15.2(4)M7", "15.2(4)M11", "15.2(7)E3", "15.2(7)E8", "15.9(3)M2", "15.2(4)M1"]
+
+
+@st.composite
+def ios_statements(draw: st.DrawFn) -> AffectedProduct:
+    platform = draw(st.sampled_from(PLATFORMS))
+    if draw(st.booleans()):
+        lo, hi = draw(st.sampled_from([("15.2(4)M1", "15.2(4)M11"), ("15.2(7)E1", "15.2(7)E8"),
+                                       ("15.9(3)M1", "15.9(3)M4")]))
+        return AffectedProduct("Cisco", "IOS", platform, ranges=(osv_range(lo, fixed=hi),), scheme="cisco-ios")
+    listed = tuple(draw(st.lists(st.sampled_from(IOS_VERSIONS), min_size=1, max_size=2, unique=True)))
+    return AffectedProduct("Cisco", "IOS", platform, versions=listed,
+                           scheme=draw(st.sampled_from(["cisco-ios", "generic"])))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(ios_statements(), min_size=1, max_size=3), min_size=1, max_size=3),
+       st.lists(st.tuples(st.sampled_from(IOS_VERSIONS), st.sampled_from(PLATFORMS)), min_size=1, max_size=8))
+def test_per_train_statements_match_as_the_naive_loop_does(groups: list[list[AffectedProduct]],
+                                                          rows: list[tuple[str, str]]) -> None:
+    advisories = [Advisory(id=f"adv-{i}", source="t", title="t", affects=tuple(g)) for i, g in enumerate(groups)]
+    items_ = [InventoryItem("c", "Cisco IOS", version, platform, "Cisco Systems") for version, platform in rows]
+    assert seen(Matcher(advisories, CATALOGUE).match_items(items_)) == naive(advisories, items_)
+
+
+def test_a_patched_row_is_cleared_by_its_own_trains_statement_not_made_unknown_by_another() -> None:
+    """cisco-ios: one advisory, one statement per train. 15.2(4)M11 is its train's fix; the E
+    train's statement cannot place it, which must not turn "fixed" into "check manually". A
+    row on a train no statement names stays "check manually"."""
+    advisory = Advisory(id="cisco-sa", source="t", title="t", affects=(
+        AffectedProduct("Cisco", "IOS", ranges=(osv_range("15.2(4)M1", fixed="15.2(4)M11"),), scheme="cisco-ios"),
+        AffectedProduct("Cisco", "IOS", ranges=(osv_range("15.2(7)E1", fixed="15.2(7)E8"),), scheme="cisco-ios"),
+    ))
+    rows = [InventoryItem("c", "Cisco IOS", v, "any", "Cisco Systems")
+            for v in ("15.2(4)M11", "15.2(4)M7", "15.9(3)M2")]
+    found = {m.item.version: m.status.value for m in Matcher([advisory], CATALOGUE).match_items(rows)}
+    assert found == {"15.2(4)M7": "affected", "15.9(3)M2": "unknown"}
+
+
+WORKSPACE_RANGES = [("20.0", "22.0"), ("23.0", "24.3.1"), ("2203", "2403.1"), ("24.0", "25.0")]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([None, "generic"]), st.sampled_from(WORKSPACE_RANGES)),
+                min_size=1, max_size=3),
+       st.lists(st.sampled_from(["24.2.1001.2", "24.3.1.97", "24.2.0.172", "22.3.6000.8", "23.11.1.41"]),
+                min_size=1, max_size=5))
+def test_statements_in_two_schemes_of_one_advisory_match_as_the_naive_loop_does(
+    statements: list[tuple[str | None, tuple[str, str]]], versions: list[str]
+) -> None:
+    """Citrix Workspace statements read in the catalogue's line-aware scheme beside ones that
+    name `generic` (which the pre-filter tabulates and may pass over): a statement that judged
+    the row, passed over or not, outweighs another's "other release line"."""
+    advisory = Advisory(id="ctx", source="t", title="t", affects=tuple(
+        AffectedProduct("Citrix", "Citrix Workspace app", ranges=(osv_range(lo, fixed=hi),), scheme=scheme)
+        for scheme, (lo, hi) in statements))
+    rows = [InventoryItem("c", "Citrix Workspace 2402", v, "windows", "Citrix Systems, Inc.") for v in versions]
+    assert seen(Matcher([advisory], CATALOGUE).match_items(rows)) == naive([advisory], rows)

@@ -255,17 +255,32 @@ def _verdict(
 def _strongest(
     item: InventoryItem, pairs: Iterable[tuple[Candidate, VersionMatcher | None]]
 ) -> list[tuple[Candidate, Verdict]]:
+    """At most one verdict per advisory, the strongest, the first of equals. An "unknown"
+    that only says the row is on another release line (`Verdict.elsewhere`) counts only when
+    no statement of the same advisory judged the row's own line: an advisory with one
+    statement per LTSR line or IOS train clears a patched row through its own line's."""
     best: dict[str, tuple[Candidate, Verdict]] = {}
+    judged: set[str] = set()  # advisories with a statement that compared the row
+    aside: dict[str, tuple[Candidate, Verdict]] = {}
     for candidate, matcher in pairs:
         aid = candidate.advisory.id
         seen = best.get(aid)
         if seen is not None and seen[1].status is Status.AFFECTED:
             continue  # nothing outranks it, and the first of equals is kept
         verdict = _verdict(item, candidate.statement, matcher)
-        if verdict is None or verdict.status is Status.NOT_AFFECTED:
+        if verdict is None:
+            continue
+        if verdict.elsewhere:
+            aside.setdefault(aid, (candidate, verdict))
+            continue
+        judged.add(aid)
+        if verdict.status is Status.NOT_AFFECTED:
             continue
         if seen is None or _STATUS_RANK[verdict.status] > _STATUS_RANK[seen[1].status]:
             best[aid] = (candidate, verdict)
+    for aid, found in aside.items():
+        if aid not in judged:
+            best[aid] = found
     return list(best.values())
 
 

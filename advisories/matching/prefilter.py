@@ -4,7 +4,6 @@ bisection says which statements a version may hit, and their verdicts are writte
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from advisories.matching.estate import _Reading
@@ -301,6 +300,9 @@ class _Bucket:
             else:
                 same[1].append(i)
         self.products = list(named.values())
+        self.by_advisory: dict[str, list[int]] = {}
+        for i, spec in enumerate(self.specs):
+            self.by_advisory.setdefault(spec[0], []).append(i)
         self.indexes: list[_SchemeIndex] = []
         for scheme, members in plain.items():
             try:
@@ -336,7 +338,7 @@ class _Bucket:
             index.add_hits(reading, out)
         return tuple(sorted(out)) if out else ()
 
-    def judge(self, reading: _Reading, version: str, platform: str, ids: Iterable[int]) -> list[Found]:
+    def judge(self, reading: _Reading, version: str, platform: str, ids: tuple[int, ...]) -> list[Found]:
         """`_strongest` over the candidates at `ids` for a row with this version and platform:
         at most one finding per advisory, the strongest, the first of equals."""
         if not reading.simple:
@@ -345,6 +347,8 @@ class _Bucket:
         get, specs, single = best.get, self.specs, self.single
         text, norm, blind = reading.text, reading.norm, platform == "any"
         key = reading.key(single.scheme) if single is not None else _UNSEEN
+        aside: dict[str, Found] | None = None
+        judged: set[str] = set()
         for i in ids:
             aid, where, shape, matcher, advisory, statement = specs[i]
             seen = get(aid)
@@ -358,20 +362,45 @@ class _Bucket:
             if said is None:
                 verdict = matcher.status(version)
                 status, reason, label = verdict.status, verdict.reason, verdict.label
+                if verdict.elsewhere:
+                    aside = aside or {}
+                    aside.setdefault(aid, (advisory, statement, status, reason, label))
+                    continue
+                judged.add(aid)
                 if status is _NOT_AFFECTED:
                     continue
             else:
                 (status, reason), label = said, None
+                judged.add(aid)
             if blind and where != "any" and status is _AFFECTED:
                 status, reason = _UNKNOWN, f"{reason} on {where}{_NO_PLATFORM}"
             if seen is None or _STATUS_RANK[status] > _STATUS_RANK[seen[2]]:
                 best[aid] = (advisory, statement, status, reason, label)
+        if aside:
+            self._settle(best, aside, judged, ids, platform)
         return list(best.values())
 
-    def _judge_fully(self, reading: _Reading, version: str, platform: str, ids: Iterable[int]) -> list[Found]:
+    def _settle(
+        self, best: dict[str, Found], aside: dict[str, Found], judged: set[str], ids: tuple[int, ...], platform: str
+    ) -> None:
+        """Add the "other release line" unknowns (`Verdict.elsewhere`) of the advisories none
+        of whose statements judged the row, as `_strongest` does. A plain statement the
+        pre-filter passed over (not in `ids`) did judge it: not affected."""
+        looked = set(ids)
+        for aid, found in aside.items():
+            passed_over = (
+                self.specs[j] for j in self.by_advisory[aid] if j not in looked and self.specs[j][2] is not None
+            )
+            if aid in judged or any(where in ("any", platform) or platform == "any" for _, where, *_ in passed_over):
+                continue
+            best[aid] = found
+
+    def _judge_fully(self, reading: _Reading, version: str, platform: str, ids: tuple[int, ...]) -> list[Found]:
         """`judge` for no version, or two numberings: every verdict from `VersionMatcher`."""
         best: dict[str, Found] = {}
         blind = platform == "any"
+        aside: dict[str, Found] = {}
+        judged: set[str] = set()
         for i in ids:
             aid, where, _, matcher, advisory, statement = self.specs[i]
             seen = best.get(aid)
@@ -382,13 +411,19 @@ class _Bucket:
             if reading.text:
                 verdict = matcher.status(version)
                 status, reason, label = verdict.status, verdict.reason, verdict.label
+                if verdict.elsewhere:
+                    aside.setdefault(aid, (advisory, statement, status, reason, label))
+                    continue
             else:  # VersionMatcher's first answer, whatever the statement
                 status, reason, label = _UNKNOWN, NO_VERSION, None
+            judged.add(aid)
             if status is _NOT_AFFECTED:
                 continue
             if blind and where != "any" and status is _AFFECTED:
                 status, reason = _UNKNOWN, f"{reason} on {where}{_NO_PLATFORM}"
             if seen is None or _STATUS_RANK[status] > _STATUS_RANK[seen[2]]:
                 best[aid] = (advisory, statement, status, reason, label)
+        if aside:
+            self._settle(best, aside, judged, ids, platform)
         return list(best.values())
 

@@ -28,6 +28,10 @@ class Verdict:
     status: Status
     reason: str
     label: str | None = None
+    # UNKNOWN only because every bound is on another release line (another Cisco IOS train,
+    # another Citrix LTSR): it says nothing of this row, so a sibling statement of the same
+    # advisory that does judge the row's own line decides instead (matching's `_strongest`).
+    elsewhere: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +295,7 @@ class VersionMatcher:
             Status.UNKNOWN,
             f"the installed version '{shown}'{named} is on another release line than {what}, "
             "which say nothing about it; check it manually",
+            elsewhere=True,
         )
 
     @staticmethod
