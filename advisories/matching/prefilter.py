@@ -371,7 +371,6 @@ class _Bucket:
                     continue
             else:
                 (status, reason), label = said, None
-                judged.add(aid)
             if blind and where != "any" and status is _AFFECTED:
                 status, reason = _UNKNOWN, f"{reason} on {where}{_NO_PLATFORM}"
             if seen is None or _STATUS_RANK[status] > _STATUS_RANK[seen[2]]:
@@ -384,14 +383,17 @@ class _Bucket:
         self, best: dict[str, Found], aside: dict[str, Found], judged: set[str], ids: tuple[int, ...], platform: str
     ) -> None:
         """Add the "other release line" unknowns (`Verdict.elsewhere`) of the advisories none
-        of whose statements judged the row, as `_strongest` does. A plain statement the
-        pre-filter passed over (not in `ids`) did judge it: not affected."""
+        of whose statements judged the row, as `_strongest` does. Judged it: a statement with a
+        finding (`best`), one the full matcher cleared (`judged`), and a plain statement the
+        pre-filter passed over (not in `ids`: not affected)."""
         looked = set(ids)
         for aid, found in aside.items():
             passed_over = (
                 self.specs[j] for j in self.by_advisory[aid] if j not in looked and self.specs[j][2] is not None
             )
-            if aid in judged or any(where in ("any", platform) or platform == "any" for _, where, *_ in passed_over):
+            if aid in judged or aid in best or any(
+                where in ("any", platform) or platform == "any" for _, where, *_ in passed_over
+            ):
                 continue
             best[aid] = found
 
