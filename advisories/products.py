@@ -435,7 +435,9 @@ class Catalogue:
         self._lookup_name = lru_cache(maxsize=1 << 16)(self._lookup_name_uncached)
         self._lookup_cpe = lru_cache(maxsize=1 << 14)(self._lookup_cpe_uncached)
         self._statement_keys = lru_cache(maxsize=1 << 14)(self._statement_keys_uncached)
-        self._with_scheme = lru_cache(maxsize=1 << 14)(self._with_scheme_uncached)
+        # statement id -> (statement, the statement in its product's scheme): by identity, so
+        # a statement keeps being itself, and only statements whose product has a scheme.
+        self._schemed: dict[int, tuple[AffectedProduct, AffectedProduct]] = {}
 
     @classmethod
     def load(cls, path: Path) -> Catalogue:
@@ -622,17 +624,18 @@ class Catalogue:
         Citrix's bulletin and NVD say "before 2403.1" with no scheme; in the default generic
         scheme the installed 24.3.1.97 is below it (24 < 2403). A scheme the statement gives
         is its source's word on how its versions order and is kept. The same statement always
-        gives the same object, so matchers compiled for it are shared.
+        gives the same object (itself when its product has no scheme), so matchers compiled
+        for it are shared and a Match's statement is the advisory's own.
         """
         if statement.scheme:
             return statement
-        return self._with_scheme(statement)
-
-    def _with_scheme_uncached(self, statement: AffectedProduct) -> AffectedProduct:
         product = self.product_for_statement(statement)
         if product is None or product.scheme is None:
             return statement
-        return replace(statement, scheme=product.scheme)
+        known = self._schemed.get(id(statement))
+        if known is None or known[0] is not statement:
+            known = self._schemed[id(statement)] = (statement, replace(statement, scheme=product.scheme))
+        return known[1]
 
     def matches(self, item: InventoryItem, statement: AffectedProduct) -> bool:
         """Same product: equal keys, and no vendor clash unless an identifier settled it."""

@@ -58,8 +58,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from advisories.inventory import load_inventory
-from advisories.matching import Estate, Matcher, platform_verdict
-from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Status
+from advisories.matching import Candidate, Estate, Matcher, judge
+from advisories.models import Advisory, AffectedProduct, InventoryItem, Match
 from advisories.products import Catalogue
 from advisories.versions import osv_range, parse_vers
 
@@ -99,7 +99,7 @@ REAL = [
     ("Microsoft Corporation", "Microsoft", "Visual C++ 2015-2022 Redistributable",
      "Microsoft Visual C++ 2015-2022 Redistributable (x64) - {v}", "four", "w"),
     ("Oracle Corporation", "Oracle", "Java SE", "Java 8 Update {u} (64-bit)", "java", "w"),
-    ("Citrix Systems, Inc.", "Citrix", "Workspace app", "Citrix Workspace app", "four", "wm"),
+    ("Citrix Systems, Inc.", "Citrix", "Workspace app", "Citrix Workspace app", "workspace", "wm"),
     ("VMware, Inc.", "VMware", "VMware Tools", "VMware Tools", "four", "wl"),
     ("Notepad++ Team", "Notepad++", "Notepad++", "Notepad++ (64-bit x64)", "three", "w"),
     ("VideoLAN", "VideoLAN", "VLC media player", "VLC media player", "three", "wm"),
@@ -233,6 +233,13 @@ def _timeline(rng: random.Random, shape: str, n: int) -> tuple[list[str], list[s
             for _ in range(n // 4 + 1):
                 build += rng.randint(1, 3)
                 out.append(f"{release}-{build}.{rng.randint(10, 60)}")
+    elif shape == "workspace":  # Citrix's year.month.point.build: 2403.1 is 24.3.1.97
+        year, month = rng.randint(19, 21), rng.randint(1, 12)
+        while len(out) < n:
+            out += [f"{year}.{month}.{point}.{rng.randint(20, 200)}" for point in range(rng.randint(1, 2))]
+            month += rng.randint(1, 3)
+            if month > 12:
+                year, month = year + 1, month - 12
     elif shape == "ivanti":
         for release in ("9.1", "22.1", "22.2", "22.3", "22.4", "22.5", "22.6", "22.7"):
             out += [f"{release}R{r}.{p}" for r in range(1, 4) for p in range(rng.randint(1, 3))]
@@ -430,23 +437,15 @@ def make_advisories(
 
 
 def naive(rows: list[InventoryItem], advisories: list[Advisory], catalogue: Catalogue) -> list[Match]:
-    """The pairwise loop the matcher replaces: every row against every statement."""
-    rank = {Status.AFFECTED: 2, Status.UNKNOWN: 1}
+    """The pairwise loop the matcher replaces: every row against every statement (each read
+    in its product's scheme when it names none), the strongest verdict per advisory."""
     out = []
     for item in rows:
         for advisory in advisories:
-            best = None
-            for statement in advisory.affects:
-                if not catalogue.matches(item, statement):
-                    continue
-                verdict = platform_verdict(item, statement)
-                if verdict is None or verdict.status is Status.NOT_AFFECTED:
-                    continue
-                if best is None or rank[verdict.status] > rank[best[1].status]:
-                    best = (statement, verdict)
-            if best is not None:
-                st, v = best
-                out.append(Match(advisory, item, st, v.status, v.reason, v.label))
+            candidates = [Candidate(advisory, catalogue.with_scheme(statement)) for statement in advisory.affects
+                          if catalogue.matches(item, statement)]
+            for candidate, v in judge(item, candidates):
+                out.append(Match(advisory, item, candidate.statement, v.status, v.reason, v.label))
     return out
 
 

@@ -18,11 +18,13 @@ _AFFECTED, _UNKNOWN, _NOT_AFFECTED = Status.AFFECTED, Status.UNKNOWN, Status.NOT
 _STATUS_RANK = {_AFFECTED: 2, _UNKNOWN: 1}
 _NO_PLATFORM = "; the inventory does not say which platform this device runs, so check it manually"
 _row_id = attrgetter("product", "vendor", "version", "platform", "purl", "cpe")
-# Schemes whose versions have no comparability line (Cisco IOS trains do), so that one
-# version's key orders against every bound of the scheme.
+# Schemes the pre-filter tabulates: their bounds lie on no comparability line, so a version
+# key off every line orders against all of them. A version on a line (a Citrix Workspace
+# LTSR update) reads as `_ON_LINE` and goes to the full matcher; Cisco IOS versions and
+# bounds are all on trains, so it is left out.
 _LINELESS = frozenset(
     {"generic", "pep440", "semver", "maven", "deb", "rpm", "openssl", "nginx", "java", "citrix",
-     "ivanti", "vmware"}
+     "ivanti", "vmware", "citrix-workspace"}
 )
 _TABLE_BUDGET = 1_000_000  # statement ids tabulated per key and scheme; past it, ranges are scanned
 _ON_LINE: Any = object()  # a version key that belongs to a comparability line (IOS trains)
