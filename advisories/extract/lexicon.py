@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from advisories import products
+
 # ------------------------------------------------------------------------------- noise
 # Things that look like versions but are not: masked (blanked) before tokenising, so no
 # later rule has to remember them. Order matters only where patterns overlap.
@@ -223,9 +225,9 @@ GLUE = (
         *("are", "was", "were", "be", "running", "runs", "see", "e.g", "i.e", "like", "as"),
     }
 )
-# Words naming a separate build line of the product before them (pitfall 8; the same list
-# as products.VARIANT_WORDS): "Jenkins 2.441 and earlier, LTS 2.426.2 and earlier".
-VARIANT_WORDS = frozenset({"fips", "ndcpp", "6k7k", "esr", "lts"})
+# Words naming a separate build line of the product before them (pitfall 8): "Jenkins 2.441
+# and earlier, LTS 2.426.2 and earlier", "2203 LTSR". The catalogue's own list.
+VARIANT_WORDS = products.VARIANT_WORDS
 # Column headings of advisory tables whose cells never say "affected".
 UNAFFECTED_COLUMN = re.compile(r"\b(?:unaffected|not\s+affected)\b", re.IGNORECASE)
 FIXED_COLUMN = re.compile(r"\b(?:fixed|fix(?:es)?|solution|resolution|remediation|patched)\b", re.I)
