@@ -177,7 +177,7 @@ def _check_inventory(council_id: str, inventory: Path, notes: list[str], platfor
         return [f"councils[{council_id}].inventory: {exc}"]
     notes.append(f"{inventory}: {len(loaded.items)} distinct product row(s)")
     unplaced = sum(item.platform == "any" for item in loaded.items)
-    if unplaced:
+    if unplaced and platform is None and not _has_platforms(inventory, council_id):
         # Each such row is checked against every platform's statements, and a hit on a
         # one-platform statement can only say "check manually".
         notes.append(
@@ -189,6 +189,13 @@ def _check_inventory(council_id: str, inventory: Path, notes: list[str], platfor
     if not loaded.items:
         problems.append(f"councils[{council_id}].inventory: {inventory} has no usable rows")
     return problems
+
+
+def _has_platforms(inventory: Path, council_id: str) -> bool:
+    """Whether the export says which platform its rows run (a platform column, an operating-
+    system component): then a council's `platform` would change nothing, and unreadable
+    cells are reported by the loader itself."""
+    return any(item.platform == "any" for item in load_inventory(inventory, council_id, platform="linux").items)
 
 
 def _named_anyway(path: Path) -> tuple[Path | None, Path | None, list[tuple[str, Path]]]:

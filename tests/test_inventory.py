@@ -624,3 +624,26 @@ def test_a_5000_row_export_loads_quickly(tmp_path: Path):
     assert loaded.problems == ()
     assert sum(i.devices for i in loaded.items) == 5000
     assert elapsed < 1.0  # about 0.02 s on a laptop
+
+
+def test_a_council_platform_fills_only_what_the_export_says_nothing_about(tmp_path: Path):
+    """[[councils]] platform: a software report without an OS column runs that platform; an
+    export that has the column keeps what it says, and a cell it cannot read stays unknown
+    (a Chromebook in a Windows estate is not a Windows PC); so does a BOM naming its OS."""
+    bare = tmp_path / "lansweeper.csv"
+    bare.write_text("AssetName,Software,Version,Publisher\nPC-1,Zoom,6.1.0,Zoom\n")
+    assert [i.platform for i in load_inventory(bare, "c", platform="windows").items] == ["windows"]
+    assert [i.platform for i in load_inventory(bare, "c").items] == ["any"]
+    with_os = tmp_path / "with_os.csv"
+    with_os.write_text("product,vendor,version,platform\nZoom,Zoom,6.1.0,macOS 14.2\n"
+                       "Zoom,Zoom,6.1.1,\nZoom,Zoom,6.1.2,Chrome OS Flex\n")
+    loaded = load_inventory(with_os, "c", platform="windows")
+    assert {i.version: i.platform for i in loaded.items} == {"6.1.0": "macos", "6.1.1": "any", "6.1.2": "any"}
+    bom = {"bomFormat": "CycloneDX", "specVersion": "1.5",
+           "components": [{"type": "application", "name": "curl", "version": "8.4.0"}]}
+    sbom = tmp_path / "sbom.json"
+    sbom.write_text(json.dumps(bom))
+    assert [i.platform for i in load_inventory(sbom, "c", platform="windows").items] == ["windows"]
+    bom["metadata"] = {"component": {"type": "operating-system", "name": "macOS"}}
+    sbom.write_text(json.dumps(bom))
+    assert [i.platform for i in load_inventory(sbom, "c", platform="windows").items] == ["macos"]

@@ -32,7 +32,9 @@ def load_inventory(
     path: Path, council_id: str, *, max_bytes: int = MAX_BYTES, platform: str | None = None
 ) -> InventoryLoad:
     """Read one inventory export; rows sharing (product, vendor, version, platform) merge.
-    `platform`: what the rows that give none run (the council's `platform`); None: unknown.
+    `platform`: what the rows run when the file says nothing of platforms (no platform column,
+    no operating-system component: the council's `platform`); None: unknown. A platform cell
+    the loader cannot read stays unknown, and is reported.
 
     Raises InventoryError when the file is missing, too big, binary, neither CSV nor JSON, or
     has no product column. Bad rows are skipped and reported in `problems`.
@@ -41,9 +43,9 @@ def load_inventory(
     data = read_bytes(path, max_bytes)
     problems = Problems(source)
     text = decode(data, problems)
-    agg = Aggregator(council_id, source, platform or "any")
+    agg = Aggregator(council_id, source)
     if text.lstrip()[:1] in ("{", "["):
-        parse_cyclonedx(load_json(text, source), agg, problems)
+        parse_cyclonedx(load_json(text, source), agg, problems, platform or "any")
     else:
-        parse_csv(text, agg, problems)
+        parse_csv(text, agg, problems, platform or "any")
     return InventoryLoad(agg.items(), problems.result())

@@ -78,10 +78,9 @@ class Aggregator:
     other row counts 1.
     """
 
-    def __init__(self, council_id: str, source: str, platform: str = "any") -> None:
+    def __init__(self, council_id: str, source: str) -> None:
         self.council_id = council_id
         self.source = source
-        self.platform = platform  # for rows the export gives no platform
         self._acc: dict[tuple[str, str, str, str, str | None, str | None], _Acc] = {}
 
     def add(
@@ -96,8 +95,6 @@ class Aggregator:
         purl: str | None = None,
         cpe: str | None = None,
     ) -> None:
-        if platform == "any":
-            platform = self.platform
         key = (product.casefold(), vendor.casefold(), version, platform, purl, cpe)
         acc = self._acc.get(key)
         if acc is None:

@@ -96,7 +96,8 @@ class _Layout:
         return " or ".join(f"'{self.names[i]}'" for i in self.columns[field])
 
 
-def _layout(header: list[str]) -> _Layout | None:
+def _layout(header: list[str], platform: str = "any") -> _Layout | None:
+    """`platform`: what the rows run when the header has no platform column."""
     found: dict[str, list[tuple[int, int]]] = {f: [] for f in _FIELDS}
     for index, cell in enumerate(header):
         hit = _LOOKUP.get(_norm(cell))
@@ -106,7 +107,8 @@ def _layout(header: list[str]) -> _Layout | None:
         return None
     columns = {f: tuple(i for _, i in sorted(found[f])) for f in _FIELDS}
     windows = not columns["platform"] and any(_norm(header[i]) in _WINDOWS_ONLY for i in columns["product"])
-    return _Layout(columns, tuple(c.strip() for c in header), "windows" if windows else "any")
+    default = "windows" if windows else "any" if columns["platform"] else platform
+    return _Layout(columns, tuple(c.strip() for c in header), default)
 
 
 def _known_columns(line: str, delimiter: str, needed: tuple[str, ...]) -> int:
@@ -325,8 +327,9 @@ class _RowReader:
             )
 
 
-def parse_csv(text: str, agg: Aggregator, problems: Problems) -> None:
-    """Add every usable row of a CSV export to `agg`.
+def parse_csv(text: str, agg: Aggregator, problems: Problems, platform: str = "any") -> None:
+    """Add every usable row of a CSV export to `agg`; `platform`: what the rows run when the
+    export has no platform column.
 
     InventoryError if there is no header, or a stray quote swallowed rows.
     """
@@ -340,7 +343,7 @@ def parse_csv(text: str, agg: Aggregator, problems: Problems) -> None:
     records = _records(reader, problems, offset, lambda: reader.line_num)
     layout, header_line = None, 0
     for header_line, _, header in records:
-        found = _layout(header)
+        found = _layout(header, platform)
         # A title such as "Software" reads as a product column too: the header has a version.
         if found is not None and (layout is None or found.columns["version"]):
             layout = found

@@ -67,13 +67,14 @@ def _walk(components: Any) -> Iterator[dict[str, Any]]:
                 stack.append(iter(children))
 
 
-def _bom_platform(doc: dict[str, Any]) -> str:
+def _bom_platform(doc: dict[str, Any], default: str) -> str:
+    """The operating-system component's platform; `default` when the BOM names none."""
     metadata = doc.get("metadata")
     subject = metadata.get("component") if isinstance(metadata, dict) else None
     for comp in (subject, *_walk(doc.get("components"))):
         if isinstance(comp, dict) and comp.get("type") == "operating-system":
             return normalise_platform(_decode_name(_text(comp.get("name"))))
-    return "any"
+    return default
 
 
 def _product(component: dict[str, Any], purl: str | None) -> str:
@@ -83,8 +84,9 @@ def _product(component: dict[str, Any], purl: str | None) -> str:
     return f"{group}:{name}" if (purl or "").startswith("pkg:maven/") else f"{group}/{name}"
 
 
-def parse_cyclonedx(doc: Any, agg: Aggregator, problems: Problems) -> None:
-    """Add each named component to `agg` (one without a version is kept and reported)."""
+def parse_cyclonedx(doc: Any, agg: Aggregator, problems: Problems, platform: str = "any") -> None:
+    """Add each named component to `agg` (one without a version is kept and reported).
+    `platform`: what the components run when the BOM has no operating-system component."""
     if not isinstance(doc, dict) or (doc.get("bomFormat") != "CycloneDX" and "specVersion" not in doc):
         raise InventoryError(f"{problems.source}: JSON but not a CycloneDX BOM", HINT)
     if not isinstance(doc.get("components"), list) or not doc["components"]:
@@ -92,7 +94,7 @@ def parse_cyclonedx(doc: Any, agg: Aggregator, problems: Problems) -> None:
             f"{problems.source}: CycloneDX BOM without components (a VEX document?)",
             "give the BOM that lists the installed software",
         )
-    platform = _bom_platform(doc)
+    platform = _bom_platform(doc, platform)
     for n, component in enumerate(_walk(doc["components"]), start=1):
         if component.get("type") == "operating-system":
             continue  # the platform, not an installed product
