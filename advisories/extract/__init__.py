@@ -69,7 +69,7 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
         context = group or context
         if unit.kind == "heading":
             heading_platforms = platforms
-    return assemble(exprs, evidence, index.products)
+    return assemble(exprs, evidence, index.products, index.line)
 
 
 def _parse_unit(unit: Unit, index: ProductIndex) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None]:

@@ -5,10 +5,16 @@ Branch scoping (VERSIONS.md pitfall 4). An open lower end ("before X", "X and be
   1. the text labels the branch ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"): the label;
   2. it is a fix ("fixed in 2023.0.1", "upgrade to 3.0.7"): a fix speaks for its own line only;
   3. X is a release-build (Citrix 13.1-49.13, Ivanti 22.7R2.5): the build number only counts
-     inside its release, which is how the CNA records it (version 13.1, lessThan 49.13);
+     inside its release, which is how the CNA records it (version 13.1, lessThan 49.13); or
+     an LTSR update (Citrix "2402 LTSR CU1"), which only counts inside its LTSR (2402);
   4. the text names several branches for that product ("7.2.4 and below, 7.0.11 and below").
 Otherwise it starts at "0": a lone "Chrome prior to 116.0.5845.187" covers every older
-version, because missing an affected install is the worse error.
+version, because missing an affected install is the worse error. Rules 2 to 4 never apply to
+a release named by year and month (Citrix Workspace app 2403.1, 2311): those are one running
+numbering, not branches, so "before 2403.1" covers 2402 and 2311 whatever else the text names.
+An LTSR is a line of its own (the variant "LTSR", like FIPS): "2203 LTSR before 2203.1 LTSR CU6
+Hotfix 2" is labelled 2203 on the LTSR line, and a variant the catalogue lists as a product of
+its own (Citrix Workspace app LTSR) is that product.
 
 A fix on a branch the text already states as affected adds nothing and is dropped. A range
 from "0" ending on a build the text also lists explicitly is a list widened into a range
@@ -17,7 +23,7 @@ from "0" ending on a build the text also lists explicitly is a list widened into
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from advisories.models import VersionRange
@@ -49,22 +55,35 @@ class _Acc:
         self.notes |= notes
 
 
+_CALENDAR_LINE = "yymm"  # the one line all of Citrix Workspace's YYMM releases are on
+
+
+def _line_of(version: str) -> str:
+    return _CALENDAR_LINE if shapes.is_calendar_release(version) else shapes.branch(version)
+
+
 def _branch_of(e: Expr) -> str:
     if e.kind in ("bound", "fix"):
-        return e.label or shapes.branch(e.version)
+        return e.label or _line_of(e.version)
     if e.kind == "range":
-        return shapes.branch(e.upper or e.lower)
+        return _line_of(e.upper or e.lower)
     if e.kind == "wild":
         return e.version
     if e.kind == "all":
         return "*"
-    return shapes.branch(e.version)
+    return _line_of(e.version)
 
 
 def assemble(
-    exprs: Sequence[Expr], evidence: Sequence[str], products: Sequence[KnownProduct]
+    exprs: Sequence[Expr],
+    evidence: Sequence[str],
+    products: Sequence[KnownProduct],
+    line: Callable[[Key], Key] = lambda key: key,
 ) -> list[ExtractedStatement]:
-    keyed = [(e, (m[0], e.variant or m[1])) for e in exprs if e.group for m in e.group]
+    """`line` turns a (product, variant) into the catalogue's own product for that build
+    line when it has one (scan.ProductIndex.line), so "2203 LTSR" of the Workspace app is
+    the Workspace app LTSR, read in its scheme and at full confidence."""
+    keyed = [(e, line((m[0], e.variant or m[1]))) for e in exprs if e.group for m in e.group]
     named: dict[Key, set[str]] = {}
     covered: dict[Key, set[str]] = {}
     explicit: dict[Key, set[str]] = {}
@@ -109,7 +128,10 @@ def _resolve(e: Expr, product: KnownProduct, several: bool) -> tuple[list[str], 
         return [], [osv_range(v, fixed=shapes.next_branch(v))], set()
     if e.kind == "all":
         return [], [osv_range("0")], {"all"}
-    scoped = e.kind == "fix" or shapes.is_release_build(v) or several
+    # A YYMM release (2403.1) has no branch: Workspace's numbering runs on across releases.
+    scoped = not shapes.is_calendar_release(v) and (
+        e.kind == "fix" or shapes.is_release_build(v) or shapes.is_line_update(v) or several
+    )
     introduced = e.label or (shapes.branch(v) if scoped else "0")
     return [], [osv_range(introduced, **{e.upper_kind: v})], {"fix"} if e.kind == "fix" else set()
 

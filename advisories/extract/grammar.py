@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisories.products import named_platform
+
 from . import lexicon as lx
 from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
 from .model import Expr, Mention, Tok
@@ -197,11 +199,16 @@ class ClauseParser:
         else:
             self.group = [mention]
         self.group_open, self.merge_ok = True, False
+        # "Citrix Workspace app for Windows", "FortiClientMac": the name says the platform.
+        named = named_platform(tok.text)
+        platforms = (named[0],) if named else None
+        self.fwd = platforms or self.fwd
         if self._after_of(i):
             # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp": versions came first.
             for e in self.exprs:
                 if e.group is None:
                     e.group = self.group
+                    e.platforms = e.platforms or platforms
         return i + 1
 
     def _after_of(self, i: int) -> bool:
@@ -212,6 +219,10 @@ class ClauseParser:
 
     def _on_platform(self, i: int) -> int:
         names = [self.t[i].family]
+        if i >= 2 and is_conj(self.t[i - 1]) and self.t[i - 2].kind == "prod":
+            # "Citrix Workspace app for Windows and Mac": the name held the first platform.
+            named = named_platform(self.t[i - 2].text)
+            names[:0] = [named[0]] if named else []
         k = i + 1
         while k < self.n:
             if self.t[k].kind == "plat":

@@ -52,17 +52,24 @@ NOISE = tuple(
 # One version as printed. `core` keeps the vendor's own spelling; the alternatives cover
 # Citrix 13.1-49.13, Log4j 2.0-beta9, Ivanti 22.7R2.5, OpenSSL 1.1.1t / Cisco 17.9.4a,
 # VMware "7.0 U2b", wildcards "9.x", and slash triples that are mangled builds (11/18/1213).
+# Citrix names an LTSR's updates in words, "2203.1 LTSR CU6 Hotfix 2", "2402 LTSR CU1": kept
+# whole, since the update is the version (the citrix-workspace schemes read CU6 Hotfix 2 as
+# 22.3.6002), and `ltsr` marks its line. A release with LTSR after it ("2203 LTSR", "2402
+# LTSR") is the release, LTSR its line (`variant`); an undotted one is a version only then
+# or right next to a bound ("before 2311": lookaround.is_build_number).
 VERSION = re.compile(
     r"(?<![\w.\-/])[vV]?"
     r"(?P<core>"
     r"\d+(?:\.\d+)*\.[xX*](?![\w])"
     r"|\d{1,4}/\d{1,4}/\d{1,5}"
+    r"|\d+(?:\.\d+)*\s+(?P<ltsr>LTSR)\s+(?i:CU\s?\d+(?:\s+(?:hotfix|HF)\s?\d+)?)"
+    r"|\d{4}(?=\s+LTSR\b)"
     r"|\d+(?:\.\d+)+"
     r"(?:-\d+(?:\.\d+)*|-(?:alpha|beta|rc|pre|m)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
     r"|\s?U\d+[a-z]?)?"
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r")"
-    r"(?P<variant>-?(?:FIPS|NDcPP))?"
+    r"(?P<variant>-?(?:FIPS|NDcPP)|\s+LTSR\b)?"
     r"(?P<alt>(?:/\.\d+)+)?"
     r"(?![\w]|\.\d|\s*(?:%|percent|million|billion|thousand|[KMGT]B\b))"
 )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import lexicon as lx
-from .model import KnownProduct, Tok
+from .model import KnownProduct, Mention, Tok
 
 _GLUED_RANGE = re.compile(r"^(\d+(?:\.\d+)+)-(\d+(?:\.\d+)+)$")
 _WORD = re.compile(r"[A-Za-z][\w'.-]*\w|[A-Za-z]")
@@ -49,9 +49,33 @@ class ProductIndex:
         for i, p in enumerate(self.products):
             for name in (p.name, *p.aliases):
                 self.names.setdefault(_key(name), i)
+        self.lines = self._lines()
         spelled = sorted({n for p in self.products for n in (p.name, *p.aliases)}, key=len, reverse=True)
         body = "|".join(r"\s*".join(re.escape(w) for w in a.split()) for a in spelled)
         self.pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.I) if spelled else None
+
+    def _lines(self) -> dict[Mention, int]:
+        """(product, variant word) -> the catalogue product that is that build line, when the
+        catalogue lists it: "Citrix Workspace app" (or its alias "... for Windows") + LTSR is
+        "Citrix Workspace app LTSR"; a product already named for the line is itself."""
+        lines: dict[Mention, int] = {}
+        for i, p in enumerate(self.products):
+            for name in (p.name, *p.aliases):
+                words = name.split()
+                for word in words:
+                    if word.lower() in lx.VARIANT_WORDS:
+                        lines.setdefault((i, word.lower()), i)
+                base = self.names.get(_key(" ".join(words[:-1])))
+                if words[-1].lower() in lx.VARIANT_WORDS and base is not None and base != i:
+                    lines.setdefault((base, words[-1].lower()), i)
+        return lines
+
+    def line(self, mention: Mention) -> Mention:
+        """The mention as the catalogue's own product when it lists the variant's line
+        (no variant left then), otherwise unchanged."""
+        product, variant = mention
+        hit = self.lines.get((product, variant.lower())) if variant else None
+        return mention if hit is None else (hit, "")
 
     def find(self, text: str) -> list[Span]:
         if self.pattern is None:
@@ -189,7 +213,8 @@ def _version(m: re.Match[str]) -> list[Tok]:
         # the build's first part never repeats the release's major.
         if a.count(".") >= 2 or (a.count(".") == b.count(".") and a.split(".")[0] == b.split(".")[0]):
             return [Tok("ver", a), Tok("op", "-", "infix"), Tok("ver", b)]
-    variant = (m.group("variant") or "").lstrip("-")
+    # "13.1-FIPS", "2203 LTSR", "2402 LTSR CU1": the build line the version is on.
+    variant = "LTSR" if m.group("ltsr") else (m.group("variant") or "").lstrip("-").strip()
     alts = tuple(_alternate(core, a) for a in (m.group("alt") or "").split("/") if a)
     return [
         Tok(

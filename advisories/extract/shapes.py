@@ -14,10 +14,19 @@ _RELEASE_BUILD = re.compile(r"^(\d+(?:\.\d+)*)(?:-\d+(?:\.\d+)*|[Rr]\d+(?:\.\d+)
 _UPDATE = re.compile(r"^(\d+(?:\.\d+)*)\s?U\d+[a-z]?$")
 _NUMERIC_HEAD = re.compile(r"^\d+(?:\.\d+)*")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)*$")
+# Citrix Workspace app releases are named by year and month: 2311, 2403.1 (YYMM, YYMM.n).
+# They are one numbering that runs on from release to release, not a branch each: "before
+# 2403.1" covers 2402 and 2311 too.
+_YYMM = r"(?:1[89]|[2-9]\d)(?:0[1-9]|1[0-2])"  # from 2018: the first Workspace app was 1808
+_CALENDAR = re.compile(rf"^{_YYMM}(?:\.\d{{1,3}})?$")
+# An LTSR and its updates, as Citrix writes them: "2203.1 LTSR CU6 Hotfix 2", "2402 LTSR CU1".
+# An update only counts inside its own LTSR, whose release leads the text.
+_LTSR = re.compile(r"^(\d+(?:\.\d+)*)\s+LTSR\b(?P<update>\s+CU)?", re.IGNORECASE)
 # Shapes seen in the vendors' own data (VERSIONS.md table e); anything else is "unusual".
 _USUAL = re.compile(
     r"^\d+(?:\.\d+){1,3}(?:-\d+(?:\.\d+)?|-(?:alpha|beta|rc)\d*|[Rr]\d+(?:\.\d+)?|[a-z]{1,2}\d?)?"
     r"(?:-h\d+)?$"
+    rf"|^{_YYMM}(?:\.\d{{1,3}})?(?:\s+LTSR(?:\s+CU\d+(?:\s+Hotfix\s\d+)?)?)?$"  # Citrix Workspace (README)
 )
 
 
@@ -26,13 +35,30 @@ def is_release_build(version: str) -> bool:
     return bool(_RELEASE_BUILD.match(version))
 
 
+def is_calendar_release(version: str) -> bool:
+    """Citrix Workspace app's 2311 and 2403.1: one running numbering, with no branch to scope to."""
+    return bool(_CALENDAR.match(version))
+
+
+def is_line_update(version: str) -> bool:
+    """Citrix's "2402 LTSR CU1": an update that only counts inside its LTSR (2402)."""
+    m = _LTSR.match(version)
+    return bool(m and m.group("update"))
+
+
 def branch(version: str) -> str:
     """The line a version belongs to, as the vendor spells it.
 
     Release-build and update forms keep their release (13.1-49.13 -> 13.1, 22.7R2.5 -> 22.7,
-    7.0 U2b -> 7.0); otherwise the numeric head minus its last part (7.2.4 -> 7.2,
-    15.2.1118.20 -> 15.2.1118, 17.9.4a -> 17.9), which is each vendor's patch line.
+    7.0 U2b -> 7.0), an LTSR form its LTSR (2203.1 LTSR CU6 Hotfix 2 -> 2203, the month's
+    release, whatever its point; 7.15 LTSR CU9 -> 7.15); otherwise the numeric head minus its
+    last part (7.2.4 -> 7.2, 15.2.1118.20 -> 15.2.1118, 17.9.4a -> 17.9), which is each
+    vendor's patch line.
     """
+    ltsr = _LTSR.match(version)
+    if ltsr:
+        release = ltsr.group(1)
+        return release.split(".")[0] if is_calendar_release(release) else release
     for shape in (_RELEASE_BUILD, _UPDATE):
         m = shape.match(version)
         if m:
