@@ -143,3 +143,29 @@ def test_statements_in_two_schemes_of_one_advisory_match_as_the_naive_loop_does(
         for scheme, (lo, hi) in statements))
     rows = [InventoryItem("c", "Citrix Workspace 2402", v, "windows", "Citrix Systems, Inc.") for v in versions]
     assert seen(Matcher([advisory], CATALOGUE).match_items(rows)) == naive([advisory], rows)
+
+
+def test_a_range_that_may_run_across_the_rows_line_is_never_cleared_by_a_sibling() -> None:
+    """A range open at one end, or with bounds on two lines, may cover a release line between
+    them ("before 2402 LTSR" of every older LTSR; an IOS range from one train to another):
+    the row stays "check manually" even when another statement of the advisory, naming one
+    build of the row's line, does not list it. A range closed within one other line says
+    nothing of the row, and the sibling statement decides."""
+    def ltsr(*affects: AffectedProduct) -> set[str]:
+        advisory = Advisory(id="ctx", source="t", title="t", affects=affects)
+        row = InventoryItem("c", "Citrix Workspace 2203 LTSR", "22.3.5000.7", "windows", "Citrix Systems, Inc.")
+        return {m.status.value for m in Matcher([advisory], CATALOGUE).match_items([row])}
+
+    exact = AffectedProduct("Citrix", "Citrix Workspace app LTSR", versions=("2203.1",))
+    before = AffectedProduct("Citrix", "Citrix Workspace app LTSR", ranges=(osv_range("0", fixed="2402"),))
+    within = AffectedProduct("Citrix", "Citrix Workspace app LTSR", ranges=(osv_range("2402", fixed="2402 LTSR CU1"),))
+    assert ltsr(before) == {"unknown"}
+    assert ltsr(before, exact) == {"unknown"}
+    assert ltsr(within, exact) == set()
+
+    across = Advisory(id="cisco-sa", source="t", title="t", affects=(
+        AffectedProduct("Cisco", "IOS", ranges=(osv_range("15.0(1)M1", fixed="15.2(4)M11"),), scheme="cisco-ios"),
+        AffectedProduct("Cisco", "IOS", versions=("15.1(4)M4",), scheme="cisco-ios"),
+    ))
+    row = InventoryItem("c", "Cisco IOS", "15.1(4)M10", "any", "Cisco Systems")
+    assert {m.status.value for m in Matcher([across], CATALOGUE).match_items([row])} == {"unknown"}

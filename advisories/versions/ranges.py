@@ -98,7 +98,8 @@ class CompiledRange:
 
     def contains(self, v: ParsedVersion) -> Containment:
         """OUT as soon as one readable bound excludes v, even if the other is unreadable."""
-        unreadable = other_line = on_line = False
+        unreadable = on_line = False
+        lines: set[tuple[object, ...] | None] = set()  # the other lines v's bounds are on
         for bound, is_upper in ((self.lower, False), (self.upper, True)):
             if bound is None:
                 continue
@@ -112,7 +113,7 @@ class CompiledRange:
                     unreadable = True
                     continue
                 if related is Relation.OTHER_LINE:
-                    other_line = True
+                    lines.add(p.line)
                     continue
             on_line = True
             if v.key == p.key:
@@ -122,9 +123,12 @@ class CompiledRange:
                 return Containment.OUT
         if unreadable:
             return Containment.UNREADABLE
-        if other_line:
-            # A range with one bound on v's train and one on another cannot be decided.
-            return Containment.UNREADABLE if on_line else Containment.OTHER_LINE
+        if lines:
+            # Only a range closed on both sides within one other line says nothing of v's. One
+            # with a bound on v's line and one elsewhere, bounds on two lines, or one open end
+            # ("before 2402 LTSR", "introduced 0") may run across v's line: cannot be decided.
+            within = len(lines) == 1 and not on_line and self.lower is not None and self.upper is not None
+            return Containment.OTHER_LINE if within else Containment.UNREADABLE
         return Containment.IN
 
 
