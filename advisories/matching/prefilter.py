@@ -347,7 +347,7 @@ class _Bucket:
         get, specs, single = best.get, self.specs, self.single
         text, norm, blind = reading.text, reading.norm, platform == "any"
         key = reading.key(single.scheme) if single is not None else _UNSEEN
-        aside: dict[str, Found] | None = None
+        aside: dict[str, Found] = {}
         judged: set[str] = set()
         for i in ids:
             aid, where, shape, matcher, advisory, statement = specs[i]
@@ -363,7 +363,6 @@ class _Bucket:
                 verdict = matcher.status(version)
                 status, reason, label = verdict.status, verdict.reason, verdict.label
                 if verdict.elsewhere:
-                    aside = aside or {}
                     aside.setdefault(aid, (advisory, statement, status, reason, label))
                     continue
                 judged.add(aid)
@@ -388,14 +387,10 @@ class _Bucket:
         pre-filter passed over (not in `ids`: not affected)."""
         looked = set(ids)
         for aid, found in aside.items():
-            passed_over = (
-                self.specs[j] for j in self.by_advisory[aid] if j not in looked and self.specs[j][2] is not None
-            )
-            if aid in judged or aid in best or any(
-                where in ("any", platform) or platform == "any" for _, where, *_ in passed_over
-            ):
-                continue
-            best[aid] = found
+            passed_over = [self.specs[j] for j in self.by_advisory[aid] if j not in looked]
+            applies = [s for s in passed_over if s[2] is not None and (platform == "any" or s[1] in ("any", platform))]
+            if aid not in judged and aid not in best and not applies:
+                best[aid] = found
 
     def _judge_fully(self, reading: _Reading, version: str, platform: str, ids: tuple[int, ...]) -> list[Found]:
         """`judge` for no version, or two numberings: every verdict from `VersionMatcher`."""
