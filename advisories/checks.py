@@ -15,6 +15,7 @@ import sqlite3
 import tempfile
 import tomllib
 import traceback
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ from advisories.render import ALERT_TEMPLATES, environment
 from advisories.rules import load_rules
 from advisories.sources import known_kinds
 from advisories.store import Exposure
+from advisories.versions import parse_version
 
 
 def check_all(path: Path) -> tuple[list[str], list[str]]:
@@ -167,6 +169,28 @@ def _check_rules(folder: Path, notes: list[str]) -> list[str]:
         notes.append(f"product catalogue {path}: {len(catalogue.products)} product(s)")
     except AdvisoriesError as exc:
         problems.append(str(exc))
+        return problems
+    return problems + _bounds_in_product_schemes(rules.advisories, catalogue)
+
+
+def _bounds_in_product_schemes(rules: Iterable[Advisory], catalogue: Catalogue) -> list[str]:
+    """Rule bounds the catalogue's scheme for their product cannot read. Loading the rules
+    checks bounds in the scheme a rule names, or the generic one; a statement naming none is
+    read in its product's scheme (Citrix Workspace's), where "CU6 Hotfix 2" alone is no
+    release: every row would read "check manually"."""
+    problems = []
+    for advisory in rules:
+        for n, statement in enumerate(advisory.affects):
+            scheme = catalogue.with_scheme(statement).scheme
+            if statement.scheme or not scheme:
+                continue
+            for bound in (b for r in statement.ranges for b in (r.lower, r.upper) if b is not None):
+                if parse_version(bound.version, scheme) is None:
+                    problems.append(
+                        f"rule {advisory.id}: affects[{n}]: {bound.version!r} cannot be read as a {scheme} "
+                        f"version, the numbering the catalogue gives {statement.product}; write the "
+                        "release as the vendor names it (e.g. \"2203.1 LTSR CU6 Hotfix 2\"), or set scheme"
+                    )
     return problems
 
 

@@ -190,3 +190,32 @@ def test_check_does_not_suggest_a_council_platform_when_the_export_has_a_platfor
     (tmp_path / "inventory.csv").write_text("product,vendor,version,platform\n3CX Desktop App,3CX,18.12.416,FreeDOS\n")
     _, notes = check_all(path)
     assert not [n for n in notes if "give no platform" in n]  # the loader reports 'FreeDOS' itself
+
+
+def test_check_reads_rule_bounds_in_the_scheme_the_catalogue_gives_their_product(tmp_path: Path) -> None:
+    """CTX678036 written with a hotfix of a base release, "2402 Hotfix 1": the generic scheme
+    reads it, so the rule loads, but the Citrix Workspace app's own scheme cannot place it
+    (Citrix numbers hotfixes of LTSR updates only): every row would read "check manually".
+    `check` says so, naming the rule and the fix."""
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "ctx678036.toml").write_text('''id = "ctx678036"
+title = "Citrix Workspace app for Windows: CVE-2024-6286"
+severity = "high"
+
+[[affects]]
+vendor = "Citrix"
+product = "Citrix Workspace app LTSR"
+ranges = [{ introduced = "2402", fixed = "2402 Hotfix 1" }]
+
+[[affects]]
+vendor = "Citrix"
+product = "Citrix Workspace app"
+ranges = [{ introduced = "0", fixed = "2403.1" }]
+''')
+    problems, _ = check_all(project(tmp_path, CONFIG.replace(f'rules = "{ROOT / "rules"}"', 'rules = "rules"')))
+    assert problems == [
+        "rule ctx678036: affects[0]: '2402 Hotfix 1' cannot be read as a citrix-workspace-ltsr version, the "
+        "numbering the catalogue gives Citrix Workspace app LTSR; write the release as the vendor names it "
+        '(e.g. "2203.1 LTSR CU6 Hotfix 2"), or set scheme'
+    ]
