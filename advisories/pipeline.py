@@ -265,6 +265,10 @@ class Pipeline:
         summary.matches_affected += sum(m.status is Status.AFFECTED for m in matches)
         summary.matches_unknown += sum(m.status is Status.UNKNOWN for m in matches)
         at = self.clock()
+        if council.platform:
+            # Rows alerted before the council said what its export's rows run ("…|any") are
+            # the same installs now read as that platform: keep their history, alert once.
+            self.store.carry_platform(council.id, council.platform, {k for m in matches for k in alert_keys(m)})
         previous = self.store.alert_signatures(council.id)
         alert = build_alert(council.id, council.name, council.recipients, matches, previous)
         if alert is not None:

@@ -19,6 +19,7 @@ from httpserver import LocalServer, Reply
 from smtpserver import SmtpServer
 
 from advisories.cli import main
+from advisories.store import Store
 
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
 RULES = Path(__file__).resolve().parent.parent / "rules"
@@ -141,8 +142,6 @@ def test_a_missing_inventory_fails_only_that_council(
 
 
 def test_remediated_devices_are_tracked_and_not_re_alerted(demo: Path) -> None:
-    from advisories.store import Store
-
     assert run(demo / "feeds.toml") == 0
     inventory = demo / "inventories" / "barsetshire-intune-appinvaggregate.csv"
     inventory.write_text(inventory.read_text().replace("18.12.416,40", "18.12.425,40"))
@@ -691,3 +690,27 @@ def test_a_council_platform_must_name_one(demo: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert "councils[2].platform: 'Windows 11': use one of windows, macos, linux, ios, android" in err
     assert not (demo / "data" / "outbox").exists()
+
+
+def test_naming_a_councils_platform_later_keeps_its_exposures_history(demo: Path) -> None:
+    """Loamshire was told to check a 3CX install by hand (its export gives no platform). The
+    operator then says the estate is Windows: the same install is now plainly affected, which
+    is worth one more email, but it is the same exposure: first alerted when it was, and
+    nothing in the state reads as fixed."""
+    export = demo / "inventories" / "loamshire-lansweeper.csv"
+    export.write_text(export.read_text() + "LOAM-PC-08,3CX Desktop App,18.12.416,3CX Ltd\n")
+    assert run(demo / "feeds.toml") == 0
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace(
+        'inventory = "inventories/loamshire-lansweeper.csv"',
+        'inventory = "inventories/loamshire-lansweeper.csv"\nplatform = "windows"'))
+    store = Store.open(demo / "data" / "state.sqlite3")
+    (before,) = [e for e in store.exposures() if e.council_id == "loamshire"]
+    assert run(config) == 0
+    (after,) = [e for e in store.exposures() if e.council_id == "loamshire"]
+    assert before.key.endswith("|any") and after.key == before.key[: -len("any")] + "windows"
+    assert (after.first_alerted_at, after.remediated_at, after.status) == (before.first_alerted_at, None, "affected")
+    told = [body(m).lower() for m in outbox(demo) if "loamshire" in m["To"]]
+    assert sorted("could not confirm" in text for text in told) == [False, True]  # check by hand, then affected
+    assert run(config) == 0  # and nothing more after that
+    assert len([m for m in outbox(demo) if "loamshire" in m["To"]]) == 2

@@ -266,6 +266,19 @@ class Store:
 
     # -- alerts and outbox ---------------------------------------------------------------
 
+    def carry_platform(self, council_id: str, platform: str, keys: Iterable[str]) -> None:
+        """Move each exposure alerted under a row's unknown platform ("…|any") to the same
+        row's key on `platform`, for the `keys` now matched on it, unless that key is known."""
+        suffix = "|" + platform
+        with self.transaction():
+            for key in keys:
+                if key.endswith(suffix):
+                    self.conn.execute(
+                        "UPDATE alerted SET key = ? WHERE key = ? AND council_id = ?"
+                        " AND NOT EXISTS (SELECT 1 FROM alerted WHERE key = ?)",
+                        (key, key[: -len(suffix)] + "|any", council_id, key),
+                    )
+
     def alert_signatures(self, council_id: str) -> dict[str, str]:
         rows = self.conn.execute(
             "SELECT key, signature FROM alerted WHERE council_id = ?", (council_id,)
