@@ -155,3 +155,13 @@ def test_platform_after_a_name_that_said_one_adds_to_it() -> None:
 def test_name_saying_its_platform_after_the_versions_gives_them_the_platform() -> None:
     text = "Versions before 2403.1 of the Citrix Workspace app for Windows are affected."
     assert _read(text, [WORKSPACE]) == [("Citrix Workspace app", "windows", [{"introduced": "0", "fixed": "2403.1"}])]
+
+
+def test_a_platform_in_one_products_name_is_not_the_next_products() -> None:
+    """Zoom runs on Windows and Mac: "for Windows" in the Workspace app's name says nothing of
+    it, and reading it as Windows-only would miss every Mac running the affected Zoom."""
+    zoom = KnownProduct("Zoom", "Zoom Workplace", ("Zoom",))
+    found = _read("Citrix Workspace app for Windows before 2403.1 and Zoom Workplace before 6.0.0 are affected.",
+                  [WORKSPACE, zoom])
+    assert {(product, platform) for product, platform, _ in found} == {
+        ("Citrix Workspace app", "windows"), ("Zoom Workplace", None)}

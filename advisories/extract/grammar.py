@@ -34,6 +34,9 @@ class ClauseParser:
         self.pending = ""  # operator family distributed over the following versions
         self.label: tuple[str, str] | None = None  # (branch label, variant) for the next bound
         self.fwd: tuple[str, ...] | None = None  # platform named before the versions
+        # The platform the current product's own name says ("FortiClientMac"): its versions
+        # only, never the next product's ("... for Windows before 2403.1 and Zoom before 6.0").
+        self.named: tuple[str, ...] | None = None
         self.merge_ok = False  # an open range may still take an upper bound ("from X up to Y")
         self.negated = False
         self.exprs: list[Expr] = []
@@ -186,7 +189,7 @@ class ClauseParser:
         fields["variant"] = fields.get("variant") or label_variant
         self.label = None
         self.merge_ok = False
-        self.exprs.append(Expr(kind, group=self.group, platforms=self.fwd, pos=i, **fields))
+        self.exprs.append(Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, **fields))
 
     # ------------------------------------------------------------------- everything else
 
@@ -202,7 +205,7 @@ class ClauseParser:
         # "Citrix Workspace app for Windows", "FortiClientMac": the name says the platform.
         named = named_platform(tok.text)
         platforms = (named[0],) if named else None
-        self.fwd = platforms or self.fwd
+        self.named = platforms
         if self._after_of(i):
             # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp": versions came first.
             for e in self.exprs:
@@ -236,7 +239,7 @@ class ClauseParser:
             for e in waiting:  # "18.12.407 and 18.12.416 for Windows"
                 e.platforms = platforms
         else:  # "3CX DesktopApp for Windows versions ..."
-            self.fwd = platforms
+            self.fwd, self.named = platforms, None
         return k
 
     def _on_op(self, i: int) -> int:
