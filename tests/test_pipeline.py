@@ -714,3 +714,24 @@ def test_naming_a_councils_platform_later_keeps_its_exposures_history(demo: Path
     assert sorted("could not confirm" in text for text in told) == [False, True]  # check by hand, then affected
     assert run(config) == 0  # and nothing more after that
     assert len([m for m in outbox(demo) if "loamshire" in m["To"]]) == 2
+
+
+def test_a_row_still_without_a_platform_keeps_its_own_exposure(demo: Path) -> None:
+    """An export with an OS column but a blank cell: that row stays "platform unknown" whatever
+    the council's platform says, and a new Windows row of the same build is a new exposure; the
+    blank row's history stays its own, open, and is not alerted again."""
+    export = demo / "inventories" / "loamshire-lansweeper.csv"
+    export.write_text("AssetName,Software,Version,Publisher,OSname\nLOAM-PC-08,3CX Desktop App,18.12.416,3CX Ltd,\n")
+    assert run(demo / "feeds.toml") == 0
+    export.write_text(export.read_text() + "LOAM-PC-09,3CX Desktop App,18.12.416,3CX Ltd,Windows 11 Pro\n")
+    config = demo / "feeds.toml"
+    config.write_text(config.read_text().replace(
+        'inventory = "inventories/loamshire-lansweeper.csv"',
+        'inventory = "inventories/loamshire-lansweeper.csv"\nplatform = "windows"'))
+    assert run(config) == 0
+    exposures = {e.key.rsplit("|", 1)[1]: e for e in Store.open(demo / "data" / "state.sqlite3").exposures()
+                 if e.council_id == "loamshire"}
+    assert set(exposures) == {"any", "windows"}
+    assert exposures["any"].remediated_at is None and exposures["any"].status == "unknown"
+    second = [body(m) for m in outbox(demo) if "loamshire" in m["To"] and "LOAM-PC-09" in body(m)]
+    assert len(second) == 1 and "LOAM-PC-08" not in second[0]

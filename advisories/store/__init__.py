@@ -266,17 +266,19 @@ class Store:
 
     # -- alerts and outbox ---------------------------------------------------------------
 
-    def carry_platform(self, council_id: str, platform: str, keys: Iterable[str]) -> None:
+    def carry_platform(self, council_id: str, platform: str, keys: set[str]) -> None:
         """Move each exposure alerted under a row's unknown platform ("…|any") to the same
-        row's key on `platform`, for the `keys` now matched on it, unless that key is known."""
+        row's key on `platform`, for the `keys` now matched on it, unless that key is known
+        already or the unknown-platform row is itself still matched (a blank platform cell)."""
         suffix = "|" + platform
         with self.transaction():
             for key in keys:
-                if key.endswith(suffix):
+                unknown = key[: -len(suffix)] + "|any"
+                if key.endswith(suffix) and unknown not in keys:
                     self.conn.execute(
                         "UPDATE alerted SET key = ? WHERE key = ? AND council_id = ?"
                         " AND NOT EXISTS (SELECT 1 FROM alerted WHERE key = ?)",
-                        (key, key[: -len(suffix)] + "|any", council_id, key),
+                        (key, unknown, council_id, key),
                     )
 
     def alert_signatures(self, council_id: str) -> dict[str, str]:
