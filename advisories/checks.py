@@ -174,9 +174,9 @@ def _check_rules(folder: Path, notes: list[str]) -> list[str]:
 
 
 def _bounds_in_product_schemes(rules: Iterable[Advisory], catalogue: Catalogue) -> list[str]:
-    """Rule bounds the catalogue's scheme for their product cannot read. Loading the rules
-    checks bounds in the scheme a rule names, or the generic one; a statement naming none is
-    read in its product's scheme (Citrix Workspace's), where "CU6 Hotfix 2" alone is no
+    """Rule versions and bounds the catalogue's scheme for their product cannot read. Loading
+    the rules checks bounds in the scheme a rule names, or the generic one; a statement naming
+    none is read in its product's scheme (Citrix Workspace's), where "2402 Hotfix 1" is no
     release: every row would read "check manually"."""
     problems = []
     for advisory in rules:
@@ -184,10 +184,11 @@ def _bounds_in_product_schemes(rules: Iterable[Advisory], catalogue: Catalogue) 
             scheme = catalogue.with_scheme(statement).scheme
             if statement.scheme or not scheme:
                 continue
-            for bound in (b for r in statement.ranges for b in (r.lower, r.upper) if b is not None):
-                if parse_version(bound.version, scheme) is None:
+            bounds = [b.version for r in statement.ranges for b in (r.lower, r.upper) if b is not None]
+            for version in (*statement.versions, *statement.excluded, *bounds):
+                if parse_version(version, scheme) is None:
                     problems.append(
-                        f"rule {advisory.id}: affects[{n}]: {bound.version!r} cannot be read as a {scheme} "
+                        f"rule {advisory.id}: affects[{n}]: {version!r} cannot be read as a {scheme} "
                         f"version, the numbering the catalogue gives {statement.product}; write the "
                         "release as the vendor names it (e.g. \"2203.1 LTSR CU6 Hotfix 2\"), or set scheme"
                     )

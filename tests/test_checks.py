@@ -212,10 +212,18 @@ ranges = [{ introduced = "2402", fixed = "2402 Hotfix 1" }]
 vendor = "Citrix"
 product = "Citrix Workspace app"
 ranges = [{ introduced = "0", fixed = "2403.1" }]
+
+[[affects]]
+vendor = "Citrix"
+product = "Citrix Workspace app LTSR"
+versions = ["2203.1 LTSR CU6", "2203.1 Hotfix 1"]
 ''')
     problems, _ = check_all(project(tmp_path, CONFIG.replace(f'rules = "{ROOT / "rules"}"', 'rules = "rules"')))
     assert problems == [
         "rule ctx678036: affects[0]: '2402 Hotfix 1' cannot be read as a citrix-workspace-ltsr version, the "
         "numbering the catalogue gives Citrix Workspace app LTSR; write the release as the vendor names it "
-        '(e.g. "2203.1 LTSR CU6 Hotfix 2"), or set scheme'
+        '(e.g. "2203.1 LTSR CU6 Hotfix 2"), or set scheme',
+        "rule ctx678036: affects[2]: '2203.1 Hotfix 1' cannot be read as a citrix-workspace-ltsr version, the "
+        "numbering the catalogue gives Citrix Workspace app LTSR; write the release as the vendor names it "
+        '(e.g. "2203.1 LTSR CU6 Hotfix 2"), or set scheme',
     ]
