@@ -74,8 +74,8 @@ class AffectedProduct:
         # Vendors write the platform into the name ("FortiClientWindows", "FortiClientMac",
         # "Citrix Workspace app for Mac") and most sources then leave `platform` at "any",
         # which would put a Windows-only statement on every Mac. Every source, the store and
-        # the dry run build statements through here, so this is the one place it is read.
-        # An explicit platform is kept as given.
+        # the dry run build statements through here, so none of them can forget it. A platform
+        # other than "any" is kept as given ("any" cannot be told from no platform here).
         if self.platform == "any":
             from advisories.products import named_platform  # products imports this module
 

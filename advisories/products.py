@@ -624,8 +624,8 @@ class Catalogue:
         Citrix's bulletin and NVD say "before 2403.1" with no scheme; in the default generic
         scheme the installed 24.3.1.97 is below it (24 < 2403). A scheme the statement gives
         is its source's word on how its versions order and is kept. The same statement always
-        gives the same object (itself when its product has no scheme), so matchers compiled
-        for it are shared and a Match's statement is the advisory's own.
+        gives the same object (itself when its product has no scheme, else one copy with the
+        scheme set), so matchers compiled for it are shared.
         """
         if statement.scheme:
             return statement

@@ -27,7 +27,7 @@ _LINELESS = frozenset(
      "ivanti", "vmware", "citrix-workspace"}
 )
 _TABLE_BUDGET = 1_000_000  # statement ids tabulated per key and scheme; past it, ranges are scanned
-_ON_LINE: Any = object()  # a version key that belongs to a comparability line (IOS trains)
+_ON_LINE: Any = object()  # a version key on a comparability line (a Workspace LTSR update)
 _UNSEEN: Any = object()
 _NO_NAMES: frozenset[str] = frozenset()
 

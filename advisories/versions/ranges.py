@@ -77,8 +77,10 @@ def describe_range(r: VersionRange) -> str:
 class Containment(Enum):
     IN = "in"
     OUT = "out"
-    UNREADABLE = "unreadable"  # a bound could not be read, or schemes or notations differ
-    OTHER_LINE = "other_line"  # every bound is on another line (IOS train, Workspace LTSR)
+    # A bound could not be read, schemes or notations differ, or the range may run across v's
+    # line (open at one end, or with bounds on two lines).
+    UNREADABLE = "unreadable"
+    OTHER_LINE = "other_line"  # closed within one other line (IOS train, Workspace LTSR)
 
 
 @dataclass(frozen=True, slots=True)
