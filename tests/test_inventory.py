@@ -647,3 +647,14 @@ def test_a_council_platform_fills_only_what_the_export_says_nothing_about(tmp_pa
     bom["metadata"] = {"component": {"type": "operating-system", "name": "macOS"}}
     sbom.write_text(json.dumps(bom))
     assert [i.platform for i in load_inventory(sbom, "c", platform="windows").items] == ["macos"]
+
+
+def test_a_bom_naming_an_operating_system_we_cannot_place_says_so(tmp_path: Path):
+    bom = {"bomFormat": "CycloneDX", "specVersion": "1.5",
+           "metadata": {"component": {"type": "operating-system", "name": "Haiku R1"}},
+           "components": [{"type": "application", "name": "curl", "version": "8.4.0"}]}
+    sbom = tmp_path / "sbom.json"
+    sbom.write_text(json.dumps(bom))
+    loaded = load_inventory(sbom, "c", platform="windows")
+    assert [i.platform for i in loaded.items] == ["any"]  # unknown, not the council's platform
+    assert any("operating system 'Haiku R1' not recognised" in p for p in loaded.problems)

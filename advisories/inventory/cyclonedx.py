@@ -15,7 +15,7 @@ from typing import Any
 
 from advisories.errors import InventoryError
 from advisories.inventory._common import MAX_CELL, Aggregator, Problems
-from advisories.inventory.platforms import normalise_platform
+from advisories.inventory.platforms import classify_platform
 
 _LINUX_PURLS = ("pkg:deb/", "pkg:rpm/", "pkg:apk/", "pkg:alpm/")
 _MAX_DEPTH = 64
@@ -67,13 +67,19 @@ def _walk(components: Any) -> Iterator[dict[str, Any]]:
                 stack.append(iter(children))
 
 
-def _bom_platform(doc: dict[str, Any], default: str) -> str:
-    """The operating-system component's platform; `default` when the BOM names none."""
+def _bom_platform(doc: dict[str, Any], default: str, problems: Problems) -> str:
+    """The operating-system component's platform; `default` when the BOM names none. A name
+    we cannot place is reported, as the CSV loader reports a platform cell."""
     metadata = doc.get("metadata")
     subject = metadata.get("component") if isinstance(metadata, dict) else None
     for comp in (subject, *_walk(doc.get("components"))):
         if isinstance(comp, dict) and comp.get("type") == "operating-system":
-            return normalise_platform(_decode_name(_text(comp.get("name"))))
+            name = _decode_name(_text(comp.get("name")))
+            found = classify_platform(name)
+            if found is None:
+                problems.add("", f"operating system {name[:60]!r} not recognised; its components are treated as "
+                                 "any platform (name it Windows, macOS, Linux, iOS or Android)")
+            return found or "any"
     return default
 
 
@@ -94,7 +100,7 @@ def parse_cyclonedx(doc: Any, agg: Aggregator, problems: Problems, platform: str
             f"{problems.source}: CycloneDX BOM without components (a VEX document?)",
             "give the BOM that lists the installed software",
         )
-    platform = _bom_platform(doc, platform)
+    platform = _bom_platform(doc, platform, problems)
     for n, component in enumerate(_walk(doc["components"]), start=1):
         if component.get("type") == "operating-system":
             continue  # the platform, not an installed product
