@@ -85,8 +85,10 @@ def _check_feeds(config: Config, notes: list[str]) -> list[str]:
         if feed.kind not in kinds:
             problems.append(f"{config.path}: feeds[{i}].kind: {feed.kind!r} is not available "
                             f"in this build (available: {', '.join(kinds)})")
-        if feed.path is not None and not feed.path.is_file():
-            problems.append(f"{config.path}: feeds[{i}].path: {feed.path} does not exist")
+        # A `cve` feed's path is a folder: a local copy of the CVE list.
+        if feed.path is not None and not (feed.path.is_dir() if feed.kind == "cve" else feed.path.is_file()):
+            what = "folder" if feed.kind == "cve" else "file"
+            problems.append(f"{config.path}: feeds[{i}].path: {feed.path} does not exist (or is not a {what})")
         if feed.api_key_env and feed.api_key_env not in os.environ:
             problems.append(f"{config.path}: feeds[{i}].api_key_env: environment variable "
                             f"{feed.api_key_env} is not set (remove the key to run without one)")

@@ -190,6 +190,7 @@ def print_summary(
         f"  emails      queued {s.emails_queued}, sent {s.emails_sent}, "
         f"retrying {len(s.emails_retrying)}, failed {len(s.emails_failed)}",
     ]
+    lines.extend(f"  lookups     {line}" for line in s.lookups)
     if config.smtp is None and s.emails_sent:
         lines.append(f"  no [smtp] configured: {s.emails_sent} email(s) written to {config.outbox}")
     lines.extend(s.notes)
@@ -236,6 +237,7 @@ def _sections(s: RunSummary) -> list[tuple[str, list[str], int]]:
         ("emails failed", s.emails_failed),
         ("emails kept for retry", s.emails_retrying),
         ("warnings", s.warnings),
+        ("not resolved (the advisory keeps what it had)", s.lookups_failed),
         ("same name, other publisher (check these)", s.publisher_clashes),
     ):
         if items:

@@ -21,10 +21,10 @@ from advisories.defaults import default_folder
 from advisories.delivery.mime import envelope_address, sender_address
 from advisories.errors import ConfigError
 from advisories.models import PLATFORMS
+from advisories.sources import known_kinds
 
 DEFAULT_CONFIG = "feeds.toml"
 CONFIG_ENV = "ADVISORIES_CONFIG"
-FEED_KINDS = ("rss", "csaf", "kev", "nvd")
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -255,8 +255,8 @@ def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
             p.add(f"{where}.name", f"{name!r} is reserved ({RESERVED_FEED_NAMES[name.casefold()]}): "
                   "choose another name")
         kind = _string(t, "kind", where, p)
-        if kind and kind not in FEED_KINDS:
-            p.add(f"{where}.kind", f"unknown kind {kind!r} (one of: {', '.join(FEED_KINDS)})")
+        if kind and kind not in known_kinds():
+            p.add(f"{where}.kind", f"unknown kind {kind!r} (one of: {', '.join(known_kinds())})")
         url, path = t.get("url"), t.get("path")
         if (url is None) == (path is None):
             p.add(where, "give exactly one of url or path")

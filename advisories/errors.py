@@ -21,11 +21,14 @@ class ConfigError(AdvisoriesError):
 
 
 class FetchError(AdvisoriesError):
-    """A feed could not be downloaded. `disable` is set when retrying is pointless (410)."""
+    """A feed could not be downloaded. `disable` is set when retrying is pointless (410);
+    `retry_after` when the server asked for a longer pause than one run waits (429/503)."""
 
-    def __init__(self, message: str, hint: str = "", *, disable: bool = False) -> None:
+    def __init__(self, message: str, hint: str = "", *, disable: bool = False,
+                 retry_after: float | None = None) -> None:
         super().__init__(message, hint)
         self.disable = disable
+        self.retry_after = retry_after
 
 
 class ParseError(AdvisoriesError):

@@ -1,12 +1,17 @@
 """One CVE, one advisory: merge what several sources say about the same CVEs before matching.
 
 Rules (pure, table-tested):
-- Advisories sharing a CVE (rules, CSAF, NVD, KEV, and feed items whose versions were read
-  from their text) become one, alerted once.
-- Versions come from the vendor level (a curated rule or the vendor's CSAF), all of whose
-  statements are kept: a narrower source never hides a wider vendor statement. NVD's statements
-  are used only when no vendor-level source gives versions, and versions read from prose only
-  when no structured source does; where they say something else, it stays visible in `notes`.
+- Advisories sharing a CVE (rules, CSAF, CVE records, NVD, KEV, and feed items that name the
+  CVE) become one, alerted once.
+- One resolution order decides whose statements a merged advisory carries, read from each
+  source's declared authority (sources.authority_of): the LGA team's curated rule > the
+  vendor's CSAF > the CNA's CVE record > CISA-ADP > NVD > KEV > a prose reading. The strongest
+  source that gives versions decides; a curated rule and the vendor's CSAF are one level, all
+  of whose statements are kept, so a narrower source never hides a wider vendor statement.
+  What a weaker source says otherwise stays visible in `notes`, never alerts.
+- A feed item (an NCSC report or news item) that names the CVE keeps its own title, summary
+  and link: the council reads the NCSC's words, with versions from the strongest source.
+- A CVE record REJECTED by its CNA withdraws what that record (and its CISA-ADP data) said.
 - KEV adds what it knows (exploited, due date, ransomware use) to whatever it merges into. A KEV
   entry with nothing to merge into stays on its own as a "review" advisory (no versions: every
   row of its product is "check manually"), but only while it is recent: a catalogue of 1,400
@@ -22,12 +27,23 @@ from typing import TypeVar
 
 from advisories.alerts import SEVERITY_RANK
 from advisories.models import Advisory, AffectedProduct
+from advisories.sources import authority_of
 
-VENDOR_KINDS = ("rule", "csaf")
-MERGED_KINDS = (*VENDOR_KINDS, "nvd", "kev")
 KEV_REVIEW_WINDOW = timedelta(days=30)
 T = TypeVar("T")
-_PREFERENCE = {kind: rank for rank, kind in enumerate(MERGED_KINDS)}
+
+
+def _rank(advisory: Advisory) -> int:
+    return authority_of(advisory.kind).rank
+
+
+def _level(advisory: Advisory) -> int:
+    """Ranks up to the vendor's CSAF (the curated rule and the CSAF) are one level: a union."""
+    return max(_rank(advisory), authority_of("csaf").rank)
+
+
+def _structured(advisory: Advisory) -> bool:
+    return authority_of(advisory.kind).structured
 
 
 def has_versions(statement: AffectedProduct) -> bool:
@@ -41,7 +57,7 @@ def one_per_page(advisories: Iterable[Advisory]) -> list[Advisory]:
     seen: set[tuple[str, ...]] = set()
     out = []
     for advisory in advisories:
-        if advisory.kind not in MERGED_KINDS:
+        if not _structured(advisory):
             page = ("url", advisory.url) if advisory.url else ("text", advisory.title, advisory.summary)
             if page in seen:
                 continue
@@ -53,16 +69,43 @@ def one_per_page(advisories: Iterable[Advisory]) -> list[Advisory]:
 def merge_by_cve(advisories: Sequence[Advisory], *, now: datetime) -> list[Advisory]:
     """The advisories to match: merged per CVE group, others unchanged, stale KEV left out."""
     out: list[Advisory] = []
-    for group in _groups(one_per_page(advisories)):
-        merged = group[0] if len(group) == 1 else _merge(group)
+    for group in _groups(_without_rejected(one_per_page(advisories))):
+        merged = _said_by(group[0]) if len(group) == 1 else _merge(group)
         if merged.kind == "kev" and not _recent(merged, now):
             continue
         out.append(merged)
     return out
 
 
+def _said_by(advisory: Advisory) -> Advisory:
+    """A lone advisory decides its own versions: say so, as a merged one does."""
+    if advisory.versions_from or not any(map(has_versions, advisory.affects)):
+        return advisory
+    return replace(advisory, versions_from=authority_of(advisory.kind).label)
+
+
+def rejected_cves(advisories: Iterable[Advisory]) -> set[str]:
+    return {cve for a in advisories if a.withdrawn for cve in a.cves}
+
+
+def _without_rejected(advisories: list[Advisory]) -> list[Advisory]:
+    """A REJECTED record's CVE says nothing any more: its record, its CISA-ADP data, NVD's and
+    KEV's entries for it go. Rules, CSAF and feed items stay (they may name other CVEs too), but
+    no longer join a group through the rejected id."""
+    gone = rejected_cves(advisories)
+    if not gone:
+        return advisories
+    derived = {"cve", "cve-adp", "nvd", "kev"}
+    out = []
+    for a in advisories:
+        if a.withdrawn or (a.kind in derived and set(a.cves) <= gone):
+            continue
+        out.append(replace(a, cves=tuple(c for c in a.cves if c not in gone)) if gone & set(a.cves) else a)
+    return out
+
+
 def _groups(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
-    """Connected groups by shared CVE (union-find); non-CVE kinds stay alone."""
+    """Connected groups by shared CVE (union-find), strongest source first."""
     parent = list(range(len(advisories)))
 
     def root(i: int) -> int:
@@ -73,43 +116,43 @@ def _groups(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
 
     first_with: dict[str, int] = {}
     for i, advisory in enumerate(advisories):
-        if advisory.kind not in MERGED_KINDS and not any(s.from_text for s in advisory.affects):
-            continue  # feed items join a CVE group only once versions were read from their text
         for cve in advisory.cves:
             j = first_with.setdefault(cve, i)
             parent[root(i)] = root(j)
     groups: dict[int, list[Advisory]] = {}
     for i, advisory in enumerate(advisories):
         groups.setdefault(root(i), []).append(advisory)
-    return [sorted(g, key=lambda a: (_PREFERENCE.get(a.kind, 99), a.id)) for g in groups.values()]
+    return [sorted(g, key=lambda a: (_rank(a), a.id)) for g in groups.values()]
 
 
 def _merge(group: list[Advisory]) -> Advisory:
-    vendor = [a for a in group if a.kind in VENDOR_KINDS and any(map(has_versions, a.affects))]
-    nvd = [a for a in group if a.kind == "nvd" and any(map(has_versions, a.affects))]
-    prose = [a for a in group if a.kind not in MERGED_KINDS and any(map(has_versions, a.affects))]
-    primary = (vendor or nvd or prose or group)[0]
-    chosen = vendor or nvd or prose
-    affects = _unique(s for a in chosen for s in a.affects) if chosen else primary.affects
+    """`group` is sorted strongest first; see the module docstring for who decides what."""
+    with_versions = [a for a in group if any(map(has_versions, a.affects))]
+    chosen = [a for a in with_versions if _level(a) == _level(with_versions[0])] if with_versions else []
+    decider = (chosen or group)[0]
+    # The NCSC's (or a vendor feed's) item is what the council reads; the versions are the decider's.
+    shown = next((a for a in group if not _structured(a)), decider)
+    affects = _unique(s for a in chosen for s in a.affects) if chosen else decider.affects
     notes = list(_unique(n for a in group for n in a.notes))
-    if vendor or nvd:
-        notes.extend(_disagreements(affects, [a for a in (*nvd, *prose) if a not in chosen]))
+    if chosen and _structured(decider):
+        notes.extend(_disagreements(affects, [a for a in with_versions if a not in chosen]))
     kev = [a for a in group if a.kind == "kev"]
     return replace(
-        primary,
+        shown,
         severity=max((a.severity for a in group if a.severity),
                      key=lambda s: SEVERITY_RANK.get(s, 0), default=None),
         exploited=any(a.exploited for a in group),
         cves=tuple(sorted({c for a in group for c in a.cves})),
-        links=_unique(link for a in group for link in a.links),
-        action=primary.action or next((a.action for a in group if a.action), None),
-        summary=primary.summary or next((a.summary for a in group if a.summary), ""),
+        links=_unique(link for a in (shown, *group) for link in (*((a.url,) if a.url else ()), *a.links)),
+        action=decider.action or next((a.action for a in group if a.action), None),
+        summary=shown.summary or next((a.summary for a in group if a.summary), ""),
         affects=affects,
-        due_date=min((a.due_date for a in kev if a.due_date), default=primary.due_date),
+        due_date=min((a.due_date for a in kev if a.due_date), default=decider.due_date),
         ransomware=next((a.ransomware for a in kev if a.ransomware == "Known"),
-                        kev[0].ransomware if kev else primary.ransomware),
+                        kev[0].ransomware if kev else decider.ransomware),
         notes=tuple(notes),
         sources=tuple(a.id for a in group),
+        versions_from=(decider.versions_from or authority_of(decider.kind).label) if chosen else "",
     )
 
 

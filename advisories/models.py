@@ -125,6 +125,13 @@ class Advisory:
     ransomware: str | None = None  # CISA KEV knownRansomwareCampaignUse: "Known" / "Unknown"
     notes: tuple[str, ...] = ()  # e.g. where sources disagree on the affected versions
     sources: tuple[str, ...] = ()  # ids of the advisories merged into this one
+    # A CVE record REJECTED by its CNA: what the CVE said before is withdrawn (no statements).
+    withdrawn: bool = False
+    # Which source decided the statements, in words for the alert ("Google's CVE record").
+    versions_from: str = ""
+    # The main text of a feed item's article page (NCSC items carry a teaser only): read for
+    # CVE ids and versions, kept as the evidence for what was read from it.
+    article: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +178,23 @@ class FetchResult:
     last_modified: str | None = None
     content_type: str | None = None
     permanent_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A document fetched because an advisory named it (a CVE record by id, a feed item's
+    article page by url), kept with its validators so a refresh is a conditional request.
+
+    `outcome` is "ok", "missing" (the server says there is no such document) or the last error.
+    `body` is what was read from it (a record's JSON, an article's text), for the next run.
+    """
+
+    key: str
+    fetched_at: datetime
+    outcome: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

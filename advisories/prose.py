@@ -16,12 +16,11 @@ from advisories.errors import ConfigError
 from advisories.extract import ExtractedStatement, KnownProduct, extract_statements, known_products
 from advisories.models import Advisory, AffectedProduct
 from advisories.products import Catalogue
+from advisories.sources import authority_of
 
 # 0.7: the product named in the sentence or the one before, with explicit versions. Below it:
 # "all versions" readings (0.6), fix-only readings (0.65) and damaged text (at most 0.4).
 ALERT_CONFIDENCE = 0.7
-# Structured kinds say their versions themselves; prose is everything else.
-STRUCTURED_KINDS = ("rule", "csaf", "nvd", "kev")
 
 
 def known_from(catalogue: Catalogue, rules: Iterable[Advisory]) -> tuple[KnownProduct, ...]:
@@ -90,9 +89,10 @@ def read_prose(source: str) -> str:
 
 def with_extracted(advisory: Advisory, known: Sequence[KnownProduct]) -> Advisory:
     """The advisory with statements read from its title and summary, if it is prose."""
-    if advisory.kind in STRUCTURED_KINDS or advisory.affects or not known:
+    # Structured sources state their versions themselves (sources.authority_of); prose is the rest.
+    if authority_of(advisory.kind).structured or advisory.affects or not known:
         return advisory
-    found = extract_statements(f"{advisory.title}\n{advisory.summary}", known)
+    found = extract_statements(f"{advisory.title}\n{advisory.summary}\n{advisory.article}", known)
     if not found:
         return advisory
     return replace(advisory, affects=tuple(as_statement(f) for f in found))

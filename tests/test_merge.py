@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from advisories.merge import merge_by_cve
 from advisories.models import Advisory, AffectedProduct
@@ -12,6 +16,10 @@ WIN = AffectedProduct("3CX", "3CX Desktop App", "windows", versions=("18.12.407"
 MAC = AffectedProduct("3CX", "3CX Desktop App", "macos",
                       versions=("18.11.1213", "18.12.402", "18.12.407", "18.12.416"))
 NVD_WIN = AffectedProduct("3cx", "3cx", "windows", versions=("18.12.416",), cpe="cpe:2.3:a:3cx:3cx")
+
+
+# Strongest first (the resolution order); "news" is an NCSC feed item with versions read from its text.
+KINDS = ("rule", "nvd", "news")
 
 
 def adv(id: str, kind: str, *affects: AffectedProduct, **kw: object) -> Advisory:
@@ -62,13 +70,56 @@ def test_a_lone_kev_entry_is_a_review_advisory_only_while_recent() -> None:
     assert merge_by_cve([kev], now=NOW + timedelta(days=60)) == []
 
 
-def test_unrelated_advisories_and_feed_items_pass_through_untouched() -> None:
-    rss = Advisory(id="ncsc:1", source="ncsc", title="t", cves=("CVE-2023-29059",), kind="news")
+def test_unrelated_advisories_pass_through_untouched() -> None:
+    rss = Advisory(id="ncsc:1", source="ncsc", title="t", cves=("CVE-2023-1",), kind="news")
     other = Advisory(id="rule-x", source="rules", title="x", kind="rule", cves=("CVE-2021-1",),
                      affects=(WIN,))
     rule = adv("rule-3cx", "rule", WIN)
-    assert sorted(a.id for a in merge_by_cve([rss, other, rule], now=NOW)) == [
-        "ncsc:1", "rule-3cx", "rule-x"]
+    merged = merge_by_cve([rss, other, rule], now=NOW)
+    assert [(a.id, a.affects) for a in merged] == [(a.id, a.affects) for a in (rss, other, rule)]
+    assert [a.versions_from for a in merged] == ["", "the LGA team's curated rule", "the LGA team's curated rule"]
+
+
+def test_an_ncsc_item_naming_the_cve_keeps_its_words_and_takes_the_records_versions() -> None:
+    ncsc = Advisory(id="ncsc:3cx", source="ncsc-news", title="NCSC statement on 3CX", kind="news",
+                    summary="The NCSC is aware of ...", url="https://www.ncsc.gov.uk/news/3cx",
+                    cves=("CVE-2023-29059",))
+    record = adv("nvd:CVE-2023-29059", "nvd", WIN, versions_from="NVD",
+                 action="Uninstall the desktop app")
+    [merged] = merge_by_cve([record, ncsc], now=NOW)
+    assert (merged.id, merged.title, merged.url) == ("ncsc:3cx", "NCSC statement on 3CX",
+                                                     "https://www.ncsc.gov.uk/news/3cx")
+    assert merged.affects == (WIN,) and merged.versions_from == "NVD"
+    assert merged.action == "Uninstall the desktop app"
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(len(KINDS)))))
+def test_the_strongest_source_with_versions_decides_whatever_the_order(order: tuple[int, ...]) -> None:
+    stmt = {kind: replace(WIN, versions=(f"18.12.{i}",), from_text=kind == "news")
+            for i, kind in enumerate(KINDS)}
+    made = [adv(f"{k}:x", k, stmt[k]) for k in KINDS]
+    for weakest_left_out in range(len(KINDS)):  # drop the strongest sources one by one
+        present = [made[i] for i in order if i >= weakest_left_out]
+        [merged] = merge_by_cve(present, now=NOW)
+        assert merged.affects == (stmt[KINDS[weakest_left_out]],)
+        assert merged.versions_from
+
+
+def test_a_weaker_source_that_disagrees_is_a_note_never_a_statement() -> None:
+    record = adv("csaf:x", "csaf", WIN)
+    nvd = adv("nvd:CVE-2023-29059", "nvd", MAC)
+    [merged] = merge_by_cve([nvd, record], now=NOW)
+    assert merged.affects == (WIN,)
+    assert any(n.startswith("nvd:CVE-2023-29059 says") for n in merged.notes)
+
+
+def test_a_rejected_record_withdraws_what_the_cve_said_and_no_group_forms_through_it() -> None:
+    record = adv("cve:CVE-2023-29059", "cve", WIN)
+    adp = adv("cve-adp:CVE-2023-29059", "cve-adp", MAC)
+    ncsc = Advisory(id="ncsc:3cx", source="n", title="t", kind="news", cves=("CVE-2023-29059",))
+    assert len(merge_by_cve([record, adp, ncsc], now=NOW)) == 1
+    rejected = replace(record, affects=(), withdrawn=True)
+    assert merge_by_cve([rejected, adp, ncsc], now=NOW) == [replace(ncsc, cves=())]
 
 
 def test_versions_read_from_prose_give_way_to_structured_ones_but_stay_visible() -> None:

@@ -1,6 +1,10 @@
-"""Sources turn downloaded bytes into advisories. One module per kind, listed in SOURCES.
+"""Sources turn downloaded bytes into advisories. One module per kind, listed in BUILTIN_MODULES.
 
 A source never touches HTTP, the store or email: `fetch.py` downloads, the pipeline stores.
+Each source says what it is: its kind, its authority rank (who decides the affected versions
+when several sources speak of one CVE; lower wins) and whether it is structured (states its
+versions itself) or prose. Adding a source is one module and one line in BUILTIN_MODULES;
+the config, `check` and the merge read what it declares.
 """
 
 from __future__ import annotations
@@ -12,8 +16,27 @@ from typing import Protocol, runtime_checkable
 from advisories.models import Advisory, FetchResult
 
 
+@dataclass(frozen=True, slots=True)
+class Authority:
+    """Where a kind of advisory stands when sources disagree on the affected versions."""
+
+    kind: str
+    rank: int  # lower wins: the curated rule, then the vendor's CSAF, the CNA's CVE record, ...
+    structured: bool  # states its versions itself; prose (False) is only read as a fallback
+    label: str  # in words, for "versions from ..." on an alert
+
+
+# Curated rules are read from rules/, not fetched: an authority with no feed kind.
+RULE = Authority("rule", 0, True, "the LGA team's curated rule")
+# Feed items (NCSC reports, vendor RSS) and anything unregistered: prose, read last.
+PROSE = Authority("prose", 100, False, "the advisory's own text")
+
+
 class Source(Protocol):
     kind: str
+    rank: int
+    structured: bool
+    label: str
 
     def parse(self, body: bytes, *, feed: str, url: str) -> list[Advisory]:
         """Parse one downloaded document. Raise ParseError when it is not this kind at all."""
@@ -60,13 +83,28 @@ class CollectingSource(Source, Protocol):
 
 
 SOURCES: dict[str, Source] = {}
+_AUTHORITIES: dict[str, Authority] = {RULE.kind: RULE}
 
 
 def register(source: Source) -> Source:
     if source.kind in SOURCES:
         raise ValueError(f"source kind {source.kind!r} registered twice")
     SOURCES[source.kind] = source
+    register_authority(Authority(source.kind, source.rank, source.structured, source.label))
     return source
+
+
+def register_authority(authority: Authority) -> None:
+    """For advisory kinds a source emits beside its own (CISA-ADP data inside a CVE record)."""
+    if _AUTHORITIES.get(authority.kind, authority) != authority:
+        raise ValueError(f"advisory kind {authority.kind!r} registered twice")
+    _AUTHORITIES[authority.kind] = authority
+
+
+def authority_of(kind: str) -> Authority:
+    """A stored advisory's standing; feed items ("report", "news", "alert") are prose."""
+    _load_builtins()
+    return _AUTHORITIES.get(kind, PROSE)
 
 
 def source_for(kind: str) -> Source:

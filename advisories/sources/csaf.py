@@ -32,6 +32,9 @@ _NEGATION = re.compile(r"\b(no|not|none|never|without|unlikely)\b", re.I)
 
 class CsafSource:
     kind = "csaf"
+    rank = 10
+    structured = True
+    label = "the vendor's CSAF advisory"
     accept = "application/json"
 
     def parse(self, body: bytes, *, feed: str, url: str) -> list[Advisory]:

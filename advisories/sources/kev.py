@@ -29,6 +29,9 @@ _URL_RE = re.compile(r"https?://\S+")
 
 class KevSource:
     kind = "kev"
+    rank = 50
+    structured = True
+    label = "CISA's KEV catalogue"
 
     def parse(self, body: bytes, *, feed: str, url: str) -> list[Advisory]:
         text = _decode(body, feed)

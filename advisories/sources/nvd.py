@@ -108,6 +108,9 @@ class NvdSource:
     """The registered instance paces itself in real time; tests inject sleep, clock and now."""
 
     kind = "nvd"
+    rank = 40
+    structured = True
+    label = "NVD's CPE configurations"
     accept = "application/json"
 
     def __init__(

@@ -55,6 +55,9 @@ _NCSC_KINDS = (
 
 class RssSource:
     kind = "rss"
+    rank = 100
+    structured = False
+    label = "the advisory's own text"
     accept = ACCEPT
 
     def parse(self, body: bytes, *, feed: str, url: str) -> list[Advisory]:

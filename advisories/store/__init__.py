@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from advisories.errors import AdvisoriesError
-from advisories.models import Advisory, Message
+from advisories.models import Advisory, Lookup, Message
 from advisories.store.codec import (
     advisory_from_json,
     advisory_to_json,
@@ -212,6 +212,23 @@ class Store:
         """Drop ETag/Last-Modified so the next fetch downloads the whole feed again."""
         self.conn.execute(
             "UPDATE feeds SET etag = NULL, last_modified = NULL WHERE name = ?", (name,)
+        )
+
+    # -- lookups: CVE records and article pages named by advisories -----------------------
+
+    def lookups(self, prefix: str) -> dict[str, Lookup]:
+        rows = self.conn.execute(
+            "SELECT key, fetched_at, outcome, etag, last_modified, body FROM lookups"
+            " WHERE key >= ? AND key < ?", (prefix, prefix + "\uffff"),
+        )
+        return {r[0]: Lookup(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5]) for r in rows}
+
+    def record_lookup(self, lookup: Lookup) -> None:
+        self.conn.execute(
+            "INSERT INTO lookups (key, etag, last_modified, fetched_at, outcome, body) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,"
+            " fetched_at = excluded.fetched_at, outcome = excluded.outcome, body = excluded.body",
+            (lookup.key, lookup.etag, lookup.last_modified, _ts(lookup.fetched_at), lookup.outcome, lookup.body),
         )
 
     # -- advisories ----------------------------------------------------------------------

@@ -69,6 +69,22 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE outbox ADD COLUMN refused_to TEXT NOT NULL DEFAULT '[]'
         """,
     ),
+    (
+        # Fetched documents named by advisories: CVE records (by id) and the article pages of
+        # feed items (by url), each with its validators for a conditional refresh. `outcome`:
+        # 'ok', 'missing' (the API has no such record), or the last error.
+        "0003_lookups",
+        """
+        CREATE TABLE lookups (
+            key TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            fetched_at TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            body TEXT
+        )
+        """,
+    ),
 )
 
 
