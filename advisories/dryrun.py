@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,20 +23,42 @@ class DryRunReport:
     problems: list[str] = field(default_factory=list)
 
 
+_KINDS = "give a rule (.toml), a CSAF document or a CVE record (.json)"
+
+
 def load_advisory_file(path: Path) -> Advisory:
-    """A rule TOML or a structured advisory document (CSAF JSON)."""
+    """A rule TOML or a structured advisory document (CSAF JSON, or a CVE JSON 5 record).
+
+    A CVE record gives its CNA's advisory and, when CISA enriched it, CISA's: the dry run
+    reads the one whose statements decide, as the merge does (the CNA's when they give
+    versions, else CISA's)."""
     if not path.is_file():
-        raise ConfigError(f"{path}: no such advisory file", "give a rule (.toml) or a CSAF document (.json)")
+        raise ConfigError(f"{path}: no such advisory file", _KINDS)
     if path.suffix == ".toml":
         advisory, problems = load_rule(path)
         if advisory is None:
             raise ConfigError("\n".join(problems), "fix the rule and try again")
         return advisory
     if path.suffix == ".json":
+        if _is_cve_record(path):
+            from advisories.sources.cve import load_cve_file, preferred
+
+            return preferred(load_cve_file(path))
         from advisories.sources.csaf import load_csaf_file
 
         return load_csaf_file(path)
-    raise ConfigError(f"{path}: not an advisory file", "give a rule (.toml) or a CSAF document (.json)")
+    raise ConfigError(f"{path}: not an advisory file", _KINDS)
+
+
+def _is_cve_record(path: Path) -> bool:
+    """Whether a JSON file is a CVE record; anything unreadable is left to the CSAF reader,
+    which says what is wrong with it."""
+    from advisories.sources.cve import is_cve_record
+
+    try:
+        return is_cve_record(json.loads(path.read_bytes()))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
 
 
 def match_json(m: Match) -> dict[str, Any]:
