@@ -4,9 +4,16 @@ Statement level: a predicted statement is a true positive only when product, pla
 explicit version set and the range set all equal an expected statement of the same case.
 Suspect flags and confidence bands are reported on the side (the tests check them exactly).
 
-    /work/venv/bin/python benchmarks/extract_quality.py [--verbose]
+    python benchmarks/extract_quality.py [--verbose]
+    python benchmarks/extract_quality.py --blind [FOLDER] [--verbose]
+
+--blind scores a blind set (tests/fixtures/prose_blind/*.toml: paragraphs written from real
+advisories before any tuning on them) and also counts inversions: a build the paragraph names
+as fixed that a predicted statement reports affected (each case lists them in `fixed`). Score
+a blind set once, quote that score, then tune; after tuning on it, it is no longer blind.
 
 The last line is exactly: extract_quality: sentences=<n> precision=<p> recall=<r>
+(with --blind: ... inversions=<n>)
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from advisories.extract import KnownProduct, extract_statements, to_json  # noqa: E402
 
 TABLE = ROOT / "tests" / "fixtures" / "extract" / "sentences.toml"
+BLIND = ROOT / "tests" / "fixtures" / "prose_blind"
 Statement = tuple[str, str | None, frozenset[str], frozenset[tuple[tuple[str, str], ...]]]
 
 
@@ -35,6 +43,39 @@ def load(path: Path = TABLE) -> tuple[list[KnownProduct], list[dict[str, Any]]]:
         for p in data["product"]
     ]
     return products, data["case"]
+
+
+def inversions(case: dict[str, Any], products: list[KnownProduct]) -> list[str]:
+    """Builds the case names as fixed that a predicted statement would report affected."""
+    from advisories.models import Status
+    from advisories.prose import as_statement
+    from advisories.versions import compile_statement
+
+    out = []
+    for found in extract_statements(case["text"], products):
+        verdicts = compile_statement(as_statement(found))
+        for build in case.get("fixed", ()):
+            if verdicts.status(build).status is Status.AFFECTED:
+                out.append(f"  INVERSION: {found.product} reports fixed build {build} affected")
+    return out
+
+
+def main_blind(folder: Path, verbose: bool) -> int:
+    total, inverted = Score(), 0
+    for path in sorted(folder.glob("*.toml")):
+        products, cases = load(path)
+        score = Score()
+        for case in cases:
+            wrong = score_case(case, products, score) + (bad := inversions(case, products))
+            score_case(case, products, total)
+            inverted += len(bad)
+            if wrong or verbose:
+                print(f"{'MISS' if wrong else 'ok  '} {case['id']}")
+                print("\n".join(wrong))
+        print(score.line(path.stem))
+    print(f"extract_quality: sentences={total.cases} precision={total.precision():.3f} "
+          f"recall={total.recall():.3f} inversions={inverted}")
+    return 0
 
 
 def expected_key(e: dict[str, Any]) -> Statement:
@@ -126,7 +167,11 @@ def group_of(case: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="print every case, not just misses")
+    parser.add_argument("--blind", nargs="?", const=BLIND, type=Path, metavar="FOLDER",
+                        help="score a blind set (default tests/fixtures/prose_blind)")
     args = parser.parse_args(argv)
+    if args.blind is not None:
+        return main_blind(args.blind, args.verbose)
     products, cases = load()
     total = Score()
     groups: dict[str, Score] = {}
