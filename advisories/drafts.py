@@ -57,6 +57,17 @@ def draft_rule(advisory: Advisory, statements: list[ExtractedStatement]) -> str:
         lines.append("\n# No affected versions could be read from the text: add [[affects]] by hand.")
     for s in statements:
         lines += ["", f"# confidence {s.confidence:.2f}, from: {s.evidence[:300]!r}"]
+        if not (s.versions or s.ranges):
+            # A fix whose line the text does not show: left for the reviewer, commented out so
+            # the draft still loads (a rule statement must name its versions).
+            lines += [
+                f"# CHECK MANUALLY: the text names a fix for {s.product} but no affected versions.",
+                "# [[affects]]",
+                f"# vendor = {_q(s.vendor)}",
+                f"# product = {_q(s.product)}",
+                '# ranges = [{ introduced = "...", fixed = "..." }]',
+            ]
+            continue
         if s.suspect:
             suggestion = f" (perhaps {', '.join(s.suggested_versions)})" if s.suggested_versions else ""
             lines.append(f"# SUSPECT: the versions look damaged in the text{suggestion}")

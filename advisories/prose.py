@@ -17,6 +17,7 @@ from advisories.extract import ExtractedStatement, KnownProduct, extract_stateme
 from advisories.models import Advisory, AffectedProduct
 from advisories.products import Catalogue
 from advisories.sources import authority_of
+from advisories.versions import describe_range
 
 # 0.7: the product named in the sentence or the one before, with explicit versions. Below it:
 # "all versions" readings (0.6), fix-only readings (0.65) and damaged text (at most 0.4).
@@ -46,7 +47,7 @@ NEGATED_CONFIDENCE = 0.6
 
 
 def as_statement(found: ExtractedStatement) -> AffectedProduct:
-    note = None
+    note = _reading(found)
     confidence = found.confidence
     if _NEGATION.search(found.evidence):
         confidence = min(confidence, NEGATED_CONFIDENCE)
@@ -66,6 +67,16 @@ def as_statement(found: ExtractedStatement) -> AffectedProduct:
         confidence=min(confidence, 0.4) if found.suspect else confidence,
         note=note,
     )
+
+
+def _reading(found: ExtractedStatement) -> str | None:
+    """What the review list says of a reading that names no affected build itself."""
+    if not found.versions and not found.ranges:
+        # Only a fix whose release line the text does not show ("build 14004", a patch name).
+        return f"check manually: the text names a fix but no affected versions: {found.evidence[:200]!r}"
+    if not found.versions and all(r.upper is not None and not r.upper.inclusive for r in found.ranges):
+        return "read from the fixed release(s): " + "; ".join(describe_range(r) for r in found.ranges)
+    return None
 
 
 def read_prose(source: str) -> str:

@@ -77,7 +77,9 @@ def _parse_unit(unit: Unit, index: ProductIndex) -> tuple[list[Expr], list[Menti
     platforms: tuple[str, ...] | None = None
     found: list[Expr] = []
     for clause in unit.clauses:
-        parser = ClauseParser(tokenize(clause, index), fix_mood=_fix_mood(clause), group=group)
+        parser = ClauseParser(
+            tokenize(clause, index), fix_mood=_fix_mood(clause), group=group, affected_mood=_affected_mood(clause)
+        )
         found += parser.parse()
         group = parser.group or group
         platforms = parser.fwd or platforms
@@ -88,6 +90,10 @@ def _fix_mood(clause: str) -> bool:
     """A clause about fixing, and not about being affected, lists fixed releases."""
     text = _EXCLUSION.sub(" ", clause)
     return bool(lx.FIX_CUE.search(text)) and not lx.AFFECTED_CUE.search(text)
+
+
+def _affected_mood(clause: str) -> bool:
+    return bool(lx.AFFECTED_CUE.search(_EXCLUSION.sub(" ", clause)))
 
 
 def _range_json(r: VersionRange) -> dict[str, str]:

@@ -3,13 +3,23 @@
 Branch scoping (VERSIONS.md pitfall 4). An open lower end ("before X", "X and below",
 "through X", "fixed in X") starts at X's branch when
   1. the text labels the branch ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"): the label;
-  2. it is a fix ("fixed in 2023.0.1", "upgrade to 3.0.7"): a fix speaks for its own line only;
+  2. it is a fix ("released X", "fixed in X", "upgrade to X", "X or later" outside an
+     "affected" clause, "after installation the build number is X", "the patch is included
+     in X"): a fix speaks for its own line only, and is never itself affected;
   3. X is a release-build (Citrix 13.1-49.13, Ivanti 22.7R2.5): the build number only counts
      inside its release, which is how the CNA records it (version 13.1, lessThan 49.13); or
      an LTSR update (Citrix "2402 LTSR CU1"), which only counts inside its LTSR (2402);
-  4. the text names several branches for that product ("7.2.4 and below, 7.0.11 and below").
-Otherwise it starts at "0": a lone "Chrome prior to 116.0.5845.187" covers every older
-version, because missing an affected install is the worse error. Rules 2 to 4 never apply to
+  4. the text names several branches for that product ("7.2.4 and below, 7.0.11 and below"),
+     or X is Fortinet's "X and below", which Fortinet scopes to X's branch.
+X's line is its first two numeric parts (7.2.5 -> 7.2, 120.0.6099.129 -> 120.0, 15.2.1544.14
+-> 15.2; release-build and update forms keep their release), except where the text names two
+builds of one product on one such line from different build families (Exchange 2019 CU14
+15.2.1544.14 and CU13 15.2.1258.39): each family is then a line (15.2.1544, 15.2.1258). Several
+fixed builds on one line and platform ("120.0.6099.129/130 for Windows"): the lowest bounds it.
+A fix whose line does not show (build 14004, a patch name, a date) makes a "check manually"
+statement for its product, with no versions, when the text says nothing else about it.
+Otherwise an open lower end starts at "0": a lone "Chrome prior to 116.0.5845.187" covers every
+older version, because missing an affected install is the worse error. Rules 2 to 4 never apply to
 a release named by year and month (Citrix Workspace app 2403.1, 2311): those are one running
 numbering, not branches, so "before 2403.1" covers 2402 and 2311 whatever else the text names.
 An LTSR is a line of its own (the variant "LTSR", like FIPS): "2203 LTSR before 2203.1 LTSR CU6
@@ -43,16 +53,35 @@ UNUSUAL = 0.05  # penalty for a version shape the vendors' data does not use
 SUSPECT = 0.4  # mangled, truncated or conflicting: never alert on it silently
 
 
+CHECK_MANUALLY = 0.3  # only a fix whose line the text does not show: review, never alert
+
+
 @dataclass
 class _Acc:
     versions: list[str] = field(default_factory=list)
     ranges: list[VersionRange] = field(default_factory=list)
     notes: set[str] = field(default_factory=set)
+    fixes: dict[str, str] = field(default_factory=dict)  # line -> lowest fixed build named on it
+    unclear: list[str] = field(default_factory=list)  # fixed builds that show no line
 
     def add(self, versions: list[str], ranges: list[VersionRange], notes: set[str]) -> None:
         self.versions += [v for v in versions if v not in self.versions]
         self.ranges += [r for r in ranges if r not in self.ranges]
         self.notes |= notes
+
+    def add_fix(self, line: str | None, version: str) -> None:
+        """Several fixed builds on one line ("120.0.6099.129/130"): the lowest bounds it, so no
+        build at or above any named fix falls inside the range."""
+        if line is None:
+            self.unclear.append(version)
+            return
+        self.notes.add("fix")
+        if line not in self.fixes or compare(version, self.fixes[line]) == -1:
+            self.fixes[line] = version
+
+    def all_ranges(self) -> list[VersionRange]:
+        fixed = [osv_range(line, fixed=v) for line, v in self.fixes.items()]
+        return self.ranges + [r for r in fixed if r not in self.ranges]
 
 
 _CALENDAR_LINE = "yymm"  # the one line all of Citrix Workspace's YYMM releases are on
@@ -94,13 +123,20 @@ def assemble(
             covered.setdefault(key, set()).add(_branch_of(e))
         if e.kind == "version":
             explicit.setdefault(key, set()).add(e.version)
+    fine = _per_build_lines(keyed)
     accs: dict[tuple[int, Key, str | None], _Acc] = {}
     for e, key in keyed:
-        cover = covered.get(key, set())
-        if e.kind == "fix" and ("*" in cover or _branch_of(e) in cover):
+        if e.kind == "fix":
+            if _fix_is_covered(e, covered.get(key, set())):
+                continue
+            fix_line = _fix_line(e, key in fine)
+            for platform in e.platforms or (None,):
+                acc = accs.setdefault((e.unit, key, platform), _Acc())
+                acc.add_fix(fix_line, e.version)
+                acc.notes |= set() if e.direct else {"context"}
             continue
         several = len(named.get(key, ())) > 1
-        versions, ranges, notes = _resolve(e, products[key[0]], several)
+        versions, ranges, notes = _resolve(e, products[key[0]], several, key in fine)
         if not e.direct:
             notes.add("context")
         for platform in e.platforms or (None,):
@@ -113,7 +149,46 @@ def assemble(
     return out
 
 
-def _resolve(e: Expr, product: KnownProduct, several: bool) -> tuple[list[str], list[VersionRange], set[str]]:
+def _fix_is_covered(e: Expr, cover: set[str]) -> bool:
+    """A fix on a branch the text already states as affected adds nothing ("FortiOS 7.2.0
+    through 7.2.4 ... upgrade to 7.2.5"; "prior to 120.0.6099.129 ... has released 120.0.6099.129")."""
+    if "*" in cover or _branch_of(e) in cover:
+        return True
+    return any(c and (e.version == c or shapes.extends(e.version, c)) for c in cover)
+
+
+def _per_build_lines(keyed: Sequence[tuple[Expr, Key]]) -> set[Key]:
+    """Products whose fixes name two builds on one release line with different build
+    families (Exchange 2019 CU14 15.2.1544.14 and CU13 15.2.1258.39): each family is a line
+    of its own there (15.2.1544, 15.2.1258), as it is in Microsoft's own per-CU data."""
+    seen: dict[tuple[Key, str], set[str]] = {}
+    for e, key in keyed:
+        if e.kind in ("fix", "bound") and not e.label:
+            line = shapes.fix_line(e.version)
+            if line is not None and line.count(".") == 1:
+                seen.setdefault((key, line), set()).add(shapes.branch(e.version))
+    return {key for (key, _), families in seen.items() if len(families) > 1}
+
+
+def _fix_line(e: Expr, per_build: bool) -> str | None:
+    """The line a fix bounds: the text's label, else the fix's own line (None: not shown)."""
+    if e.label:
+        return e.label
+    if shapes.is_calendar_release(e.version):
+        return "0"  # Workspace's YYMM numbering runs on: "before 2403.1" covers 2311
+    return _own_line(e.version, per_build)
+
+
+def _own_line(version: str, per_build: bool) -> str | None:
+    line = shapes.fix_line(version)
+    if line is not None and per_build and shapes.branch(version).startswith(line + "."):
+        return shapes.branch(version)
+    return line
+
+
+def _resolve(
+    e: Expr, product: KnownProduct, several: bool, per_build: bool = False
+) -> tuple[list[str], list[VersionRange], set[str]]:
     v = e.version
     if e.kind == "version":
         known = product.known_builds
@@ -128,12 +203,14 @@ def _resolve(e: Expr, product: KnownProduct, several: bool) -> tuple[list[str], 
         return [], [osv_range(v, fixed=shapes.next_branch(v))], set()
     if e.kind == "all":
         return [], [osv_range("0")], {"all"}
+    if shapes.date_like(v):
+        return [v], [], set()  # "7/2/2004 and below": a mangled version, kept as written for review
     # A YYMM release (2403.1) has no branch: Workspace's numbering runs on across releases.
     scoped = not shapes.is_calendar_release(v) and (
-        e.kind == "fix" or shapes.is_release_build(v) or shapes.is_line_update(v) or several
+        shapes.is_release_build(v) or shapes.is_line_update(v) or several or e.by_line
     )
-    introduced = e.label or (shapes.branch(v) if scoped else "0")
-    return [], [osv_range(introduced, **{e.upper_kind: v})], {"fix"} if e.kind == "fix" else set()
+    introduced = e.label or ((_own_line(v, per_build) or shapes.branch(v)) if scoped else "0")
+    return [], [osv_range(introduced, **{e.upper_kind: v})], set()
 
 
 def _finish(
@@ -145,10 +222,13 @@ def _finish(
     explicit: set[str],
 ) -> ExtractedStatement:
     known = product.known_builds
+    ranges = acc.all_ranges()
+    if not acc.versions and not ranges:
+        return _check_manually(acc, product, variant, platform, evidence)
     mangled = [v for v in acc.versions if _mangled(v, known, acc.versions)]
-    uppers = [r.upper.version for r in acc.ranges if r.upper]
-    bad_range = any(_inverted(r) for r in acc.ranges) or any(shapes.truncated(u, known) for u in uppers)
-    widened = any(r.lower is None and r.upper and r.upper.version in explicit for r in acc.ranges)
+    uppers = [r.upper.version for r in ranges if r.upper]
+    bad_range = any(_inverted(r) for r in ranges) or any(shapes.truncated(u, known) for u in uppers)
+    widened = any(r.lower is None and r.upper and r.upper.version in explicit for r in ranges)
     suspect = bool(mangled) or bad_range or widened
     suggested: tuple[str, ...] = ()
     fixes = {v: shapes.suggest(v, known) for v in mangled}
@@ -160,17 +240,38 @@ def _finish(
         vendor=product.vendor,
         platform=platform,
         versions=tuple(acc.versions),
-        ranges=tuple(acc.ranges),
-        confidence=_confidence(acc, bool(variant), suspect),
+        ranges=tuple(ranges),
+        confidence=_confidence(acc, ranges, bool(variant), suspect),
         suspect=suspect,
         suggested_versions=suggested,
         evidence=evidence,
     )
 
 
+def _check_manually(
+    acc: _Acc, product: KnownProduct, variant: str, platform: str | None, evidence: str
+) -> ExtractedStatement:
+    """Only fixes whose release line the text does not show (build 14004, a patch name, a
+    date): the product is named for review with no versions at all, never an affected build."""
+    return ExtractedStatement(
+        product=f"{product.name} {variant}" if variant else product.name,
+        vendor=product.vendor,
+        platform=platform,
+        versions=(),
+        ranges=(),
+        confidence=CHECK_MANUALLY,
+        suspect=any(shapes.date_like(v) for v in acc.unclear),
+        suggested_versions=(),
+        evidence=evidence,
+    )
+
+
 def _mangled(version: str, known: Sequence[str], siblings: Sequence[str]) -> bool:
     return (
-        bool(lx.SLASHED.match(version)) or shapes.truncated(version, known) or shapes.dropped_major(version, siblings)
+        bool(lx.SLASHED.match(version))
+        or shapes.date_like(version)
+        or shapes.truncated(version, known)
+        or shapes.dropped_major(version, siblings)
     )
 
 
@@ -179,7 +280,7 @@ def _inverted(r: VersionRange) -> bool:
     return bool(r.lower and r.upper and compare(r.lower.version, r.upper.version) == 1)
 
 
-def _confidence(acc: _Acc, variant: bool, suspect: bool) -> float:
+def _confidence(acc: _Acc, ranges: Sequence[VersionRange], variant: bool, suspect: bool) -> float:
     c = HIGH
     if "context" in acc.notes or "release_line" in acc.notes or variant:
         c = min(c, CONTEXT)
@@ -187,7 +288,7 @@ def _confidence(acc: _Acc, variant: bool, suspect: bool) -> float:
         c = min(c, FIX_ONLY)
     if "all" in acc.notes:
         c = min(c, ALL_VERSIONS)
-    shown = [*acc.versions, *(r.upper.version for r in acc.ranges if r.upper)]
+    shown = [*acc.versions, *(r.upper.version for r in ranges if r.upper)]
     if any(not shapes.versionlike(v) for v in shown):
         c = min(c, CONTEXT)  # an opaque patch name: the matcher may not be able to order it
     elif any(shapes.unusual(v) for v in shown):

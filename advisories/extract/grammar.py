@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisories.products import named_platform
+from advisories.versions import compare
 
 from . import lexicon as lx
 from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
@@ -25,10 +26,15 @@ _RETRO_PLATFORM_GAP = 8  # tokens between a version list and a trailing "for Win
 class ClauseParser:
     """One pass over one clause. `group` is the product list inherited from earlier clauses."""
 
-    def __init__(self, toks: list[Tok], *, fix_mood: bool, group: list[Mention] | None) -> None:
+    def __init__(
+        self, toks: list[Tok], *, fix_mood: bool, group: list[Mention] | None, affected_mood: bool = False
+    ) -> None:
         self.t = toks
         self.n = len(toks)
         self.fix_mood = fix_mood
+        # The clause says something is affected ("vulnerable", "exploited"): only then is
+        # "X and later" a lower bound of affected versions; otherwise it names a fix.
+        self.affected_mood = affected_mood
         self.group = group
         self.group_open = False  # a product list is still being named ("ADC and Gateway")
         self.pending = ""  # operator family distributed over the following versions
@@ -62,13 +68,28 @@ class ClauseParser:
         if kind == "num" and is_build_number(self.t, i):
             self.t[i] = Tok("ver", self.t[i].text)
             return self._on_version(i)
-        if kind == "word" and self.t[i].text.lower() not in lx.FILLER | lx.LABEL_NOUNS:
+        if kind == "word" and self.t[i].text.lower() not in lx.FILLER | lx.LABEL_NOUNS and not self._qualifier(i):
             # Any other word ends a list: "before X, Y, a SQL injection ..." stops at "a".
             self.pending, self.group_open, self.merge_ok = "", False, False
         return i + 1
 
+    def _qualifier(self, i: int) -> bool:
+        """ "macOS Ventura 13.3.1", "Exchange Server 2019 CU14", "15.2.1258.39 on CU13": a word
+        that names the product's edition or update, inside the list rather than ending it."""
+        word = self.t[i].text
+        if lx.UPDATE_LABEL.match(word):
+            return True
+        if not word[:1].isupper():
+            return False
+        j = i - 1  # at most one more qualifier between: "Exchange Server 2019 CU14"
+        if j >= 0 and self.t[j].kind in ("word", "num") and (self.t[j].text[:1].isupper() or self.t[j].text.isdigit()):
+            j -= 1
+        return j >= 0 and self.t[j].kind == "prod"
+
     def _on_version(self, i: int) -> int:
         tok = self.t[i]
+        if self._names_last_fix_line(i):
+            return i + 1  # "13.1-49.15 and later releases of 13.1": the fix's own line
         owner = owner_of(self.t, i)
         if owner == FOREIGN:
             self.group, self.pending = [], ""
@@ -120,6 +141,11 @@ class ClauseParser:
         # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line.
         return extends(self.t[m].text, base) or self.t[m].family == "opaque"
 
+    def _names_last_fix_line(self, i: int) -> bool:
+        last = self.exprs[-1] if self.exprs else None
+        after_of = i > 0 and self.t[i - 1].kind == "word" and self.t[i - 1].text.lower() == "of"
+        return after_of and last is not None and last.kind == "fix" and extends(last.version, self.t[i].text)
+
     def _label_by_separator(self, base: str, j: int, *, dash: bool) -> bool:
         """ "FortiOS 7.4 | 7.4.0 through 7.4.2", "6.0 - 6.0.0 to 6.0.4", "6.0 | 6.0 all versions"."""
         k = skip_fillers(self.t, j + 1)
@@ -139,20 +165,34 @@ class ClauseParser:
             if k >= self.n or self.t[k].kind != "ver":
                 return None
             hi = self.t[k]
+            if self.t[j].variant == "glued" and self._glued_fix(k):
+                # "released 1.0-1.1", "1.0-1.1 and above": a fix's "A-B" is one release-build.
+                self._fix(i, Tok("ver", f"{tok.text}-{hi.text}"))
+                after = skip_fillers(self.t, k + 1)
+                later = after < self.n and self.t[after].family == "post_later"
+                return after + 1 if later else k + 1
             self._emit(
                 "range", i, lower=tok.text, upper=hi.text, upper_kind="last_affected", variant=tok.variant or hi.variant
             )
             return k + 1
         if family == "post_last":
-            self._bound(i, tok, "last_affected")
-        elif family == "post_later" and (self.pending == "fix" or self.fix_mood):
-            self._emit("fix", i, version=tok.text, upper_kind="fixed", variant=tok.variant)
+            # Fortinet's "7.2.4 and below" speaks for the 7.2 branch (VERSIONS.md, table e).
+            self._bound(i, tok, "last_affected", by_line=self.t[j].text.endswith("below"))
+        elif family == "post_later" and (self.pending == "fix" or self.fix_mood or not self.affected_mood):
+            # "7.4.3 and above", "23.9.8 or later": the fixed release, never an affected one.
+            self._fix(i, tok)
         elif family == "post_later":
             self._emit("range", i, lower=tok.text, variant=tok.variant)
             self.merge_ok = True
         else:  # "all": "FortiOS 6.0 all versions"
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         return j + 1
+
+    def _glued_fix(self, k: int) -> bool:
+        if self.pending == "fix" or (self.fix_mood and not self.affected_mood):
+            return True
+        after = skip_fillers(self.t, k + 1)
+        return not self.affected_mood and after < self.n and self.t[after].family == "post_later"
 
     def _apply_pending(self, i: int, tok: Tok) -> None:
         p = self.pending
@@ -161,7 +201,7 @@ class ClauseParser:
         elif p == "pre_last":
             self._bound(i, tok, "last_affected")
         elif p == "fix" or (self.fix_mood and not tok.wildcard and p != "pre_later"):
-            self._emit("fix", i, version=tok.text, upper_kind="fixed", variant=tok.variant)
+            self._fix(i, tok)
         elif p == "pre_later":
             self._emit("range", i, lower=tok.text, variant=tok.variant)
             self.merge_ok = True
@@ -170,7 +210,17 @@ class ClauseParser:
         else:
             self._emit("version", i, version=tok.text, alts=tok.alts, variant=tok.variant)
 
-    def _bound(self, i: int, tok: Tok, upper_kind: str) -> None:
+    def _fix(self, i: int, tok: Tok) -> None:
+        # "120.0.6099.129/130 for Windows": two fixed builds; the lower one is the bound, so
+        # no build at or above a fix is ever inside the affected range.
+        version = tok.text
+        for alt in tok.alts:
+            if compare(alt, version) == -1:
+                version = alt
+        opaque = tok.family == "opaque"
+        self._emit("fix", i, version=version, upper_kind="fixed", variant=tok.variant, opaque=opaque)
+
+    def _bound(self, i: int, tok: Tok, upper_kind: str, *, by_line: bool = False) -> None:
         last = self.exprs[-1] if self.exprs else None
         if self.merge_ok and last is not None and last.kind == "range" and not last.upper:
             # "starting with 5.7.3 and before 5.11.5", "from 2.0-beta9 up to 2.14.1"
@@ -178,7 +228,9 @@ class ClauseParser:
             self.merge_ok = False
             return
         opaque = tok.family == "opaque"
-        self._emit("bound", i, version=tok.text, upper_kind=upper_kind, variant=tok.variant, opaque=opaque)
+        self._emit(
+            "bound", i, version=tok.text, upper_kind=upper_kind, variant=tok.variant, opaque=opaque, by_line=by_line
+        )
 
     def _emit(self, kind: str, i: int, **fields: Any) -> None:
         label, label_variant = self.label or ("", "")
@@ -206,19 +258,21 @@ class ClauseParser:
         named = named_platform(tok.text)
         platforms = (named[0],) if named else None
         self.named = platforms
-        if self._after_of(i):
-            # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp": versions came first.
-            for e in self.exprs:
-                if e.group is None:
-                    e.group = self.group
-                    e.platforms = e.platforms or platforms
+        waiting = [e for e in self.exprs if e.group is None]
+        if self._after_of(i, fixes=bool(waiting) and all(e.kind == "fix" for e in waiting)):
+            # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp", "has released
+            # ESXi80U2sb-23305545 ... in VMware ESXi": the versions came first.
+            for e in waiting:
+                e.group = self.group
+                e.platforms = e.platforms or platforms
         return i + 1
 
-    def _after_of(self, i: int) -> bool:
+    def _after_of(self, i: int, *, fixes: bool) -> bool:
         j = i - 1
         while j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "the":
             j -= 1
-        return j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "of"
+        words = ("of", "in", "for") if fixes else ("of",)
+        return j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() in words
 
     def _on_platform(self, i: int) -> int:
         names = [self.t[i].family]
@@ -270,7 +324,12 @@ class ClauseParser:
         if "neg" in families:
             self.negated = True
         after_version = i > 0 and self.t[i - 1].kind == "ver"
-        if "excl" in families or after_version or not any(t.kind == "ver" for t in inner):
+        if not any(t.kind == "ver" for t in inner) and not after_version and "excl" not in families:
+            for k in range(i + 1, close):  # "Endpoint Manager Mobile (EPMM)": the alias names it
+                if self.t[k].kind == "prod":
+                    self._on_product(k)
+            return close
+        if "excl" in families or after_version:
             # "(13.0.6)" dual label, "(Build 63914)", "(excluding 2.12.2 ...)", "(all modules)"
             return close
         return i + 1

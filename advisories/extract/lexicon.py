@@ -33,18 +33,24 @@ NOISE = tuple(
         r"\b(?:rated|rating|severity)\s*(?:of|:)?\s*\d{1,2}\.\d\b",
         r"\b\d{1,2}\.\d\s*/\s*10(?:\.0)?\b",
         r"\b\d{1,2}\.\d(?=\s*\((?:critical|high|medium|low)\))",
-        # Dates: ISO, YYYY/MM/DD, YYYY.MM.DD (two-digit parts only: 2023.0.1 is MOVEit),
-        # DD.MM.YYYY, DD/MM/YYYY and MM/DD/YYYY with a plausible year.
-        rf"(?<![\d.])\d{{4}}-{_MONTH}-{_DAY}(?:T[\d:.]+Z?)?(?![\d.]\d)",
-        rf"(?<![\d.])\d{{4}}/{_MONTH}/{_DAY}(?![\d/])",
-        r"(?<![\d.])\d{4}\.(?:0[1-9]|1[0-2])\.(?:0[1-9]|[12]\d|3[01])(?![\d.]\d)",
-        rf"(?<![\d./])(?:{_DAY}[./]{_MONTH}|{_MONTH}/{_DAY})[./]{_YEAR}(?![\d.]\d|/)",
         r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?(?![\d.])",
         # Versions of protocols and runtimes named next to the product's own.
         r"\b(?:TLS|TLSv|SSLv?|DTLS|HTTPS?|SMBv?|SNMPv?|SSHv?|IPv|Python|PHP|Java|Node\.js"
         r"|\.NET|OAuth|SAML|Kerberos)\s*v?\d+(?:\.\d+)*\b",
         r"(?<=\bIP )\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}\b",
         r"\$\s?\d[\d,]*(?:\.\d+)?",
+    )
+)
+
+DATES = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        # Dates: ISO, YYYY/MM/DD, YYYY.MM.DD (two-digit parts only: 2023.0.1 is MOVEit),
+        # DD.MM.YYYY, DD/MM/YYYY and MM/DD/YYYY with a plausible year.
+        rf"(?<![\d.])\d{{4}}-{_MONTH}-{_DAY}(?:T[\d:.]+Z?)?(?![\d.]\d)",
+        rf"(?<![\d.])\d{{4}}/{_MONTH}/{_DAY}(?![\d/])",
+        r"(?<![\d.])\d{4}\.(?:0[1-9]|1[0-2])\.(?:0[1-9]|[12]\d|3[01])(?![\d.]\d)",
+        rf"(?<![\d./])(?:{_DAY}[./]{_MONTH}|{_MONTH}/{_DAY})[./]{_YEAR}(?![\d.]\d|/)",
     )
 )
 
@@ -70,7 +76,7 @@ VERSION = re.compile(
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r")"
     r"(?P<variant>-?(?:FIPS|NDcPP)|\s+LTSR\b)?"
-    r"(?P<alt>(?:/\.\d+)+)?"
+    r"(?P<alt>(?:/\.\d+)+|(?:/\d{1,5}(?![\d./]))+)?"
     r"(?![\w]|\.\d|\s*(?:%|percent|million|billion|thousand|[KMGT]B\b))"
 )
 WILDCARD = re.compile(r"^(\d+(?:\.\d+)*)\.[xX*]$")
@@ -94,6 +100,7 @@ OPERATORS: dict[str, str] = {
     "older than": "pre_fixed",
     "lower than": "pre_fixed",
     "less than": "pre_fixed",
+    "below": "pre_fixed",  # "a build number below 15.2.1544.14"; "X and below" is longer, tried first
     "<": "pre_fixed",
     "up to but not including": "pre_fixed",
     "up to and including": "pre_last",
@@ -146,6 +153,13 @@ OPERATORS: dict[str, str] = {
     "update to": "fix",
     "updated to": "fix",
     "updating to": "fix",
+    # Announcements name the release that fixes: "Google has released Chrome 120.0.6099.129",
+    # "After installation the build number is 15.2.1544.14", "the patch is included in 11.10.0.2".
+    "released": "fix",
+    "build number is": "fix",
+    "build numbers are": "fix",
+    "build number will be": "fix",
+    "included in": "fix",
     "all supported versions": "all",
     "all supported builds": "all",
     "all versions": "all",
@@ -179,8 +193,8 @@ OPERATOR = re.compile("|".join(_phrase(p) for p in sorted(OPERATORS, key=len, re
 # A clause that talks about fixing and not about being affected lists fixed releases
 # ("Fixes ... are available in 17.9.4a", "The November SUs (15.2.1118.20) address ...").
 FIX_CUE = re.compile(
-    r"\b(?:fix(?:es|ed)?|patch(?:es|ed)?|resolve[sd]?|remediat\w*|upgrade[sd]?|upgrading"
-    r"|(?<!IP )address(?:es|ed)?)\b|\bSUs?\b|\bsecurity updates?\b",
+    r"\b(?:fix(?:es|ed)?|hotfix(?:es)?|patch(?:es|ed)?|resolve[sd]?|remediat\w*|upgrade[sd]?|upgrading"
+    r"|(?<!IP )address(?:es|ed)?|released|build numbers?)\b|\bSUs?\b|\bsecurity updates?\b",
     re.IGNORECASE,
 )
 AFFECTED_CUE = re.compile(
@@ -239,6 +253,15 @@ VARIANT_WORDS = products.VARIANT_WORDS
 UNAFFECTED_COLUMN = re.compile(r"\b(?:unaffected|not\s+affected)\b", re.IGNORECASE)
 FIXED_COLUMN = re.compile(r"\b(?:fixed|fix(?:es)?|solution|resolution|remediation|patched)\b", re.I)
 CONJUNCTIONS = frozenset({"and", "or", ",", "&", "/", "nor"})
+# Update labels that sit inside a list of builds without ending it: Exchange's "15.2.1258.39
+# on CU13", "Exchange Server 2019 CU14", Windows "SP1".
+UPDATE_LABEL = re.compile(r"^(?:CU|SU|RU|SP|HF)\d+$", re.IGNORECASE)
+# A date right before a version operator ("7/2/2004 and below", "before 18/12/416") is a
+# version a spreadsheet turned into a date: kept (it reads as suspect), never masked as noise.
+DATE_AS_VERSION_AFTER = re.compile(
+    r"\s*(?:(?:and|or)\s+(?:below|earlier|prior|lower|older)|through\b|thru\b|-\s*\d)", re.IGNORECASE
+)
+DATE_AS_VERSION_BEFORE = re.compile(r"\b(?:before|prior\s+to|through|up\s+to|versions?|builds?)\s*$", re.IGNORECASE)
 
 # Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.
 CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including),?\s+", re.IGNORECASE)

@@ -44,10 +44,12 @@ def is_build_number(t: list[Tok], i: int) -> bool:
     if len(text) < _MIN_BUILD_DIGITS or _YEAR.match(text):
         return False
     j = i - 1
-    while j >= 0 and is_filler(t[j]):
-        j -= 1
+    while j >= 0 and (is_filler(t[j]) or t[j].kind == "prod"):
+        j -= 1  # "fixed in ServiceDesk Plus build 14004"
     before = (
-        j >= 0 and t[j].kind == "op" and (t[j].family in ("pre_fixed", "pre_last") or t[j].text in ("through", "thru"))
+        j >= 0
+        and t[j].kind == "op"
+        and (t[j].family in ("pre_fixed", "pre_last", "fix") or t[j].text in ("through", "thru"))
     )
     k = skip_fillers(t, i + 1)
     after = k < len(t) and t[k].kind == "op" and t[k].family in ("post_last", "post_later")

@@ -76,3 +76,4 @@ class Expr:
     platforms: tuple[str, ...] | None = None
     pos: int = 0
     unit: int = 0
+    by_line: bool = False  # a bound the vendor scopes to its own branch ("7.2.4 and below")

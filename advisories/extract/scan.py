@@ -23,7 +23,18 @@ def mask_noise(text: str) -> str:
     """Blank out ids, dates, CVSS scores and the like, keeping every other offset."""
     for pattern in lx.NOISE:
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    for pattern in lx.DATES:
+        text = pattern.sub(lambda m: m.group(0) if _date_as_version(m) else " " * len(m.group(0)), text)
     return text
+
+
+def _date_as_version(m: re.Match[str]) -> bool:
+    """ "FortiOS 7/2/2004 and below": a date where a version belongs was a version once (a
+    spreadsheet's doing); left in, it reads as a mangled version and goes to review."""
+    text = m.string
+    return bool(
+        lx.DATE_AS_VERSION_AFTER.match(text, m.end()) or lx.DATE_AS_VERSION_BEFORE.search(text, 0, m.start())
+    )
 
 
 def _key(name: str) -> str:
@@ -163,21 +174,31 @@ def _scan(text: str, start: int, end: int) -> list[Tok]:
 
 
 def _opaque(tokens: list[Tok]) -> list[Tok]:
-    """ "6.7 before ESXi670-202102401-SG": a patch name with digits right after "before" is
-    the fix, even though it is no version; kept as written, marked opaque."""
+    """ "6.7 before ESXi670-202102401-SG", "released ESXi80U2sb-23305545 and ESXi70U3p-...": a
+    patch name with digits right after a bound or a fix (or after another one and a
+    conjunction) is that bound or fix, though no version; kept as written, marked opaque."""
     out: list[Tok] = []
     for tok in tokens:
-        prev = out[-1] if out else None
-        if (
-            tok.kind == "word"
-            and any(ch.isdigit() for ch in tok.text)
-            and prev is not None
-            and prev.kind == "op"
-            and prev.family in ("pre_fixed", "pre_last")
-        ):
+        if tok.kind == "word" and _patch_name(tok.text) and _opaque_slot(out):
             tok = Tok("ver", tok.text, family="opaque")
         out.append(tok)
     return out
+
+
+def _patch_name(text: str) -> bool:
+    return any(ch.isdigit() for ch in text) and not lx.UPDATE_LABEL.match(text)
+
+
+def _opaque_slot(before: list[Tok]) -> bool:
+    prev = before[-1] if before else None
+    if prev is not None and prev.kind == "op" and prev.family in ("pre_fixed", "pre_last", "fix"):
+        return True
+    return (
+        len(before) >= 2
+        and prev is not None
+        and (prev.text.lower() in lx.CONJUNCTIONS)
+        and before[-2].family == "opaque"
+    )
 
 
 def _one(text: str, i: int, end: int) -> tuple[list[Tok], int]:
@@ -212,7 +233,7 @@ def _version(m: re.Match[str]) -> list[Tok]:
         # is a Citrix release-build: a two-part release whose build restarts per release, so
         # the build's first part never repeats the release's major.
         if a.count(".") >= 2 or (a.count(".") == b.count(".") and a.split(".")[0] == b.split(".")[0]):
-            return [Tok("ver", a), Tok("op", "-", "infix"), Tok("ver", b)]
+            return [Tok("ver", a), Tok("op", "-", "infix", variant="glued"), Tok("ver", b)]
     # "13.1-FIPS", "2203 LTSR", "2402 LTSR CU1": the build line the version is on.
     variant = "LTSR" if m.group("ltsr") else (m.group("variant") or "").lstrip("-").strip()
     alts = tuple(_alternate(core, a) for a in (m.group("alt") or "").split("/") if a)
@@ -228,5 +249,8 @@ def _version(m: re.Match[str]) -> list[Tok]:
 
 
 def _alternate(core: str, suffix: str) -> str:
-    """ "116.0.5845.187/.188": the alternative replaces the last part."""
-    return core.rsplit(".", 1)[0] + suffix
+    """ "116.0.5845.187/.188" and "120.0.6099.129/130": the alternative replaces the last part;
+    a shorter one its last digits, as page ranges are written ("187/.88" is 188)."""
+    head, _, last = core.rpartition(".")
+    digits = suffix.lstrip(".")
+    return f"{head}.{last[: max(len(last) - len(digits), 0)]}{digits}"

@@ -70,6 +70,36 @@ def branch(version: str) -> str:
     return ".".join(parts[:-1]) if len(parts) > 1 else parts[0]
 
 
+def fix_line(version: str) -> str | None:
+    """The release line a fixed build speaks for, or None when the build does not show one.
+
+    The first two numeric parts (7.2.5 -> 7.2, 120.0.6099.129 -> 120.0, 15.2.1544.14 -> 15.2,
+    10.2.9-h1 -> 10.2); a release-build or update form keeps its release (13.1-49.13 -> 13.1,
+    22.7R2.5 -> 22.7, 8.0 U2b -> 8.0), an LTSR update its LTSR; a two-part build its major
+    (2.442 -> 2). A single number (build 14004), a patch name (ESXi80U2sb-23305545) or a
+    date-like string shows no line: the caller says "check manually" instead of guessing.
+    """
+    if _LTSR.match(version) or _RELEASE_BUILD.match(version) or _UPDATE.match(version):
+        return branch(version)
+    head = _NUMERIC_HEAD.match(version)
+    if not head or date_like(version):
+        return None
+    parts = head.group(0).split(".")
+    if len(parts) == 1:
+        return None
+    return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
+
+
+# A version a spreadsheet or a re-publisher turned into a date: 11/18/1213, 7/2/2004, 07.02.2004.
+_DATE_LIKE = re.compile(
+    r"^\d{1,4}/\d{1,4}/\d{1,5}$|^(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:19|20)\d{2}$"
+)
+
+
+def date_like(version: str) -> bool:
+    return bool(_DATE_LIKE.match(version))
+
+
 def next_branch(line: str) -> str:
     """The first version past a whole line: 1.2 -> 1.3, 9 -> 10 (exact under numeric order)."""
     parts = line.split(".")

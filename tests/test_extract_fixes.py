@@ -1,0 +1,199 @@
+"""Prose that names a fix: the fixed build is never affected, the builds below it on its own
+release line are, and a fix whose line the text does not show is "check manually".
+
+Through the seams a council meets: the statement the pipeline stores (`prose.as_statement`),
+judged by the same version code the matcher uses (`compile_statement`), and the review list's
+gate (`prose.alerts_on`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advisories.drafts import draft_rule
+from advisories.extract import ExtractedStatement, KnownProduct, extract_statements, to_json
+from advisories.models import Advisory, Status
+from advisories.prose import alerts_on, as_statement
+from advisories.rules import load_rule
+from advisories.versions import compile_statement
+
+TABLE = Path(__file__).parent / "fixtures" / "extract" / "sentences.toml"
+PRODUCTS = [
+    KnownProduct(p["vendor"], p["name"], tuple(p["aliases"]), tuple(p.get("known_builds", ())))
+    for p in tomllib.loads(TABLE.read_text(encoding="utf-8"))["product"]
+]
+
+
+def read(text: str) -> list[ExtractedStatement]:
+    return extract_statements(text, PRODUCTS)
+
+
+def status(found: ExtractedStatement, version: str) -> Status:
+    return compile_statement(as_statement(found)).status(version).status
+
+
+def affected_anywhere(found: list[ExtractedStatement], version: str) -> bool:
+    return any(status(s, version) is Status.AFFECTED for s in found)
+
+
+# ------------------------------------------------------------------ the reported faults
+
+CHROME_NCSC = (
+    "Google has released Chrome 120.0.6099.129 for Mac and Linux and 120.0.6099.129/130 for Windows. "
+    "The update fixes CVE-2023-7024, which is being exploited in the wild."
+)
+
+
+def test_chrome_release_note_flags_the_unpatched_council_and_never_the_patched_one() -> None:
+    found = read(CHROME_NCSC)
+    assert {s.platform for s in found} == {"macos", "linux", "windows"}
+    for build in ("120.0.6099.129", "120.0.6099.130", "121.0.6167.85"):
+        assert not affected_anywhere(found, build), build
+    assert all(status(s, "120.0.6099.109") is Status.AFFECTED for s in found)
+    assert all(not s.versions for s in found)  # no build is listed as affected
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed", "below"),
+    [
+        ("Exchange Server: after installation the build number is 15.2.1544.14.", "15.2.1544.14", "15.2.1544.9"),
+        ("Google Chrome 116.0.5845.187/.188 is the fixed build.", "116.0.5845.188", "116.0.5845.140"),
+        ("Google Chrome 116.0.5845.187/.85 fixes this.", "116.0.5845.185", "116.0.5845.140"),
+        ("The patch is included in PAN-OS 11.1.2-h3.", "11.1.2-h3", "11.1.2"),
+        ("Users should update to MOVEit Transfer 2023.0.1 or later.", "2023.0.1", "2023.0.0"),
+        ("Upgrade FortiOS to 7.2.5 and above.", "7.2.5", "7.2.4"),
+    ],
+)
+def test_a_fix_phrasing_never_makes_its_build_affected(text: str, fixed: str, below: str) -> None:
+    found = read(text)
+    assert found and not affected_anywhere(found, fixed)
+    assert affected_anywhere(found, below)
+
+
+def test_each_product_keeps_its_own_and_below_ranges() -> None:
+    for text in (
+        "FortiOS 7.2.4 and below; FortiProxy 7.2.3 and below are affected.",
+        "FortiOS versions 7.2.4 and below and FortiProxy versions 7.2.3 and below are affected.",
+    ):
+        by = {s.product: to_json(s)["ranges"] for s in read(text)}
+        assert by["FortiOS"] == [{"introduced": "7.2", "last_affected": "7.2.4"}], text
+        assert by["FortiProxy"] == [{"introduced": "7.2", "last_affected": "7.2.3"}], text
+
+
+def test_products_listed_before_one_version_phrase_each_get_it() -> None:
+    found = read("Ivanti Connect Secure, Policy Secure and Neurons for ZTA gateways before 22.7R2.5 are affected.")
+    assert sorted(s.product for s in found) == [
+        "Ivanti Connect Secure", "Ivanti Neurons for ZTA", "Ivanti Policy Secure",
+    ]  # fmt: skip
+    assert all(to_json(s)["ranges"] == [{"introduced": "22.7", "fixed": "22.7R2.5"}] for s in found)
+
+
+def test_a_version_turned_into_a_date_goes_to_review_and_never_alerts() -> None:
+    (found,) = read("Affected: FortiOS 7/2/2004 and below, 7.0.11 and below.")
+    assert found.suspect and "7/2/2004" in found.versions
+    assert not alerts_on(as_statement(found))
+
+
+def test_a_fix_already_bounding_the_affected_range_adds_nothing() -> None:
+    found = read(
+        "Google Chrome versions prior to 120.0.6099.129 are affected. "
+        "Google has released 120.0.6099.129 for Mac and Linux and 120.0.6099.129/130 for Windows."
+    )
+    assert [to_json(s)["ranges"] for s in found] == [[{"introduced": "0", "fixed": "120.0.6099.129"}]]
+
+
+def test_exchange_fixes_on_several_cus_bound_each_cu() -> None:
+    (found,) = read("Exchange Server 2019 CU14 (15.2.1544.14) and CU13 (15.2.1258.39) fix this.")
+    assert status(found, "15.2.1258.32") is Status.AFFECTED  # CU13 without the SU
+    assert status(found, "15.2.1258.39") is not Status.AFFECTED
+    assert status(found, "15.2.1544.14") is not Status.AFFECTED
+
+
+# ------------------------------------------------------------------------ check manually
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zoho has fixed CVE-2022-47966 in ServiceDesk Plus build 14004.",
+        "VMware has released ESXi80U2sb-23305545 and ESXi70U3p-23307199 to address CVE-2024-22252 in VMware ESXi.",
+    ],
+)
+def test_a_fix_whose_line_is_not_shown_is_check_manually_never_a_build(text: str) -> None:
+    (found,) = read(text)
+    assert found.versions == () and found.ranges == ()
+    stored = as_statement(found)
+    assert not alerts_on(stored) and stored.note and stored.note.startswith("check manually")
+
+
+def test_a_check_manually_reading_drafts_a_rule_that_still_loads(tmp_path: Path) -> None:
+    found = read("Zoho has fixed CVE-2022-47966 in ServiceDesk Plus build 14004.")
+    advisory = Advisory(id="ncsc:zoho", source="ncsc", title="Zoho fix", kind="news")
+    path = tmp_path / "draft.toml"
+    path.write_text(draft_rule(advisory, found), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    assert "CHECK MANUALLY" in text and "14004" not in text.split("from:")[0]
+    rule, _problems = load_rule(path)
+    assert rule is None or all(s.versions or s.ranges for s in rule.affects)
+
+
+def test_a_fix_only_reading_says_so_on_the_review_list() -> None:
+    (found,) = read("The patch is included in PAN-OS 11.1.2-h3.")
+    assert as_statement(found).note == "read from the fixed release(s): >=11.1 <11.1.2-h3"
+
+
+# ------------------------------------------------------------------------------ properties
+
+FIX_PHRASES = (
+    "Fortinet has released FortiOS {x}.",
+    "FortiOS {x} fixes the issue.",
+    "The issue is fixed in FortiOS {x}.",
+    "Upgrade to FortiOS {x}.",
+    "Customers should update to FortiOS {x} or later.",
+    "FortiOS: after installation the build number is {x}.",
+    "The patch is included in FortiOS {x}.",
+    "FortiOS {x} and above.",
+    "Upgrade FortiOS to {x} or above; the flaw is exploited in the wild.",
+    "Fortinet has released FortiOS {x}, which fixes an exploited vulnerability.",
+    "FortiOS {x} and above is not affected.",
+)
+NUMERIC = st.lists(st.integers(0, 999), min_size=2, max_size=3).map(lambda parts: ".".join(map(str, [7, *parts])))
+RELEASE_BUILD = st.tuples(st.integers(1, 30), st.integers(0, 9), st.integers(1, 99), st.integers(1, 99)).map(
+    lambda p: f"{p[0]}.{p[1]}-{p[2]}.{p[3]}"
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(phrase=st.sampled_from(FIX_PHRASES), x=st.one_of(NUMERIC, RELEASE_BUILD))
+def test_for_any_fix_phrasing_the_fixed_build_is_never_affected(phrase: str, x: str) -> None:
+    found = read(phrase.format(x=x))
+    assert all(x not in s.versions for s in found)
+    assert not affected_anywhere(found, x)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    phrase=st.sampled_from(FIX_PHRASES[:8]),
+    parts=st.tuples(st.integers(1, 30), st.integers(0, 20), st.integers(1, 99)),
+)
+def test_a_fix_flags_the_builds_below_it_on_its_line_only(phrase: str, parts: tuple[int, int, int]) -> None:
+    major, minor, patch = parts
+    found = read(phrase.format(x=f"{major}.{minor}.{patch}"))
+    assert affected_anywhere(found, f"{major}.{minor}.{patch - 1}")
+    assert not affected_anywhere(found, f"{major}.{minor + 1}.0")
+    if minor:
+        assert not affected_anywhere(found, f"{major}.{minor - 1}.{patch}")  # another line: not this fix's business
+
+
+@settings(max_examples=100, deadline=None)
+@given(x=NUMERIC, step=st.integers(1, 60), dot=st.booleans())
+def test_two_fixed_builds_on_one_platform_are_both_unaffected(x: str, step: int, dot: bool) -> None:
+    head, last = x.rsplit(".", 1)
+    alt = f"{head}.{int(last) + step}"  # "120.0.6099.129/130", "116.0.5845.187/.188"
+    found = read(f"Google has released Chrome {x}/{'.' if dot else ''}{int(last) + step} for Windows.")
+    assert not affected_anywhere(found, x) and not affected_anywhere(found, alt)
