@@ -288,8 +288,12 @@ class Pipeline:
         summary.feeds_fetched.append(f"{feed.name} ({found.fetched} records)")
         summary.lookups.append(
             f"cve records {found.fetched} read, {found.not_modified} not modified, {len(found.missing)} "
-            f"with no record, {len(found.failed)} failed, {found.deferred} left for the next run")
+            f"with no record, {len(found.failed)} failed, {len(found.deferred)} left for the next run")
         summary.lookups_failed.extend(f"{feed.name}: {line}; the advisory keeps what it had" for line in found.failed)
+        if found.deferred:
+            summary.lookups_failed.append(
+                f"{feed.name}: left for the next run: {', '.join(found.deferred[:10])}"
+                f"{f' and {len(found.deferred) - 10} more' if len(found.deferred) > 10 else ''}")
         if found.missing:
             summary.lookups_failed.append(
                 f"{feed.name}: no CVE record for {', '.join(found.missing[:10])}"

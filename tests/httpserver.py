@@ -80,6 +80,7 @@ class LocalServer:
     def __init__(self, *, tls: bool = False) -> None:
         self.requests: list[Request] = []
         self._routes: dict[str, list[Responder]] = {}
+        self._prefixes: dict[str, Callable[[Request], Reply]] = {}
         self._lock = threading.Lock()
         self.stopping = threading.Event()  # set on stop(): slow replies give up early
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
@@ -125,6 +126,11 @@ class LocalServer:
         with self._lock:
             self._routes[path] = list(replies)
 
+    def route_prefix(self, prefix: str, responder: Callable[[Request], Reply]) -> None:
+        """Every path starting with `prefix` (an API: /api/cve/{id}) not routed exactly."""
+        with self._lock:
+            self._prefixes[prefix] = responder
+
     def hits(self, path: str) -> list[Request]:
         """The requests received for `path` (query string ignored)."""
         with self._lock:
@@ -133,9 +139,11 @@ class LocalServer:
     def _reply_for(self, request: Request) -> Reply:
         with self._lock:
             self.requests.append(request)
-            queue = self._routes.get(urlsplit(request.path).path)
+            path = urlsplit(request.path).path
+            queue = self._routes.get(path)
             if not queue:
-                return Reply(status=404, body=b"no such route")
+                prefixed = next((r for p, r in self._prefixes.items() if path.startswith(p)), None)
+                return prefixed(request) if prefixed else Reply(status=404, body=b"no such route")
             responder = queue.pop(0) if len(queue) > 1 else queue[0]
         return responder(request) if callable(responder) else responder
 

@@ -19,7 +19,7 @@ NVD_WIN = AffectedProduct("3cx", "3cx", "windows", versions=("18.12.416",), cpe=
 
 
 # Strongest first (the resolution order); "news" is an NCSC feed item with versions read from its text.
-KINDS = ("rule", "nvd", "news")
+KINDS = ("rule", "cve", "cve-adp", "nvd", "news")
 
 
 def adv(id: str, kind: str, *affects: AffectedProduct, **kw: object) -> Advisory:
@@ -84,12 +84,12 @@ def test_an_ncsc_item_naming_the_cve_keeps_its_words_and_takes_the_records_versi
     ncsc = Advisory(id="ncsc:3cx", source="ncsc-news", title="NCSC statement on 3CX", kind="news",
                     summary="The NCSC is aware of ...", url="https://www.ncsc.gov.uk/news/3cx",
                     cves=("CVE-2023-29059",))
-    record = adv("nvd:CVE-2023-29059", "nvd", WIN, versions_from="NVD",
+    record = adv("cve:CVE-2023-29059", "cve", WIN, versions_from="3CX's CVE record",
                  action="Uninstall the desktop app")
     [merged] = merge_by_cve([record, ncsc], now=NOW)
     assert (merged.id, merged.title, merged.url) == ("ncsc:3cx", "NCSC statement on 3CX",
                                                      "https://www.ncsc.gov.uk/news/3cx")
-    assert merged.affects == (WIN,) and merged.versions_from == "NVD"
+    assert merged.affects == (WIN,) and merged.versions_from == "3CX's CVE record"
     assert merged.action == "Uninstall the desktop app"
 
 
@@ -106,7 +106,7 @@ def test_the_strongest_source_with_versions_decides_whatever_the_order(order: tu
 
 
 def test_a_weaker_source_that_disagrees_is_a_note_never_a_statement() -> None:
-    record = adv("csaf:x", "csaf", WIN)
+    record = adv("cve:CVE-2023-29059", "cve", WIN)
     nvd = adv("nvd:CVE-2023-29059", "nvd", MAC)
     [merged] = merge_by_cve([nvd, record], now=NOW)
     assert merged.affects == (WIN,)

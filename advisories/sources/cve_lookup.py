@@ -48,7 +48,8 @@ class Resolved:
     not_modified: int = 0
     missing: list[str] = field(default_factory=list)  # no such record
     failed: list[str] = field(default_factory=list)  # "CVE-…: why", one line each
-    deferred: int = 0  # left for the next run (per-run cap, or the server asked us to wait)
+    deferred: list[str] = field(default_factory=list)  # left for the next run (per-run cap, or
+    # the server asked us to wait longer than a run does)
 
 
 def named_ids(advisories: Iterable[Advisory]) -> list[str]:
@@ -82,7 +83,7 @@ def resolve(
     last = None
     for n, cve_id in enumerate(ids):
         if n >= MAX_PER_RUN:
-            out.deferred = len(ids) - n
+            out.deferred = ids[n:]
             break
         if last is not None and (wait := last + gap - clock()) > 0:
             sleep(wait)
@@ -96,7 +97,7 @@ def resolve(
         except FetchError as exc:
             out.failed.append(f"{cve_id}: {exc.message}")
             if exc.retry_after is not None:  # asked to wait longer than a run does: stop here
-                out.deferred = len(ids) - n - 1
+                out.deferred = ids[n + 1:]
                 break
             continue
         _take(cve_id, got, old, now, feed, out)
