@@ -197,3 +197,15 @@ def test_two_fixed_builds_on_one_platform_are_both_unaffected(x: str, step: int,
     alt = f"{head}.{int(last) + step}"  # "120.0.6099.129/130", "116.0.5845.187/.188"
     found = read(f"Google has released Chrome {x}/{'.' if dot else ''}{int(last) + step} for Windows.")
     assert not affected_anywhere(found, x) and not affected_anywhere(found, alt)
+
+
+def test_a_bracketed_build_after_an_unknown_name_is_never_pooled_into_the_product_before() -> None:
+    # "ZTA gateways" is not a catalogue name here: its 22.8R2.2 must not land on Policy Secure.
+    found = read(
+        "Ivanti has released patches for Connect Secure (22.7R2.6), Policy Secure (22.7R1.4) "
+        "and ZTA gateways (22.8R2.2)."
+    )
+    assert {s.product: to_json(s)["ranges"] for s in found} == {
+        "Ivanti Connect Secure": [{"introduced": "22.7", "fixed": "22.7R2.6"}],
+        "Ivanti Policy Secure": [{"introduced": "22.7", "fixed": "22.7R1.4"}],
+    }

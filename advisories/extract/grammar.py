@@ -172,7 +172,12 @@ class ClauseParser:
                 later = after < self.n and self.t[after].family == "post_later"
                 return after + 1 if later else k + 1
             self._emit(
-                "range", i, lower=tok.text, upper=hi.text, upper_kind="last_affected", variant=tok.variant or hi.variant
+                "range",
+                i,
+                lower=line_base(tok),  # "8.0.x to 8.5.3" starts at 8.0
+                upper=hi.text,
+                upper_kind="last_affected",
+                variant=tok.variant or hi.variant,
             )
             return k + 1
         if family == "post_last":

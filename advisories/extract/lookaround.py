@@ -65,6 +65,8 @@ def owner_of(t: list[Tok], i: int) -> str:
     j = i - 1
     if j >= 0 and t[j].kind == "close":
         j = _opening(t, j) - 1
+    elif j >= 1 and t[j].kind == "open" and t[j - 1].kind == "word" and not lx.UPDATE_LABEL.match(t[j - 1].text):
+        j -= 1  # "... and ZTA gateways (22.8R2.2)": the name before the bracket owns it
     start = j
     while j >= 0 and t[j].kind == "word" and t[j].text.lower() in _VERSION_NOUNS:
         j -= 1  # "FortiPAM versions 1.2.0"
