@@ -21,11 +21,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from advisories.cpe import parse_cpe
 from advisories.errors import ConfigError
+from advisories.identity.lines import ReleaseLine, line_of, lines_agree, scoped
 from advisories.models import AffectedProduct, InventoryItem
 from advisories.versions import SCHEMES
 
 CATALOGUE_PREFIX = "cat:"
+# Schemes in which a release line in a statement's name narrows its versions (`with_scheme`).
+_LINE_SCHEMES = frozenset({None, "generic", "siemens"})
+_SCHEMED_LIMIT = 1 << 16  # statements remembered by `with_scheme`
 PURL_PREFIX = "pkg:"
 # purl types that only wrap a program's display name (CycloneDX OBOMs of Windows programs):
 # they say no more than the name does, so such a row is still identified by its name.
@@ -41,6 +46,12 @@ _NAME_PURLS = ("pkg:swid/", "pkg:generic/")
 VARIANT_WORDS = frozenset({"fips", "ndcpp", "6k7k", "esr", "lts", "ltsr"})
 # Words that only introduce a version: "Java 8 Update 381", "... 2019 Cumulative Update 13".
 _VERSION_WORDS = frozenset({"update", "cumulative", "version", "build", "release", "rev"})
+# Editions of one product, never products of their own (longest first).
+_EDITIONS = (
+    ("home", "and", "business"), ("home", "and", "student"), ("professional", "plus"),
+    ("home", "business"), ("home", "student"), ("professional",), ("standard",),
+    ("enterprise",), ("datacenter",),
+)
 _ARCH = frozenset({"x64", "x86", "x86_64", "amd64", "arm64", "aarch64", "i386", "i686"})
 # Inside brackets these are install details, not name: "(x64 en-GB)", "(User)", "(x64 edition)".
 _BRACKET_NOISE = _ARCH | {"arm", "user", "machine", "edition", "all", "users", "bit"}
@@ -201,8 +212,9 @@ def _raw_words(name: str) -> list[str]:
     return [w for w in _WORD.findall(text) if w.casefold() not in _ARCH]
 
 
-def _strip_trailing_versions(words: list[str]) -> list[str]:
-    """Drop versions at the end of a name but keep variant words found among them.
+def _split_trailing_versions(words: list[str]) -> tuple[list[str], list[str]]:
+    """The name without the versions at its end (variant words found among them kept), and
+    those versions as written.
 
     "NetScaler ADC 13.1-FIPS" -> "NetScaler ADC FIPS"; "Java 8 Update 381" -> "Java";
     "Citrix Workspace 2402 LTSR CU1" and "Citrix Workspace LTSR 2402" -> "Citrix Workspace
@@ -219,7 +231,37 @@ def _strip_trailing_versions(words: list[str]) -> list[str]:
         elif not (saw_version and low in _VERSION_WORDS):
             break
         end -= 1
-    return words[:end] + variants
+    trailing = [w for w in words[end:] if w.casefold() not in VARIANT_WORDS]
+    return words[:end] + variants, trailing
+
+
+def _edition_at_end(words: list[str]) -> int:
+    """How many words at the end of `words` are an edition ("Professional Plus"), 0 if none.
+
+    An edition is not a product of its own: Intune lists "Microsoft Office Professional Plus
+    2019" where Microsoft's bulletin says "Microsoft Office 2019". "for Enterprise" is part
+    of a name ("Microsoft 365 Apps for enterprise"), and one word always stays.
+    """
+    low = [w.casefold() for w in words]
+    for edition in _EDITIONS:
+        n = len(edition)
+        if len(low) > n and tuple(low[-n:]) == edition and low[-n - 1] not in ("for", "and"):
+            return n
+    return 0
+
+
+def _split_name(words: list[str]) -> tuple[list[str], list[str]]:
+    """(name words, the versions that ended the name): editions and versions at the end go,
+    in whichever order they come ("Office Professional Plus 2019", "Windows Server 2019
+    Standard")."""
+    trailing: list[str] = []
+    while True:
+        words, found = _split_trailing_versions(words)
+        trailing = found + trailing
+        cut = _edition_at_end(words)
+        if not cut:
+            return words, trailing
+        words = words[:-cut]
 
 
 def _camel_boundary(word: str, at: int) -> bool:
@@ -248,8 +290,32 @@ def _strip_vendor(words: list[str], vendor: str) -> list[str]:
 @lru_cache(maxsize=1 << 16)
 def name_words(name: str, vendor: str = "") -> tuple[str, ...]:
     """The words of a product name, lower case, as used for keys and explanations."""
-    words = _strip_trailing_versions(_raw_words(name))
+    words = _split_name(_raw_words(name))[0]
     return tuple(w.casefold() for w in _strip_vendor(words, vendor))
+
+
+@lru_cache(maxsize=1 << 16)
+def release_line(name: str) -> ReleaseLine:
+    """The release line a name ends with, which its key leaves out: "Microsoft Office
+    Professional Plus 2019" -> 2019, "SIMATIC PCS 7 V8.1" -> 7 8.1, "Firefox" -> none."""
+    return line_of(_split_name(_raw_words(name))[1])
+
+
+def lines_conflict(row: ReleaseLine, statement: AffectedProduct) -> bool:
+    """Whether a row on release line `row` (from its name) cannot be on the line the
+    statement's name gives: "Office 2016" for an "Office 2019" statement. The statement is
+    read as `Catalogue.with_scheme` gives it: a scheme with lines of its own (Citrix Workspace
+    LTSRs, Cisco IOS trains) tells the lines apart by version instead, and says "check
+    manually" for another line rather than nothing."""
+    return statement.scheme in _LINE_SCHEMES and not lines_agree(row, statement_line(statement.product))
+
+
+@lru_cache(maxsize=1 << 14)
+def statement_line(product: str) -> ReleaseLine:
+    """A statement's release line, read without the platform its name names ("Citrix
+    Workspace App 2203 LTSR for Windows" is on line 2203), as its keys are."""
+    named = named_platform(product)
+    return release_line(named[1] if named is not None else product)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -342,24 +408,7 @@ def purl_base(purl: str) -> str | None:
     return PURL_PREFIX + "/".join(parts).casefold()
 
 
-_CPE_FIELDS = 11  # part vendor product version update edition language sw_ed target_sw hw other
 _CPE_IGNORED = (3, 4)  # version and update belong to the version check, not to identity
-
-
-@lru_cache(maxsize=1 << 14)
-def parse_cpe(cpe: str) -> tuple[str, ...] | None:
-    """CPE 2.3 (or 2.2 URI) -> 11 lower-case fields from part to other; None if not a CPE."""
-    text = cpe.strip().casefold()
-    if text.startswith("cpe:2.3:"):
-        fields = re.split(r"(?<!\\):", text[len("cpe:2.3:") :])
-    elif text.startswith("cpe:/"):
-        fields = text[len("cpe:/") :].split(":")
-    else:
-        return None
-    fields = [f or "*" for f in fields[:_CPE_FIELDS]]
-    if len(fields) < 3 or fields[1] == "*" or fields[2] == "*":
-        return None
-    return tuple(fields + ["*"] * (_CPE_FIELDS - len(fields)))
 
 
 def _cpe_fits(pattern: tuple[str, ...], given: tuple[str, ...]) -> bool:
@@ -592,7 +641,8 @@ class Catalogue:
         # "workstation"), which may be another spelling of the statement's maker (Broadcom
         # publishes VMSA-2024-0010): strip every spelling, so either side may use any.
         spellings = self.vendor_spellings(vendor)
-        for name in _with_platform_dropped((product, *aliases)):
+        short = [n for name in (product, *aliases) for n in bracket_names(name)]
+        for name in _with_platform_dropped((product, *aliases, *short)):
             found = found or self._lookup_name(name, vendor)
             full = normalise_name(name)
             keys.add(full)
@@ -618,29 +668,39 @@ class Catalogue:
         return None
 
     def with_scheme(self, statement: AffectedProduct) -> AffectedProduct:
-        """The statement read in its product's numbering: given the catalogue product's
-        `scheme` when it names none itself, otherwise the statement unchanged.
+        """The statement as the matcher reads it: in its product's numbering (the catalogue
+        product's `scheme` when it names none itself), and narrowed to the release line its
+        name names when that line is in the version numbering (`identity.lines.scoped`:
+        "TIA Portal V14", all versions, is >=V14 <V15).
 
         Citrix's bulletin and NVD say "before 2403.1" with no scheme; in the default generic
         scheme the installed 24.3.1.97 is below it (24 < 2403). A scheme the statement gives
         is its source's word on how its versions order and is kept. The same statement always
-        gives the same object (itself when its product has no scheme, else one copy with the
-        scheme set), so matchers compiled for it are shared.
+        gives the same object (itself when nothing changes, else one changed copy), so
+        matchers compiled for it are shared.
         """
-        if statement.scheme:
-            return statement
-        product = self.product_for_statement(statement)
-        if product is None or product.scheme is None:
-            return statement
         known = self._schemed.get(id(statement))
-        if known is None or known[0] is not statement:
-            known = self._schemed[id(statement)] = (statement, replace(statement, scheme=product.scheme))
-        return known[1]
+        if known is not None and known[0] is statement:
+            return known[1]
+        read = statement
+        if not statement.scheme:
+            product = self.product_for_statement(statement)
+            if product is not None and product.scheme is not None:
+                read = replace(statement, scheme=product.scheme)
+        if read.scheme in _LINE_SCHEMES:  # Workspace LTSRs and IOS trains carry their own lines
+            read = scoped(read, statement_line(read.product))
+        if len(self._schemed) >= _SCHEMED_LIMIT:
+            self._schemed.clear()
+        self._schemed[id(statement)] = (statement, read)
+        return read
 
     def matches(self, item: InventoryItem, statement: AffectedProduct) -> bool:
-        """Same product: equal keys, and no vendor clash unless an identifier settled it."""
+        """Same product: equal keys, release lines that agree ("Office 2016" is never "Office
+        2019"), and no vendor clash unless an identifier settled it."""
         key = self.key_for(item)
         if key not in self.keys_for(statement):
+            return False
+        if lines_conflict(release_line(item.product), self.with_scheme(statement)):
             return False
         if key.startswith((CATALOGUE_PREFIX, PURL_PREFIX)):
             return True  # the catalogue or the purl already checked who makes it
@@ -696,6 +756,12 @@ class Catalogue:
         if not self.vendors_compatible(item.vendor, st.vendor):
             return f"vendor differs: {self._display_vendor(item.vendor)} vs {self._display_vendor(st.vendor)}"
         shown = " ".join(name_words(item.product))
+        row_line = release_line(item.product)
+        if lines_conflict(row_line, self.with_scheme(st)):
+            return (
+                f"'{shown}' is release line {row_line.shown()}, and the statement is about "
+                f"line {statement_line(st.product).shown()} only"
+            )
         ours, theirs = self.product(key), self.product_for_statement(st)
         if ours is not None and theirs is not None:
             # Two catalogue products: their own names say which line each is, where the
@@ -718,6 +784,42 @@ class Catalogue:
         if self._same_vendor(item, st):
             return f"another {self._display_vendor(st.vendor)} product: {names}"
         return f"different names: {names}"
+
+
+_ROUND_BRACKET = re.compile(r"\s*\(([^()]+)\)")
+
+
+def _abbreviates(short: list[str], long: list[str]) -> int:
+    """How many words at the end of `long` the words `short` stand for, 0 if they do not:
+    each short word is the long word itself or, in capitals, its initials ("TIA Portal" for
+    "Totally Integrated Automation Portal" is 4). At least one must be initials."""
+    j, initials = len(long), False
+    for word in reversed(short):
+        if j and word.casefold() == long[j - 1].casefold():
+            j -= 1
+            continue
+        n = len(word)
+        letters = "".join(w[0] for w in long[max(j - n, 0) : j]).casefold()
+        if n < 2 or not word.isupper() or j < n or letters != word.casefold():
+            return 0
+        j, initials = j - n, True
+    return len(long) - j if initials else 0
+
+
+def bracket_names(name: str) -> list[str]:
+    """A name that spells a product out and gives its short name in brackets, as the short
+    name and as the long name alone: "Totally Integrated Automation Portal (TIA Portal) V17"
+    -> "TIA Portal V17", "Totally Integrated Automation Portal V17". A
+    bracket that abbreviates nothing before it ("SIMATIC STEP 7 (TIA Portal) V16": STEP 7
+    for the TIA Portal) is a qualifier, and gives no other name."""
+    found = []
+    for m in _ROUND_BRACKET.finditer(name):
+        before = name[: m.start()].split()
+        n = _abbreviates(m[1].split(), before)
+        if n:  # the short name, and the long one without its brackets
+            found.append(" ".join([*before[: len(before) - n], m[1]]) + name[m.end() :])
+            found.append(name[: m.start()] + name[m.end() :])
+    return found
 
 
 def _with_platform_dropped(names: tuple[str, ...]) -> list[str]:

@@ -214,7 +214,7 @@ def test_a_chrome_statement_never_applies_to_edge_whatever_the_spelling():
         ("Microsoft 365 Apps for enterprise - en-us", "Microsoft Corporation", "365appsforenterprise"),
         ("Microsoft 365 Apps for enterprise - cy-gb", "Microsoft Corporation", "365appsforenterprise"),
         ("Microsoft 365 Apps for enterprise - fr-fr", "Microsoft Corporation", "365appsforenterprise"),
-        ("Microsoft Office Professional Plus 2019 - sr-latn-rs", "Microsoft Corporation", "officeprofessionalplus"),
+        ("Microsoft Office Professional Plus 2019 - sr-latn-rs", "Microsoft Corporation", "office"),  # edition goes too
         # Adobe's per-language installs spell the language out, in English or its own name.
         ("Adobe Acrobat Reader DC - English", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
         ("Adobe Acrobat Reader DC - English", "Adobe Inc.", "cat:adobe-acrobat-reader"),

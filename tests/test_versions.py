@@ -1162,3 +1162,32 @@ def test_an_absurdly_long_version_is_unknown(text: str) -> None:
     # Hostile feed text: 5,000 digits passed int()'s limit and raised; the Java reader was slow.
     assert verdict_status(product("Java", versions=("8u381",), scheme="java"), text) is U
     assert verdict_status(product("App", ranges=(VersionRange(None, Bound("2.0", False)),)), text) is U
+
+
+# Siemens writes releases with named parts (SSA advisories via CISA's CSAF); inventories
+# write them dotted: WinCC "V7.5 SP2 Update 14" is 7.5.2.14, TIA Portal "V17 Update 6" 17.0.6.
+@pytest.mark.parametrize(
+    ("a", "b", "order"),
+    [
+        ("V17 Update 5", "V17 Update 6", -1),
+        ("V17 Update 6", "17.0.6", 0),
+        ("V7.5 SP2 Update 14", "7.5.2.14", 0),
+        ("V7.4 Update 3", "V7.4 SP1", -1),  # the generic scheme cannot order these
+        ("V7.4 SP1 Update 14", "V7.5", -1),
+        ("V3.15 P038", "V3.15 P040", -1),  # WinCC OA patches
+        ("V5.6 SP2 HF3", "V5.6 SP2", 1),
+        ("V4.1 SP10 HF3", "V4.1 SP9 HF9", 1),
+        ("V9.0 Upd3", "V9.0 Update 3", 0),
+        ("13.0.0.9", "V13.1.0.9", -1),
+        ("V14", "V17 Update 6", -1),
+        ("7.5.2", "V7.5 SP2 Update 14", None),  # SP2 or Update 2? cannot tell
+        ("7.5.2", "V7.5 Update 3", -1),
+    ],
+)
+def test_siemens_releases_order_as_siemens_names_them(a: str, b: str, order: int | None) -> None:
+    assert compare(a, b, "siemens") == order
+
+
+@pytest.mark.parametrize("text", ["V7.4 HF3 SP2", "V7.4 SP1 SP2", "Update 6", "1.2.3.4.5"])
+def test_what_is_not_a_siemens_release_is_unreadable(text: str) -> None:
+    assert parse_version(text, "siemens") is None

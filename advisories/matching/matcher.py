@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 
+from advisories.identity.lines import ReleaseLine
 from advisories.matching.estate import Estate, _Reading
 from advisories.matching.prefilter import _Bucket, _Prepare
 from advisories.matching.terms import (
@@ -18,7 +19,15 @@ from advisories.matching.terms import (
     Identity,
 )
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Status
-from advisories.products import CATALOGUE_PREFIX, PURL_PREFIX, Catalogue, makers_agree, normalise_name
+from advisories.products import (
+    CATALOGUE_PREFIX,
+    PURL_PREFIX,
+    Catalogue,
+    lines_conflict,
+    makers_agree,
+    normalise_name,
+    release_line,
+)
 from advisories.prose import alerts_on
 from advisories.versions import (
     DEFAULT_SCHEME,
@@ -65,7 +74,7 @@ class Matcher:
                 bucket = shared[signature] = _Bucket(found, self._prepared)
             self._buckets[key] = bucket
         self._selected: dict[Identity, _Bucket | None] = {}
-        self._chosen: dict[tuple[str, str], _Bucket | None] = {}
+        self._chosen: dict[tuple[str, str, ReleaseLine], _Bucket | None] = {}
         self._readings: dict[str, _Reading] = {}
         self._makers: dict[_Bucket, list[tuple[tuple[str, ...], list[int]]]] = {}
 
@@ -141,10 +150,11 @@ class Matcher:
             bucket = self._buckets.get(key)
             if bucket is None:
                 continue
-            name = normalise_name(first.product)
+            name, line = normalise_name(first.product), release_line(first.product)
             named = [
                 c for c in bucket.candidates
                 if name in {normalise_name(n) for n in (c.statement.product, *c.statement.aliases)}
+                and not lines_conflict(line, c.statement)
             ]
             if len({canonical(c.statement.vendor) for c in named}) != 1:
                 continue
@@ -188,14 +198,24 @@ class Matcher:
         bucket = self._buckets.get(key)
         if bucket is None:
             return None
-        # Catalogue.matches reads the row through its key and its vendor only: rows that
-        # share both ("Mozilla Firefox (x64 en-GB)", "... (x64 pl)") share the choice.
-        chosen = self._chosen.get((key, item.vendor), _UNSEEN)
+        # Catalogue.matches reads the row through its key, its vendor and the release line
+        # its name ends with: rows that share all three ("Mozilla Firefox (x64 en-GB)",
+        # "... (x64 pl)") share the choice.
+        line = release_line(item.product)
+        chosen = self._chosen.get((key, item.vendor, line), _UNSEEN)
         if chosen is _UNSEEN:
-            chosen = self._chosen[key, item.vendor] = self._choose(bucket, item, key)
+            chosen = self._chosen[key, item.vendor, line] = self._choose(bucket, item, key, line)
         return chosen
 
-    def _choose(self, bucket: _Bucket, item: InventoryItem, key: str) -> _Bucket | None:
+    def _choose(self, bucket: _Bucket, item: InventoryItem, key: str, line: ReleaseLine) -> _Bucket | None:
+        if line:
+            # "Office 2016" shares the key "office" with "Office 2019" statements; a row
+            # naming its line meets only the statements whose line can be it.
+            same = [c for c in bucket.candidates if not lines_conflict(line, c.statement)]
+            if not same:
+                return None
+            if len(same) < len(bucket.candidates):
+                bucket = self._part(same)
         # Every statement here has the row's key, so a key the catalogue or a purl settled
         # passes them all (as in Catalogue.matches), and no call per statement is needed.
         if key.startswith((CATALOGUE_PREFIX, PURL_PREFIX)):
@@ -214,9 +234,11 @@ class Matcher:
             return bucket
         if not passing:
             return None
-        # The passing candidates, in their order, indexed apart once per distinct list; it is
-        # often another key's list already ("Exor Update Service" of "updateservice").
-        chosen = [bucket.candidates[i] for i in sorted(i for n in passing for i in makers[n][1])]
+        return self._part([bucket.candidates[i] for i in sorted(i for n in passing for i in makers[n][1])])
+
+    def _part(self, chosen: list[Candidate]) -> _Bucket:
+        """The chosen candidates, in their order, indexed apart once per distinct list; it is
+        often another key's list already ("Exor Update Service" of "updateservice")."""
         signature = tuple(map(id, chosen))
         part = self._shared.get(signature)
         if part is None:

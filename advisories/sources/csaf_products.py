@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from advisories import versions
+from advisories.cpe import Cpe, cpe_value, parse_cpe
 from advisories.models import AffectedProduct, Bound, VersionRange
 from advisories.sanitise import truncate
-from advisories.sources.csaf_versions import VERSION_RE, short_range, versions_of
+from advisories.sources.csaf_versions import SIEMENS_WORDS, VERSION_RE, short_range, versions_of
 from advisories.versions import VersSpec
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 _VERSION_BRANCHES = ("product_version", "service_pack", "patch_level")
 _AFFECTED = ("known_affected", "first_affected", "last_affected")
 _FIXED = ("fixed", "first_fixed")
+_SIEMENS = re.compile(r"\bsiemens\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +95,29 @@ def _add_product(found: dict[str, Product], product: dict[str, Any], ctx: dict[s
     helper = obj(product.get("product_identification_helper"))
     cpe = helper.get("cpe") if isinstance(helper.get("cpe"), str) else None
     purl = helper.get("purl") if isinstance(helper.get("purl"), str) else None
-    # cpe:2.3:part:vendor:product:version:...; used where the branches do not say.
-    fields = cpe.split(":") if cpe and cpe.startswith("cpe:2.3:") and cpe.count(":") >= 5 else []
-    cpe_version = fields[5] if fields and fields[5] not in ("*", "-") else None
+    # The CPE (2.3 or a 2.2 URI) says vendor, product and version where the branches do not.
+    parsed = parse_cpe(cpe) if cpe else None
+    cpe_version = cpe_value(parsed.version) if parsed and parsed.version not in ("*", "-") else None
     name = ctx.get("product_name") or ctx.get("product_family")
-    if not name and fields and not ctx:  # a bare full_product_name: the CPE names it best
-        name = fields[4]
+    if not name and parsed and not ctx:  # a bare full_product_name: the CPE names it best
+        name = cpe_value(parsed.product) or parsed.product
     found[pid] = Product(
-        vendor=ctx.get("vendor") or (fields[3] if fields else ""),
+        vendor=ctx.get("vendor") or (cpe_value(parsed.vendor) or "" if parsed else ""),
         name=name or str(product.get("name") or pid).strip(),
         version=ctx.get("version") or (None if "product_version_range" in ctx else cpe_version),
         range_text=ctx.get("product_version_range"),
-        cpe=":".join(fields[:5]) if fields else None,
+        cpe=_line_cpe(parsed) if parsed else None,
         purl=purl.split("@", 1)[0] if purl else None,
     )
+
+
+def _line_cpe(cpe: Cpe) -> str:
+    """The product line a CPE names, its version and update left to the statement's versions:
+    "cpe:2.3:a:vendor:product" when nothing else is said, else every field but those two."""
+    rest = (*cpe[5:],)
+    if all(f == "*" for f in rest):
+        return f"cpe:2.3:{cpe.part}:{cpe.vendor}:{cpe.product}"
+    return cpe._replace(version="*", update="*").formatted()
 
 
 def _add_relationship(found: dict[str, Product], rel: dict[str, Any]) -> None:
@@ -261,12 +272,24 @@ def _statement(
     return AffectedProduct(
         vendor=product.vendor, product=product.name, platform=product.platform,
         versions=spec.versions, ranges=spec.ranges, all_versions=spec.all_versions,
-        # vers:all / vers:generic name no ordering: leave the choice to the product catalogue.
-        scheme=None if spec.scheme == versions.DEFAULT_SCHEME else spec.scheme,
+        scheme=_scheme(product.vendor, spec),
         excluded=spec.excluded, cpe=product.cpe, purl=product.purl,
         fixed_in="; ".join(dict.fromkeys(fixes)) or None,
         note=note,  # the text as the vendor wrote it, so "check manually" can quote it
     )
+
+
+def _scheme(vendor: str, spec: VersSpec) -> str | None:
+    """The scheme a statement's versions are read in. vers:all / vers:generic name no
+    ordering: the choice is left to the product catalogue, except for Siemens' releases
+    written with named parts ("V7.4 SP1 Update 14"), which only the siemens scheme orders
+    against each other and against the dotted form inventories report (7.4.1.14)."""
+    if spec.scheme != versions.DEFAULT_SCHEME:
+        return spec.scheme
+    texts = [*spec.versions, *(b.version for r in spec.ranges for b in (r.lower, r.upper) if b)]
+    if _SIEMENS.search(vendor) and any(SIEMENS_WORDS.search(t) for t in texts):
+        return "siemens"
+    return None
 
 
 def _unparsed(product: Product, spec: VersSpec | None, pid: str) -> str | None:

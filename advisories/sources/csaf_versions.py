@@ -15,9 +15,25 @@ from advisories.versions import VersSpec
 
 log = logging.getLogger(__name__)
 
+# A version, and Siemens' spaced qualifiers after it: "V7.4 SP1 Update 14", "V5.6 SP2 HF3",
+# "V3.15 P038", "V9.0 Upd3", "V17 Update 6" (one version, however many qualifiers).
 VERSION_RE = re.compile(
-    r"[vV]?\d[\w.+~:()\-]*(\s(update|sp|service pack|hf|hotfix|u)\s?\d+\w*)?", re.I
+    r"[vV]?\d[\w.+~:()\-]*(\s(update|upd|sp|service pack|hf|hotfix|u|p)\s?\d+\w*)*", re.I
 )
+# Siemens' words for the parts of a release, which the siemens scheme orders.
+SIEMENS_WORDS = re.compile(r"\s(?:sp|upd|update|hf|p)\s?\d", re.I)
+# Conditions after a range: the range is what is affected when the condition holds, and
+# whether it holds is the council's to check, so the range is kept (an alert, never a miss).
+_CONDITION = re.compile(
+    r"\s+(?:only\s+if|only\s+when|if|when|with\s+installed|in\s+(?:non-)?default\s+configurations?)\b.*$",
+    re.I,
+)
+# "between V3.0 (including) and V3.0.2 (excluding)", as Siemens writes a closed-open range.
+_BETWEEN = re.compile(
+    r"between\s+(\S+)\s+\((in|ex)cluding\)\s+and\s+(\S+)\s+\((in|ex)cluding\)", re.I
+)
+# ">= V02.00.12 < 02.00.18", ">=V9.3.0<V9.24.22": a lower and an upper bound, no separator.
+_SPAN = re.compile(r"(>=?)\s*([vV]?\d[^|,<>]*?)\s*(<=?)\s*([vV]?\d[^|,<>]*)")
 _OP_RE = re.compile(r"(<=|>=|<|>|=)?\s*(.+)")
 _PLACEHOLDERS = {"", "0", "-", "n/a", "na", "unknown", "unspecified", "none"}
 
@@ -183,10 +199,16 @@ def tolerant_range(text: str, *, vendor: str = "") -> VersSpec | None:
     "A - B" (both inclusive), "prior to X" / "before X", and lists of bare versions.
     A version must start with a digit (after an optional v), so "< IR302 3.5.56" is refused.
     """
-    text = " ".join(text.split())
+    # "All_versions_with_installed_WebRH": underscores between words are spaces.
+    text = re.sub(r"(?<=[A-Za-z])_|_(?=[A-Za-z])", " ", text)
+    text = _CONDITION.sub("", " ".join(text.split()))
     if re.fullmatch(r"all( versions)?|\*|vers:all/\*", text, flags=re.I):
         return VersSpec(all_versions=True)
     rest = re.sub(r"^(all\s+)?versions?\s+", "", text, flags=re.I)  # "all versions prior to 4.2"
+    if m := _BETWEEN.fullmatch(rest):
+        return _bounded((m.group(1), m.group(2) == "in"), (m.group(3), m.group(4) == "in"), text)
+    if m := _SPAN.fullmatch(rest):
+        return _bounded((m.group(2), m.group(1) == ">="), (m.group(4), m.group(3) == "<="), text)
     if m := re.fullmatch(r"(?:prior to|before)\s+(.+)", rest, flags=re.I):
         return _bounded(None, (m.group(1), False), text)
     if m := re.fullmatch(r"(\S+)\s+(<=?)\s+(\S.*)", rest):

@@ -42,6 +42,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from advisories import versions
+from advisories.cpe import cpe_value
+from advisories.cpe import formatted_fields as cpe_fields
 from advisories.errors import ParseError
 from advisories.models import SEVERITIES, Advisory, AffectedProduct, Bound, VersionRange
 from advisories.products import VARIANT_WORDS
@@ -472,47 +474,6 @@ def _os_platform(part: str, vendor: str, product: str) -> str | None:
         if vendor == os_vendor and product.startswith(prefix):
             return platform
     return None
-
-
-def cpe_fields(cpe: str) -> list[str]:
-    """Split a CPE 2.3 formatted string on its unescaped colons ("\\:" stays in a field)."""
-    fields, current, escaped = [], [], False
-    for ch in cpe:
-        if escaped:
-            current.append(ch)
-            escaped = False
-        elif ch == "\\":
-            current.append(ch)
-            escaped = True
-        elif ch == ":":
-            fields.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    fields.append("".join(current))
-    return fields if fields[:2] == ["cpe", "2.3"] else []
-
-
-def cpe_value(field: str) -> str | None:
-    """A CPE 2.3 formatted-string value with its quoting removed, or None for a pattern.
-
-    In the formatted string a backslash quotes the next character ("15.2\\(4\\)m7" is
-    15.2(4)m7, "13.1\\-49.13" is 13.1-49.13), and an unquoted "*" or "?" inside a value is a
-    wildcard (NISTIR 7695, 6.2). The logical values "*" (ANY) and "-" (NA) are the caller's.
-    """
-    out: list[str] = []
-    escaped = False
-    for ch in field:
-        if escaped:
-            out.append(ch)
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif ch in "*?":
-            return None
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 register(NvdSource())

@@ -16,7 +16,9 @@ from .vendor import (
     parse_ivanti,
     parse_java,
     parse_openssl,
+    parse_siemens,
     parse_vmware,
+    siemens_ordered,
 )
 
 # Never PEP 440 or semver (VERSIONS.md pitfall 1): they read 17.9.4a and 1.1.1c as
@@ -42,6 +44,7 @@ _PARSERS: dict[str, Parser] = {
     "vmware": parse_vmware,
     "citrix-workspace": parse_citrix_workspace,
     "citrix-workspace-ltsr": parse_citrix_workspace_ltsr,
+    "siemens": parse_siemens,
 }
 
 SCHEMES: frozenset[str] = frozenset(_PARSERS)
@@ -91,6 +94,8 @@ def relation(a: ParsedVersion, b: ParsedVersion) -> Relation:
     release, such as "8u381" and "1.8.0_381" in the generic scheme)."""
     if a.scheme != b.scheme:
         return Relation.UNCLEAR
+    if a.scheme == "siemens":  # its one line marks a notation, not a release line
+        return Relation.ORDERED if siemens_ordered(a, b) else Relation.UNCLEAR
     if a.line == b.line:
         return Relation.ORDERED
     if (a.line is not None and a.line[0] == LABEL) or (b.line is not None and b.line[0] == LABEL):

@@ -212,3 +212,55 @@ def _workspace_name(year: int, month: int, n: int, ltsr: bool) -> str:
         return f"{point} LTSR" if ltsr else point
     hotfix = f" Hotfix {n % _CU}" if n % _CU else ""
     return f"{release} LTSR CU{n // _CU}{hotfix}"
+
+
+# Siemens writes a release as a version plus named parts: "V17 Update 6", "V7.4 SP1 Update
+# 14", "V5.6 SP2 HF3", "V9.0 Upd3", "V3.15 P038" (WinCC OA patch). The key is (major, minor,
+# service pack, update, hotfix or patch), so "V7.4 Update 3" < "V7.4 SP1" < "V7.4 SP1 Update
+# 14" < "V7.5", which the generic scheme cannot order (different label words).
+_SIEMENS = re.compile(
+    r"^v?(\d+)(?:\.(\d+))?((?:\s*(?:sp|service\s*pack|upd|update|hf|hotfix|p|patch)\s*\d+)*)$"
+)
+_SIEMENS_PART = re.compile(r"(sp|service\s*pack|upd|update|hf|hotfix|p|patch)\s*(\d+)")
+_SIEMENS_SLOT = {"sp": 0, "servicepack": 0, "upd": 1, "update": 1, "hf": 2, "hotfix": 2, "p": 2, "patch": 2}
+_SIEMENS_DOTTED = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:\.(\d+))?$")
+# Inventories write these releases dotted. Four numbers are major.minor.SP.update (WinCC
+# V7.5 SP2 Update 14 is 7.5.2.14); three are major.minor.update (TIA Portal V17 Update 6 is
+# 17.0.6), so a three-number version cannot say which service pack it is on: it orders
+# against releases without a service pack only, and "check manually" against the rest
+# (`siemens_relation`). Its line marks it.
+SIEMENS_THREE = ("siemens", 3)
+
+
+def parse_siemens(text: str) -> ParsedVersion | None:
+    s = clean(text).lower().replace("_", " ")
+    if m := _SIEMENS.match(s):
+        parts = [0, 0, 0]
+        for word, number in _SIEMENS_PART.findall(m.group(3)):
+            slot = _SIEMENS_SLOT[re.sub(r"\s+", "", word)]
+            if parts[slot] or any(parts[slot + 1 :]):
+                return None  # a part twice, or out of order ("HF3 SP2"): not a Siemens release
+            parts[slot] = int(number)
+        key = (int(m.group(1)), int(m.group(2) or 0), *parts)
+        return ParsedVersion(text, "siemens", key, _siemens_name(key))
+    if m := _SIEMENS_DOTTED.match(s):
+        a, b, c = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if m.group(4) is None:
+            return ParsedVersion(text, "siemens", (a, b, 0, c, 0), f"{a}.{b}.{c}", SIEMENS_THREE)
+        key = (a, b, c, int(m.group(4)), 0)
+        return ParsedVersion(text, "siemens", key, _siemens_name(key))
+    return None
+
+
+def _siemens_name(key: tuple[int, ...]) -> str:
+    """Siemens' own spelling of a release: "V7.4 SP1 Update 14", "V17 Update 6"."""
+    major, minor, sp, update, fix = key
+    words = [f"V{major}.{minor}" if minor else f"V{major}"]
+    words += [f"{w} {n}" if w == "Update" else f"{w}{n}" for w, n in (("SP", sp), ("Update", update), ("HF", fix)) if n]
+    return " ".join(words)
+
+
+def siemens_ordered(a: ParsedVersion, b: ParsedVersion) -> bool:
+    """Whether two Siemens versions order: always, unless one is a three-number dotted
+    version (which names no service pack) and the other names a service pack."""
+    return not any(x.line == SIEMENS_THREE and y.line != SIEMENS_THREE and y.key[2] for x, y in ((a, b), (b, a)))

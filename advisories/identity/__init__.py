@@ -1,0 +1,7 @@
+"""Product identity beyond the name key: the release line a product name ends with.
+
+`advisories.products` turns names into keys (the product) and the catalogue; this package
+holds what a key deliberately leaves out. `lines` reads "Office 2019", "Teamcenter V13.1"
+or "Widget Server 12" as a product plus a release line, tells whether two lines can be the
+same, and narrows a statement's versions to the line its name names.
+"""

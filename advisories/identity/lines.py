@@ -1,0 +1,113 @@
+"""Release lines at the end of product names: "Office 2019", "Teamcenter V13.1", "STEP 7 V16".
+
+A number that ends a product name is identity, not noise: Office 2016 and Office 2019 are
+two products that share a name key ("office"), and so are "Widget Server 12" and "Widget
+Server 13". The key leaves the numbers out so that an inventory row naming its own version
+("7-Zip 23.01 (x64)", "Mozilla Firefox 119.0") still finds the product; the line kept here
+then decides whether a statement and a row can be the same line at all (`lines_agree`).
+
+Siemens names one product per release line ("TIA Portal V14" with "all versions", "Teamcenter
+V13.1" with "<V13.1.0.9"): the line is also the statement's version scope, so `scoped`
+narrows such a statement's versions to its line. Without that, "all versions" of V14 would
+hit TIA Portal V17 Update 6, and the V13.1 fix bound would hit Teamcenter 13.0.0.9.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from advisories.models import AffectedProduct, Bound, VersionRange
+
+# A word that is a plain release number: "2019", "V13.1", "12", "2201.0012". A word with
+# letters ("CU13", "SP2", "22H2", "8u381", "1.1.1w") or a version word ("Update") is a build
+# or an update on a line, and ends the line: "Exchange Server 2019 CU13" is on line 2019.
+_PLAIN = re.compile(r"[vV]?(\d+(?:[._]\d+)*)")
+_LEADING = re.compile(r"\s*[vV]?(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseLine:
+    """The release numbers a product name ends with, one tuple per word ("SIMATIC PCS 7
+    V8.1" -> ((7,), (8, 1))), and the last such word as written ("V8.1")."""
+
+    groups: tuple[tuple[int, ...], ...] = ()
+    text: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def shown(self) -> str:
+        return " ".join(".".join(map(str, g)) for g in self.groups)
+
+
+NO_LINE = ReleaseLine()
+
+
+def line_of(trailing: Sequence[str]) -> ReleaseLine:
+    """The release line of a name's trailing version words (as `products` splits them off)."""
+    groups: list[tuple[int, ...]] = []
+    text = ""
+    for word in trailing:
+        m = _PLAIN.fullmatch(word)
+        if m is None:
+            break
+        groups.append(tuple(int(n) for n in re.split(r"[._]", m[1])))
+        text = word
+    return ReleaseLine(tuple(groups), text) if groups else NO_LINE
+
+
+def lines_agree(a: ReleaseLine, b: ReleaseLine) -> bool:
+    """False only when both names give a line and the lines differ: word by word, the shorter
+    numbers must begin the longer ("V13.1" and "13.1.0.9" agree; "2016" and "2019" do not).
+    A name without a line, or with fewer words ("SIMATIC PCS 7" beside "SIMATIC PCS 7 V8.1"),
+    leaves the question to the version."""
+    for x, y in zip(a.groups, b.groups, strict=False):
+        n = min(len(x), len(y))
+        if x[:n] != y[:n]:
+            return False
+    return True
+
+
+def next_line(text: str) -> str:
+    """The first release past a line as written: "V13.1" -> "V13.2", "V14" -> "V15"."""
+    head, _, last = text.rpartition(".")
+    bumped = re.sub(r"\d+$", lambda d: str(int(d.group(0)) + 1), last)
+    return f"{head}.{bumped}" if head else bumped
+
+
+def _leading_number(text: str) -> int | None:
+    m = _LEADING.match(text)
+    return int(m.group(1)) if m else None
+
+
+def in_numbering(statement: AffectedProduct, line: ReleaseLine) -> bool:
+    """Whether the line in the name is written in the product's version numbering, so that a
+    version tells which line it is on. Yes when every version and bound the statement gives
+    starts with the line's number ("Teamcenter V13.1" with "<V13.1.0.9"); for "all versions",
+    when the line is written as a version ("V14", "10.2"). No for "Office 2019" with fixed
+    build 16.0.10417.20012: its line is a name, and only a row's name can say it."""
+    if not line:
+        return False
+    major = line.groups[-1][0]
+    texts = [*statement.versions, *(b.version for r in statement.ranges for b in (r.lower, r.upper) if b)]
+    if texts:
+        return all(_leading_number(t) == major for t in texts)
+    return statement.all_versions and (line.text[:1] in "vV" or "." in line.text)
+
+
+def scoped(statement: AffectedProduct, line: ReleaseLine) -> AffectedProduct:
+    """The statement with its ranges and "all versions" narrowed to its name's release line,
+    when that line is in the version numbering; otherwise the statement itself.
+
+    "TIA Portal V14", all versions -> >=V14 <V15; "Teamcenter V13.1", <V13.1.0.9 -> >=V13.1
+    <V13.1.0.9. Listed builds are exact already. Applying it twice changes nothing.
+    """
+    if not in_numbering(statement, line):
+        return statement
+    lower, upper = Bound(line.text, True), Bound(next_line(line.text), False)
+    if statement.all_versions:
+        return replace(statement, all_versions=False, ranges=(VersionRange(lower, upper),))
+    ranges = tuple(VersionRange(r.lower or lower, r.upper or upper) for r in statement.ranges)
+    return statement if ranges == statement.ranges else replace(statement, ranges=ranges)
