@@ -116,7 +116,8 @@ def test_new_ids_come_first_then_the_stalest_due_ones() -> None:
 @given(st.lists(st.sampled_from(["rule", "csaf", "nvd", "kev", "news", "cve", "cve-adp"]), max_size=8),
        st.lists(st.text(alphabet="CVE-0123456789x", max_size=16), max_size=8))
 def test_named_ids_are_well_formed_and_each_once(kinds: list[str], names: list[str]) -> None:
-    advisories = [Advisory(id=f"{k}:{i}", source="s", title="t", kind=k, cves=tuple(names)) for i, k in enumerate(kinds)]
+    advisories = [Advisory(id=f"{k}:{i}", source="s", title="t", kind=k, cves=tuple(names))
+                  for i, k in enumerate(kinds)]
     ids = cve_lookup.named_ids(advisories)
     assert len(ids) == len(set(ids)) and all(cve_lookup.CVE_ID.match(i) for i in ids)
 
