@@ -152,6 +152,8 @@ def test_ncsc_items_alert_through_the_cve_records_they_name(
     # The Fortinet item named its CVE only on the article page: still resolved and matched.
     assert "Alert: Fortinet FortiOS SSL VPN" in behind and "7.2.6" in behind
     assert "CVE-2019-0001" not in behind and "CVE-2018-13379" not in behind  # menu and side bar
+    # MOVEit's CNA record says "n/a": CISA's enrichment of it gives the versions, and says so.
+    assert "2023.0.0" in behind and "CISA's enrichment of the CVE record" in behind
     # The MOVEit page failed (404): the item stays as it was, and the summary names it.
     assert "article" in out and "/news/moveit" in out
     # Each id fetched once; the menu's and side bar's ids never.
