@@ -107,7 +107,7 @@ def test_to_json_keys_and_range_words() -> None:
 
 
 def test_explicit_list_is_never_widened_into_a_range() -> None:
-    (s,) = extract_statements("3CX DesktopApp 18.11.1213, 18.12.402 or 18.12.416.", [THREECX])
+    (s,) = extract_statements("3CX DesktopApp 18.11.1213, 18.12.402 or 18.12.416 are affected.", [THREECX])
     assert s.versions == ("18.11.1213", "18.12.402", "18.12.416") and s.ranges == ()
 
 
@@ -194,7 +194,7 @@ def test_known_products_adapts_catalogue_entries() -> None:
     products = known_products(entries, {"3CX Desktop App": ("18.12.407",)})
     assert products == (KnownProduct("3CX", "3CX Desktop App", ("3CXDesktopApp",), ("18.12.407",)),)
     # Spacing is not identity: the NVD's "3CX DesktopApp" is the catalogue's "3CX Desktop App".
-    (s,) = extract_statements("3CX DesktopApp 12.407 on Windows.", products)
+    (s,) = extract_statements("3CX DesktopApp 12.407 on Windows is affected.", products)
     assert s.product == "3CX Desktop App" and s.platform == "windows"
     assert s.suggested_versions == ("18.12.407",)
 

@@ -209,3 +209,132 @@ def test_a_bracketed_build_after_an_unknown_name_is_never_pooled_into_the_produc
         "Ivanti Connect Secure": [{"introduced": "22.7", "fixed": "22.7R2.6"}],
         "Ivanti Policy Secure": [{"introduced": "22.7", "fixed": "22.7R1.4"}],
     }
+
+
+# ------------------------------------------------- affected needs a cue, whatever the fix verb
+
+# Ways real advisories announce a fixed release, most of them in no lexicon: with none of
+# them may the named build be reported affected, or any reading alert.
+AFTER_VERB = (
+    "has pushed {p} {x} to the Stable channel",
+    "has shipped {p} {x}",
+    "made {p} {x} available",
+    "published {p} {x} today",
+    "rolled out {p} {x}",
+    "put out {p} {x}",
+    "issued {p} {x}",
+    "is distributing {p} {x}",
+    "delivered {p} {x}",
+    "posted {p} {x} on its portal",
+    "urges customers to move to {p} {x}",
+    "recommends migrating to {p} {x}",
+    "asks admins to install {p} {x}",
+    "tells users to apply {p} {x}",
+    "introduced the correction in {p} {x}",
+    "announced {p} {x}",
+)
+BEFORE_VERB = (
+    "{p} {x} is available for Windows",
+    "{p} {x} is now out",
+    "{p} {x} contains the fix",
+    "{p} {x} closes the hole",
+    "{p} {x} corrects this",
+    "{p} {x} mitigates the issue",
+    "{p} {x} removes the vulnerable code path",
+    "{p} {x} ships with the correction",
+    "{p} {x} is the first fixed release",
+    "{p} {x} was published this week",
+    "{p} {x} hardens the parser",
+    "Patched versions: {p} {x}",
+    "The update brings {p} to build {x}",
+    "Resolved in build {p} {x}",
+    "Customers should download {p} {x}",
+    "The correction is in {p} {x}",
+)
+TAILS = (
+    "",
+    " for Windows",
+    ", which addresses CVE-2024-1234",
+    ", and the flaw is exploited in the wild",
+    " to protect against an actively exploited flaw",
+    ", closing a hole that is exploitable remotely",
+)
+SUBJECTS = ("The vendor", "Fortinet", "Google", "Progress")
+CATALOGUE_NAMES = ("FortiOS", "Chrome", "MOVEit Transfer", "PaperCut MF")
+AFFECTED_SENTENCES = (
+    "{p} {x} is affected.",
+    "The affected builds are {p} {x}.",
+    "{p} {x} is vulnerable to CVE-2024-1234.",
+    "The vulnerability exists in {p} {x}.",
+    "{p} {x} contains the flaw.",
+    "Users of {p} {x} are at risk.",
+    "{p} {x} is exploitable remotely.",
+    "A flaw was found in {p} {x}.",
+    "An issue was discovered in {p} {x}.",
+    "Installations running {p} {x} are susceptible.",
+    "{p} {x} allows remote attackers to read files.",
+    "Google says {p} {x} was compromised.",
+    "The malicious builds are {p} {x}.",
+)
+
+
+def _alerting_affected(found: list[ExtractedStatement], version: str) -> bool:
+    return any(alerts_on(as_statement(s)) and status(s, version) is Status.AFFECTED for s in found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    who=st.sampled_from(SUBJECTS),
+    verb=st.sampled_from(AFTER_VERB + BEFORE_VERB),
+    tail=st.sampled_from(TAILS),
+    product=st.sampled_from(CATALOGUE_NAMES),
+    x=st.one_of(NUMERIC, RELEASE_BUILD),
+)
+def test_no_fix_verb_known_or_not_ever_makes_its_build_affected(
+    who: str, verb: str, tail: str, product: str, x: str
+) -> None:
+    clause = verb.format(p=product, x=x)
+    found = read(f"{clause if verb in BEFORE_VERB else f'{who} {clause}'}{tail}.")
+    assert not affected_anywhere(found, x)
+    assert not any(alerts_on(as_statement(s)) for s in found)  # a fix-only reading is review, never an alert
+
+
+@settings(max_examples=200, deadline=None)
+@given(sentence=st.sampled_from(AFFECTED_SENTENCES), product=st.sampled_from(CATALOGUE_NAMES), x=NUMERIC)
+def test_with_an_affected_cue_the_listed_build_alerts(sentence: str, product: str, x: str) -> None:
+    found = read(sentence.format(p=product, x=x))
+    assert _alerting_affected(found, x)
+    assert any(x in s.versions for s in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "alerting"),
+    [
+        ("Chrome 120.0.6099.129 is available for Windows.", False),
+        ("Users should update to FortiOS 7.2.5.", False),
+        ("FortiOS version 17.4 contains the fix.", False),
+        ("The vulnerability exists in FortiOS 7.2.4.", True),
+        ("The affected builds are 3CX DesktopApp 18.12.407 and 18.12.416.", True),
+        ("Versions 18.12.407 and 18.12.416 of the 3CX DesktopApp.", False),  # no verb: review
+        ("3CX DesktopApp 18.12.416 fixes a flaw that is exploitable remotely.", False),
+    ],
+)
+def test_a_build_alerts_only_when_its_clause_says_it_is_affected(text: str, alerting: bool) -> None:
+    found = read(text)
+    assert found, text
+    assert any(alerts_on(as_statement(s)) for s in found) is alerting
+
+
+def test_a_list_under_an_affected_heading_or_column_is_affected_and_a_bare_one_is_not() -> None:
+    builds = "Windows: 18.12.407, 18.12.416\nmacOS: 18.11.1213, 18.12.402"
+    headed = read(f"Affected 3CX DesktopApp builds\n{builds}")
+    bare = read(f"3CX DesktopApp\n{builds}")
+    assert all(_alerting_affected(headed, v) for v in ("18.12.407", "18.12.416", "18.11.1213"))
+    assert not any(alerts_on(as_statement(s)) for s in bare)
+    table = read("Product | Affected versions | Fixed versions\n3CX DesktopApp | 18.12.416 | 18.12.422")
+    assert _alerting_affected(table, "18.12.416") and not affected_anywhere(table, "18.12.422")
+
+
+def test_a_list_after_a_semicolon_goes_on_with_the_affected_clause_before_it() -> None:
+    found = read("Affected versions are 3CX DesktopApp 18.12.407 for Windows; 18.11.1213 and 18.12.402 for macOS.")
+    assert _alerting_affected(found, "18.11.1213") and _alerting_affected(found, "18.12.407")

@@ -8,7 +8,9 @@ known builds make it clear), so the pipeline routes it to a human instead of ale
 Passes: layout (headings, sentences, list blocks) -> scan (noise masked, products,
 versions, operators) -> grammar (expressions per clause) -> assemble (branch scoping, fixes
 folded into affected ranges, garble checks, confidence). The branch-scoping rule is in
-`assemble`'s docstring.
+`assemble`'s docstring. A version is affected only when its clause says so (`mood`): an
+affected cue, an "Affected" heading, lead-in or column, or an affected-only range operator;
+any other version is a fix mention, so no unseen fix phrasing can become an affected build.
 
 Public API:
     extract_statements(text, products) -> list[ExtractedStatement]
@@ -29,7 +31,8 @@ from .assemble import assemble
 from .grammar import ClauseParser
 from .layout import Unit, units
 from .model import Expr, ExtractedStatement, KnownProduct, Mention
-from .scan import ProductIndex, product_index, tokenize
+from .mood import only_a_list
+from .scan import ProductIndex, mask_noise, product_index, tokenize
 
 __all__ = [
     "ExtractedStatement",
@@ -53,11 +56,14 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
     evidence: list[str] = []
     context: list[Mention] | None = None  # the product the text is currently about
     heading_platforms: tuple[str, ...] | None = None
+    lead_in = False  # an "Affected versions:" heading or lead-in: the list after it is affected
     for unit in units(text):
         if unit.kind == "break":
             heading_platforms = None
             continue
-        found, group, platforms = _parse_unit(unit, index)
+        found, group, platforms = _parse_unit(unit, index, lead_in=lead_in and unit.kind == "list")
+        if unit.kind != "list":
+            lead_in = _leads_in(unit)
         for e in found:
             e.unit = len(evidence)
             if e.group is None:
@@ -72,18 +78,32 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
     return assemble(exprs, evidence, index.products, index.line)
 
 
-def _parse_unit(unit: Unit, index: ProductIndex) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None]:
+def _parse_unit(
+    unit: Unit, index: ProductIndex, *, lead_in: bool
+) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None]:
     group: list[Mention] | None = None
     platforms: tuple[str, ...] | None = None
     found: list[Expr] = []
+    carry = lead_in  # the clause before said "affected"; a bare list after ";" goes on with it
     for clause in unit.clauses:
+        toks = tokenize(clause, index)
+        inherited = lead_in or (carry and only_a_list(toks))
         parser = ClauseParser(
-            tokenize(clause, index), fix_mood=_fix_mood(clause), group=group, affected_mood=_affected_mood(clause)
+            toks, fix_mood=_fix_mood(clause), group=group, affected_mood=_affected_mood(clause), inherited=inherited
         )
         found += parser.parse()
+        carry = bool(parser.cues.affected)
         group = parser.group or group
         platforms = parser.fwd or platforms
     return found, group, platforms
+
+
+def _leads_in(unit: Unit) -> bool:
+    """ "Affected versions", "The following builds are affected:": a heading or a lead-in
+    that says "affected" and names no version itself."""
+    text = unit.evidence.strip()
+    lead = unit.kind == "heading" or text.endswith(":")
+    return lead and _affected_mood(text) and not lx.VERSION.search(mask_noise(text))
 
 
 def _fix_mood(clause: str) -> bool:

@@ -15,6 +15,7 @@ from advisories.versions import compare
 from . import lexicon as lx
 from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
 from .model import Expr, Mention, Tok
+from .mood import cues
 from .shapes import extends
 
 _AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
@@ -27,14 +28,21 @@ class ClauseParser:
     """One pass over one clause. `group` is the product list inherited from earlier clauses."""
 
     def __init__(
-        self, toks: list[Tok], *, fix_mood: bool, group: list[Mention] | None, affected_mood: bool = False
+        self,
+        toks: list[Tok],
+        *,
+        fix_mood: bool,
+        group: list[Mention] | None,
+        affected_mood: bool = False,
+        inherited: bool = False,
     ) -> None:
         self.t = toks
         self.n = len(toks)
         self.fix_mood = fix_mood
-        # The clause says something is affected ("vulnerable", "exploited"): only then is
-        # "X and later" a lower bound of affected versions; otherwise it names a fix.
-        self.affected_mood = affected_mood
+        # Only a version the clause states as affected is one (mood.py): "X and later", "from
+        # X" and a bare X are otherwise fixes. `inherited`: an "Affected:" lead-in before it.
+        self.cues = cues(toks, inherited=inherited)
+        self.affected_mood = affected_mood or inherited
         self.group = group
         self.group_open = False  # a product list is still being named ("ADC and Gateway")
         self.pending = ""  # operator family distributed over the following versions
@@ -51,7 +59,26 @@ class ClauseParser:
         i = 0
         while i < self.n:
             i = self._step(i)
-        return [] if self.negated else self.exprs
+        if self.negated:
+            return []
+        for e in self.exprs:
+            self._settle(e)
+        return self.exprs
+
+    def _settle(self, e: Expr) -> None:
+        """A bare version, or an open "from X", that the clause does not state as affected is
+        a fix mention: the fix-only reading, never an affected build (mood.py)."""
+        bare = e.kind == "version" or (e.kind == "range" and not e.upper)
+        if not bare or self._affected(e.pos):
+            return
+        version = e.version or e.lower
+        for alt in e.alts:
+            if compare(alt, version) == -1:
+                version = alt
+        e.kind, e.version, e.lower, e.alts, e.upper_kind = "fix", version, "", (), "fixed"
+
+    def _affected(self, i: int) -> bool:
+        return self.cues.affected_at(self.t, i)
 
     def _step(self, i: int) -> int:
         kind = self.t[i].kind
@@ -165,7 +192,7 @@ class ClauseParser:
             if k >= self.n or self.t[k].kind != "ver":
                 return None
             hi = self.t[k]
-            if self.t[j].variant == "glued" and self._glued_fix(k):
+            if self.t[j].variant == "glued" and self._glued_fix(i, k):
                 # "released 1.0-1.1", "1.0-1.1 and above": a fix's "A-B" is one release-build.
                 self._fix(i, Tok("ver", f"{tok.text}-{hi.text}"))
                 after = skip_fillers(self.t, k + 1)
@@ -183,7 +210,7 @@ class ClauseParser:
         if family == "post_last":
             # Fortinet's "7.2.4 and below" speaks for the 7.2 branch (VERSIONS.md, table e).
             self._bound(i, tok, "last_affected", by_line=self.t[j].text.endswith("below"))
-        elif family == "post_later" and (self.pending == "fix" or self.fix_mood or not self.affected_mood):
+        elif family == "post_later" and (self.pending == "fix" or self.fix_mood or not self._affected(i)):
             # "7.4.3 and above", "23.9.8 or later": the fixed release, never an affected one.
             self._fix(i, tok)
         elif family == "post_later":
@@ -193,11 +220,13 @@ class ClauseParser:
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         return j + 1
 
-    def _glued_fix(self, k: int) -> bool:
-        if self.pending == "fix" or (self.fix_mood and not self.affected_mood):
+    def _glued_fix(self, i: int, k: int) -> bool:
+        if self.pending == "fix" or (self.fix_mood and not self._affected(k)):
             return True
+        if not self._affected(k) and self.t[i].text.count(".") == 1:
+            return True  # "pushed 1.0-1.1": a release-build unless the clause says affected
         after = skip_fillers(self.t, k + 1)
-        return not self.affected_mood and after < self.n and self.t[after].family == "post_later"
+        return not self._affected(k) and after < self.n and self.t[after].family == "post_later"
 
     def _apply_pending(self, i: int, tok: Tok) -> None:
         p = self.pending

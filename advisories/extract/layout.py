@@ -105,15 +105,13 @@ def _list_unit(lines: list[str]) -> Unit:
 
 
 def _table_rows(lines: list[str]) -> list[str]:
-    """Table rows with the cells of "Unaffected" columns dropped and "Fixed"/"Solution" cells
-    marked as fixes, so ">= 11.1.2-h3" under "Unaffected" is never read as affected."""
+    """Table rows with the cells of "Unaffected" columns dropped, "Fixed"/"Solution" cells
+    marked as fixes, so ">= 11.1.2-h3" under "Unaffected" is never read as affected, and
+    "Affected versions" cells marked affected: a bare version is affected only when said."""
     header = next((ln for ln in lines if "|" in ln and not _has_version(ln)), None)
     if header is None:
         return lines
-    roles = [
-        "unaffected" if lx.UNAFFECTED_COLUMN.search(c) else "fixed" if lx.FIXED_COLUMN.search(c) else ""
-        for c in header.split("|")
-    ]
+    roles = [_role(c) for c in header.split("|")]
     rows = []
     for line in lines:
         if line is header or "|" not in line:
@@ -121,9 +119,23 @@ def _table_rows(lines: list[str]) -> list[str]:
             continue
         cells = line.split("|")
         kept = [
-            f"fixed in {c}" if role == "fixed" and not lx.FIX_CUE.search(c) else c
-            for c, role in zip(cells, roles + [""] * len(cells), strict=False)
-            if role != "unaffected"
+            _cell(c, role) for c, role in zip(cells, roles + [""] * len(cells), strict=False) if role != "unaffected"
         ]
         rows.append(" | ".join(kept))
     return [r for r in rows if r]
+
+
+def _role(heading: str) -> str:
+    if lx.UNAFFECTED_COLUMN.search(heading):
+        return "unaffected"
+    if lx.FIXED_COLUMN.search(heading):
+        return "fixed"
+    return "affected" if lx.AFFECTED_COLUMN.search(heading) else ""
+
+
+def _cell(cell: str, role: str) -> str:
+    if role == "fixed" and not lx.FIX_CUE.search(cell):
+        return f"fixed in {cell}"
+    if role == "affected" and lx.VERSION.search(cell) and not lx.AFFECTED_CUE.search(cell):
+        return f"{cell.rstrip()} (affected) "  # after the cell: "7.4 | 7.4.0 through 7.4.2" keeps its label
+    return cell

@@ -37,7 +37,7 @@ NOISE = tuple(
         # Versions of protocols and runtimes named next to the product's own.
         r"\b(?:TLS|TLSv|SSLv?|DTLS|HTTPS?|SMBv?|SNMPv?|SSHv?|IPv|Python|PHP|Java|Node\.js"
         r"|\.NET|OAuth|SAML|Kerberos)\s*v?\d+(?:\.\d+)*\b",
-        r"(?<=\bIP )\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}\b",
+        r"(?:(?<=[^\w-]IP )|(?<=^IP ))\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}\b",
         r"\$\s?\d[\d,]*(?:\.\d+)?",
     )
 )
@@ -197,11 +197,29 @@ FIX_CUE = re.compile(
     r"|(?<!IP )address(?:es|ed)?|released|build numbers?)\b|\bSUs?\b|\bsecurity updates?\b",
     re.IGNORECASE,
 )
-AFFECTED_CUE = re.compile(
-    r"\b(?:affect(?:s|ed|ing)?|vulnerable|impact(?:s|ed)?|exploit(?:s|ed|able)?|susceptible"
-    r"|compromised|trojani[sz]ed|malicious)\b",
-    re.IGNORECASE,
+# Words a clause needs before any version in it is an affected build (extract/mood.py); the
+# phrasings CNAs and vendors use: "This issue affects", "affected builds", "FortiOS 7.2.4 is
+# vulnerable", "A flaw was found in", "exists in", "contains the flaw", "are at risk",
+# "the malicious builds", "X allows remote attackers to", MITRE's "An issue was discovered in".
+# Not "exploited" (a flaw is exploited, whatever release fixes it), not "introduced in" (F5's
+# "Fixes introduced in" column), and not "vulnerable code path" (what a fix removes).
+_TECH_NOUN = (
+    r"code|function(?:ality)?|component|module|servlet|endpoint|feature|parameter|method|class|api|interface"
+    r"|library|path|plugin|driver|setting|configuration|page|script|file"
 )
+_AFFECTED = (
+    r"affect(?:s|ed|ing)?|impact(?:s|ed)|exploitable|susceptible|compromised|trojani[sz]ed|unpatched"
+    rf"|vulnerable(?!\s+(?:{_TECH_NOUN})s?\b)|at\s+risk"
+    r"|contain(?:s|ed|ing)?\s+(?:(?:the|a|an|this|that|same)\s+){0,2}"
+    r"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|backdoor|malicious|defect)"
+    r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
+    r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
+    r"(?:found|discovered|identified|reported)\s+in"
+    r"|malicious\s+(?:version|build|release|update|installer|package)s?"
+    r"|allow(?:s|ed)?\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
+)
+AFFECTED_CUE = re.compile(rf"\b(?:{_AFFECTED})\b", re.IGNORECASE)
+AFFECTED_AT = re.compile(rf"(?:{_AFFECTED})\b", re.IGNORECASE)  # at the start of a token window
 
 # ---------------------------------------------------------------------------- platforms
 PLATFORM = re.compile(
@@ -250,6 +268,7 @@ GLUE = (
 # and earlier, LTS 2.426.2 and earlier", "2203 LTSR". The catalogue's own list.
 VARIANT_WORDS = products.VARIANT_WORDS
 # Column headings of advisory tables whose cells never say "affected".
+AFFECTED_COLUMN = re.compile(r"\b(?:affected|vulnerable|impacted)\b", re.IGNORECASE)
 UNAFFECTED_COLUMN = re.compile(r"\b(?:unaffected|not\s+affected)\b", re.IGNORECASE)
 FIXED_COLUMN = re.compile(r"\b(?:fixed|fix(?:es)?|solution|resolution|remediation|patched)\b", re.I)
 CONJUNCTIONS = frozenset({"and", "or", ",", "&", "/", "nor"})

@@ -1,0 +1,104 @@
+"""Which versions a clause says are affected: a positive cue is needed, never a default.
+
+A version is an affected build only when its clause says so: an affected cue ("affected",
+"vulnerable", "exists in", "contains the flaw", "are at risk", ...) or a range operator only
+affected statements use ("before X", "X and earlier", "up to X", "A through B", "9.x", "all
+versions": the grammar reads those). Any other version is a fix mention: advisories name
+fixed releases in endless ways ("pushed X to the Stable channel", "X is available", "move to
+X"), so "not affected unless said" is the one reading no new phrasing can turn into an alert.
+
+In a clause with both kinds of cue ("X fixes a flaw that is exploitable"), a version list
+hangs from the cue right before it ("The affected builds are A, B and C"; "fixes: A, B"); else
+each version takes the nearer cue, and a tie is a fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import lexicon as lx
+from .lookaround import is_conj, is_filler
+from .model import Tok
+
+_REACH = 5  # tokens a multi-word cue may span ("contains the same flaw", "are at risk")
+_LIST_KINDS = frozenset({"ver", "prod", "plat", "num", "open", "close"})
+_COPULA = frozenset({"is", "are", "was", "were", "include", "includes", "including", "namely", "remain", "remains"})
+INHERITED = -1  # the cue sits before the clause: a lead-in or a heading says "affected:"
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """Token positions of the affected and fix cues of one clause."""
+
+    affected: tuple[int, ...]
+    fixes: tuple[int, ...]
+
+    def affected_at(self, toks: list[Tok], i: int) -> bool:
+        """Does the clause state the version at token `i` as affected?"""
+        if not self.affected:
+            return False
+        head = _list_head(toks, i)
+        if head is not None:
+            lo, hi = head
+            if any(lo <= k <= hi for k in self.affected):
+                return True
+            if any(k == hi for k in self.fixes):
+                return False
+        near_affected = min(abs(i - k) for k in self.affected)
+        near_fix = min((abs(i - k) for k in self.fixes), default=len(toks) + 2)
+        return near_affected < near_fix
+
+
+def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
+    """Where the clause's cues are; `inherited`: the clause continues an "affected:" lead-in."""
+    affected: list[int] = [INHERITED] if inherited else []
+    fixes: list[int] = []
+    relative = False  # inside "a flaw that is exploitable": the cue is about the flaw
+    for k, tok in enumerate(toks):
+        if tok.kind == "op" and tok.family == "fix":
+            fixes.append(k)
+        elif (tok.kind == "punct" and tok.text in ",;:") or tok.kind in ("ver", "prod"):
+            relative = False  # "reported that 3CX DesktopApp 18.12.416 was trojanised": its own subject
+        elif tok.kind == "word":
+            relative = relative or _relative_to_a_noun(toks, k)
+            if lx.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _REACH])):
+                affected += [] if relative else [k]
+            elif lx.FIX_CUE.fullmatch(tok.text):
+                fixes.append(k)
+    return Cues(tuple(affected), tuple(fixes))
+
+
+def _relative_to_a_noun(toks: list[Tok], k: int) -> bool:
+    """ "closes a hole that is exploitable", "a flaw in WebRTC which attackers exploit": a
+    relative clause about a noun other than the versions ("versions that are affected",
+    "7.2.4, which is vulnerable" still speak of them)."""
+    if toks[k].text.lower() not in ("that", "which", "who") or k == 0:
+        return False
+    before = toks[k - 1]
+    return before.kind == "word" and not is_filler(before)
+
+
+def _list_head(toks: list[Tok], i: int) -> tuple[int, int] | None:
+    """The words a version list hangs from: walking left from `i` over list material
+    (versions, names, fillers, commas, "and"), the word reached, or the few words before it
+    when it is a copula ("affected builds are", "versions at risk include"), as a span of
+    positions; None when the list starts the clause."""
+    j = i - 1
+    while j >= 0 and _list_material(toks[j]):
+        j -= 1
+    if j < 0:
+        return None
+    reach = _REACH - 1 if toks[j].text.lower() in _COPULA else 2  # "contain the flaw: A, B"
+    return (max(0, j - reach) if toks[j].kind == "word" else j), j
+
+
+def only_a_list(toks: list[Tok]) -> bool:
+    """ "18.11.1213, 18.12.402 for macOS", "Windows: 18.12.407": a clause with nothing but
+    versions, names and list words continues the statement before it."""
+    return any(t.kind == "ver" for t in toks) and all(_list_material(t) for t in toks)
+
+
+def _list_material(tok: Tok) -> bool:
+    if tok.kind == "punct":
+        return tok.text in ",:/&"
+    return tok.kind in _LIST_KINDS or is_filler(tok) or is_conj(tok)
