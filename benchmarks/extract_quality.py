@@ -13,12 +13,14 @@ as fixed that a predicted statement reports affected (each case lists them in `f
 a blind set once, quote that score, then tune; after tuning on it, it is no longer blind.
 
 The last line is exactly: extract_quality: sentences=<n> precision=<p> recall=<r>
-(with --blind: ... inversions=<n>)
+(with --blind: ... inversions=<n> alerting_inversions=<n>: those at alert confidence, which
+would reach a council; the rest only reach the review list)
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tomllib
 from collections import Counter
@@ -46,22 +48,61 @@ def load(path: Path = TABLE) -> tuple[list[KnownProduct], list[dict[str, Any]]]:
 
 
 def inversions(case: dict[str, Any], products: list[KnownProduct]) -> list[str]:
-    """Builds the case names as fixed that a predicted statement would report affected."""
+    """Builds the case names as fixed that a predicted statement would report affected.
+
+    A case lists its fixed builds for the whole paragraph, not per product, and one product's
+    fix may be another's affected build (FortiOS's 7.0.17 is an affected FortiProxy build). So a
+    fixed build counts against a predicted statement only when the expected statements for that
+    product say it is not affected; for a product with no expected statement, only when its
+    first number is that of one of the statement's own versions or bounds (libwebp's 1.13.1 is
+    not a Chrome 117 build).
+    """
     from advisories.models import Status
-    from advisories.prose import as_statement
+    from advisories.prose import alerts_on, as_statement
     from advisories.versions import compile_statement
 
+    expected = _expected_statements(case)
     out = []
     for found in extract_statements(case["text"], products):
-        verdicts = compile_statement(as_statement(found))
+        statement = as_statement(found)
+        verdicts = compile_statement(statement)
+        truth = [compile_statement(e) for e in expected if e.product == found.product]
+        majors = {_major(v) for v in (*statement.versions, *_bounds(statement))}
         for build in case.get("fixed", ()):
-            if verdicts.status(build).status is Status.AFFECTED:
-                out.append(f"  INVERSION: {found.product} reports fixed build {build} affected")
+            if verdicts.status(build).status is not Status.AFFECTED:
+                continue
+            wrong = (not any(t.status(build).status is Status.AFFECTED for t in truth) if truth
+                     else _major(build) in majors)
+            if wrong:
+                how = "ALERTS" if alerts_on(statement) else "review only"
+                out.append(f"  INVERSION: {found.product} reports fixed build {build} affected ({how})")
     return out
 
 
+def _expected_statements(case: dict[str, Any]) -> list[Any]:
+    from advisories.models import AffectedProduct, Bound, VersionRange
+
+    def as_range(r: dict[str, str]) -> VersionRange:
+        lower = Bound(r["introduced"], True) if r.get("introduced", "0") != "0" else None
+        upper = (Bound(r["fixed"], False) if "fixed" in r
+                 else Bound(r["last_affected"], True) if "last_affected" in r else None)
+        return VersionRange(lower, upper)
+
+    return [AffectedProduct("", e["product"], e.get("platform", "any"), versions=tuple(e.get("versions", ())),
+                            ranges=tuple(as_range(r) for r in e.get("ranges", ()))) for e in case.get("expect", ())]
+
+
+def _bounds(statement: Any) -> list[str]:
+    return [b.version for r in statement.ranges for b in (r.lower, r.upper) if b is not None and b.version != "0"]
+
+
+def _major(version: str) -> str:
+    digits = re.match(r"\D*(\d+)", version)
+    return digits[1] if digits else version
+
+
 def main_blind(folder: Path, verbose: bool) -> int:
-    total, inverted = Score(), 0
+    total, inverted, alerting = Score(), 0, 0
     for path in sorted(folder.glob("*.toml")):
         products, cases = load(path)
         score = Score()
@@ -69,12 +110,13 @@ def main_blind(folder: Path, verbose: bool) -> int:
             wrong = score_case(case, products, score) + (bad := inversions(case, products))
             score_case(case, products, total)
             inverted += len(bad)
+            alerting += sum("(ALERTS)" in line for line in bad)
             if wrong or verbose:
                 print(f"{'MISS' if wrong else 'ok  '} {case['id']}")
                 print("\n".join(wrong))
         print(score.line(path.stem))
     print(f"extract_quality: sentences={total.cases} precision={total.precision():.3f} "
-          f"recall={total.recall():.3f} inversions={inverted}")
+          f"recall={total.recall():.3f} inversions={inverted} alerting_inversions={alerting}")
     return 0
 
 
