@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from advisories.cpe import parse_cpe
 from advisories.errors import ConfigError
+from advisories.identity.articles import article_numbers, articles_agree, without_articles
 from advisories.identity.lines import ReleaseLine, line_of, lines_agree, scoped
 from advisories.models import AffectedProduct, InventoryItem
 from advisories.versions import SCHEMES
@@ -204,8 +205,9 @@ def _drop_locale_suffix(text: str) -> str:
 
 
 def _raw_words(name: str) -> list[str]:
-    """Words of a name in their original case, with marks, bitness and bracketed noise gone."""
-    text = _drop_locale_suffix(_MARKS.sub(" ", unicodedata.normalize("NFKC", name)))
+    """Words of a name in their original case, with marks, bitness, bracketed noise and
+    bracketed article numbers (identity, but kept apart: `release_line`) gone."""
+    text = _drop_locale_suffix(_MARKS.sub(" ", without_articles(unicodedata.normalize("NFKC", name))))
     text = _PLUS.sub(lambda m: "plus" * len(m.group()), text)  # Notepad++ is not Notepad
     text = _GLUED_VARIANT.sub(r" \1", _BITNESS.sub(" ", text))
     text = _BRACKETS.sub(lambda m: " " if _bracket_is_noise(m[1]) else f" {m[1]} ", text)
@@ -297,8 +299,11 @@ def name_words(name: str, vendor: str = "") -> tuple[str, ...]:
 @lru_cache(maxsize=1 << 16)
 def release_line(name: str) -> ReleaseLine:
     """The release line a name ends with, which its key leaves out: "Microsoft Office
-    Professional Plus 2019" -> 2019, "SIMATIC PCS 7 V8.1" -> 7 8.1, "Firefox" -> none."""
-    return line_of(_split_name(_raw_words(name))[1])
+    Professional Plus 2019" -> 2019, "SIMATIC PCS 7 V8.1" -> 7 8.1, "Siveillance Video 2020
+    R2" -> 2020 R2, "... CPU 1511-1 PN (6ES7511-1AK01-0AB0)" -> that article, "Firefox" -> none."""
+    line = line_of(_split_name(_raw_words(name))[1])
+    articles = article_numbers(name)
+    return replace(line, articles=articles) if articles else line
 
 
 def lines_conflict(row: ReleaseLine, statement: AffectedProduct) -> bool:
@@ -758,6 +763,12 @@ class Catalogue:
         shown = " ".join(name_words(item.product))
         row_line = release_line(item.product)
         if lines_conflict(row_line, self.with_scheme(st)):
+            theirs_line = statement_line(st.product)
+            if not articles_agree(row_line.articles, theirs_line.articles):
+                return (
+                    f"'{shown}' is article {', '.join(sorted(row_line.articles))}, and the statement "
+                    f"is about {', '.join(sorted(theirs_line.articles))} only"
+                )
             return (
                 f"'{shown}' is release line {row_line.shown()}, and the statement is about "
                 f"line {statement_line(st.product).shown()} only"

@@ -22,11 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "tests" / "fixtures" / "csaf-lines"
 CATALOGUE = Catalogue.load(ROOT / "rules" / "products.toml")
 A, U, N = Status.AFFECTED, Status.UNKNOWN, Status.NOT_AFFECTED
+VENDORS = {"icsa-23-040-03.json": "Johnson Controls Inc."}  # the rest are Siemens'
 
 
 def found(doc: str, product: str, version: str) -> Match | None:
     advisory = load_csaf_file(DOCS / doc)
-    row = InventoryItem("council", product, version, "windows", "Siemens AG")
+    row = InventoryItem("council", product, version, "windows", VENDORS.get(doc, "Siemens AG"))
     [*hits] = Matcher([advisory], CATALOGUE).match_items([row])
     assert len(hits) <= 1  # one finding per advisory and row
     return hits[0] if hits else None
@@ -167,3 +168,67 @@ def test_an_unreadable_siemens_condition_stays_check_manually() -> None:
     """"All versions < V8.1 SP1 with WinCC V7.3 Upd 13" depends on another product's version."""
     match = found("icsa-17-306-01.json", "SIMATIC PCS 7", "V8.1")
     assert match is not None and match.status is U
+
+
+# -- R-releases, "version N" and article numbers ----------------------------------------------
+
+SIVEILLANCE_VIDEO = "icsa-23-131-03.json"  # 2020 R2 < V20.2 HotfixRev14; 2020 R3 < V20.3 HotfixRev12; ...
+SIVEILLANCE_VMS = "icsa-18-128-02.json"  # 2016 R2 < V10.1a; 2016 R3 < V10.2b; 2017 R1 < V11.1a; ...
+SCT = "icsa-23-040-03.json"  # version 14 < 14.2.3; version 15 < 15.0.3
+S7_1500 = "icsa-24-284-01.json"  # one statement per article number
+
+
+@pytest.mark.parametrize(
+    ("doc", "product", "version", "expected"),
+    [
+        # At each line's own fix: not affected, whatever the next line's fix bound says.
+        (SIVEILLANCE_VIDEO, "Siveillance Video 2020 R2", "V20.2 HotfixRev14", N),
+        (SIVEILLANCE_VIDEO, "Siveillance Video 2021 R1", "V21.1 HotfixRev12", N),
+        (SIVEILLANCE_VIDEO, "Siveillance Video 2022 R1", "V22.1 HotfixRev7", N),
+        (SIVEILLANCE_VIDEO, "Siveillance Video 2022 R2", "V22.2 HotfixRev5", N),
+        (SIVEILLANCE_VMS, "Siveillance VMS 2016 R2", "V10.1a", N),
+        (SIVEILLANCE_VMS, "Siveillance VMS 2017 R1", "V11.1a", N),
+        (SCT, "System Configuration Tool (SCT) version 14", "14.2.3", N),
+        (S7_1500, "SIMATIC S7-1500 CPU 1510SP F-1 PN (6ES7510-1SK03-0AB0)", "V3.1.4", N),
+        (S7_1500, "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AL03-0AB0)", "V3.1.4", N),
+        (S7_1500, "SIMATIC S7-1500 CPU 1516-3 PN/DP (6ES7516-3AP03-0AB0)", "V3.1.4", N),
+        # Below it: affected, by the line's or the model's own statement.
+        (SIVEILLANCE_VIDEO, "Siveillance Video 2020 R2", "V20.2 HotfixRev13", A),
+        (SIVEILLANCE_VIDEO, "Siveillance Video 2022 R3", "V22.3 HotfixRev1", A),
+        (SIVEILLANCE_VMS, "Siveillance VMS 2016 R3", "V10.2a", A),
+        (SCT, "System Configuration Tool (SCT) version 14", "14.2.2", A),
+        (SCT, "System Configuration Tool (SCT) version 15", "15.0.2", A),
+        (S7_1500, "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AL03-0AB0)", "V3.1.3", A),
+        (S7_1500, "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AK01-0AB0)", "V3.1.4", A),  # all versions
+        (S7_1500, "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AK02-0AB0)", "V2.9", A),
+        # A row that does not say its release, version line or article number is judged by its
+        # version against every statement of the product: never a silent miss.
+        (SIVEILLANCE_VIDEO, "Siveillance Video", "V20.2 HotfixRev13", A),
+        (SCT, "System Configuration Tool (SCT)", "14.2.2", A),
+        (SCT, "System Configuration Tool (SCT)", "15.0.3", N),  # above both fixes
+        (S7_1500, "SIMATIC S7-1500 CPU 1511-1 PN", "V3.1.4", A),  # the AK01 and AK02 are all versions
+        (S7_1500, "SIMATIC S7-1510SP F-1 PN", "V3.1.4", N),  # another name altogether
+    ],
+)
+def test_releases_and_articles_in_real_documents(doc: str, product: str, version: str, expected: Status) -> None:
+    assert status(doc, product, version) is expected
+
+
+def test_a_row_without_an_article_number_is_hit_by_each_models_statement() -> None:
+    match = found(S7_1500, "SIMATIC S7-1500 CPU 1510SP F-1 PN", "V3.1.3")
+    assert match is not None and match.status is A
+    advisory = load_csaf_file(DOCS / S7_1500)
+    row = InventoryItem("council", "SIMATIC S7-1500 CPU 1510SP F-1 PN", "V3.1.4", "windows", "Siemens AG")
+    [hit] = Matcher([advisory], CATALOGUE).match_items([row])
+    assert hit.statement.product == "SIMATIC S7-1500 CPU 1510SP F-1 PN (6ES7510-1SJ01-0AB0)"  # all versions
+
+
+def test_the_reason_names_the_other_line() -> None:
+    """An inventory row on 2020 R2 is explained as another line, not silently passed over."""
+    advisory = load_csaf_file(DOCS / SIVEILLANCE_VIDEO)
+    row = InventoryItem("council", "Siveillance Video 2020 R2", "V20.2 HotfixRev14", "windows", "Siemens AG")
+    r3 = next(s for s in advisory.affects if s.product == "Siveillance Video 2020 R3")
+    [miss] = CATALOGUE.explain(row, [r3])
+    assert miss.reason == (
+        "'siveillance video' is release line 2020 R2, and the statement is about line 2020 R3 only"
+    )

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from test_matching import naive, seen
 
 from advisories.cpe import Cpe, parse_cpe
+from advisories.identity.articles import article_numbers, without_articles
 from advisories.identity.lines import lines_agree, scoped
 from advisories.matching import Matcher
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Status
@@ -86,6 +87,13 @@ def test_300_numbered_rules_give_one_match_per_row() -> None:
         ("Widget Server 12", "Widget Server 13"),
         ("Teamcenter V13.0", "Teamcenter V13.1"),
         ("SIMATIC PCS 7 V8.2", "SIMATIC PCS 7 V9.0"),
+        ("Siveillance Video 2020 R2", "Siveillance Video 2020 R3"),  # R-releases are lines
+        ("Windows Server 2012 R2", "Windows Server 2016 R2"),
+        ("System Configuration Tool (SCT) version 14", "System Configuration Tool (SCT) version 15"),
+        ("Widget Release 7", "Widget Release 8"),
+        # Article numbers in brackets are hardware of its own (ICSA-24-284-01).
+        ("SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AL03-0AB0)", "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AK01-0AB0)"),
+        ("SCALANCE X (6GK5 one) (6GK1160-4AA01)", "SCALANCE X (6GK5 one) (6GK1161-6AA02)"),
     ],
 )
 def test_other_lines_never_match_either_way(a: str, b: str) -> None:
@@ -106,6 +114,22 @@ def test_other_lines_never_match_either_way(a: str, b: str) -> None:
         ("SIMATIC PCS 7", "SIMATIC PCS 7 V8.1"),  # the row does not say its line: the version does
         ("Teamcenter 13.1.0.9", "Teamcenter V13.1"),
         ("Python 3.11.4 (64-bit)", "Python 3.11"),
+        # A row that does not say its R-release, or its article number, is left to its version.
+        ("Siveillance Video 2020", "Siveillance Video 2020 R3"),
+        ("Siveillance Video", "Siveillance Video 2020 R3"),
+        ("Siveillance Video 2020 R3 (x64)", "Siveillance Video 2020 R3"),
+        ("Windows Server 2012 R2", "Windows Server 2012"),
+        ("System Configuration Tool (SCT)", "System Configuration Tool (SCT) version 15"),
+        ("System Configuration Tool (SCT) 15.0.3", "System Configuration Tool (SCT) version 15"),
+        ("SIMATIC S7-1500 CPU 1511-1 PN", "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AK01-0AB0)"),
+        ("SIMATIC S7-1500 CPU 1511-1 PN V3.1.4", "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AK01-0AB0)"),
+        ("SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AK01-0AB0)", "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AK01-0AB0)"),
+        ("SIMATIC S7-1500 CPU 1511-1 PN (6es7511-1ak01-0ab0)", "SIMATIC S7-1500 CPU 1511-1 PN"),
+        # One of the numbers a bracket lists.
+        ("SIMATIC S7-1500 CPU 1518-4 PN/DP MFP (6AG1518-4AX00-4AC0)",
+         "SIMATIC S7-1500 CPU 1518-4 PN/DP MFP (MLFB: 6ES7518-4AX00-1AC0, 6AG1518-4AX00-4AC0, incl. SIPLUS variant)"),
+        ("SIMATIC S7-1500 CPU 1518-4 PN/DP MFP",
+         "SIMATIC S7-1500 CPU 1518-4 PN/DP MFP (MLFB: 6ES7518-4AX00-1AC0, 6AG1518-4AX00-4AC0, incl. SIPLUS variant)"),
     ],
 )
 def test_a_row_naming_a_build_of_the_line_matches(product: str, statement: str) -> None:
@@ -121,6 +145,24 @@ def test_lines_are_read_from_the_end_of_the_name() -> None:
     assert statement_line("Citrix Workspace App 2203 LTSR for Windows").groups == ((2203,),)
     assert lines_agree(release_line("Teamcenter V13.1"), release_line("Teamcenter 13.1.0.9"))
     assert not lines_agree(release_line("Teamcenter V13.1"), release_line("Teamcenter 13.0.0.9"))
+    assert release_line("Siveillance Video 2020 R2").shown() == "2020 R2"
+    assert release_line("Windows Server 2008 R2 SP1").shown() == "2008 R2"
+    assert release_line("Product R2").shown() == ""  # an R-release is one only after a number
+    assert release_line("System Configuration Tool (SCT) version 15").groups == ((15,),)
+    assert release_line("Java 8 Update 381").groups == ((8,),)  # "Update" introduces a build
+
+
+def test_article_numbers_are_read_from_brackets_and_left_out_of_the_key() -> None:
+    name = "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AK01-0AB0)"
+    assert article_numbers(name) == {"6ES7511-1AK01-0AB0"}
+    assert release_line(name).articles == {"6ES7511-1AK01-0AB0"}
+    assert without_articles(name) == "SIMATIC S7-1500 CPU 1511-1 PN"
+    assert normalise_name(name) == normalise_name("SIMATIC S7-1500 CPU 1511-1 PN")
+    mfp = "SIMATIC S7-1500 CPU 1518-4 PN/DP MFP (MLFB: 6ES7518-4AX00-1AC0, 6AG1518-4AX00-4AC0, incl. SIPLUS variant)"
+    assert article_numbers(mfp) == {"6ES7518-4AX00-1AC0", "6AG1518-4AX00-4AC0"}
+    assert normalise_name(mfp) == normalise_name("SIMATIC S7-1500 CPU 1518-4 PN/DP MFP")
+    assert article_numbers("SCALANCE XM-400 (6GK5 one)") == frozenset()  # no article number
+    assert article_numbers("Widget 6ES7511-1AK01-0AB0") == frozenset()  # not in brackets
 
 
 def test_keys_leave_editions_and_lines_out() -> None:
@@ -133,6 +175,16 @@ def test_keys_leave_editions_and_lines_out() -> None:
 def test_explain_says_the_row_is_on_another_line() -> None:
     [miss] = CATALOGUE.explain(row("Microsoft Office Professional Plus 2016", "16.0.5278.1000"), [OFFICE_2019])
     assert miss.reason == "'microsoft office' is release line 2016, and the statement is about line 2019 only"
+
+
+def test_explain_says_the_row_is_other_hardware() -> None:
+    statement = AffectedProduct("Siemens", "SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AK01-0AB0)", all_versions=True)
+    [miss] = CATALOGUE.explain(row("SIMATIC S7-1500 CPU 1511-1 PN (6ES7511-1AL03-0AB0)", "V3.1.4", "Siemens AG"),
+                               [statement])
+    assert miss.reason == (
+        "'simatic s7 1500 cpu 1511 1 pn' is article 6ES7511-1AL03-0AB0, and the statement is about "
+        "6ES7511-1AK01-0AB0 only"
+    )
 
 
 # -- brackets ----------------------------------------------------------------------------------
@@ -209,6 +261,38 @@ def test_a_statement_for_one_line_never_hits_a_row_named_for_another(
     matches = Matcher(advisories, EMPTY).match_items(rows)
     for m in matches:
         assert lines_agree(release_line(m.item.product), statement_line(m.statement.product))
+    assert seen(matches) == naive(advisories, rows)  # the fast path agrees with the naive loop
+
+
+ARTICLES = ["", " (6ES7511-1AK01-0AB0)", " (6ES7511-1AL03-0AB0)", " (MLFB: 6ES7511-1AK01-0AB0, 6AG1511-1AK01-2AB0)"]
+YEARS = ["", " 2020", " 2020 R2", " 2020 R3", " 2021 R2", " version 14", " version 15"]
+
+
+@st.composite
+def hardware(draw: st.DrawFn) -> str:
+    return f"SIMATIC S7-1500 CPU 1511-1 PN{draw(st.sampled_from(YEARS))}{draw(st.sampled_from(ARTICLES))}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(hardware(), min_size=1, max_size=6), st.lists(hardware(), min_size=1, max_size=8),
+       st.sampled_from(["V3.1.4", "20.2", "14.2.3", "1.0"]))
+def test_a_row_named_for_other_hardware_or_release_is_never_hit_and_a_bare_row_always(
+    names: list[str], products: list[str], version: str
+) -> None:
+    """R-releases, "version N" and article numbers, as Siemens writes them: a statement never
+    hits a row its name rules out, and "all versions" always hits a row that says neither its
+    release nor its article number (judged by its version, never a silent miss)."""
+    statements = [AffectedProduct("Siemens", n, all_versions=True) for n in names]
+    advisories = [Advisory(f"adv-{i}", "t", "t", affects=(s,)) for i, s in enumerate(statements)]
+    rows = [row(p, version, "Siemens AG") for p in [*products, "SIMATIC S7-1500 CPU 1511-1 PN"]]
+    matches = Matcher(advisories, EMPTY).match_items(rows)
+    for m in matches:
+        row_line, st_line = release_line(m.item.product), statement_line(m.statement.product)
+        assert lines_agree(row_line, st_line)
+        assert not (row_line.articles and st_line.articles) or row_line.articles & st_line.articles
+    bare = {m.advisory.id for m in matches if m.item is rows[-1]}
+    no_line = {f"adv-{i}" for i, n in enumerate(names) if not release_line(n).groups}
+    assert no_line <= bare
     assert seen(matches) == naive(advisories, rows)  # the fast path agrees with the naive loop
 
 

@@ -10,6 +10,12 @@ Siemens names one product per release line ("TIA Portal V14" with "all versions"
 V13.1" with "<V13.1.0.9"): the line is also the statement's version scope, so `scoped`
 narrows such a statement's versions to its line. Without that, "all versions" of V14 would
 hit TIA Portal V17 Update 6, and the V13.1 fix bound would hit Teamcenter 13.0.0.9.
+
+Three more things a name ends with are identity too. An R-release after the year: Siemens'
+"Siveillance Video 2020 R2" and "2020 R3" are two lines with their own fixes (ICSA-23-131-03),
+as Windows Server 2012 and 2012 R2 are two products. A line introduced by "version" or
+"release": "System Configuration Tool (SCT) version 14" is not version 15 (ICSA-23-040-03).
+And the article numbers a hardware name gives in brackets (`identity.articles`).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from advisories.identity.articles import articles_agree
 from advisories.models import AffectedProduct, Bound, VersionRange
 
 # A word that is a plain release number: "2019", "V13.1", "12", "2201.0012". A word with
@@ -25,21 +32,33 @@ from advisories.models import AffectedProduct, Bound, VersionRange
 # or an update on a line, and ends the line: "Exchange Server 2019 CU13" is on line 2019.
 _PLAIN = re.compile(r"[vV]?(\d+(?:[._]\d+)*)")
 _LEADING = re.compile(r"\s*[vV]?(\d+)")
+# An R-release right after a line's number: "2020 R2", "2012 R2". Part of the line.
+_RELEASE = re.compile(r"[rR](\d+)")
+# Words that introduce the line after them: "SCT version 15", "Foo Release 7". Words that
+# introduce a build ("Update 381", "Build 1234") are not among them: they end the line.
+_LINE_WORDS = frozenset({"version", "release"})
 
 
 @dataclass(frozen=True, slots=True)
 class ReleaseLine:
     """The release numbers a product name ends with, one tuple per word ("SIMATIC PCS 7
-    V8.1" -> ((7,), (8, 1))), and the last such word as written ("V8.1")."""
+    V8.1" -> ((7,), (8, 1))), the last such word as written ("V8.1"), the R-release after
+    them ("2020 R2" -> 2), and the article numbers the name gives in brackets (not shown:
+    they are no line, and are named apart)."""
 
     groups: tuple[tuple[int, ...], ...] = ()
     text: str = ""
+    release: int | None = None
+    articles: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.groups)
+        return bool(self.groups or self.articles)
 
     def shown(self) -> str:
-        return " ".join(".".join(map(str, g)) for g in self.groups)
+        words = [".".join(map(str, g)) for g in self.groups]
+        if self.release is not None:
+            words.append(f"R{self.release}")
+        return " ".join(words)
 
 
 NO_LINE = ReleaseLine()
@@ -48,26 +67,37 @@ NO_LINE = ReleaseLine()
 def line_of(trailing: Sequence[str]) -> ReleaseLine:
     """The release line of a name's trailing version words (as `products` splits them off)."""
     groups: list[tuple[int, ...]] = []
-    text = ""
-    for word in trailing:
+    text, release = "", None
+    words = list(trailing)
+    if len(words) > 1 and words[0].casefold() in _LINE_WORDS:
+        words = words[1:]  # "version 15" is line 15
+    for word in words:
         m = _PLAIN.fullmatch(word)
         if m is None:
+            r = _RELEASE.fullmatch(word)
+            release = int(r[1]) if r is not None and groups else None
             break
         groups.append(tuple(int(n) for n in re.split(r"[._]", m[1])))
         text = word
-    return ReleaseLine(tuple(groups), text) if groups else NO_LINE
+    return ReleaseLine(tuple(groups), text, release) if groups else NO_LINE
 
 
 def lines_agree(a: ReleaseLine, b: ReleaseLine) -> bool:
     """False only when both names give a line and the lines differ: word by word, the shorter
     numbers must begin the longer ("V13.1" and "13.1.0.9" agree; "2016" and "2019" do not).
     A name without a line, or with fewer words ("SIMATIC PCS 7" beside "SIMATIC PCS 7 V8.1"),
-    leaves the question to the version."""
+    leaves the question to the version. R-releases after the same numbers must be equal
+    ("2020 R2" is not "2020 R3"; "2020" may be either), and so must article numbers where
+    both names give some (`articles.articles_agree`)."""
+    if not articles_agree(a.articles, b.articles):
+        return False
     for x, y in zip(a.groups, b.groups, strict=False):
         n = min(len(x), len(y))
         if x[:n] != y[:n]:
             return False
-    return True
+    if a.release is None or b.release is None or len(a.groups) != len(b.groups):
+        return True
+    return a.release == b.release
 
 
 def next_line(text: str) -> str:
@@ -88,7 +118,7 @@ def in_numbering(statement: AffectedProduct, line: ReleaseLine) -> bool:
     starts with the line's number ("Teamcenter V13.1" with "<V13.1.0.9"); for "all versions",
     when the line is written as a version ("V14", "10.2"). No for "Office 2019" with fixed
     build 16.0.10417.20012: its line is a name, and only a row's name can say it."""
-    if not line:
+    if not line.groups:
         return False
     major = line.groups[-1][0]
     texts = [*statement.versions, *(b.version for r in statement.ranges for b in (r.lower, r.upper) if b)]
