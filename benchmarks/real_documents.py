@@ -177,10 +177,13 @@ def synthetic_inventory(advisories: list[Advisory]) -> list[InventoryItem]:
             if not statement.product.strip():
                 continue  # a prose-only CVE record: the product is left to whoever named the CVE
             for version, role in sample_versions(statement):
+                # A row at a fix remembers whose fix it is: another advisory of the same product
+                # (an older CVE) may rightly call that version affected; its own may not.
                 key = (statement.product, statement.vendor, version, statement.platform)
+                source = f"fix {advisory.id}" if role == "fix" else role
                 rows.setdefault(key, InventoryItem(council_id="synthetic", product=statement.product,
                                                    vendor=statement.vendor, version=version,
-                                                   platform=statement.platform, source=role))
+                                                   platform=statement.platform, source=source))
     return list(rows.values())
 
 
@@ -232,11 +235,12 @@ def print_summary(folder: Path, where: str, tally: Tally, matches: list[Any], ma
     print(f"  statements  {len(statements)}, with no readable version {blind}{share}")
     print(f"  rows        {by_status[Status.AFFECTED]} affected, {by_status[Status.UNKNOWN]} unknown "
           f"(of {len(matches)} matches)")
-    fixes = [m for m in matches if m.item.council_id == "synthetic" and m.item.source == "fix"]
+    fixes = [m for m in matches if m.item.council_id == "synthetic" and m.item.source.startswith("fix ")]
     if fixes or any(m.item.council_id == "synthetic" for m in matches):
-        hit = sum(m.status is Status.AFFECTED for m in fixes)
-        print(f"  at a fix    {hit} synthetic rows made at a statement's fix reported affected "
-              "(by another statement or advisory of the product, or an inverted bound)")
+        hit = {id(m.item) for m in fixes if m.status is Status.AFFECTED}
+        own = {id(m.item) for m in fixes if m.status is Status.AFFECTED and m.item.source == f"fix {m.advisory.id}"}
+        print(f"  at a fix    {len(own)} synthetic rows at a statement's fix reported affected by that same "
+              f"advisory (inversions); {len(hit)} by any advisory of the product (older CVEs may rightly)")
     print(f"  crashes     {len(tally.crashes)}")
     print(f"  seconds     {per_doc:.4f} per document (reading {tally.parse_s:.2f} s, matching {match_s:.2f} s)")
 
