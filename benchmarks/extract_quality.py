@@ -50,12 +50,13 @@ def load(path: Path = TABLE) -> tuple[list[KnownProduct], list[dict[str, Any]]]:
 def inversions(case: dict[str, Any], products: list[KnownProduct]) -> list[str]:
     """Builds the case names as fixed that a predicted statement would report affected.
 
-    A case lists its fixed builds for the whole paragraph, not per product, and one product's
-    fix may be another's affected build (FortiOS's 7.0.17 is an affected FortiProxy build). So a
-    fixed build counts against a predicted statement only when the expected statements for that
-    product say it is not affected; for a product with no expected statement, only when its
-    first number is that of one of the statement's own versions or bounds (libwebp's 1.13.1 is
-    not a Chrome 117 build).
+    From round 3 on, `fixed` is a table: product -> its fixed builds, and a build counts only
+    against that product. Rounds 1 and 2 list the paragraph's fixed builds as one list, and one
+    product's fix may be another's affected build (FortiOS's 7.0.17 is an affected FortiProxy
+    build). So there a fixed build counts against a predicted statement only when the expected
+    statements for that product say it is not affected; for a product with no expected
+    statement, only when its first number is that of one of the statement's own versions or
+    bounds (libwebp's 1.13.1 is not a Chrome 117 build).
     """
     from advisories.models import Status
     from advisories.prose import alerts_on, as_statement
@@ -68,11 +69,13 @@ def inversions(case: dict[str, Any], products: list[KnownProduct]) -> list[str]:
         verdicts = compile_statement(statement)
         truth = [compile_statement(e) for e in expected if e.product == found.product]
         majors = {_major(v) for v in (*statement.versions, *_bounds(statement))}
-        for build in case.get("fixed", ()):
+        fixed = case.get("fixed", ())
+        per_product = isinstance(fixed, dict)
+        for build in fixed.get(found.product, ()) if per_product else fixed:
             if verdicts.status(build).status is not Status.AFFECTED:
                 continue
-            wrong = (not any(t.status(build).status is Status.AFFECTED for t in truth) if truth
-                     else _major(build) in majors)
+            wrong = per_product or (not any(t.status(build).status is Status.AFFECTED for t in truth) if truth
+                                    else _major(build) in majors)
             if wrong:
                 how = "ALERTS" if alerts_on(statement) else "review only"
                 out.append(f"  INVERSION: {found.product} reports fixed build {build} affected ({how})")
