@@ -58,6 +58,42 @@ class CouncilAlert:
         return f"alert-{self.council_id}-{digest}"
 
 
+@dataclass(frozen=True)
+class WithdrawnRow:
+    """One exposure a council was told of through a CVE its CNA has since rejected."""
+
+    key: str
+    cve: str
+    product: str
+    version: str
+    platform: str
+    devices: int
+    first_alerted: str  # the date it was first told, as the council's calendar shows it
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A notice to a council: these exposures were alerted through CVEs now rejected."""
+
+    council_id: str
+    council_name: str
+    recipients: tuple[str, ...]
+    rows: tuple[WithdrawnRow, ...]
+    reasons: tuple[tuple[str, str], ...]  # (CVE, what its record now says: reason, replacement)
+
+    @property
+    def message_key(self) -> str:
+        digest = hashlib.sha256(json.dumps(sorted(r.key for r in self.rows)).encode()).hexdigest()[:20]
+        return f"withdrawn-{self.council_id}-{digest}"
+
+
+def withdrawn_row(key: str, devices: int, first_alerted: str) -> WithdrawnRow:
+    """An alert key ("council|CVE|product|version|platform", see alert_keys) read back."""
+    _, cve, rest = key.split("|", 2)
+    product, version, platform = rest.rsplit("|", 2)
+    return WithdrawnRow(key, cve, product, version, platform, devices, first_alerted)
+
+
 def alert_keys(match: Match) -> tuple[str, ...]:
     """The keys of one exposure: council x CVE x the row's product, version and platform.
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
-from advisories.alerts import AlertSection, CouncilAlert
+from advisories.alerts import AlertSection, CouncilAlert, Withdrawal, withdrawn_row
 from advisories.config import Config, load_config
 from advisories.defaults import catalogue_path, default_folder
 from advisories.digest.build import WEEKLY_TEMPLATES
@@ -48,7 +48,7 @@ from advisories.models import (
     VersionRange,
 )
 from advisories.products import Catalogue
-from advisories.render import ALERT_TEMPLATES, environment
+from advisories.render import ALERT_TEMPLATES, WITHDRAWN_TEMPLATES, environment
 from advisories.rules import load_rules
 from advisories.sources import known_kinds
 from advisories.store import Exposure
@@ -289,6 +289,8 @@ def check_templates(override: Path | None, timezone: str) -> list[str]:
     weekly = [{"summary": sample_week()}, {"summary": sample_week(all_clear=True)}]
     contexts: dict[str, tuple[jinja2.Environment, list[dict[str, Any]]]] = {
         **{name: (alert_env, [alert]) for name in ALERT_TEMPLATES},
+        **{name: (alert_env, [{"withdrawal": sample_withdrawal(), "run_time": "30 March 2023 09:00 BST"}])
+           for name in WITHDRAWN_TEMPLATES},
         "digest.subject.txt": (digest_env, [{"digest": busy}, {"digest": quiet}]),
         "digest.txt": (digest_env, email),
         "digest.html": (digest_env, email),
@@ -331,6 +333,13 @@ def _template_frame(exc: BaseException, folders: list[Path]) -> tuple[str | None
         if any(Path(frame.filename).is_relative_to(folder) for folder in folders):
             return frame.filename, frame.lineno
     return None, None
+
+
+def sample_withdrawal() -> Withdrawal:
+    key = "barsetshire|CVE-2023-5129|libwebp|1.3.1|windows"
+    return Withdrawal("barsetshire", "Barsetshire County Council", ("it@barsetshire.example.gov.uk",),
+                      (withdrawn_row(key, 12, "26 September 2023"),),
+                      (("CVE-2023-5129", "Rejected by its CNA on 2023-09-27; Replaced by CVE-2023-4863"),))
 
 
 def sample_alert() -> CouncilAlert:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateError
 
-from advisories.alerts import alert_keys, build_alert
+from advisories.alerts import Withdrawal, alert_keys, build_alert, withdrawn_row
 from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.defaults import catalogue_path
 from advisories.delivery import Transport
@@ -29,7 +29,7 @@ from advisories.merge import merge_by_cve
 from advisories.models import Advisory, FetchResult, InventoryItem, Lookup, Match, Status
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
-from advisories.render import environment, render_alert, template_problem
+from advisories.render import environment, render_alert, render_withdrawal, template_problem
 from advisories.rules import load_rules
 from advisories.sources import Collected, CollectingSource, authority_of, cve_lookup, source_for
 from advisories.sources.article import read_article, same_site
@@ -342,8 +342,38 @@ class Pipeline:
         summary.publisher_clashes.extend(_describe_clashes(matcher.publisher_clashes(estate)))
         env = environment(self.config.templates)
         active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
+        # CVE -> its rejected record (the CNA's, which says why, over CISA-ADP's empty one).
+        rejected = {cve: a for a in sorted((a for a in stored if a.withdrawn), key=lambda a: bool(a.notes))
+                    for cve in a.cves}
         for council in checked:
+            if rejected:  # first: what the rejected CVEs told is withdrawn, not "remediated"
+                self._withdraw(council, rejected, env, summary)
             self._queue(council, by_council[council.id], env, summary, active)
+
+    def _withdraw(self, council: CouncilConfig, rejected: Mapping[str, Advisory], env: Environment,
+                  summary: RunSummary) -> None:
+        """Tell a council once that what it was alerted of through a now-rejected CVE no longer
+        stands, and close those exposures (they are not "remediated": they were never real)."""
+        tz = ZoneInfo(self.config.timezone)
+        rows = tuple(withdrawn_row(e.key, e.devices, e.first_alerted_at.astimezone(tz).strftime("%d %B %Y"))
+                     for e in self.store.open_exposures(council.id) if e.key.split("|")[1] in rejected)
+        if not rows:
+            return
+        cves = sorted({r.cve for r in rows})
+        reasons = tuple((cve, "; ".join(rejected[cve].notes) or "rejected by its CNA") for cve in cves)
+        notice = Withdrawal(council.id, council.name, council.recipients, rows, reasons)
+        at = self.clock()
+        try:
+            message = render_withdrawal(env, notice, sender=self.config.sender, context={
+                "run_time": at.astimezone(tz).strftime("%d %B %Y %H:%M %Z")})
+            message = replace(message, raw=to_bytes(message, self.config.sender))
+        except TemplateError as exc:
+            summary.emails_failed.append(f"{council.id}: cannot render the withdrawal notice: "
+                                         f"{template_problem(exc)}; fix the template and run again")
+            return
+        if self.store.withdraw(message, [r.key for r in rows], at=at):
+            summary.emails_queued += 1
+            summary.notes.append(f"  {council.id}: alerts through rejected {', '.join(cves)} withdrawn")
 
     def _inventory(self, council: CouncilConfig, summary: RunSummary) -> list[InventoryItem] | None:
         try:

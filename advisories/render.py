@@ -14,12 +14,13 @@ from typing import Any
 
 import jinja2
 
-from advisories.alerts import CouncilAlert
+from advisories.alerts import CouncilAlert, Withdrawal
 from advisories.defaults import default_folder
 from advisories.models import Message
 from advisories.sanitise import clean_header_text
 
 ALERT_TEMPLATES = ("alert.subject.txt", "alert.txt", "alert.html")
+WITHDRAWN_TEMPLATES = ("withdrawn.subject.txt", "withdrawn.txt", "withdrawn.html")
 PLATFORM_NAMES = {"windows": "Windows", "macos": "macOS", "linux": "Linux", "ios": "iOS",
                   "android": "Android", "any": "unknown platform"}
 
@@ -72,4 +73,22 @@ def render_alert(
         html=env.get_template("alert.html").render(data),
         message_id=message_id(alert.message_key, sender),
         headers=(("X-Advisories-Council", alert.council_id), ("Auto-Submitted", "auto-generated")),
+    )
+
+
+def render_withdrawal(
+    env: jinja2.Environment, withdrawal: Withdrawal, *, sender: str, context: dict[str, Any]
+) -> Message:
+    """A notice that alerts sent through now-rejected CVEs are withdrawn: no action needed."""
+    data = {"withdrawal": withdrawal, **context}
+    subject = env.get_template("withdrawn.subject.txt").render(data)
+    return Message(
+        key=withdrawal.message_key,
+        council_id=withdrawal.council_id,
+        to=withdrawal.recipients,
+        subject=clean_header_text(subject, max_chars=200),
+        text=env.get_template("withdrawn.txt").render(data),
+        html=env.get_template("withdrawn.html").render(data),
+        message_id=message_id(withdrawal.message_key, sender),
+        headers=(("X-Advisories-Council", withdrawal.council_id), ("Auto-Submitted", "auto-generated")),
     )

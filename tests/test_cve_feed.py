@@ -188,10 +188,20 @@ def test_a_rejected_record_withdraws_the_alert(
     assert run(config, "--force") == 0
     with Store.open(config.parent / "data" / "state.sqlite3") as store:
         chrome = [e for e in store.exposures() if "google chrome" in e.key]
-        assert chrome and all(e.remediated_at is not None for e in chrome)
+        assert chrome and all(e.remediated_at is not None and e.status == "withdrawn" for e in chrome)
         fortios = [e for e in store.exposures() if "fortios" in e.key]
         assert fortios and all(e.remediated_at is None for e in fortios)
-    assert len(smtp.handler.messages) == 1  # nothing new to tell
+    # The council that was told is told, once, that it can stand down; nobody else hears anything.
+    assert len(smtp.handler.messages) == 2
+    notice = smtp.handler.messages[-1]
+    assert notice.rcpt_tos == ("it@behind.example.gov.uk",)
+    parsed = notice.parsed()
+    assert "WITHDRAWN" in parsed["Subject"] and "CVE-2023-7024" in parsed["Subject"]
+    body = text(parsed)
+    assert "no action" in body and "119.0.6045.199" in body and "Replaced by CVE-2023-4863" in body, body
+    assert "fortios" not in body.lower()  # the FortiOS alert still stands
+    assert run(config, "--force") == 0
+    assert len(smtp.handler.messages) == 2
 
 
 def test_an_api_that_fails_or_asks_us_to_wait_blocks_nothing(

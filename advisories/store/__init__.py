@@ -332,6 +332,28 @@ class Store:
                 )
             return True
 
+    def withdraw(self, message: Message, keys: Iterable[str], *, at: datetime) -> bool:
+        """Queue a withdrawal notice and close the exposures it withdraws, atomically; False
+        (nothing changed) when that notice was queued or sent before."""
+        with self.transaction():
+            inserted = self.conn.execute(
+                "INSERT OR IGNORE INTO outbox (key, council_id, message, raw, state, created_at)"
+                " VALUES (?, ?, ?, ?, 'queued', ?)",
+                (message.key, message.council_id, message_to_json(message), message.raw, _ts(at)),
+            ).rowcount
+            if inserted:
+                for key in keys:
+                    self.conn.execute("UPDATE alerted SET remediated_at = ?, status = 'withdrawn' WHERE key = ?",
+                                      (_ts(at), key))
+            return bool(inserted)
+
+    def open_exposures(self, council_id: str) -> list[Exposure]:
+        rows = self.conn.execute(
+            "SELECT key, council_id, advisory_id, devices, status, first_alerted_at, remediated_at"
+            " FROM alerted WHERE council_id = ? AND remediated_at IS NULL ORDER BY key", (council_id,),
+        )
+        return [Exposure(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5]), None) for r in rows]
+
     def observe_exposures(
         self, council_id: str, present: dict[str, int], *, at: datetime,
         active: set[str] | None = None,
