@@ -232,3 +232,25 @@ def test_an_unknown_id_is_an_answer_and_a_huge_record_is_refused(
     out = capsys.readouterr().out
     assert "no CVE record for CVE-2099-0001" in out
     assert "CVE-2023-7024" in out and "larger than" in out
+
+
+def test_a_slow_record_is_cut_off_and_the_rest_resolve(
+    world: tuple[Path, LocalServer, CveApi, SmtpServer],
+) -> None:
+    """A record that takes longer than the fetch's total cap fails alone; the run goes on."""
+    from advisories.config import load_config
+    from advisories.pipeline import Pipeline
+    from advisories.sources.fetch import FetchPolicy
+
+    config_path, server, api, smtp = world
+    slow = {"CVE-2024-21762"}
+    server.route_prefix("/api/cve/", lambda request: Reply(body=b"{}", delay_s=3.0)
+                        if request.path.endswith(tuple(slow)) else api.reply(request))
+    config = load_config(config_path)
+    policy = FetchPolicy(timeout_s=0.3, total_s=0.5, retries=0)
+    with Store.open(config.state) as store:
+        summary = Pipeline(config, store, policy=policy).run()
+    failed = "\n".join(summary.lookups_failed)
+    assert "CVE-2024-21762" in failed and summary.ok
+    assert {r.rcpt_tos[0] for r in smtp.handler.messages} == {"it@behind.example.gov.uk"}
+    assert "7.2.6" not in text(smtp.handler.messages[0].parsed())  # FortiOS waits for its record
