@@ -6,7 +6,6 @@ rest; what failed is collected in the RunSummary, which the CLI prints.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateError
 
+from advisories import lookups
 from advisories.alerts import Withdrawal, alert_keys, build_alert, withdrawn_row
 from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.defaults import catalogue_path
@@ -26,21 +26,17 @@ from advisories.extract import KnownProduct
 from advisories.inventory import load_inventory
 from advisories.matching import Estate, Matcher, PublisherClash
 from advisories.merge import merge_by_cve
-from advisories.models import Advisory, FetchResult, InventoryItem, Lookup, Match, Status
+from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
 from advisories.render import environment, render_alert, render_withdrawal, template_problem
 from advisories.rules import load_rules
-from advisories.sources import Collected, CollectingSource, authority_of, cve_lookup, source_for
-from advisories.sources.article import read_article, same_site
+from advisories.sources import Collected, CollectingSource, authority_of, source_for
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
-from advisories.sources.rss import find_cves
 from advisories.store import AlertRow, FeedState, Store, now
 
 Progress = Callable[[str], None]
-ARTICLE_PREFIX = "page:"
-MAX_ARTICLES_PER_RUN = 40  # a first run of a 20-item feed reads every page; a flood waits
-MAX_ARTICLE_BYTES = 2 * 1024 * 1024
+
 # A feed polled by cron a little early (the job's own run time) still counts as due.
 _DUE_SLACK = timedelta(seconds=90)
 
@@ -184,7 +180,11 @@ class Pipeline:
             else:
                 advisories = source.parse(result.body, feed=feed.name, url=result.url)
                 if not authority_of(feed.kind).structured and feed.url:
-                    advisories = self._with_articles(feed, result.url, advisories, summary)
+                    report = lookups.Report()
+                    advisories = lookups.with_articles(advisories, feed, result.url, self.store, self.policy,
+                                                       clock=self.clock, progress=self.progress, report=report)
+                    summary.lookups.extend(report.counts)
+                    summary.lookups_failed.extend(report.failed)
                 self._store_advisories(advisories, summary)
                 summary.feeds_fetched.append(f"{feed.name} ({len(advisories)} entries)")
         except AdvisoriesError as exc:
@@ -215,89 +215,23 @@ class Pipeline:
         secret = os.environ.get(feed.api_key_env) if feed.api_key_env else None
         return source.collect(feed.name, feed.url or "", get, state.cursor if state else None, secret)
 
-    def _with_articles(
-        self, feed: FeedConfig, feed_url: str, advisories: list[Advisory], summary: RunSummary,
-    ) -> list[Advisory]:
-        """Each item's article page (same site only) read once: its CVE ids, the vendor links it
-        cites and its text. A page that cannot be fetched leaves the item as it is, named."""
-        known = self.store.lookups(ARTICLE_PREFIX)
-        out, read, failed = [], 0, 0
-        for advisory in advisories:
-            key = ARTICLE_PREFIX + (advisory.url or "")
-            if not same_site(advisory.url, feed_url) or advisory.url is None:
-                out.append(advisory)
-                continue
-            page = known.get(key)
-            if page is None and read < MAX_ARTICLES_PER_RUN:
-                read += 1
-                self.progress(f"{feed.name}: reading article {read} ({advisory.url})")
-                page = self._fetch_article(feed, advisory.url, key)
-                failed += page.outcome != "ok"
-                if page.outcome != "ok":
-                    summary.lookups_failed.append(f"{feed.name}: article {advisory.url}: {page.outcome}")
-            out.append(_with_article(advisory, page))
-        if read:
-            summary.lookups.append(f"{feed.name}: articles read {read - failed}, failed {failed}")
-        return out
-
-    def _fetch_article(self, feed: FeedConfig, url: str, key: str) -> Lookup:
-        at = self.clock()
-        policy = replace(self.policy, max_bytes=min(self.policy.max_bytes, MAX_ARTICLE_BYTES),
-                         total_s=min(self.policy.total_s, 20.0))
-        try:
-            got = fetch(feed.name, url, policy=policy, accept="text/html")
-            text = (got.body or b"").decode("utf-8", errors="replace")
-            article = read_article(text, got.url)
-            lookup = Lookup(key, at, "ok", got.etag, got.last_modified,
-                            json.dumps({"text": article.text, "links": list(article.links)}))
-        except AdvisoriesError as exc:
-            lookup = Lookup(key, at, f"{exc.message} (the next run tries again)")
-        if lookup.outcome == "ok":  # a failure is tried again next run: not recorded
-            self.store.record_lookup(lookup)
-        return lookup
-
     def resolve_cves(self, feed: FeedConfig, summary: RunSummary, *, force: bool = False) -> None:
-        """Look up the CVE ids other sources name: new ones every run, known ones when older
-        than the feed's `every` (a conditional request). One id's failure blocks nothing."""
+        """Look up the CVE ids other sources name (lookups.resolve_cves)."""
         if not feed.enabled:
             summary.feeds_disabled.append(f"{feed.name}: disabled (enabled = false in feeds.toml)")
             return
         reference = self.reference or self.load_reference(summary)
-        at = self.clock()
-        known = self.store.lookups(cve_lookup.KEY_PREFIX)
-        every = timedelta(seconds=0 if force else feed.every_s)
-        ids = cve_lookup.due(cve_lookup.named_ids([*self.store.advisories(), *reference.rules]), known,
-                             now=at, every=every)
-        if not ids:
+        at, report = self.clock(), lookups.Report()
+        found = lookups.resolve_cves(feed, [*self.store.advisories(), *reference.rules], self.store, self.policy,
+                                     at=at, force=force, progress=self.progress, report=report)
+        if found is None:
             summary.feeds_skipped.append(f"{feed.name}: no CVE record due")
             return
-        if feed.path is not None:
-            found = cve_lookup.from_folder(ids, feed.path, now=at, feed=feed.name)
-        else:
-            policy = replace(self.policy, answers=frozenset({404}))
-
-            def get(url: str, etag: str | None, last_modified: str | None) -> FetchResult:
-                return fetch(feed.name, url, policy=policy, etag=etag, last_modified=last_modified,
-                             accept="application/json")
-
-            found = cve_lookup.resolve(ids, known, feed.url or "", get, now=at, feed=feed.name,
-                                       sleep=self.policy.sleep, progress=self.progress)
         self._store_advisories(found.advisories, summary)
-        for lookup in found.lookups:
-            self.store.record_lookup(lookup)
+        lookups.remember(found, self.store)
+        summary.lookups.extend(report.counts)
+        summary.lookups_failed.extend(report.failed)
         summary.feeds_fetched.append(f"{feed.name} ({found.fetched} records)")
-        summary.lookups.append(
-            f"cve records {found.fetched} read, {found.not_modified} not modified, {len(found.missing)} "
-            f"with no record, {len(found.failed)} failed, {len(found.deferred)} left for the next run")
-        summary.lookups_failed.extend(f"{feed.name}: {line}; the advisory keeps what it had" for line in found.failed)
-        if found.deferred:
-            summary.lookups_failed.append(
-                f"{feed.name}: left for the next run: {', '.join(found.deferred[:10])}"
-                f"{f' and {len(found.deferred) - 10} more' if len(found.deferred) > 10 else ''}")
-        if found.missing:
-            summary.lookups_failed.append(
-                f"{feed.name}: no CVE record for {', '.join(found.missing[:10])}"
-                f"{' and more' if len(found.missing) > 10 else ''} (not published yet, or a typo in the advisory)")
         self.store.record_fetch_ok(feed.name, etag=None, last_modified=None, permanent_url=None, at=at)
 
     def _store_advisories(self, advisories: list[Advisory], summary: RunSummary) -> None:
@@ -434,16 +368,6 @@ class Pipeline:
         if queued:
             self.progress(f"delivering {len(queued)} message(s)")
         deliver_queued(self.store, self.transport, summary, clock=self.clock)
-
-
-def _with_article(advisory: Advisory, page: Lookup | None) -> Advisory:
-    if page is None or page.outcome != "ok" or not page.body:
-        return advisory
-    data = json.loads(page.body)
-    text, links = str(data.get("text", "")), tuple(str(u) for u in data.get("links", ()))
-    return replace(advisory, article=text,
-                   cves=find_cves(" ".join(advisory.cves), text),
-                   links=tuple(dict.fromkeys((*advisory.links, *links))))
 
 
 def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list[AlertRow]:

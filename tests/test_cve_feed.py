@@ -254,3 +254,31 @@ def test_a_slow_record_is_cut_off_and_the_rest_resolve(
     assert "CVE-2024-21762" in failed and summary.ok
     assert {r.rcpt_tos[0] for r in smtp.handler.messages} == {"it@behind.example.gov.uk"}
     assert "7.2.6" not in text(smtp.handler.messages[0].parsed())  # FortiOS waits for its record
+
+
+def test_an_updated_item_has_its_article_read_again_conditionally(
+    world: tuple[Path, LocalServer, CveApi, SmtpServer],
+) -> None:
+    """The NCSC updates an alert (a new CVE on the page): the page is asked for again with its
+    validators; an unchanged item's page is never asked for twice."""
+    config, server, _, smtp = world
+    page = {"etag": '"p1"', "body": ARTICLE.format(title="Fortinet", body="<p>Nothing named yet.</p>")}
+
+    def fortinet(request: Request) -> Reply:
+        if request.headers.get("If-None-Match") == page["etag"]:
+            return Reply(status=304, headers={"ETag": page["etag"]})
+        return Reply(body=page["body"].encode(), headers={"ETag": page["etag"]})
+
+    server.route("/news/fortinet", fortinet)
+    assert run(config) == 0
+    assert run(config, "--force") == 0  # the item did not change: its page is not asked for
+    assert len(server.hits("/news/fortinet")) == 1
+    assert all("fortios" not in text(r.parsed()).lower() for r in smtp.handler.messages)
+    page.update(etag='"p2"', body=ARTICLE.format(title="Fortinet", body=FORTINET_PAGE))
+    updated = ITEM.format(title="Alert: Fortinet FortiOS SSL VPN (updated)", link=server.url("/news/fortinet"),
+                          text="The NCSC is aware of a vulnerability affecting Fortinet products.")
+    server.route("/ncsc/news.xml", Reply(body=feed(updated).encode(), headers={"ETag": '"f2"'}))
+    assert run(config, "--force") == 0
+    asked = server.hits("/news/fortinet")
+    assert len(asked) == 2 and asked[1].headers.get("If-None-Match") == '"p1"'
+    assert "7.2.6" in text(smtp.handler.messages[-1].parsed())  # the CVE the page now names
