@@ -102,14 +102,17 @@ def _with_article(advisory: Advisory, page: Lookup | None) -> Advisory:
 
 def resolve_cves(
     feed: FeedConfig, named: Iterable[Advisory], store: Store, policy: FetchPolicy, *,
-    at: datetime, force: bool, progress: Progress, report: Report,
+    at: datetime, force: bool, progress: Progress, report: Report, new_only: bool = False,
 ) -> cve_lookup.Resolved | None:
     """Look up the CVE ids `named` advisories carry: new ones every run, known ones when older
-    than the feed's `every`. None when nothing is due. The caller stores the advisories, then
-    `remember`s the look-ups: a crash in between fetches again rather than trusting a 304."""
+    than the feed's `every` (`new_only`: only ids never looked up). None when nothing is due.
+    The caller stores the advisories, then `remember`s the look-ups: a crash in between fetches
+    again rather than trusting a 304."""
     known = store.lookups(cve_lookup.KEY_PREFIX)
     every = timedelta(seconds=0 if force else feed.every_s)
     ids = cve_lookup.due(cve_lookup.named_ids(named), known, now=at, every=every)
+    if new_only:
+        ids = [i for i in ids if cve_lookup.KEY_PREFIX + i not in known]
     if not ids:
         return None
     if feed.path is not None:

@@ -108,12 +108,15 @@ class Pipeline:
         summary = RunSummary()
         self.reference = self.load_reference(summary)
         chosen = [f for f in self.config.feeds if only_feeds is None or f.name in only_feeds]
-        # CVE records are looked up for the ids the other feeds (and the rules) name: last.
-        for feed in sorted(chosen, key=lambda f: f.kind == "cve"):
-            if feed.kind == "cve":
-                self.resolve_cves(feed, summary, force=force)
-            else:
+        for feed in chosen:
+            if feed.kind != "cve":
                 self.poll(feed, summary, force=force)
+        # CVE records are looked up for the ids the other feeds (and the rules) name: last, and in
+        # every run, so that `serve` polling one feed resolves that feed's new ids at once; a cve
+        # feed not chosen this run looks up new ids only, leaving refreshes to its own `every`.
+        for feed in self.config.feeds:
+            if feed.kind == "cve":
+                self.resolve_cves(feed, summary, force=force and feed in chosen, new_only=feed not in chosen)
         self.process(summary)
         self.deliver(summary)
         return summary
@@ -215,17 +218,20 @@ class Pipeline:
         secret = os.environ.get(feed.api_key_env) if feed.api_key_env else None
         return source.collect(feed.name, feed.url or "", get, state.cursor if state else None, secret)
 
-    def resolve_cves(self, feed: FeedConfig, summary: RunSummary, *, force: bool = False) -> None:
+    def resolve_cves(self, feed: FeedConfig, summary: RunSummary, *, force: bool = False,
+                     new_only: bool = False) -> None:
         """Look up the CVE ids other sources name (lookups.resolve_cves)."""
         if not feed.enabled:
-            summary.feeds_disabled.append(f"{feed.name}: disabled (enabled = false in feeds.toml)")
+            if not new_only:
+                summary.feeds_disabled.append(f"{feed.name}: disabled (enabled = false in feeds.toml)")
             return
         reference = self.reference or self.load_reference(summary)
         at, report = self.clock(), lookups.Report()
         found = lookups.resolve_cves(feed, [*self.store.advisories(), *reference.rules], self.store, self.policy,
-                                     at=at, force=force, progress=self.progress, report=report)
+                                     at=at, force=force, new_only=new_only, progress=self.progress, report=report)
         if found is None:
-            summary.feeds_skipped.append(f"{feed.name}: no CVE record due")
+            if not new_only:
+                summary.feeds_skipped.append(f"{feed.name}: no CVE record due")
             return
         self._store_advisories(found.advisories, summary)
         lookups.remember(found, self.store)

@@ -282,3 +282,28 @@ def test_an_updated_item_has_its_article_read_again_conditionally(
     asked = server.hits("/news/fortinet")
     assert len(asked) == 2 and asked[1].headers.get("If-None-Match") == '"p1"'
     assert "7.2.6" in text(smtp.handler.messages[-1].parsed())  # the CVE the page now names
+
+
+def test_serve_polling_one_feed_resolves_its_new_ids_at_once_and_refreshes_nothing(
+    world: tuple[Path, LocalServer, CveApi, SmtpServer],
+) -> None:
+    """`serve` runs one feed per job: that job looks up the ids the feed brought, at once, and
+    leaves the refresh of known records to the cve feed's own `every`."""
+    from datetime import UTC, datetime, timedelta
+
+    from advisories.config import load_config
+    from advisories.pipeline import Pipeline
+
+    config_path, _, api, smtp = world
+    config = load_config(config_path)
+    start = datetime(2026, 12, 6, 9, tzinfo=UTC)
+    with Store.open(config.state) as store:
+        Pipeline(config, store, clock=lambda: start).run(only_feeds={"ncsc-news"}, force=True)
+        assert sorted(set(api.served)) == ["CVE-2023-34362", "CVE-2023-7024", "CVE-2024-21762"]
+        assert {r.rcpt_tos[0] for r in smtp.handler.messages} == {"it@behind.example.gov.uk"}
+        served = len(api.served)
+        later = start + timedelta(days=3)  # every known record is due for a refresh by now
+        Pipeline(config, store, clock=lambda: later).run(only_feeds={"ncsc-news"}, force=True)
+        assert len(api.served) == served
+        Pipeline(config, store, clock=lambda: later).run(only_feeds={"cve"})
+        assert len(api.served) == served + 3
