@@ -81,6 +81,9 @@ def draft_rule(advisory: Advisory, statements: list[ExtractedStatement]) -> str:
             lines.append(f"versions = [{', '.join(_q(v) for v in s.versions)}]")
         if s.ranges:
             lines.append(f"ranges = [{', '.join(_range(r) for r in s.ranges)}]")
+        if s.excluded:
+            # A rule carves builds out only through `vers` ("!=" terms): the reviewer writes it.
+            lines.append(f"# NOT affected, the text excludes: {', '.join(s.excluded)}")
     return "\n".join(lines) + "\n"
 
 

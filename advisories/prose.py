@@ -61,6 +61,7 @@ def as_statement(found: ExtractedStatement) -> AffectedProduct:
         platform=found.platform or "any",
         versions=found.versions,
         ranges=found.ranges,
+        excluded=found.excluded,
         all_versions=False,
         from_text=True,
         # A suspect reading never alerts, whatever the extractor's confidence.
@@ -90,8 +91,9 @@ def read_prose(source: str) -> str:
         try:
             body = Path(source).read_bytes()[: 10 * 1024 * 1024]
         except OSError as exc:
-            raise ConfigError(f"{source}: cannot read it: {exc.strerror}",
-                              "give a file path or an https:// URL") from None
+            raise ConfigError(
+                f"{source}: cannot read it: {exc.strerror}", "give a file path or an https:// URL"
+            ) from None
     text = body.decode("utf-8", errors="replace")
     if "<" in text[:2000] and re.search(r"<(html|body|p|div|br|li|item|description)\b", text[:20000], re.I):
         return html_to_text(text, max_chars=200_000)

@@ -125,7 +125,7 @@ def _range_json(r: VersionRange) -> dict[str, str]:
 
 def to_json(statement: ExtractedStatement) -> dict[str, Any]:
     """The statement as JSON-ready data; ranges in OSV event words."""
-    return {
+    out: dict[str, Any] = {
         "product": statement.product,
         "vendor": statement.vendor,
         "platform": statement.platform,
@@ -136,6 +136,9 @@ def to_json(statement: ExtractedStatement) -> dict[str, Any]:
         "suggested_versions": list(statement.suggested_versions),
         "evidence": statement.evidence,
     }
+    if statement.excluded:  # only when the text carves builds out: the documented keys stay as they were
+        out["excluded"] = list(statement.excluded)
+    return out
 
 
 class CatalogueEntry(Protocol):

@@ -6,11 +6,12 @@ Branch scoping (VERSIONS.md pitfall 4). An open lower end ("before X", "X and be
   2. it is a fix ("released X", "fixed in X", "upgrade to X", "X or later" outside an
      "affected" clause, "after installation the build number is X", "the patch is included
      in X"): a fix speaks for its own line only, and is never itself affected;
-  3. X is a release-build (Citrix 13.1-49.13, Ivanti 22.7R2.5): the build number only counts
-     inside its release, which is how the CNA records it (version 13.1, lessThan 49.13); or
-     an LTSR update (Citrix "2402 LTSR CU1"), which only counts inside its LTSR (2402);
-  4. the text names several branches for that product ("7.2.4 and below, 7.0.11 and below"),
-     or X is Fortinet's "X and below", which Fortinet scopes to X's branch.
+  3. X is an LTSR update (Citrix "2402 LTSR CU1"), which only counts inside its LTSR (2402);
+  4. the text names several affected branches for that product ("7.2.4 and below, 7.0.11 and
+     below"; a fix on another line does not count), or X is Fortinet's "X and below", which
+     Fortinet scopes to X's branch.
+A bare release-build bound ("Connect Secure before 22.7R2.6", "prior to 13.1-49.13") names no
+line, so it starts at "0" like any other: a missed alert is worse than a verify-labelled one.
 X's line is its first two numeric parts (7.2.5 -> 7.2, 120.0.6099.129 -> 120.0, 15.2.1544.14
 -> 15.2; release-build and update forms keep their release), except where the text names two
 builds of one product on one such line from different build families (Exchange 2019 CU14
@@ -63,6 +64,7 @@ class _Acc:
     notes: set[str] = field(default_factory=set)
     fixes: dict[str, str] = field(default_factory=dict)  # line -> lowest fixed build named on it
     unclear: list[str] = field(default_factory=list)  # fixed builds that show no line
+    excluded: list[str] = field(default_factory=list)  # builds the text carves out
 
     def add(self, versions: list[str], ranges: list[VersionRange], notes: set[str]) -> None:
         self.versions += [v for v in versions if v not in self.versions]
@@ -117,7 +119,9 @@ def assemble(
     covered: dict[Key, set[str]] = {}
     explicit: dict[Key, set[str]] = {}
     for e, key in keyed:
-        if e.kind in ("bound", "fix", "range", "wild"):
+        if e.kind in ("bound", "range", "wild"):
+            # A list of affected branches scopes each bound; a fix on another line does not
+            # ("up to 12.1.2.172 ... the fix is in 12.2.0.334" still covers 11.x).
             named.setdefault(key, set()).add(_branch_of(e))
         if e.kind != "fix":
             covered.setdefault(key, set()).add(_branch_of(e))
@@ -140,7 +144,9 @@ def assemble(
         if not e.direct:
             notes.add("context")
         for platform in e.platforms or (None,):
-            accs.setdefault((e.unit, key, platform), _Acc()).add(versions, ranges, notes)
+            acc = accs.setdefault((e.unit, key, platform), _Acc())
+            acc.add(versions, ranges, notes)
+            acc.excluded += [v for v in e.excluded if v not in acc.excluded]
     out: list[ExtractedStatement] = []
     for (unit, key, platform), acc in accs.items():
         s = _finish(acc, products[key[0]], key[1], platform, evidence[unit], explicit.get(key, set()))
@@ -206,8 +212,8 @@ def _resolve(
     if shapes.date_like(v):
         return [v], [], set()  # "7/2/2004 and below": a mangled version, kept as written for review
     # A YYMM release (2403.1) has no branch: Workspace's numbering runs on across releases.
-    scoped = not shapes.is_calendar_release(v) and (
-        shapes.is_release_build(v) or shapes.is_line_update(v) or several or e.by_line
+    scoped = (
+        not shapes.is_calendar_release(v) and not e.from_zero and (shapes.is_line_update(v) or several or e.by_line)
     )
     introduced = e.label or ((_own_line(v, per_build) or shapes.branch(v)) if scoped else "0")
     return [], [osv_range(introduced, **{e.upper_kind: v})], set()
@@ -245,6 +251,7 @@ def _finish(
         suspect=suspect,
         suggested_versions=suggested,
         evidence=evidence,
+        excluded=tuple(acc.excluded),
     )
 
 
@@ -299,4 +306,6 @@ def _confidence(acc: _Acc, ranges: Sequence[VersionRange], variant: bool, suspec
 
 
 def _same(a: ExtractedStatement, b: ExtractedStatement) -> bool:
-    return (a.product, a.platform, a.versions, a.ranges) == (b.product, b.platform, b.versions, b.ranges)
+    return (a.product, a.platform, a.versions, a.ranges, a.excluded) == (
+        b.product, b.platform, b.versions, b.ranges, b.excluded
+    )  # fmt: skip

@@ -53,6 +53,7 @@ class ClauseParser:
         self.named: tuple[str, ...] | None = None
         self.merge_ok = False  # an open range may still take an upper bound ("from X up to Y")
         self.negated = False
+        self.from_zero = False  # "all versions prior to X": the next bound is not line-scoped
         self.exprs: list[Expr] = []
 
     def parse(self) -> list[Expr]:
@@ -262,9 +263,11 @@ class ClauseParser:
             self.merge_ok = False
             return
         opaque = tok.family == "opaque"
+        from_zero, self.from_zero = self.from_zero, False
         self._emit(
-            "bound", i, version=tok.text, upper_kind=upper_kind, variant=tok.variant, opaque=opaque, by_line=by_line
-        )
+            "bound", i, version=tok.text, upper_kind=upper_kind, variant=tok.variant, opaque=opaque,
+            by_line=by_line, from_zero=from_zero,
+        )  # fmt: skip
 
     def _emit(self, kind: str, i: int, **fields: Any) -> None:
         label, label_variant = self.label or ("", "")
@@ -336,9 +339,17 @@ class ClauseParser:
         if family == "neg":
             self.negated = True
         elif family == "excl":
-            return self.n  # "all versions except 7.2.5": what follows is carved out
+            self._exclude(self.t[i + 1 :])  # "all versions except 7.2.5": carved out
+            return self.n
         elif family == "all":
-            self._emit("all", i)
+            j = skip_fillers(self.t, i + 1)
+            nxt = self.t[j] if j < self.n else None
+            if nxt is not None and nxt.kind == "op" and nxt.family in ("pre_fixed", "pre_last", "pre_later"):
+                # "all versions prior to 20.4R3-S9", "every version from 16.1 prior to 16.1.6":
+                # the bound that follows says which; it starts at "0" whatever else is listed.
+                self.from_zero = True
+            else:
+                self._emit("all", i)
         elif family == "infix" and tok.text in ("through", "thru"):
             self.pending = "pre_last"  # "3CX DesktopApp through 18.12.416": no lower end
         elif (family in lx.PRE_FAMILIES or family == "between") and not (
@@ -346,6 +357,13 @@ class ClauseParser:
         ):
             self.pending = family
         return i + 1
+
+    def _exclude(self, toks: list[Tok]) -> None:
+        """The builds an exclusion names belong to the expression before it, never affected."""
+        builds = tuple(t.text for t in toks if t.kind == "ver")
+        if self.exprs and builds:
+            last = self.exprs[-1]
+            last.excluded = (*last.excluded, *builds)
 
     def _on_open(self, i: int) -> int:
         close = i + 1
@@ -363,7 +381,10 @@ class ClauseParser:
                 if self.t[k].kind == "prod":
                     self._on_product(k)
             return close
-        if "excl" in families or after_version:
+        if "excl" in families:
+            self._exclude(inner)
+            return close
+        if after_version:
             # "(13.0.6)" dual label, "(Build 63914)", "(excluding 2.12.2 ...)", "(all modules)"
             return close
         return i + 1

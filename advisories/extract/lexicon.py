@@ -71,9 +71,12 @@ VERSION = re.compile(
     r"|\d+(?:\.\d+)*\s+(?P<ltsr>LTSR)\s+(?i:CU\s?\d+(?:\s+(?:hotfix|HF)\s?\d+)?)"
     r"|\d{4}(?=\s+LTSR\b)"
     r"|\d+(?:\.\d+)+"
-    r"(?:-\d+(?:\.\d+)*|-(?:alpha|beta|rc|pre|m)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
+    # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
+    r"(?:-\d+(?:\.\d+)*[a-z]?|[-.](?:alpha|beta|rc|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
     r"|\s?U\d+[a-z]?)?"
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
+    r"(?:-S\d+)?"  # Junos 20.4R3-S9: a service release of 20.4R3
+    r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
     r")"
     r"(?P<variant>-?(?:FIPS|NDcPP)|\s+LTSR\b)?"
     r"(?P<alt>(?:/\.\d+)+|(?:/\d{1,5}(?![\d./]))+)?"
@@ -108,6 +111,13 @@ OPERATORS: dict[str, str] = {
     "<=": "pre_last",
     "=<": "pre_last",
     "and earlier": "post_last",
+    "and all previous versions": "post_last",
+    "and all earlier versions": "post_last",
+    "and all prior versions": "post_last",
+    "and previous versions": "post_last",
+    "and earlier versions": "post_last",
+    "or previous versions": "post_last",
+    "or earlier versions": "post_last",
     "and prior": "post_last",
     "and below": "post_last",
     "and older": "post_last",
@@ -166,6 +176,8 @@ OPERATORS: dict[str, str] = {
     "all releases": "all",
     "all builds": "all",
     "every version": "all",
+    "every release": "all",
+    "every build": "all",
     "not affected": "neg",
     "not vulnerable": "neg",
     "not impacted": "neg",
@@ -208,7 +220,7 @@ _TECH_NOUN = (
     r"|library|path|plugin|driver|setting|configuration|page|script|file"
 )
 _AFFECTED = (
-    r"affect(?:s|ed|ing)?|impact(?:s|ed)|exploitable|susceptible|compromised|trojani[sz]ed|unpatched"
+    r"affect(?:s|ed|ing)?|impact(?:s|ed)|exposed\s+to|exploitable|susceptible|compromised|trojani[sz]ed|unpatched"
     rf"|vulnerable(?!\s+(?:{_TECH_NOUN})s?\b)|at\s+risk"
     r"|contain(?:s|ed|ing)?\s+(?:(?:the|a|an|this|that|same)\s+){0,2}"
     r"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|backdoor|malicious|defect)"

@@ -34,6 +34,8 @@ class ExtractedStatement:
     suspect: bool
     suggested_versions: tuple[str, ...]
     evidence: str
+    # Builds the text carves out of the ranges ("before 5.16.10 (excluding 5.14.14 and 5.15.12)").
+    excluded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +79,5 @@ class Expr:
     pos: int = 0
     unit: int = 0
     by_line: bool = False  # a bound the vendor scopes to its own branch ("7.2.4 and below")
+    excluded: tuple[str, ...] = ()  # "(excluding 5.14.14 and 5.15.12)": carved out of this one
+    from_zero: bool = False  # "all versions prior to X": explicitly every older version

@@ -35,7 +35,7 @@ class Cues:
 
     def affected_at(self, toks: list[Tok], i: int) -> bool:
         """Does the clause state the version at token `i` as affected?"""
-        if not self.affected:
+        if not self.affected or self._fix_predicate(toks, i):
             return False
         head = _list_head(toks, i)
         if head is not None:
@@ -47,6 +47,20 @@ class Cues:
         near_affected = min(abs(i - k) for k in self.affected)
         near_fix = min((abs(i - k) for k in self.fixes), default=len(toks) + 2)
         return near_affected < near_fix
+
+    def _fix_predicate(self, toks: list[Tok], i: int) -> bool:
+        """ "... are vulnerable and LTS 2.426.3 has the fix": a version list that is the subject
+        of a fix predicate (the first cue right after the list is a fix) names fixed builds,
+        whatever affected cue came before it."""
+        j = i + 1
+        while j < len(toks) and _list_material(toks[j]) and toks[j].text != ",":
+            j += 1
+        for k in range(j, min(j + _REACH, len(toks))):
+            if k in self.fixes:
+                return True
+            if k in self.affected or toks[k].kind in ("open", "op"):
+                return False  # "8.0 or later (excluding patched versions)": another phrase
+        return False
 
 
 def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:

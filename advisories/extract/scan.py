@@ -32,9 +32,7 @@ def _date_as_version(m: re.Match[str]) -> bool:
     """ "FortiOS 7/2/2004 and below": a date where a version belongs was a version once (a
     spreadsheet's doing); left in, it reads as a mangled version and goes to review."""
     text = m.string
-    return bool(
-        lx.DATE_AS_VERSION_AFTER.match(text, m.end()) or lx.DATE_AS_VERSION_BEFORE.search(text, 0, m.start())
-    )
+    return bool(lx.DATE_AS_VERSION_AFTER.match(text, m.end()) or lx.DATE_AS_VERSION_BEFORE.search(text, 0, m.start()))
 
 
 def _key(name: str) -> str:

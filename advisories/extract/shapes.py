@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from itertools import permutations
 
-_RELEASE_BUILD = re.compile(r"^(\d+(?:\.\d+)*)(?:-\d+(?:\.\d+)*|[Rr]\d+(?:\.\d+)*)$")
+_RELEASE_BUILD = re.compile(r"^(\d+(?:\.\d+)*)(?:-\d+(?:\.\d+)*[a-z]?|[Rr]\d+(?:\.\d+)*(?:-S\d+)?)$")
 _UPDATE = re.compile(r"^(\d+(?:\.\d+)*)\s?U\d+[a-z]?$")
 _NUMERIC_HEAD = re.compile(r"^\d+(?:\.\d+)*")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)*$")
@@ -25,7 +25,7 @@ _LTSR = re.compile(r"^(\d+(?:\.\d+)*)\s+LTSR\b(?P<update>\s+CU)?", re.IGNORECASE
 # Shapes seen in the vendors' own data (VERSIONS.md table e); anything else is "unusual".
 _USUAL = re.compile(
     r"^\d+(?:\.\d+){1,3}(?:-\d+(?:\.\d+)?|-(?:alpha|beta|rc)\d*|[Rr]\d+(?:\.\d+)?|[a-z]{1,2}\d?)?"
-    r"(?:-h\d+)?$"
+    r"(?:-h\d+|-S\d+)?$"
     rf"|^{_YYMM}(?:\.\d{{1,3}})?(?:\s+LTSR(?:\s+CU\d+(?:\s+Hotfix\s\d+)?)?)?$"  # Citrix Workspace (README)
 )
 
@@ -80,7 +80,10 @@ def fix_line(version: str) -> str | None:
     date-like string shows no line: the caller says "check manually" instead of guessing.
     """
     if _LTSR.match(version) or _RELEASE_BUILD.match(version) or _UPDATE.match(version):
-        return branch(version)
+        release = branch(version)
+        # SonicOS 7.0.1-5035, SMA 12.4.3-02804: a build of a three-part release is on the
+        # release's own X.Y line, as any other build is; Citrix's 13.1-49.13 stays on 13.1.
+        return ".".join(release.split(".")[:2])
     head = _NUMERIC_HEAD.match(version)
     if not head or date_like(version):
         return None
@@ -91,9 +94,7 @@ def fix_line(version: str) -> str | None:
 
 
 # A version a spreadsheet or a re-publisher turned into a date: 11/18/1213, 7/2/2004, 07.02.2004.
-_DATE_LIKE = re.compile(
-    r"^\d{1,4}/\d{1,4}/\d{1,5}$|^(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:19|20)\d{2}$"
-)
+_DATE_LIKE = re.compile(r"^\d{1,4}/\d{1,4}/\d{1,5}$|^(?:0?[1-9]|[12]\d|3[01])\.(?:0?[1-9]|1[0-2])\.(?:19|20)\d{2}$")
 
 
 def date_like(version: str) -> bool:

@@ -1,0 +1,137 @@
+"""The decided reading conventions for prose, one test per cause found in the blind rounds.
+
+A bare "before Y" / "Y and earlier" names no line and starts at "0"; a list of affected
+branches scopes each bound; a fix on a line the affected ranges cover adds nothing; the
+vendors' build spellings (milestones, service releases, hotfixes) read as one version.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from advisories.extract import ExtractedStatement, KnownProduct, extract_statements, to_json
+from advisories.models import Status
+from advisories.prose import as_statement
+from advisories.versions import compile_statement
+
+PRODUCTS = [
+    KnownProduct("Apache", "Apache Tomcat", ("Tomcat",)),
+    KnownProduct("Juniper", "Junos OS", ("Junos",)),
+    KnownProduct("SonicWall", "SonicOS"),
+    KnownProduct("SolarWinds", "Serv-U"),
+    KnownProduct("Veeam", "Veeam Backup & Replication"),
+    KnownProduct("Ivanti", "Ivanti Connect Secure", ("Connect Secure",)),
+    KnownProduct("Jenkins", "Jenkins LTS"),
+    KnownProduct("Zoom", "Zoom VDI Client"),
+    KnownProduct("ConnectWise", "ScreenConnect"),
+    KnownProduct("Atlassian", "Bitbucket Server"),
+    KnownProduct("Fortinet", "FortiOS"),
+    KnownProduct("Veeam", "Veeam ONE"),
+    KnownProduct("Apple", "iOS"),
+    KnownProduct("Apple", "iPadOS"),
+    KnownProduct("Apple", "macOS"),
+    KnownProduct("Apple", "Safari"),
+    KnownProduct("GitLab", "GitLab"),
+    KnownProduct("SonicWall", "SonicWall SMA1000", ("SMA1000",)),
+]
+
+
+def read(text: str) -> list[ExtractedStatement]:
+    return extract_statements(text, PRODUCTS)
+
+
+def ranges(text: str) -> dict[str, list[dict[str, str]]]:
+    out: dict[str, list[dict[str, str]]] = {}
+    for s in read(text):
+        out.setdefault(s.product, []).extend(to_json(s)["ranges"])
+    return out
+
+
+def affected(text: str, version: str) -> bool:
+    return any(compile_statement(as_statement(s)).status(version).status is Status.AFFECTED for s in read(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # Tomcat's milestones: "-M1" and ".M1" are part of the version, not an open end.
+        (
+            "Apache Tomcat from 11.0.0-M1 through 11.0.2 is affected.",
+            {"introduced": "11.0.0-M1", "last_affected": "11.0.2"},
+        ),
+        ("Affected: Apache Tomcat 9.0.0.M1 through 9.0.98.", {"introduced": "9.0.0.M1", "last_affected": "9.0.98"}),
+        # Junos service releases, SonicOS lettered builds, SolarWinds hotfixes: one version each.
+        ("Junos OS versions prior to 21.2R3-S7 are affected.", {"introduced": "0", "fixed": "21.2R3-S7"}),
+        ("SonicOS 5.9.2.14-12o and older is affected.", {"introduced": "0", "last_affected": "5.9.2.14-12o"}),
+        ("It affects Serv-U 15.4.2 HF 1 and previous versions.", {"introduced": "0", "last_affected": "15.4.2 HF 1"}),
+    ],
+)
+def test_vendor_build_spellings_read_as_one_version(text: str, want: dict[str, str]) -> None:
+    assert [want] in ranges(text).values(), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ivanti Connect Secure before 22.7R2.6 is affected.",
+        "Connect Secure 22.7R2.5 and earlier are vulnerable.",
+        # A fix on another line does not make the bound a list of branches.
+        "Veeam Backup & Replication builds up to and including 12.1.2.172 are exposed to the flaw; "
+        "the fix is in build 12.2.0.334.",
+    ],
+)
+def test_a_bare_bound_names_no_line_and_starts_at_zero(text: str) -> None:
+    found = ranges(text)
+    assert all(r["introduced"] == "0" for rs in found.values() for r in rs if "fixed" not in r or rs == [r]), found
+    assert any(r["introduced"] == "0" for rs in found.values() for r in rs), found
+
+
+def test_a_list_of_affected_branches_stays_scoped() -> None:
+    found = ranges("SonicOS 5.9.2.14-12o and older, 6.5.4.14-109n and older, and 7.0.1-5035 and older are affected.")
+    assert sorted(r["introduced"] for r in found["SonicOS"]) == ["5.9", "6.5", "7.0"]
+    assert not affected("SonicOS 5.9.2.14-12o and older, 6.5.4.14-109n and older are affected.", "6.5.4.15-116n")
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        (
+            "Zoom VDI Client for Windows before 5.16.10 (excluding 5.14.14 and 5.15.12) is affected.",
+            ["5.14.14", "5.15.12"],
+        ),
+        ("Affected: Zoom VDI Client for Windows before 6.3.10 (except 6.1.16 and 6.2.12).", ["6.1.16", "6.2.12"]),
+    ],
+)
+def test_excluded_builds_are_carried_and_never_affected(text: str, excluded: list[str]) -> None:
+    (found,) = read(text)
+    assert list(found.excluded) == excluded == to_json(found)["excluded"]
+    assert list(as_statement(found).excluded) == excluded
+    assert not any(affected(text, build) for build in excluded)
+    assert affected(text, "5.13.0" if "5.16" in text else "6.0.0")
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("Jenkins LTS 2.426.2 and earlier are vulnerable and LTS 2.426.3 has the fix.", "2.426.3"),
+        ("Jenkins LTS 2.426.2 and earlier are affected, and Jenkins LTS 2.426.3 fixes it.", "2.426.3"),
+    ],
+)
+def test_a_version_that_is_the_subject_of_a_fix_is_never_affected(text: str, fixed: str) -> None:
+    assert not affected(text, fixed)
+    assert affected(text, "2.426.2")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Affected Junos OS: all versions prior to 20.4R3-S9; 21.2 versions prior to 21.2R3-S7.",
+        "Affected Junos OS: every release before 20.4R3-S9; 21.2 before 21.2R3-S7.",
+    ],
+)
+def test_all_versions_before_a_bound_is_that_bound_from_zero(text: str) -> None:
+    found = ranges(text)["Junos OS"]
+    assert {"introduced": "0", "fixed": "20.4R3-S9"} in found
+    assert {"introduced": "21.2", "fixed": "21.2R3-S7"} in found
+    assert {"introduced": "0"} not in found  # no open "all versions" range beside the bound
+    assert not affected(text, "20.4R3-S9")
