@@ -24,6 +24,7 @@ from urllib.parse import unquote
 from advisories.cpe import parse_cpe
 from advisories.errors import ConfigError
 from advisories.identity.articles import article_numbers, articles_agree, without_articles
+from advisories.identity.designations import designations_agree, has_letters
 from advisories.identity.lines import ReleaseLine, line_of, lines_agree, scoped
 from advisories.models import AffectedProduct, InventoryItem
 from advisories.versions import SCHEMES
@@ -300,7 +301,8 @@ def name_words(name: str, vendor: str = "") -> tuple[str, ...]:
 def release_line(name: str) -> ReleaseLine:
     """The release line a name ends with, which its key leaves out: "Microsoft Office
     Professional Plus 2019" -> 2019, "SIMATIC PCS 7 V8.1" -> 7 8.1, "Siveillance Video 2020
-    R2" -> 2020 R2, "... CPU 1511-1 PN (6ES7511-1AK01-0AB0)" -> that article, "Firefox" -> none."""
+    R2" -> 2020 R2, "SINUMERIK 808D V4.7" -> model 808D on line 4.7, "... CPU 1511-1 PN
+    (6ES7511-1AK01-0AB0)" -> that article, "Firefox" -> none."""
     line = line_of(_split_name(_raw_words(name))[1])
     articles = article_numbers(name)
     return replace(line, articles=articles) if articles else line
@@ -764,6 +766,12 @@ class Catalogue:
         row_line = release_line(item.product)
         if lines_conflict(row_line, self.with_scheme(st)):
             theirs_line = statement_line(st.product)
+            models = (row_line.model, theirs_line.model)
+            if any(map(has_letters, models)) and not designations_agree(*models):
+                return (
+                    f"'{shown}' is model {row_line.model}, and the statement is about model "
+                    f"{theirs_line.model} only"
+                )
             if not articles_agree(row_line.articles, theirs_line.articles):
                 return (
                     f"'{shown}' is article {', '.join(sorted(row_line.articles))}, and the statement "

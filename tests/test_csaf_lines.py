@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "tests" / "fixtures" / "csaf-lines"
 CATALOGUE = Catalogue.load(ROOT / "rules" / "products.toml")
 A, U, N = Status.AFFECTED, Status.UNKNOWN, Status.NOT_AFFECTED
-VENDORS = {"icsa-23-040-03.json": "Johnson Controls Inc."}  # the rest are Siemens'
+# The rest are Siemens'.
+VENDORS = {"icsa-23-040-03.json": "Johnson Controls Inc.", "icsa-23-248-01.json": "Fujitsu Limited"}
 
 
 def found(doc: str, product: str, version: str) -> Match | None:
@@ -232,3 +233,66 @@ def test_the_reason_names_the_other_line() -> None:
     assert miss.reason == (
         "'siveillance video' is release line 2020 R2, and the statement is about line 2020 R3 only"
     )
+
+
+# -- model designations: "808D", "1542SP-1", "IP-90" are the product, not its version ---------
+
+SINUMERIK = "icsa-18-345-02.json"  # 808D V4.7, V4.8 < V4.91; 828D V4.7 < V4.7 SP6 HF1; 840D sl ...
+IP_SERIES = "icsa-23-248-01.json"  # Fujitsu IP-900E ... < V02L061; IP-90 < V01L013; IP-9610 < V02L007
+CP_1542SP = "icsa-24-165-10.json"  # SIMATIC CP 1542SP-1, CP 1543SP-1 < V2.3
+CP_1604 = "icsa-19-099-06.json"  # SIMATIC CP 1604, CP 1616 all versions; CP 443-1 < V3.3; ...
+IP = 'Real-time Video Transmission Gear "IP series" IP-'
+
+
+@pytest.mark.parametrize(
+    ("doc", "product", "version", "expected"),
+    [
+        # At a model's own fix: not affected, whatever another model's fix bound says.
+        (SINUMERIK, "SINUMERIK 828D V4.7", "V4.7 SP6 HF1", N),  # 808D's < V4.91 is another model
+        (SINUMERIK, "SINUMERIK 828D", "V4.7 SP6 HF1", N),
+        (IP_SERIES, f"{IP}90", "V01L013", N),  # IP-900E's < V02L061 is another model
+        (IP_SERIES, f"{IP}9610", "V02L007", N),
+        (CP_1542SP, "SIMATIC CP 1542SP-1", "V2.3", N),
+        (CP_1604, "SIMATIC CP 1542SP-1", "V2.3", N),  # CP 1604 and CP 1616 are other processors
+        (CP_1542SP, "SIMATIC CP 1604", "V2.2", N),  # and the other way round
+        (S7_1500, "SIMATIC S7-1500 Software Controller CPU 1508S V2", "V3.1", N),  # no 1508S V2 is V3
+        # Below it, or on a model whose fix is later: affected, by the model's own statement.
+        (SINUMERIK, "SINUMERIK 828D V4.7", "V4.7 SP6", A),
+        (SINUMERIK, "SINUMERIK 808D V4.7", "V4.7 SP6 HF1", A),
+        (SINUMERIK, "SINUMERIK 808D", "V4.8 SP1", A),
+        (IP_SERIES, f"{IP}90", "V01L012", A),
+        (IP_SERIES, f"{IP}900E", "V02L060", A),
+        (IP_SERIES, f"{IP}900IID", "V02L060", A),
+        (CP_1542SP, "SIMATIC CP 1542SP-1", "V2.2", A),
+        (CP_1604, "SIMATIC CP 1604", "V2.8", A),
+        # A row that gives no model is judged by its version against every model's statement.
+        (SINUMERIK, "SINUMERIK", "V4.7 SP6 HF1", A),  # 808D: < V4.91
+        (SINUMERIK, "SINUMERIK V4.7", "V4.7 SP6 HF1", A),
+        (SINUMERIK, "SINUMERIK", "V4.91", N),  # above every fix
+        (CP_1542SP, "SIMATIC CP", "V2.2", A),
+    ],
+)
+def test_models_in_real_documents(doc: str, product: str, version: str, expected: Status) -> None:
+    assert status(doc, product, version) is expected
+
+
+@pytest.mark.parametrize(
+    ("product", "version", "statement"),
+    [
+        ("CPU 1508S V3", "V3.1", "CPU 1508S V3"),
+        ("CPU 1507S", "V2.9.7", "CPU 1507S V2"),  # a row without its line: the version places it
+        ("CPU 1507S", "V3.1", "CPU 1507S V3"),
+    ],
+)
+def test_a_software_controller_is_hit_by_its_own_models_statement(product: str, version: str, statement: str) -> None:
+    match = found(S7_1500, f"SIMATIC S7-1500 Software Controller {product}", version)
+    assert match is not None and match.status is A
+    assert match.statement.product == f"SIMATIC S7-1500 Software Controller {statement}"
+
+
+def test_the_reason_names_the_other_model() -> None:
+    advisory = load_csaf_file(DOCS / SINUMERIK)
+    row = InventoryItem("council", "SINUMERIK 828D V4.7", "V4.7 SP6 HF1", "windows", "Siemens AG")
+    other = next(s for s in advisory.affects if s.product == "SINUMERIK 808D V4.7")
+    [miss] = CATALOGUE.explain(row, [other])
+    assert miss.reason == "'sinumerik' is model 828D, and the statement is about model 808D only"

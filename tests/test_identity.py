@@ -8,6 +8,7 @@ name with its short one in brackets is also the short name.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from test_matching import naive, seen
 
 from advisories.cpe import Cpe, parse_cpe
 from advisories.identity.articles import article_numbers, without_articles
+from advisories.identity.designations import designations_agree
 from advisories.identity.lines import lines_agree, scoped
 from advisories.matching import Matcher
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Status
@@ -187,6 +189,57 @@ def test_explain_says_the_row_is_other_hardware() -> None:
     )
 
 
+# -- model designations ------------------------------------------------------------------------
+
+
+def test_a_model_designation_is_read_beside_the_line() -> None:
+    assert release_line("SINUMERIK 808D V4.7").model == "808D"
+    assert release_line("SINUMERIK 808D V4.7").groups == ((4, 7),)  # "808D" is no release number
+    assert release_line("SIMATIC CP 1542SP-1").model == "1542SP"
+    assert release_line("SIMATIC CP 1604").model == "1604"
+    assert release_line('Real-time Video Transmission Gear "IP series" IP-900IID').model == "900IID"
+    assert release_line("Microsoft Office Professional Plus 2019").model == "2019"
+    assert release_line("SINUMERIK 808D V4.7").shown() == "808D 4.7"
+    # A version is no designation: "V", dots, or letters followed by more digits.
+    for name in ["SINUMERIK V4.7", "Teamcenter V13.1", "Java 8u381", "7-Zip 23.01 (x64)", "Widget 1.1.1w",
+                 "Mozilla Firefox (x64 en-GB) 120.0", "Notepad++ (64-bit x64) 8.6", "Windows 10 22H2",
+                 "Microsoft 365 Apps for enterprise - en-gb", "Adobe Acrobat Reader DC - English",
+                 "System Configuration Tool (SCT) version 14"]:
+        assert not any(c.isalpha() for c in release_line(name).model), name
+    assert normalise_name("SINUMERIK 808D V4.7") == normalise_name("SINUMERIK V4.7") == "sinumerik"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "agree"),
+    [
+        ("808D", "828D", False), ("1542SP", "1604", False), ("90", "900E", False), ("900E", "900D", False),
+        ("900IID", "900D", False), ("2016", "2019", False),
+        ("808D", "808d", True), ("808D", "", True), ("", "", True), ("5", "5a", True), ("1604", "1604", True),
+    ],
+)
+def test_designations_agree_only_on_the_same_model(a: str, b: str, agree: bool) -> None:
+    assert designations_agree(a, b) is agree
+    assert designations_agree(b, a) is agree
+
+
+@pytest.mark.parametrize(
+    ("name", "product"),
+    [
+        ("7-Zip 23.01 (x64)", "7-Zip"),
+        ("Mozilla Firefox (x64 en-GB) 120.0", "Mozilla Firefox"),
+        ("Notepad++ (64-bit x64) 8.6", "Notepad++"),
+        ("Microsoft 365 Apps for enterprise - en-gb", "Microsoft 365 Apps for enterprise"),
+        ("Adobe Acrobat Reader DC - English", "Adobe Acrobat Reader DC"),
+        ("Microsoft Office Professional Plus 2019", "Microsoft Office 2019"),
+        ("SINUMERIK", "SINUMERIK 808D V4.7"),  # a row without the model: its version decides
+        ("SINUMERIK V4.7", "SINUMERIK 808D V4.7"),
+        ("SINUMERIK 808D", "SINUMERIK 808D V4.7"),
+    ],
+)
+def test_rows_that_name_no_other_model_still_match(name: str, product: str) -> None:
+    assert EMPTY.matches(row(name, "1.0", "Acme"), AffectedProduct("Acme", product, all_versions=True))
+
+
 # -- brackets ----------------------------------------------------------------------------------
 
 
@@ -294,6 +347,42 @@ def test_a_row_named_for_other_hardware_or_release_is_never_hit_and_a_bare_row_a
     no_line = {f"adv-{i}" for i, n in enumerate(names) if not release_line(n).groups}
     assert no_line <= bare
     assert seen(matches) == naive(advisories, rows)  # the fast path agrees with the naive loop
+
+
+MODELS = ["", " 808D", " 828D", " 1542SP-1", " 1604", " 90", " 900E", " 900D", " 900IID"]
+MODEL_LINES = ["", " V4.7", " V4.8"]
+
+
+@st.composite
+def models(draw: st.DrawFn) -> str:
+    return f"SINUMERIK{draw(st.sampled_from(MODELS))}{draw(st.sampled_from(MODEL_LINES))}"
+
+
+def _without_model(name: str) -> str:
+    return " ".join(w for w in name.split() if not w[:1].isdigit())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(models(), min_size=1, max_size=6), st.lists(models(), min_size=1, max_size=8),
+       st.sampled_from(["V4.7 SP6", "V4.8 SP1", "V4.91", "1.0"]))
+def test_a_row_named_for_another_model_is_never_hit_and_a_row_without_one_as_before(
+    names: list[str], products: list[str], version: str
+) -> None:
+    """Model designations as Siemens and Fujitsu write them: a statement never hits a row that
+    names another model, and a row that names none is hit exactly as it would be if the
+    statements named no model either (judged by its version, never a silent miss)."""
+    statements = [AffectedProduct("Siemens", n, ranges=(osv_range("0", fixed="V4.91"),)) for n in names]
+    advisories = [Advisory(f"adv-{i}", "t", "t", affects=(s,)) for i, s in enumerate(statements)]
+    rows = [row(p, version, "Siemens AG") for p in [*products, "SINUMERIK"]]
+    matches = Matcher(advisories, EMPTY).match_items(rows)
+    for m in matches:
+        row_model, st_model = release_line(m.item.product).model, statement_line(m.statement.product).model
+        assert designations_agree(row_model, st_model)
+    assert seen(matches) == naive(advisories, rows)  # the fast path agrees with the naive loop
+    bare = {m.advisory.id for m in matches if m.item is rows[-1]}
+    plain = [Advisory(a.id, "t", "t", affects=(replace(s, product=_without_model(s.product)),))
+             for a, s in zip(advisories, statements, strict=True)]
+    assert bare == {m.advisory.id for m in Matcher(plain, EMPTY).match_items([rows[-1]])}
 
 
 @settings(max_examples=200, deadline=None)

@@ -3,7 +3,9 @@
 `advisories.products` turns names into keys (the product) and the catalogue; this package
 holds what a key deliberately leaves out. `lines` reads "Office 2019", "Teamcenter V13.1"
 or "Widget Server 12" as a product plus a release line, tells whether two lines can be the
-same, and narrows a statement's versions to the line its name names; `articles` reads the
+same, and narrows a statement's versions to the line its name names; `designations` reads
+the model number a hardware name's numbers start with ("808D" of "SINUMERIK 808D V4.7"),
+which the key drops with the versions but which names another product; `articles` reads the
 article numbers a hardware name gives in brackets ("(6ES7511-1AK01-0AB0)"), which name
 different hardware under one display name.
 """

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from advisories.identity.articles import articles_agree
+from advisories.identity.designations import designation_of, designations_agree, has_letters
 from advisories.models import AffectedProduct, Bound, VersionRange
 
 # A word that is a plain release number: "2019", "V13.1", "12", "2201.0012". A word with
@@ -43,19 +44,23 @@ _LINE_WORDS = frozenset({"version", "release"})
 class ReleaseLine:
     """The release numbers a product name ends with, one tuple per word ("SIMATIC PCS 7
     V8.1" -> ((7,), (8, 1))), the last such word as written ("V8.1"), the R-release after
-    them ("2020 R2" -> 2), and the article numbers the name gives in brackets (not shown:
-    they are no line, and are named apart)."""
+    them ("2020 R2" -> 2), the model designation the numbers start with ("808D" of
+    "SINUMERIK 808D V4.7", "2019" of "Office 2019": `identity.designations`), and the
+    article numbers the name gives in brackets (not shown: they are no line, and are named
+    apart). A designation with letters is no release number, and is not among the groups."""
 
     groups: tuple[tuple[int, ...], ...] = ()
     text: str = ""
     release: int | None = None
     articles: frozenset[str] = frozenset()
+    model: str = ""
 
     def __bool__(self) -> bool:
-        return bool(self.groups or self.articles)
+        return bool(self.groups or self.articles or self.model)
 
     def shown(self) -> str:
-        words = [".".join(map(str, g)) for g in self.groups]
+        words = [self.model] if has_letters(self.model) else []
+        words += [".".join(map(str, g)) for g in self.groups]
         if self.release is not None:
             words.append(f"R{self.release}")
         return " ".join(words)
@@ -69,7 +74,10 @@ def line_of(trailing: Sequence[str]) -> ReleaseLine:
     groups: list[tuple[int, ...]] = []
     text, release = "", None
     words = list(trailing)
-    if len(words) > 1 and words[0].casefold() in _LINE_WORDS:
+    model = designation_of(words[0]) if words else ""
+    if has_letters(model):
+        words = words[1:]  # "808D V4.7" is model 808D on line 4.7
+    elif len(words) > 1 and words[0].casefold() in _LINE_WORDS:
         words = words[1:]  # "version 15" is line 15
     for word in words:
         m = _PLAIN.fullmatch(word)
@@ -79,7 +87,7 @@ def line_of(trailing: Sequence[str]) -> ReleaseLine:
             break
         groups.append(tuple(int(n) for n in re.split(r"[._]", m[1])))
         text = word
-    return ReleaseLine(tuple(groups), text, release) if groups else NO_LINE
+    return ReleaseLine(tuple(groups), text, release, model=model) if groups or model else NO_LINE
 
 
 def lines_agree(a: ReleaseLine, b: ReleaseLine) -> bool:
@@ -87,9 +95,10 @@ def lines_agree(a: ReleaseLine, b: ReleaseLine) -> bool:
     numbers must begin the longer ("V13.1" and "13.1.0.9" agree; "2016" and "2019" do not).
     A name without a line, or with fewer words ("SIMATIC PCS 7" beside "SIMATIC PCS 7 V8.1"),
     leaves the question to the version. R-releases after the same numbers must be equal
-    ("2020 R2" is not "2020 R3"; "2020" may be either), and so must article numbers where
-    both names give some (`articles.articles_agree`)."""
-    if not articles_agree(a.articles, b.articles):
+    ("2020 R2" is not "2020 R3"; "2020" may be either), and so must model designations
+    (`designations.designations_agree`: "808D" is not "828D") and article numbers
+    (`articles.articles_agree`) where both names give some."""
+    if not (articles_agree(a.articles, b.articles) and designations_agree(a.model, b.model)):
         return False
     for x, y in zip(a.groups, b.groups, strict=False):
         n = min(len(x), len(y))
