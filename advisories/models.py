@@ -67,6 +67,9 @@ class AffectedProduct:
     purl: str | None = None
     fixed_in: str | None = None
     note: str | None = None  # e.g. the version text a source gave that could not be read
+    # Versions the advisory says nothing about, though they sit beside what it does say: a
+    # release line between two lines it gives fixes for. Inside one and in no range: UNKNOWN.
+    undecided: tuple[VersionRange, ...] = ()
     from_text: bool = False  # versions read from prose by the extractor: to be verified
     confidence: float | None = None  # the extractor's, for from_text statements
 

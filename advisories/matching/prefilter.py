@@ -92,7 +92,7 @@ def _shape(statement: AffectedProduct) -> _Shape | None:
     ranges by their parsed bounds, all parsed under the statement's scheme.
     """
     st = statement
-    if st.all_versions or st.labels or st.excluded or st.version_aliases:
+    if st.all_versions or st.labels or st.excluded or st.version_aliases or st.undecided:
         return None
     if not (st.versions or st.ranges):
         return None

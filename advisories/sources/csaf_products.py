@@ -17,7 +17,7 @@ from advisories import versions
 from advisories.cpe import Cpe, cpe_value, parse_cpe
 from advisories.models import AffectedProduct, Bound, VersionRange
 from advisories.sanitise import truncate
-from advisories.sources.csaf_versions import SIEMENS_WORDS, VERSION_RE, short_range, versions_of
+from advisories.sources.csaf_versions import SIEMENS_WORDS, VERSION_RE, per_line, short_range, versions_of
 from advisories.versions import VersSpec
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ def sentences(text: str) -> str:
 def products(tree: dict[str, Any]) -> dict[str, Product]:
     """product_id -> what it is, from branches, full_product_names and relationships."""
     found: dict[str, Product] = {}
+    models: dict[str, str] = {}  # product_id -> its full_product_name, under a product_name branch
     # Iterative walk: branches nest arbitrarily deep and a hostile file could be very deep.
     stack = [(b, dict[str, str]()) for b in reversed(objs(tree.get("branches")))]
     while stack:
@@ -80,12 +81,42 @@ def products(tree: dict[str, Any]) -> dict[str, Product]:
             context["version"] = name
         if isinstance(branch.get("product"), dict):
             _add_product(found, branch["product"], context)
+            full, pid = branch["product"].get("name"), branch["product"].get("product_id")
+            if isinstance(full, str) and isinstance(pid, str) and context.get("product_name"):
+                models[pid] = " ".join(full.split())
         stack.extend((child, context) for child in reversed(objs(branch.get("branches"))))
+    _model_names(found, models)
     for full in objs(tree.get("full_product_names")):
         _add_product(found, full, {})
     for rel in objs(tree.get("relationships")):
         _add_relationship(found, rel)
     return found
+
+
+# The version text a full_product_name ends with: "...: Versions 1.28 and prior", ": < V5.0".
+_NAME_VERSION = re.compile(r"\s*:[^:]*(?:\d|\ball\b|\bversions?\b)[^:]*$", re.I)
+_ALL_MODELS = re.compile(r"\s*\(all models\)", re.I)
+_VERSIONISH = re.compile(r"(?<![\w.])[vV]?\d[\w.+~\-]*")  # "V1.0", "1.0.0-alpha", "< 8.0.1"
+
+
+def _model_names(found: dict[str, Product], models: dict[str, str]) -> None:
+    """Name each product by its full_product_name when products sharing one product_name
+    differ only there (Omron's "NJ/NX-series Controllers and Software - NX7-series Machine
+    Automation Controller" beside "... - Automation Software Sysmac Studio"): the model is in
+    the full name alone. Only a full name that is the product_name and more than a version."""
+    groups: dict[tuple[str, str], dict[str, str]] = {}
+    for pid, full in models.items():
+        product = found[pid]
+        specific = _ALL_MODELS.sub("", _NAME_VERSION.sub("", full)).strip()
+        rest = specific[len(product.name):] if specific.casefold().startswith(product.name.casefold()) else ""
+        if product.version:  # a model written as the version ("CODESYS Control for BeagleBone")
+            rest = rest.casefold().replace(product.version.casefold(), "")
+        model = re.search(r"[A-Za-z]", _VERSIONISH.sub("", rest))
+        groups.setdefault((product.vendor, product.name), {})[pid] = specific if model else product.name
+    for names in groups.values():
+        if len(set(names.values())) > 1 and all(n != found[p].name for p, n in names.items()):
+            for pid, specific in names.items():
+                found[pid] = replace(found[pid], name=specific)
 
 
 def _add_product(found: dict[str, Product], product: dict[str, Any], ctx: dict[str, str]) -> None:
@@ -186,18 +217,21 @@ def _statements(
     fixed = _fixed_texts(status, found)
     vendor_fixes = _vendor_fixes(vuln)
     several = _several_branches(status, found)
+    specs = {pid: versions_of(p.version, p.range_text, vendor=p.vendor, scoped=(p.vendor, p.name) in several)
+             for pid in _ids(status, _AFFECTED) if (p := found.get(pid) or Product(vendor="", name=pid))}
+    lines = _per_line(specs, found)
     out: list[tuple[AffectedProduct, str | None]] = []
     for key in _AFFECTED:
         for pid in _ids(status, (key,)):
             product = found.get(pid) or Product(vendor="", name=pid)
             fixes = fixed.get((product.vendor, product.name), [])
-            spec = versions_of(product.version, product.range_text, vendor=product.vendor,
-                               scoped=(product.vendor, product.name) in several)
+            spec, undecided = lines.get(pid, (specs[pid], ()))
             if spec is not None and key != "known_affected":
                 spec = _open_ended(spec, key, fixes)
             problem = _unparsed(product, spec, pid)
             statement = _statement(product, spec, fixes or vendor_fixes.get(pid, []),
                                    note=problem if spec is None and _version_text(product) else None)
+            statement = replace(statement, undecided=undecided) if undecided else statement
             out.append((statement, problem))
     # Under investigation may turn out affected: a statement with no versions, so UNKNOWN.
     for pid in _ids(status, ("under_investigation",)):
@@ -222,6 +256,33 @@ def _several_branches(status: dict[str, Any], found: dict[str, Product]) -> set[
         if product and line:
             branches.setdefault((product.vendor, product.name), set()).add(line.group(0))
     return {key for key, lines in branches.items() if len(lines) > 1}
+
+
+def _per_line(
+    specs: dict[str, VersSpec | None], found: dict[str, Product]
+) -> dict[str, tuple[VersSpec, tuple[VersionRange, ...]]]:
+    """product_id -> its range read on its own release line, and the undecided line below it,
+    for the products given one upper bound per line ("< V4.10.111", "< V5.00.171": csaf_versions'
+    `per_line`); the other IDs keep the reading from the first version."""
+    groups: dict[tuple[str, str, str], list[tuple[str, Bound]]] = {}
+    for pid, spec in specs.items():
+        product = found.get(pid)
+        if product is None or spec is None or spec.versions or spec.all_versions or spec.excluded:
+            continue
+        if len(spec.ranges) == 1 and spec.ranges[0].lower is None and spec.ranges[0].upper is not None:
+            groups.setdefault((product.vendor, product.name, product.platform), []).append(
+                (pid, spec.ranges[0].upper))
+    out: dict[str, tuple[VersSpec, tuple[VersionRange, ...]]] = {}
+    for members in groups.values():
+        bounds = list(dict.fromkeys(bound for _, bound in members))
+        read = per_line(bounds)
+        if read is None:
+            continue
+        by_bound = dict(zip(bounds, read, strict=True))
+        for pid, bound in members:
+            span, gap = by_bound[bound]
+            out[pid] = (replace(specs[pid] or VersSpec(), ranges=(span,)), (gap,) if gap else ())
+    return out
 
 
 def _version_text(product: Product) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import cmp_to_key
 
 from advisories import versions
 from advisories.models import Bound, VersionRange
@@ -164,9 +165,9 @@ def _branch(version: str) -> str | None:
 
 
 def _next_line(line: str) -> str:
-    """The first version past a whole line: 7.2 -> 7.3, V7 -> V8."""
+    """The first version past a whole line: 7.2 -> 7.3, V7 -> V8, V5.00 -> V5.01."""
     head, _, last = line.rpartition(".")
-    bumped = re.sub(r"\d+$", lambda d: str(int(d.group(0)) + 1), last)
+    bumped = re.sub(r"\d+$", lambda d: f"{int(d.group(0)) + 1:0{len(d.group(0))}d}", last)
     return f"{head}.{bumped}" if head else bumped
 
 
@@ -266,3 +267,47 @@ def _bounded(
         lower=Bound(lower[0].strip(), lower[1]) if lower else None,
         upper=Bound(upper[0].strip(), upper[1]) if upper else None,
     ),))
+
+
+# --- one fix per release line ---------------------------------------------------------------
+# "< V4.10.111", "< V5.00.171", "< V6.00.204" for one product and one vulnerability: one fix
+# on each line (VERSIONS.md pitfall 4). Read as three ranges from the first version, a row at
+# V4.10.111, fixed on its line, would fall inside "< V6.00.204".
+_LINE = re.compile(r"([vV]?\d+\.\d+)\.\d+\S*")
+
+
+def per_line(uppers: list[Bound]) -> list[tuple[VersionRange, VersionRange | None]] | None:
+    """Each upper bound as (its range, the undecided line gap below it), in the order given;
+    None to keep reading each bound from the first version.
+
+    The lowest bound counts from the first version (everything older is affected); each higher
+    one from its own line, the first two numbers (V5.00 for V5.00.171). A line between two
+    listed ones (V4.20 beside V4.10 and V5.00) is undecided: the document gives it no fix.
+    Only when every bound is a dotted x.y.z on a line of its own.
+    """
+    lines = [m.group(1) if (m := _LINE.fullmatch(b.version.strip())) else None for b in uppers]
+    if len(uppers) < 2 or None in lines:
+        return None
+    texts = [b.version.strip() for b in uppers]
+    if any(versions.compare(a, b) is None for a in texts for b in texts):
+        return None  # a bound the generic scheme cannot order: today's reading
+
+    def ordered(i: int, j: int) -> int:
+        return versions.compare(texts[i], texts[j]) or 0
+
+    order = sorted(range(len(uppers)), key=cmp_to_key(ordered))
+    out: dict[int, tuple[VersionRange, VersionRange | None]] = {}
+    below: str | None = None  # the line of the next lower bound
+    for i in order:
+        line = str(lines[i])
+        if below is None:
+            out[i] = (VersionRange(None, uppers[i]), None)
+        elif versions.compare(below, line) != -1:
+            return None  # two bounds on one line: today's reading
+        else:
+            start = _next_line(below)
+            gap = VersionRange(Bound(start, True), Bound(line, False))
+            out[i] = (VersionRange(Bound(line, True), uppers[i]),
+                      gap if versions.compare(start, line) == -1 else None)
+        below = line
+    return [out[i] for i in range(len(uppers))]

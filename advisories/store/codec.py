@@ -12,6 +12,9 @@ from advisories.models import Advisory, AffectedProduct, Bound, Message, Version
 
 def advisory_to_json(advisory: Advisory) -> str:
     data = asdict(advisory)
+    for statement in data["affects"]:
+        if not statement["undecided"]:
+            del statement["undecided"]  # said only when some source gives it, as before it existed
     for key in ("published", "updated", "due_date"):
         value = getattr(advisory, key)
         data[key] = value.isoformat() if value else None
@@ -35,9 +38,10 @@ def _bound(data: dict[str, Any] | None) -> Bound | None:
 
 def _affected(data: dict[str, Any]) -> AffectedProduct:
     data = dict(data)
-    data["ranges"] = tuple(
-        VersionRange(lower=_bound(r["lower"]), upper=_bound(r["upper"])) for r in data["ranges"]
-    )
+    for key in ("ranges", "undecided"):  # undecided: absent from advisories stored before it
+        data[key] = tuple(
+            VersionRange(lower=_bound(r["lower"]), upper=_bound(r["upper"])) for r in data.get(key, ())
+        )
     data["labels"] = tuple((name, tuple(builds)) for name, builds in data["labels"])
     data["version_aliases"] = tuple(tuple(pair) for pair in data["version_aliases"])
     for key in ("versions", "aliases", "excluded"):

@@ -99,6 +99,7 @@ class VersionMatcher:
             if self._problem is None
             else ()
         )
+        self._undecided = tuple(compile_range(r, self.scheme, self._translate) for r in statement.undecided)
         self._labels = {label_key(name): (name, builds) for name, builds in statement.labels}
         self._build_labels = {
             norm_text(self._key_text(b)): name for name, builds in statement.labels for b in builds
@@ -258,6 +259,13 @@ class VersionMatcher:
         compared = len(self._listed) + len(self._ranges) - len(unreadable) - len(other_line)
         if unreadable:
             return self._unknown(shown, unreadable)
+        for r in self._undecided:
+            if r.contains(parsed) is Containment.IN:
+                return Verdict(
+                    Status.UNKNOWN,
+                    f"the installed version '{shown}' is on a release line ({r.text}) between those "
+                    "the advisory gives fixes for, and it says nothing about it; check it manually",
+                )
         if other_line and not compared:
             return self._other_line(parsed, shown, other_line)
         return Verdict(Status.NOT_AFFECTED, self._not_affected_reason(shown))
