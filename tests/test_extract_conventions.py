@@ -33,6 +33,8 @@ PRODUCTS = [
     KnownProduct("Apple", "Safari"),
     KnownProduct("GitLab", "GitLab"),
     KnownProduct("SonicWall", "SonicWall SMA1000", ("SMA1000",)),
+    KnownProduct("Palo Alto Networks", "PAN-OS"),
+    KnownProduct("Apple", "visionOS"),
 ]
 
 
@@ -135,3 +137,49 @@ def test_all_versions_before_a_bound_is_that_bound_from_zero(text: str) -> None:
     assert {"introduced": "21.2", "fixed": "21.2R3-S7"} in found
     assert {"introduced": "0"} not in found  # no open "all versions" range beside the bound
     assert not affected(text, "20.4R3-S9")
+
+
+@pytest.mark.parametrize(
+    ("text", "excepted", "still"),
+    [
+        (
+            "PAN-OS 11.2 before 11.2.4-h1 is vulnerable except the hotfix builds 11.2.0-h1 and 11.2.3-h3, "
+            "and PAN-OS 11.1 before 11.1.5-h1 is vulnerable except 11.1.0-h4 and 11.1.4-h7.",
+            ["11.2.0-h1", "11.2.3-h3", "11.1.0-h4", "11.1.4-h7"],
+            ["11.2.3", "11.1.4"],
+        ),
+        (
+            "For the PAN-OS 10.2 train, every release before 10.2.12-h2 is exposed apart from the hotfixes "
+            "10.2.0-h4 and 10.2.11-h6, which already carry the fix.",
+            ["10.2.0-h4", "10.2.11-h6"],
+            ["10.2.11", "10.2.0"],
+        ),
+    ],
+)
+def test_hotfix_exclusions_end_at_the_next_statement_and_never_alert(
+    text: str, excepted: list[str], still: list[str]
+) -> None:
+    assert not any(affected(text, build) for build in excepted)
+    assert all(affected(text, build) for build in still)
+    assert not affected(text, "10.1.14")  # a named line bounds "every release before" it
+    found = ranges(text)["PAN-OS"]
+    assert all(r["introduced"] != "0" for r in found), found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fix is in iOS 17.1.2 and iPadOS 17.1.2, macOS Sonoma 14.1.2 and Safari 17.1.2.",
+        "Update to Safari 17.1.2, iOS and iPadOS 17.1.2 or macOS Sonoma 14.1.2.",
+        "The update brings iOS and iPadOS to 17.1.2, while macOS Sonoma 14.1.2 and Safari 17.1.2 carry the fix.",
+    ],
+)
+def test_an_os_name_with_its_own_version_is_a_product_not_a_platform(text: str) -> None:
+    found = read(text)
+    assert {s.product for s in found} == {"iOS", "iPadOS", "macOS", "Safari"}, found
+    assert all(s.platform is None for s in found), found
+
+
+def test_an_os_product_is_never_tagged_with_another_platform() -> None:
+    (ios, mac) = read("The flaw is resolved in iOS 16.6.1, and on the Mac in macOS Ventura 13.5.2.")
+    assert (ios.product, ios.platform, mac.product, mac.platform) == ("iOS", None, "macOS", None)

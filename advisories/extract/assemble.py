@@ -134,7 +134,7 @@ def assemble(
             if _fix_is_covered(e, covered.get(key, set())):
                 continue
             fix_line = _fix_line(e, key in fine)
-            for platform in e.platforms or (None,):
+            for platform in _platforms(e, products[key[0]]):
                 acc = accs.setdefault((e.unit, key, platform), _Acc())
                 acc.add_fix(fix_line, e.version)
                 acc.notes |= set() if e.direct else {"context"}
@@ -143,7 +143,7 @@ def assemble(
         versions, ranges, notes = _resolve(e, products[key[0]], several, key in fine)
         if not e.direct:
             notes.add("context")
-        for platform in e.platforms or (None,):
+        for platform in _platforms(e, products[key[0]]):
             acc = accs.setdefault((e.unit, key, platform), _Acc())
             acc.add(versions, ranges, notes)
             acc.excluded += [v for v in e.excluded if v not in acc.excluded]
@@ -153,6 +153,14 @@ def assemble(
         if not any(_same(s, o) for o in out):
             out.append(s)
     return out
+
+
+def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:
+    """An operating system is its own platform: "iOS 16.6.1 ..., and on the Mac in macOS 13.5.2"
+    does not make iOS a macOS product."""
+    if "".join(product.name.lower().split()) in lx.PLATFORM_WORDS:
+        return (None,)
+    return e.platforms or (None,)
 
 
 def _fix_is_covered(e: Expr, cover: set[str]) -> bool:

@@ -24,6 +24,10 @@ _LABEL_GAP = 7  # words allowed between a label and its operator: "3.0 users sho
 _RETRO_PLATFORM_GAP = 8  # tokens between a version list and a trailing "for Windows"
 
 
+def _ends_a_list(tok: Tok) -> bool:
+    return tok.kind in ("prod", "op") or (tok.kind == "word" and not is_conj(tok) and not is_filler(tok))
+
+
 class ClauseParser:
     """One pass over one clause. `group` is the product list inherited from earlier clauses."""
 
@@ -152,12 +156,11 @@ class ClauseParser:
                 return True
             if dash:
                 return False
+        # "the 10.2 train, every release before 10.2.12-h2": a line noun lets the label reach
+        # past a comma and an "every release" to its bound.
+        noun = nxt.kind == "word" and nxt.text.lower() in lx.LABEL_NOUNS
         k, steps = j, 0
-        while (
-            k < self.n
-            and steps < _LABEL_GAP
-            and (self.t[k].kind in ("word", "num", "prod") or self.t[k].text in _SEPARATORS)
-        ):
+        while k < self.n and steps < _LABEL_GAP and self._label_gap(self.t[k], noun=noun):
             k, steps = k + 1, steps + 1
         if k >= self.n or self.t[k].kind != "op" or self.t[k].family not in lx.PRE_FAMILIES:
             return False
@@ -168,6 +171,12 @@ class ClauseParser:
             return False
         # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line.
         return extends(self.t[m].text, base) or self.t[m].family == "opaque"
+
+    @staticmethod
+    def _label_gap(tok: Tok, *, noun: bool) -> bool:
+        if tok.kind in ("word", "num", "prod") or tok.text in _SEPARATORS:
+            return True
+        return noun and (tok.text == "," or (tok.kind == "op" and tok.family == "all"))
 
     def _names_last_fix_line(self, i: int) -> bool:
         last = self.exprs[-1] if self.exprs else None
@@ -339,8 +348,7 @@ class ClauseParser:
         if family == "neg":
             self.negated = True
         elif family == "excl":
-            self._exclude(self.t[i + 1 :])  # "all versions except 7.2.5": carved out
-            return self.n
+            return self._exclude(i + 1)  # "all versions except 7.2.5": carved out
         elif family == "all":
             j = skip_fillers(self.t, i + 1)
             nxt = self.t[j] if j < self.n else None
@@ -358,8 +366,27 @@ class ClauseParser:
             self.pending = family
         return i + 1
 
-    def _exclude(self, toks: list[Tok]) -> None:
-        """The builds an exclusion names belong to the expression before it, never affected."""
+    def _exclude(self, start: int) -> int:
+        """The builds an exclusion names belong to the expression before it, never affected.
+        The list ends where the clause goes on to something else ("except 11.2.0-h1 and
+        11.2.3-h3, and PAN-OS 11.1 before 11.1.5-h1 ..."): a product, an operator or any
+        word that is not list filler, once a build was named; the index after it is returned."""
+        builds: list[str] = []
+        k = start
+        while k < self.n:
+            tok = self.t[k]
+            if tok.kind == "ver":
+                builds.append(tok.text)
+            elif builds and _ends_a_list(tok):
+                break
+            k += 1
+        if self.exprs and builds:
+            last = self.exprs[-1]
+            last.excluded = (*last.excluded, *builds)
+        return k
+
+    def _exclude_all(self, toks: list[Tok]) -> None:
+        """ "(excluding 5.14.14 and 5.15.12)": every build inside the brackets is carved out."""
         builds = tuple(t.text for t in toks if t.kind == "ver")
         if self.exprs and builds:
             last = self.exprs[-1]
@@ -382,7 +409,7 @@ class ClauseParser:
                     self._on_product(k)
             return close
         if "excl" in families:
-            self._exclude(inner)
+            self._exclude_all(inner)
             return close
         if after_version:
             # "(13.0.6)" dual label, "(Build 63914)", "(excluding 2.12.2 ...)", "(all modules)"

@@ -190,6 +190,8 @@ OPERATORS: dict[str, str] = {
     "except": "excl",
     "other than": "excl",
     "with the exception of": "excl",
+    "apart from": "excl",
+    "aside from": "excl",
 }
 PRE_FAMILIES = frozenset({"pre_fixed", "pre_last", "pre_later", "fix"})
 
