@@ -35,6 +35,10 @@ PRODUCTS = [
     KnownProduct("SonicWall", "SonicWall SMA1000", ("SMA1000",)),
     KnownProduct("Palo Alto Networks", "PAN-OS"),
     KnownProduct("Apple", "visionOS"),
+    KnownProduct("Veeam", "Veeam Agent for Linux"),
+    KnownProduct("Trend Micro", "Trend Micro Apex One", ("Apex One", "Apex One 2019")),
+    KnownProduct("Cisco", "Cisco ISE"),
+    KnownProduct("VMware", "VMware ESXi", ("ESXi",)),
 ]
 
 
@@ -183,3 +187,40 @@ def test_an_os_name_with_its_own_version_is_a_product_not_a_platform(text: str) 
 def test_an_os_product_is_never_tagged_with_another_platform() -> None:
     (ios, mac) = read("The flaw is resolved in iOS 16.6.1, and on the Mac in macOS Ventura 13.5.2.")
     assert (ios.product, ios.platform, mac.product, mac.platform) == ("iOS", None, "macOS", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # The release is a name; the build in brackets is the fix.
+        (
+            "The fixed releases are Veeam ONE 12.2 (build 12.2.0.4093) and "
+            "Veeam Agent for Linux 6.2 (build 6.2.0.101).",
+            {"Veeam ONE": [{"introduced": "12.2", "fixed": "12.2.0.4093"}],
+             "Veeam Agent for Linux": [{"introduced": "6.2", "fixed": "6.2.0.101"}]},
+        ),
+        (
+            "Apex One 2019 (14.0) is fixed in Critical Patch build 14.0.0.14039.",
+            {"Trend Micro Apex One": [{"introduced": "14.0", "fixed": "14.0.0.14039"}]},
+        ),
+        (
+            "The fix is in V12 build 12.0.0.1420 P20230223 and V11a build 11.0.1.1261 P20230227 "
+            "of Veeam Backup & Replication.",
+            {"Veeam Backup & Replication": [{"introduced": "12.0", "fixed": "12.0.0.1420"},
+                                            {"introduced": "11.0", "fixed": "11.0.1.1261"}]},
+        ),
+        # A patch name or a bare build shows no line: check manually, no range at all.
+        ("The fixed Cisco ISE releases are 3.3 Patch 7 and 3.4 Patch 2.", {"Cisco ISE": []}),
+        ("The fixes are ESXi 8.0 Update 3d (build 24585383) and ESXi 7.0 Update 3s (build 24585291).",
+         {"VMware ESXi": []}),
+        (
+            "After the upgrade, the Veeam Backup & Replication console should report build number 12.2.0.334. "
+            "Servers still showing 12.1.2.172 or lower remain exposed.",
+            {"Veeam Backup & Replication": [{"introduced": "12.2", "fixed": "12.2.0.334"},
+                                            {"introduced": "0", "last_affected": "12.1.2.172"}]},
+        ),
+    ],
+)  # fmt: skip
+def test_a_release_name_is_not_its_own_fix(text: str, want: dict[str, list[dict[str, str]]]) -> None:
+    assert ranges(text) == want
+    assert all(s.platform is None for s in read(text))  # "for Linux" in the product's own name is no scope

@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from advisories.models import VersionRange
+from advisories.products import named_platform
 from advisories.versions import compare, osv_range
 
 from . import lexicon as lx
@@ -82,7 +83,15 @@ class _Acc:
             self.fixes[line] = version
 
     def all_ranges(self) -> list[VersionRange]:
-        fixed = [osv_range(line, fixed=v) for line, v in self.fixes.items()]
+        # "Veeam ONE 12.2 ... build 12.2.0.4093", "Apex One 2019 (14.0) ... 14.0.0.14039": a bare
+        # X.Y that another named fix extends is the release's name, not a fix of its own.
+        named = [*self.fixes.values(), *self.unclear]
+        fixes = {
+            line: v
+            for line, v in self.fixes.items()
+            if not (shapes.is_plain_line(v) and any(shapes.extends(o, v) for o in named))
+        }
+        fixed = [osv_range(line, fixed=v) for line, v in fixes.items()]
         return self.ranges + [r for r in fixed if r not in self.ranges]
 
 
@@ -159,6 +168,10 @@ def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:
     """An operating system is its own platform: "iOS 16.6.1 ..., and on the Mac in macOS 13.5.2"
     does not make iOS a macOS product."""
     if "".join(product.name.lower().split()) in lx.PLATFORM_WORDS:
+        return (None,)
+    # "Veeam Agent for Linux": the catalogue's own name says the platform, so it is no scope.
+    own = named_platform(product.name)
+    if own and e.platforms == (own[0],):
         return (None,)
     return e.platforms or (None,)
 

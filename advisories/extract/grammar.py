@@ -385,6 +385,20 @@ class ClauseParser:
             last.excluded = (*last.excluded, *builds)
         return k
 
+    def _build_of_release(self, at: int, inner: list[Tok]) -> None:
+        """ "Veeam ONE 12.2 (build 12.2.0.4093)", "ESXi 8.0 Update 3d (build 24585383)": the
+        release is a name and the build is what was fixed; a bare build number shows no line,
+        so the fix becomes "check manually" rather than the release name's own range."""
+        last = self.exprs[-1] if self.exprs else None
+        words = [t for t in inner if t.kind != "punct"]
+        if last is None or last.pos != at or last.kind != "fix" or len(words) != 2:
+            return
+        noun, build = words
+        if noun.text.lower() != "build" or build.kind not in ("ver", "num"):
+            return
+        if build.kind == "num" or extends(build.text, last.version):
+            last.version = build.text
+
     def _exclude_all(self, toks: list[Tok]) -> None:
         """ "(excluding 5.14.14 and 5.15.12)": every build inside the brackets is carved out."""
         builds = tuple(t.text for t in toks if t.kind == "ver")
@@ -413,5 +427,6 @@ class ClauseParser:
             return close
         if after_version:
             # "(13.0.6)" dual label, "(Build 63914)", "(excluding 2.12.2 ...)", "(all modules)"
+            self._build_of_release(i - 1, inner)
             return close
         return i + 1

@@ -77,6 +77,7 @@ VERSION = re.compile(
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r"(?:-S\d+)?"  # Junos 20.4R3-S9: a service release of 20.4R3
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
+    r"(?:\s(?:Patch|Update)\s\d+[a-z]?)?"  # Cisco ISE "3.3 Patch 7", ESXi "8.0 Update 3d"
     r")"
     r"(?P<variant>-?(?:FIPS|NDcPP)|\s+LTSR\b)?"
     r"(?P<alt>(?:/\.\d+)+|(?:/\d{1,5}(?![\d./]))+)?"
@@ -169,6 +170,10 @@ OPERATORS: dict[str, str] = {
     "build number is": "fix",
     "build numbers are": "fix",
     "build number will be": "fix",
+    "report build number": "fix",
+    "reports build number": "fix",
+    "show build number": "fix",
+    "shows build number": "fix",
     "included in": "fix",
     "all supported versions": "all",
     "all supported builds": "all",
@@ -276,6 +281,7 @@ GLUE = (
         *("patched", "fixed", "current", "previous", "earlier", "later", "older", "newer"),
         *("including", "namely", "then", "even", "at", "from", "in", "to", "via", "with", "is"),
         *("are", "was", "were", "be", "running", "runs", "see", "e.g", "i.e", "like", "as"),
+        *("still", "showing", "shows", "reporting", "reports", "report", "remain", "remains"),
     }
 )
 # Words naming a separate build line of the product before them (pitfall 8): "Jenkins 2.441

@@ -12,8 +12,13 @@ from .model import Tok
 
 _MIN_BUILD_DIGITS = 4
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
-_VERSION_NOUNS = frozenset({"version", "versions", "release", "releases", "build", "builds", "v"})
+_VERSION_NOUNS = frozenset({"version", "versions", "release", "releases", "build", "builds", "v", "number"})
+# Words naming the kind of release, not another product: "fixed in Critical Patch build 14.0.0.14039".
+_RELEASE_KINDS = frozenset(
+    {"critical", "patch", "security", "update", "hotfix", "service", "pack", "cumulative", "maintenance", "feature"}
+)
 FOREIGN = "\0foreign"
+_RELEASE_LABEL = re.compile(r"^[vV]\d+[a-z]?$")
 
 
 def is_filler(tok: Tok) -> bool:
@@ -80,6 +85,8 @@ def owner_of(t: list[Tok], i: int) -> str:
     # Across "versions" only a capitalised name owns the list, not "effecting versions".
     if not names or (crossed and not any(c.isupper() for c in names[0].text)):
         return ""
+    if _RELEASE_LABEL.match(names[0].text) or all(n.text.lower() in _RELEASE_KINDS for n in names):
+        return ""  # Veeam "V12 build 12.0.0.1420": the product's own release, not another product
     if names[0].text.lower() in lx.VARIANT_WORDS:
         return names[0].text
     # "FortiOS SSL-VPN 7.2.0", "macOS Big Sur 11.7.10": a qualifier of the product itself.

@@ -12,6 +12,7 @@ from itertools import permutations
 
 _RELEASE_BUILD = re.compile(r"^(\d+(?:\.\d+)*)(?:-\d+(?:\.\d+)*[a-z]?|[Rr]\d+(?:\.\d+)*(?:-S\d+)?)$")
 _UPDATE = re.compile(r"^(\d+(?:\.\d+)*)\s?U\d+[a-z]?$")
+_NAMED_UPDATE = re.compile(r"\s(?:Patch|Update)\s")
 _NUMERIC_HEAD = re.compile(r"^\d+(?:\.\d+)*")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)*$")
 # Citrix Workspace app releases are named by year and month: 2311, 2403.1 (YYMM, YYMM.n).
@@ -79,6 +80,8 @@ def fix_line(version: str) -> str | None:
     (2.442 -> 2). A single number (build 14004), a patch name (ESXi80U2sb-23305545) or a
     date-like string shows no line: the caller says "check manually" instead of guessing.
     """
+    if _NAMED_UPDATE.search(version):
+        return None  # "3.3 Patch 7": the patch's own numbering, not a build on the 3.3 line
     if _LTSR.match(version) or _RELEASE_BUILD.match(version) or _UPDATE.match(version):
         release = branch(version)
         # SonicOS 7.0.1-5035, SMA 12.4.3-02804: a build of a three-part release is on the
