@@ -39,6 +39,10 @@ PRODUCTS = [
     KnownProduct("Trend Micro", "Trend Micro Apex One", ("Apex One", "Apex One 2019")),
     KnownProduct("Cisco", "Cisco ISE"),
     KnownProduct("VMware", "VMware ESXi", ("ESXi",)),
+    KnownProduct("Apache", "Apache ActiveMQ", ("ActiveMQ",)),
+    KnownProduct("CrushFTP", "CrushFTP"),
+    KnownProduct("Progress", "MOVEit Transfer"),
+    KnownProduct("Oracle", "Oracle Java SE", ("Java SE",)),
 ]
 
 
@@ -224,3 +228,41 @@ def test_an_os_product_is_never_tagged_with_another_platform() -> None:
 def test_a_release_name_is_not_its_own_fix(text: str, want: dict[str, list[dict[str, str]]]) -> None:
     assert ranges(text) == want
     assert all(s.platform is None for s in read(text))  # "for Linux" in the product's own name is no scope
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "want"),
+    [
+        # "A before B" where B is not on A's line: A is where the range starts; a list of lines scopes the rest.
+        (
+            "Bitbucket Server 7.0.0 before 7.6.17 and 8.0.0 before 8.0.3 is affected.",
+            "Bitbucket Server",
+            [{"introduced": "7.0.0", "fixed": "7.6.17"}, {"introduced": "8.0.0", "fixed": "8.0.3"}],
+        ),
+        (
+            "Apache ActiveMQ 5.16.0 before 5.16.7 and before 5.15.16 can be abused.",
+            "Apache ActiveMQ",
+            [{"introduced": "5.16.0", "fixed": "5.16.7"}, {"introduced": "5.15", "fixed": "5.15.16"}],
+        ),
+        # An undotted line before a bound on it is the bound's label.
+        (
+            "Vulnerable: CrushFTP 10 before 10.8.5 and 11 before 11.3.4_23.",
+            "CrushFTP",
+            [{"introduced": "10", "fixed": "10.8.5"}, {"introduced": "11", "fixed": "11.3.4_23"}],
+        ),
+        # "respectively" pairs the n-th start with the n-th bound.
+        (
+            "Affected MOVEit Transfer builds start at 2023.0.0 and 2024.0.0 and run up to, but not including, "
+            "2023.0.11 and 2024.0.2 respectively.",
+            "MOVEit Transfer",
+            [{"introduced": "2023.0.0", "fixed": "2023.0.11"}, {"introduced": "2024.0.0", "fixed": "2024.0.2"}],
+        ),
+    ],
+)
+def test_a_lower_end_pairs_with_its_bound(text: str, product: str, want: list[dict[str, str]]) -> None:
+    assert ranges(text)[product] == want
+
+
+def test_java_update_names_read_as_versions() -> None:
+    (java,) = read("Oracle Java SE 8u431-perf and 11.0.25 are affected.")
+    assert java.versions == ("8u431-perf", "11.0.25")

@@ -66,9 +66,23 @@ class ClauseParser:
             i = self._step(i)
         if self.negated:
             return []
+        if any(t.kind == "word" and t.text.lower() == "respectively" for t in self.t):
+            self._pair_respectively()
         for e in self.exprs:
             self._settle(e)
         return self.exprs
+
+    def _pair_respectively(self) -> None:
+        """ "start at A, B and C and run up to, but not including, X, Y and Z respectively":
+        the n-th start goes with the n-th bound."""
+        starts = [e for e in self.exprs if e.kind == "version" or (e.kind == "range" and not e.upper)]
+        bounds = [e for e in self.exprs if e.kind == "bound"]
+        if len(starts) < 2 or len(starts) != len(bounds) or starts[-1].pos > bounds[0].pos:
+            return
+        for start, bound in zip(starts, bounds, strict=True):
+            bound.kind, bound.lower = "range", start.version or start.lower
+            bound.upper, bound.version = bound.version, ""
+        self.exprs = [e for e in self.exprs if not any(e is s for s in starts)]
 
     def _settle(self, e: Expr) -> None:
         """A bare version, or an open "from X", that the clause does not state as affected is
@@ -97,6 +111,9 @@ class ClauseParser:
             return self._on_op(i)
         if kind == "open":
             return self._on_open(i)
+        if kind == "num" and self._numbers_a_line(i):
+            self.label = (self.t[i].text, "")  # "CrushFTP 10 before 10.8.4, 11 before 11.3.1"
+            return i + 1
         if kind == "num" and is_build_number(self.t, i):
             self.t[i] = Tok("ver", self.t[i].text)
             return self._on_version(i)
@@ -133,6 +150,10 @@ class ClauseParser:
             return i + 1
         j = skip_fillers(self.t, i + 1)
         nxt = self.t[j] if j < self.n else None
+        if nxt is not None and nxt.kind == "op" and nxt.family in ("pre_fixed", "pre_last"):
+            done = self._lower_before(i, tok, j)
+            if done is not None:
+                return done
         if nxt is not None and nxt.kind == "op" and nxt.family in _AFTER_VERSION:
             done = self._postfix(i, tok, nxt.family, j)
             if done is not None:
@@ -143,6 +164,26 @@ class ClauseParser:
             return j + 1
         self._apply_pending(i, tok)
         return i + 1
+
+    def _numbers_a_line(self, i: int) -> bool:
+        j = skip_fillers(self.t, i + 1)
+        if j >= self.n or self.t[j].kind != "op" or self.t[j].family not in ("pre_fixed", "pre_last"):
+            return False
+        k = skip_fillers(self.t, j + 1)
+        return k < self.n and self.t[k].kind == "ver" and extends(self.t[k].text, self.t[i].text)
+
+    def _lower_before(self, i: int, tok: Tok, j: int) -> int | None:
+        """ "7.0.0 before 7.6.17", "5.16.0 before 5.16.7": a version right before a bound it
+        does not name the line of, and lower than it, is where the affected range starts."""
+        k = skip_fillers(self.t, j + 1)
+        if self.pending == "fix" or tok.wildcard or k >= self.n or self.t[k].kind != "ver":
+            return None
+        hi = self.t[k]
+        if hi.family == "opaque" or compare(tok.text, hi.text) != -1:
+            return None
+        upper_kind = "fixed" if self.t[j].family == "pre_fixed" else "last_affected"
+        self._emit("range", i, lower=tok.text, upper=hi.text, upper_kind=upper_kind, variant=tok.variant or hi.variant)
+        return k + 1
 
     def _is_label(self, i: int) -> bool:
         base = line_base(self.t[i])

@@ -70,12 +70,14 @@ VERSION = re.compile(
     r"|\d{1,4}/\d{1,4}/\d{1,5}"
     r"|\d+(?:\.\d+)*\s+(?P<ltsr>LTSR)\s+(?i:CU\s?\d+(?:\s+(?:hotfix|HF)\s?\d+)?)"
     r"|\d{4}(?=\s+LTSR\b)"
+    r"|\d{1,2}u\d{1,4}(?:-[a-z]{2,8})?"  # Oracle Java "8u431", "8u431-perf"
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
     r"(?:-\d+(?:\.\d+)*[a-z]?|[-.](?:alpha|beta|rc|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
     r"|\s?U\d+[a-z]?)?"
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r"(?:-S\d+)?"  # Junos 20.4R3-S9: a service release of 20.4R3
+    r"(?:_\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
     r"(?:\s(?:Patch|Update)\s\d+[a-z]?)?"  # Cisco ISE "3.3 Patch 7", ESXi "8.0 Update 3d"
     r")"
