@@ -23,9 +23,11 @@ from advisories.sources.rss import find_cves
 from advisories.store import Store
 
 ARTICLE_PREFIX = "page:"
+CVE_PREFIX = cve_lookup.KEY_PREFIX
 MAX_ARTICLES_PER_RUN = 40  # a first run of a 20-item feed reads every page; a flood waits
 MAX_ARTICLE_BYTES = 2 * 1024 * 1024
 MAX_ARTICLE_S = 20.0
+RETRY_FAILED = timedelta(minutes=50)  # a page that failed is tried again by the next hourly run
 Progress = Callable[[str], None]
 
 
@@ -51,7 +53,8 @@ def with_articles(
             continue
         key = ARTICLE_PREFIX + advisory.url
         page = known.get(key)
-        if (page is None or _item_changed(store, advisory)) and read < MAX_ARTICLES_PER_RUN:
+        failed_before = page is not None and page.outcome != "ok" and clock() - page.fetched_at >= RETRY_FAILED
+        if (page is None or failed_before or _item_changed(store, advisory)) and read < MAX_ARTICLES_PER_RUN:
             read += 1
             progress(f"{feed.name}: reading article {read} ({advisory.url})")
             page = _fetch_article(feed.name, advisory.url, key, page, store, policy, clock())
@@ -64,6 +67,13 @@ def with_articles(
     return out
 
 
+def unread_items(store: Store, feed: str) -> list[Advisory]:
+    """A feed's stored items whose article page no run has read yet (it failed, or the per-run
+    cap was reached): read while the feed itself answers "not modified", not left for ever."""
+    read = {key for key, lookup in store.lookups(ARTICLE_PREFIX).items() if lookup.outcome == "ok"}
+    return [a for a in store.advisories() if a.source == feed and a.url and ARTICLE_PREFIX + a.url not in read]
+
+
 def _item_changed(store: Store, advisory: Advisory) -> bool:
     """The feed says the item changed (an NCSC alert updated with new builds): read its page again."""
     stored = store.advisory(advisory.id)
@@ -74,13 +84,17 @@ def _item_changed(store: Store, advisory: Advisory) -> bool:
 def _fetch_article(feed: str, url: str, key: str, old: Lookup | None, store: Store, policy: FetchPolicy,
                    at: datetime) -> Lookup:
     capped = replace(policy, max_bytes=min(policy.max_bytes, MAX_ARTICLE_BYTES),
-                     total_s=min(policy.total_s, MAX_ARTICLE_S))
+                     total_s=min(policy.total_s, MAX_ARTICLE_S), same_host=True)
     usable = old is not None and old.outcome == "ok"
     try:
         got = fetch(feed, url, policy=capped, accept="text/html", etag=old.etag if old and usable else None,
                     last_modified=old.last_modified if old and usable else None)
-    except AdvisoriesError as exc:  # not recorded: the next run tries again
-        return old if usable and old is not None else Lookup(key, at, f"{exc.message} (the next run tries again)")
+    except AdvisoriesError as exc:
+        if usable and old is not None:  # a refresh failed: what was read before still stands
+            return old
+        failed = Lookup(key, at, f"{exc.message} (tried again by the next run)")
+        store.record_lookup(failed)
+        return failed
     if got.body is None and old is not None:  # 304: the page is as we read it
         lookup = replace(old, fetched_at=at)
     else:
@@ -118,7 +132,8 @@ def resolve_cves(
     if feed.path is not None:
         found = cve_lookup.from_folder(ids, feed.path, now=at, feed=feed.name)
     else:
-        answering = replace(policy, answers=frozenset({404}))
+        # No retries per id: a failure of the API stops this run's look-ups (cve_lookup.resolve).
+        answering = replace(policy, answers=frozenset({404}), retries=0)
 
         def get(url: str, etag: str | None, last_modified: str | None) -> FetchResult:
             return fetch(feed.name, url, policy=answering, etag=etag, last_modified=last_modified,

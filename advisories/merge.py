@@ -84,29 +84,40 @@ def _said_by(advisory: Advisory) -> Advisory:
     return replace(advisory, versions_from=authority_of(advisory.kind).label)
 
 
-def rejected_cves(advisories: Iterable[Advisory]) -> set[str]:
-    return {cve for a in advisories if a.withdrawn for cve in a.cves}
+def rejected_cves(advisories: Iterable[Advisory]) -> dict[str, tuple[str, ...]]:
+    """Rejected CVE id -> the ids that replace it (a duplicate's), or () (withdrawn outright)."""
+    return {cve: a.replaced_by for a in advisories if a.withdrawn for cve in a.cves}
 
 
 def _without_rejected(advisories: list[Advisory]) -> list[Advisory]:
     """A REJECTED record's CVE says nothing any more: its record, its CISA-ADP data, NVD's and
-    KEV's entries for it go. Rules, CSAF and feed items stay (they may name other CVEs too), but
-    no longer join a group through the rejected id."""
+    KEV's entries for it go. Rules, CSAF and feed items stay (they may name other CVEs too) and
+    name the CVEs that replace a rejected duplicate instead of it: an NCSC item about
+    CVE-2023-5129 is about CVE-2023-4863 now."""
     gone = rejected_cves(advisories)
     if not gone:
         return advisories
     derived = {"cve", "cve-adp", "nvd", "kev"}
     out = []
     for a in advisories:
-        if a.withdrawn or (a.kind in derived and set(a.cves) <= gone):
+        if a.withdrawn or (a.kind in derived and set(a.cves) <= set(gone)):
             continue
-        out.append(replace(a, cves=tuple(c for c in a.cves if c not in gone)) if gone & set(a.cves) else a)
+        if gone.keys() & set(a.cves):
+            a = replace(a, cves=_unique(r for c in a.cves for r in (gone.get(c, (c,)))))
+        out.append(a)
     return out
 
 
 def _groups(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
-    """Connected groups by shared CVE (union-find), strongest source first."""
-    parent = list(range(len(advisories)))
+    """Structured advisories grouped by shared CVE (union-find); strongest source first.
+
+    A feed item (prose) never links two groups: a weekly round-up naming a Chrome CVE and a
+    FortiOS CVE must not make one advisory whose Chrome rule decides FortiOS's versions. It joins
+    each group it names, as that group's words (its id suffixed with the group's first CVE when
+    it names several); an item naming no grouped CVE stands alone.
+    """
+    structured = [a for a in advisories if _structured(a)]
+    parent = list(range(len(structured)))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -115,14 +126,23 @@ def _groups(advisories: Sequence[Advisory]) -> list[list[Advisory]]:
         return i
 
     first_with: dict[str, int] = {}
-    for i, advisory in enumerate(advisories):
+    for i, advisory in enumerate(structured):
         for cve in advisory.cves:
             j = first_with.setdefault(cve, i)
             parent[root(i)] = root(j)
     groups: dict[int, list[Advisory]] = {}
-    for i, advisory in enumerate(advisories):
+    for i, advisory in enumerate(structured):
         groups.setdefault(root(i), []).append(advisory)
-    return [sorted(g, key=lambda a: (_rank(a), a.id)) for g in groups.values()]
+    alone: list[list[Advisory]] = []
+    for item in (a for a in advisories if not _structured(a)):
+        named = _unique(root(first_with[c]) for c in item.cves if c in first_with)
+        for g in named:
+            own = {c for a in groups[g] for c in a.cves}
+            copy = replace(item, cves=tuple(c for c in item.cves if c in own))
+            groups[g].append(copy if len(named) == 1 else replace(copy, id=f"{item.id}#{copy.cves[0]}"))
+        if not named:
+            alone.append([item])
+    return [sorted(g, key=lambda a: (_rank(a), a.id)) for g in groups.values()] + alone
 
 
 def _merge(group: list[Advisory]) -> Advisory:
@@ -132,10 +152,14 @@ def _merge(group: list[Advisory]) -> Advisory:
     decider = (chosen or group)[0]
     # The NCSC's (or a vendor feed's) item is what the council reads; the versions are the decider's.
     shown = next((a for a in group if not _structured(a)), decider)
-    affects = _unique(s for a in chosen for s in a.affects) if chosen else decider.affects
+    if chosen:
+        affects = _unique(s for a in chosen for s in a.affects)
+    else:  # nobody gives versions: every "check manually" that names a product stands
+        affects = _unique(s for a in group for s in a.affects if s.product.strip())
+    said_by = (decider.versions_from or authority_of(decider.kind).label) if chosen else ""
     notes = list(_unique(n for a in group for n in a.notes))
     if chosen and _structured(decider):
-        notes.extend(_disagreements(affects, [a for a in with_versions if a not in chosen]))
+        notes.extend(_disagreements(affects, [a for a in with_versions if a not in chosen], said_by))
     kev = [a for a in group if a.kind == "kev"]
     return replace(
         shown,
@@ -152,18 +176,17 @@ def _merge(group: list[Advisory]) -> Advisory:
                         kev[0].ransomware if kev else decider.ransomware),
         notes=tuple(notes),
         sources=tuple(a.id for a in group),
-        versions_from=(decider.versions_from or authority_of(decider.kind).label) if chosen else "",
+        versions_from=said_by,
     )
 
 
-def _disagreements(vendor: tuple[AffectedProduct, ...], others: list[Advisory]) -> list[str]:
-    said = {s.describe() for s in vendor}
+def _disagreements(decided: tuple[AffectedProduct, ...], others: list[Advisory], said_by: str) -> list[str]:
+    said = {s.describe() for s in decided}
     notes = []
     for advisory in others:
         for statement in advisory.affects:
             if has_versions(statement) and statement.describe() not in said:
-                notes.append(f"{advisory.id} says {statement.describe()}; this alert follows "
-                             "the vendor's own statement")
+                notes.append(f"{advisory.id} says {statement.describe()}; this alert follows {said_by}")
     return notes
 
 

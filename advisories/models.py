@@ -130,6 +130,7 @@ class Advisory:
     sources: tuple[str, ...] = ()  # ids of the advisories merged into this one
     # A CVE record REJECTED by its CNA: what the CVE said before is withdrawn (no statements).
     withdrawn: bool = False
+    replaced_by: tuple[str, ...] = ()  # a rejected duplicate's CVE ids that stand in its place
     # Which source decided the statements, in words for the alert ("Google's CVE record").
     versions_from: str = ""
     # The main text of a feed item's article page (NCSC items carry a teaser only): read for

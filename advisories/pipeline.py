@@ -26,7 +26,7 @@ from advisories.extract import KnownProduct
 from advisories.inventory import load_inventory
 from advisories.matching import Estate, Matcher, PublisherClash
 from advisories.merge import merge_by_cve
-from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
+from advisories.models import Advisory, FetchResult, InventoryItem, Lookup, Match, Status
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
 from advisories.render import environment, render_alert, render_withdrawal, template_problem
@@ -180,14 +180,12 @@ class Pipeline:
                 )
             if result.body is None:
                 summary.feeds_not_modified.append(feed.name)
+                if not authority_of(feed.kind).structured and feed.url:  # pages a past run could not read
+                    self._read_articles(feed, result.url, lookups.unread_items(self.store, feed.name), summary)
             else:
                 advisories = source.parse(result.body, feed=feed.name, url=result.url)
                 if not authority_of(feed.kind).structured and feed.url:
-                    report = lookups.Report()
-                    advisories = lookups.with_articles(advisories, feed, result.url, self.store, self.policy,
-                                                       clock=self.clock, progress=self.progress, report=report)
-                    summary.lookups.extend(report.counts)
-                    summary.lookups_failed.extend(report.failed)
+                    advisories = self._read_articles(feed, result.url, advisories, summary, store=False)
                 self._store_advisories(advisories, summary)
                 summary.feeds_fetched.append(f"{feed.name} ({len(advisories)} entries)")
         except AdvisoriesError as exc:
@@ -202,6 +200,17 @@ class Pipeline:
             feed.name, etag=result.etag, last_modified=result.last_modified,
             permanent_url=result.permanent_url, at=at, requested=feed.url,
         )
+
+    def _read_articles(self, feed: FeedConfig, feed_url: str, advisories: list[Advisory], summary: RunSummary,
+                       *, store: bool = True) -> list[Advisory]:
+        report = lookups.Report()
+        read = lookups.with_articles(advisories, feed, feed_url, self.store, self.policy,
+                                     clock=self.clock, progress=self.progress, report=report)
+        summary.lookups.extend(report.counts)
+        summary.lookups_failed.extend(report.failed)
+        if store:
+            self._store_advisories([a for a, b in zip(read, advisories, strict=True) if a != b], summary)
+        return read
 
     def _collect(self, source: CollectingSource, feed: FeedConfig, state: FeedState | None) -> Collected:
         def get(
@@ -227,8 +236,14 @@ class Pipeline:
             return
         reference = self.reference or self.load_reference(summary)
         at, report = self.clock(), lookups.Report()
-        found = lookups.resolve_cves(feed, [*self.store.advisories(), *reference.rules], self.store, self.policy,
-                                     at=at, force=force, new_only=new_only, progress=self.progress, report=report)
+        try:
+            found = lookups.resolve_cves(feed, [*self.store.advisories(), *reference.rules], self.store,
+                                         self.policy, at=at, force=force, new_only=new_only,
+                                         progress=self.progress, report=report)
+        except AdvisoriesError as exc:  # the url is not the API: the feed fails, named, exit 1
+            self.store.record_fetch_error(feed.name, str(exc), at=at)
+            summary.feeds_failed.append(str(exc))
+            return
         if found is None:
             if not new_only:
                 summary.feeds_skipped.append(f"{feed.name}: no CVE record due")
@@ -282,27 +297,36 @@ class Pipeline:
         summary.publisher_clashes.extend(_describe_clashes(matcher.publisher_clashes(estate)))
         env = environment(self.config.templates)
         active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
-        # CVE -> its rejected record (the CNA's, which says why, over CISA-ADP's empty one).
-        rejected = {cve: a for a in sorted((a for a in stored if a.withdrawn), key=lambda a: bool(a.notes))
-                    for cve in a.cves}
+        rejected = _settled_rejections(stored, self.store.lookups(lookups.CVE_PREFIX))
         for council in checked:
             if rejected:  # first: what the rejected CVEs told is withdrawn, not "remediated"
-                self._withdraw(council, rejected, env, summary)
+                self._withdraw(council, rejected, by_council[council.id], env, summary)
             self._queue(council, by_council[council.id], env, summary, active)
 
-    def _withdraw(self, council: CouncilConfig, rejected: Mapping[str, Advisory], env: Environment,
-                  summary: RunSummary) -> None:
-        """Tell a council once that what it was alerted of through a now-rejected CVE no longer
-        stands, and close those exposures (they are not "remediated": they were never real)."""
-        tz = ZoneInfo(self.config.timezone)
-        rows = tuple(withdrawn_row(e.key, e.devices, e.first_alerted_at.astimezone(tz).strftime("%d %B %Y"))
-                     for e in self.store.open_exposures(council.id) if e.key.split("|")[1] in rejected)
+    def _withdraw(self, council: CouncilConfig, rejected: Mapping[str, Advisory], matches: list[Match],
+                  env: Environment, summary: RunSummary) -> None:
+        """What a council was told through a now-rejected CVE: if another CVE or a rule still
+        covers that row this run, it carries on under that key, told nothing new; if nothing does,
+        the council is told once that it can stand down, and the exposure closes as withdrawn."""
+        tz, at = ZoneInfo(self.config.timezone), self.clock()
+        still: dict[str, list[str]] = {}  # "product|version|platform" -> the keys it is matched under
+        for m in matches:
+            for key in alert_keys(m):
+                still.setdefault(key.split("|", 2)[2], []).append(key)
+        rows = []
+        for e in self.store.open_exposures(council.id):
+            if e.key.split("|")[1] not in rejected:
+                continue
+            surviving = still.get(e.key.split("|", 2)[2])
+            if surviving:
+                self.store.carry_exposure(e.key, surviving, at=at)
+            else:
+                rows.append(withdrawn_row(e.key, e.devices, e.first_alerted_at.astimezone(tz).strftime("%d %B %Y")))
         if not rows:
             return
         cves = sorted({r.cve for r in rows})
         reasons = tuple((cve, "; ".join(rejected[cve].notes) or "rejected by its CNA") for cve in cves)
-        notice = Withdrawal(council.id, council.name, council.recipients, rows, reasons)
-        at = self.clock()
+        notice = Withdrawal(council.id, council.name, council.recipients, tuple(rows), reasons)
         try:
             message = render_withdrawal(env, notice, sender=self.config.sender, context={
                 "run_time": at.astimezone(tz).strftime("%d %B %Y %H:%M %Z")})
@@ -374,6 +398,16 @@ class Pipeline:
         if queued:
             self.progress(f"delivering {len(queued)} message(s)")
         deliver_queued(self.store, self.transport, summary, clock=self.clock)
+
+
+def _settled_rejections(stored: list[Advisory], looked_up: Mapping[str, Lookup]) -> dict[str, Advisory]:
+    """CVE -> its rejected record (the CNA's, which says why, over CISA-ADP's empty one); a
+    duplicate only once every CVE replacing it has been looked up, so that "no action needed" is
+    never said while the replacement's own versions are still unknown."""
+    records = sorted((a for a in stored if a.withdrawn), key=lambda a: bool(a.notes))
+    rejected = {cve: a for a in records for cve in a.cves}
+    return {cve: a for cve, a in rejected.items()
+            if all(lookups.CVE_PREFIX + r in looked_up for r in a.replaced_by)}
 
 
 def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list[AlertRow]:

@@ -81,11 +81,49 @@ def test_a_server_asking_us_to_wait_leaves_the_rest_for_the_next_run_and_names_t
     assert found.failed[0].startswith("CVE-2024-21762:")
 
 
-def test_one_failing_id_blocks_no_other() -> None:
+def test_an_api_that_fails_stops_the_runs_look_ups_at_once_and_names_the_rest() -> None:
+    """Refused, timing out or rate limiting: every id would fail the same way, slowly."""
     api = FakeApi()
     api.fail["CVE-2024-21762"] = FetchError("cve: connection refused")
-    found = resolve(api, ["CVE-2024-21762", "CVE-2025-0282"])
-    assert found.fetched == 1 and len(found.failed) == 1 and not found.deferred
+    found = resolve(api, ["CVE-2023-7024", "CVE-2024-21762", "CVE-2025-0282"])
+    assert found.fetched == 1 and len(found.failed) == 1 and found.deferred == ["CVE-2025-0282"]
+    assert [cve for _, cve, _ in api.asked] == ["CVE-2023-7024", "CVE-2024-21762"]
+
+
+def test_a_run_gives_its_look_ups_a_time_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cve_lookup, "MAX_PER_RUN", 10_000)
+    api = FakeApi()
+    ids = [f"CVE-2023-{n:04d}" for n in range(1000, 3000)]
+    found = resolve(api, ids)
+    assert api.t <= cve_lookup.MAX_RUN_S + 1 and found.deferred and len(found.missing) + len(found.deferred) == 2000
+
+
+def test_a_url_that_is_not_the_api_fails_the_feed_not_each_id() -> None:
+    html = FetchResult("cve", "u", 404, b"<html><body>Not found</body></html>")
+    api = FakeApi()
+    with pytest.raises(cve_lookup.NotTheApi, match="not the CVE API"):
+        cve_lookup.resolve(["CVE-2023-7024"], {}, "https://x/", lambda *a: html, now=NOW, feed="cve",
+                           sleep=api.sleep, clock=api.clock)
+    page = FetchResult("cve", "u", 200, b"<html>a portal</html>")
+    with pytest.raises(cve_lookup.NotTheApi):
+        cve_lookup.resolve(["CVE-2023-7024"], {}, "https://x/", lambda *a: page, now=NOW, feed="cve",
+                           sleep=api.sleep, clock=api.clock)
+
+
+def test_a_rejected_duplicate_has_its_replacement_looked_up_in_the_same_run() -> None:
+    api = FakeApi()
+    found = resolve(api, ["CVE-2023-5129"])
+    assert [cve for _, cve, _ in api.asked] == ["CVE-2023-5129", "CVE-2023-4863"]
+    assert found.missing == ["CVE-2023-4863"]  # not among the fixtures: the API says so
+
+
+def test_a_record_read_again_replaces_the_cisa_adp_data_stored_before() -> None:
+    """A record whose ADP container was dropped, or that was rejected then published again,
+    leaves no stale CISA-ADP statements or withdrawal behind."""
+    found = resolve(FakeApi(), ["CVE-2023-7024", "CVE-2024-23897"])
+    adp = {a.id: a for a in found.advisories if a.kind == "cve-adp"}
+    assert set(adp) == {"cve-adp:CVE-2023-7024", "cve-adp:CVE-2024-23897"}
+    assert not adp["cve-adp:CVE-2024-23897"].affects and not adp["cve-adp:CVE-2024-23897"].withdrawn
 
 
 def test_a_record_for_another_id_is_refused() -> None:
@@ -127,7 +165,8 @@ def test_a_local_cve_list_is_read_in_its_own_layout_or_anywhere_below(tmp_path: 
                 or tmp_path / "cves" / "2023" / "7xxx" / "CVE-2023-7024.json")
     shutil.copy(FIXTURES / "CVE-2023-5129.json", tmp_path / "CVE-2023-5129.json")
     found = cve_lookup.from_folder(["CVE-2023-7024", "CVE-2023-5129", "CVE-2099-0001"], tmp_path, now=NOW, feed="cve")
-    assert found.fetched == 2 and found.missing == ["CVE-2099-0001"]
+    # The rejected duplicate names its replacement, looked up too (not in this folder).
+    assert found.fetched == 2 and found.missing == ["CVE-2099-0001", "CVE-2023-4863"]
     withdrawn = {a.id for a in found.advisories if a.withdrawn}
     # A rejected record withdraws the CISA-ADP data it may have had before, too.
     assert withdrawn == {"cve:CVE-2023-5129", "cve-adp:CVE-2023-5129"}

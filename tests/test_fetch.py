@@ -391,3 +391,17 @@ def test_no_thread_or_socket_is_left_behind() -> None:
         _cut_at_the_cap(tls, "/stalled.xml", session)
         assert not [t for t in threading.enumerate() if t.name == "advisories-fetch-cap"]
     assert _open_descriptors() <= before
+
+
+def test_a_same_host_fetch_never_follows_a_redirect_to_another_host() -> None:
+    """A link on the feed's site that redirects elsewhere is refused before the other site is asked."""
+    with LocalServer() as elsewhere, LocalServer() as server:
+        server.route("/news/moved", Reply.redirect(302, "/news/here"))
+        server.route("/news/here", Reply(body=b"<main>ok</main>"))
+        server.route("/news/away", Reply.redirect(302, elsewhere.url("/evil")))
+        elsewhere.route("/evil", Reply(body=b"<main>CVE-2024-3400</main>"))
+        policy = FetchPolicy(retries=0, same_host=True)
+        assert fetch("ncsc", server.url("/news/moved"), policy=policy).body == b"<main>ok</main>"
+        with pytest.raises(FetchError, match="redirects to another site"):
+            fetch("ncsc", server.url("/news/away"), policy=policy)
+        assert elsewhere.hits("/evil") == []

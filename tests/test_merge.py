@@ -75,9 +75,10 @@ def test_unrelated_advisories_pass_through_untouched() -> None:
     other = Advisory(id="rule-x", source="rules", title="x", kind="rule", cves=("CVE-2021-1",),
                      affects=(WIN,))
     rule = adv("rule-3cx", "rule", WIN)
-    merged = merge_by_cve([rss, other, rule], now=NOW)
-    assert [(a.id, a.affects) for a in merged] == [(a.id, a.affects) for a in (rss, other, rule)]
-    assert [a.versions_from for a in merged] == ["", "the LGA team's curated rule", "the LGA team's curated rule"]
+    merged = {a.id: a for a in merge_by_cve([rss, other, rule], now=NOW)}
+    assert {i: a.affects for i, a in merged.items()} == {a.id: a.affects for a in (rss, other, rule)}
+    assert {i: a.versions_from for i, a in merged.items()} == {
+        "ncsc:1": "", "rule-x": "the LGA team's curated rule", "rule-3cx": "the LGA team's curated rule"}
 
 
 def test_an_ncsc_item_naming_the_cve_keeps_its_words_and_takes_the_records_versions() -> None:
@@ -134,3 +135,42 @@ def test_versions_read_from_prose_give_way_to_structured_ones_but_stay_visible()
     assert any("ncsc:3cx says" in n for n in merged.notes)
     [alone] = merge_by_cve([prose], now=NOW)
     assert alone.affects == (prose_stmt,)
+
+
+FORTI = AffectedProduct("Fortinet", "FortiOS", versions=("7.2.6",))
+
+
+def test_a_round_up_naming_two_products_cves_never_lets_one_decide_the_others_versions() -> None:
+    chrome_rule = Advisory(id="rule-chrome", source="rules", title="Chrome", kind="rule", cves=("CVE-2023-7024",),
+                           affects=(WIN,), action="Update Chrome")
+    forti = Advisory(id="cve:CVE-2024-21762", source="cve", title="FortiOS", kind="cve", cves=("CVE-2024-21762",),
+                     affects=(FORTI,), exploited=True, action="Upgrade FortiOS")
+    roundup = Advisory(id="ncsc:wtr", source="ncsc", title="Weekly threat report", kind="report",
+                       cves=("CVE-2023-7024", "CVE-2024-21762"))
+    merged = {a.id: a for a in merge_by_cve([chrome_rule, forti, roundup], now=NOW)}
+    assert set(merged) == {"ncsc:wtr#CVE-2023-7024", "ncsc:wtr#CVE-2024-21762"}
+    chrome, fortios = merged["ncsc:wtr#CVE-2023-7024"], merged["ncsc:wtr#CVE-2024-21762"]
+    assert chrome.affects == (WIN,) and chrome.action == "Update Chrome" and not chrome.exploited
+    assert fortios.affects == (FORTI,) and fortios.action == "Upgrade FortiOS" and fortios.exploited
+    assert chrome.title == fortios.title == "Weekly threat report"
+    assert chrome.cves == ("CVE-2023-7024",) and fortios.cves == ("CVE-2024-21762",)
+
+
+def test_a_record_with_no_product_never_hides_a_check_manually_that_names_one() -> None:
+    from dataclasses import replace as copy
+
+    blank = adv("cve:CVE-2023-29059", "cve", AffectedProduct("", "", note="n/a"))
+    prose = Advisory(id="ncsc:3cx", source="n", title="t", kind="news", cves=("CVE-2023-29059",),
+                     affects=(copy(WIN, versions=(), from_text=True, confidence=0.3),))
+    [merged] = merge_by_cve([blank, prose], now=NOW)
+    assert [s.product for s in merged.affects] == ["3CX Desktop App"]
+
+
+def test_a_rejected_duplicate_hands_its_items_to_the_cve_that_replaces_it() -> None:
+    rejected = Advisory(id="cve:CVE-2023-5129", source="cve", title="Rejected", kind="cve",
+                        cves=("CVE-2023-5129",), withdrawn=True, replaced_by=("CVE-2023-4863",))
+    record = Advisory(id="cve:CVE-2023-4863", source="cve", title="libwebp", kind="cve", cves=("CVE-2023-4863",),
+                      affects=(WIN,))
+    item = Advisory(id="ncsc:webp", source="n", title="libwebp flaw", kind="news", cves=("CVE-2023-5129",))
+    [merged] = merge_by_cve([rejected, record, item], now=NOW)
+    assert merged.title == "libwebp flaw" and merged.cves == ("CVE-2023-4863",) and merged.affects == (WIN,)

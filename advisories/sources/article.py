@@ -9,7 +9,7 @@ never becomes part of what the NCSC said. Pure: HTML in, text out; the pipeline 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -17,9 +17,12 @@ from advisories.sanitise import html_to_text, safe_url
 
 MAX_ARTICLE_CHARS = 40_000  # an advisory article is a few thousand characters
 MAX_LINKS = 20
-_REGIONS = ("main", "article")
+_REGIONS = ("main", "article", "body")
 _LEFT_OUT = frozenset({"nav", "header", "footer", "aside", "form", "script", "style", "noscript",
-                       "template", "iframe", "svg", "button"})
+                       "template", "iframe", "svg", "button", "dialog"})
+_LEFT_OUT_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search", "menu"})
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                   "track", "wbr"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,71 +32,85 @@ class Article:
 
 
 def read_article(markup: str, page_url: str) -> Article:
-    """The main article of `markup` (an HTML page fetched from `page_url`)."""
-    for region in (*_REGIONS, "body"):
-        picker = _Region(region, page_url)
-        picker.feed(markup[:2_000_000])
-        picker.close()
-        if picker.found and picker.parts:
-            text = html_to_text("".join(picker.parts), max_chars=MAX_ARTICLE_CHARS)
-            if text.strip():
-                return Article(text, tuple(dict.fromkeys(picker.links))[:MAX_LINKS])
+    """The main article of `markup` (an HTML page fetched from `page_url`): the first <main>, else
+    the longest <article>, else <body>; never a region inside a menu, side bar or hidden element."""
+    reader = _Reader(page_url)
+    reader.feed(markup[:2_000_000])
+    reader.close()
+    for name in _REGIONS:
+        found = [c for c in reader.closed + reader.open if c.name == name]
+        texts = [(html_to_text("".join(c.parts), max_chars=MAX_ARTICLE_CHARS), c) for c in found]
+        texts = [(t, c) for t, c in texts if t.strip()]
+        if texts:
+            text, chosen = texts[0] if name == "main" else max(texts, key=lambda tc: len(tc[0]))
+            return Article(text, tuple(dict.fromkeys(chosen.links))[:MAX_LINKS])
     return Article("", ())
 
 
-class _Region(HTMLParser):
-    """Keeps the markup inside the first `region` element, minus the left-out elements."""
+@dataclass
+class _Capture:
+    name: str
+    depth: int = 1
+    parts: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
 
-    def __init__(self, region: str, page_url: str) -> None:
+
+def _left_out(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """Menus, side bars and what the page hides from readers: a "related CVEs" card, a hidden
+    block of keywords, the site's navigation built from <div role="navigation">."""
+    if tag in _LEFT_OUT:
+        return True
+    values = {k.lower(): (v or "").lower() for k, v in attrs}
+    style = values.get("style", "").replace(" ", "")
+    return ("hidden" in values or values.get("aria-hidden") == "true" or values.get("role") in _LEFT_OUT_ROLES
+            or "display:none" in style or "visibility:hidden" in style)
+
+
+class _Reader(HTMLParser):
+    """One pass: every <main>, <article> and <body> outside a left-out element, with its markup."""
+
+    def __init__(self, page_url: str) -> None:
         super().__init__(convert_charrefs=False)
-        self.region, self.page_url = region, page_url
-        self.depth = 0  # inside the region: nesting depth of region tags
+        self.page_url = page_url
         # Inside a left-out element: its name and how deep in itself we are. Only that one name
         # is counted, so an unclosed <li> or <p> inside a menu cannot swallow the article.
         self.skip_tag: str | None = None
         self.skip = 0
-        self.found = self.done = False
-        self.parts: list[str] = []
-        self.links: list[str] = []
+        self.open: list[_Capture] = []
+        self.closed: list[_Capture] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.done:
-            return
-        if tag == self.region:
-            self.found = True
-            self.depth += 1
-            if self.depth == 1:
-                return
-        if not self.depth:
-            return
         if self.skip_tag is not None:
             self.skip += tag == self.skip_tag
             return
-        if tag in _LEFT_OUT:
+        if tag not in _VOID and _left_out(tag, attrs):
             self.skip_tag, self.skip = tag, 1
             return
+        same = next((c for c in self.open if c.name == tag), None)
+        if same is not None:
+            same.depth += 1
         if tag == "a":
             self._link(dict(attrs).get("href"))
-        self.parts.append(f"<{tag}>")
+        self._emit(f"<{tag}>")
+        if same is None and tag in _REGIONS:
+            self.open.append(_Capture(tag))
 
     def handle_endtag(self, tag: str) -> None:
-        if self.done or not self.depth:
-            return
         if self.skip_tag is not None:
             self.skip -= tag == self.skip_tag
             if self.skip == 0:
                 self.skip_tag = None
             return
-        if tag == self.region:
-            self.depth -= 1
-            if self.depth == 0:
-                self.done = True
-                return
-        self.parts.append(f"</{tag}>")
+        for capture in [c for c in self.open if c.name == tag]:
+            capture.depth -= 1
+            if capture.depth == 0:
+                self.open.remove(capture)
+                self.closed.append(capture)
+        self._emit(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
-        if self.depth and self.skip_tag is None and not self.done:
-            self.parts.append(data.replace("<", "&lt;"))
+        if self.skip_tag is None:
+            self._emit(data.replace("<", "&lt;"))
 
     def handle_entityref(self, name: str) -> None:
         self.handle_data(f"&{name};")
@@ -101,10 +118,15 @@ class _Region(HTMLParser):
     def handle_charref(self, name: str) -> None:
         self.handle_data(f"&#{name};")
 
+    def _emit(self, piece: str) -> None:
+        for capture in self.open:
+            capture.parts.append(piece)
+
     def _link(self, href: str | None) -> None:
         url = safe_url(urljoin(self.page_url, href)) if href else None
         if url and urlsplit(url).hostname != urlsplit(self.page_url).hostname:
-            self.links.append(url)
+            for capture in self.open:
+                capture.links.append(url)
 
 
 def same_site(item_url: str | None, feed_url: str) -> bool:

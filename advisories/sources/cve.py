@@ -271,6 +271,7 @@ def _rejected(cve_id: str, meta: dict[str, Any], cna: dict[str, Any], feed: str)
         updated=_timestamp(meta.get("dateUpdated")) or _timestamp(meta.get("dateRejected")),
         notes=tuple(notes),
         withdrawn=True,
+        replaced_by=tuple(replaced),
         versions_from=versions_from(cna),
     )
 

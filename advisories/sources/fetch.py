@@ -66,6 +66,9 @@ class FetchPolicy:
     # for an id that has no record, which is an answer, not a failure.
     answers: frozenset[int] = frozenset()
     sleep: Callable[[float], None] = time.sleep  # tests pass a recorder: no real waiting
+    # Follow redirects within the first URL's host only: a feed item's article page may move on
+    # its own site, but a link on the NCSC's site must never have us read another site.
+    same_host: bool = False
 
 
 DEFAULT_POLICY = FetchPolicy()
@@ -236,6 +239,7 @@ def _request(
             timeout=(policy.timeout_s, policy.timeout_s),
             stream=True,
             allow_redirects=True,
+            hooks={"response": _same_host_only(feed, url)} if policy.same_host else None,
         ) as resp:
             if resp.status_code not in policy.answers:
                 _check_status(feed, url, resp)
@@ -253,6 +257,21 @@ def _request(
         raise FetchError(
             f"{feed}: could not download {url}: {_short_reason(exc)}", hint=_RETRY_HINT
         ) from exc
+
+
+def _same_host_only(feed: str, url: str) -> Callable[..., None]:
+    """A requests hook refusing a redirect off `url`'s host before it is followed."""
+    def site(address: str) -> tuple[str | None, int | None]:
+        parts = urlsplit(address)
+        return parts.hostname, parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+
+    def check(resp: requests.Response, *args: Any, **kwargs: Any) -> None:
+        target = requests.compat.urljoin(resp.url, resp.headers.get("Location", ""))
+        if resp.is_redirect and site(target) != site(url):
+            raise FetchError(f"{feed}: {url} redirects to another site ({target[:200]}); not followed",
+                             hint="only pages on the feed's own site are read")
+
+    return check
 
 
 def _result(

@@ -31,7 +31,7 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 )
 
-_CVE_RE = re.compile(r"\bCVE-(\d{4})-(\d{4,7})\b", re.IGNORECASE)
+_CVE_RE = re.compile(r"\bCVE-([0-9]{4})-([0-9]{4,7})\b", re.IGNORECASE)  # ASCII digits: ids we can look up
 # An HTML page, possibly after a BOM, an XML declaration, comments or a doctype.
 _HTML_START_RE = re.compile(
     rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"

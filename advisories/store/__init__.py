@@ -347,6 +347,19 @@ class Store:
                                       (_ts(at), key))
             return bool(inserted)
 
+    def carry_exposure(self, old: str, new: Iterable[str], *, at: datetime) -> None:
+        """An exposure told under a CVE since rejected that another CVE still covers: known under
+        the surviving keys from now on (so it is not told again as new), the old key closed."""
+        with self.transaction():
+            for key in new:
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO alerted (key, council_id, advisory_id, signature, devices, status,"
+                    " message_key, first_alerted_at, last_alerted_at, last_seen_at)"
+                    " SELECT ?, council_id, advisory_id, signature, devices, status, message_key,"
+                    " first_alerted_at, last_alerted_at, last_seen_at FROM alerted WHERE key = ?", (key, old))
+            self.conn.execute("UPDATE alerted SET remediated_at = ?, status = 'withdrawn' WHERE key = ?",
+                              (_ts(at), old))
+
     def open_exposures(self, council_id: str) -> list[Exposure]:
         rows = self.conn.execute(
             "SELECT key, council_id, advisory_id, devices, status, first_alerted_at, remediated_at"

@@ -27,7 +27,7 @@ def advisory_from_json(text: str) -> Advisory:
         data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
     data["due_date"] = date.fromisoformat(data["due_date"]) if data.get("due_date") else None
     data["affects"] = tuple(_affected(a) for a in data["affects"])
-    for key in ("cves", "links", "notes", "sources"):
+    for key in ("cves", "links", "notes", "sources", "replaced_by"):
         data[key] = tuple(data.get(key, ()))
     return Advisory(**data)
 
