@@ -43,6 +43,7 @@ PRODUCTS = [
     KnownProduct("CrushFTP", "CrushFTP"),
     KnownProduct("Progress", "MOVEit Transfer"),
     KnownProduct("Oracle", "Oracle Java SE", ("Java SE",)),
+    KnownProduct("Siemens", "Parasolid"),
 ]
 
 
@@ -266,3 +267,13 @@ def test_a_lower_end_pairs_with_its_bound(text: str, product: str, want: list[di
 def test_java_update_names_read_as_versions() -> None:
     (java,) = read("Oracle Java SE 8u431-perf and 11.0.25 are affected.")
     assert java.versions == ("8u431-perf", "11.0.25")
+
+
+def test_siemens_versions_keep_their_v() -> None:
+    text = "Siemens has fixed Parasolid in V34.0.250 and V34.1.233."
+    assert ranges(text)["Parasolid"] == [
+        {"introduced": "V34.0", "fixed": "V34.0.250"},
+        {"introduced": "V34.1", "fixed": "V34.1.233"},
+    ]
+    assert affected(text, "V34.0.100") and not affected(text, "V34.0.250")
+    assert read(text)[0].confidence == 0.65  # a V-prefixed build is an ordinary version shape

@@ -64,7 +64,7 @@ DATES = tuple(
 # LTSR") is the release, LTSR its line (`variant`); an undotted one is a version only then
 # or right next to a bound ("before 2311": lookaround.is_build_number).
 VERSION = re.compile(
-    r"(?<![\w.\-/])[vV]?"
+    r"(?<![\w.\-/])(?P<vee>V(?=\d+\.\d))?v?"
     r"(?P<core>"
     r"\d+(?:\.\d+)*\.[xX*](?![\w])"
     r"|\d{1,4}/\d{1,4}/\d{1,5}"

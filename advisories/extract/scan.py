@@ -229,7 +229,8 @@ def _punct(ch: str) -> Tok:
 
 
 def _version(m: re.Match[str]) -> list[Tok]:
-    core = m.group("core")
+    # Siemens and Zyxel write "V11.6.2", "V5.38": the V is kept as written (their schemes read it).
+    core = (m.group("vee") or "") + m.group("core")
     glued = _GLUED_RANGE.match(core)
     if glued:
         a, b = glued.groups()

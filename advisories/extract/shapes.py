@@ -12,6 +12,7 @@ from itertools import permutations
 
 _RELEASE_BUILD = re.compile(r"^(\d+(?:\.\d+)*)(?:-\d+(?:\.\d+)*[a-z]?|[Rr]\d+(?:\.\d+)*(?:-S\d+)?)$")
 _UPDATE = re.compile(r"^(\d+(?:\.\d+)*)\s?U\d+[a-z]?$")
+_SIEMENS_V = re.compile(r"^V\d")
 _NAMED_UPDATE = re.compile(r"\s(?:Patch|Update)\s")
 _NUMERIC_HEAD = re.compile(r"^\d+(?:\.\d+)*")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)*$")
@@ -56,6 +57,8 @@ def branch(version: str) -> str:
     last part (7.2.4 -> 7.2, 15.2.1118.20 -> 15.2.1118, 17.9.4a -> 17.9), which is each
     vendor's patch line.
     """
+    if _SIEMENS_V.match(version):
+        return "V" + branch(version[1:])
     ltsr = _LTSR.match(version)
     if ltsr:
         release = ltsr.group(1)
@@ -80,6 +83,9 @@ def fix_line(version: str) -> str | None:
     (2.442 -> 2). A single number (build 14004), a patch name (ESXi80U2sb-23305545) or a
     date-like string shows no line: the caller says "check manually" instead of guessing.
     """
+    if _SIEMENS_V.match(version):  # "V34.0.250" is on the V34.0 line
+        line = fix_line(version[1:])
+        return None if line is None else "V" + line
     if _NAMED_UPDATE.search(version):
         return None  # "3.3 Patch 7": the patch's own numbering, not a build on the 3.3 line
     if _LTSR.match(version) or _RELEASE_BUILD.match(version) or _UPDATE.match(version):
@@ -126,11 +132,11 @@ def is_plain_line(version: str) -> bool:
 
 def versionlike(version: str) -> bool:
     """Starts with a number: "7.0 U2b" is a version, "ESXi70U1c-17325551" a patch name."""
-    return bool(_NUMERIC_HEAD.match(version))
+    return bool(_NUMERIC_HEAD.match(version.removeprefix("V")))
 
 
 def unusual(version: str) -> bool:
-    return not _USUAL.match(version)
+    return not _USUAL.match(version.removeprefix("V"))
 
 
 def suggest(version: str, known_builds: Sequence[str]) -> str | None:
