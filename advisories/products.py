@@ -25,7 +25,7 @@ from advisories.cpe import parse_cpe
 from advisories.errors import ConfigError
 from advisories.identity.articles import article_numbers, articles_agree, without_articles
 from advisories.identity.designations import designations_agree, has_letters
-from advisories.identity.lines import ReleaseLine, line_of, lines_agree, scoped
+from advisories.identity.lines import NO_LINE, ReleaseLine, line_of, lines_agree, scoped
 from advisories.models import AffectedProduct, InventoryItem
 from advisories.versions import SCHEMES
 
@@ -291,9 +291,17 @@ def _strip_vendor(words: list[str], vendor: str) -> list[str]:
 
 
 @lru_cache(maxsize=1 << 16)
+def _name_parts(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`_split_name` of the name's words, read once per spelling: its key (`name_words`, per
+    vendor) and its release line (`release_line`) both start from it."""
+    words, trailing = _split_name(_raw_words(name))
+    return tuple(words), tuple(trailing)
+
+
+@lru_cache(maxsize=1 << 16)
 def name_words(name: str, vendor: str = "") -> tuple[str, ...]:
     """The words of a product name, lower case, as used for keys and explanations."""
-    words = _split_name(_raw_words(name))[0]
+    words = list(_name_parts(name)[0])
     return tuple(w.casefold() for w in _strip_vendor(words, vendor))
 
 
@@ -303,7 +311,7 @@ def release_line(name: str) -> ReleaseLine:
     Professional Plus 2019" -> 2019, "SIMATIC PCS 7 V8.1" -> 7 8.1, "Siveillance Video 2020
     R2" -> 2020 R2, "SINUMERIK 808D V4.7" -> model 808D on line 4.7, "... CPU 1511-1 PN
     (6ES7511-1AK01-0AB0)" -> that article, "Firefox" -> none."""
-    line = line_of(_split_name(_raw_words(name))[1])
+    line = line_of(_name_parts(name)[1])
     articles = article_numbers(name)
     return replace(line, articles=articles) if articles else line
 
@@ -315,6 +323,13 @@ def lines_conflict(row: ReleaseLine, statement: AffectedProduct) -> bool:
     LTSRs, Cisco IOS trains) tells the lines apart by version instead, and says "check
     manually" for another line rather than nothing."""
     return statement.scheme in _LINE_SCHEMES and not lines_agree(row, statement_line(statement.product))
+
+
+def checked_line(statement: AffectedProduct) -> ReleaseLine:
+    """The line `lines_conflict` holds a row's against: the statement's, or none (which
+    agrees with every line) in a scheme that tells its lines apart by version. For the
+    matcher, which compares each distinct line once."""
+    return statement_line(statement.product) if statement.scheme in _LINE_SCHEMES else NO_LINE
 
 
 @lru_cache(maxsize=1 << 14)

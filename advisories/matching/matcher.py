@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
 
-from advisories.identity.lines import ReleaseLine
+from advisories.identity.lines import ReleaseLine, lines_agree
 from advisories.matching.estate import Estate, _Reading
 from advisories.matching.prefilter import _Bucket, _Prepare
 from advisories.matching.terms import (
@@ -23,10 +23,12 @@ from advisories.products import (
     CATALOGUE_PREFIX,
     PURL_PREFIX,
     Catalogue,
+    checked_line,
     lines_conflict,
     makers_agree,
     normalise_name,
     release_line,
+    statement_line,
 )
 from advisories.prose import alerts_on
 from advisories.versions import (
@@ -74,7 +76,8 @@ class Matcher:
                 bucket = shared[signature] = _Bucket(found, self._prepared)
             self._buckets[key] = bucket
         self._selected: dict[Identity, _Bucket | None] = {}
-        self._chosen: dict[tuple[str, str, ReleaseLine], _Bucket | None] = {}
+        self._chosen: dict[tuple[str, str], _Bucket | None] = {}
+        self._lines: dict[_Bucket, tuple[list[ReleaseLine], list[int]]] = {}
         self._readings: dict[str, _Reading] = {}
         self._makers: dict[_Bucket, list[tuple[tuple[str, ...], list[int]]]] = {}
 
@@ -199,23 +202,17 @@ class Matcher:
         if bucket is None:
             return None
         # Catalogue.matches reads the row through its key, its vendor and the release line
-        # its name ends with: rows that share all three ("Mozilla Firefox (x64 en-GB)",
-        # "... (x64 pl)") share the choice.
-        line = release_line(item.product)
-        chosen = self._chosen.get((key, item.vendor, line), _UNSEEN)
+        # its name ends with. Rows that share key and vendor ("Mozilla Firefox (x64 en-GB)",
+        # "... (x64 pl)") share the makers' choice; the line then narrows that, compared
+        # once per distinct line a statement names, and not at all when none names one.
+        chosen = self._chosen.get((key, item.vendor), _UNSEEN)
         if chosen is _UNSEEN:
-            chosen = self._chosen[key, item.vendor, line] = self._choose(bucket, item, key, line)
-        return chosen
+            chosen = self._chosen[key, item.vendor] = self._choose(bucket, item, key)
+        if chosen is None:
+            return None
+        return self._on_line(chosen, item)
 
-    def _choose(self, bucket: _Bucket, item: InventoryItem, key: str, line: ReleaseLine) -> _Bucket | None:
-        if line:
-            # "Office 2016" shares the key "office" with "Office 2019" statements; a row
-            # naming its line meets only the statements whose line can be it.
-            same = [c for c in bucket.candidates if not lines_conflict(line, c.statement)]
-            if not same:
-                return None
-            if len(same) < len(bucket.candidates):
-                bucket = self._part(same)
+    def _choose(self, bucket: _Bucket, item: InventoryItem, key: str) -> _Bucket | None:
         # Every statement here has the row's key, so a key the catalogue or a purl settled
         # passes them all (as in Catalogue.matches), and no call per statement is needed.
         if key.startswith((CATALOGUE_PREFIX, PURL_PREFIX)):
@@ -236,6 +233,26 @@ class Matcher:
             return None
         return self._part([bucket.candidates[i] for i in sorted(i for n in passing for i in makers[n][1])])
 
+    def _on_line(self, bucket: _Bucket, item: InventoryItem) -> _Bucket | None:
+        """The bucket's candidates whose line can be the row's ("Office 2016" shares the key
+        "office" with "Office 2019" statements): `lines_conflict` for each, as one
+        `lines_agree` per distinct line the bucket's statements name."""
+        named = self._lines.get(bucket)
+        if named is None:
+            named = self._lines[bucket] = _statement_lines(bucket)
+        lines, at = named
+        if not lines:
+            return bucket  # no statement names a line: none conflicts, whatever the row's
+        line = release_line(item.product)
+        if not line:
+            return bucket  # the row names none: its version decides
+        agree = [lines_agree(line, theirs) for theirs in lines]
+        if all(agree):
+            return bucket
+        agree.append(True)  # at[i] == -1: the statement names no line
+        same = [c for c, i in zip(bucket.candidates, at, strict=True) if agree[i]]
+        return self._part(same) if same else None
+
     def _part(self, chosen: list[Candidate]) -> _Bucket:
         """The chosen candidates, in their order, indexed apart once per distinct list; it is
         often another key's list already ("Exor Update Service" of "updateservice")."""
@@ -244,6 +261,25 @@ class Matcher:
         if part is None:
             part = self._shared[signature] = _Bucket(chosen, self._prepared)
         return part
+
+
+def _statement_lines(bucket: _Bucket) -> tuple[list[ReleaseLine], list[int]]:
+    """The distinct lines the bucket's statements name (`checked_line`), and for each
+    candidate the position of its line among them, -1 for none. A line is read from the
+    product's name, so each product the bucket names is read once, and its statements one
+    by one only when that name gives a line."""
+    index: dict[ReleaseLine, int] = {}
+    at: list[int] = []
+    for statement, positions in bucket.products:
+        if not statement_line(statement.product):
+            continue  # nor has any statement of this product (`checked_line`)
+        if not at:
+            at = [-1] * len(bucket.candidates)
+        for i in positions:
+            line = checked_line(bucket.candidates[i].statement)
+            if line:
+                at[i] = index.setdefault(line, len(index))
+    return list(index), at
 
 
 def judge(item: InventoryItem, candidates: list[Candidate]) -> list[tuple[Candidate, Verdict]]:
