@@ -300,11 +300,12 @@ class Pipeline:
         rejected = _settled_rejections(stored, self.store.lookups(lookups.CVE_PREFIX))
         for council in checked:
             if rejected:  # first: what the rejected CVEs told is withdrawn, not "remediated"
-                self._withdraw(council, rejected, by_council[council.id], env, summary)
+                names = {i.product.strip().casefold(): i.product for i in items if i.council_id == council.id}
+                self._withdraw(council, rejected, by_council[council.id], names, env, summary)
             self._queue(council, by_council[council.id], env, summary, active)
 
     def _withdraw(self, council: CouncilConfig, rejected: Mapping[str, Advisory], matches: list[Match],
-                  env: Environment, summary: RunSummary) -> None:
+                  names: Mapping[str, str], env: Environment, summary: RunSummary) -> None:
         """What a council was told through a now-rejected CVE: if another CVE or a rule still
         covers that row this run, it carries on under that key, told nothing new; if nothing does,
         the council is told once that it can stand down, and the exposure closes as withdrawn."""
@@ -321,7 +322,8 @@ class Pipeline:
             if surviving:
                 self.store.carry_exposure(e.key, surviving, at=at)
             else:
-                rows.append(withdrawn_row(e.key, e.devices, e.first_alerted_at.astimezone(tz).strftime("%d %B %Y")))
+                row = withdrawn_row(e.key, e.devices, e.first_alerted_at.astimezone(tz).strftime("%d %B %Y"))
+                rows.append(replace(row, product=names.get(row.product, row.product)))  # as the export spells it
         if not rows:
             return
         cves = sorted({r.cve for r in rows})
