@@ -26,6 +26,7 @@ from advisories.errors import ConfigError
 from advisories.identity.articles import article_numbers, articles_agree, without_articles
 from advisories.identity.designations import designations_agree, has_letters
 from advisories.identity.lines import NO_LINE, ReleaseLine, line_of, lines_agree, scoped
+from advisories.identity.windows import WINDOWS_EDITIONS, is_windows_client, without_channel
 from advisories.models import AffectedProduct, InventoryItem
 from advisories.versions import SCHEMES
 
@@ -48,7 +49,8 @@ _NAME_PURLS = ("pkg:swid/", "pkg:generic/")
 VARIANT_WORDS = frozenset({"fips", "ndcpp", "6k7k", "esr", "lts", "ltsr"})
 # Words that only introduce a version: "Java 8 Update 381", "... 2019 Cumulative Update 13".
 _VERSION_WORDS = frozenset({"update", "cumulative", "version", "build", "release", "rev"})
-# Editions of one product, never products of their own (longest first).
+# Editions of one product, never products of their own (longest first). A client Windows
+# name has more ("Pro", "Home", "Education": `identity.windows`).
 _EDITIONS = (
     ("home", "and", "business"), ("home", "and", "student"), ("professional", "plus"),
     ("home", "business"), ("home", "student"), ("professional",), ("standard",),
@@ -238,7 +240,7 @@ def _split_trailing_versions(words: list[str]) -> tuple[list[str], list[str]]:
     return words[:end] + variants, trailing
 
 
-def _edition_at_end(words: list[str]) -> int:
+def _edition_at_end(words: list[str], editions: tuple[tuple[str, ...], ...] = _EDITIONS) -> int:
     """How many words at the end of `words` are an edition ("Professional Plus"), 0 if none.
 
     An edition is not a product of its own: Intune lists "Microsoft Office Professional Plus
@@ -246,7 +248,7 @@ def _edition_at_end(words: list[str]) -> int:
     of a name ("Microsoft 365 Apps for enterprise"), and one word always stays.
     """
     low = [w.casefold() for w in words]
-    for edition in _EDITIONS:
+    for edition in editions:
         n = len(edition)
         if len(low) > n and tuple(low[-n:]) == edition and low[-n - 1] not in ("for", "and"):
             return n
@@ -256,12 +258,15 @@ def _edition_at_end(words: list[str]) -> int:
 def _split_name(words: list[str]) -> tuple[list[str], list[str]]:
     """(name words, the versions that ended the name): editions and versions at the end go,
     in whichever order they come ("Office Professional Plus 2019", "Windows Server 2019
-    Standard")."""
+    Standard"). A client Windows name loses its servicing channel first, and has editions
+    of its own ("Windows 10 Enterprise LTSC 2019", "Windows 10 Pro 22H2": `identity.windows`)."""
     trailing: list[str] = []
+    editions = WINDOWS_EDITIONS if is_windows_client(words) else _EDITIONS
+    words = without_channel(words)
     while True:
         words, found = _split_trailing_versions(words)
         trailing = found + trailing
-        cut = _edition_at_end(words)
+        cut = _edition_at_end(words, editions)
         if not cut:
             return words, trailing
         words = words[:-cut]

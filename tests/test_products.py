@@ -172,6 +172,12 @@ PRECISION_PAIRS = [
     # A language suffix goes; the paid editor and the free reader stay apart (APSB tables).
     (("Adobe", "Adobe Acrobat DC (64-bit) - English"), ("Adobe", "Adobe Acrobat Reader DC")),
     (("Adobe", "Adobe Acrobat Reader DC - English"), ("Adobe", "Acrobat DC")),
+    # The current 64-bit installer's name is the editor (adobe-acrobat), never the Reader;
+    # an edition word ("Pro") does not make the editor the Reader either.
+    (("Adobe", "Adobe Acrobat (64-bit)"), ("Adobe", "Acrobat Reader DC")),
+    (("Adobe", "Adobe Acrobat Pro DC"), ("Adobe", "Adobe Acrobat Reader DC")),
+    # The interpreter is not its launcher.
+    (("Python Software Foundation", "Python Launcher"), ("Python Software Foundation", "CPython")),
     # A platform dropped from a statement's name leaves FortiClient, never the EMS server.
     (("Fortinet", "FortiClientMac"), ("Fortinet", "FortiClient EMS")),
     (("Fortinet", "FortiClientLinux"), ("Fortinet", "FortiClientEMS")),
@@ -228,7 +234,7 @@ def test_a_chrome_statement_never_applies_to_edge_whatever_the_spelling():
         ("Adobe Acrobat Reader DC - Cymraeg", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
         ("Adobe Acrobat Reader DC - 日本語", "Adobe Systems Incorporated", "cat:adobe-acrobat-reader"),
         ("Adobe Acrobat Reader DC \u2013 English", "Adobe Inc.", "cat:adobe-acrobat-reader"),  # en dash
-        ("Adobe Acrobat DC (64-bit) - English", "Adobe Inc.", "acrobatdc"),
+        ("Adobe Acrobat DC (64-bit) - English", "Adobe Inc.", "cat:adobe-acrobat"),  # the catalogue's editor
         ("Microsoft Office Proofing Tools 2016 - English", "Microsoft Corporation", "officeproofingtools"),
         ("Microsoft Office Proofing Tools 2016 - Cymraeg", "Microsoft Corporation", "officeproofingtools"),
         ("Microsoft Office Language Pack 2010 - Français/French", "Microsoft Corporation", "officelanguagepack"),
@@ -358,6 +364,21 @@ def test_3cx_desktop_app_is_found_under_every_spelling(product: str, vendor: str
         ("VMware Workstation", "VMware, Inc.", "Broadcom", "VMware Workstation Pro"),
         ("Omnissa Horizon Client", "Omnissa, LLC", "VMware", "VMware Horizon Client for Windows"),
         ("VMware Horizon Client", "Omnissa, LLC", "VMware", "Horizon Client"),
+        # Oracle's CNA names Java "Java SE JDK and JRE" (CVE-2024-20918) or "Java SE".
+        ("Java 8 Update 381", "Oracle Corporation", "Oracle Corporation", "Java SE JDK and JRE"),
+        ("Java 8 Update 381 (64-bit)", "Oracle Corporation", "Oracle Corporation", "Java SE JDK and JRE"),
+        ("Java(TM) SE Development Kit 17.0.8 (64-bit)", "Oracle Corporation", "Oracle Corporation",
+         "Java SE JDK and JRE"),
+        ("Java(TM) SE Development Kit 17.0.8 (64-bit)", "Oracle Corporation", "Oracle", "Java SE"),
+        ("Java 8 Update 381", "Oracle Corporation", "Oracle", "Java SE"),
+        # The PSF's CNA says "CPython"; the Windows installer says "Python 3.11.7 (64-bit)".
+        ("Python 3.11.7 (64-bit)", "Python Software Foundation", "Python Software Foundation", "CPython"),
+        ("Python 3.12.1 (32-bit)", "Python Software Foundation", "Python Software Foundation", "CPython"),
+        # Adobe's current 64-bit installer, and the editions of Acrobat DC, for APSB's "Acrobat DC".
+        ("Adobe Acrobat (64-bit)", "Adobe", "Adobe", "Acrobat DC"),
+        ("Adobe Acrobat (64-bit)", "Adobe Inc.", "Adobe", "Acrobat DC"),
+        ("Adobe Acrobat Pro DC", "Adobe Systems Incorporated", "Adobe", "Acrobat DC"),
+        ("Adobe Acrobat DC (64-bit)", "Adobe", "Adobe", "Acrobat DC"),
     ],
 )
 def test_catalogue_aliases_join_inventory_and_advisory_names(
@@ -650,6 +671,8 @@ REQUIRED_IDS = {
     "citrix-workspace-app-ltsr",
     "vmware-workstation",
     "vmware-horizon-client",
+    "adobe-acrobat",
+    "python",
 }
 
 

@@ -7,5 +7,7 @@ same, and narrows a statement's versions to the line its name names; `designatio
 the model number a hardware name's numbers start with ("808D" of "SINUMERIK 808D V4.7"),
 which the key drops with the versions but which names another product; `articles` reads the
 article numbers a hardware name gives in brackets ("(6ES7511-1AK01-0AB0)"), which name
-different hardware under one display name.
+different hardware under one display name; `windows` reads the editions and servicing
+channels of a client Windows name ("Windows 10 Pro", "Enterprise LTSC 2019"), which are no
+product and no line of their own.
 """
