@@ -17,7 +17,14 @@ Habits: Chrome's `version` equal to `lessThan` is "below it"; "0", "unspecified"
 start from the beginning; "8.1.*" is the 8.1 line, and "2.426.*" as a bound the rest of that
 line; Citrix's `versionType: patch` bound is a build of the release in `version`, and a
 "13.1-FIPS" release is the product's FIPS variant (a product of its own, as the catalogue
-has it). What cannot be read ("publication", a sentence, "n/a", bounds out of order) is never
+has it). Oracle writes each version as "Product:build" ("Oracle Java SE:8u391", "Oracle GraalVM
+for JDK:17.0.9"): the part before ":" names the product (Java SE stays the entry's product;
+GraalVM is a product of its own), and the build is the newest affected build of its line, so
+it stands for its line up to and including it, as NVD's reader reads Oracle's CPEs (8u391 is
+8 to 8u391; a line Oracle does not list is not affected). Several bounds from the start, one
+per release line (Mozilla's "< 128.3.1" and "< 115.16.1"), are each read on their own line,
+with the lines between them undecided ("check manually"): cve_versions.per_line.
+What cannot be read ("publication", a sentence, "n/a", bounds out of order) is never
 "not affected": the product gets a statement with no versions and a note quoting the record,
 which the matcher reports as UNKNOWN ("check manually"). Git commit ranges cannot be compared
 with an installed version either; an entry that has only them is dropped when another entry
@@ -48,6 +55,7 @@ from advisories.sources.cve_versions import (
     objs,
     quote,
     read_item,
+    read_newest_of_line,
     text,
     timeline,
 )
@@ -63,6 +71,9 @@ _PLATFORMS = {
     "windows": "windows", "macos": "macos", "mac os": "macos", "mac os x": "macos", "os x": "macos",
     "mac": "macos", "linux": "linux", "ios": "ios", "ipados": "ios", "android": "android",
 }
+# Oracle's "Product:build" versions, for its Java family only (the java scheme reads their builds).
+_NAMED_BUILD = re.compile(r"([A-Za-z][^:]{0,80}):\s*(\d\S{0,40})")
+_JAVA_FAMILY = re.compile(r"\b(?:java|jdk|jre|graalvm)\b", re.I)
 # Microsoft names the hardware ("x64-based Systems", "32-bit Systems", "ARM64-based Systems").
 _MICROSOFT_HARDWARE = re.compile(r"\b(?:based|bit)\s+systems?\b", re.I)
 
@@ -122,13 +133,15 @@ def _read_entry(entry: dict[str, Any], groups: dict[tuple[Any, ...], Group]) -> 
     scheme = _scheme(cpe, entry)
     note = _entry_note(entry)
     items = objs(entry.get("versions"))[:_MAX_ITEMS]
+    newest = _oracle_builds(items, vendor, product)
 
-    def group_for(variant: str) -> Group:
-        name = f"{product} {variant}" if variant else product
-        key = (vendor.casefold(), name.casefold(), platforms, default, scheme, note)
+    def group_for(variant: str, name: str | None = None) -> Group:
+        name = name or (f"{product} {variant}" if variant else product)
+        own_scheme, own_note = ("java", _join(note, _newest_note(newest[name]))) if name in newest else (scheme, note)
+        key = (vendor.casefold(), name.casefold(), platforms, default, own_scheme, own_note)
         found = groups.get(key)
         if found is None:
-            found = groups[key] = Group(vendor, name, platforms, cpe, scheme, default, note)
+            found = groups[key] = Group(vendor, name, platforms, cpe, own_scheme, default, own_note)
         return found
 
     if not items:
@@ -136,10 +149,50 @@ def _read_entry(entry: dict[str, Any], groups: dict[tuple[Any, ...], Group]) -> 
     for item in items:
         version = text(item.get("version"))
         variant = _VARIANT.fullmatch(version)
-        if variant and variant.group(2).casefold() in VARIANT_WORDS:
+        named = _oracle_build(version, vendor, product)
+        if named:
+            read_newest_of_line(item, named[1], group_for("", named[0]))
+        elif variant and variant.group(2).casefold() in VARIANT_WORDS:
             read_item(item, variant.group(1), group_for(variant.group(2)))
         else:
             read_item(item, version, group_for(""))
+
+
+def _oracle_build(version: str, vendor: str, product: str) -> tuple[str, str] | None:
+    """(product name, build) of Oracle's "Oracle Java SE:8u391"; None for any other version.
+
+    The part before ":" names the product: the entry's own when its words are all in the
+    entry's name ("Java SE" in "Java SE JDK and JRE"), else a product of its own ("GraalVM for
+    JDK", the vendor's name taken off), so GraalVM's builds never speak for Java SE."""
+    named = _NAMED_BUILD.fullmatch(version) if vendor.casefold().startswith("oracle") else None
+    if named is None or not _JAVA_FAMILY.search(named.group(1)):
+        return None
+    words = named.group(1).split()
+    if len(words) > 1 and words[0].casefold() == vendor.split()[0].casefold():
+        words = words[1:]
+    own = {w.casefold() for w in product.split()}
+    name = product if {w.casefold() for w in words} <= own else _name(" ".join(words))
+    return name, named.group(2)
+
+
+def _oracle_builds(items: list[dict[str, Any]], vendor: str, product: str) -> dict[str, list[str]]:
+    builds: dict[str, list[str]] = {}
+    for item in items:
+        named = _oracle_build(text(item.get("version")), vendor, product)
+        if named:
+            builds.setdefault(named[0], []).append(quote(named[1]))
+    return builds
+
+
+def _newest_note(builds: list[str]) -> str:
+    # Said on the statement and the alert because the ranges reach below the builds listed.
+    shown = ", ".join(list(dict.fromkeys(builds))[:10])
+    return (f"Oracle names only the newest affected build of each line ({shown}), "
+            "so earlier builds of those lines are affected too")
+
+
+def _join(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
 
 
 def _platforms(value: Any, vendor: str) -> tuple[str, ...]:
@@ -184,8 +237,9 @@ def _group_statements(group: Group, who: str) -> list[AffectedProduct]:
     usable = group.pieces or group.comparisons
     notes: list[str] = []
     spans: list[Span] = []
+    undecided: list[Span] = []
     if usable:
-        spans, unknown = affected_spans(group)
+        spans, unknown, undecided = affected_spans(group)
         if group.default == AFFECTED and not spans and not unknown and not _has_clear(group):
             notes.append(f"{who} says every version of {group.product} is affected, without naming any")
         if unknown:
@@ -200,7 +254,7 @@ def _group_statements(group: Group, who: str) -> list[AffectedProduct]:
         more = len(group.unreadable) - 3
         shown = "; ".join(group.unreadable[:3]) + (f"; and {more} more" if more > 0 else "")
         notes.append(f"{who} gives {group.product} {shown}, which cannot be compared with an installed version")
-    out = [s for platform in group.platforms for s in _as_statements(group, platform, spans)]
+    out = [s for platform in group.platforms for s in _as_statements(group, platform, spans, undecided)]
     for note in notes:
         out.extend(_unknown(group, note))
     return out
@@ -210,7 +264,7 @@ def _has_clear(group: Group) -> bool:
     return any(p.status == UNAFFECTED for p in group.pieces + timeline(group))
 
 
-def _as_statements(group: Group, platform: str, spans: list[Span]) -> list[AffectedProduct]:
+def _as_statements(group: Group, platform: str, spans: list[Span], undecided: list[Span]) -> list[AffectedProduct]:
     if not spans:
         return []
     points: list[str] = []
@@ -223,7 +277,8 @@ def _as_statements(group: Group, platform: str, spans: list[Span]) -> list[Affec
     base = _base(group, platform)
     if not ranges and not points:
         return []
-    return [replace(base, versions=tuple(points), ranges=tuple(ranges), all_versions=False)]
+    gaps = tuple(VersionRange(_bound(lo, group, lower=True), _bound(hi, group, lower=False)) for lo, hi in undecided)
+    return [replace(base, versions=tuple(points), ranges=tuple(ranges), all_versions=False, undecided=gaps)]
 
 
 def _bound(pos: Pos, group: Group, *, lower: bool) -> Bound | None:

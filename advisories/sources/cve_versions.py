@@ -25,6 +25,7 @@ _LINE = re.compile(r"(\d+(?:\.\d+)*)\.\*")  # "8.1.*", "2.426.*": a release line
 _NUMERIC = re.compile(r"\d+(?:\.\d+)*")
 _COMPARATOR = re.compile(r"(<=|>=|<|>|=)\s*(\S+)")
 _GIT = re.compile(r"[0-9a-f]{7,40}")
+_DOTTED = re.compile(r"\d+(?:\.\d+)+")  # a bound a release line can be read from: "115.16.1", "12.6"
 
 # A place on the version line: (0,) before everything, (2,) after it, and (1, key, side) just
 # before (side 0) or just after (side 1) the version whose parsed key is `key`.
@@ -121,6 +122,21 @@ def read_item(item: dict[str, Any], version: str, group: Group) -> None:
         group.unreadable.append(f"{said} with changes that are not versions")
     else:
         group.pieces.extend(pieces)
+
+
+def read_newest_of_line(item: dict[str, Any], build: str, group: Group) -> None:
+    """Oracle's newest affected build of a line: the line from its start up to and including
+    that build (OSV last_affected), in the java scheme: 8u391 (1.8.0_391) is 8 to 8u391, 17.0.9
+    is 17 to 17.0.9. The line is the first number of the java key, as NVD's reader has it."""
+    status = text(item.get("status")).lower()
+    status = status if status in (AFFECTED, UNAFFECTED) else UNKNOWN
+    key = _parse(build, group)
+    lower = _at(str(key[0]), group, 0) if isinstance(key, tuple) and key else None
+    upper = _at(build, group, 1)
+    if lower is None or upper is None or not lower < upper:
+        group.unreadable.append(f"the version '{quote(build)}'")
+    else:
+        group.pieces.append(Piece((lower, upper), status))
 
 
 def _is_commit(version: str) -> bool:
@@ -281,13 +297,61 @@ def _fixed_tails(pieces: list[Piece], group: Group) -> list[Span]:
     return tails
 
 
-def affected_spans(group: Group) -> tuple[list[Span], list[Span]]:
-    """(affected spans, spans whose status the record gives as unknown)."""
+def per_line(pieces: list[Piece], group: Group) -> tuple[list[Piece], list[Span]]:
+    """Affected ranges from the start, one per release line, each read on its own line; and the
+    lines between those lines, which the record leaves undecided.
+
+    Mozilla gives Firefox ESR "< 128.3.1" and "< 115.16.1", Apple macOS "< 13.5", "< 12.6" and
+    "< 11.7": one fix per supported line, each bound meant for its line only. Their union would
+    call the patched ESR 115.16.1 affected (it is below 128.3.1). So, as the CSAF reader does
+    (csaf_versions.per_line): the lowest bound counts from the start (every older version is
+    affected); each higher one from the start of its own line; a line between two listed lines
+    (Firefox ESR 116 to 127) is undecided, to be checked by hand, never "not affected".
+
+    The line: when every bound has a first number of its own (115/128, 11/12/13: Mozilla's and
+    Apple's majors), the first number, so ESR 115.17.0 is on 115's line, past its fix; else the
+    first two numbers (Fortinet-style 7.0.14 beside 7.2.7: lines 7.0 and 7.2). Only when every
+    bound is a dotted number, each on a line of its own; else the pieces are kept as they are
+    (one bound, or two on one line: the union, today's reading). A bound at the very start of
+    its line ("< 17.0" beside "< 16.7.2") leaves nothing of that line affected.
+    """
+    starts = [p for p in pieces if p.status == AFFECTED and p.span[0] == START and p.span[1] != END]
+    uppers = sorted({p.span[1] for p in starts})
+    texts = [group.texts.get(u[1], "") for u in uppers]
+    if len(uppers) < 2 or not all(_DOTTED.fullmatch(t) for t in texts):
+        return pieces, []
+    numbers = [[int(n) for n in t.split(".")] for t in texts]
+    width = 1 if len({n[0] for n in numbers}) == len(numbers) else 2
+    lines = [".".join(map(str, n[:width])) for n in numbers]
+    begins = [_at(line, group, 0) for line in lines]
+    if len(set(lines)) < len(lines) or any(b is None or b > u for b, u in zip(begins, uppers, strict=True)):
+        return pieces, []
+    moved: dict[Pos, Pos] = {}
+    gaps: list[Span] = []
+    for n in range(1, len(uppers)):
+        begin, after = begins[n], _at(_next_line(lines[n - 1]), group, 0)
+        if begin is None or after is None or after > begin:
+            return pieces, []
+        if after < begin:
+            gaps.append((after, begin))
+        moved[uppers[n]] = begin
+    ids = {id(p) for p in starts}
+    return [Piece((moved[p.span[1]], p.span[1]), p.status, p.line) if id(p) in ids and p.span[1] in moved else p
+            for p in pieces], gaps
+
+
+def affected_spans(group: Group) -> tuple[list[Span], list[Span], list[Span]]:
+    """(affected spans, spans whose status the record gives as unknown, spans it leaves
+    undecided: release lines between those its per-line bounds speak for)."""
     pieces = group.pieces + timeline(group)
+    gaps: list[Span] = []
+    if group.default != AFFECTED:
+        pieces, gaps = per_line(pieces, group)
     by = {s: [p.span for p in pieces if p.status == s] for s in (AFFECTED, UNAFFECTED, UNKNOWN)}
     if group.default == AFFECTED:
         clear = by[UNAFFECTED] or _fixed_tails(pieces, group)
         if not clear:
-            return [], []
-        return _union(_complement(clear) + by[AFFECTED]), _subtract(by[UNKNOWN], clear)
-    return _subtract(by[AFFECTED], by[UNAFFECTED]), _subtract(by[UNKNOWN], by[AFFECTED] + by[UNAFFECTED])
+            return [], [], []
+        return _union(_complement(clear) + by[AFFECTED]), _subtract(by[UNKNOWN], clear), []
+    decided = by[AFFECTED] + by[UNAFFECTED]
+    return _subtract(by[AFFECTED], by[UNAFFECTED]), _subtract(by[UNKNOWN], decided), _subtract(gaps, decided)
