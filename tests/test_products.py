@@ -19,6 +19,7 @@ from advisories.products import (
     purl_base,
     vendors_compatible,
 )
+from advisories.sources.cve import load_cve_file
 from advisories.versions import osv_range
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -824,3 +825,14 @@ def test_only_the_workspace_app_names_a_scheme_of_its_own() -> None:
     # Every other product's statements keep the generic default unless they say otherwise.
     assert {p.id: p.scheme for p in CATALOGUE.products if p.scheme} == {
         "citrix-workspace-app": "citrix-workspace", "citrix-workspace-app-ltsr": "citrix-workspace-ltsr"}
+
+
+def test_oracle_cve_record_names_reach_the_java_rows_councils_list():
+    # CVE-2024-20918 (tests/fixtures/cve5): Oracle's CNA says "Java SE JDK and JRE", and puts
+    # GraalVM in the same entry; only the naming is checked here (test_cve_record reads versions).
+    [advisory] = [a for a in load_cve_file(ROOT / "tests" / "fixtures" / "cve5" / "CVE-2024-20918.json")
+                  if a.kind == "cve"]
+    rows = ["Java 8 Update 381", "Java 8 Update 381 (64-bit)", "Java(TM) SE Development Kit 17.0.8 (64-bit)"]
+    for name in rows:
+        named = {s.product for s in advisory.affects if CATALOGUE.matches(item(name, "Oracle Corporation"), s)}
+        assert named == {"Java SE JDK and JRE"}, name
