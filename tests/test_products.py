@@ -821,10 +821,11 @@ def test_other_statements_are_read_as_written(st: AffectedProduct) -> None:
     assert EMPTY.with_scheme(st) is st
 
 
-def test_only_the_workspace_app_names_a_scheme_of_its_own() -> None:
+def test_only_the_workspace_app_and_python_name_a_scheme_of_their_own() -> None:
     # Every other product's statements keep the generic default unless they say otherwise.
     assert {p.id: p.scheme for p in CATALOGUE.products if p.scheme} == {
-        "citrix-workspace-app": "citrix-workspace", "citrix-workspace-app-ltsr": "citrix-workspace-ltsr"}
+        "citrix-workspace-app": "citrix-workspace", "citrix-workspace-app-ltsr": "citrix-workspace-ltsr",
+        "python": "python-windows"}
 
 
 def test_oracle_cve_record_names_reach_the_java_rows_councils_list():

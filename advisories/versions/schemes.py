@@ -16,6 +16,7 @@ from .vendor import (
     parse_ivanti,
     parse_java,
     parse_openssl,
+    parse_python_windows,
     parse_siemens,
     parse_vmware,
     siemens_ordered,
@@ -45,6 +46,7 @@ _PARSERS: dict[str, Parser] = {
     "citrix-workspace": parse_citrix_workspace,
     "citrix-workspace-ltsr": parse_citrix_workspace_ltsr,
     "siemens": parse_siemens,
+    "python-windows": parse_python_windows,
 }
 
 SCHEMES: frozenset[str] = frozenset(_PARSERS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from .core import ParsedVersion, clean
-from .tokens import GENERIC_WORDS, render, token_key
+from .tokens import GENERIC_WORDS, parse_generic, render, token_key
 
 
 def _ints(*parts: str | None) -> tuple[int, ...]:
@@ -264,3 +264,24 @@ def siemens_ordered(a: ParsedVersion, b: ParsedVersion) -> bool:
     """Whether two Siemens versions order: always, unless one is a three-number dotted
     version (which names no service pack) and the other names a service pack."""
     return not any(x.line == SIEMENS_THREE and y.line != SIEMENS_THREE and y.key[2] for x, y in ((a, b), (b, a)))
+
+
+# The Windows installer of CPython reports its release as major.minor.FIELD where FIELD is
+# micro * 1000 + level * 10 + serial (level 10 alpha, 11 beta, 12 rc, 15 final): Python 3.11.7
+# is 3.11.7150.0, 3.13.0a1 is 3.13.101. Read as written, 3.11.7150 is above the fix 3.11.9 and
+# a vulnerable install reads "not affected". Bounds from advisories (3.11.9) stay as written.
+_PY_INSTALLER = re.compile(r"^(\d+)\.(\d+)\.(\d{3,})(?:\.0)?$")
+_PY_LEVELS = {10: "alpha", 11: "beta", 12: "rc"}
+
+
+def parse_python_windows(text: str) -> ParsedVersion | None:
+    s = clean(text)
+    if (m := _PY_INSTALLER.match(s)) and int(m.group(3)) >= 100:
+        field = int(m.group(3))
+        micro, level, serial = field // 1000, field % 1000 // 10, field % 10
+        if level == 15:
+            return parse_generic(f"{m.group(1)}.{m.group(2)}.{micro}")
+        if level in _PY_LEVELS:
+            return parse_generic(f"{m.group(1)}.{m.group(2)}.{micro}{_PY_LEVELS[level]}{serial}")
+        return None  # not an installer version after all: say so, never guess
+    return parse_generic(text)
