@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -22,8 +21,9 @@ from advisories import __version__
 from advisories.config import Config, config_path, load_config
 from advisories.errors import AdvisoriesError, ConfigError
 from advisories.extract import KnownProduct
-from advisories.pipeline import Pipeline, RunSummary
+from advisories.pipeline import Pipeline
 from advisories.render import template_problem
+from advisories.report import RunSummary, event_lines, summary_lines
 from advisories.store import Store
 from advisories.store.lock import exclusive
 
@@ -177,82 +177,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def print_summary(
     summary: RunSummary, seconds: float, config: Config, out: TextIO | None = None
 ) -> None:
-    s = summary
-    lines = [
-        f"advisories run finished in {seconds:.1f}s",
-        f"  feeds       fetched {len(s.feeds_fetched)}, not modified "
-        f"{len(s.feeds_not_modified)}, not due {len(s.feeds_skipped)}, disabled "
-        f"{len(s.feeds_disabled)}, failed {len(s.feeds_failed)}",
-        f"  advisories  new {s.advisories_new}, updated {s.advisories_updated}, "
-        f"known {s.advisories_total}",
-        f"  councils    checked {s.councils_checked}, inventories failed {len(s.inventories_failed)}",
-        f"  matches     affected {s.matches_affected}, check manually {s.matches_unknown}",
-        f"  emails      queued {s.emails_queued}, sent {s.emails_sent}, "
-        f"retrying {len(s.emails_retrying)}, failed {len(s.emails_failed)}",
-    ]
-    lines.extend(f"  lookups     {line}" for line in s.lookups)
-    if config.smtp is None and s.emails_sent:
-        lines.append(f"  no [smtp] configured: {s.emails_sent} email(s) written to {config.outbox}")
-    lines.extend(s.notes)
-    for title, items, hidden in _sections(s):
-        lines.append(f"{title}:")
-        lines.extend(f"  - {item}" for item in items)
-        if hidden:
-            lines.append(f"  ... and {hidden} more")
+    lines = summary_lines(summary, seconds, smtp=config.smtp is not None, outbox=config.outbox)
     print("\n".join(lines), file=out or sys.stdout)
 
 
 def print_event(summary: RunSummary, seconds: float, config: Config, out: TextIO | None = None) -> None:
-    """`serve`'s log: one timestamped line per job saying what it did, then one per problem,
-    so that a container's log reads (and greps) by time."""
+    """`serve`'s log (report.event_lines), printed as each job ends."""
     from advisories.scheduler import stamp
 
-    s, at = summary, stamp()
-    feeds = [*s.feeds_fetched, *(f"{name} (not modified)" for name in s.feeds_not_modified)]
-    did = [f"feeds {', '.join(feeds)}"] if feeds else []
-    if s.advisories_new or s.advisories_updated:
-        did.append(f"advisories new {s.advisories_new}, updated {s.advisories_updated}")
-    if s.matches_affected or s.matches_unknown:
-        did.append(f"matches affected {s.matches_affected}, check manually {s.matches_unknown}")
-    if s.emails_queued or s.emails_sent or s.emails_retrying or s.emails_failed:
-        did.append(f"emails queued {s.emails_queued}, sent {s.emails_sent}, retrying "
-                   f"{len(s.emails_retrying)}, failed {len(s.emails_failed)}")
-    lines = [f"{at} {'; '.join(did) or 'nothing new'} ({seconds:.1f}s)"]
-    lines.extend(f"{at}   {note}" for note in s.notes)
-    for title, items, hidden in _sections(s):
-        lines.extend(f"{at}   {title}: {item}" for item in items)
-        if hidden:
-            lines.append(f"{at}   {title}: ... and {hidden} more")
-    print("\n".join(lines), file=out or sys.stdout, flush=True)
-
-
-def _sections(s: RunSummary) -> list[tuple[str, list[str], int]]:
-    """What went wrong or needs a look, by kind: at most 15 lines each, and how many more."""
-    out = []
-    for title, items in (
-        ("feeds failed", s.feeds_failed),
-        ("feeds disabled", s.feeds_disabled),
-        ("inventories failed", s.inventories_failed),
-        ("rules failed", s.rules_failed),
-        ("emails failed", s.emails_failed),
-        ("emails kept for retry", s.emails_retrying),
-        ("warnings", s.warnings),
-        ("not resolved (the advisory keeps what it had)", s.lookups_failed),
-        ("same name, other publisher (check these)", s.publisher_clashes),
-    ):
-        if items:
-            out.append((title, items[:15], sum(map(_problems_in, items[15:]))))
-    return out
-
-
-# An inventory's own cap: "<file>: 65 more problems not shown (...)" (inventory/_common.py).
-_NOT_SHOWN = re.compile(r": (\d+) more problems? not shown")
-
-
-def _problems_in(line: str) -> int:
-    """How many problems a summary line stands for."""
-    found = _NOT_SHOWN.search(line)
-    return int(found[1]) if found else 1
+    print("\n".join(event_lines(summary, seconds, stamp())), file=out or sys.stdout, flush=True)
 
 
 # -- check ---------------------------------------------------------------------------------

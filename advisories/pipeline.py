@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from advisories.models import Advisory, FetchResult, InventoryItem, Lookup, Matc
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
 from advisories.render import environment, render_alert, render_withdrawal, template_problem
+from advisories.report import RunSummary
 from advisories.rules import load_rules
 from advisories.sources import Collected, CollectingSource, authority_of, source_for
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
@@ -39,39 +40,6 @@ Progress = Callable[[str], None]
 
 # A feed polled by cron a little early (the job's own run time) still counts as due.
 _DUE_SLACK = timedelta(seconds=90)
-
-
-@dataclass
-class RunSummary:
-    feeds_fetched: list[str] = field(default_factory=list)
-    feeds_not_modified: list[str] = field(default_factory=list)
-    feeds_skipped: list[str] = field(default_factory=list)
-    feeds_disabled: list[str] = field(default_factory=list)
-    feeds_failed: list[str] = field(default_factory=list)
-    advisories_new: int = 0
-    advisories_updated: int = 0
-    advisories_total: int = 0
-    councils_checked: int = 0
-    inventories_failed: list[str] = field(default_factory=list)
-    rules_failed: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    matches_affected: int = 0
-    matches_unknown: int = 0
-    emails_queued: int = 0
-    emails_sent: int = 0
-    emails_retrying: list[str] = field(default_factory=list)
-    emails_failed: list[str] = field(default_factory=list)
-    publisher_clashes: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what a job did that the counts do not say
-    # Documents advisories name: CVE records by id, feed items' article pages. A failure here is
-    # not a failed run (the advisory keeps what it had) but is named, so it can be looked into.
-    lookups: list[str] = field(default_factory=list)  # one count line per kind
-    lookups_failed: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.feeds_failed or self.inventories_failed or self.rules_failed
-                    or self.emails_failed or self.emails_retrying)
 
 
 @dataclass(frozen=True)

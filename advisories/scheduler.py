@@ -22,7 +22,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from advisories.config import Config, FeedConfig
 from advisories.digest import schedule_digest
 from advisories.errors import AdvisoriesError
-from advisories.pipeline import Pipeline, RunSummary
+from advisories.pipeline import Pipeline
+from advisories.report import RunSummary
 from advisories.store import Store, now
 from advisories.store.lock import exclusive
 

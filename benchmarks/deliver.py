@@ -40,8 +40,8 @@ from advisories.delivery.mime import to_bytes
 from advisories.delivery.outbox import deliver_queued
 from advisories.delivery.smtp import SmtpSettings, SmtpTransport
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Message, Status
-from advisories.pipeline import RunSummary
 from advisories.render import environment, render_alert
+from advisories.report import RunSummary
 from advisories.store import Store
 
 SENDER = "Council Alerts <alerts@advisories.bench>"

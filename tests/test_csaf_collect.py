@@ -19,7 +19,8 @@ from httpserver import LocalServer, Reply
 
 from advisories.config import Config, DigestConfig, FeedConfig
 from advisories.errors import FetchError, ParseError
-from advisories.pipeline import Pipeline, RunSummary
+from advisories.pipeline import Pipeline
+from advisories.report import RunSummary
 from advisories.sources import Collected, Fetcher
 from advisories.sources.csaf import CsafSource
 from advisories.sources.csaf_collect import Listed, collect_documents, next_cursor

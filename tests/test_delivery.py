@@ -29,7 +29,7 @@ from advisories.delivery.outbox import deliver_queued, transport_for
 from advisories.delivery.smtp import SmtpSettings, SmtpTransport
 from advisories.errors import ConfigError
 from advisories.models import Message
-from advisories.pipeline import RunSummary
+from advisories.report import RunSummary
 from advisories.store import Store
 
 SENDER = "Council Alerts <alerts@advisories.test>"

@@ -157,7 +157,7 @@ def schedule_digest(scheduler: Any, config: Config, report: Callable[..., None])
 def _job(config: Config, report: Callable[..., None], *, scheduled: bool) -> Callable[[], None]:
     def job() -> None:
         # Imported here: pipeline pulls in every stage, which the digest itself never needs.
-        from advisories.pipeline import RunSummary
+        from advisories.report import RunSummary
 
         started = time.monotonic()
         summary = RunSummary()
