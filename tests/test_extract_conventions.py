@@ -44,6 +44,8 @@ PRODUCTS = [
     KnownProduct("Progress", "MOVEit Transfer"),
     KnownProduct("Oracle", "Oracle Java SE", ("Java SE",)),
     KnownProduct("Siemens", "Parasolid"),
+    KnownProduct("Apache", "Apache RocketMQ", ("RocketMQ",)),
+    KnownProduct("Notepad++", "Notepad++"),
 ]
 
 
@@ -277,3 +279,33 @@ def test_siemens_versions_keep_their_v() -> None:
     ]
     assert affected(text, "V34.0.100") and not affected(text, "V34.0.250")
     assert read(text)[0].confidence == 0.65  # a V-prefixed build is an ordinary version shape
+
+
+# Round 4 (RocketMQ CVE-2023-33246, Veeam CVE-2026-44963, Notepad++ CVE-2025-49144): a line
+# named after "and earlier" scopes the bound; it is not a whole line of its own.
+@pytest.mark.parametrize(
+    ("text", "product", "want"),
+    [
+        (
+            "Apache RocketMQ 5.1.0 and earlier 5.x releases, and 4.9.5 and earlier 4.x releases, are affected.",
+            "Apache RocketMQ",
+            [{"introduced": "5", "last_affected": "5.1.0"}, {"introduced": "4", "last_affected": "4.9.5"}],
+        ),
+        (
+            "Veeam Backup & Replication 12.3.2.4465 and all earlier version 12 builds are affected.",
+            "Veeam Backup & Replication",
+            [{"introduced": "12", "last_affected": "12.3.2.4465"}],
+        ),
+        (
+            "Notepad++ 8.8.1 and all earlier releases ship a vulnerable installer.",
+            "Notepad++",
+            [{"introduced": "0", "last_affected": "8.8.1"}],
+        ),
+    ],
+)
+def test_a_line_named_after_and_earlier_scopes_the_bound(
+    text: str, product: str, want: list[dict[str, str]]
+) -> None:
+    assert ranges(text)[product] == want
+    if product == "Apache RocketMQ":
+        assert not affected(text, "5.1.1") and not affected(text, "4.9.6") and affected(text, "4.0.1")

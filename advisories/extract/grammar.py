@@ -259,6 +259,11 @@ class ClauseParser:
             )
             return k + 1
         if family == "post_last":
+            scope = self._line_after(tok, j + 1)
+            if scope is not None:  # "5.1.0 and earlier 5.x releases": the line is named after
+                self.label = (scope[0], self.label[1] if self.label else "")
+                self._bound(i, tok, "last_affected")
+                return scope[1]
             # Fortinet's "7.2.4 and below" speaks for the 7.2 branch (VERSIONS.md, table e).
             self._bound(i, tok, "last_affected", by_line=self.t[j].text.endswith("below"))
         elif family == "post_later" and (self.pending == "fix" or self.fix_mood or not self._affected(i)):
@@ -270,6 +275,19 @@ class ClauseParser:
         else:  # "all": "FortiOS 6.0 all versions"
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         return j + 1
+
+    def _line_after(self, tok: Tok, k: int) -> tuple[str, int] | None:
+        """ "4.9.5 and earlier 4.x releases", "12.3.2.4465 and all earlier version 12 builds":
+        the line the bound's "earlier" stays on, and the index after it; None when none is named."""
+        if k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() in ("version", "versions"):
+            k += 1
+        if k >= self.n or self.t[k].kind not in ("ver", "num"):
+            return None
+        line = line_base(self.t[k])
+        named = self.t[k].wildcard or (k + 1 < self.n and self.t[k + 1].text.lower() in lx.RELEASE_NOUNS)
+        if not named or line == tok.text or not extends(tok.text, line):
+            return None
+        return line, k + 1
 
     def _glued_fix(self, i: int, k: int) -> bool:
         if self.pending == "fix" or (self.fix_mood and not self._affected(k)):

@@ -116,6 +116,9 @@ OPERATORS: dict[str, str] = {
     "and earlier": "post_last",
     "and all previous versions": "post_last",
     "and all earlier versions": "post_last",
+    "and all earlier": "post_last",  # "8.8.1 and all earlier releases", "... earlier version 12 builds"
+    "and all older": "post_last",
+    "and all prior": "post_last",
     "and all prior versions": "post_last",
     "and previous versions": "post_last",
     "and earlier versions": "post_last",
@@ -271,6 +274,8 @@ FILLER = frozenset(
     {"version", "versions", "release", "releases", "build", "builds", "and", "or", "the", "v"}
     | {"for", "on", "also", "only", "versions:", "version:"}
 )
+# Nouns after a line that say it is one: "earlier 4.x releases", "earlier version 12 builds".
+RELEASE_NOUNS = frozenset({"release", "releases", "build", "builds", "version", "versions"})
 # Nouns after a version that make it a branch label: "OpenSSL 3.0 users should ...".
 LABEL_NOUNS = frozenset({"users", "customers", "branch", "line", "train", "series"})
 # Ordinary words that may stand right before a version. Any other word there, starting a new
