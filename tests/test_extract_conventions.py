@@ -303,9 +303,35 @@ def test_siemens_versions_keep_their_v() -> None:
         ),
     ],
 )
-def test_a_line_named_after_and_earlier_scopes_the_bound(
-    text: str, product: str, want: list[dict[str, str]]
-) -> None:
+def test_a_line_named_after_and_earlier_scopes_the_bound(text: str, product: str, want: list[dict[str, str]]) -> None:
     assert ranges(text)[product] == want
     if product == "Apache RocketMQ":
         assert not affected(text, "5.1.1") and not affected(text, "4.9.6") and affected(text, "4.0.1")
+
+
+# Round 4 (Cisco ArcaneDoor "(High, 6.0)", Zoom ZSB-25030 "rates ... at 9.6", Docker's
+# "192.168.65.7:2375"): scores and addresses are noise, never a fixed version.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cisco published FortiOS advisories: CVE-2024-20359 (High, 6.0) and CVE-2024-20358 (Medium, 6.0).",
+        "Fortinet rates the FortiOS flaw at 9.6 (CVE-2024-21762).",
+        "FortiOS exposed its API at 192.168.65.7:2375 by default.",
+    ],
+)
+def test_scores_and_addresses_are_not_versions(text: str) -> None:
+    assert read(text) == []
+
+
+# Round 4 (Ivanti CSA CVE-2024-8190, Sophos CVE-2022-3236): a bare release line whose role the
+# clause does not say, or a fix that starts a line ("move to 5.0"), guesses no range below it.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FortiOS 7.4 is end of life.",
+        "Fortinet urges customers to move to FortiOS 8.0.",
+    ],
+)
+def test_a_release_line_with_no_stated_role_gives_no_range(text: str) -> None:
+    assert all(not s.ranges and not s.versions for s in read(text))
+    assert not affected(text, "7.4.1") and not affected(text, "7.9.9")

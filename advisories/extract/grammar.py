@@ -16,7 +16,7 @@ from . import lexicon as lx
 from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
 from .model import Expr, Mention, Tok
 from .mood import cues
-from .shapes import extends
+from .shapes import extends, is_plain_line
 
 _AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
 _SEPARATORS = frozenset({"|", ":"})
@@ -68,9 +68,17 @@ class ClauseParser:
             return []
         if any(t.kind == "word" and t.text.lower() == "respectively" for t in self.t):
             self._pair_respectively()
+        # "CSA 4.6 is end of life": a bare release line the clause neither states as affected nor
+        # as fixed has no role to read; as a fix it would only guess a range below it.
+        self.exprs = [e for e in self.exprs if not (e.kind == "version" and self._unclear_line(e))]
         for e in self.exprs:
             self._settle(e)
         return self.exprs
+
+    def _unclear_line(self, e: Expr) -> bool:
+        # Jenkins' weekly "2.442" is a build of its own numbering, not a line name.
+        line = is_plain_line(e.version) and len(e.version.split(".")[1]) <= 2
+        return line and not e.alts and not self._affected(e.pos)
 
     def _pair_respectively(self) -> None:
         """ "start at A, B and C and run up to, but not including, X, Y and Z respectively":

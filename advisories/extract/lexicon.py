@@ -33,6 +33,9 @@ NOISE = tuple(
         r"\b(?:rated|rating|severity)\s*(?:of|:)?\s*\d{1,2}\.\d\b",
         r"\b\d{1,2}\.\d\s*/\s*10(?:\.0)?\b",
         r"\b\d{1,2}\.\d(?=\s*\((?:critical|high|medium|low)\))",
+        r"\b(?:critical|high|medium|moderate|low),\s*\d{1,2}\.\d\b(?![.\d])",  # "(High, 6.0)"
+        r"\brates?\b[^.;:()]{0,60}?\bat\s+\d{1,2}\.\d\b(?![.\d])",  # "rates the flaw at 9.6"
+        r"\b\d{1,3}(?:\.\d{1,3}){3}:\d{2,5}\b",  # an address and port: "192.168.65.7:2375"
         r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?(?![\d.])",
         # Versions of protocols and runtimes named next to the product's own.
         r"\b(?:TLS|TLSv|SSLv?|DTLS|HTTPS?|SMBv?|SNMPv?|SSHv?|IPv|Python|PHP|Java|Node\.js"

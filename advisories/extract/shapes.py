@@ -80,8 +80,9 @@ def fix_line(version: str) -> str | None:
     The first two numeric parts (7.2.5 -> 7.2, 120.0.6099.129 -> 120.0, 15.2.1544.14 -> 15.2,
     10.2.9-h1 -> 10.2); a release-build or update form keeps its release (13.1-49.13 -> 13.1,
     22.7R2.5 -> 22.7, 8.0 U2b -> 8.0), an LTSR update its LTSR; a two-part build its major
-    (2.442 -> 2). A single number (build 14004), a patch name (ESXi80U2sb-23305545) or a
-    date-like string shows no line: the caller says "check manually" instead of guessing.
+    (2.442 -> 2), but not an X.0 (5.0 starts a line). A single number (build 14004), a patch
+    name (ESXi80U2sb-23305545) or a date-like string shows no line: the caller says "check
+    manually" instead of guessing.
     """
     if _SIEMENS_V.match(version):  # "V34.0.250" is on the V34.0 line
         line = fix_line(version[1:])
@@ -97,8 +98,8 @@ def fix_line(version: str) -> str | None:
     if not head or date_like(version):
         return None
     parts = head.group(0).split(".")
-    if len(parts) == 1:
-        return None
+    if len(parts) == 1 or (len(parts) == 2 and int(parts[1]) == 0 and head.group(0) == version):
+        return None  # "move to 5.0", "19.0": a new line's first release, no earlier build on it
     return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
 
 
