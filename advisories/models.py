@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
+from advisories.identity.platforms import named_platform
+
 PLATFORMS = ("windows", "macos", "linux", "ios", "android", "any")
 SEVERITIES = ("critical", "high", "medium", "low")
 
@@ -80,8 +82,6 @@ class AffectedProduct:
         # the dry run build statements through here, so none of them can forget it. A platform
         # other than "any" is kept as given ("any" cannot be told from no platform here).
         if self.platform == "any":
-            from advisories.products import named_platform  # products imports this module
-
             named = named_platform(self.product)
             if named is not None:
                 object.__setattr__(self, "platform", named[0])

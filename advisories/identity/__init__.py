@@ -1,13 +1,21 @@
-"""Product identity beyond the name key: the release line a product name ends with.
+"""Product identity: is this inventory row the product an affected statement speaks of?
 
-`advisories.products` turns names into keys (the product) and the catalogue; this package
-holds what a key deliberately leaves out. `lines` reads "Office 2019", "Teamcenter V13.1"
-or "Widget Server 12" as a product plus a release line, tells whether two lines can be the
-same, and narrows a statement's versions to the line its name names; `designations` reads
-the model number a hardware name's numbers start with ("808D" of "SINUMERIK 808D V4.7"),
-which the key drops with the versions but which names another product; `articles` reads the
-article numbers a hardware name gives in brackets ("(6ES7511-1AK01-0AB0)"), which name
-different hardware under one display name; `windows` reads the editions and servicing
-channels of a client Windows name ("Windows 10 Pro", "Enterprise LTSC 2019"), which are no
-product and no line of their own.
+One module per job, lowest first (each imports only those above it):
+
+- `articles`, `designations`, `windows`: what a name says beyond the product: article
+  numbers in brackets, the model designation its numbers start with, a client Windows
+  name's edition and servicing channel
+- `words`: a display name read into words (marks, bitness, locale, install details gone)
+- `vendors`: makers, and whether two publishers can be one
+- `platforms`: the platform a name is written for ("FortiClientMac"); `models` imports it,
+  so it and `words` import nothing that imports `models`
+- `names`: the name key (`normalise_name`) and the versions that ended the name
+- `packages`: purls (CPEs are `advisories.cpe`)
+- `lines`: the release line a name ends with ("Office 2019"), which the key leaves out, and
+  whether a row can be on a statement's line
+- `catalogue_file`: rules/products.toml read into `Product`s
+- `explain`: near misses, why a near name was not taken
+- `catalogue`: the `Catalogue`, matching by key
+
+`advisories.products` re-exports the public names for older callers.
 """

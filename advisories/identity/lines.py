@@ -16,6 +16,10 @@ Three more things a name ends with are identity too. An R-release after the year
 as Windows Server 2012 and 2012 R2 are two products. A line introduced by "version" or
 "release": "System Configuration Tool (SCT) version 14" is not version 15 (ICSA-23-040-03).
 And the article numbers a hardware name gives in brackets (`identity.articles`).
+
+`release_line` reads a name's line (from the versions `identity.names` splits off its end),
+`statement_line` a statement's (without the platform its name names), and `lines_conflict`
+is the matcher's question: can this row be on the statement's line at all?
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from advisories.identity.articles import articles_agree
+from advisories.identity.articles import article_numbers, articles_agree
 from advisories.identity.designations import designation_of, designations_agree, has_letters
+from advisories.identity.names import name_parts
+from advisories.identity.platforms import named_platform
 from advisories.models import AffectedProduct, Bound, VersionRange
 
 # A word that is a plain release number: "2019", "V13.1", "12", "2201.0012". A word with
@@ -38,6 +45,8 @@ _RELEASE = re.compile(r"[rR](\d+)")
 # Words that introduce the line after them: "SCT version 15", "Foo Release 7". Words that
 # introduce a build ("Update 381", "Build 1234") are not among them: they end the line.
 _LINE_WORDS = frozenset({"version", "release"})
+# Schemes in which a release line in a statement's name narrows its versions (`with_scheme`).
+LINE_SCHEMES = frozenset({None, "generic", "siemens"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +79,7 @@ NO_LINE = ReleaseLine()
 
 
 def line_of(trailing: Sequence[str]) -> ReleaseLine:
-    """The release line of a name's trailing version words (as `products` splits them off)."""
+    """The release line of a name's trailing version words (as `names.name_parts` splits them off)."""
     groups: list[tuple[int, ...]] = []
     text, release = "", None
     words = list(trailing)
@@ -150,3 +159,38 @@ def scoped(statement: AffectedProduct, line: ReleaseLine) -> AffectedProduct:
         return replace(statement, all_versions=False, ranges=(VersionRange(lower, upper),))
     ranges = tuple(VersionRange(r.lower or lower, r.upper or upper) for r in statement.ranges)
     return statement if ranges == statement.ranges else replace(statement, ranges=ranges)
+
+
+@lru_cache(maxsize=1 << 16)
+def release_line(name: str) -> ReleaseLine:
+    """The release line a name ends with, which its key leaves out: "Microsoft Office
+    Professional Plus 2019" -> 2019, "SIMATIC PCS 7 V8.1" -> 7 8.1, "Siveillance Video 2020
+    R2" -> 2020 R2, "SINUMERIK 808D V4.7" -> model 808D on line 4.7, "... CPU 1511-1 PN
+    (6ES7511-1AK01-0AB0)" -> that article, "Firefox" -> none."""
+    line = line_of(name_parts(name)[1])
+    articles = article_numbers(name)
+    return replace(line, articles=articles) if articles else line
+
+
+def lines_conflict(row: ReleaseLine, statement: AffectedProduct) -> bool:
+    """Whether a row on release line `row` (from its name) cannot be on the line the
+    statement's name gives: "Office 2016" for an "Office 2019" statement. The statement is
+    read as `Catalogue.with_scheme` gives it: a scheme with lines of its own (Citrix Workspace
+    LTSRs, Cisco IOS trains) tells the lines apart by version instead, and says "check
+    manually" for another line rather than nothing."""
+    return statement.scheme in LINE_SCHEMES and not lines_agree(row, statement_line(statement.product))
+
+
+def checked_line(statement: AffectedProduct) -> ReleaseLine:
+    """The line `lines_conflict` holds a row's against: the statement's, or none (which
+    agrees with every line) in a scheme that tells its lines apart by version. For the
+    matcher, which compares each distinct line once."""
+    return statement_line(statement.product) if statement.scheme in LINE_SCHEMES else NO_LINE
+
+
+@lru_cache(maxsize=1 << 14)
+def statement_line(product: str) -> ReleaseLine:
+    """A statement's release line, read without the platform its name names ("Citrix
+    Workspace App 2203 LTSR for Windows" is on line 2203), as its keys are."""
+    named = named_platform(product)
+    return release_line(named[1] if named is not None else product)

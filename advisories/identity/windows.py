@@ -23,7 +23,7 @@ import re
 
 # Editions of a Windows client release (longest first), each also as its European "N"
 # variant without the media apps ("Windows 10 Pro N"). "Enterprise", "Professional" and
-# "Standard" are editions of any product (`products._EDITIONS`).
+# "Standard" are editions of any product (`names._EDITIONS`).
 _BASE_EDITIONS = (
     ("pro", "for", "workstations"), ("pro", "education"), ("iot", "enterprise"),
     ("enterprise", "multi", "session"), ("home", "single", "language"), ("home", "premium"),
