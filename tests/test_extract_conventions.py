@@ -335,3 +335,31 @@ def test_scores_and_addresses_are_not_versions(text: str) -> None:
 def test_a_release_line_with_no_stated_role_gives_no_range(text: str) -> None:
     assert all(not s.ranges and not s.versions for s in read(text))
     assert not affected(text, "7.4.1") and not affected(text, "7.9.9")
+
+
+# Round 3 and 4 (SolarWinds WHD CVE-2025-26399, ManageEngine CVE-2021-40539): only Fortinet
+# scopes "X and below" to X's branch; another vendor's names no line and starts at "0".
+@pytest.mark.parametrize(
+    ("text", "product", "want"),
+    [
+        ("GitLab 12.8.7 and below are affected.", "GitLab", [{"introduced": "0", "last_affected": "12.8.7"}]),
+        ("GitLab builds 6113 and below are affected.", "GitLab", [{"introduced": "0", "last_affected": "6113"}]),
+        ("FortiOS 7.0.16 and below is affected.", "FortiOS", [{"introduced": "7.0", "last_affected": "7.0.16"}]),
+    ],
+)
+def test_and_below_is_line_scoped_only_for_fortinet(text: str, product: str, want: list[dict[str, str]]) -> None:
+    assert ranges(text)[product] == want
+
+
+# Round 4 (Sophos CVE-2022-3236, Ivanti EPM CVE-2024-29824, Juniper JSA83126): maintenance
+# releases, service updates and support tracks are part of the version.
+@pytest.mark.parametrize(
+    ("text", "product", "want"),
+    [
+        ("GitLab 19.0 MR1 and older are affected.", "GitLab", [{"introduced": "0", "last_affected": "19.0 MR1"}]),
+        ("GitLab 2022 SU5 and prior are affected.", "GitLab", [{"introduced": "0", "last_affected": "2022 SU5"}]),
+        ("GitLab 6.2 before 6.2.5-sts is affected.", "GitLab", [{"introduced": "6.2", "fixed": "6.2.5-sts"}]),
+    ],
+)
+def test_maintenance_release_names_are_part_of_the_version(text: str, product: str, want: list[dict[str, str]]) -> None:
+    assert ranges(text)[product] == want

@@ -9,7 +9,8 @@ Branch scoping (VERSIONS.md pitfall 4). An open lower end ("before X", "X and be
   3. X is an LTSR update (Citrix "2402 LTSR CU1"), which only counts inside its LTSR (2402);
   4. the text names several affected branches for that product ("7.2.4 and below, 7.0.11 and
      below"; a fix on another line does not count), or X is Fortinet's "X and below", which
-     Fortinet scopes to X's branch.
+     Fortinet scopes to X's branch (another vendor's "X and below" starts at "0");
+  5. a line is named after the bound: "5.1.0 and earlier 5.x releases" starts at 5.
 A bare release-build bound ("Connect Secure before 22.7R2.6", "prior to 13.1-49.13") names no
 line, so it starts at "0" like any other: a missed alert is worse than a verify-labelled one.
 X's line is its first two numeric parts (7.2.5 -> 7.2, 120.0.6099.129 -> 120.0, 15.2.1544.14
@@ -234,10 +235,18 @@ def _resolve(
         return [v], [], set()  # "7/2/2004 and below": a mangled version, kept as written for review
     # A YYMM release (2403.1) has no branch: Workspace's numbering runs on across releases.
     scoped = (
-        not shapes.is_calendar_release(v) and not e.from_zero and (shapes.is_line_update(v) or several or e.by_line)
+        not shapes.is_calendar_release(v)
+        and not e.from_zero
+        and (shapes.is_line_update(v) or several or (e.by_line and _scopes_below(product)))
     )
     introduced = e.label or ((_own_line(v, per_build) or shapes.branch(v)) if scoped else "0")
     return [], [osv_range(introduced, **{e.upper_kind: v})], set()
+
+
+def _scopes_below(product: KnownProduct) -> bool:
+    """Fortinet writes "7.2.4 and below" for the 7.2 branch (VERSIONS.md, table e); any other
+    vendor's "12.8.7 and below" names no line and starts at "0" (blind rounds 3 and 4)."""
+    return product.vendor.lower().startswith("fortinet")
 
 
 def _finish(

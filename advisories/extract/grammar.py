@@ -272,7 +272,8 @@ class ClauseParser:
                 self.label = (scope[0], self.label[1] if self.label else "")
                 self._bound(i, tok, "last_affected")
                 return scope[1]
-            # Fortinet's "7.2.4 and below" speaks for the 7.2 branch (VERSIONS.md, table e).
+            # Fortinet's "7.2.4 and below" speaks for the 7.2 branch (VERSIONS.md, table e;
+            # assemble applies it to Fortinet's products only).
             self._bound(i, tok, "last_affected", by_line=self.t[j].text.endswith("below"))
         elif family == "post_later" and (self.pending == "fix" or self.fix_mood or not self._affected(i)):
             # "7.4.3 and above", "23.9.8 or later": the fixed release, never an affected one.

@@ -74,6 +74,7 @@ VERSION = re.compile(
     r"|\d+(?:\.\d+)*\s+(?P<ltsr>LTSR)\s+(?i:CU\s?\d+(?:\s+(?:hotfix|HF)\s?\d+)?)"
     r"|\d{4}(?=\s+LTSR\b)"
     r"|\d{1,2}u\d{1,4}(?:-[a-z]{2,8})?"  # Oracle Java "8u431", "8u431-perf"
+    r"|(?:19|20)\d{2}\s(?:SU|SP)\d+"  # Ivanti EPM "2022 SU5": a release year and its service update
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
     r"(?:-\d+(?:\.\d+)*[a-z]?|[-.](?:alpha|beta|rc|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
@@ -81,6 +82,8 @@ VERSION = re.compile(
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r"(?:-S\d+)?"  # Junos 20.4R3-S9: a service release of 20.4R3
     r"(?:_\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4
+    r"(?:-(?:lts|sts))?"  # Juniper SSR "6.1.9-lts": the support track is part of the name
+    r"(?:\s(?:MR|SU|SP)\d+)?"  # Sophos "v19.0 MR1", "V7.4 SP1": a maintenance release of it
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
     r"(?:\s(?:Patch|Update)\s\d+[a-z]?)?"  # Cisco ISE "3.3 Patch 7", ESXi "8.0 Update 3d"
     r")"
