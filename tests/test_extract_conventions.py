@@ -363,3 +363,15 @@ def test_and_below_is_line_scoped_only_for_fortinet(text: str, product: str, wan
 )
 def test_maintenance_release_names_are_part_of_the_version(text: str, product: str, want: list[dict[str, str]]) -> None:
     assert ranges(text)[product] == want
+
+
+# Round 4 (CVE-2024-38063): a product named by its OS ("Windows Server 2022") is the OS itself;
+# "the Windows TCP/IP stack" before it does not make it a Windows-only statement.
+def test_an_os_product_takes_no_platform() -> None:
+    text = (
+        "A flaw in the Windows TCP/IP stack is present in Windows Server 2022 builds before 10.0.20348.2700 "
+        "and Windows Server 2019 before 10.0.17763.6293."
+    )
+    products = [KnownProduct("Microsoft", "Windows Server 2022"), KnownProduct("Microsoft", "Windows Server 2019")]
+    found = extract_statements(text, products)
+    assert {(s.product, s.platform) for s in found} == {("Windows Server 2022", None), ("Windows Server 2019", None)}

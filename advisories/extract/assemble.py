@@ -168,8 +168,9 @@ def assemble(
 def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:
     """An operating system is its own platform: "iOS 16.6.1 ..., and on the Mac in macOS 13.5.2"
     does not make iOS a macOS product."""
-    if "".join(product.name.lower().split()) in lx.PLATFORM_WORDS:
-        return (None,)
+    name = product.name.lower().split()
+    if "".join(name) in lx.PLATFORM_WORDS or name[0] in lx.PLATFORM_WORDS:
+        return (None,)  # "Windows Server 2022", "macOS Sonoma": the OS itself, never a scope
     # "Veeam Agent for Linux": the catalogue's own name says the platform, so it is no scope.
     own = named_platform(product.name)
     if own and e.platforms == (own[0],):
