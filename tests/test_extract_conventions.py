@@ -375,3 +375,20 @@ def test_an_os_product_takes_no_platform() -> None:
     products = [KnownProduct("Microsoft", "Windows Server 2022"), KnownProduct("Microsoft", "Windows Server 2019")]
     found = extract_statements(text, products)
     assert {(s.product, s.platform) for s in found} == {("Windows Server 2022", None), ("Windows Server 2019", None)}
+
+
+# Rounds 3 and 4 (FortiVoice/FortiNDR CVE-2025-32756, FortiManager CVE-2022-42475 era
+# advisories): a clause after ";" that is only a list of ranges goes on with the affected
+# statement before it, so its bare first build is affected, not a fix; "are hit" is a cue.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The affected releases are GitLab 8.0.0 through 8.0.4; FortiOS 7.6.0, 7.4.0 through 7.4.7 and 7.2.0 "
+        "through 7.2.4.",
+        "FortiOS is hit as well: 7.6.0, 7.4.0 through 7.4.7 and 7.2.0 through 7.2.4. Upgrade to 7.6.1 or 7.4.8.",
+    ],
+)
+def test_a_list_of_ranges_keeps_its_bare_build_affected(text: str) -> None:
+    (fortios,) = [s for s in read(text) if s.product == "FortiOS"]
+    assert fortios.versions == ("7.6.0",)
+    assert affected(text, "7.6.0") and not affected(text, "7.6.1") and not affected(text, "7.4.8")

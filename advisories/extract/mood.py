@@ -109,7 +109,13 @@ def _list_head(toks: list[Tok], i: int) -> tuple[int, int] | None:
 def only_a_list(toks: list[Tok]) -> bool:
     """ "18.11.1213, 18.12.402 for macOS", "Windows: 18.12.407": a clause with nothing but
     versions, names and list words continues the statement before it."""
-    return any(t.kind == "ver" for t in toks) and all(_list_material(t) for t in toks)
+    return any(t.kind == "ver" for t in toks) and all(_list_material(t) or _range_word(t) for t in toks)
+
+
+def _range_word(tok: Tok) -> bool:
+    """ "...; FortiNDR 7.6.0, 7.4.0 through 7.4.7": a range operator only affected statements
+    use keeps a clause a list ("all versions", "through", "and earlier"), never a fix word."""
+    return tok.kind == "op" and tok.family in ("infix", "post_last", "all")
 
 
 def _list_material(tok: Tok) -> bool:
