@@ -392,3 +392,13 @@ def test_a_list_of_ranges_keeps_its_bare_build_affected(text: str) -> None:
     (fortios,) = [s for s in read(text) if s.product == "FortiOS"]
     assert fortios.versions == ("7.6.0",)
     assert affected(text, "7.6.0") and not affected(text, "7.6.1") and not affected(text, "7.4.8")
+
+
+# Round 4 (FortiProxy 1.2/1.1 in FG-IR-22-377), round 2's "the end-of-life 12.1 and 13.0
+# releases": an affected X.Y that the text calls a release or line is the whole line.
+def test_an_affected_line_called_a_release_is_the_whole_line() -> None:
+    text = "Every FortiOS 1.2 and 1.1 release is also vulnerable, and those lines will get no fix."
+    assert ranges(text)["FortiOS"] == [{"introduced": "1.2", "fixed": "1.3"}, {"introduced": "1.1", "fixed": "1.2"}]
+    assert affected(text, "1.2.9") and not affected(text, "1.3.0")
+    (explicit,) = read("FortiOS 1.2 is affected.")  # an explicit build: no line claimed
+    assert (explicit.versions, explicit.ranges) == (("1.2",), ())

@@ -13,14 +13,12 @@ from advisories.products import named_platform
 from advisories.versions import compare
 
 from . import lexicon as lx
+from .lines import AFTER_VERSION, called_a_line, is_label, line_after, numbers_a_line
 from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
 from .model import Expr, Mention, Tok
 from .mood import cues
 from .shapes import extends, is_plain_line
 
-_AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
-_SEPARATORS = frozenset({"|", ":"})
-_LABEL_GAP = 7  # words allowed between a label and its operator: "3.0 users should upgrade to"
 _RETRO_PLATFORM_GAP = 8  # tokens between a version list and a trailing "for Windows"
 
 
@@ -119,7 +117,7 @@ class ClauseParser:
             return self._on_op(i)
         if kind == "open":
             return self._on_open(i)
-        if kind == "num" and self._numbers_a_line(i):
+        if kind == "num" and numbers_a_line(self.t, i):
             self.label = (self.t[i].text, "")  # "CrushFTP 10 before 10.8.4, 11 before 11.3.1"
             return i + 1
         if kind == "num" and is_build_number(self.t, i):
@@ -153,7 +151,7 @@ class ClauseParser:
         elif owner and self.group:
             self.group = [(product, owner) for product, _ in self.group]
         self.group_open = False
-        if self._is_label(i):
+        if is_label(self.t, i):
             self.label = (line_base(tok), tok.variant)
             return i + 1
         j = skip_fillers(self.t, i + 1)
@@ -162,7 +160,7 @@ class ClauseParser:
             done = self._lower_before(i, tok, j)
             if done is not None:
                 return done
-        if nxt is not None and nxt.kind == "op" and nxt.family in _AFTER_VERSION:
+        if nxt is not None and nxt.kind == "op" and nxt.family in AFTER_VERSION:
             done = self._postfix(i, tok, nxt.family, j)
             if done is not None:
                 return done
@@ -172,13 +170,6 @@ class ClauseParser:
             return j + 1
         self._apply_pending(i, tok)
         return i + 1
-
-    def _numbers_a_line(self, i: int) -> bool:
-        j = skip_fillers(self.t, i + 1)
-        if j >= self.n or self.t[j].kind != "op" or self.t[j].family not in ("pre_fixed", "pre_last"):
-            return False
-        k = skip_fillers(self.t, j + 1)
-        return k < self.n and self.t[k].kind == "ver" and extends(self.t[k].text, self.t[i].text)
 
     def _lower_before(self, i: int, tok: Tok, j: int) -> int | None:
         """ "7.0.0 before 7.6.17", "5.16.0 before 5.16.7": a version right before a bound it
@@ -193,57 +184,10 @@ class ClauseParser:
         self._emit("range", i, lower=tok.text, upper=hi.text, upper_kind=upper_kind, variant=tok.variant or hi.variant)
         return k + 1
 
-    def _is_label(self, i: int) -> bool:
-        base = line_base(self.t[i])
-        j = skip_fillers(self.t, i + 1)
-        if j >= self.n:
-            return False
-        nxt = self.t[j]
-        dash = (nxt.kind, nxt.text) == ("op", "-")
-        if dash or (nxt.kind == "punct" and nxt.text in _SEPARATORS):
-            if self._label_by_separator(base, j, dash=dash):
-                return True
-            if dash:
-                return False
-        # "the 10.2 train, every release before 10.2.12-h2": a line noun lets the label reach
-        # past a comma and an "every release" to its bound.
-        noun = nxt.kind == "word" and nxt.text.lower() in lx.LABEL_NOUNS
-        k, steps = j, 0
-        while k < self.n and steps < _LABEL_GAP and self._label_gap(self.t[k], noun=noun):
-            k, steps = k + 1, steps + 1
-        if k >= self.n or self.t[k].kind != "op" or self.t[k].family not in lx.PRE_FAMILIES:
-            return False
-        m = k + 1
-        while m < self.n and (is_filler(self.t[m]) or self.t[m].kind == "prod"):
-            m += 1
-        if m >= self.n or self.t[m].kind != "ver":
-            return False
-        # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line.
-        return extends(self.t[m].text, base) or self.t[m].family == "opaque"
-
-    @staticmethod
-    def _label_gap(tok: Tok, *, noun: bool) -> bool:
-        if tok.kind in ("word", "num", "prod") or tok.text in _SEPARATORS:
-            return True
-        return noun and (tok.text == "," or (tok.kind == "op" and tok.family == "all"))
-
     def _names_last_fix_line(self, i: int) -> bool:
         last = self.exprs[-1] if self.exprs else None
         after_of = i > 0 and self.t[i - 1].kind == "word" and self.t[i - 1].text.lower() == "of"
         return after_of and last is not None and last.kind == "fix" and extends(last.version, self.t[i].text)
-
-    def _label_by_separator(self, base: str, j: int, *, dash: bool) -> bool:
-        """ "FortiOS 7.4 | 7.4.0 through 7.4.2", "6.0 - 6.0.0 to 6.0.4", "6.0 | 6.0 all versions"."""
-        k = skip_fillers(self.t, j + 1)
-        if k >= self.n or self.t[k].kind != "ver":
-            return False
-        inner = self.t[k].text
-        if inner != base and not extends(inner, base):
-            return False
-        if not dash:
-            return True
-        after = skip_fillers(self.t, k + 1)
-        return after < self.n and self.t[after].kind == "op" and self.t[after].family in _AFTER_VERSION
 
     def _postfix(self, i: int, tok: Tok, family: str, j: int) -> int | None:
         if family == "infix":
@@ -267,7 +211,7 @@ class ClauseParser:
             )
             return k + 1
         if family == "post_last":
-            scope = self._line_after(tok, j + 1)
+            scope = line_after(self.t, tok, j + 1)
             if scope is not None:  # "5.1.0 and earlier 5.x releases": the line is named after
                 self.label = (scope[0], self.label[1] if self.label else "")
                 self._bound(i, tok, "last_affected")
@@ -284,19 +228,6 @@ class ClauseParser:
         else:  # "all": "FortiOS 6.0 all versions"
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         return j + 1
-
-    def _line_after(self, tok: Tok, k: int) -> tuple[str, int] | None:
-        """ "4.9.5 and earlier 4.x releases", "12.3.2.4465 and all earlier version 12 builds":
-        the line the bound's "earlier" stays on, and the index after it; None when none is named."""
-        if k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() in ("version", "versions"):
-            k += 1
-        if k >= self.n or self.t[k].kind not in ("ver", "num"):
-            return None
-        line = line_base(self.t[k])
-        named = self.t[k].wildcard or (k + 1 < self.n and self.t[k + 1].text.lower() in lx.RELEASE_NOUNS)
-        if not named or line == tok.text or not extends(tok.text, line):
-            return None
-        return line, k + 1
 
     def _glued_fix(self, i: int, k: int) -> bool:
         if self.pending == "fix" or (self.fix_mood and not self._affected(k)):
@@ -317,7 +248,7 @@ class ClauseParser:
         elif p == "pre_later":
             self._emit("range", i, lower=tok.text, variant=tok.variant)
             self.merge_ok = True
-        elif tok.wildcard:
+        elif tok.wildcard or (called_a_line(self.t, i) and self._affected(i)):
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         else:
             self._emit("version", i, version=tok.text, alts=tok.alts, variant=tok.variant)

@@ -1,0 +1,110 @@
+"""Where a clause names a release line, read from the tokens around a version.
+
+Branch labels ("13.1 before 13.1-49.15", "CrushFTP 10 before 10.8.4"), a line named after an
+"and earlier" ("4.9.5 and earlier 4.x releases") and an X.Y the text calls a release or line
+("every FortiProxy 1.2 and 1.1 release"). Pure functions over one clause's tokens.
+"""
+
+from __future__ import annotations
+
+from . import lexicon as lx
+from .lookaround import is_conj, is_filler, line_base, skip_fillers
+from .model import Tok
+from .shapes import extends, is_plain_line
+
+AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
+_SEPARATORS = frozenset({"|", ":"})
+_LABEL_GAP = 7  # words allowed between a label and its operator: "3.0 users should upgrade to"
+_LINE_NOUNS = frozenset({"release", "releases", "line", "lines", "branch", "branches", "train", "trains"})
+_WHOLE = frozenset({"every", "all", "each", "the"})
+
+
+def numbers_a_line(t: list[Tok], i: int) -> bool:
+    """ "CrushFTP 10 before 10.8.4, 11 before 11.3.1": the number is the bound's line."""
+    j = skip_fillers(t, i + 1)
+    if j >= len(t) or t[j].kind != "op" or t[j].family not in ("pre_fixed", "pre_last"):
+        return False
+    k = skip_fillers(t, j + 1)
+    return k < len(t) and t[k].kind == "ver" and extends(t[k].text, t[i].text)
+
+
+def line_after(t: list[Tok], tok: Tok, k: int) -> tuple[str, int] | None:
+    """ "4.9.5 and earlier 4.x releases", "12.3.2.4465 and all earlier version 12 builds": the
+    line the bound's "earlier" stays on, and the index after it; None when none is named."""
+    if k < len(t) and t[k].kind == "word" and t[k].text.lower() in ("version", "versions"):
+        k += 1
+    if k >= len(t) or t[k].kind not in ("ver", "num"):
+        return None
+    line = line_base(t[k])
+    named = t[k].wildcard or (k + 1 < len(t) and t[k + 1].text.lower() in lx.RELEASE_NOUNS)
+    if not named or line == tok.text or not extends(tok.text, line):
+        return None
+    return line, k + 1
+
+
+def called_a_line(t: list[Tok], i: int) -> bool:
+    """ "Every FortiProxy 1.2 and 1.1 release", "the 12.1 and 13.0 releases": an X.Y (not a
+    running build such as Jenkins 2.442) the text calls a release or line. The caller checks
+    that the clause states it affected."""
+    text = t[i].text
+    if not is_plain_line(text) or len(text.split(".")[1]) > 2:
+        return False
+    j = i + 1
+    while j < len(t) and (t[j].kind == "ver" or is_conj(t[j])):
+        j += 1
+    k = i - 1
+    while k >= 0 and (t[k].kind in ("ver", "prod") or is_conj(t[k])):
+        k -= 1
+    noun = j < len(t) and t[j].text.lower() in _LINE_NOUNS
+    return noun and k >= 0 and t[k].text.lower() in _WHOLE
+
+
+def is_label(t: list[Tok], i: int) -> bool:
+    """ "13.1 before 13.1-49.15", "7.x before 7.0 U2b", "FortiOS 7.4 | 7.4.0 through 7.4.2": a
+    version followed by an operator whose operand lies inside it names the bound's line."""
+    base = line_base(t[i])
+    j = skip_fillers(t, i + 1)
+    if j >= len(t):
+        return False
+    nxt = t[j]
+    dash = (nxt.kind, nxt.text) == ("op", "-")
+    if dash or (nxt.kind == "punct" and nxt.text in _SEPARATORS):
+        if _label_by_separator(t, base, j, dash=dash):
+            return True
+        if dash:
+            return False
+    # "the 10.2 train, every release before 10.2.12-h2": a line noun lets the label reach
+    # past a comma and an "every release" to its bound.
+    noun = nxt.kind == "word" and nxt.text.lower() in lx.LABEL_NOUNS
+    k, steps = j, 0
+    while k < len(t) and steps < _LABEL_GAP and _label_gap(t[k], noun=noun):
+        k, steps = k + 1, steps + 1
+    if k >= len(t) or t[k].kind != "op" or t[k].family not in lx.PRE_FAMILIES:
+        return False
+    m = k + 1
+    while m < len(t) and (is_filler(t[m]) or t[m].kind == "prod"):
+        m += 1
+    if m >= len(t) or t[m].kind != "ver":
+        return False
+    # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line.
+    return extends(t[m].text, base) or t[m].family == "opaque"
+
+
+def _label_gap(tok: Tok, *, noun: bool) -> bool:
+    if tok.kind in ("word", "num", "prod") or tok.text in _SEPARATORS:
+        return True
+    return noun and (tok.text == "," or (tok.kind == "op" and tok.family == "all"))
+
+
+def _label_by_separator(t: list[Tok], base: str, j: int, *, dash: bool) -> bool:
+    """ "FortiOS 7.4 | 7.4.0 through 7.4.2", "6.0 - 6.0.0 to 6.0.4", "6.0 | 6.0 all versions"."""
+    k = skip_fillers(t, j + 1)
+    if k >= len(t) or t[k].kind != "ver":
+        return False
+    inner = t[k].text
+    if inner != base and not extends(inner, base):
+        return False
+    if not dash:
+        return True
+    after = skip_fillers(t, k + 1)
+    return after < len(t) and t[after].kind == "op" and t[after].family in AFTER_VERSION
