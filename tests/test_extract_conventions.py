@@ -402,3 +402,15 @@ def test_an_affected_line_called_a_release_is_the_whole_line() -> None:
     assert affected(text, "1.2.9") and not affected(text, "1.3.0")
     (explicit,) = read("FortiOS 1.2 is affected.")  # an explicit build: no line claimed
     assert (explicit.versions, explicit.ranges) == (("1.2",), ())
+
+
+# Rounds 3 and 4 (Acrobat APSB23-34, Jenkins CVE-2023-27898): in a mixed paragraph a fix on a
+# line the affected statement does not cover joins that statement, even from a later sentence.
+def test_a_later_fix_on_an_uncovered_line_joins_the_affected_statement() -> None:
+    text = "Jenkins LTS 2.277.1 through 2.375.3 are affected. LTS users should update to 2.375.4 or 2.387.1."
+    (lts,) = read(text)
+    assert to_json(lts)["ranges"] == [
+        {"introduced": "2.277.1", "last_affected": "2.375.3"},
+        {"introduced": "2.387", "fixed": "2.387.1"},
+    ]
+    assert not affected(text, "2.375.4") and not affected(text, "2.387.1") and affected(text, "2.387")

@@ -138,6 +138,12 @@ def assemble(
         if e.kind == "version":
             explicit.setdefault(key, set()).add(e.version)
     fine = _per_build_lines(keyed)
+    stated = {
+        (key, p): e.unit
+        for e, key in reversed(keyed)
+        if e.kind != "fix"
+        for p in _platforms(e, products[key[0]])
+    }
     accs: dict[tuple[int, Key, str | None], _Acc] = {}
     for e, key in keyed:
         if e.kind == "fix":
@@ -145,7 +151,10 @@ def assemble(
                 continue
             fix_line = _fix_line(e, key in fine)
             for platform in _platforms(e, products[key[0]]):
-                acc = accs.setdefault((e.unit, key, platform), _Acc())
+                # Round 3's mixed paragraphs: a fix on a line the affected statement does not
+                # cover adds its range to that statement, not a block of its own.
+                unit = min(stated.get((key, platform), e.unit), e.unit)
+                acc = accs.setdefault((unit, key, platform), _Acc())
                 acc.add_fix(fix_line, e.version)
                 acc.notes |= set() if e.direct else {"context"}
             continue
