@@ -414,3 +414,12 @@ def test_a_later_fix_on_an_uncovered_line_joins_the_affected_statement() -> None
         {"introduced": "2.387", "fixed": "2.387.1"},
     ]
     assert not affected(text, "2.375.4") and not affected(text, "2.387.1") and affected(text, "2.387")
+
+
+# Round 4 (Apple CVE-2024-23225): an OS name followed by its own major and a bound ("iOS and
+# iPadOS 17 before 17.4") is the product being described, not a platform word.
+def test_an_os_name_with_a_major_before_a_bound_is_the_product() -> None:
+    text = "The flaw affects iOS and iPadOS 17 before 17.4 and 16 before 16.7.6."
+    found = {s.product: to_json(s)["ranges"] for s in read(text)}
+    want = [{"introduced": "17", "fixed": "17.4"}, {"introduced": "16", "fixed": "16.7.6"}]
+    assert found == {"iOS": want, "iPadOS": want}

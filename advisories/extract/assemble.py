@@ -139,10 +139,7 @@ def assemble(
             explicit.setdefault(key, set()).add(e.version)
     fine = _per_build_lines(keyed)
     stated = {
-        (key, p): e.unit
-        for e, key in reversed(keyed)
-        if e.kind != "fix"
-        for p in _platforms(e, products[key[0]])
+        (key, p): e.unit for e, key in reversed(keyed) if e.kind != "fix" for p in _platforms(e, products[key[0]])
     }
     accs: dict[tuple[int, Key, str | None], _Acc] = {}
     for e, key in keyed:

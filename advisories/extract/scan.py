@@ -17,10 +17,13 @@ _PUNCT = re.compile(r"[(),:;|/&\[\]]")
 _VARIANT_SUFFIX = re.compile(r"-((?=[0-9A-Za-z]*[A-Za-z])[0-9A-Z][0-9A-Za-z]{1,9})(?![\w-])")
 _ELLIPSIS = re.compile(r"\s*(?:\([^()]{1,40}\)\s*)?(?:,|and|or|&|/)\s*(?:the\s+)?([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})")
 _BEFORE_PLATFORM = re.compile(r"\b(?:for|on|running|under)\s+$", re.IGNORECASE)
-# "iOS 17.1.2", "iOS and iPadOS 18.3.2", "iOS and iPadOS to 18.6.2", "macOS Sonoma 14.1.2": an
-# OS name with its own version (maybe after a sibling OS name or a release codename) is the
-# product being fixed, not the platform of the products around it.
-_OWN_VERSION = re.compile(r"\s+(?:(?:and|or|&|/)\s+[A-Za-z]+OS\s+)?(?:[A-Z][a-z]+\s+){0,2}(?:to\s+)?v?\d+\.\d")
+# "iOS 17.1.2", "iOS and iPadOS 18.3.2", "iOS and iPadOS 17 before 17.4", "iOS and iPadOS to
+# 18.6.2", "macOS Sonoma 14.1.2": an OS name with its own version (maybe after a sibling OS
+# name or a release codename) is the product being fixed, not the platform of the products
+# around it.
+_OWN_VERSION = re.compile(
+    r"\s+(?:(?:and|or|&|/)\s+[A-Za-z]+OS\s+)?(?:[A-Z][a-z]+\s+){0,2}(?:to\s+)?v?\d+(?:\.\d|\s+(?:before|prior\s+to)\s+\d)"
+)
 
 
 def mask_noise(text: str) -> str:
