@@ -62,33 +62,29 @@ def message_id(key: str, sender: str) -> str:
 def render_alert(
     env: jinja2.Environment, alert: CouncilAlert, *, sender: str, context: dict[str, Any]
 ) -> Message:
-    data = {"alert": alert, **context}
-    subject = env.get_template("alert.subject.txt").render(data)
-    return Message(
-        key=alert.message_key,
-        council_id=alert.council_id,
-        to=alert.recipients,
-        subject=clean_header_text(subject, max_chars=200),
-        text=env.get_template("alert.txt").render(data),
-        html=env.get_template("alert.html").render(data),
-        message_id=message_id(alert.message_key, sender),
-        headers=(("X-Advisories-Council", alert.council_id), ("Auto-Submitted", "auto-generated")),
-    )
+    return _render(env, "alert", {"alert": alert, **context}, key=alert.message_key,
+                   council_id=alert.council_id, to=alert.recipients, sender=sender)
 
 
 def render_withdrawal(
     env: jinja2.Environment, withdrawal: Withdrawal, *, sender: str, context: dict[str, Any]
 ) -> Message:
     """A notice that alerts sent through now-rejected CVEs are withdrawn: no action needed."""
-    data = {"withdrawal": withdrawal, **context}
-    subject = env.get_template("withdrawn.subject.txt").render(data)
+    return _render(env, "withdrawn", {"withdrawal": withdrawal, **context}, key=withdrawal.message_key,
+                   council_id=withdrawal.council_id, to=withdrawal.recipients, sender=sender)
+
+
+def _render(env: jinja2.Environment, name: str, data: dict[str, Any], *, key: str, council_id: str,
+            to: tuple[str, ...], sender: str) -> Message:
+    """`name`.subject.txt, `name`.txt and `name`.html as one council's message."""
+    subject = env.get_template(f"{name}.subject.txt").render(data)
     return Message(
-        key=withdrawal.message_key,
-        council_id=withdrawal.council_id,
-        to=withdrawal.recipients,
+        key=key,
+        council_id=council_id,
+        to=to,
         subject=clean_header_text(subject, max_chars=200),
-        text=env.get_template("withdrawn.txt").render(data),
-        html=env.get_template("withdrawn.html").render(data),
-        message_id=message_id(withdrawal.message_key, sender),
-        headers=(("X-Advisories-Council", withdrawal.council_id), ("Auto-Submitted", "auto-generated")),
+        text=env.get_template(f"{name}.txt").render(data),
+        html=env.get_template(f"{name}.html").render(data),
+        message_id=message_id(key, sender),
+        headers=(("X-Advisories-Council", council_id), ("Auto-Submitted", "auto-generated")),
     )

@@ -33,6 +33,18 @@ CHROME = ("Google has released Chrome 120.0.6099.129 for Mac and Linux and 120.0
 FORTINET_PAGE = ("<p>Fortinet has published advice on CVE-2024-21762 in FortiOS SSL VPN; see "
                  '<a href="https://www.fortiguard.com/psirt/FG-IR-24-015">FG-IR-24-015</a>.</p>')
 MOVEIT = "Progress has released fixes for CVE-2023-34362 in MOVEit Transfer."
+# The LGA team's curated rule for the Chrome fix, naming the CVE.
+CHROME_RULE = """
+id = "lga-chrome-2023-12"
+title = "Chrome: update now"
+severity = "high"
+cves = ["CVE-2023-7024"]
+action = "Push Chrome 120.0.6099.129 or later today."
+[[affects]]
+vendor = "Google"
+product = "Google Chrome"
+ranges = [{ introduced = "0", fixed = "120.0.6099.129" }]
+"""
 INTUNE = "ApplicationId,ApplicationKey,ApplicationName,ApplicationPublisher,ApplicationShortVersion," \
          "ApplicationVersion,DeviceCount,Platform\n"
 
@@ -315,17 +327,7 @@ def test_a_rejected_cve_a_curated_rule_still_covers_is_neither_withdrawn_nor_tol
     """The LGA's rule for Chrome names CVE-2023-7024; the CVE is rejected; the rule stands. The
     council is not told "no action needed", and not alerted a second time either."""
     config, _, api, smtp = world
-    (config.parent / "rules" / "chrome.toml").write_text("""
-id = "lga-chrome-2023-12"
-title = "Chrome: update now"
-severity = "high"
-cves = ["CVE-2023-7024"]
-action = "Push Chrome 120.0.6099.129 or later today."
-[[affects]]
-vendor = "Google"
-product = "Google Chrome"
-ranges = [{ introduced = "0", fixed = "120.0.6099.129" }]
-""")
+    (config.parent / "rules" / "chrome.toml").write_text(CHROME_RULE)
     assert run(config) == 0
     assert set(sent_to(smtp)) == {"behind"}
     told = len(smtp.handler.messages)
@@ -375,16 +377,7 @@ def test_a_round_up_naming_two_products_cves_alerts_each_on_its_own_record(
     """A weekly round-up names a Chrome CVE (which a curated rule covers) and a FortiOS CVE:
     each product is judged by its own source, each section says whose versions they are."""
     config, server, _, smtp = world
-    (config.parent / "rules" / "chrome.toml").write_text("""
-id = "lga-chrome-2023-12"
-title = "Chrome: update now"
-cves = ["CVE-2023-7024"]
-action = "Push Chrome 120.0.6099.129 or later today."
-[[affects]]
-vendor = "Google"
-product = "Google Chrome"
-ranges = [{ introduced = "0", fixed = "120.0.6099.129" }]
-""")
+    (config.parent / "rules" / "chrome.toml").write_text(CHROME_RULE)
     roundup = ITEM.format(title="Weekly threat report", link=server.url("/report/wtr"),
                           text="This week: CVE-2023-7024 in Chrome and CVE-2024-21762 in FortiOS.")
     server.route("/ncsc/news.xml", Reply(body=feed(roundup).encode()))

@@ -311,12 +311,7 @@ class Store:
         sent: the deterministic key makes a repeated run idempotent.
         """
         with self.transaction():
-            inserted = self.conn.execute(
-                "INSERT OR IGNORE INTO outbox (key, council_id, message, raw, state, created_at)"
-                " VALUES (?, ?, ?, ?, 'queued', ?)",
-                (message.key, message.council_id, message_to_json(message), message.raw, _ts(at)),
-            ).rowcount
-            if not inserted:
+            if not self._enqueue(message, at):
                 return False
             for r in rows:
                 self.conn.execute(
@@ -332,15 +327,19 @@ class Store:
                 )
             return True
 
+    def _enqueue(self, message: Message, at: datetime) -> bool:
+        """Queue `message` unless its key is queued or sent already (inside a transaction)."""
+        return bool(self.conn.execute(
+            "INSERT OR IGNORE INTO outbox (key, council_id, message, raw, state, created_at)"
+            " VALUES (?, ?, ?, ?, 'queued', ?)",
+            (message.key, message.council_id, message_to_json(message), message.raw, _ts(at)),
+        ).rowcount)
+
     def withdraw(self, message: Message, keys: Iterable[str], *, at: datetime) -> bool:
         """Queue a withdrawal notice and close the exposures it withdraws, atomically; False
         (nothing changed) when that notice was queued or sent before."""
         with self.transaction():
-            inserted = self.conn.execute(
-                "INSERT OR IGNORE INTO outbox (key, council_id, message, raw, state, created_at)"
-                " VALUES (?, ?, ?, ?, 'queued', ?)",
-                (message.key, message.council_id, message_to_json(message), message.raw, _ts(at)),
-            ).rowcount
+            inserted = self._enqueue(message, at)
             if inserted:
                 for key in keys:
                     self.conn.execute("UPDATE alerted SET remediated_at = ?, status = 'withdrawn' WHERE key = ?",
