@@ -50,18 +50,19 @@ class _Reading:
 
 
 class _Ladder:
-    """One product identity's groups in the order of their versions (default scheme), so that
+    """One product identity's groups in the order of their versions (in one scheme), so that
     every group above the newest version a product's advisories name is passed over at once.
     `rest` holds the groups whose version does not order there."""
 
     __slots__ = ("entries", "keys", "norms", "rest")
 
-    def __init__(self, entries: list[tuple[int, list[InventoryItem]]], readings: dict[str, _Reading]) -> None:
+    def __init__(self, entries: list[tuple[int, list[InventoryItem]]], readings: dict[str, _Reading],
+                 scheme: str = DEFAULT_SCHEME) -> None:
         ranked: list[tuple[Key, str, int, list[InventoryItem]]] = []
         self.rest: list[tuple[int, list[InventoryItem]]] = []
         for order, group in entries:
             reading = readings[group[0].version]
-            key = reading.keys.get(DEFAULT_SCHEME) if reading.simple else None
+            key = reading.key(scheme) if reading.simple else None
             if key is None or key is _ON_LINE:
                 self.rest.append((order, group))
             else:
@@ -128,6 +129,17 @@ class Estate:
             if rid[2] not in readings:
                 readings[rid[2]] = _Reading(rid[2])
         self.ladders = {ident: _Ladder(entries, readings) for ident, entries in identities.items()}
+        self._other_ladders: dict[tuple[Identity, str], _Ladder] = {}
+
+    def ladder(self, ident: Identity, scheme: str) -> _Ladder:
+        """The identity's ladder in `scheme`: built when a product's advisories use a scheme of
+        their own (the catalogue's python-windows), once per identity and scheme."""
+        if scheme == DEFAULT_SCHEME:
+            return self.ladders[ident]
+        ladder = self._other_ladders.get((ident, scheme))
+        if ladder is None:
+            ladder = self._other_ladders[ident, scheme] = _Ladder(self.identities[ident], self.readings, scheme)
+        return ladder
 
     def __len__(self) -> int:
         return sum(len(g) for g in self.groups.values())

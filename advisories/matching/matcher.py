@@ -109,9 +109,10 @@ class Matcher:
             if bucket is None:
                 continue  # no advisory names this product: all its rows, one look-up
             quick = bucket.quick
-            if quick is not None and quick[0] == DEFAULT_SCHEME:
+            if quick is not None:
                 # Versions newer than anything the advisories name: all at once.
-                below = ladders[ident].below(quick[1], quick[2])
+                ladder = ladders[ident] if quick[0] == DEFAULT_SCHEME else estate.ladder(ident, quick[0])
+                below = ladder.below(quick[1], quick[2])
                 if below is not None:
                     entries = below
             hits, judged = bucket.hits, bucket.judged

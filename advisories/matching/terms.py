@@ -24,7 +24,7 @@ _row_id = attrgetter("product", "vendor", "version", "platform", "purl", "cpe")
 # bounds are all on trains, so it is left out.
 _LINELESS = frozenset(
     {"generic", "pep440", "semver", "maven", "deb", "rpm", "openssl", "nginx", "java", "citrix",
-     "ivanti", "vmware", "citrix-workspace"}
+     "ivanti", "vmware", "citrix-workspace", "python-windows"}
 )
 _TABLE_BUDGET = 1_000_000  # statement ids tabulated per key and scheme; past it, ranges are scanned
 _ON_LINE: Any = object()  # a version key on a comparability line (a Workspace LTSR update)
