@@ -71,7 +71,7 @@ def unread_items(store: Store, feed: str) -> list[Advisory]:
     """A feed's stored items whose article page no run has read yet (it failed, or the per-run
     cap was reached): read while the feed itself answers "not modified", not left for ever."""
     read = {key for key, lookup in store.lookups(ARTICLE_PREFIX).items() if lookup.outcome == "ok"}
-    return [a for a in store.advisories() if a.source == feed and a.url and ARTICLE_PREFIX + a.url not in read]
+    return [a for a in store.advisories(feed) if a.url and ARTICLE_PREFIX + a.url not in read]
 
 
 def _item_changed(store: Store, advisory: Advisory) -> bool:
@@ -92,7 +92,7 @@ def _fetch_article(feed: str, url: str, key: str, old: Lookup | None, store: Sto
     except AdvisoriesError as exc:
         if usable and old is not None:  # a refresh failed: what was read before still stands
             return old
-        failed = Lookup(key, at, f"{exc.message} (tried again by the next run)")
+        failed = Lookup(key, at, f"{_unprefixed(exc.message, feed)} (tried again by the next run)")
         store.record_lookup(failed)
         return failed
     if got.body is None and old is not None:  # 304: the page is as we read it
@@ -103,6 +103,11 @@ def _fetch_article(feed: str, url: str, key: str, old: Lookup | None, store: Sto
                         json.dumps({"text": article.text, "links": list(article.links)}))
     store.record_lookup(lookup)
     return lookup
+
+
+def _unprefixed(message: str, feed: str) -> str:
+    """A fetch error without its leading "feed: ": the summary line names the feed already."""
+    return message.removeprefix(f"{feed}: ")
 
 
 def _with_article(advisory: Advisory, page: Lookup | None) -> Advisory:

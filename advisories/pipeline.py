@@ -26,7 +26,7 @@ from advisories.extract import KnownProduct
 from advisories.inventory import load_inventory
 from advisories.matching import Estate, Matcher, PublisherClash
 from advisories.merge import merge_by_cve
-from advisories.models import Advisory, FetchResult, InventoryItem, Lookup, Match, Status
+from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
 from advisories.render import environment, render_alert, render_withdrawal, template_problem
@@ -149,11 +149,13 @@ class Pipeline:
             if result.body is None:
                 summary.feeds_not_modified.append(feed.name)
                 if not authority_of(feed.kind).structured and feed.url:  # pages a past run could not read
-                    self._read_articles(feed, result.url, lookups.unread_items(self.store, feed.name), summary)
+                    unread = lookups.unread_items(self.store, feed.name)
+                    read = self._read_articles(feed, result.url, unread, summary)
+                    self._store_advisories([a for a, b in zip(read, unread, strict=True) if a != b], summary)
             else:
                 advisories = source.parse(result.body, feed=feed.name, url=result.url)
                 if not authority_of(feed.kind).structured and feed.url:
-                    advisories = self._read_articles(feed, result.url, advisories, summary, store=False)
+                    advisories = self._read_articles(feed, result.url, advisories, summary)
                 self._store_advisories(advisories, summary)
                 summary.feeds_fetched.append(f"{feed.name} ({len(advisories)} entries)")
         except AdvisoriesError as exc:
@@ -169,15 +171,13 @@ class Pipeline:
             permanent_url=result.permanent_url, at=at, requested=feed.url,
         )
 
-    def _read_articles(self, feed: FeedConfig, feed_url: str, advisories: list[Advisory], summary: RunSummary,
-                       *, store: bool = True) -> list[Advisory]:
+    def _read_articles(self, feed: FeedConfig, feed_url: str, advisories: list[Advisory],
+                       summary: RunSummary) -> list[Advisory]:
         report = lookups.Report()
         read = lookups.with_articles(advisories, feed, feed_url, self.store, self.policy,
                                      clock=self.clock, progress=self.progress, report=report)
         summary.lookups.extend(report.counts)
         summary.lookups_failed.extend(report.failed)
-        if store:
-            self._store_advisories([a for a, b in zip(read, advisories, strict=True) if a != b], summary)
         return read
 
     def _collect(self, source: CollectingSource, feed: FeedConfig, state: FeedState | None) -> Collected:
@@ -249,11 +249,13 @@ class Pipeline:
         matcher = Matcher(advisories, reference.catalogue)
         checked: list[CouncilConfig] = []
         items: list[InventoryItem] = []
+        inventories: dict[str, list[InventoryItem]] = {}
         for council in self.config.councils:
             self.progress(f"reading {council.name}'s inventory")
             loaded = self._inventory(council, summary)
             if loaded is not None:  # an unreadable inventory never marks exposures remediated
                 checked.append(council)
+                inventories[council.id] = loaded
                 items.extend(loaded)
         summary.councils_checked = len(checked)
         # One estate for every council: each distinct row is matched once, then fanned out.
@@ -265,15 +267,26 @@ class Pipeline:
         summary.publisher_clashes.extend(_describe_clashes(matcher.publisher_clashes(estate)))
         env = environment(self.config.templates)
         active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
-        rejected = _settled_rejections(stored, self.store.lookups(lookups.CVE_PREFIX))
+        rejected = self._settled_rejections(stored)
         for council in checked:
             if rejected:  # first: what the rejected CVEs told is withdrawn, not "remediated"
-                names = {i.product.strip().casefold(): i.product for i in items if i.council_id == council.id}
-                self._withdraw(council, rejected, by_council[council.id], names, env, summary)
+                self._withdraw(council, rejected, by_council[council.id], inventories[council.id], env, summary)
             self._queue(council, by_council[council.id], env, summary, active)
 
+    def _settled_rejections(self, stored: list[Advisory]) -> dict[str, Advisory]:
+        """CVE -> its rejected record (the CNA's, which says why, over CISA-ADP's empty one); a
+        duplicate only once every CVE replacing it has been looked up, so that "no action needed"
+        is never said while the replacement's own versions are still unknown."""
+        records = sorted((a for a in stored if a.withdrawn), key=lambda a: bool(a.notes))
+        if not records:
+            return {}
+        looked_up = self.store.lookups(lookups.CVE_PREFIX)
+        rejected = {cve: a for a in records for cve in a.cves}
+        return {cve: a for cve, a in rejected.items()
+                if all(lookups.CVE_PREFIX + r in looked_up for r in a.replaced_by)}
+
     def _withdraw(self, council: CouncilConfig, rejected: Mapping[str, Advisory], matches: list[Match],
-                  names: Mapping[str, str], env: Environment, summary: RunSummary) -> None:
+                  inventory: list[InventoryItem], env: Environment, summary: RunSummary) -> None:
         """What a council was told through a now-rejected CVE: if another CVE or a rule still
         covers that row this run, it carries on under that key, told nothing new; if nothing does,
         the council is told once that it can stand down, and the exposure closes as withdrawn."""
@@ -291,9 +304,11 @@ class Pipeline:
                 self.store.carry_exposure(e.key, surviving, at=at)
             else:
                 row = withdrawn_row(e.key, e.devices, e.first_alerted_at.astimezone(tz).strftime("%d %B %Y"))
-                rows.append(replace(row, product=names.get(row.product, row.product)))  # as the export spells it
+                rows.append(row)
         if not rows:
             return
+        names = {i.product.strip().casefold(): i.product for i in inventory}  # as the export spells it
+        rows = [replace(r, product=names.get(r.product, r.product)) for r in rows]
         cves = sorted({r.cve for r in rows})
         reasons = tuple((cve, "; ".join(rejected[cve].notes) or "rejected by its CNA") for cve in cves)
         notice = Withdrawal(council.id, council.name, council.recipients, tuple(rows), reasons)
@@ -368,16 +383,6 @@ class Pipeline:
         if queued:
             self.progress(f"delivering {len(queued)} message(s)")
         deliver_queued(self.store, self.transport, summary, clock=self.clock)
-
-
-def _settled_rejections(stored: list[Advisory], looked_up: Mapping[str, Lookup]) -> dict[str, Advisory]:
-    """CVE -> its rejected record (the CNA's, which says why, over CISA-ADP's empty one); a
-    duplicate only once every CVE replacing it has been looked up, so that "no action needed" is
-    never said while the replacement's own versions are still unknown."""
-    records = sorted((a for a in stored if a.withdrawn), key=lambda a: bool(a.notes))
-    rejected = {cve: a for a in records for cve in a.cves}
-    return {cve: a for cve, a in rejected.items()
-            if all(lookups.CVE_PREFIX + r in looked_up for r in a.replaced_by)}
 
 
 def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list[AlertRow]:

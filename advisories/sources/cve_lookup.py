@@ -103,7 +103,7 @@ def resolve(
             got = get(base_url + cve_id, old.etag if old and usable else None,
                       old.last_modified if old and usable else None)
         except FetchError as exc:  # the API, not this id: stop, the rest wait for the next run
-            out.failed.append(f"{cve_id}: {exc.message}")
+            out.failed.append(f"{cve_id}: {exc.message.removeprefix(f'{feed}: ')}")
             out.deferred = queue[n + 1:]
             break
         _take(cve_id, got, old, now, feed, out)

@@ -257,10 +257,13 @@ class Store:
             )
             return "updated"
 
-    def advisories(self) -> list[Advisory]:
-        # In the order first stored: of two copies of one feed item, the first alerted stays
-        # the one kept (merge.one_per_page).
-        rows = self.conn.execute("SELECT body FROM advisories ORDER BY rowid")
+    def advisories(self, source: str | None = None) -> list[Advisory]:
+        """Every stored advisory, or one feed's (`source`), in the order first stored: of two
+        copies of one feed item, the first alerted stays the one kept (merge.one_per_page)."""
+        if source is None:
+            rows = self.conn.execute("SELECT body FROM advisories ORDER BY rowid")
+        else:
+            rows = self.conn.execute("SELECT body FROM advisories WHERE source = ? ORDER BY rowid", (source,))
         return [advisory_from_json(r[0]) for r in rows]
 
     def withdraw_rules(self, keep: set[str]) -> list[str]:
