@@ -24,7 +24,7 @@ from advisories.extract import KnownProduct
 from advisories.pipeline import Pipeline
 from advisories.render import template_problem
 from advisories.report import RunSummary, event_lines, summary_lines
-from advisories.store import Store
+from advisories.store import Store, now
 from advisories.store.lock import exclusive
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -115,10 +115,19 @@ def _parser() -> argparse.ArgumentParser:
     draft.add_argument("advisory_id", metavar="ADVISORY_ID", help="an advisory id, as `advisories run` stored it")
     _config_arg(draft)
 
-    outbox = command("outbox", cmd_outbox, "show the outbox; --retry re-queues failed messages")
-    outbox.add_argument("--retry", action="store_true",
-                        help="put permanently failed messages back in the queue and send them")
+    outbox = command("outbox", cmd_outbox,
+                     "list messages waiting on the operator (exit 1 if any); --retry sends them again")
+    action = outbox.add_mutually_exclusive_group()
+    action.add_argument("--retry", action="store_true",
+                        help="put failed and held messages back in the queue and send them")
+    action.add_argument("--dismiss", metavar="KEY", action="append",
+                        help="never send this failed or held message (its key, as listed); repeatable")
     _config_arg(outbox)
+
+    backup = command("backup", cmd_backup,
+                     "write a consistent copy of the state file (safe while `serve` runs)")
+    backup.add_argument("target", type=Path, metavar="PATH", help="where to write the copy")
+    _config_arg(backup)
     return parser
 
 
@@ -256,7 +265,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         lines = [send_digest(config, store, args.week, force=args.force, tally=tally)]
         lines += send_weekly_summaries(config, store, args.week, tally=tally)
     print("\n".join(lines))
-    for line in tally.emails_failed + tally.emails_retrying:
+    for line in tally.emails_failed + tally.emails_held + tally.emails_retrying:
         print(f"  - {line}")
     return EXIT_OK if tally.ok else EXIT_FAILED
 
@@ -331,7 +340,36 @@ def cmd_draft_rule(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# -- outbox ------------------------------------------------------------------------------
+# -- outbox and backup ---------------------------------------------------------------------
+
+
+def _show_outbox(config: Config) -> int:
+    """Counts, then each message waiting on the operator. Read-only and without the lock, so it
+    answers on a read-only volume, without SMTP credentials, and while `serve` is running."""
+    from datetime import timedelta
+
+    from advisories.delivery.outbox import trouble_line
+
+    at = now()
+    with Store.open_readonly(config.state) as store:
+        counts = store.outbox_counts()
+        trouble = store.outbox_trouble(at - timedelta(seconds=config.operator.stuck_after_s))
+    print(", ".join(f"{state} {counts.get(state, 0)}" for state in ("queued", "sent", "failed", "held")))
+    for entry in trouble:
+        print(f"  - {trouble_line(entry, at)}")
+    if trouble:
+        print("what to do: fix the cause, then `advisories outbox --retry`; or "
+              "`advisories outbox --dismiss KEY` for a message that must not go")
+    return EXIT_FAILED if trouble else EXIT_OK
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    config = load_config(config_path(args.config), secrets=False)
+    with Store.open_readonly(config.state) as store:
+        store.backup(args.target)
+    print(f"state {config.state} copied to {args.target}")
+    return EXIT_OK
+
 
 
 def _requeue_failed(config: Config, store: Store) -> int:
@@ -360,13 +398,16 @@ def _requeue_failed(config: Config, store: Store) -> int:
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
-    config = _load(args)
-    if not args.retry:
-        # Counts only read: no lock, so they answer while `serve` is in the middle of a run.
-        with Store.open(config.state) as store:
-            counts = store.outbox_counts()
-        print(", ".join(f"{state} {counts.get(state, 0)}" for state in ("queued", "sent", "failed")))
+    if args.dismiss:
+        config = load_config(config_path(args.config), secrets=False)
+        with exclusive(config.state), Store.open(config.state) as store:
+            for key in args.dismiss:
+                done = store.dismiss(key, at=now())
+                print(f"{'dismissed' if done else 'no failed or held message'} {key}")
         return EXIT_OK
+    if not args.retry:
+        return _show_outbox(load_config(config_path(args.config), secrets=False))
+    config = _load(args)
     with exclusive(config.state), Store.open(config.state) as store:
         count = _requeue_failed(config, store)
         print(f"re-queued {count} failed message(s)")

@@ -69,6 +69,7 @@ class SmtpConfig:
     password: str | None = field(default=None, repr=False)
     max_connections: int = 4
     timeout_s: float = 30.0
+    data_timeout_s: float = 600.0  # the wait for the reply after a message's body (RFC 5321)
     ca_file: Path | None = None  # PEM CA certificate(s) trusted instead of the system store
 
 
@@ -79,6 +80,15 @@ class DigestConfig:
     threshold: int = 3
     notes: Path | None = None
     web_url: str | None = None
+
+
+@dataclass(frozen=True)
+class OperatorConfig:
+    """Who runs the service, and when trouble has lasted long enough to tell them."""
+
+    recipients: tuple[str, ...] = ()
+    stuck_after_s: int = 3600  # a message still queued this long after it was queued is stuck
+    silent_after_s: int = 86400  # a feed (or stage) with no success for this long is stale
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,7 @@ class Config:
     feeds: tuple[FeedConfig, ...]
     councils: tuple[CouncilConfig, ...]
     digest: DigestConfig
+    operator: OperatorConfig = OperatorConfig()
 
     @property
     def root(self) -> Path:
@@ -130,7 +141,9 @@ class _Problems:
             )
 
 
-def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
+def load_config(path: Path, environ: dict[str, str] | None = None, *, secrets: bool = True) -> Config:
+    """`secrets=False`: for commands that never send (`outbox`, `status`), an SMTP credential
+    variable that is not set is not a problem; the credentials are left out."""
     env = dict(os.environ if environ is None else environ)
     path = path.resolve()
     try:
@@ -143,7 +156,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax at that line") from None
     problems = _Problems(path)
-    _reject_unknown(raw, {"settings", "smtp", "feeds", "councils", "digest"}, "", problems)
+    _reject_unknown(raw, {"settings", "smtp", "feeds", "councils", "digest", "operator"}, "", problems)
     root = path.parent
     settings = _table(raw, "settings", problems)
     _reject_unknown(
@@ -166,7 +179,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         ZoneInfo(str(timezone))
     except (ZoneInfoNotFoundError, ValueError):
         problems.add("settings.timezone", f"unknown time zone {timezone!r} (e.g. 'Europe/London')")
-    smtp = _smtp(raw.get("smtp"), env, root, problems)
+    smtp = _smtp(raw.get("smtp"), env, root, problems, need_secrets=secrets)
     # With [smtp], its `from` is the one sender: the header and the envelope must agree.
     sender = str((smtp.sender if smtp else None) or settings.get("from") or _DEFAULT_SENDER)
     try:
@@ -190,6 +203,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> Config:
         feeds=_feeds(raw.get("feeds", []), root, problems),
         councils=_councils(raw.get("councils", []), root, problems),
         digest=_digest(raw.get("digest"), root, problems),
+        operator=_operator(raw.get("operator"), problems),
     )
     problems.raise_if_any()
     return config
@@ -351,14 +365,14 @@ def _unique(values: list[str], name: str, key: str, p: _Problems) -> None:
         seen.add(v)
 
 
-def _smtp(value: Any, env: dict[str, str], root: Path, p: _Problems) -> SmtpConfig | None:
+def _smtp(value: Any, env: dict[str, str], root: Path, p: _Problems, *, need_secrets: bool) -> SmtpConfig | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         p.add("smtp", "must be a table ([smtp])")
         return None
     known = {"host", "port", "security", "username_env", "password_env", "from",
-             "max_connections", "timeout", "ca_file"}
+             "max_connections", "timeout", "data_timeout", "ca_file"}
     secrets = {"username", "password", "user", "pass"}
     _reject_unknown({k: v for k, v in value.items() if k not in secrets}, known, "smtp.", p)
     for secret in sorted(secrets & value.keys()):
@@ -370,8 +384,10 @@ def _smtp(value: Any, env: dict[str, str], root: Path, p: _Problems) -> SmtpConf
     if not _whole(port) or not 0 < port < 65536:
         p.add("smtp.port", "must be a port number")
         port = 587
-    username = _secret(value, "username_env", env, p)
-    password = _secret(value, "password_env", env, p)
+    # Not needed: an unset variable is no problem, and the credentials are left out.
+    secret_problems = p if need_secrets else _Problems(p.file)
+    username = _secret(value, "username_env", env, secret_problems)
+    password = _secret(value, "password_env", env, secret_problems)
     if (username is None) != (password is None):
         p.add("smtp", "set both username_env and password_env, or neither")
     if security == "none" and ("username_env" in value or "password_env" in value):
@@ -379,11 +395,8 @@ def _smtp(value: Any, env: dict[str, str], root: Path, p: _Problems) -> SmtpConf
         p.add("smtp.security", "'none' would send the SMTP username and password unencrypted: "
               "use security = \"starttls\" or \"tls\"")
     sender = _string(value, "from", "smtp", p, required=False)  # else [settings] from
-    timeout = value.get("timeout", 30)
-    if (isinstance(timeout, bool) or not isinstance(timeout, int | float)
-            or not (math.isfinite(timeout) and timeout > 0)):
-        p.add("smtp.timeout", f"{timeout!r}: must be a number of seconds above 0, e.g. 30")
-        timeout = 30
+    timeout = _seconds(value, "timeout", 30, p)
+    data_timeout = _seconds(value, "data_timeout", 600, p)
     max_connections = value.get("max_connections", 4)
     if not _whole(max_connections) or not 1 <= max_connections <= 32:
         p.add("smtp.max_connections", "must be a whole number from 1 to 32")
@@ -396,9 +409,19 @@ def _smtp(value: Any, env: dict[str, str], root: Path, p: _Problems) -> SmtpConf
         username=username,
         password=password,
         max_connections=max_connections,
-        timeout_s=float(timeout),
+        timeout_s=timeout,
+        data_timeout_s=data_timeout,
         ca_file=_ca_file(value, str(security), root, p),
     )
+
+
+def _seconds(table: dict[str, Any], key: str, default: float, p: _Problems) -> float:
+    value = table.get(key, default)
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or not (math.isfinite(value) and value > 0)):
+        p.add(f"smtp.{key}", f"{value!r}: must be a number of seconds above 0, e.g. {default:g}")
+        return default
+    return float(value)
 
 
 def _ca_file(table: dict[str, Any], security: str, root: Path, p: _Problems) -> Path | None:
@@ -469,6 +492,32 @@ def _digest(value: Any, root: Path, p: _Problems) -> DigestConfig:
         threshold=threshold,
         notes=(root / notes).resolve() if isinstance(notes, str) else None,
         web_url=web_url,
+    )
+
+
+def _operator(value: Any, p: _Problems) -> OperatorConfig:
+    if value is None:
+        return OperatorConfig()
+    if not isinstance(value, dict):
+        p.add("operator", "must be a table ([operator])")
+        return OperatorConfig()
+    _reject_unknown(value, {"recipients", "stuck_after", "silent_after"}, "operator.", p)
+    default = OperatorConfig()
+
+    def duration(key: str, fallback: int) -> int:
+        text = value.get(key)
+        if text is None:
+            return fallback
+        try:
+            return parse_duration(str(text))
+        except ValueError:
+            p.add(f"operator.{key}", f"{text!r} is not a duration (use e.g. '30m', '2h', '1d')")
+            return fallback
+
+    return OperatorConfig(
+        recipients=_recipients(value, "recipients", "operator", p),
+        stuck_after_s=duration("stuck_after", default.stuck_after_s),
+        silent_after_s=duration("silent_after", default.silent_after_s),
     )
 
 

@@ -7,7 +7,8 @@ rest; what failed is collected in the RunSummary, which the CLI prints.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,7 +21,7 @@ from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.defaults import catalogue_path
 from advisories.delivery import Transport
 from advisories.delivery.mime import to_bytes
-from advisories.delivery.outbox import deliver_queued, transport_for
+from advisories.delivery.outbox import deliver_queued, transport_for, trouble_line
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.extract import KnownProduct
 from advisories.inventory import load_inventory
@@ -34,7 +35,7 @@ from advisories.report import RunSummary
 from advisories.rules import load_rules
 from advisories.sources import Collected, CollectingSource, authority_of, source_for
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
-from advisories.store import AlertRow, FeedState, Store, now
+from advisories.store import AlertRow, FeedState, StateError, Store, now, store_errors
 
 Progress = Callable[[str], None]
 
@@ -74,6 +75,15 @@ class Pipeline:
 
     def run(self, *, only_feeds: set[str] | None = None, force: bool = False) -> RunSummary:
         summary = RunSummary()
+        # A state that cannot be written (a full disk) stops the fetching and matching, whose
+        # transactions roll back whole, but not the delivery of what earlier runs queued.
+        with self.state_errors(summary):
+            self.ingest(summary, only_feeds=only_feeds, force=force)
+        with self.state_errors(summary):
+            self.deliver(summary)
+        return summary
+
+    def ingest(self, summary: RunSummary, *, only_feeds: set[str] | None = None, force: bool = False) -> None:
         self.reference = self.load_reference(summary)
         chosen = [f for f in self.config.feeds if only_feeds is None or f.name in only_feeds]
         for feed in chosen:
@@ -86,8 +96,14 @@ class Pipeline:
             if feed.kind == "cve":
                 self.resolve_cves(feed, summary, force=force and feed in chosen, new_only=feed not in chosen)
         self.process(summary)
-        self.deliver(summary)
-        return summary
+
+    @contextmanager
+    def state_errors(self, summary: RunSummary) -> Iterator[None]:
+        try:
+            with store_errors(self.store.path or self.config.state):
+                yield
+        except StateError as exc:
+            summary.state_errors.append(str(exc))
 
     def load_reference(self, summary: RunSummary) -> Reference:
         """Rules and the product catalogue: read once per run, before the feeds."""
@@ -382,7 +398,12 @@ class Pipeline:
         queued = self.store.queued()
         if queued:
             self.progress(f"delivering {len(queued)} message(s)")
-        deliver_queued(self.store, self.transport, summary, clock=self.clock)
+        tried = deliver_queued(self.store, self.transport, summary, clock=self.clock)
+        # Trouble of earlier runs is named again on every run, until the operator acts on it.
+        at = self.clock()
+        stuck = at - timedelta(seconds=self.config.operator.stuck_after_s)
+        summary.outbox_trouble = [trouble_line(entry, at) for entry in self.store.outbox_trouble(stuck)
+                                  if entry.message.key not in tried]
 
 
 def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list[AlertRow]:

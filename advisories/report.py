@@ -31,6 +31,10 @@ class RunSummary:
     emails_sent: int = 0
     emails_retrying: list[str] = field(default_factory=list)
     emails_failed: list[str] = field(default_factory=list)
+    emails_held: list[str] = field(default_factory=list)
+    # Failed, held or long-queued messages of earlier runs: still waiting on the operator.
+    outbox_trouble: list[str] = field(default_factory=list)
+    state_errors: list[str] = field(default_factory=list)  # the state could not be written
     publisher_clashes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what a job did that the counts do not say
     # Documents advisories name: CVE records by id, feed items' article pages. A failure here is
@@ -41,7 +45,8 @@ class RunSummary:
     @property
     def ok(self) -> bool:
         return not (self.feeds_failed or self.inventories_failed or self.rules_failed
-                    or self.emails_failed or self.emails_retrying)
+                    or self.emails_failed or self.emails_retrying or self.emails_held
+                    or self.outbox_trouble or self.state_errors)
 
 
 def summary_lines(s: RunSummary, seconds: float, *, smtp: bool, outbox: Path) -> list[str]:
@@ -56,7 +61,8 @@ def summary_lines(s: RunSummary, seconds: float, *, smtp: bool, outbox: Path) ->
         f"  councils    checked {s.councils_checked}, inventories failed {len(s.inventories_failed)}",
         f"  matches     affected {s.matches_affected}, check manually {s.matches_unknown}",
         f"  emails      queued {s.emails_queued}, sent {s.emails_sent}, "
-        f"retrying {len(s.emails_retrying)}, failed {len(s.emails_failed)}",
+        f"retrying {len(s.emails_retrying)}, failed {len(s.emails_failed)}"
+        + (f", held {len(s.emails_held)}" if s.emails_held else ""),
     ]
     lines.extend(f"  lookups     {line}" for line in s.lookups)
     if not smtp and s.emails_sent:
@@ -79,9 +85,9 @@ def event_lines(s: RunSummary, seconds: float, at: str) -> list[str]:
         did.append(f"advisories new {s.advisories_new}, updated {s.advisories_updated}")
     if s.matches_affected or s.matches_unknown:
         did.append(f"matches affected {s.matches_affected}, check manually {s.matches_unknown}")
-    if s.emails_queued or s.emails_sent or s.emails_retrying or s.emails_failed:
+    if s.emails_queued or s.emails_sent or s.emails_retrying or s.emails_failed or s.emails_held:
         did.append(f"emails queued {s.emails_queued}, sent {s.emails_sent}, retrying "
-                   f"{len(s.emails_retrying)}, failed {len(s.emails_failed)}")
+                   f"{len(s.emails_retrying)}, failed {len(s.emails_failed)}, held {len(s.emails_held)}")
     lines = [f"{at} {'; '.join(did) or 'nothing new'} ({seconds:.1f}s)"]
     lines.extend(f"{at}   {note}" for note in s.notes)
     for title, items, hidden in sections(s):
@@ -95,12 +101,15 @@ def sections(s: RunSummary) -> list[tuple[str, list[str], int]]:
     """What went wrong or needs a look, by kind: at most 15 lines each, and how many more."""
     out = []
     for title, items in (
+        ("state not written", s.state_errors),
         ("feeds failed", s.feeds_failed),
         ("feeds disabled", s.feeds_disabled),
         ("inventories failed", s.inventories_failed),
         ("rules failed", s.rules_failed),
         ("emails failed", s.emails_failed),
         ("emails kept for retry", s.emails_retrying),
+        ("emails held (may have been delivered)", s.emails_held),
+        ("outbox: waiting on the operator (`advisories outbox`)", s.outbox_trouble),
         ("warnings", s.warnings),
         ("not resolved (the advisory keeps what it had)", s.lookups_failed),
         ("same name, other publisher (check these)", s.publisher_clashes),

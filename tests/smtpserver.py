@@ -3,6 +3,7 @@
     with SmtpServer() as server:                    # plain SMTP
         server.handler.fail_next(1, "451 4.3.0 Try again later")
         server.handler.refuse("@bad.example", "550 5.1.1 No such user")   # .accept() undoes it
+        server.handler.reply_late(1, 2.0)           # kept, but "250" only after 2 s
         ... send to ("127.0.0.1", server.port) ...
         server.handler.messages                     # what was accepted, in order
         server.handler.connections, .peak           # TCP sessions seen, most at once
@@ -68,6 +69,7 @@ class Handler:
     _data_replies: list[str] = field(default_factory=list)
     _refusals: dict[str, str] = field(default_factory=dict)
     _drops: int = 0
+    _slow_replies: list[float] = field(default_factory=list)
     _credentials: tuple[bytes, bytes] | None = None  # (user, password) once AUTH is on
 
     def fail_next(self, count: int, reply: str = "451 4.3.0 Try again later") -> None:
@@ -87,6 +89,12 @@ class Handler:
         """Hang up, without a reply, after receiving the next `count` messages' data."""
         with self._lock:
             self._drops += count
+
+    def reply_late(self, count: int, delay_s: float) -> None:
+        """Keep the next `count` messages (they count as received) but send the final "250"
+        only after `delay_s`: a relay that scans mail before it answers, or hangs."""
+        with self._lock:
+            self._slow_replies.extend([delay_s] * count)
 
     def opened(self) -> bool:
         with self._lock:
@@ -135,6 +143,9 @@ class Handler:
         received = Received(envelope.mail_from, tuple(envelope.rcpt_tos), envelope.original_content)
         with self._lock:
             self.messages.append(received)
+            delay = self._slow_replies.pop(0) if self._slow_replies else 0.0
+        if delay:
+            await asyncio.sleep(delay)
         return "250 2.0.0 OK queued"
 
     def authenticate(

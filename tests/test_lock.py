@@ -48,7 +48,7 @@ def test_outbox_counts_answer_while_another_process_holds_the_state(
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         assert main(["outbox", "--config", str(config)]) == 0  # serve mid-run: counts still answer
-        assert capsys.readouterr().out.strip() == "queued 0, sent 0, failed 0"
+        assert capsys.readouterr().out.strip() == "queued 0, sent 0, failed 0, held 0"
     finally:
         holder.kill()
         holder.communicate()

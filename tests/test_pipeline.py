@@ -263,9 +263,17 @@ def test_a_permanent_smtp_failure_is_recorded_and_shown(
         assert run(demo / "feeds.toml") == 1
         out = capsys.readouterr().out
         assert "emails failed:" in out and "barsetshire" in out and "550" in out
-        assert run(demo / "feeds.toml") == 0  # not retried by itself: no repeated bounces
+        # Not retried by itself (no repeated bounces), but every run names it and exits 1 until
+        # the operator acts: a failed alert never goes quiet.
+        assert run(demo / "feeds.toml") == 1
+        out = capsys.readouterr().out
+        assert "outbox: waiting on the operator" in out and "barsetshire" in out and "failed for" in out
         assert [r.rcpt_tos for r in server.handler.messages] == [
             ("cyber@wessex.example.gov.uk", "servicedesk@wessex.example.gov.uk")]
+        server.handler.accept("@barsetshire.example.gov.uk")  # the mailbox is fixed
+        assert main(["outbox", "--retry", "--config", str(demo / "feeds.toml")]) == 0
+        assert run(demo / "feeds.toml") == 0
+        assert len(server.handler.messages) == 2
 
 
 def test_smtp_outage_loses_nothing(demo: Path) -> None:
@@ -583,7 +591,7 @@ def test_an_unusable_state_path_is_one_line_not_a_traceback(
     config.write_text(config.read_text().replace("not-a-folder/state.sqlite3", "junk.sqlite3"))
     assert run(config) == 1
     err = capsys.readouterr().err
-    assert "junk.sqlite3: not a usable SQLite database" in err and "move this one aside" in err
+    assert "junk.sqlite3: not an SQLite database" in err and "move the file aside" in err
     assert (demo / "junk.sqlite3").read_text().startswith("these are someone's notes")  # left untouched
 
 

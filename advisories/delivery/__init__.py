@@ -49,6 +49,11 @@ class DeliveryResult:
     addresses in full) and the SMTP code.
     `raw`: the bytes that went out, set when recipients remain to be tried, so they later get
     exactly what the others got (same Date, To and Message-ID).
+    `unknown`: the connection dropped or timed out after the whole message was sent, before the
+    server's final reply: it may have been delivered or not. The outbox sends such a message at
+    most once more, so a relay that is slow to answer gets at most one duplicate.
+    `transport`: the fault lies with the connection (refused, TLS, login, a session refused),
+    not with the message, which stays queued for when the fault clears.
     """
 
     key: str
@@ -57,6 +62,8 @@ class DeliveryResult:
     error: str = ""
     refused: tuple[Refusal, ...] = ()
     raw: bytes | None = field(default=None, repr=False, compare=False)
+    unknown: bool = False
+    transport: bool = False
 
 
 OnResult = Callable[[DeliveryResult], None]

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from advisories.config import Config
 from advisories.delivery import DeliveryResult, Transport
 from advisories.models import Message
-from advisories.store import Attempt, Store, now
+from advisories.store import Attempt, OutboxEntry, Store, now
 
 
 class DeliveryTally(Protocol):
     emails_sent: int  # messages now delivered to every recipient
     emails_retrying: list[str]  # still queued, for all or some recipients
     emails_failed: list[str]  # refused for good, by the server or by some recipients
+    emails_held: list[str]  # no final reply twice: may have been delivered; the operator decides
 
 
 def transport_for(config: Config) -> Transport:
@@ -43,6 +44,7 @@ def transport_for(config: Config) -> Transport:
             password=smtp.password,
             sender=config.sender,  # [smtp] from, else [settings] from
             timeout_s=smtp.timeout_s,
+            data_timeout_s=smtp.data_timeout_s,
             max_connections=smtp.max_connections,
             ca_file=smtp.ca_file,
         )
@@ -55,7 +57,8 @@ def deliver_queued(
     tally: DeliveryTally,
     *,
     clock: Callable[[], datetime] = now,
-) -> None:
+) -> set[str]:
+    """Send what is queued and record each outcome; returns the keys of the messages tried."""
     queued: dict[str, Message] = {}
     envelopes: dict[str, tuple[str, ...]] = {}
     outgoing: list[Message] = []
@@ -68,6 +71,8 @@ def deliver_queued(
         else:  # re-addressed by `outbox --retry` to recipients that all have it already
             store.record_attempt(message.key, retry=False, at=clock())
 
+    transport_faults: dict[str, int] = {}
+
     def record(result: DeliveryResult) -> None:
         message = queued[result.key]
         refused = {r.address for r in result.refused}
@@ -79,12 +84,39 @@ def deliver_queued(
             retry=result.retryable,
             error=result.error,
             raw=result.raw,
+            unknown=result.unknown,
             at=clock(),
         )
-        _tally(tally, message, attempt)
+        if result.transport and attempt.state == "queued":
+            # One fault of the relay (a wrong password, a refused connection) is one line,
+            # not one per council.
+            transport_faults[result.error] = transport_faults.get(result.error, 0) + 1
+        else:
+            _tally(tally, message, attempt)
 
     if outgoing:
         transport.send(outgoing, on_result=record)
+    for error, count in transport_faults.items():
+        tally.emails_retrying.append(f"{count} message(s) kept queued, to go out once this is fixed: {error}")
+    return set(queued)
+
+
+def trouble_line(entry: OutboxEntry, at: datetime) -> str:
+    """One line for a message waiting on the operator: whose, to whom, what, how long, why."""
+    message = entry.message
+    waiting = ", ".join(entry.pending or entry.refused_to or message.to)
+    what = {"queued": "still queued", "held": "held (may have been delivered)"}.get(entry.state, entry.state)
+    since = entry.created_at or at
+    return (f"{message.council_id} ({waiting}): {what} for {age(at - since)}, {entry.attempts} attempt(s)"
+            f": {entry.last_error or 'not tried yet'} [{message.key}]")
+
+
+def age(span: timedelta) -> str:
+    minutes = max(0, int(span.total_seconds() // 60))
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {mins}m" if hours else f"{mins}m"
 
 
 def _tally(tally: DeliveryTally, message: Message, attempt: Attempt) -> None:
@@ -99,6 +131,10 @@ def _tally(tally: DeliveryTally, message: Message, attempt: Attempt) -> None:
     if attempt.state == "queued":
         only = f" (for {', '.join(attempt.pending)} only)" if attempt.delivered_to else ""
         tally.emails_retrying.append(f"{where}: {why}; kept for the next run{only}")
+    elif attempt.state == "held":
+        tally.emails_held.append(
+            f"{where}: {why}, twice; held, not sent again (ask the relay's operator whether it was "
+            "delivered; to send it once more: `advisories outbox --retry`)")
     else:
         tally.emails_failed.append(
             f"{where}: {why}; not retried (fix it, then `advisories outbox --retry`)"

@@ -7,8 +7,13 @@ one batch on it, QUIT, and take the next batch. Reusing a connection saves the T
 AUTH round trips per message, which dominate on a real relay.
 
 Every outcome becomes a DeliveryResult, never an exception:
-- SMTP 4xx, refused or timed-out connections, dropped connections -> retryable;
-- SMTP 5xx (including 535 bad credentials) and malformed messages -> permanent.
+- SMTP 4xx for a message or recipient, dropped connections -> retryable;
+- faults of the connection rather than the message (refused, unreachable, TLS, a 535 login
+  refusal, a session refused) -> retryable and `transport`: the messages wait in the queue
+  until the operator or the relay fixes it, and the run says so;
+- a drop or timeout after the whole message went, before the final reply -> `unknown`
+  (it may have been delivered; the outbox sends it at most once more);
+- SMTP 5xx for a message or recipient, and malformed messages -> permanent.
 Recipients refused one by one (RCPT TO) are reported one by one, so the outbox retries only
 those refused with a 4xx and never resends to those that accepted.
 A refusal of one message is followed by RSET (aiosmtplib does it) and the batch goes on;
@@ -55,6 +60,9 @@ class SmtpSettings:
     password: str | None = field(default=None, repr=False)
     sender: str = "advisories@localhost"
     timeout_s: float = 30
+    # The wait for the reply to the end of DATA: RFC 5321 4.5.3.2.6 suggests 10 minutes, as a
+    # relay may scan the message before it answers. Giving up sooner would send it again.
+    data_timeout_s: float = 600
     max_connections: int = 4
     messages_per_connection: int = 50
     tls_context: ssl.SSLContext | None = None  # None: the system trust store, or ca_file
@@ -84,6 +92,8 @@ def _problems(s: SmtpSettings) -> Iterable[str]:
         yield "SMTP credentials need security 'starttls' or 'tls' (never sent in clear)"
     if s.timeout_s <= 0:
         yield "smtp.timeout_s must be positive"
+    if s.data_timeout_s <= 0:
+        yield "smtp.data_timeout_s must be positive"
     if s.max_connections < 1:
         yield "smtp.max_connections must be at least 1"
     if s.messages_per_connection < 1:
@@ -223,7 +233,12 @@ class _Run:
         except ValueError as exc:
             return DeliveryResult(item.key, ok=False, error=f"invalid message: {exc}")
         try:
-            refused, _ = await smtp.sendmail(self.envelope_from, item.recipients, data)
+            refused = await self._transaction(smtp, item.recipients, data)
+        except _FinalReplyLost as exc:
+            smtp.close()
+            text = (f"{_domains(item.recipients)}: no reply after the message was sent ({exc}); "
+                    "it may have been delivered")
+            return DeliveryResult(item.key, ok=False, retryable=True, unknown=True, error=text)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             return _refused_result(item.key, exc.recipients, data)
         except aiosmtplib.SMTPResponseException as exc:
@@ -254,6 +269,34 @@ class _Run:
             )
         return DeliveryResult(item.key, ok=True)
 
+    async def _transaction(
+        self, smtp: aiosmtplib.SMTP, recipients: tuple[str, ...], data: bytes
+    ) -> dict[str, aiosmtplib.SMTPResponse]:
+        """aiosmtplib's sendmail(), except for the end of DATA: its reply gets the longer
+        data timeout, and losing it raises _FinalReplyLost, because by then the server holds
+        the whole message and may deliver it; the caller must not count it as not sent."""
+        options = [f"SIZE={len(data)}"] if smtp.supports_extension("size") else []
+        try:
+            await smtp.mail(self.envelope_from, options=options)
+            refused: dict[str, aiosmtplib.SMTPResponse] = {}
+            for recipient in recipients:
+                try:
+                    await smtp.rcpt(recipient)
+                except aiosmtplib.SMTPRecipientRefused as exc:
+                    refused[recipient] = aiosmtplib.SMTPResponse(exc.code, exc.message)
+            if len(refused) == len(recipients):
+                raise aiosmtplib.SMTPRecipientsRefused(
+                    [aiosmtplib.SMTPRecipientRefused(r.code, r.message, a) for a, r in refused.items()])
+            try:
+                await smtp.data(data, timeout=self.settings.data_timeout_s)
+            except OSError as exc:  # aiosmtplib's timeout and disconnect errors are OSErrors
+                raise _FinalReplyLost(_one_line(str(exc)) or type(exc).__name__) from exc
+        except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
+            with contextlib.suppress(OSError, aiosmtplib.SMTPException):
+                await smtp.rset()  # a clean envelope for the next message on this connection
+            raise
+        return refused
+
     async def _connect(self) -> aiosmtplib.SMTP:
         s = self.settings
         smtp = aiosmtplib.SMTP(
@@ -278,8 +321,10 @@ class _Run:
         return smtp
 
     def _fail(self, items: Iterable[_Outgoing], error: DeliveryError) -> None:
+        # Only the connection failed: nothing about these messages is wrong.
         for item in items:
-            self._record(item, DeliveryResult(item.key, ok=False, retryable=error.retryable, error=str(error)))
+            self._record(item, DeliveryResult(item.key, ok=False, retryable=True, transport=True,
+                                              error=str(error)))
 
     def _record(self, item: _Outgoing, result: DeliveryResult) -> None:
         # Reported as soon as it is known, so the outbox records a sent message before the
@@ -294,13 +339,14 @@ def _connect_error(s: SmtpSettings, exc: Exception) -> DeliveryError:
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return DeliveryError(
             f"SMTP login to {where} as {s.username!r} refused: {exc.code} {_one_line(exc.message)}",
-            hint="check the SMTP username and password",
-            retryable=False,
+            hint="check the SMTP username and password; queued messages go out once it is fixed",
+            retryable=True,
         )
     if isinstance(exc, aiosmtplib.SMTPResponseException):  # greeting, EHLO or STARTTLS refused
         return DeliveryError(
             f"SMTP server {where} refused the session: {exc.code} {_one_line(exc.message)}",
-            retryable=not 500 <= exc.code < 600,
+            hint="check [smtp] host, port and security with the relay's operator",
+            retryable=True,
         )
     # Refused, unreachable, timed out, TLS failure, STARTTLS or AUTH not offered: nothing is
     # wrong with the messages, so they stay queued until the operator or the relay recovers.
@@ -310,6 +356,10 @@ def _connect_error(s: SmtpSettings, exc: Exception) -> DeliveryError:
     else:
         reason, hint = _reason(s, exc)
     return DeliveryError(f"cannot connect to SMTP server {where}: {reason}", hint, retryable=True)
+
+
+class _FinalReplyLost(Exception):
+    """The connection dropped or timed out while waiting for the reply to the end of DATA."""
 
 
 def _tls_error(exc: BaseException) -> ssl.SSLError | None:

@@ -31,6 +31,7 @@ class Tally:
     emails_sent: int = 0
     emails_retrying: list[str] = field(default_factory=list)
     emails_failed: list[str] = field(default_factory=list)
+    emails_held: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

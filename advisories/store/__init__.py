@@ -23,7 +23,7 @@ from advisories.store.codec import (
     message_from_json,
     message_to_json,
 )
-from advisories.store.migrations import migrate
+from advisories.store.migrations import MIGRATIONS, migrate
 
 
 @dataclass(frozen=True)
@@ -72,13 +72,20 @@ class OutboxEntry:
     last_error: str | None
     delivered_to: tuple[str, ...] = ()  # recipients whose server accepted it
     refused_to: tuple[str, ...] = ()  # recipients refused for good (5xx), until `outbox --retry`
+    unknown_outcomes: int = 0  # attempts that may or may not have been delivered
+    created_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+
+    @property
+    def pending(self) -> tuple[str, ...]:
+        return _pending(self.message.to, self.delivered_to, self.refused_to)
 
 
 @dataclass(frozen=True)
 class Attempt:
     """A message's outbox record after one delivery attempt (see Store.record_attempt)."""
 
-    state: str  # queued, sent or failed
+    state: str  # queued, sent, failed or held
     delivered_to: tuple[str, ...]
     refused_to: tuple[str, ...]
     pending: tuple[str, ...]  # neither delivered nor refused for good
@@ -97,10 +104,46 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_RESTORE = ("restore the last good copy (README, \"Backup and restore\"); or move the file aside to "
+            "start afresh, knowing that every council is then sent every alert that applies today again")
+
+
+def _refuse_unusable(path: Path) -> None:
+    """An existing state file must be a database before it is trusted: SQLite takes an empty
+    file for a new database, and a new database means every council is alerted again."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return  # a first run: a new state file is created
+    except OSError as exc:
+        raise StateError(f"state {path}: cannot be read ({exc.strerror or exc})",
+                         "check the file's permissions and the volume it is on") from None
+    if not head:
+        raise StateError(f"state {path}: the file is empty (0 bytes); what was alerted and the outbox "
+                         "are gone from it (a crash or a failed restore?)", _RESTORE)
+    if head != _SQLITE_HEADER:
+        raise StateError(f"state {path}: not an SQLite database (it starts {head[:8]!r})", _RESTORE)
+
+
+def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        found = [str(exc)]
+    found = [" ".join(line.split()) for line in found]
+    if found != ["ok"]:
+        conn.close()
+        raise StateError(f"state {path}: damaged (SQLite quick_check: {'; '.join(found)[:300]})", _RESTORE)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
+    _refuse_unusable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: we open transactions ourselves, so they are explicit.
     conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+    _check_integrity(conn, path)
     conn.execute("PRAGMA journal_mode=WAL")
     # WAL + NORMAL: no fsync per commit (one per checkpoint), still crash-safe for the
     # process; after a power cut the last few "sent" marks may roll back, which means a
@@ -112,14 +155,80 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+# Unknown outcomes (no final reply after the message was sent) before a message is held: the
+# first is followed by one more attempt, so a relay that takes a message and never answers
+# delivers it at most twice.
+HOLD_AFTER_UNKNOWN = 2
+
+
+class StateError(AdvisoriesError):
+    """The state file cannot be trusted or written: refuse it rather than start afresh."""
+
+
+@contextmanager
+def store_errors(path: Path) -> Iterator[None]:
+    """Turns SQLite's I/O errors into one line naming the file and what to do."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "full" in text:
+            raise StateError(f"state {path}: the disk is full ({text})",
+                             "free space on the state volume (or grow it), then run again; nothing "
+                             "half-written is kept") from None
+        if "readonly" in text or "read-only" in text:
+            raise StateError(f"state {path}: cannot be written ({text})",
+                             "make the state file and its folder writable by this user") from None
+        if "disk I/O" in text:
+            raise StateError(f"state {path}: disk I/O error ({text})",
+                             "check the volume the state file is on") from None
+        raise
+
+
 class Store:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path | None = None) -> None:
         self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> Store:
+        """For commands that only look (`outbox`, `status`): no migration, no write, and it
+        works on a read-only volume. A state file an older version wrote is refused."""
+        _refuse_unusable(path)
+        if not path.exists():
+            raise StateError(f"state {path}: no such file",
+                             "run `advisories run --once` first, or check [settings] state")
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            _check_integrity(conn, path)
+            done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"state {path}: cannot be read ({exc})", _RESTORE) from None
+        if missing := [name for name, _ in MIGRATIONS if name not in done]:
+            conn.close()
+            raise StateError(f"state {path}: written by an older version (missing {', '.join(missing)})",
+                             "run `advisories run --once` once with a writable state to bring it up to date")
+        return cls(conn, path)
+
+    def backup(self, target: Path) -> None:
+        """A consistent copy of the whole state while it is in use (SQLite's online backup),
+        written under a temporary name and renamed, so `target` is never half a database."""
+        part = target.with_name(target.name + ".part")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part.unlink(missing_ok=True)
+        copy = sqlite3.connect(part)
+        try:
+            self.conn.backup(copy)
+        finally:
+            copy.close()
+        part.replace(target)
 
     @classmethod
     def open(cls, path: Path) -> Store:
         try:
-            return cls(_connect(path))
+            return cls(_connect(path), path)
+        except StateError:
+            raise
         except (OSError, sqlite3.OperationalError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise AdvisoriesError(
@@ -147,7 +256,8 @@ class Store:
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            if self.conn.in_transaction:  # SQLite rolls back by itself on a full disk or I/O error
+                self.conn.execute("ROLLBACK")
             raise
         self.conn.execute("COMMIT")
 
@@ -426,16 +536,20 @@ class Store:
             out.append((message, _pending(message.to, json.loads(delivered), json.loads(refused))))
         return out
 
+    _ENTRY = ("SELECT message, state, attempts, last_error, delivered_to, refused_to, unknown_outcomes,"
+              " created_at, last_attempt_at FROM outbox")
+
     def outbox_entry(self, key: str) -> OutboxEntry | None:
-        row = self.conn.execute(
-            "SELECT message, state, attempts, last_error, delivered_to, refused_to FROM outbox"
-            " WHERE key = ?",
-            (key,),
-        ).fetchone()
-        if row is None:
-            return None
-        return OutboxEntry(message_from_json(row[0]), row[1], row[2], row[3],
-                           tuple(json.loads(row[4])), tuple(json.loads(row[5])))
+        row = self.conn.execute(self._ENTRY + " WHERE key = ?", (key,)).fetchone()
+        return None if row is None else _entry(row)
+
+    def outbox_trouble(self, queued_before: datetime) -> list[OutboxEntry]:
+        """What waits on the operator: failed and held messages, and messages still queued
+        that were queued before `queued_before` (stuck: a relay down, a password wrong)."""
+        rows = self.conn.execute(
+            self._ENTRY + " WHERE state IN ('failed', 'held') OR (state = 'queued' AND created_at < ?)"
+            " ORDER BY created_at, key", (_ts(queued_before),))
+        return [_entry(row) for row in rows]
 
     def outbox_times(self, key_prefix: str) -> list[tuple[str, str, datetime, datetime | None]]:
         """(key, state, queued at, sent at) of every outbox row whose key starts so."""
@@ -461,6 +575,7 @@ class Store:
         retry: bool,
         error: str = "",
         raw: bytes | None = None,
+        unknown: bool = False,
         at: datetime,
     ) -> Attempt:
         """Record one delivery attempt of a queued message, recipient by recipient.
@@ -470,11 +585,12 @@ class Store:
         still pending stay queued (a 4xx, a dropped connection) or fail (5xx). The message is
         sent once nobody is pending and nobody refused it, else failed once nobody is pending.
         `raw`: the bytes the accepted recipients got, kept (if none were stored) so those
-        still pending get the same message.
+        still pending get the same message. `unknown`: the server may have taken it (no final
+        reply); after the second such attempt the message is held, never sent a third time.
         """
         with self.transaction():
             row = self.conn.execute(
-                "SELECT message, delivered_to, refused_to FROM outbox WHERE key = ?", (key,)
+                "SELECT message, delivered_to, refused_to, unknown_outcomes FROM outbox WHERE key = ?", (key,)
             ).fetchone()
             if row is None:
                 raise AdvisoriesError(f"outbox: no message {key!r}", "it was queued by this run; report a bug")
@@ -482,16 +598,20 @@ class Store:
             delivered = list(dict.fromkeys([*json.loads(row[1]), *accepted]))
             gone = [a for a in dict.fromkeys([*json.loads(row[2]), *refused]) if a not in delivered]
             pending = _pending(to, delivered, gone)
+            unknowns = row[3] + unknown
             state = _outbox_state(pending, gone, retry=retry)
+            if state == "queued" and unknowns >= HOLD_AFTER_UNKNOWN:
+                state = "held"
             self.conn.execute(
                 "UPDATE outbox SET state = ?, attempts = attempts + 1, delivered_to = ?,"
-                " refused_to = ?, raw = COALESCE(raw, ?),"
+                " refused_to = ?, raw = COALESCE(raw, ?), unknown_outcomes = ?, last_attempt_at = ?,"
                 " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,"
                 # Sent: no error left. Else the newest error, or the one that explains why it
                 # is still not sent when this attempt had none to report.
                 " last_error = CASE WHEN ? = 'sent' THEN NULL ELSE COALESCE(NULLIF(?, ''), last_error) END"
                 " WHERE key = ?",
-                (state, json.dumps(delivered), json.dumps(gone), raw, state, _ts(at), state, error, key),
+                (state, json.dumps(delivered), json.dumps(gone), raw, unknowns, _ts(at), state, _ts(at), state,
+                 error, key),
             )
             last_error = self.conn.execute(
                 "SELECT last_error FROM outbox WHERE key = ?", (key,)
@@ -505,24 +625,37 @@ class Store:
         )
 
     def failed(self) -> list[Message]:
-        rows = self.conn.execute("SELECT message, raw FROM outbox WHERE state = 'failed' ORDER BY key")
+        """Failed and held messages: those `outbox --retry` puts back in the queue."""
+        rows = self.conn.execute("SELECT message, raw FROM outbox WHERE state IN ('failed', 'held') ORDER BY key")
         return [replace(message_from_json(r[0]), raw=r[1]) for r in rows]
 
     def requeue(self, message: Message) -> None:
-        """Put a failed message back in the queue, as given (its recipients may have changed).
-
-        Recipients that refused it for good are tried again (the operator fixed the cause);
-        those that accepted it are still never sent it twice.
+        """Put a failed or held message back in the queue, as given (its recipients may have
+        changed). The operator decided: recipients that refused it for good are tried again,
+        and a held message gets one more attempt (and one more after an unknown outcome);
+        recipients that accepted it are still never sent it twice.
         """
         self.conn.execute(
-            "UPDATE outbox SET state = 'queued', message = ?, raw = ?, refused_to = '[]'"
-            " WHERE key = ? AND state = 'failed'",
+            "UPDATE outbox SET state = 'queued', message = ?, raw = ?, refused_to = '[]', unknown_outcomes = 0"
+            " WHERE key = ? AND state IN ('failed', 'held')",
             (message_to_json(message), message.raw, message.key),
         )
+
+    def dismiss(self, key: str, *, at: datetime) -> bool:
+        """The operator's decision not to send a failed or held message; False if there is no
+        such message in those states."""
+        return bool(self.conn.execute(
+            "UPDATE outbox SET state = 'dismissed', last_attempt_at = ? WHERE key = ? AND state IN ('failed', 'held')",
+            (_ts(at), key)).rowcount)
 
     def outbox_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {state: count for state, count in rows}
+
+
+def _entry(row: tuple) -> OutboxEntry:
+    return OutboxEntry(message_from_json(row[0]), row[1], row[2], row[3], tuple(json.loads(row[4])),
+                       tuple(json.loads(row[5])), row[6], _dt(row[7]), _dt(row[8]))
 
 
 def _pending(to: Iterable[str], delivered: Iterable[str], refused: Iterable[str]) -> tuple[str, ...]:

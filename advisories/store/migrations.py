@@ -85,6 +85,38 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        # 'held': a message whose outcome was unknown twice (the connection dropped or timed out
+        # after it was sent, before the server's final reply): it may have been delivered twice
+        # already, so it waits for the operator. 'dismissed': a failed or held message the
+        # operator chose not to send (`outbox --dismiss`). SQLite cannot change a CHECK, so the
+        # table is rebuilt with the same rows.
+        "0004_outbox_held",
+        """
+        CREATE TABLE outbox_new (
+            key TEXT PRIMARY KEY,
+            council_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            raw BLOB,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'held', 'dismissed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            delivered_to TEXT NOT NULL DEFAULT '[]',
+            refused_to TEXT NOT NULL DEFAULT '[]',
+            unknown_outcomes INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at TEXT
+        );
+        INSERT INTO outbox_new (key, council_id, message, raw, state, attempts, last_error,
+            created_at, sent_at, delivered_to, refused_to)
+            SELECT key, council_id, message, raw, state, attempts, last_error, created_at, sent_at,
+            delivered_to, refused_to FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox;
+        CREATE INDEX outbox_state ON outbox (state)
+        """,
+    ),
 )
 
 
