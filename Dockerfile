@@ -27,5 +27,8 @@ ENV ADVISORIES_CONFIG=/config/feeds.toml \
 USER advisories
 WORKDIR /data
 VOLUME ["/data"]
+# Unhealthy when a feed or stage has not worked for [operator] silent_after, or messages wait on
+# the operator (`advisories status` only reads the state: no lock, no credentials).
+HEALTHCHECK --interval=5m --timeout=30s --start-period=15m --retries=1 CMD ["advisories", "status"]
 ENTRYPOINT ["advisories"]
 CMD ["serve"]

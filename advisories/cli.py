@@ -124,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="never send this failed or held message (its key, as listed); repeatable")
     _config_arg(outbox)
 
+    status = command("status", cmd_status,
+                     "when each feed and stage last worked, and the outbox; exit 1 when something is stale")
+    _config_arg(status)
+
     backup = command("backup", cmd_backup,
                      "write a consistent copy of the state file (safe while `serve` runs)")
     backup.add_argument("target", type=Path, metavar="PATH", help="where to write the copy")
@@ -361,6 +365,18 @@ def _show_outbox(config: Config) -> int:
         print("what to do: fix the cause, then `advisories outbox --retry`; or "
               "`advisories outbox --dismiss KEY` for a message that must not go")
     return EXIT_FAILED if trouble else EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """For people and for health checks (Docker's HEALTHCHECK, a CronJob): read-only, no lock,
+    no credentials; exit 1 when a feed or stage is stale or messages wait on the operator."""
+    from advisories.health import status_lines
+
+    config = load_config(config_path(args.config), secrets=False)
+    with Store.open_readonly(config.state) as store:
+        lines, healthy = status_lines(config, store, now())
+    print("\n".join(lines))
+    return EXIT_OK if healthy else EXIT_FAILED
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

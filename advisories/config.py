@@ -31,7 +31,8 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 # Names the program itself uses where a feed name or council id also goes: refused so a log line,
 # an outbox record or a stored source label always means one thing.
 RESERVED_FEED_NAMES = {"rules": "curated rules are stored under the source name 'rules'"}
-RESERVED_COUNCIL_IDS = {"digest": "the weekly bulletin's outbox records use the id 'digest'"}
+RESERVED_COUNCIL_IDS = {"digest": "the weekly bulletin's outbox records use the id 'digest'",
+                        "operator": "the operator's notices use the id 'operator'"}
 # What a council may say its export's rows run ([[councils]] platform).
 ROW_PLATFORMS = tuple(p for p in PLATFORMS if p != "any")
 

@@ -28,6 +28,7 @@ from advisories.inventory import load_inventory
 from advisories.matching import Estate, Matcher, PublisherClash
 from advisories.merge import merge_by_cve
 from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
+from advisories.operator import queue_notice
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
 from advisories.render import environment, render_alert, render_withdrawal, template_problem
@@ -96,6 +97,7 @@ class Pipeline:
             if feed.kind == "cve":
                 self.resolve_cves(feed, summary, force=force and feed in chosen, new_only=feed not in chosen)
         self.process(summary)
+        self.store.record_stage("ingest", at=self.clock())
 
     @contextmanager
     def state_errors(self, summary: RunSummary) -> Iterator[None]:
@@ -151,6 +153,7 @@ class Pipeline:
                 summary.feeds_fetched.append(f"{feed.name} ({len(collected.advisories)} entries)")
                 self.store.record_fetch_ok(feed.name, etag=None, last_modified=None,
                                            permanent_url=None, at=at, cursor=collected.cursor)
+                self.store.record_stage(f"feed {feed.name}", at=at)
                 return
             else:
                 # A feed moved for good (301/308) is fetched at its new address, until the
@@ -178,6 +181,7 @@ class Pipeline:
             disable = isinstance(exc, FetchError) and exc.disable
             self.store.record_fetch_error(feed.name, str(exc), at=at,
                                           disable_url=where if disable else None)
+            self.store.record_stage(f"feed {feed.name}", at=at, error=str(exc))
             summary.feeds_failed.append(str(exc))
             return
         # Validators are stored only after the body was parsed and stored: a crash before
@@ -186,6 +190,7 @@ class Pipeline:
             feed.name, etag=result.etag, last_modified=result.last_modified,
             permanent_url=result.permanent_url, at=at, requested=feed.url,
         )
+        self.store.record_stage(f"feed {feed.name}", at=at)
 
     def _read_articles(self, feed: FeedConfig, feed_url: str, advisories: list[Advisory],
                        summary: RunSummary) -> list[Advisory]:
@@ -226,6 +231,7 @@ class Pipeline:
                                          progress=self.progress, report=report)
         except AdvisoriesError as exc:  # the url is not the API: the feed fails, named, exit 1
             self.store.record_fetch_error(feed.name, str(exc), at=at)
+            self.store.record_stage(f"feed {feed.name}", at=at, error=str(exc))
             summary.feeds_failed.append(str(exc))
             return
         if found is None:
@@ -238,6 +244,9 @@ class Pipeline:
         summary.lookups_failed.extend(report.failed)
         summary.feeds_fetched.append(f"{feed.name} ({found.fetched} records)")
         self.store.record_fetch_ok(feed.name, etag=None, last_modified=None, permanent_url=None, at=at)
+        # The API unreachable for every id this run is the CVE source failing, not a quiet run.
+        unreachable = report.failed and not found.fetched
+        self.store.record_stage(f"feed {feed.name}", at=at, error=report.failed[0] if unreachable else None)
 
     def _store_advisories(self, advisories: list[Advisory], summary: RunSummary) -> None:
         at = self.clock()
@@ -398,12 +407,17 @@ class Pipeline:
         queued = self.store.queued()
         if queued:
             self.progress(f"delivering {len(queued)} message(s)")
-        tried = deliver_queued(self.store, self.transport, summary, clock=self.clock)
-        # Trouble of earlier runs is named again on every run, until the operator acts on it.
+        delivered = deliver_queued(self.store, self.transport, summary, clock=self.clock)
         at = self.clock()
+        self.store.record_stage("deliver", at=at, error=delivered.transport_fault)
+        # Trouble of earlier runs is named again on every run, until the operator acts on it.
         stuck = at - timedelta(seconds=self.config.operator.stuck_after_s)
         summary.outbox_trouble = [trouble_line(entry, at) for entry in self.store.outbox_trouble(stuck)
-                                  if entry.message.key not in tried]
+                                  if entry.message.key not in delivered.tried]
+        notice = queue_notice(self.config, self.store, at)
+        if notice is not None:  # only the notice: what the first pass left queued waits its turn
+            deliver_queued(self.store, self.transport, summary, clock=self.clock, only={notice.key})
+            summary.notes.append(f"  operator    notice queued for {', '.join(notice.to)}: {notice.subject}")
 
 
 def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list[AlertRow]:

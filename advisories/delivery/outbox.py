@@ -9,7 +9,7 @@ to those that refused it with a 4xx, as the same bytes (same Message-ID).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -57,12 +57,15 @@ def deliver_queued(
     tally: DeliveryTally,
     *,
     clock: Callable[[], datetime] = now,
-) -> set[str]:
-    """Send what is queued and record each outcome; returns the keys of the messages tried."""
+    only: set[str] | None = None,
+) -> Delivered:
+    """Send what is queued (`only`: just these keys) and record each outcome."""
     queued: dict[str, Message] = {}
     envelopes: dict[str, tuple[str, ...]] = {}
     outgoing: list[Message] = []
     for message, pending in store.queued_for():
+        if only is not None and message.key not in only:
+            continue
         queued[message.key] = message
         if pending:
             # The envelope is who is still waiting; the stored bytes keep the To header whole.
@@ -98,7 +101,13 @@ def deliver_queued(
         transport.send(outgoing, on_result=record)
     for error, count in transport_faults.items():
         tally.emails_retrying.append(f"{count} message(s) kept queued, to go out once this is fixed: {error}")
-    return set(queued)
+    return Delivered(set(queued), next(iter(transport_faults), None))
+
+
+@dataclass(frozen=True)
+class Delivered:
+    tried: set[str]  # the keys of the messages handed to the transport
+    transport_fault: str | None  # the relay could not be used (refused, TLS, login): why
 
 
 def trouble_line(entry: OutboxEntry, at: datetime) -> str:

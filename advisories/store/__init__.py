@@ -318,6 +318,38 @@ class Store:
                     (error, disable_url, name),
                 )
 
+    def feed_states(self) -> dict[str, FeedState]:
+        names = [row[0] for row in self.conn.execute("SELECT name FROM feeds")]
+        return {name: state for name in names if (state := self.feed_state(name)) is not None}
+
+    # -- health: stages and what the operator was told ----------------------------------------
+
+    def record_stage(self, name: str, *, at: datetime, error: str | None = None) -> None:
+        """A stage of a run finished: well (`error` None) or not."""
+        self.conn.execute(
+            "INSERT INTO stages (name, first_attempt_at, last_ok_at, last_attempt_at, last_error)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET last_attempt_at = excluded.last_attempt_at,"
+            " last_error = excluded.last_error, last_ok_at = COALESCE(excluded.last_ok_at, last_ok_at)",
+            (name, _ts(at), None if error else _ts(at), _ts(at), error),
+        )
+
+    def stages(self) -> dict[str, tuple[datetime | None, datetime, str | None]]:
+        """name -> (last finished well, first attempted, last error)."""
+        rows = self.conn.execute("SELECT name, last_ok_at, first_attempt_at, last_error FROM stages")
+        return {r[0]: (_dt(r[1]), datetime.fromisoformat(r[2]), r[3]) for r in rows}
+
+    def update_troubles(self, current: dict[str, str], *, at: datetime) -> tuple[dict[str, str], dict[str, str]]:
+        """Record what is wrong now (key -> line); returns (new since last time, cleared since)."""
+        with self.transaction():
+            known = dict(self.conn.execute("SELECT key, text FROM troubles").fetchall())
+            new = {k: v for k, v in current.items() if k not in known}
+            cleared = {k: v for k, v in known.items() if k not in current}
+            for key, text in new.items():
+                self.conn.execute("INSERT INTO troubles (key, since, text) VALUES (?, ?, ?)", (key, _ts(at), text))
+            for key in cleared:
+                self.conn.execute("DELETE FROM troubles WHERE key = ?", (key,))
+        return new, cleared
+
     def forget_validators(self, name: str) -> None:
         """Drop ETag/Last-Modified so the next fetch downloads the whole feed again."""
         self.conn.execute(

@@ -117,6 +117,27 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX outbox_state ON outbox (state)
         """,
     ),
+    (
+        # `stages`: when each stage of a run and each feed last finished well (and was first
+        # tried: a feed that never worked is late from then), for `advisories status`.
+        # `troubles`: what the operator has been told is wrong (key -> one line), so each
+        # trouble is emailed once when it starts and once when it clears, never once per run.
+        "0005_health",
+        """
+        CREATE TABLE stages (
+            name TEXT PRIMARY KEY,
+            first_attempt_at TEXT NOT NULL,
+            last_ok_at TEXT,
+            last_attempt_at TEXT NOT NULL,
+            last_error TEXT
+        );
+        CREATE TABLE troubles (
+            key TEXT PRIMARY KEY,
+            since TEXT NOT NULL,
+            text TEXT NOT NULL
+        )
+        """,
+    ),
 )
 
 
