@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,10 +26,13 @@ _OWN_VERSION = re.compile(
 )
 
 
-def mask_noise(text: str) -> str:
-    """Blank out ids, dates, CVSS scores and the like, keeping every other offset."""
+def mask_noise(text: str, products: Container[str] = ()) -> str:
+    """Blank out ids, dates, CVSS scores and the like, keeping every other offset.
+
+    `products`: the catalogue's names as `_key`s; a runtime the catalogue lists keeps its version."""
     for pattern in lx.NOISE:
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    text = lx.RUNTIME.sub(lambda m: m.group(0) if _key(m.group("name")) in products else " " * len(m.group(0)), text)
     for pattern in lx.DATES:
         text = pattern.sub(lambda m: m.group(0) if _date_as_version(m) else " " * len(m.group(0)), text)
     return text
@@ -153,7 +156,7 @@ def product_index(products: tuple[KnownProduct, ...]) -> ProductIndex:
 
 
 def tokenize(text: str, index: ProductIndex) -> list[Tok]:
-    masked = mask_noise(text)
+    masked = mask_noise(text, index.names)
     tokens: list[Tok] = []
     pos = 0
     for span in index.find(masked):
