@@ -36,7 +36,7 @@ from "0" ending on a build the text also lists explicitly is a list widened into
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from advisories.models import VersionRange
 from advisories.products import named_platform
@@ -168,6 +168,23 @@ def assemble(
         s = _finish(acc, products[key[0]], key[1], platform, evidence[unit], explicit.get(key, set()))
         if not any(_same(s, o) for o in out):
             out.append(s)
+    return _desktop_wide(out)
+
+
+_DESKTOP = frozenset({"windows", "macos", "linux"})
+
+
+def _desktop_wide(found: list[ExtractedStatement]) -> list[ExtractedStatement]:
+    """ "Chrome 124.0.6367.207/.208 for Windows and Mac and 124.0.6367.207 for Linux", "rolling
+    out to Windows, Mac and Linux": the same reading for every desktop platform limits none, so
+    it is one statement for any platform (builds that differ by platform stay apart)."""
+    out: list[ExtractedStatement] = []
+    for s in found:
+        twins = [o for o in found if o.platform in _DESKTOP and _same(replace(o, platform=s.platform), s)]
+        if s.platform not in _DESKTOP or {o.platform for o in twins} != _DESKTOP:
+            out.append(s)
+        elif not any(o.platform is None and _same(replace(s, platform=None), o) for o in out):
+            out.append(replace(s, platform=None))
     return out
 
 
