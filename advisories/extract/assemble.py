@@ -128,7 +128,11 @@ def assemble(
     named: dict[Key, set[str]] = {}
     covered: dict[Key, set[str]] = {}
     explicit: dict[Key, set[str]] = {}
+    starts: dict[Key, list[str]] = {}  # where the text says a line starts: labels, lower ends
     for e, key in keyed:
+        start = _start_of(e)
+        if start:
+            starts.setdefault(key, []).append(start)
         if e.kind in ("bound", "range", "wild"):
             # A list of affected branches scopes each bound; a fix on another line does not
             # ("up to 12.1.2.172 ... the fix is in 12.2.0.334" still covers 11.x).
@@ -155,7 +159,7 @@ def assemble(
                 acc.add_fix(fix_line, e.version)
                 acc.notes |= set() if e.direct else {"context"}
             continue
-        several = len(named.get(key, ())) > 1
+        several = len(named.get(key, ())) > 1 and not _older_than_every_line(e, starts.get(key, []))
         versions, ranges, notes = _resolve(e, products[key[0]], several, key in fine)
         if not e.direct:
             notes.add("context")
@@ -186,6 +190,25 @@ def _desktop_wide(found: list[ExtractedStatement]) -> list[ExtractedStatement]:
         elif not any(o.platform is None and _same(replace(s, platform=None), o) for o in out):
             out.append(replace(s, platform=None))
     return out
+
+
+def _start_of(e: Expr) -> str:
+    """The first version of a line the text names itself: "1.5.x before 1.5.4" (a label),
+    "5.16.0 before 5.16.7" (a lower end), "every 11.x release" (a whole line)."""
+    if e.kind == "bound":
+        return e.label
+    return e.lower if e.kind == "range" else e.version if e.kind == "wild" else ""
+
+
+def _older_than_every_line(e: Expr, starts: list[str]) -> bool:
+    """ "Roundcube before 1.4.14, 1.5.x before 1.5.4 and 1.6.x before 1.6.3", "5.16.0 before
+    5.16.7 ... or any release before 5.15.16": an unlabelled bound below every line the text
+    names is the catch-all for all older releases, so it starts at "0" (no named line's fix
+    can fall inside it), where a list of bare bounds ("before 2021.0.6, 2021.1.4") is per line.
+    Only "before": Fortinet's "6.0.15 and earlier" next to "6.2.0 through 6.2.11" is its line."""
+    if e.kind != "bound" or e.upper_kind != "fixed" or e.label or not starts:
+        return False
+    return all(compare(e.version, start) == -1 for start in starts)
 
 
 def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:
