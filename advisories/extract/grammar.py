@@ -7,13 +7,14 @@ it is a branch label ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"), not a ver
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from advisories.products import named_platform
 from advisories.versions import compare
 
 from . import lexicon as lx
-from .lines import AFTER_VERSION, called_a_line, is_label, line_after, numbers_a_line
+from .lines import AFTER_VERSION, called_a_line, is_label, joins_label, line_after, numbers_a_line
 from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
 from .model import Expr, Mention, Tok
 from .mood import cues
@@ -49,6 +50,7 @@ class ClauseParser:
         self.group_open = False  # a product list is still being named ("ADC and Gateway")
         self.pending = ""  # operator family distributed over the following versions
         self.label: tuple[str, str] | None = None  # (branch label, variant) for the next bound
+        self.more_variants: list[str] = []  # further variants the label names ("... and 12.1-NDcPP")
         self.fwd: tuple[str, ...] | None = None  # platform named before the versions
         # The platform the current product's own name says ("FortiClientMac"): its versions
         # only, never the next product's ("... for Windows before 2403.1 and Zoom before 6.0").
@@ -152,7 +154,9 @@ class ClauseParser:
             self.group = [(product, owner) for product, _ in self.group]
         self.group_open = False
         if is_label(self.t, i):
-            self.label = (line_base(tok), tok.variant)
+            joined = joins_label(self.t, i, self.label)
+            self.more_variants = [*self.more_variants, tok.variant] if joined else []
+            self.label = self.label if joined and self.label else (line_base(tok), tok.variant)
             return i + 1
         j = skip_fillers(self.t, i + 1)
         nxt = self.t[j] if j < self.n else None
@@ -286,7 +290,10 @@ class ClauseParser:
         fields["variant"] = fields.get("variant") or label_variant
         self.label = None
         self.merge_ok = False
-        self.exprs.append(Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, **fields))
+        expr = Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, **fields)
+        self.exprs.append(expr)
+        self.exprs += [replace(expr, variant=v) for v in self.more_variants]
+        self.more_variants = []
 
     # ------------------------------------------------------------------- everything else
 
