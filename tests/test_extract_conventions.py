@@ -46,6 +46,7 @@ PRODUCTS = [
     KnownProduct("Siemens", "Parasolid"),
     KnownProduct("Apache", "Apache RocketMQ", ("RocketMQ",)),
     KnownProduct("Notepad++", "Notepad++"),
+    KnownProduct("OpenSSL", "OpenSSL"),
 ]
 
 
@@ -424,3 +425,29 @@ def test_an_os_name_with_a_major_before_a_bound_is_the_product() -> None:
     found = {s.product: to_json(s)["ranges"] for s in read(text)}
     want = [{"introduced": "17", "fixed": "17.4"}, {"introduced": "16", "fixed": "16.7.6"}]
     assert found == {"iOS": want, "iPadOS": want}
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "want"),
+    [
+        # Facts of CVE-2025-24813's record ("EOL at the time the CVE was created but known to be affected").
+        (
+            "Apache Tomcat 9.0.0.M1 to 9.0.98 is affected, and so is the end-of-life 8.5.0 to 8.5.100.",
+            "Apache Tomcat",
+            [
+                {"introduced": "9.0.0.M1", "last_affected": "9.0.98"},
+                {"introduced": "8.5.0", "last_affected": "8.5.100"},
+            ],
+        ),
+        # OpenSSL's CVE-2023-0286 advisory: 1.0.2zg goes to premium support customers only.
+        (
+            "OpenSSL 3.0 users should upgrade to OpenSSL 3.0.8; premium support customers get 1.0.2zg.",
+            "OpenSSL",
+            [{"introduced": "3.0", "fixed": "3.0.8"}, {"introduced": "1.0", "fixed": "1.0.2zg"}],
+        ),
+    ],
+)
+def test_a_release_status_or_a_verb_before_a_version_names_no_other_product(
+    text: str, product: str, want: list[dict[str, str]]
+) -> None:
+    assert ranges(text)[product] == want

@@ -300,6 +300,11 @@ GLUE = (
         *("including", "namely", "then", "even", "at", "from", "in", "to", "via", "with", "is"),
         *("are", "was", "were", "be", "running", "runs", "see", "e.g", "i.e", "like", "as"),
         *("still", "showing", "shows", "reporting", "reports", "report", "remain", "remains"),
+        # A release's standing and the verbs that hand a build over name no other product:
+        # "the end-of-life 8.5.0 to 8.5.100", "premium support customers get 1.1.1zd".
+        *("end-of-life", "eol", "unsupported", "legacy", "out-of-support", "deprecated", "retired", "old"),
+        *("get", "gets", "receive", "receives", "install", "installs", "apply", "applies", "use", "uses"),
+        *("download", "deploy", "need", "needs", "require", "requires", "ship", "ships", "move", "migrate"),
     }
 )
 # Words naming a separate build line of the product before them (pitfall 8): "Jenkins 2.441
