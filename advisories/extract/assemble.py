@@ -129,7 +129,10 @@ def assemble(
     covered: dict[Key, set[str]] = {}
     explicit: dict[Key, set[str]] = {}
     starts: dict[Key, list[str]] = {}  # where the text says a line starts: labels, lower ends
+    spans: dict[Key, list[tuple[str, str]]] = {}  # closed affected ranges: "2.0-beta7 through 2.17.0"
     for e, key in keyed:
+        if e.kind == "range" and e.lower and e.upper:
+            spans.setdefault(key, []).append((e.lower, e.upper))
         start = _start_of(e)
         if start:
             starts.setdefault(key, []).append(start)
@@ -148,7 +151,7 @@ def assemble(
     accs: dict[tuple[int, Key, str | None], _Acc] = {}
     for e, key in keyed:
         if e.kind == "fix":
-            if _fix_is_covered(e, covered.get(key, set())):
+            if _fix_is_covered(e, covered.get(key, set())) or _inside(e.version, spans.get(key, [])):
                 continue
             fix_line = _fix_line(e, key in fine)
             for platform in _platforms(e, products[key[0]]):
@@ -230,6 +233,13 @@ def _fix_is_covered(e: Expr, cover: set[str]) -> bool:
     if "*" in cover or _branch_of(e) in cover:
         return True
     return any(c and (e.version == c or shapes.extends(e.version, c)) for c in cover)
+
+
+def _inside(version: str, spans: list[tuple[str, str]]) -> bool:
+    """ "Log4j 2.0-beta7 through 2.17.0, excluding 2.3.2 and 2.12.4 ... the fixes are 2.17.1,
+    2.12.4 and 2.3.2": a fix inside a range the text states affected is a backport that range
+    already speaks for (or carves out); a fix-only range of its own would only repeat it."""
+    return any(compare(lo, version) != 1 and compare(version, hi) != 1 for lo, hi in spans)
 
 
 def _per_build_lines(keyed: Sequence[tuple[Expr, Key]]) -> set[Key]:
