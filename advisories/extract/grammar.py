@@ -58,6 +58,8 @@ class ClauseParser:
         self.merge_ok = False  # an open range may still take an upper bound ("from X up to Y")
         self.negated = False
         self.from_zero = False  # "all versions prior to X": the next bound is not line-scoped
+        self.all_of = False  # "every version of ECS Connection Manager": the "all" waits for its product
+        self.owed_all: Expr | None = None  # that "all", until a bound of the product replaces it
         self.exprs: list[Expr] = []
 
     def parse(self) -> list[Expr]:
@@ -276,6 +278,10 @@ class ClauseParser:
             return
         opaque = tok.family == "opaque"
         from_zero, self.from_zero = self.from_zero, False
+        if from_zero and self.owed_all is not None and self.owed_all.group is self.group:
+            # "All versions of the GiveWP plugin up to and including 3.14.1": the bound says which.
+            self.exprs.remove(self.owed_all)
+        self.owed_all = None
         self._emit(
             "bound", i, version=tok.text, upper_kind=upper_kind, variant=tok.variant, opaque=opaque,
             by_line=by_line, from_zero=from_zero,
@@ -310,6 +316,10 @@ class ClauseParser:
         named = named_platform(tok.text)
         platforms = (named[0],) if named else None
         self.named = platforms
+        if self.all_of:
+            self.all_of, self.from_zero = False, True
+            self._emit("all", i)
+            self.owed_all = self.exprs[-1]
         waiting = [e for e in self.exprs if e.group is None]
         if self._after_of(i, fixes=bool(waiting) and all(e.kind == "fix" for e in waiting)):
             # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp", "has released
@@ -318,6 +328,12 @@ class ClauseParser:
                 e.group = self.group
                 e.platforms = e.platforms or platforms
         return i + 1
+
+    def _of_a_product(self, j: int) -> bool:
+        k = j + 1 if j < self.n and self.t[j].kind == "word" and self.t[j].text.lower() == "of" else self.n
+        while k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() == "the":
+            k += 1
+        return k < self.n and self.t[k].kind == "prod"
 
     def _after_of(self, i: int, *, fixes: bool) -> bool:
         j = i - 1
@@ -362,6 +378,8 @@ class ClauseParser:
                 # "all versions prior to 20.4R3-S9", "every version from 16.1 prior to 16.1.6":
                 # the bound that follows says which; it starts at "0" whatever else is listed.
                 self.from_zero = True
+            elif self._of_a_product(j):
+                self.all_of = True  # "every version of ECS Connection Manager": that product's
             else:
                 self._emit("all", i)
         elif family == "infix" and tok.text in ("through", "thru"):
