@@ -55,6 +55,7 @@ class ClauseParser:
         # The platform the current product's own name says ("FortiClientMac"): its versions
         # only, never the next product's ("... for Windows before 2403.1 and Zoom before 6.0").
         self.named: tuple[str, ...] | None = None
+        self.named_by: dict[Mention, tuple[str, ...]] = {}  # "A for Windows and B": A's own platform
         self.merge_ok = False  # an open range may still take an upper bound ("from X up to Y")
         self.negated = False
         self.from_zero = False  # "all versions prior to X": the next bound is not line-scoped
@@ -296,9 +297,12 @@ class ClauseParser:
         fields["variant"] = fields.get("variant") or label_variant
         self.label = None
         self.merge_ok = False
-        expr = Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, **fields)
-        self.exprs.append(expr)
-        self.exprs += [replace(expr, variant=v) for v in self.more_variants]
+        found = [Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, **fields)]
+        if self.named_by and self.group and len(self.group) > 1:
+            # "Zoom Desktop Client for Windows and Zoom VDI Client before 5.15.2": one each.
+            found = [replace(found[0], group=[m], platforms=self.named_by.get(m, self.fwd)) for m in self.group]
+        for expr in found:
+            self.exprs += [expr, *(replace(expr, variant=v) for v in self.more_variants)]
         self.more_variants = []
 
     # ------------------------------------------------------------------- everything else
@@ -310,7 +314,7 @@ class ClauseParser:
             if mention not in self.group:
                 self.group.append(mention)
         else:
-            self.group = [mention]
+            self.group, self.named_by = [mention], {}
         self.group_open, self.merge_ok = True, False
         # "Citrix Workspace app for Windows", "FortiClientMac": the name says the platform.
         named = named_platform(tok.text)
@@ -356,13 +360,27 @@ class ClauseParser:
                 break
             k += 1
         platforms = tuple(dict.fromkeys(names))
-        waiting = [e for e in self.exprs if e.platforms is None]
+        # Only the current product's versions: "Edge 114.0.1823.41 ... after Chrome 114.0.5735.110
+        # shipped for Windows" says nothing of Edge's platform.
+        waiting = [e for e in self.exprs if e.platforms is None and e.group == self.group]
         if waiting and self.fwd is None and i - waiting[-1].pos <= _RETRO_PLATFORM_GAP:
             for e in waiting:  # "18.12.407 and 18.12.416 for Windows"
                 e.platforms = platforms
+        elif self._names_a_product(i):
+            # "Zoom Desktop Client for Windows and Zoom VDI Client before 5.15.2": part of the
+            # name, as "FortiClientMac" is; the next product named is not limited by it.
+            self.named = platforms
+            if self.group:
+                self.named_by[self.group[-1]] = platforms
         else:  # "3CX DesktopApp for Windows versions ..."
             self.fwd, self.named = platforms, None
         return k
+
+    def _names_a_product(self, i: int) -> bool:
+        j = i - 1
+        if j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "for":
+            j -= 1
+        return j >= 0 and j < i - 1 and self.t[j].kind == "prod"
 
     def _on_op(self, i: int) -> int:
         tok = self.t[i]
