@@ -96,7 +96,7 @@ def test_to_json_keys_and_range_words() -> None:
     assert j["ranges"] == [
         {"introduced": "7.2.0", "last_affected": "7.2.4"},
         {"introduced": "7.0", "last_affected": "7.0.11"},
-        {"introduced": "6.4", "fixed": "6.4.13"},
+        {"introduced": "0", "fixed": "6.4.13"},  # a bare "before" below every named line: all older
         {"introduced": "7.4.0"},
     ]
     assert j["platform"] is None and j["vendor"] == "Fortinet"
@@ -178,7 +178,7 @@ def test_hard_wrapped_prose_is_rejoined() -> None:
     (s,) = extract_statements(text, [FORTIOS])
     assert to_json(s)["ranges"] == [
         {"introduced": "7.2.0", "last_affected": "7.2.4"},
-        {"introduced": "7.0", "fixed": "7.0.11"},
+        {"introduced": "0", "fixed": "7.0.11"},  # a bare "before" below the named line: all older
     ]
 
 

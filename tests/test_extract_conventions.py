@@ -46,6 +46,7 @@ PRODUCTS = [
     KnownProduct("Siemens", "Parasolid"),
     KnownProduct("Apache", "Apache RocketMQ", ("RocketMQ",)),
     KnownProduct("Notepad++", "Notepad++"),
+    KnownProduct("OpenSSL", "OpenSSL"),
 ]
 
 
@@ -236,7 +237,8 @@ def test_a_release_name_is_not_its_own_fix(text: str, want: dict[str, list[dict[
 @pytest.mark.parametrize(
     ("text", "product", "want"),
     [
-        # "A before B" where B is not on A's line: A is where the range starts; a list of lines scopes the rest.
+        # "A before B" where B is not on A's line: A is where the range starts; a bare "before"
+        # below every line so named is the catch-all for all older releases (blind round 3).
         (
             "Bitbucket Server 7.0.0 before 7.6.17 and 8.0.0 before 8.0.3 is affected.",
             "Bitbucket Server",
@@ -245,7 +247,7 @@ def test_a_release_name_is_not_its_own_fix(text: str, want: dict[str, list[dict[
         (
             "Apache ActiveMQ 5.16.0 before 5.16.7 and before 5.15.16 can be abused.",
             "Apache ActiveMQ",
-            [{"introduced": "5.16.0", "fixed": "5.16.7"}, {"introduced": "5.15", "fixed": "5.15.16"}],
+            [{"introduced": "5.16.0", "fixed": "5.16.7"}, {"introduced": "0", "fixed": "5.15.16"}],
         ),
         # An undotted line before a bound on it is the bound's label.
         (
@@ -423,3 +425,29 @@ def test_an_os_name_with_a_major_before_a_bound_is_the_product() -> None:
     found = {s.product: to_json(s)["ranges"] for s in read(text)}
     want = [{"introduced": "17", "fixed": "17.4"}, {"introduced": "16", "fixed": "16.7.6"}]
     assert found == {"iOS": want, "iPadOS": want}
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "want"),
+    [
+        # Facts of CVE-2025-24813's record ("EOL at the time the CVE was created but known to be affected").
+        (
+            "Apache Tomcat 9.0.0.M1 to 9.0.98 is affected, and so is the end-of-life 8.5.0 to 8.5.100.",
+            "Apache Tomcat",
+            [
+                {"introduced": "9.0.0.M1", "last_affected": "9.0.98"},
+                {"introduced": "8.5.0", "last_affected": "8.5.100"},
+            ],
+        ),
+        # OpenSSL's CVE-2023-0286 advisory: 1.0.2zg goes to premium support customers only.
+        (
+            "OpenSSL 3.0 users should upgrade to OpenSSL 3.0.8; premium support customers get 1.0.2zg.",
+            "OpenSSL",
+            [{"introduced": "3.0", "fixed": "3.0.8"}, {"introduced": "1.0", "fixed": "1.0.2zg"}],
+        ),
+    ],
+)
+def test_a_release_status_or_a_verb_before_a_version_names_no_other_product(
+    text: str, product: str, want: list[dict[str, str]]
+) -> None:
+    assert ranges(text)[product] == want

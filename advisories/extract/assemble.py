@@ -36,7 +36,7 @@ from "0" ending on a build the text also lists explicitly is a list widened into
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from advisories.models import VersionRange
 from advisories.products import named_platform
@@ -128,7 +128,14 @@ def assemble(
     named: dict[Key, set[str]] = {}
     covered: dict[Key, set[str]] = {}
     explicit: dict[Key, set[str]] = {}
+    starts: dict[Key, list[str]] = {}  # where the text says a line starts: labels, lower ends
+    spans: dict[Key, list[tuple[str, str]]] = {}  # closed affected ranges: "2.0-beta7 through 2.17.0"
     for e, key in keyed:
+        if e.kind == "range" and e.lower and e.upper:
+            spans.setdefault(key, []).append((e.lower, e.upper))
+        start = _start_of(e)
+        if start:
+            starts.setdefault(key, []).append(start)
         if e.kind in ("bound", "range", "wild"):
             # A list of affected branches scopes each bound; a fix on another line does not
             # ("up to 12.1.2.172 ... the fix is in 12.2.0.334" still covers 11.x).
@@ -144,7 +151,7 @@ def assemble(
     accs: dict[tuple[int, Key, str | None], _Acc] = {}
     for e, key in keyed:
         if e.kind == "fix":
-            if _fix_is_covered(e, covered.get(key, set())):
+            if _fix_is_covered(e, covered.get(key, set())) or _inside(e.version, spans.get(key, [])):
                 continue
             fix_line = _fix_line(e, key in fine)
             for platform in _platforms(e, products[key[0]]):
@@ -155,7 +162,7 @@ def assemble(
                 acc.add_fix(fix_line, e.version)
                 acc.notes |= set() if e.direct else {"context"}
             continue
-        several = len(named.get(key, ())) > 1
+        several = len(named.get(key, ())) > 1 and not _older_than_every_line(e, starts.get(key, []))
         versions, ranges, notes = _resolve(e, products[key[0]], several, key in fine)
         if not e.direct:
             notes.add("context")
@@ -168,7 +175,43 @@ def assemble(
         s = _finish(acc, products[key[0]], key[1], platform, evidence[unit], explicit.get(key, set()))
         if not any(_same(s, o) for o in out):
             out.append(s)
+    return _desktop_wide(out)
+
+
+_DESKTOP = frozenset({"windows", "macos", "linux"})
+
+
+def _desktop_wide(found: list[ExtractedStatement]) -> list[ExtractedStatement]:
+    """ "Chrome 124.0.6367.207/.208 for Windows and Mac and 124.0.6367.207 for Linux", "rolling
+    out to Windows, Mac and Linux": the same reading for every desktop platform limits none, so
+    it is one statement for any platform (builds that differ by platform stay apart)."""
+    out: list[ExtractedStatement] = []
+    for s in found:
+        twins = [o for o in found if o.platform in _DESKTOP and _same(replace(o, platform=s.platform), s)]
+        if s.platform not in _DESKTOP or {o.platform for o in twins} != _DESKTOP:
+            out.append(s)
+        elif not any(o.platform is None and _same(replace(s, platform=None), o) for o in out):
+            out.append(replace(s, platform=None))
     return out
+
+
+def _start_of(e: Expr) -> str:
+    """The first version of a line the text names itself: "1.5.x before 1.5.4" (a label),
+    "5.16.0 before 5.16.7" (a lower end), "every 11.x release" (a whole line)."""
+    if e.kind == "bound":
+        return e.label
+    return e.lower if e.kind == "range" else e.version if e.kind == "wild" else ""
+
+
+def _older_than_every_line(e: Expr, starts: list[str]) -> bool:
+    """ "Roundcube before 1.4.14, 1.5.x before 1.5.4 and 1.6.x before 1.6.3", "5.16.0 before
+    5.16.7 ... or any release before 5.15.16": an unlabelled bound below every line the text
+    names is the catch-all for all older releases, so it starts at "0" (no named line's fix
+    can fall inside it), where a list of bare bounds ("before 2021.0.6, 2021.1.4") is per line.
+    Only "before": Fortinet's "6.0.15 and earlier" next to "6.2.0 through 6.2.11" is its line."""
+    if e.kind != "bound" or e.upper_kind != "fixed" or e.label or not starts:
+        return False
+    return all(compare(e.version, start) == -1 for start in starts)
 
 
 def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:
@@ -190,6 +233,13 @@ def _fix_is_covered(e: Expr, cover: set[str]) -> bool:
     if "*" in cover or _branch_of(e) in cover:
         return True
     return any(c and (e.version == c or shapes.extends(e.version, c)) for c in cover)
+
+
+def _inside(version: str, spans: list[tuple[str, str]]) -> bool:
+    """ "Log4j 2.0-beta7 through 2.17.0, excluding 2.3.2 and 2.12.4 ... the fixes are 2.17.1,
+    2.12.4 and 2.3.2": a fix inside a range the text states affected is a backport that range
+    already speaks for (or carves out); a fix-only range of its own would only repeat it."""
+    return any(compare(lo, version) != 1 and compare(version, hi) != 1 for lo, hi in spans)
 
 
 def _per_build_lines(keyed: Sequence[tuple[Expr, Key]]) -> set[Key]:

@@ -7,13 +7,14 @@ it is a branch label ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"), not a ver
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from advisories.products import named_platform
 from advisories.versions import compare
 
 from . import lexicon as lx
-from .lines import AFTER_VERSION, called_a_line, is_label, line_after, numbers_a_line
+from .lines import AFTER_VERSION, called_a_line, is_label, joins_label, line_after, numbers_a_line
 from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
 from .model import Expr, Mention, Tok
 from .mood import cues
@@ -49,13 +50,17 @@ class ClauseParser:
         self.group_open = False  # a product list is still being named ("ADC and Gateway")
         self.pending = ""  # operator family distributed over the following versions
         self.label: tuple[str, str] | None = None  # (branch label, variant) for the next bound
+        self.more_variants: list[str] = []  # further variants the label names ("... and 12.1-NDcPP")
         self.fwd: tuple[str, ...] | None = None  # platform named before the versions
         # The platform the current product's own name says ("FortiClientMac"): its versions
         # only, never the next product's ("... for Windows before 2403.1 and Zoom before 6.0").
         self.named: tuple[str, ...] | None = None
+        self.named_by: dict[Mention, tuple[str, ...]] = {}  # "A for Windows and B": A's own platform
         self.merge_ok = False  # an open range may still take an upper bound ("from X up to Y")
         self.negated = False
         self.from_zero = False  # "all versions prior to X": the next bound is not line-scoped
+        self.all_of = False  # "every version of ECS Connection Manager": the "all" waits for its product
+        self.owed_all: Expr | None = None  # that "all", until a bound of the product replaces it
         self.exprs: list[Expr] = []
 
     def parse(self) -> list[Expr]:
@@ -152,7 +157,9 @@ class ClauseParser:
             self.group = [(product, owner) for product, _ in self.group]
         self.group_open = False
         if is_label(self.t, i):
-            self.label = (line_base(tok), tok.variant)
+            joined = joins_label(self.t, i, self.label)
+            self.more_variants = [*self.more_variants, tok.variant] if joined else []
+            self.label = self.label if joined and self.label else (line_base(tok), tok.variant)
             return i + 1
         j = skip_fillers(self.t, i + 1)
         nxt = self.t[j] if j < self.n else None
@@ -272,6 +279,10 @@ class ClauseParser:
             return
         opaque = tok.family == "opaque"
         from_zero, self.from_zero = self.from_zero, False
+        if from_zero and self.owed_all is not None and self.owed_all.group is self.group:
+            # "All versions of the GiveWP plugin up to and including 3.14.1": the bound says which.
+            self.exprs.remove(self.owed_all)
+        self.owed_all = None
         self._emit(
             "bound", i, version=tok.text, upper_kind=upper_kind, variant=tok.variant, opaque=opaque,
             by_line=by_line, from_zero=from_zero,
@@ -286,7 +297,13 @@ class ClauseParser:
         fields["variant"] = fields.get("variant") or label_variant
         self.label = None
         self.merge_ok = False
-        self.exprs.append(Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, **fields))
+        found = [Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, **fields)]
+        if self.named_by and self.group and len(self.group) > 1:
+            # "Zoom Desktop Client for Windows and Zoom VDI Client before 5.15.2": one each.
+            found = [replace(found[0], group=[m], platforms=self.named_by.get(m, self.fwd)) for m in self.group]
+        for expr in found:
+            self.exprs += [expr, *(replace(expr, variant=v) for v in self.more_variants)]
+        self.more_variants = []
 
     # ------------------------------------------------------------------- everything else
 
@@ -297,12 +314,16 @@ class ClauseParser:
             if mention not in self.group:
                 self.group.append(mention)
         else:
-            self.group = [mention]
+            self.group, self.named_by = [mention], {}
         self.group_open, self.merge_ok = True, False
         # "Citrix Workspace app for Windows", "FortiClientMac": the name says the platform.
         named = named_platform(tok.text)
         platforms = (named[0],) if named else None
         self.named = platforms
+        if self.all_of:
+            self.all_of, self.from_zero = False, True
+            self._emit("all", i)
+            self.owed_all = self.exprs[-1]
         waiting = [e for e in self.exprs if e.group is None]
         if self._after_of(i, fixes=bool(waiting) and all(e.kind == "fix" for e in waiting)):
             # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp", "has released
@@ -311,6 +332,12 @@ class ClauseParser:
                 e.group = self.group
                 e.platforms = e.platforms or platforms
         return i + 1
+
+    def _of_a_product(self, j: int) -> bool:
+        k = j + 1 if j < self.n and self.t[j].kind == "word" and self.t[j].text.lower() == "of" else self.n
+        while k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() == "the":
+            k += 1
+        return k < self.n and self.t[k].kind == "prod"
 
     def _after_of(self, i: int, *, fixes: bool) -> bool:
         j = i - 1
@@ -333,13 +360,27 @@ class ClauseParser:
                 break
             k += 1
         platforms = tuple(dict.fromkeys(names))
-        waiting = [e for e in self.exprs if e.platforms is None]
+        # Only the current product's versions: "Edge 114.0.1823.41 ... after Chrome 114.0.5735.110
+        # shipped for Windows" says nothing of Edge's platform.
+        waiting = [e for e in self.exprs if e.platforms is None and e.group == self.group]
         if waiting and self.fwd is None and i - waiting[-1].pos <= _RETRO_PLATFORM_GAP:
             for e in waiting:  # "18.12.407 and 18.12.416 for Windows"
                 e.platforms = platforms
+        elif self._names_a_product(i):
+            # "Zoom Desktop Client for Windows and Zoom VDI Client before 5.15.2": part of the
+            # name, as "FortiClientMac" is; the next product named is not limited by it.
+            self.named = platforms
+            if self.group:
+                self.named_by[self.group[-1]] = platforms
         else:  # "3CX DesktopApp for Windows versions ..."
             self.fwd, self.named = platforms, None
         return k
+
+    def _names_a_product(self, i: int) -> bool:
+        j = i - 1
+        if j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "for":
+            j -= 1
+        return j >= 0 and j < i - 1 and self.t[j].kind == "prod"
 
     def _on_op(self, i: int) -> int:
         tok = self.t[i]
@@ -355,6 +396,8 @@ class ClauseParser:
                 # "all versions prior to 20.4R3-S9", "every version from 16.1 prior to 16.1.6":
                 # the bound that follows says which; it starts at "0" whatever else is listed.
                 self.from_zero = True
+            elif self._of_a_product(j):
+                self.all_of = True  # "every version of ECS Connection Manager": that product's
             else:
                 self._emit("all", i)
         elif family == "infix" and tok.text in ("through", "thru"):

@@ -37,13 +37,17 @@ NOISE = tuple(
         r"\brates?\b[^.;:()]{0,60}?\bat\s+\d{1,2}\.\d\b(?![.\d])",  # "rates the flaw at 9.6"
         r"\b\d{1,3}(?:\.\d{1,3}){3}:\d{2,5}\b",  # an address and port: "192.168.65.7:2375"
         r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?(?![\d.])",
-        # Versions of protocols and runtimes named next to the product's own.
-        r"\b(?:TLS|TLSv|SSLv?|DTLS|HTTPS?|SMBv?|SNMPv?|SSHv?|IPv|Python|PHP|Java|Node\.js"
-        r"|\.NET|OAuth|SAML|Kerberos)\s*v?\d+(?:\.\d+)*\b",
+        # Versions of protocols named next to the product's own (runtimes: RUNTIME below).
+        r"\b(?:TLS|TLSv|SSLv?|DTLS|HTTPS?|SMBv?|SNMPv?|SSHv?|IPv|\.NET|OAuth|SAML|Kerberos)\s*v?\d+(?:\.\d+)*\b",
         r"(?:(?<=[^\w-]IP )|(?<=^IP ))\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}\b",
         r"\$\s?\d[\d,]*(?:\.\d+)?",
     )
 )
+
+# A runtime's version named next to the product's own ("requires Java 11", "PHP 8.1 sites"):
+# noise, unless the catalogue lists the runtime itself, whose advisories ("PHP 8.1.* before
+# 8.1.29", "Node.js 20.x before 20.19.4") are about exactly those versions (scan.mask_noise).
+RUNTIME = re.compile(r"\b(?P<name>Python|PHP|Java|Node\.js)\s*v?\d+(?:\.\d+)*\b", re.IGNORECASE)
 
 DATES = tuple(
     re.compile(p, re.IGNORECASE)
@@ -296,6 +300,11 @@ GLUE = (
         *("including", "namely", "then", "even", "at", "from", "in", "to", "via", "with", "is"),
         *("are", "was", "were", "be", "running", "runs", "see", "e.g", "i.e", "like", "as"),
         *("still", "showing", "shows", "reporting", "reports", "report", "remain", "remains"),
+        # A release's standing and the verbs that hand a build over name no other product:
+        # "the end-of-life 8.5.0 to 8.5.100", "premium support customers get 1.1.1zd".
+        *("end-of-life", "eol", "unsupported", "legacy", "out-of-support", "deprecated", "retired", "old"),
+        *("get", "gets", "receive", "receives", "install", "installs", "apply", "applies", "use", "uses"),
+        *("download", "deploy", "need", "needs", "require", "requires", "ship", "ships", "move", "migrate"),
     }
 )
 # Words naming a separate build line of the product before them (pitfall 8): "Jenkins 2.441

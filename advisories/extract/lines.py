@@ -64,6 +64,8 @@ def is_label(t: list[Tok], i: int) -> bool:
     version followed by an operator whose operand lies inside it names the bound's line."""
     base = line_base(t[i])
     j = skip_fillers(t, i + 1)
+    while t[i].variant and j < len(t) and _same_line_variant(t[j], base):
+        j = skip_fillers(t, j + 1)  # "12.1-FIPS and 12.1-NDcPP before 12.1-55.296": both label it
     if j >= len(t):
         return False
     nxt = t[j]
@@ -108,3 +110,19 @@ def _label_by_separator(t: list[Tok], base: str, j: int, *, dash: bool) -> bool:
         return True
     after = skip_fillers(t, k + 1)
     return after < len(t) and t[after].kind == "op" and t[after].family in AFTER_VERSION
+
+
+def _same_line_variant(tok: Tok, base: str) -> bool:
+    return tok.kind == "ver" and bool(tok.variant) and line_base(tok) == base
+
+
+def joins_label(t: list[Tok], i: int, label: tuple[str, str] | None) -> bool:
+    """ "12.1-FIPS and 12.1-NDcPP before ...": the second variant of the same release, right
+    after the first, labels the same bound."""
+    j = i - 1
+    while j >= 0 and is_filler(t[j]):
+        j -= 1
+    prev = t[j] if j >= 0 else None
+    if label is None or not label[1] or prev is None:
+        return False
+    return _same_line_variant(prev, label[0]) and _same_line_variant(t[i], label[0])

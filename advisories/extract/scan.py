@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -18,18 +18,23 @@ _VARIANT_SUFFIX = re.compile(r"-((?=[0-9A-Za-z]*[A-Za-z])[0-9A-Z][0-9A-Za-z]{1,9
 _ELLIPSIS = re.compile(r"\s*(?:\([^()]{1,40}\)\s*)?(?:,|and|or|&|/)\s*(?:the\s+)?([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})")
 _BEFORE_PLATFORM = re.compile(r"\b(?:for|on|running|under)\s+$", re.IGNORECASE)
 # "iOS 17.1.2", "iOS and iPadOS 18.3.2", "iOS and iPadOS 17 before 17.4", "iOS and iPadOS to
-# 18.6.2", "macOS Sonoma 14.1.2": an OS name with its own version (maybe after a sibling OS
-# name or a release codename) is the product being fixed, not the platform of the products
-# around it.
+# 18.6.2", "macOS Sonoma 14.1.2", "iOS and iPadOS before 17.3", "watchOS earlier than 11.3": an
+# OS name with its own version or bound (maybe after a sibling OS name or a release codename)
+# is the product being fixed, not the platform of the products around it.
+_OS_BOUND = r"(?:to|before|prior\s+to|earlier\s+than|older\s+than|below|through|up\s+to(?:\s+and\s+including)?)"
 _OWN_VERSION = re.compile(
-    r"\s+(?:(?:and|or|&|/)\s+[A-Za-z]+OS\s+)?(?:[A-Z][a-z]+\s+){0,2}(?:to\s+)?v?\d+(?:\.\d|\s+(?:before|prior\s+to)\s+\d)"
+    r"\s+(?:(?:and|or|&|/)\s+[A-Za-z]+OS\s+)?(?:[A-Z][a-z]+\s+){0,2}(?:versions?\s+)?"
+    rf"(?:{_OS_BOUND}\s+)?v?\d+(?:\.\d|\s+(?:before|prior\s+to)\s+\d)"
 )
 
 
-def mask_noise(text: str) -> str:
-    """Blank out ids, dates, CVSS scores and the like, keeping every other offset."""
+def mask_noise(text: str, products: Container[str] = ()) -> str:
+    """Blank out ids, dates, CVSS scores and the like, keeping every other offset.
+
+    `products`: the catalogue's names as `_key`s; a runtime the catalogue lists keeps its version."""
     for pattern in lx.NOISE:
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    text = lx.RUNTIME.sub(lambda m: m.group(0) if _key(m.group("name")) in products else " " * len(m.group(0)), text)
     for pattern in lx.DATES:
         text = pattern.sub(lambda m: m.group(0) if _date_as_version(m) else " " * len(m.group(0)), text)
     return text
@@ -153,7 +158,7 @@ def product_index(products: tuple[KnownProduct, ...]) -> ProductIndex:
 
 
 def tokenize(text: str, index: ProductIndex) -> list[Tok]:
-    masked = mask_noise(text)
+    masked = mask_noise(text, index.names)
     tokens: list[Tok] = []
     pos = 0
     for span in index.find(masked):
