@@ -46,6 +46,9 @@ class FeedConfig:
     every_s: int
     enabled: bool = True
     api_key_env: str | None = None  # NVD: the environment variable holding the API key
+    # All of one poll's downloads (the feed, its article pages or documents, every retry) end
+    # by then: a hung publisher costs a run this long at most.
+    deadline_s: int = 120
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,7 @@ def _array_of_tables(
 
 def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
     def one(t: dict[str, Any], where: str) -> FeedConfig | None:
-        _reject_unknown(t, {"name", "kind", "url", "path", "every", "enabled", "api_key_env"},
+        _reject_unknown(t, {"name", "kind", "url", "path", "every", "enabled", "api_key_env", "deadline"},
                         f"{where}.", p)
         api_key_env = t.get("api_key_env")
         if api_key_env is not None and not (isinstance(api_key_env, str) and api_key_env):
@@ -292,6 +295,12 @@ def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
         except ValueError:
             p.add(f"{where}.every", f"{every!r} is not a duration (use e.g. '30m', '1h', '1d')")
             every_s = 3600
+        deadline = t.get("deadline", "2m")
+        try:
+            deadline_s = parse_duration(str(deadline))
+        except ValueError:
+            p.add(f"{where}.deadline", f"{deadline!r} is not a duration (use e.g. '30s', '2m')")
+            deadline_s = 120
         enabled = t.get("enabled", True)
         if not isinstance(enabled, bool):
             p.add(f"{where}.enabled", "must be true or false")
@@ -303,6 +312,7 @@ def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
             every_s=every_s,
             enabled=bool(enabled),
             api_key_env=api_key_env,
+            deadline_s=deadline_s,
         )
 
     feeds = _array_of_tables(value, "feeds", p, one)

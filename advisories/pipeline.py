@@ -74,12 +74,21 @@ class Pipeline:
         self.clock = clock
         self.reference: Reference | None = None
 
-    def run(self, *, only_feeds: set[str] | None = None, force: bool = False) -> RunSummary:
+    def run(self, *, only_feeds: set[str] | None = None, force: bool = False, deliver: bool = True) -> RunSummary:
+        """`deliver=False`: fetch, match and queue only (`serve` delivers in a job of its own)."""
         summary = RunSummary()
         # A state that cannot be written (a full disk) stops the fetching and matching, whose
         # transactions roll back whole, but not the delivery of what earlier runs queued.
         with self.state_errors(summary):
             self.ingest(summary, only_feeds=only_feeds, force=force)
+        if deliver:
+            with self.state_errors(summary):
+                self.deliver(summary)
+        return summary
+
+    def run_delivery(self) -> RunSummary:
+        """Only deliver (and tell the operator): `serve`'s delivery job, `outbox --retry`."""
+        summary = RunSummary()
         with self.state_errors(summary):
             self.deliver(summary)
         return summary
@@ -141,13 +150,14 @@ class Pipeline:
             return
         self.progress(f"fetching {feed.name}")
         at = self.clock()
+        policy = self.policy.for_feed(feed.deadline_s)
         try:
             source = source_for(feed.kind)
             if feed.path is not None:
-                result = read_local(feed.name, feed.path, self.policy)
+                result = read_local(feed.name, feed.path, policy)
             elif isinstance(source, CollectingSource):
                 # Discovery sources fetch many documents and keep their own validators.
-                collected = self._collect(source, feed, state)
+                collected = self._collect(source, feed, state, policy)
                 self._store_advisories(collected.advisories, summary)
                 summary.warnings.extend(collected.problems)
                 summary.feeds_fetched.append(f"{feed.name} ({len(collected.advisories)} entries)")
@@ -161,7 +171,7 @@ class Pipeline:
                 moved = state is not None and state.permanent_url and state.redirected_from == feed.url
                 url = (state.permanent_url if moved and state else None) or feed.url or ""
                 result = fetch(
-                    feed.name, url, policy=self.policy, accept=getattr(source, "accept", "*/*"),
+                    feed.name, url, policy=policy, accept=getattr(source, "accept", "*/*"),
                     etag=state.etag if state else None,
                     last_modified=state.last_modified if state else None,
                 )
@@ -169,12 +179,12 @@ class Pipeline:
                 summary.feeds_not_modified.append(feed.name)
                 if not authority_of(feed.kind).structured and feed.url:  # pages a past run could not read
                     unread = lookups.unread_items(self.store, feed.name)
-                    read = self._read_articles(feed, result.url, unread, summary)
+                    read = self._read_articles(feed, result.url, unread, summary, policy)
                     self._store_advisories([a for a, b in zip(read, unread, strict=True) if a != b], summary)
             else:
                 advisories = source.parse(result.body, feed=feed.name, url=result.url)
                 if not authority_of(feed.kind).structured and feed.url:
-                    advisories = self._read_articles(feed, result.url, advisories, summary)
+                    advisories = self._read_articles(feed, result.url, advisories, summary, policy)
                 self._store_advisories(advisories, summary)
                 summary.feeds_fetched.append(f"{feed.name} ({len(advisories)} entries)")
         except AdvisoriesError as exc:
@@ -193,15 +203,16 @@ class Pipeline:
         self.store.record_stage(f"feed {feed.name}", at=at)
 
     def _read_articles(self, feed: FeedConfig, feed_url: str, advisories: list[Advisory],
-                       summary: RunSummary) -> list[Advisory]:
+                       summary: RunSummary, policy: FetchPolicy) -> list[Advisory]:
         report = lookups.Report()
-        read = lookups.with_articles(advisories, feed, feed_url, self.store, self.policy,
+        read = lookups.with_articles(advisories, feed, feed_url, self.store, policy,
                                      clock=self.clock, progress=self.progress, report=report)
         summary.lookups.extend(report.counts)
         summary.lookups_failed.extend(report.failed)
         return read
 
-    def _collect(self, source: CollectingSource, feed: FeedConfig, state: FeedState | None) -> Collected:
+    def _collect(self, source: CollectingSource, feed: FeedConfig, state: FeedState | None,
+                 policy: FetchPolicy) -> Collected:
         def get(
             url: str,
             *,
@@ -210,7 +221,7 @@ class Pipeline:
             accept: str = "*/*",
             extra_headers: Mapping[str, str] | None = None,
         ) -> FetchResult:
-            return fetch(feed.name, url, policy=self.policy, etag=etag, last_modified=last_modified,
+            return fetch(feed.name, url, policy=policy, etag=etag, last_modified=last_modified,
                          accept=accept, extra_headers=extra_headers)
 
         secret = os.environ.get(feed.api_key_env) if feed.api_key_env else None

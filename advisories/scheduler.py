@@ -7,6 +7,7 @@ start a second run beside the first). SIGTERM and SIGINT stop it cleanly after t
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sqlite3
 import threading
@@ -16,6 +17,7 @@ from datetime import timedelta
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -34,14 +36,16 @@ Report = Callable[[RunSummary, float, Config], None]
 def build_scheduler(config: Config, report: Report, stop: threading.Event | None = None) -> BackgroundScheduler:
     stop = stop or threading.Event()
     scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        # Polls and the digest share one worker (one writer of advisories at a time); delivery
+        # has its own, so a feed that hangs until its deadline never holds up the mail.
+        executors={"default": ThreadPoolExecutor(max_workers=1), "delivery": ThreadPoolExecutor(max_workers=1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone=config.timezone,
     )
     first = now() + timedelta(seconds=1)
     for feed in config.feeds:
         scheduler.add_job(
-            _poll_job(config, feed, report),
+            _poll_job(config, feed, report, lambda: _deliver_now(scheduler)),
             IntervalTrigger(seconds=feed.every_s, timezone=config.timezone),
             id=f"feed:{feed.name}",
             name=f"poll {feed.name}",
@@ -52,7 +56,9 @@ def build_scheduler(config: Config, report: Report, stop: threading.Event | None
         _deliver_job(config, report),
         IntervalTrigger(seconds=int(RETRY_DELIVERY.total_seconds()), timezone=config.timezone),
         id="deliver",
-        name="retry queued mail",
+        name="deliver queued mail",
+        executor="delivery",
+        next_run_time=first,  # what an earlier run left queued goes at start, not in 5 minutes
     )
     for job in scheduler.get_jobs():
         job.modify(func=_guarded(job.name, job.func, stop))
@@ -78,25 +84,34 @@ def stamp() -> str:
     return now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _poll_job(config: Config, feed: FeedConfig, report: Report) -> Callable[[], None]:
+def _deliver_now(scheduler: BackgroundScheduler) -> None:
+    """What a poll queued goes out at once, in the delivery job (not after the next polls)."""
+    with contextlib.suppress(JobLookupError):  # shutting down
+        scheduler.modify_job("deliver", next_run_time=now())
+
+
+def _poll_job(config: Config, feed: FeedConfig, report: Report, queued: Callable[[], None]) -> Callable[[], None]:
     def job() -> None:
         started = time.monotonic()
         with exclusive(config.state), Store.open(config.state) as store:
-            summary = Pipeline(config, store).run(only_feeds={feed.name}, force=True)
+            summary = Pipeline(config, store).run(only_feeds={feed.name}, force=True, deliver=False)
         report(summary, time.monotonic() - started, config)
+        if summary.emails_queued:
+            queued()
 
     return job
 
 
 def _deliver_job(config: Config, report: Report) -> Callable[[], None]:
+    """Not under the state lock: the outbox's own delivery lock keeps it one sender at a time."""
+
     def job() -> None:
         started = time.monotonic()
-        with exclusive(config.state), Store.open(config.state) as store:
-            if not store.queued():
-                return
-            summary = RunSummary()
-            Pipeline(config, store).deliver(summary)
-        report(summary, time.monotonic() - started, config)
+        with Store.open(config.state) as store:
+            summary = Pipeline(config, store).run_delivery()
+        if summary.emails_sent or summary.emails_retrying or summary.emails_failed or summary.emails_held \
+                or summary.notes or summary.state_errors:
+            report(summary, time.monotonic() - started, config)
 
     return job
 

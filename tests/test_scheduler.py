@@ -84,3 +84,50 @@ def test_a_failing_job_is_one_timestamped_line_and_serve_goes_on(
     [line] = capsys.readouterr().out.splitlines()
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ poll ncsc-news failed: state ", line)
     assert line.endswith("it runs again at its next time")
+
+
+def test_a_hung_feed_holds_up_neither_the_mail_nor_the_run_beyond_its_deadline(tmp_path: Path) -> None:
+    from httpserver import LocalServer, Reply
+    from smtpserver import SmtpServer
+
+    from advisories.models import Message
+    from advisories.store import Store, now
+
+    path = _demo(tmp_path)
+    with LocalServer() as http, SmtpServer() as smtp:
+        http.route("/hung.xml", Reply(body=b"<rss/>", delay_s=30))  # answers long after any deadline
+        path.write_text(path.read_text().replace("[[feeds]]", f"""[[feeds]]
+name = "hung"
+kind = "rss"
+url = "{http.url('/hung.xml')}"
+every = "1h"
+deadline = "3s"
+
+[[feeds]]""", 1) + f'\n[smtp]\nhost = "127.0.0.1"\nport = {smtp.port}\nsecurity = "none"\n')
+        config = load_config(path, environ={})
+        left_over = Message(key="alert:barsetshire:earlier", council_id="barsetshire",
+                            to=("it-security@barsetshire.example.gov.uk",), subject="Left from an earlier run",
+                            text="t", html="<p>t</p>", message_id="<earlier@demo.example.gov.uk>")
+        with Store.open(config.state) as store:
+            store.queue(left_over, [], at=now())
+        reports: list[tuple] = []
+        scheduler = build_scheduler(config, lambda *args: reports.append(args))
+        scheduler.start()
+        try:
+            started = time.monotonic()
+            while not http.hits("/hung.xml") and time.monotonic() - started < 10:
+                time.sleep(0.02)
+            hit = time.monotonic()  # the hung feed's poll is under way, holding the state lock
+            while not smtp.handler.messages and time.monotonic() - hit < 10:
+                time.sleep(0.02)
+            hung_done_when_mailed = any(r[0].feeds_failed for r in reports)
+            while not any(r[0].feeds_failed for r in reports) and time.monotonic() - hit < 20:
+                time.sleep(0.05)
+            hung_s = time.monotonic() - hit
+        finally:
+            scheduler.shutdown(wait=True)
+    assert smtp.handler.messages[0].parsed()["Subject"] == "Left from an earlier run"
+    assert not hung_done_when_mailed  # the mail went while the hung feed's poll was still running
+    (failed,) = [line for r in reports for line in r[0].feeds_failed]
+    assert failed.startswith("hung: ") and "the feed's deadline passed" in failed and "raise `deadline`" in failed
+    assert hung_s < 5  # its deadline, not the server's 30 s

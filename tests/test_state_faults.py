@@ -155,3 +155,29 @@ def test_backup_is_a_consistent_copy_that_a_run_accepts(demo: Path, capsys: pyte
     capsys.readouterr()
     assert run(config) == 0
     assert "emails      queued 0" in capsys.readouterr().out  # nothing re-sent after the restore
+
+
+def test_a_new_state_file_appears_whole_even_when_jobs_open_it_at_once(tmp_path: Path) -> None:
+    # `serve` starts its delivery job and its first poll together: both find no state file.
+    # SQLite's connect leaves an empty file until the first write; the other job must never
+    # see that and refuse the state as lost.
+    import threading
+
+    path = tmp_path / "data" / "state.sqlite3"
+    errors: list[Exception] = []
+    start = threading.Barrier(8)
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            Store.open(path).close()
+        except Exception as exc:  # noqa: BLE001 (collected and asserted on below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(p.name for p in path.parent.iterdir()) == ["state.sqlite3"]  # no leftovers

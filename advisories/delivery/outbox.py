@@ -9,6 +9,7 @@ to those that refused it with a 4xx, as the same bytes (same Message-ID).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -17,6 +18,7 @@ from advisories.config import Config
 from advisories.delivery import DeliveryResult, Transport
 from advisories.models import Message
 from advisories.store import Attempt, OutboxEntry, Store, now
+from advisories.store.lock import exclusive
 
 
 class DeliveryTally(Protocol):
@@ -59,7 +61,14 @@ def deliver_queued(
     clock: Callable[[], datetime] = now,
     only: set[str] | None = None,
 ) -> Delivered:
-    """Send what is queued (`only`: just these keys) and record each outcome."""
+    """Send what is queued (`only`: just these keys) and record each outcome. One sender at a
+    time per state file (the delivery lock), or the same queued message could go twice."""
+    with exclusive(store.path, kind="deliver") if store.path is not None else nullcontext():
+        return _deliver(store, transport, tally, clock, only)
+
+
+def _deliver(store: Store, transport: Transport, tally: DeliveryTally, clock: Callable[[], datetime],
+             only: set[str] | None) -> Delivered:
     queued: dict[str, Message] = {}
     envelopes: dict[str, tuple[str, ...]] = {}
     outgoing: list[Message] = []

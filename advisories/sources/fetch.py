@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from itertools import pairwise
@@ -69,6 +69,18 @@ class FetchPolicy:
     # Follow redirects within the first URL's host only: a feed item's article page may move on
     # its own site, but a link on the NCSC's site must never have us read another site.
     same_host: bool = False
+    # time.monotonic() by which every download of one feed's poll must end (its [[feeds]]
+    # deadline): each attempt's cap is cut to what is left, and no retry starts past it.
+    deadline: float | None = None
+
+    def for_feed(self, deadline_s: float) -> FetchPolicy:
+        return replace(self, deadline=time.monotonic() + deadline_s)
+
+    def left_s(self) -> float:
+        """Seconds an attempt may take: the total cap, or less when the deadline is near."""
+        if self.deadline is None:
+            return self.total_s
+        return min(self.total_s, self.deadline - time.monotonic())
 
 
 DEFAULT_POLICY = FetchPolicy()
@@ -185,6 +197,10 @@ def _with_retries(
                         retry_after=failure.retry_after,
                     ) from failure
                 wait = max(wait, failure.retry_after)
+            if policy.deadline is not None and attempt < attempts and policy.deadline - time.monotonic() <= wait:
+                raise FetchError(
+                    f"{feed}: {failure.reason} from {url}; no time left for another attempt before the "
+                    "feed's deadline", hint=_RETRY_HINT) from failure.__cause__
             if attempt == attempts:
                 raise FetchError(
                     f"{feed}: {failure.reason} from {url}; gave up after {attempts} attempts",
@@ -204,7 +220,10 @@ def _attempt(
     stall again, and retries would multiply the time one feed holds up the whole run (in
     `serve`, every other job). The next run tries again.
     """
-    watchdog = _Watchdog(_capped_adapters(http), policy.total_s)
+    seconds = policy.left_s()
+    if seconds <= 0:
+        raise _over_cap(feed, url, policy, 0)
+    watchdog = _Watchdog(_capped_adapters(http), seconds)
     try:
         with watchdog:
             result = _request(feed, url, headers, policy, http)
@@ -212,16 +231,22 @@ def _attempt(
         # Whatever the cut sockets made the request raise (a reset, an SSL error, "remote
         # end closed connection"), the real cause is the cap.
         if watchdog.fired:
-            raise _over_cap(feed, url, policy) from exc
+            raise _over_cap(feed, url, policy, seconds) from exc
         raise
     if watchdog.fired:
         # A body without Content-Length ends when the connection does, so one cut short by
         # the watchdog looks complete: only the flag tells.
-        raise _over_cap(feed, url, policy)
+        raise _over_cap(feed, url, policy, seconds)
     return result
 
 
-def _over_cap(feed: str, url: str, policy: FetchPolicy) -> FetchError:
+def _over_cap(feed: str, url: str, policy: FetchPolicy, seconds: float) -> FetchError:
+    if seconds < policy.total_s:  # the feed's deadline, not the one download, ran out
+        return FetchError(
+            f"{feed}: {url} not downloaded: the feed's deadline passed (its downloads took all of it); gave up",
+            hint="the publisher is stalled or slow: the next run tries again; if it keeps happening, "
+            "raise `deadline` for this feed in feeds.toml (default \"2m\")",
+        )
     return FetchError(
         f"{feed}: {url} took longer than {policy.total_s:g} s to download (the total time cap); gave up",
         hint="the server is stalled or very slow: the next run tries again; if it keeps "

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -138,9 +140,31 @@ def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
         raise StateError(f"state {path}: damaged (SQLite quick_check: {'; '.join(found)[:300]})", _RESTORE)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    _refuse_unusable(path)
+def _create(path: Path) -> None:
+    """A new state file appears whole or not at all: built and migrated under a temporary name,
+    then linked into place. SQLite would otherwise leave an empty file from `connect` until its
+    first write, which a crash, or another process opening it meanwhile, would take for a lost
+    state. Two creators at once: the first link wins, the other's copy is dropped."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f"{path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    conn = sqlite3.connect(part, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        migrate(conn)
+    finally:
+        conn.close()
+    try:
+        os.link(part, path)
+    except FileExistsError:
+        pass
+    finally:
+        part.unlink()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    if not path.exists():
+        _create(path)
+    _refuse_unusable(path)
     # isolation_level=None: we open transactions ourselves, so they are explicit.
     conn = sqlite3.connect(path, isolation_level=None, timeout=30)
     _check_integrity(conn, path)

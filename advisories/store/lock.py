@@ -16,8 +16,10 @@ WAIT_S = 900.0  # a sector run takes about a minute; a quarter of an hour means 
 
 
 @contextmanager
-def exclusive(state: Path, wait_s: float = WAIT_S) -> Iterator[None]:
-    lock = state.with_name(state.name + ".lock")
+def exclusive(state: Path, wait_s: float = WAIT_S, *, kind: str = "") -> Iterator[None]:
+    """`kind="deliver"`: the lock for sending only, so that `serve` delivers while a slow feed
+    holds the state lock; a run takes the state lock first, then this one, never the reverse."""
+    lock = state.with_name(state.name + (f".{kind}" if kind else "") + ".lock")
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
         handle = lock.open("a")
