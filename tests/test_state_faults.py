@@ -171,7 +171,7 @@ def test_a_new_state_file_appears_whole_even_when_jobs_open_it_at_once(tmp_path:
         start.wait()
         try:
             Store.open(path).close()
-        except Exception as exc:  # noqa: BLE001 (collected and asserted on below)
+        except Exception as exc:  # collected, and asserted on below
             errors.append(exc)
 
     threads = [threading.Thread(target=open_it) for _ in range(8)]
