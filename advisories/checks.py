@@ -163,6 +163,8 @@ def _folder_problem(folder: Path) -> str | None:
 def _check_rules(folder: Path, notes: list[str]) -> list[str]:
     rules = load_rules(folder)
     problems = list(rules.problems)
+    # Not problems: the rule still loads, cut. cli prints notes; the word says what it is.
+    notes.extend(f"warning: {w}" for w in rules.warnings)
     if folder.is_dir():
         notes.append(f"{folder}: {len(rules.advisories)} rule(s)")
     try:
