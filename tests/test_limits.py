@@ -1,21 +1,28 @@
-"""Sizes are capped where text enters.
+"""Sizes are capped where text enters, and an alert stays a size a relay accepts.
 
 The caps (advisories/limits.py) apply to every advisory on its way to the store; `check` warns
-about a rule over one.
+about a rule over one; an alert lists its most urgent rows and attaches the rest as a CSV.
 """
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
+import io
 import re
 import shutil
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from smtpserver import SmtpServer
 
+from advisories.alerts import BODY_ROWS
 from advisories.cli import main
+from advisories.delivery.files import FileTransport
+from advisories.delivery.mime import to_bytes
 from advisories.limits import (
     PRODUCT_CHARS,
     SUMMARY_CHARS,
@@ -25,7 +32,7 @@ from advisories.limits import (
     cut_text,
     oversized,
 )
-from advisories.models import Advisory, AffectedProduct, Bound, VersionRange
+from advisories.models import Advisory, AffectedProduct, Attachment, Bound, Message, VersionRange
 from advisories.rules import load_rule
 from advisories.store import Store
 
@@ -34,6 +41,8 @@ DEMO = ROOT / "examples" / "demo"
 RULE = ROOT / "rules" / "ncsc-2023-3cx-desktop-app.toml"
 LINK = "https://www.3cx.com/blog/news/desktopapp-security-alert/"
 TEN_MB = 10 * 1024 * 1024
+# The bound README.md documents for an alert, CSV included (half of Postfix's default 10 MB).
+MAX_ALERT_BYTES = 5_000_000
 
 
 @pytest.fixture
@@ -145,3 +154,117 @@ def test_a_10_mb_rule_title_makes_small_emails_that_point_to_the_full_text(demo:
     [digest] = [p for p in (demo / "data" / "outbox").glob("digest-*.eml")]
     assert digest.stat().st_size < 150_000
     assert "cut; read the full text at" in (bulletins / "2023-W13.md").read_text()
+
+
+# -- an alert with 5,000 rows ---------------------------------------------------------------------
+
+WIDGET_RULE = """\
+id = "lga-widget-agent"
+title = "Widget Agent remote code execution"
+published = 2023-03-29
+severity = "high"
+cves = ["CVE-2023-99999"]
+links = ["https://widgets.example.com/security/2023-1"]
+summary = "Every Widget Agent build runs attacker-supplied scripts."
+action = "Uninstall Widget Agent until the vendor ships a fix."
+
+[[affects]]
+vendor = "Acme"
+product = "Widget Agent"
+platform = "windows"
+all_versions = true
+"""
+
+
+def big_estate(demo: Path, rows: int = 5000, devices: int = 3) -> None:
+    """Barsetshire's export: `rows` builds of Widget Agent, each on `devices` named PCs."""
+    lines = ["product,vendor,version,platform,hostname"]
+    for n in range(rows):
+        version = f"{n // 1000 + 1}.{n // 100 % 10}.{n % 100}.{1000 + n}"
+        lines += [f"Widget Agent,Acme,{version},Windows 11 Enterprise,BARSET-PC-{n:05d}-{d}" for d in range(devices)]
+    inventory = demo / "inventories" / "barsetshire-intune-appinvaggregate.csv"
+    inventory.write_text("\n".join(lines) + "\n")
+    (demo.parent / "rules" / "lga-widget-agent.toml").write_text(WIDGET_RULE)
+
+
+def test_an_alert_with_5000_rows_lists_the_most_urgent_and_attaches_the_rest(demo: Path) -> None:
+    """Each row on 20 named PCs, the most a row lists: 3.1 MB sent, CSV included."""
+    big_estate(demo, devices=20)
+    config = demo / "feeds.toml"
+    with SmtpServer() as server:
+        config.write_text(config.read_text() + f"""
+[smtp]
+host = "127.0.0.1"
+port = {server.port}
+security = "none"
+from = "Council Cyber Alerts <alerts@demo.example.gov.uk>"
+""")
+        assert main(["run", "--once", "--config", str(config)]) == 0
+    [received] = [r for r in server.handler.messages if "barsetshire" in r.rcpt_tos[0]]
+    assert len(received.data) < MAX_ALERT_BYTES
+    message = received.parsed()
+    text, markup = bodies(message)
+    assert text.count("    Why: ") == BODY_ROWS
+    more = 5000 - BODY_ROWS
+    for body in (text, markup):
+        assert re.search(rf"and (<strong>)?{more} more rows in the attached CSV", body)
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "text/csv"
+    assert attachment.get_filename() == "barsetshire-more-rows.csv"
+    table = list(csv.DictReader(io.StringIO(attachment.get_content())))
+    assert len(table) == more
+    assert {r["product"] for r in table} == {"Widget Agent"}
+    assert table[0]["severity"] == "high" and table[0]["devices"] == "20"
+    assert table[0]["hosts"].startswith("BARSET-PC-")
+    shown = set(re.findall(r"Widget Agent (\S+) on Windows", text))
+    assert len(shown) == BODY_ROWS and not shown & {r["version"] for r in table}
+
+
+def test_the_most_urgent_rows_are_the_ones_in_the_body(demo: Path) -> None:
+    """The 3CX rows (critical, exploited) are listed in full ahead of 5,000 high-severity ones."""
+    big_estate(demo, rows=BODY_ROWS + 50, devices=1)
+    inventory = demo / "inventories" / "barsetshire-intune-appinvaggregate.csv"
+    inventory.write_text(inventory.read_text() + "3CX Desktop App,3CX,18.12.416,Windows 11 Enterprise,BARSET-3CX\n")
+    assert main(["run", "--once", "--config", str(demo / "feeds.toml")]) == 0
+    [path] = (demo / "data" / "outbox").glob("alert-barsetshire-*.eml")
+    message = parsed(path.read_bytes())
+    text, _ = bodies(message)
+    assert text.index("3CX Desktop App 18.12.416 on Windows") < text.index("Widget Agent")
+    assert "and 51 more rows in the attached CSV" in text
+    assert message["Subject"].startswith("[CRITICAL] Barsetshire County Council: 3CX Desktop App, Widget Agent")
+
+
+# -- the attachment survives the store, the outbox and the .eml transport --------------------------
+
+
+def with_csv() -> Message:
+    return Message(key="alert-barsetshire-1", council_id="barsetshire", to=("it@barsetshire.example.gov.uk",),
+                   subject="[HIGH] Barsetshire County Council: Widget Agent - 1 advisory", text="Body",
+                   html="<p>Body</p>", message_id="<1@example.gov.uk>",
+                   attachments=(Attachment("barsetshire-more-rows.csv", "text/csv",
+                                           "product,version\r\nWidget,1.0\r\n"),))
+
+
+def test_a_queued_message_keeps_its_attachment_in_the_store(tmp_path: Path) -> None:
+    message = with_csv()
+    with Store.open(tmp_path / "state.sqlite3") as store:
+        assert store.queue(message, [], at=datetime(2023, 3, 30, tzinfo=UTC))
+    with Store.open(tmp_path / "state.sqlite3") as store:  # a later run
+        [queued] = store.queued()
+    assert queued.attachments == message.attachments
+    # Rebuilt from the store (as `outbox --retry` does for new recipients), the CSV is still there.
+    rebuilt = parsed(to_bytes(queued, "Alerts <alerts@example.gov.uk>"))
+    [attachment] = list(rebuilt.iter_attachments())
+    assert attachment.get_content().splitlines() == ["product,version", "Widget,1.0"]
+
+
+def test_the_eml_transport_keeps_the_attachment(tmp_path: Path) -> None:
+    transport = FileTransport(tmp_path, "Alerts <alerts@example.gov.uk>")
+    [result] = transport.send([with_csv()])
+    assert result.ok
+    message = parsed(transport.path_for("alert-barsetshire-1").read_bytes())
+    assert message.get_content_type() == "multipart/mixed"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["multipart/alternative", "text/csv"]
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "barsetshire-more-rows.csv"
+    assert [b.strip() for b in bodies(message)] == ["Body", "<p>Body</p>"]

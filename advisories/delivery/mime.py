@@ -1,4 +1,5 @@
-"""Message -> RFC 5322 email (multipart/alternative: text first, HTML second, UTF-8).
+"""Message -> RFC 5322 email (multipart/alternative: text first, HTML second, UTF-8; with
+attachments, multipart/mixed: that alternative first, then each attachment).
 
 Feed text ends up in subjects, so header values are treated as hostile: every CR, LF and
 other control character is replaced by a space *before* the email package sees the value,
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 
-from advisories.models import Message
+from advisories.models import Attachment, Message
 
 __all__ = ["clean_header_value", "envelope_address", "sender_address", "to_bytes", "to_email"]
 
@@ -38,6 +39,7 @@ _ADDRESS_HEADERS = ("from", "sender", "to", "cc", "bcc", "resent-to", "resent-cc
 _OWN_HEADERS = ("subject", "message-id", "date", "mime-version", "return-path")
 _MIME_HEADERS = ("content-type", "content-transfer-encoding")
 _RESERVED = frozenset(_ADDRESS_HEADERS + _OWN_HEADERS + _MIME_HEADERS)
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class _CachedHeaderRegistry(HeaderRegistry):
@@ -101,6 +103,8 @@ def to_email(message: Message, sender: str, *, date: datetime | None = None) -> 
         _add_header(msg, name, value)
     msg.set_content(message.text, subtype="plain", charset="utf-8", cte=_body_encoding(message.text))
     msg.add_alternative(message.html, subtype="html", charset="utf-8", cte=_body_encoding(message.html))
+    for attachment in message.attachments:
+        _attach(msg, attachment)
     return msg
 
 
@@ -130,6 +134,16 @@ def _add_header(msg: EmailMessage, name: str, value: str) -> None:
         msg[name] = clean_header_value(value)
     except (ValueError, email.errors.MessageError) as exc:
         raise ValueError(f"header {name}: {exc}") from exc
+
+
+def _attach(msg: EmailMessage, attachment: Attachment) -> None:
+    """A text attachment; the alternative part becomes the first part of a multipart/mixed."""
+    maintype, _, subtype = attachment.content_type.partition("/")
+    if maintype != "text" or not _HEADER_NAME.fullmatch(subtype):
+        raise ValueError(f"attachment {attachment.filename[:40]!r}: not a text type: {attachment.content_type[:40]!r}")
+    name = _UNSAFE_FILENAME.sub("_", attachment.filename).strip("._")[:100] or "attachment.txt"
+    msg.add_attachment(attachment.text, subtype=subtype, charset="utf-8",
+                       cte=_body_encoding(attachment.text), filename=name)
 
 
 def _body_encoding(body: str) -> str:
