@@ -19,6 +19,7 @@ import jinja2
 
 from advisories.alerts import BODY_ROWS, CouncilAlert, Withdrawal
 from advisories.defaults import default_folder
+from advisories.delivery.mime import list_id
 from advisories.models import Attachment, Match, Message
 from advisories.sanitise import clean_header_text
 
@@ -126,5 +127,6 @@ def _render(env: jinja2.Environment, name: str, data: dict[str, Any], *, key: st
         text=env.get_template(f"{name}.txt").render(data),
         html=env.get_template(f"{name}.html").render(data),
         message_id=message_id(key, sender),
-        headers=(("X-Advisories-Council", council_id), ("Auto-Submitted", "auto-generated")),
+        # Auto-Submitted and X-Auto-Response-Suppress: mime.to_email sets them on every email.
+        headers=(("X-Advisories-Council", council_id), ("List-Id", list_id("alerts", council_id))),
     )
