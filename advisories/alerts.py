@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from advisories.models import SEVERITIES, Advisory, Match, Status
 
 SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}
+# Rows listed in an alert's body; the rest go in an attached CSV. 100 rows of a real alert are
+# about 100 KB of text and HTML, so the email stays small whatever the council's estate (an
+# alert with 5,000 rows, CSV included, is about 1.3 MB: tests/test_limits.py measures it).
+BODY_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -21,14 +25,15 @@ class AlertSection:
     advisory: Advisory
     matches: tuple[Match, ...]
     change: str | None  # why this is a re-alert ("exploitation newly confirmed"), None if new
+    more: tuple[Match, ...] = ()  # its rows beyond the body's limit: in the attached CSV
 
     @property
     def devices(self) -> int:
-        return sum(m.item.devices for m in self.matches)
+        return sum(m.item.devices for m in (*self.matches, *self.more))
 
     @property
     def unknown_only(self) -> bool:
-        return all(m.status is Status.UNKNOWN for m in self.matches)
+        return all(m.status is Status.UNKNOWN for m in (*self.matches, *self.more))
 
 
 @dataclass(frozen=True)
@@ -38,19 +43,60 @@ class CouncilAlert:
     recipients: tuple[str, ...]
     sections: tuple[AlertSection, ...]
     keys: tuple[tuple[str, str], ...]  # (alert key, signature) for every exposure included
+    # Advisories none of whose rows fit in the body (see within()): only in the attached CSV.
+    hidden: tuple[AlertSection, ...] = ()
 
     @property
     def top_severity(self) -> str | None:
-        ranked = [s.advisory.severity for s in self.sections if s.advisory.severity]
+        ranked = [s.advisory.severity for s in self.all_sections if s.advisory.severity]
         return max(ranked, key=lambda s: SEVERITY_RANK.get(s, 0), default=None)
 
     @property
     def products(self) -> list[str]:
         seen: dict[str, None] = {}
-        for section in self.sections:
-            for m in section.matches:
+        for section in self.all_sections:
+            for m in (*section.matches, *section.more):
                 seen.setdefault(m.statement.product, None)
         return list(seen)
+
+    @property
+    def all_sections(self) -> tuple[AlertSection, ...]:
+        return self.sections + self.hidden
+
+    @property
+    def rows_shown(self) -> int:
+        return sum(len(s.matches) for s in self.sections)
+
+    @property
+    def rows_in_csv(self) -> tuple[Match, ...]:
+        """The rows not in the body, most urgent first, as the CSV lists them."""
+        rest = [m for s in self.sections for m in s.more] + [m for s in self.hidden for m in s.matches]
+        return tuple(sorted(rest, key=_urgency))
+
+    @property
+    def csv_name(self) -> str:
+        return f"{self.council_id}-more-rows.csv"
+
+    def within(self, limit: int = BODY_ROWS) -> CouncilAlert:
+        """This alert (as build_alert made it) with only its `limit` most urgent rows in the
+        sections (the body); the others move to each section's `more`, and a section left with
+        none moves whole to `hidden`.
+
+        Most urgent: the advisory's severity, then exploited, then confirmed affected before
+        "check manually", then the most devices. The order within a section is kept.
+        """
+        rows = [m for s in self.sections for m in s.matches]
+        if len(rows) <= limit:
+            return self
+        chosen = {id(m) for m in sorted(rows, key=_urgency)[:limit]}
+        shown, hidden = [], []
+        for s in self.sections:
+            kept = tuple(m for m in s.matches if id(m) in chosen)
+            if kept:
+                shown.append(replace(s, matches=kept, more=tuple(m for m in s.matches if id(m) not in chosen)))
+            else:
+                hidden.append(s)
+        return replace(self, sections=tuple(shown), hidden=tuple(hidden))
 
     @property
     def message_key(self) -> str:
@@ -176,3 +222,8 @@ def build_alert(
 
 def _row_order(m: Match) -> tuple[str, str, str]:
     return (m.item.product.casefold(), m.item.platform, m.item.version)
+
+
+def _urgency(m: Match) -> tuple[int, bool, bool, int, str, str, str, str]:
+    return (-SEVERITY_RANK.get(m.advisory.severity or "", 0), not m.advisory.exploited,
+            m.status is Status.UNKNOWN, -m.item.devices, m.advisory.title, *_row_order(m))

@@ -202,6 +202,19 @@ class Lookup:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A text file sent with a message, e.g. an alert's rows beyond the body's limit as CSV.
+
+    Text, not bytes: it is stored with the queued message as JSON and sent later, maybe by
+    a later run.
+    """
+
+    filename: str
+    content_type: str  # "text/csv"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """A rendered email, ready for the outbox."""
 
@@ -213,6 +226,7 @@ class Message:
     html: str
     message_id: str
     headers: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    attachments: tuple[Attachment, ...] = ()
     # The exact bytes to send, built once when the message is queued, so every attempt sends
     # the same thing and delivery does no MIME work. None: the transport builds them.
     raw: bytes | None = field(default=None, repr=False, compare=False)

@@ -25,6 +25,7 @@ from advisories.delivery.outbox import deliver_queued, transport_for, trouble_li
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.extract import KnownProduct
 from advisories.inventory import load_inventory
+from advisories.limits import cap_advisory
 from advisories.matching import Estate, Matcher, PublisherClash
 from advisories.merge import merge_by_cve
 from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
@@ -263,7 +264,7 @@ class Pipeline:
         at = self.clock()
         known = self.reference.known if self.reference else ()
         for advisory in advisories:
-            advisory = with_extracted(advisory, known)
+            advisory = cap_advisory(with_extracted(advisory, known))  # every source's and rule's way in
             outcome = self.store.upsert_advisory(advisory, at=at)
             if outcome == "new":
                 summary.advisories_new += 1

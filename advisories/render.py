@@ -6,17 +6,21 @@ file (a ChoiceLoader looks there first).
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import traceback
+from dataclasses import replace
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from advisories.alerts import CouncilAlert, Withdrawal
+from advisories.alerts import BODY_ROWS, CouncilAlert, Withdrawal
 from advisories.defaults import default_folder
-from advisories.models import Message
+from advisories.delivery.mime import list_id
+from advisories.models import Attachment, Match, Message
 from advisories.sanitise import clean_header_text
 
 ALERT_TEMPLATES = ("alert.subject.txt", "alert.txt", "alert.html")
@@ -62,8 +66,45 @@ def message_id(key: str, sender: str) -> str:
 def render_alert(
     env: jinja2.Environment, alert: CouncilAlert, *, sender: str, context: dict[str, Any]
 ) -> Message:
-    return _render(env, "alert", {"alert": alert, **context}, key=alert.message_key,
-                   council_id=alert.council_id, to=alert.recipients, sender=sender)
+    """The alert; beyond BODY_ROWS rows the body lists the most urgent and a CSV the rest."""
+    shown = alert.within(BODY_ROWS)
+    message = _render(env, "alert", {"alert": shown, **context}, key=alert.message_key,
+                      council_id=alert.council_id, to=alert.recipients, sender=sender)
+    rest = shown.rows_in_csv
+    if not rest:
+        return message
+    return replace(message, attachments=(Attachment(shown.csv_name, "text/csv", rows_csv(rest)),))
+
+
+CSV_COLUMNS = ("severity", "exploited", "advisory", "title", "cves", "status", "product", "vendor",
+               "version", "platform", "devices", "hosts", "why", "link")
+CSV_HOSTS = 20  # device names per row, as in the body; the count says how many there are
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): feed titles and export
+# cells are not ours, so such a cell is written with a leading apostrophe, which shows as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def rows_csv(rows: tuple[Match, ...]) -> str:
+    """Alert rows as CSV (one line per row, CRLF, a header line), for a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for m in rows:
+        item, advisory = m.item, m.advisory
+        hosts = ", ".join(item.hosts[:CSV_HOSTS])
+        if len(item.hosts) > CSV_HOSTS:
+            hosts += f" and {len(item.hosts) - CSV_HOSTS} more"
+        status = "check manually" if m.status.value == "unknown" else "affected"
+        cells = (advisory.severity or "", "yes" if advisory.exploited else "no", advisory.id, advisory.title,
+                 " ".join(advisory.cves), status, item.product, item.vendor, item.version or "(no version)",
+                 PLATFORM_NAMES.get(item.platform, item.platform), str(item.devices), hosts,
+                 m.reason + (f" ({m.label})" if m.label else ""), advisory.url or next(iter(advisory.links), ""))
+        writer.writerow([_as_text(c) for c in cells])
+    return out.getvalue()
+
+
+def _as_text(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def render_withdrawal(
@@ -86,5 +127,6 @@ def _render(env: jinja2.Environment, name: str, data: dict[str, Any], *, key: st
         text=env.get_template(f"{name}.txt").render(data),
         html=env.get_template(f"{name}.html").render(data),
         message_id=message_id(key, sender),
-        headers=(("X-Advisories-Council", council_id), ("Auto-Submitted", "auto-generated")),
+        # Auto-Submitted and X-Auto-Response-Suppress: mime.to_email sets them on every email.
+        headers=(("X-Advisories-Council", council_id), ("List-Id", list_id("alerts", council_id))),
     )

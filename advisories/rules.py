@@ -18,6 +18,7 @@ from typing import Any
 
 from advisories import versions
 from advisories.defaults import CATALOGUE_FILE
+from advisories.limits import oversized
 from advisories.models import PLATFORMS, SEVERITIES, Advisory, AffectedProduct, VersionRange
 from advisories.products import parse_cpe, purl_base
 from advisories.sanitise import safe_url
@@ -39,6 +40,9 @@ Bad = Callable[[str, str], None]
 class RuleLoad:
     advisories: tuple[Advisory, ...]
     problems: tuple[str, ...]
+    # Values over a cap in advisories.limits: not errors (a run loads the rule, cut), but an
+    # editor should know the alert will not carry the whole text. "file: field: n chars, cap".
+    warnings: tuple[str, ...] = ()
 
 
 def load_rules(folder: Path) -> RuleLoad:
@@ -51,6 +55,7 @@ def load_rules(folder: Path) -> RuleLoad:
     if not folder.is_dir():
         return RuleLoad((), (f"{folder}: rules folder not found (create it or fix settings.rules)",))
     problems: list[str] = []
+    warnings: list[str] = []
     read: list[tuple[Advisory | None, str | None]] = []
     files: dict[str, list[Path]] = {}
     for path in sorted(folder.glob("*.toml")):
@@ -58,6 +63,8 @@ def load_rules(folder: Path) -> RuleLoad:
             continue
         advisory, errs, rid = _read_rule(path)
         problems.extend(errs)
+        if advisory is not None:
+            warnings.extend(f"{path}: {over}" for over in oversized(advisory))
         read.append((advisory, rid))
         # A broken file's id counts too: it is still a second claim on that id.
         if rid is not None:
@@ -69,7 +76,7 @@ def load_rules(folder: Path) -> RuleLoad:
                 f"{rid!r}, so none of them is loaded (give each rule its own id, or delete the copy)"
             )
     loaded = [a for a, rid in read if a is not None and rid is not None and len(files[rid]) == 1]
-    return RuleLoad(tuple(loaded), tuple(problems))
+    return RuleLoad(tuple(loaded), tuple(problems), tuple(warnings))
 
 
 def load_rule(path: Path) -> tuple[Advisory | None, list[str]]:

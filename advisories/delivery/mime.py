@@ -1,10 +1,16 @@
-"""Message -> RFC 5322 email (multipart/alternative: text first, HTML second, UTF-8).
+"""Message -> RFC 5322 email (multipart/alternative: text first, HTML second, UTF-8; with
+attachments, multipart/mixed: that alternative first, then each attachment).
 
 Feed text ends up in subjects, so header values are treated as hostile: every CR, LF and
 other control character is replaced by a space *before* the email package sees the value,
 and the email package (policy.SMTP) then RFC 2047-encodes whatever is not ASCII. Relying on
 the email package alone is not enough: its refusal of CR/LF depends on the header class and
 Python version, and an exception would only turn an injection into a lost alert.
+
+Every email says it is automatic (`Auto-Submitted: auto-generated`, RFC 3834, and Exchange's
+`X-Auto-Response-Suppress: All`), so out-of-office replies and read receipts do not come back to
+the sender; a List-Id per stream (`list_id`) lets a council file or route each stream by rule.
+The Subject is folded by `_SubjectHeader`: only at spaces, never before its first word.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ import email.errors
 import email.policy
 import email.utils
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from email.headerregistry import HeaderRegistry
+from email.headerregistry import BaseHeader, HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
+from email.policy import Policy
+from typing import Any, cast
 
-from advisories.models import Message
+from advisories.models import Attachment, Message
 
-__all__ = ["clean_header_value", "envelope_address", "sender_address", "to_bytes", "to_email"]
+__all__ = ["clean_header_value", "envelope_address", "list_id", "sender_address", "to_bytes", "to_email"]
 
 # C0 and C1 controls, DEL, and the Unicode line/paragraph separators: all could end a header
 # line in some parser along the way (RFC 5322 parsers, MUAs, log viewers).
@@ -38,6 +47,95 @@ _ADDRESS_HEADERS = ("from", "sender", "to", "cc", "bcc", "resent-to", "resent-cc
 _OWN_HEADERS = ("subject", "message-id", "date", "mime-version", "return-path")
 _MIME_HEADERS = ("content-type", "content-transfer-encoding")
 _RESERVED = frozenset(_ADDRESS_HEADERS + _OWN_HEADERS + _MIME_HEADERS)
+# Set on every email by to_email(). Messages queued by earlier versions carry Auto-Submitted
+# in their own headers: skipped, not refused, so they can still be rebuilt (outbox --retry).
+_AUTOMATED = (("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All"))
+_AUTOMATED_NAMES = frozenset(name.lower() for name, _ in _AUTOMATED)
+# List-Id (RFC 2919): under .invalid, which no one can own, and not under the sender's domain,
+# so a council's mail rule keeps working when the operator changes the sender address.
+_LIST_DOMAIN = "advisories.invalid"
+_NOT_LABEL = re.compile(r"[^a-z0-9_-]+")
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+# RFC 5322 asks for lines of at most 78 characters, and RFC 2047 for encoded words of at most 75.
+_LINE = 78
+_ENCODED_WORD = 75
+_Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
+
+
+class _SubjectHeader(UnstructuredHeader):
+    """Subject, folded only at spaces, with its first word on the first line.
+
+    The email package folds a Subject whose next word does not fit before that word, even when
+    it is the first ("Subject:" then an empty line), and RFC 2047-encodes an ASCII word too long
+    for a line just to split it. Here: plain words are kept as they are (a line may run past 78
+    characters for one long word, within RFC 5322's 998), and only non-ASCII text is encoded.
+    """
+
+    max_count = 1
+    name: str  # BaseHeader's, which the registry mixes in (typeshed does not say so)
+
+    @classmethod
+    def parse(cls, value: str, kwds: dict[str, Any]) -> None:
+        # The value is our text, not wire format: "=?utf-8?q?...?=" in a feed title stays those
+        # characters (the default decodes it, which could bring back a decoded CR or LF).
+        super().parse(value, kwds)
+        kwds["decoded"] = value
+
+    def fold(self, *, policy: Policy) -> str:
+        return fold_subject(self.name, str(self), policy.linesep)
+
+
+def fold_subject(name: str, value: str, linesep: str = "\r\n") -> str:
+    """`name: value` as header lines: words packed greedily into lines of at most 78 characters."""
+    atoms = list(_subject_atoms(value))
+    lines = [f"{name}: {atoms[0]}" if atoms else f"{name}:"]
+    for atom in atoms[1:]:
+        if len(lines[-1]) + 1 + len(atom) > _LINE:
+            lines.append(" " + atom)  # the fold replaces the space between the two words
+        else:
+            lines[-1] += " " + atom
+    return linesep.join(lines) + linesep
+
+
+def _subject_atoms(value: str) -> Iterator[str]:
+    """Plain words, and each run of words that need encoding as encoded words.
+
+    A run is encoded whole, spaces included: the space between two encoded words is dropped
+    by the reader, so "Ynys Môn" must not become two encoded words with a space between.
+    """
+    run: list[str] = []
+    for word in value.split():
+        if _plain(word):
+            if run:
+                yield from _encoded_words(" ".join(run))
+                run = []
+            yield word
+        else:
+            run.append(word)
+    if run:
+        yield from _encoded_words(" ".join(run))
+
+
+def _plain(word: str) -> bool:
+    # "=?" could be read as the start of an encoded word; 900 keeps a line under 998.
+    return word.isascii() and word.isprintable() and "=?" not in word and len(word) <= 900
+
+
+def _encoded_words(text: str) -> Iterator[str]:
+    """RFC 2047 Q-encoded words of at most 75 characters, cut between characters."""
+    chunk = ""
+    for ch in text:
+        if chunk and len(_q_word(chunk + ch)) > _ENCODED_WORD:
+            yield _q_word(chunk)
+            chunk = ""
+        chunk += ch
+    if chunk:
+        yield _q_word(chunk)
+
+
+def _q_word(text: str) -> str:
+    encoded = "".join(chr(b) if b in _Q_SAFE else "_" if b == 0x20 else f"={b:02X}" for b in text.encode())
+    return f"=?utf-8?q?{encoded}?="
 
 
 class _CachedHeaderRegistry(HeaderRegistry):
@@ -49,6 +147,7 @@ class _CachedHeaderRegistry(HeaderRegistry):
 
     def __init__(self) -> None:
         super().__init__()
+        self.map_to_type("subject", cast("type[BaseHeader]", _SubjectHeader))
         self._classes: dict[str, type] = {}
 
     def __getitem__(self, name: str) -> type:
@@ -69,6 +168,18 @@ _POLICY = email.policy.SMTP.clone(cte_type="7bit", header_factory=_CachedHeaderR
 def clean_header_value(value: str) -> str:
     """One line of text: control characters become spaces, runs of whitespace collapse."""
     return " ".join(_CONTROL.sub(" ", value).split())
+
+
+def list_id(stream: str, council_id: str | None = None) -> str:
+    """The List-Id of a stream: "<barsetshire.alerts.advisories.invalid>" for a council's
+    alerts, "<bulletin.advisories.invalid>" for the bulletin. Council ids are lower case,
+    digits, "-" and "_" already (config); anything else becomes "-", so an id cannot add a dot."""
+    labels = [_label(council_id)] if council_id is not None else []
+    return "<" + ".".join([*labels, _label(stream), _LIST_DOMAIN]) + ">"
+
+
+def _label(text: str) -> str:
+    return _NOT_LABEL.sub("-", text.lower()).strip("-")[:63] or "x"
 
 
 def envelope_address(address: str) -> str:
@@ -97,10 +208,15 @@ def to_email(message: Message, sender: str, *, date: datetime | None = None) -> 
     msg["Subject"] = clean_header_value(message.subject)
     msg["Date"] = email.utils.format_datetime(date or datetime.now(UTC))
     msg["Message-ID"] = _message_id(message.message_id)
+    for name, value in _AUTOMATED:
+        msg[name] = value
     for name, value in message.headers:
-        _add_header(msg, name, value)
+        if name.lower() not in _AUTOMATED_NAMES:
+            _add_header(msg, name, value)
     msg.set_content(message.text, subtype="plain", charset="utf-8", cte=_body_encoding(message.text))
     msg.add_alternative(message.html, subtype="html", charset="utf-8", cte=_body_encoding(message.html))
+    for attachment in message.attachments:
+        _attach(msg, attachment)
     return msg
 
 
@@ -130,6 +246,16 @@ def _add_header(msg: EmailMessage, name: str, value: str) -> None:
         msg[name] = clean_header_value(value)
     except (ValueError, email.errors.MessageError) as exc:
         raise ValueError(f"header {name}: {exc}") from exc
+
+
+def _attach(msg: EmailMessage, attachment: Attachment) -> None:
+    """A text attachment; the alternative part becomes the first part of a multipart/mixed."""
+    maintype, _, subtype = attachment.content_type.partition("/")
+    if maintype != "text" or not _HEADER_NAME.fullmatch(subtype):
+        raise ValueError(f"attachment {attachment.filename[:40]!r}: not a text type: {attachment.content_type[:40]!r}")
+    name = _UNSAFE_FILENAME.sub("_", attachment.filename).strip("._")[:100] or "attachment.txt"
+    msg.add_attachment(attachment.text, subtype=subtype, charset="utf-8",
+                       cte=_body_encoding(attachment.text), filename=name)
 
 
 def _body_encoding(body: str) -> str:

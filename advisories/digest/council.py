@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from advisories.config import Config, CouncilConfig
 from advisories.delivery import Transport
+from advisories.delivery.mime import list_id
 from advisories.delivery.outbox import DeliveryTally, deliver_queued, transport_for
 from advisories.digest.content import local_time, week_advisories
 from advisories.digest.output import digest_environment, inline_css
@@ -139,7 +140,7 @@ def render_weekly(config: Config, summary: CouncilWeek, council: CouncilConfig) 
         text=env.get_template("weekly.txt").render(data),
         html=inline_css(env.get_template("weekly.html").render(data)),
         message_id=message_id(key, config.sender),
-        headers=(("X-Advisories-Council", council.id), ("Auto-Submitted", "auto-generated")),
+        headers=(("X-Advisories-Council", council.id), ("List-Id", list_id("weekly", council.id))),
     )
 
 

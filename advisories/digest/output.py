@@ -21,6 +21,7 @@ import css_inline
 import jinja2
 from markupsafe import Markup
 
+from advisories.delivery.mime import list_id
 from advisories.digest.content import Digest
 from advisories.digest.week import IsoWeek, aware
 from advisories.models import Message
@@ -146,7 +147,7 @@ def render_email(
         text=text,
         html=markup,
         message_id=message_id(key, sender),
-        headers=(("X-Advisories-Digest", str(digest.week)), ("Auto-Submitted", "auto-generated")),
+        headers=(("X-Advisories-Digest", str(digest.week)), ("List-Id", list_id("bulletin"))),
     )
 
 

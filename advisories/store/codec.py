@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from advisories.models import Advisory, AffectedProduct, Bound, Message, VersionRange
+from advisories.models import Advisory, AffectedProduct, Attachment, Bound, Message, VersionRange
 
 
 def advisory_to_json(advisory: Advisory) -> str:
@@ -59,4 +59,6 @@ def message_from_json(text: str) -> Message:
     data = json.loads(text)
     data["to"] = tuple(data["to"])
     data["headers"] = tuple(tuple(h) for h in data["headers"])
+    # Messages queued before attachments existed have none.
+    data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
     return Message(**data)
