@@ -210,7 +210,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = config_path(args.config)
     problems, notes = check_all(path)
     for note in notes:
-        print(f"ok: {note}")
+        print(note if note.startswith("warning:") else f"ok: {note}")
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     if problems:

@@ -10,6 +10,7 @@ import hashlib
 from datetime import datetime
 
 from advisories.config import Config
+from advisories.delivery.mime import list_id
 from advisories.health import troubles
 from advisories.models import Message
 from advisories.render import environment, message_id
@@ -43,5 +44,5 @@ def notice(config: Config, new: list[str], cleared: list[str], at: datetime) -> 
         text=env.get_template("operator.txt").render(data),
         html=env.get_template("operator.html").render(data),
         message_id=message_id(key, config.sender),
-        headers=(("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All")),
+        headers=(("List-Id", list_id(OPERATOR_ID)),),
     )

@@ -220,8 +220,9 @@ def disk_full(w: World) -> None:
     shutil.copytree(rule, extra)
     w.config.write_text(w.config.read_text().replace(f'rules = "{rule}"', 'rules = "rules"'))
     (extra / "zz-big.toml").write_text(
-        f'id = "big"\ntitle = "Big"\npublished = 2024-05-01\nseverity = "high"\nsummary = "{"Pad. " * 4000}"\n'
-        'action = "Upgrade."\n\n[[affects]]\nvendor = "Acme"\nproduct = "Acme Widget"\nversions = ["1.0"]\n')
+        'id = "big"\ntitle = "Big"\npublished = 2024-05-01\nseverity = "high"\nsummary = "Pad."\n'
+        'action = "Upgrade."\n\n[[affects]]\nvendor = "Acme"\nproduct = "Acme Widget"\n'
+        f'versions = [{", ".join(f"{chr(34)}1.{n}{chr(34)}" for n in range(3000))}]\n')  # needs new pages
     config = load_config(w.config)
     with Store.open(config.state) as store:
         store.conn.execute(f"PRAGMA max_page_count = {store.conn.execute('PRAGMA page_count').fetchone()[0]}")

@@ -80,7 +80,7 @@ def test_a_full_disk_is_one_line_and_what_was_queued_still_goes(demo: Path) -> N
         with Store.open(config.state) as store:
             pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
             store.conn.execute(f"PRAGMA max_page_count = {pages}")  # full: no page may be added
-            rule.write_text(BIG_RULE)  # a new rule whose text needs pages of its own
+            rule.write_text(BIG_RULE)  # a new rule that needs pages of its own (3,000 versions)
             summary = Pipeline(config, store).run(force=True)
             assert store.advisory("big") is None  # nothing half-written
         assert len(server.handler.messages) == 2  # what earlier runs queued went out
@@ -96,13 +96,13 @@ BIG_RULE = f"""id = "big"
 title = "A rule too big for the disk"
 published = 2024-05-01
 severity = "high"
-summary = "{'Padding. ' * 3000}"
+summary = "Padding."
 action = "Upgrade."
 
 [[affects]]
 vendor = "Acme"
 product = "Acme Widget"
-versions = ["1.0"]
+versions = [{", ".join(f'"1.{n}"' for n in range(3000))}]
 """
 
 
