@@ -49,6 +49,7 @@ class FeedConfig:
     # All of one poll's downloads (the feed, its article pages or documents, every retry) end
     # by then: a hung publisher costs a run this long at most.
     deadline_s: int = 120
+    max_bytes: int = 10 * 1024 * 1024  # a download (or local file) larger than this is refused
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,8 @@ def _array_of_tables(
 
 def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
     def one(t: dict[str, Any], where: str) -> FeedConfig | None:
-        _reject_unknown(t, {"name", "kind", "url", "path", "every", "enabled", "api_key_env", "deadline"},
+        _reject_unknown(t, {"name", "kind", "url", "path", "every", "enabled", "api_key_env", "deadline",
+                            "max_size_mb"},
                         f"{where}.", p)
         api_key_env = t.get("api_key_env")
         if api_key_env is not None and not (isinstance(api_key_env, str) and api_key_env):
@@ -301,6 +303,10 @@ def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
         except ValueError:
             p.add(f"{where}.deadline", f"{deadline!r} is not a duration (use e.g. '30s', '2m')")
             deadline_s = 120
+        max_mb = t.get("max_size_mb", 10)
+        if not _whole(max_mb) or not 1 <= max_mb <= 1024:
+            p.add(f"{where}.max_size_mb", f"{max_mb!r}: must be a whole number of megabytes from 1 to 1024")
+            max_mb = 10
         enabled = t.get("enabled", True)
         if not isinstance(enabled, bool):
             p.add(f"{where}.enabled", "must be true or false")
@@ -313,6 +319,7 @@ def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
             enabled=bool(enabled),
             api_key_env=api_key_env,
             deadline_s=deadline_s,
+            max_bytes=max_mb * 1024 * 1024,
         )
 
     feeds = _array_of_tables(value, "feeds", p, one)

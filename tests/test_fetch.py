@@ -210,6 +210,7 @@ def test_body_past_the_size_cap(server: LocalServer, content_length: bool) -> No
         fetch("ncsc", server.url("/big"), policy=policy)
     assert caught.value.message.startswith("ncsc: ")
     assert "1000 byte limit" in caught.value.message
+    assert "raise `max_size_mb` for this feed in feeds.toml" in caught.value.hint  # names the setting
     assert len(server.hits("/big")) == 1  # the same body would arrive again: not retried
 
 

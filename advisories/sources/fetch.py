@@ -73,8 +73,8 @@ class FetchPolicy:
     # deadline): each attempt's cap is cut to what is left, and no retry starts past it.
     deadline: float | None = None
 
-    def for_feed(self, deadline_s: float) -> FetchPolicy:
-        return replace(self, deadline=time.monotonic() + deadline_s)
+    def for_feed(self, deadline_s: float, max_bytes: int | None = None) -> FetchPolicy:
+        return replace(self, deadline=time.monotonic() + deadline_s, max_bytes=max_bytes or self.max_bytes)
 
     def left_s(self) -> float:
         """Seconds an attempt may take: the total cap, or less when the deadline is near."""
@@ -388,8 +388,8 @@ def _read_body(feed: str, resp: requests.Response, policy: FetchPolicy) -> bytes
 def _too_big(feed: str, url: str, policy: FetchPolicy) -> FetchError:
     return FetchError(
         f"{feed}: {url} is larger than the {policy.max_bytes} byte limit",
-        hint="check the url in feeds.toml points at a feed; if it really is this big, "
-        "raise the size limit",
+        hint="check the url in feeds.toml points at a feed; if it really is this big, raise "
+        f"`max_size_mb` for this feed in feeds.toml (now {policy.max_bytes // (1024 * 1024) or 1})",
     )
 
 
