@@ -68,7 +68,7 @@ class ClauseParser:
         while i < self.n:
             i = self._step(i)
         if self.negated:
-            return []
+            return self._cleared()
         if any(t.kind == "word" and t.text.lower() == "respectively" for t in self.t):
             self._pair_respectively()
         # "CSA 4.6 is end of life": a bare release line the clause neither states as affected nor
@@ -77,6 +77,18 @@ class ClauseParser:
         for e in self.exprs:
             self._settle(e)
         return self.exprs
+
+    def _cleared(self) -> list[Expr]:
+        """A clause saying versions are not affected names no affected build. "2.2.2, 2.1.5 and
+        2.0.5 and later are not affected": a list that ends in "and later" names the first
+        release each line clears, i.e. fixes; without it ("9.0 and 10.1 were never affected",
+        "1.1.1 is not affected") a version may be a whole line, so it says nothing."""
+        if not any(e.kind == "fix" for e in self.exprs):
+            return []
+        bare = [e for e in self.exprs if e.kind == "version"]
+        for e in bare:
+            e.kind, e.upper_kind = "fix", "fixed"
+        return [e for e in self.exprs if e.kind == "fix"]
 
     def _unclear_line(self, e: Expr) -> bool:
         # Jenkins' weekly "2.442" is a build of its own numbering, not a line name.

@@ -206,6 +206,12 @@ OPERATORS: dict[str, str] = {
     "does not affect": "neg",
     "do not affect": "neg",
     "all clear": "neg",
+    # "9.0, 9.1 and 10.1 were never affected", "isn't vulnerable", "have not been impacted".
+    **{
+        f"{neg} {state}": "neg"
+        for neg in ("not", "never", "never been", "not been", "no longer", "isn't", "aren't", "wasn't", "weren't")
+        for state in ("affected", "vulnerable", "impacted", "susceptible", "exposed")
+    },
     "excluding": "excl",
     "except": "excl",
     "other than": "excl",
