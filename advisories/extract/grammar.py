@@ -20,6 +20,7 @@ from .model import Expr, Mention, Tok
 from .mood import cues
 from .shapes import extends, is_plain_line
 
+_BEFORE_A_NAME = frozenset({"the"}) | lx.STANDING  # "all versions of the end-of-life PAN-OS"
 _RETRO_PLATFORM_GAP = 8  # tokens between a version list and a trailing "for Windows"
 
 
@@ -244,6 +245,8 @@ class ClauseParser:
         elif family == "post_later":
             self._emit("range", i, lower=tok.text, variant=tok.variant)
             self.merge_ok = True
+        elif any(is_conj(t) for t in self.t[i + 1 : j]):
+            return None  # "8.1.15 and all versions of PAN-OS 8.0": the "all" is the next item's
         else:  # "all": "FortiOS 6.0 all versions"
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         return j + 1
@@ -269,8 +272,17 @@ class ClauseParser:
             self.merge_ok = True
         elif tok.wildcard or (called_a_line(self.t, i) and self._affected(i)):
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
+        elif self._owed_line(tok):
+            # "all versions of the end-of-life PAN-OS 8.0": the whole 8.0 line, not every version.
+            self.exprs.remove(self.owed_all)
+            self.owed_all = None
+            self._emit("wild", i, version=tok.text, variant=tok.variant)
         else:
             self._emit("version", i, version=tok.text, alts=tok.alts, variant=tok.variant)
+
+    def _owed_line(self, tok: Tok) -> bool:
+        owed = self.owed_all
+        return owed is not None and owed.group is self.group and is_plain_line(tok.text) and owed in self.exprs
 
     def _fix(self, i: int, tok: Tok) -> None:
         # "120.0.6099.129/130 for Windows": two fixed builds; the lower one is the bound, so
@@ -347,7 +359,7 @@ class ClauseParser:
 
     def _of_a_product(self, j: int) -> bool:
         k = j + 1 if j < self.n and self.t[j].kind == "word" and self.t[j].text.lower() == "of" else self.n
-        while k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() == "the":
+        while k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() in _BEFORE_A_NAME:
             k += 1
         return k < self.n and self.t[k].kind == "prod"
 

@@ -295,6 +295,10 @@ FILLER = frozenset(
 RELEASE_NOUNS = frozenset({"release", "releases", "build", "builds", "version", "versions"})
 # Nouns after a version that make it a branch label: "OpenSSL 3.0 users should ...".
 LABEL_NOUNS = frozenset({"users", "customers", "branch", "line", "train", "series"})
+# A release's standing, which names no other product: "the end-of-life PAN-OS 8.0".
+STANDING = frozenset(
+    {"end-of-life", "eol", "unsupported", "legacy", "out-of-support", "deprecated", "retired", "old"}
+)
 # Ordinary words that may stand right before a version. Any other word there, starting a new
 # list item ("... and libwebp 1.3.2"), names something outside the catalogue.
 GLUE = (
@@ -308,7 +312,7 @@ GLUE = (
         *("still", "showing", "shows", "reporting", "reports", "report", "remain", "remains"),
         # A release's standing and the verbs that hand a build over name no other product:
         # "the end-of-life 8.5.0 to 8.5.100", "premium support customers get 1.1.1zd".
-        *("end-of-life", "eol", "unsupported", "legacy", "out-of-support", "deprecated", "retired", "old"),
+        *STANDING,
         *("get", "gets", "receive", "receives", "install", "installs", "apply", "applies", "use", "uses"),
         *("download", "deploy", "need", "needs", "require", "requires", "ship", "ships", "move", "migrate"),
     }
