@@ -257,7 +257,9 @@ _AFFECTED = (
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
     r"(?:found|discovered|identified|reported)\s+in"
     r"|malicious\s+(?:version|build|release|update|installer|package)s?"
-    r"|allow(?:s|ed)?\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
+    r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
+    # What a flawed release does, in CVE descriptions: "7-Zip 24.06 mishandles ...", "can crash".
+    r"|mishandle[sd]?|(?:can|could|may)\s+(?:be\s+made\s+to\s+)?crash"
 )
 AFFECTED_CUE = re.compile(rf"\b(?:{_AFFECTED})\b", re.IGNORECASE)
 AFFECTED_AT = re.compile(rf"(?:{_AFFECTED})\b", re.IGNORECASE)  # at the start of a token window
