@@ -144,6 +144,7 @@ def assemble(
             covered.setdefault(key, set()).add(_branch_of(e))
         if e.kind == "version":
             explicit.setdefault(key, set()).add(e.version)
+    per_line = _earlier_per_line(keyed, products)
     fine = _per_build_lines(keyed)
     stated = {
         (key, p): e.unit for e, key in reversed(keyed) if e.kind != "fix" for p in _platforms(e, products[key[0]])
@@ -163,6 +164,7 @@ def assemble(
                 acc.notes |= set() if e.direct else {"context"}
             continue
         several = len(named.get(key, ())) > 1 and not _older_than_every_line(e, starts.get(key, []))
+        several = several and (key in per_line or not _an_earlier(e))
         versions, ranges, notes = _resolve(e, products[key[0]], several, key in fine)
         if not e.direct:
             notes.add("context")
@@ -212,6 +214,28 @@ def _older_than_every_line(e: Expr, starts: list[str]) -> bool:
     if e.kind != "bound" or e.upper_kind != "fixed" or e.label or not starts:
         return False
     return all(compare(e.version, start) == -1 for start in starts)
+
+
+def _an_earlier(e: Expr) -> bool:
+    return e.kind == "bound" and e.upper_kind == "last_affected" and not e.label
+
+
+def _earlier_per_line(keyed: Sequence[tuple[Expr, Key]], products: Sequence[KnownProduct]) -> set[Key]:
+    """ "Adobe Commerce 2.4.3-p1 and earlier and 2.3.7-p2 and earlier": each "Y and earlier" of a
+    list starts at "0" (blind rounds 3+), unless that would cover a build the text names as
+    fixed ("5.9.2.14-12o and older, ..., 7.0.1-5035 and older ... move to 6.5.4.15-116n"): a
+    fix is never read as affected, so the product's list is per line then. Fortinet's lists
+    are per branch (VERSIONS.md, table e). The products whose lists are per line."""
+    fixes: dict[Key, list[str]] = {}
+    for e, key in keyed:
+        if e.kind == "fix":
+            fixes.setdefault(key, []).append(e.version)
+    return {
+        key
+        for e, key in keyed
+        if _an_earlier(e)
+        and (_scopes_below(products[key[0]]) or any(compare(f, e.version) != 1 for f in fixes.get(key, [])))
+    }
 
 
 def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:
