@@ -285,6 +285,15 @@ def platform_of(word: str) -> str:
     return "ios"
 
 
+# A flaw limited to one platform: "Windows users only", "applies to Windows hosts only",
+# "Only Firefox on Windows is affected", "only affects Windows" (extract._scope_to_platform).
+_OS = r"Windows|macOS|Mac|Linux"
+PLATFORM_ONLY = re.compile(
+    rf"\b(?P<own>{_OS})\s+(?:(?:users|hosts|systems|machines|devices|installations|builds|clients)\s+)?only\b"
+    rf"|\bonly\s+(?:[\w+-]+\s+){{0,3}}(?:on|for|under)\s+(?P<on>{_OS})\s+(?:is|are)\s+(?:affected|vulnerable)\b"
+    rf"|\b(?:only\s+affects?|affects?\s+only)\s+(?:\w+\s+){{0,2}}?(?:on\s+)?(?P<affects>{_OS})\b",
+    re.IGNORECASE,
+)
 PLATFORM_WORDS = frozenset({"windows", "macos", "mac", "linux", "ios", "ipados", "android"})
 
 # -------------------------------------------------------------------------------- words
