@@ -8,7 +8,7 @@ known builds make it clear), so the pipeline routes it to a human instead of ale
 Passes: layout (headings, sentences, list blocks) -> scan (noise masked, products,
 versions, operators) -> grammar (expressions per clause) -> assemble (branch scoping, fixes
 folded into affected ranges, garble checks, confidence). The branch-scoping rule is in
-`assemble`'s docstring. A version is affected only when its clause says so (`mood`): an
+`scoping`'s docstring. A version is affected only when its clause says so (`mood`): an
 affected cue, an "Affected" heading, lead-in or column, or an affected-only range operator;
 any other version is a fix mention, so no unseen fix phrasing can become an affected build.
 

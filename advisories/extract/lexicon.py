@@ -308,9 +308,7 @@ RELEASE_NOUNS = frozenset({"release", "releases", "build", "builds", "version", 
 # Nouns after a version that make it a branch label: "OpenSSL 3.0 users should ...".
 LABEL_NOUNS = frozenset({"users", "customers", "branch", "line", "train", "series"})
 # A release's standing, which names no other product: "the end-of-life PAN-OS 8.0".
-STANDING = frozenset(
-    {"end-of-life", "eol", "unsupported", "legacy", "out-of-support", "deprecated", "retired", "old"}
-)
+STANDING = frozenset({"end-of-life", "eol", "unsupported", "legacy", "out-of-support", "deprecated", "retired", "old"})
 # Ordinary words that may stand right before a version. Any other word there, starting a new
 # list item ("... and libwebp 1.3.2"), names something outside the catalogue.
 GLUE = (

@@ -66,7 +66,6 @@ class Cues:
                 return False  # "8.0 or later (excluding patched versions)": another phrase
         return False
 
-
     def _affected_predicate(self, toks: list[Tok], i: int) -> bool:
         """ "(CVE-2024-36138): 18.20.3, 20.15.0 and 22.4.0 are affected": a version list that is
         the subject of "is/are affected" names affected builds, whatever word it hangs from
