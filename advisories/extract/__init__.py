@@ -8,7 +8,7 @@ known builds make it clear), so the pipeline routes it to a human instead of ale
 Passes: layout (headings, sentences, list blocks) -> scan (noise masked, products,
 versions, operators) -> grammar (expressions per clause) -> assemble (branch scoping, fixes
 folded into affected ranges, garble checks, confidence). The branch-scoping rule is in
-`assemble`'s docstring. A version is affected only when its clause says so (`mood`): an
+`scoping`'s docstring. A version is affected only when its clause says so (`mood`): an
 affected cue, an "Affected" heading, lead-in or column, or an affected-only range operator;
 any other version is a fix mention, so no unseen fix phrasing can become an affected build.
 
@@ -75,7 +75,20 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
         context = group or context
         if unit.kind == "heading":
             heading_platforms = platforms
+    _scope_to_platform(text, exprs)
     return assemble(exprs, evidence, index.products, index.line)
+
+
+def _scope_to_platform(text: str, exprs: list[Expr]) -> None:
+    """ "Windows users only: ...", "the flaw applies to Windows hosts only", "Only Firefox on
+    Windows is affected", "only affects Windows": one platform the text limits the whole flaw to is the platform of
+    every statement that names none itself."""
+    found = {lx.platform_of(m["own"] or m["on"] or m["affects"]) for m in lx.PLATFORM_ONLY.finditer(mask_noise(text))}
+    if len(found) != 1:
+        return
+    only = (found.pop(),)
+    for e in exprs:
+        e.platforms = e.platforms or only
 
 
 def _parse_unit(

@@ -7,68 +7,26 @@ it is a branch label ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"), not a ver
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
-
-from advisories.products import named_platform
 from advisories.versions import compare
 
 from . import lexicon as lx
+from .brackets import Brackets
 from .lines import AFTER_VERSION, called_a_line, is_label, joins_label, line_after, numbers_a_line
-from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
-from .model import Expr, Mention, Tok
-from .mood import cues
+from .lookaround import FOREIGN, is_build_number, is_conj, line_base, owner_of, skip_fillers
+from .model import Expr, Tok
 from .shapes import extends, is_plain_line
 
-_RETRO_PLATFORM_GAP = 8  # tokens between a version list and a trailing "for Windows"
 
-
-def _ends_a_list(tok: Tok) -> bool:
-    return tok.kind in ("prod", "op") or (tok.kind == "word" and not is_conj(tok) and not is_filler(tok))
-
-
-class ClauseParser:
-    """One pass over one clause. `group` is the product list inherited from earlier clauses."""
-
-    def __init__(
-        self,
-        toks: list[Tok],
-        *,
-        fix_mood: bool,
-        group: list[Mention] | None,
-        affected_mood: bool = False,
-        inherited: bool = False,
-    ) -> None:
-        self.t = toks
-        self.n = len(toks)
-        self.fix_mood = fix_mood
-        # Only a version the clause states as affected is one (mood.py): "X and later", "from
-        # X" and a bare X are otherwise fixes. `inherited`: an "Affected:" lead-in before it.
-        self.cues = cues(toks, inherited=inherited)
-        self.affected_mood = affected_mood or inherited
-        self.group = group
-        self.group_open = False  # a product list is still being named ("ADC and Gateway")
-        self.pending = ""  # operator family distributed over the following versions
-        self.label: tuple[str, str] | None = None  # (branch label, variant) for the next bound
-        self.more_variants: list[str] = []  # further variants the label names ("... and 12.1-NDcPP")
-        self.fwd: tuple[str, ...] | None = None  # platform named before the versions
-        # The platform the current product's own name says ("FortiClientMac"): its versions
-        # only, never the next product's ("... for Windows before 2403.1 and Zoom before 6.0").
-        self.named: tuple[str, ...] | None = None
-        self.named_by: dict[Mention, tuple[str, ...]] = {}  # "A for Windows and B": A's own platform
-        self.merge_ok = False  # an open range may still take an upper bound ("from X up to Y")
-        self.negated = False
-        self.from_zero = False  # "all versions prior to X": the next bound is not line-scoped
-        self.all_of = False  # "every version of ECS Connection Manager": the "all" waits for its product
-        self.owed_all: Expr | None = None  # that "all", until a bound of the product replaces it
-        self.exprs: list[Expr] = []
+class ClauseParser(Brackets):
+    """One pass over one clause: versions and the operators around them (products and
+    platforms: `naming`; brackets and exclusions: `brackets`; state: `clause_state`)."""
 
     def parse(self) -> list[Expr]:
         i = 0
         while i < self.n:
             i = self._step(i)
         if self.negated:
-            return []
+            return self._cleared()
         if any(t.kind == "word" and t.text.lower() == "respectively" for t in self.t):
             self._pair_respectively()
         # "CSA 4.6 is end of life": a bare release line the clause neither states as affected nor
@@ -77,6 +35,18 @@ class ClauseParser:
         for e in self.exprs:
             self._settle(e)
         return self.exprs
+
+    def _cleared(self) -> list[Expr]:
+        """A clause saying versions are not affected names no affected build. "2.2.2, 2.1.5 and
+        2.0.5 and later are not affected": a list that ends in "and later" names the first
+        release each line clears, i.e. fixes; without it ("9.0 and 10.1 were never affected",
+        "1.1.1 is not affected") a version may be a whole line, so it says nothing."""
+        if not any(e.kind == "fix" for e in self.exprs):
+            return []
+        bare = [e for e in self.exprs if e.kind == "version"]
+        for e in bare:
+            e.kind, e.upper_kind = "fix", "fixed"
+        return [e for e in self.exprs if e.kind == "fix"]
 
     def _unclear_line(self, e: Expr) -> bool:
         # Jenkins' weekly "2.442" is a build of its own numbering, not a line name.
@@ -106,9 +76,6 @@ class ClauseParser:
             if compare(alt, version) == -1:
                 version = alt
         e.kind, e.version, e.lower, e.alts, e.upper_kind = "fix", version, "", (), "fixed"
-
-    def _affected(self, i: int) -> bool:
-        return self.cues.affected_at(self.t, i)
 
     def _step(self, i: int) -> int:
         kind = self.t[i].kind
@@ -232,6 +199,8 @@ class ClauseParser:
         elif family == "post_later":
             self._emit("range", i, lower=tok.text, variant=tok.variant)
             self.merge_ok = True
+        elif any(is_conj(t) for t in self.t[i + 1 : j]):
+            return None  # "8.1.15 and all versions of PAN-OS 8.0": the "all" is the next item's
         else:  # "all": "FortiOS 6.0 all versions"
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         return j + 1
@@ -257,8 +226,20 @@ class ClauseParser:
             self.merge_ok = True
         elif tok.wildcard or (called_a_line(self.t, i) and self._affected(i)):
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
+        elif (owed := self._owed_line(tok)) is not None:
+            # "all versions of the end-of-life PAN-OS 8.0": the whole 8.0 line, not every version.
+            self.exprs.remove(owed)
+            self.owed_all = None
+            self._emit("wild", i, version=tok.text, variant=tok.variant)
         else:
             self._emit("version", i, version=tok.text, alts=tok.alts, variant=tok.variant)
+
+    def _owed_line(self, tok: Tok) -> Expr | None:
+        """The "all versions of <product>" a bare X.Y of that product narrows to its line."""
+        owed = self.owed_all
+        if owed is not None and owed.group is self.group and is_plain_line(tok.text) and owed in self.exprs:
+            return owed
+        return None
 
     def _fix(self, i: int, tok: Tok) -> None:
         # "120.0.6099.129/130 for Windows": two fixed builds; the lower one is the bound, so
@@ -288,100 +269,6 @@ class ClauseParser:
             by_line=by_line, from_zero=from_zero,
         )  # fmt: skip
 
-    def _emit(self, kind: str, i: int, **fields: Any) -> None:
-        label, label_variant = self.label or ("", "")
-        version = fields.get("version", "")
-        opaque = fields.pop("opaque", False)
-        if kind in ("bound", "fix") and label and (opaque or extends(version, label)):
-            fields["label"] = label
-        fields["variant"] = fields.get("variant") or label_variant
-        self.label = None
-        self.merge_ok = False
-        found = [Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, **fields)]
-        if self.named_by and self.group and len(self.group) > 1:
-            # "Zoom Desktop Client for Windows and Zoom VDI Client before 5.15.2": one each.
-            found = [replace(found[0], group=[m], platforms=self.named_by.get(m, self.fwd)) for m in self.group]
-        for expr in found:
-            self.exprs += [expr, *(replace(expr, variant=v) for v in self.more_variants)]
-        self.more_variants = []
-
-    # ------------------------------------------------------------------- everything else
-
-    def _on_product(self, i: int) -> int:
-        tok = self.t[i]
-        mention = (tok.product, tok.variant)
-        if self.group_open and self.group:
-            if mention not in self.group:
-                self.group.append(mention)
-        else:
-            self.group, self.named_by = [mention], {}
-        self.group_open, self.merge_ok = True, False
-        # "Citrix Workspace app for Windows", "FortiClientMac": the name says the platform.
-        named = named_platform(tok.text)
-        platforms = (named[0],) if named else None
-        self.named = platforms
-        if self.all_of:
-            self.all_of, self.from_zero = False, True
-            self._emit("all", i)
-            self.owed_all = self.exprs[-1]
-        waiting = [e for e in self.exprs if e.group is None]
-        if self._after_of(i, fixes=bool(waiting) and all(e.kind == "fix" for e in waiting)):
-            # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp", "has released
-            # ESXi80U2sb-23305545 ... in VMware ESXi": the versions came first.
-            for e in waiting:
-                e.group = self.group
-                e.platforms = e.platforms or platforms
-        return i + 1
-
-    def _of_a_product(self, j: int) -> bool:
-        k = j + 1 if j < self.n and self.t[j].kind == "word" and self.t[j].text.lower() == "of" else self.n
-        while k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() == "the":
-            k += 1
-        return k < self.n and self.t[k].kind == "prod"
-
-    def _after_of(self, i: int, *, fixes: bool) -> bool:
-        j = i - 1
-        while j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "the":
-            j -= 1
-        words = ("of", "in", "for") if fixes else ("of",)
-        return j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() in words
-
-    def _on_platform(self, i: int) -> int:
-        names = [self.t[i].family]
-        if i >= 2 and is_conj(self.t[i - 1]) and self.t[i - 2].kind == "prod":
-            # "Citrix Workspace app for Windows and Mac": the name held the first platform.
-            named = named_platform(self.t[i - 2].text)
-            names[:0] = [named[0]] if named else []
-        k = i + 1
-        while k < self.n:
-            if self.t[k].kind == "plat":
-                names.append(self.t[k].family)
-            elif not (is_conj(self.t[k]) and k + 1 < self.n and self.t[k + 1].kind == "plat"):
-                break
-            k += 1
-        platforms = tuple(dict.fromkeys(names))
-        # Only the current product's versions: "Edge 114.0.1823.41 ... after Chrome 114.0.5735.110
-        # shipped for Windows" says nothing of Edge's platform.
-        waiting = [e for e in self.exprs if e.platforms is None and e.group == self.group]
-        if waiting and self.fwd is None and i - waiting[-1].pos <= _RETRO_PLATFORM_GAP:
-            for e in waiting:  # "18.12.407 and 18.12.416 for Windows"
-                e.platforms = platforms
-        elif self._names_a_product(i):
-            # "Zoom Desktop Client for Windows and Zoom VDI Client before 5.15.2": part of the
-            # name, as "FortiClientMac" is; the next product named is not limited by it.
-            self.named = platforms
-            if self.group:
-                self.named_by[self.group[-1]] = platforms
-        else:  # "3CX DesktopApp for Windows versions ..."
-            self.fwd, self.named = platforms, None
-        return k
-
-    def _names_a_product(self, i: int) -> bool:
-        j = i - 1
-        if j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "for":
-            j -= 1
-        return j >= 0 and j < i - 1 and self.t[j].kind == "prod"
-
     def _on_op(self, i: int) -> int:
         tok = self.t[i]
         family = tok.family
@@ -406,69 +293,4 @@ class ClauseParser:
             self.pending == "fix" and family == "pre_later"  # "upgrade to at least 7.2.5"
         ):
             self.pending = family
-        return i + 1
-
-    def _exclude(self, start: int) -> int:
-        """The builds an exclusion names belong to the expression before it, never affected.
-        The list ends where the clause goes on to something else ("except 11.2.0-h1 and
-        11.2.3-h3, and PAN-OS 11.1 before 11.1.5-h1 ..."): a product, an operator or any
-        word that is not list filler, once a build was named; the index after it is returned."""
-        builds: list[str] = []
-        k = start
-        while k < self.n:
-            tok = self.t[k]
-            if tok.kind == "ver":
-                builds.append(tok.text)
-            elif builds and _ends_a_list(tok):
-                break
-            k += 1
-        if self.exprs and builds:
-            last = self.exprs[-1]
-            last.excluded = (*last.excluded, *builds)
-        return k
-
-    def _build_of_release(self, at: int, inner: list[Tok]) -> None:
-        """ "Veeam ONE 12.2 (build 12.2.0.4093)", "ESXi 8.0 Update 3d (build 24585383)": the
-        release is a name and the build is what was fixed; a bare build number shows no line,
-        so the fix becomes "check manually" rather than the release name's own range."""
-        last = self.exprs[-1] if self.exprs else None
-        words = [t for t in inner if t.kind != "punct"]
-        if last is None or last.pos != at or last.kind != "fix" or len(words) != 2:
-            return
-        noun, build = words
-        if noun.text.lower() != "build" or build.kind not in ("ver", "num"):
-            return
-        if build.kind == "num" or extends(build.text, last.version):
-            last.version = build.text
-
-    def _exclude_all(self, toks: list[Tok]) -> None:
-        """ "(excluding 5.14.14 and 5.15.12)": every build inside the brackets is carved out."""
-        builds = tuple(t.text for t in toks if t.kind == "ver")
-        if self.exprs and builds:
-            last = self.exprs[-1]
-            last.excluded = (*last.excluded, *builds)
-
-    def _on_open(self, i: int) -> int:
-        close = i + 1
-        depth = 1
-        while close < self.n and depth:
-            depth += {"open": 1, "close": -1}.get(self.t[close].kind, 0)
-            close += 1
-        inner = self.t[i + 1 : close - 1 if depth == 0 else close]
-        families = {t.family for t in inner if t.kind == "op"}
-        if "neg" in families:
-            self.negated = True
-        after_version = i > 0 and self.t[i - 1].kind == "ver"
-        if not any(t.kind == "ver" for t in inner) and not after_version and "excl" not in families:
-            for k in range(i + 1, close):  # "Endpoint Manager Mobile (EPMM)": the alias names it
-                if self.t[k].kind == "prod":
-                    self._on_product(k)
-            return close
-        if "excl" in families:
-            self._exclude_all(inner)
-            return close
-        if after_version:
-            # "(13.0.6)" dual label, "(Build 63914)", "(excluding 2.12.2 ...)", "(all modules)"
-            self._build_of_release(i - 1, inner)
-            return close
         return i + 1

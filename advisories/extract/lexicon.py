@@ -84,6 +84,7 @@ VERSION = re.compile(
     r"(?:-\d+(?:\.\d+)*[a-z]?|[-.](?:alpha|beta|rc|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
     r"|\s?U\d+[a-z]?)?"
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
+    r"(?:-[pr]\d+)?"  # Adobe Commerce 2.4.3-p1, Juniper SSR 6.3.3-r2: a patch or revision of it
     r"(?:-S\d+)?"  # Junos 20.4R3-S9: a service release of 20.4R3
     r"(?:_\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4
     r"(?:-(?:lts|sts))?"  # Juniper SSR "6.1.9-lts": the support track is part of the name
@@ -206,6 +207,12 @@ OPERATORS: dict[str, str] = {
     "does not affect": "neg",
     "do not affect": "neg",
     "all clear": "neg",
+    # "9.0, 9.1 and 10.1 were never affected", "isn't vulnerable", "have not been impacted".
+    **{
+        f"{neg} {state}": "neg"
+        for neg in ("not", "never", "never been", "not been", "no longer", "isn't", "aren't", "wasn't", "weren't")
+        for state in ("affected", "vulnerable", "impacted", "susceptible", "exposed")
+    },
     "excluding": "excl",
     "except": "excl",
     "other than": "excl",
@@ -251,7 +258,9 @@ _AFFECTED = (
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
     r"(?:found|discovered|identified|reported)\s+in"
     r"|malicious\s+(?:version|build|release|update|installer|package)s?"
-    r"|allow(?:s|ed)?\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
+    r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
+    # What a flawed release does, in CVE descriptions: "7-Zip 24.06 mishandles ...", "can crash".
+    r"|mishandle[sd]?|(?:can|could|may)\s+(?:be\s+made\s+to\s+)?crash"
 )
 AFFECTED_CUE = re.compile(rf"\b(?:{_AFFECTED})\b", re.IGNORECASE)
 AFFECTED_AT = re.compile(rf"(?:{_AFFECTED})\b", re.IGNORECASE)  # at the start of a token window
@@ -276,6 +285,15 @@ def platform_of(word: str) -> str:
     return "ios"
 
 
+# A flaw limited to one platform: "Windows users only", "applies to Windows hosts only",
+# "Only Firefox on Windows is affected", "only affects Windows" (extract._scope_to_platform).
+_OS = r"Windows|macOS|Mac|Linux"
+PLATFORM_ONLY = re.compile(
+    rf"\b(?P<own>{_OS})\s+(?:(?:users|hosts|systems|machines|devices|installations|builds|clients)\s+)?only\b"
+    rf"|\bonly\s+(?:[\w+-]+\s+){{0,3}}(?:on|for|under)\s+(?P<on>{_OS})\s+(?:is|are)\s+(?:affected|vulnerable)\b"
+    rf"|\b(?:only\s+affects?|affects?\s+only)\s+(?:\w+\s+){{0,2}}?(?:on\s+)?(?P<affects>{_OS})\b",
+    re.IGNORECASE,
+)
 PLATFORM_WORDS = frozenset({"windows", "macos", "mac", "linux", "ios", "ipados", "android"})
 
 # -------------------------------------------------------------------------------- words
@@ -289,6 +307,8 @@ FILLER = frozenset(
 RELEASE_NOUNS = frozenset({"release", "releases", "build", "builds", "version", "versions"})
 # Nouns after a version that make it a branch label: "OpenSSL 3.0 users should ...".
 LABEL_NOUNS = frozenset({"users", "customers", "branch", "line", "train", "series"})
+# A release's standing, which names no other product: "the end-of-life PAN-OS 8.0".
+STANDING = frozenset({"end-of-life", "eol", "unsupported", "legacy", "out-of-support", "deprecated", "retired", "old"})
 # Ordinary words that may stand right before a version. Any other word there, starting a new
 # list item ("... and libwebp 1.3.2"), names something outside the catalogue.
 GLUE = (
@@ -302,7 +322,7 @@ GLUE = (
         *("still", "showing", "shows", "reporting", "reports", "report", "remain", "remains"),
         # A release's standing and the verbs that hand a build over name no other product:
         # "the end-of-life 8.5.0 to 8.5.100", "premium support customers get 1.1.1zd".
-        *("end-of-life", "eol", "unsupported", "legacy", "out-of-support", "deprecated", "retired", "old"),
+        *STANDING,
         *("get", "gets", "receive", "receives", "install", "installs", "apply", "applies", "use", "uses"),
         *("download", "deploy", "need", "needs", "require", "requires", "ship", "ships", "move", "migrate"),
     }

@@ -23,6 +23,8 @@ from .model import Tok
 _REACH = 5  # tokens a multi-word cue may span ("contains the same flaw", "are at risk")
 _LIST_KINDS = frozenset({"ver", "prod", "plat", "num", "open", "close"})
 _COPULA = frozenset({"is", "are", "was", "were", "include", "includes", "including", "namely", "remain", "remains"})
+# Between a version list and its predicate: "... are also affected", "... remain vulnerable".
+_PREDICATE_GLUE = frozenset({"is", "are", "was", "were", "remain", "remains", "also", "still", "all", "both"})
 INHERITED = -1  # the cue sits before the clause: a lead-in or a heading says "affected:"
 
 
@@ -37,6 +39,8 @@ class Cues:
         """Does the clause state the version at token `i` as affected?"""
         if not self.affected or self._fix_predicate(toks, i):
             return False
+        if self._affected_predicate(toks, i):
+            return True
         head = _list_head(toks, i)
         if head is not None:
             lo, hi = head
@@ -61,6 +65,17 @@ class Cues:
             if k in self.affected or toks[k].kind in ("open", "op"):
                 return False  # "8.0 or later (excluding patched versions)": another phrase
         return False
+
+    def _affected_predicate(self, toks: list[Tok], i: int) -> bool:
+        """ "(CVE-2024-36138): 18.20.3, 20.15.0 and 22.4.0 are affected": a version list that is
+        the subject of "is/are affected" names affected builds, whatever word it hangs from
+        (here "that batch-file fix" before the colon)."""
+        j = i + 1
+        while j < len(toks) and _list_material(toks[j]):
+            j += 1
+        while j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _PREDICATE_GLUE:
+            j += 1
+        return j in self.affected and j not in self.fixes
 
 
 def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:

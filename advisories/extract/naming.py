@@ -1,0 +1,92 @@
+"""Products and platforms named in a clause: which product list and platform each version is for."""
+
+from __future__ import annotations
+
+from advisories.products import named_platform
+
+from . import lexicon as lx
+from .clause_state import ClauseState
+from .lookaround import is_conj
+
+_BEFORE_A_NAME = frozenset({"the"}) | lx.STANDING  # "all versions of the end-of-life PAN-OS"
+_RETRO_PLATFORM_GAP = 8  # tokens between a version list and a trailing "for Windows"
+
+
+class Naming(ClauseState):
+    """Product names ("NetScaler ADC and Gateway", "versions ... of the 3CX DesktopApp") and
+    platforms ("for Windows", "FortiClientMac") as the clause names them."""
+
+    def _on_product(self, i: int) -> int:
+        tok = self.t[i]
+        mention = (tok.product, tok.variant)
+        if self.group_open and self.group:
+            if mention not in self.group:
+                self.group.append(mention)
+        else:
+            self.group, self.named_by = [mention], {}
+        self.group_open, self.merge_ok = True, False
+        # "Citrix Workspace app for Windows", "FortiClientMac": the name says the platform.
+        named = named_platform(tok.text)
+        platforms = (named[0],) if named else None
+        self.named = platforms
+        if self.all_of:
+            self.all_of, self.from_zero = False, True
+            self._emit("all", i)
+            self.owed_all = self.exprs[-1]
+        waiting = [e for e in self.exprs if e.group is None]
+        if self._after_of(i, fixes=bool(waiting) and all(e.kind == "fix" for e in waiting)):
+            # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp", "has released
+            # ESXi80U2sb-23305545 ... in VMware ESXi": the versions came first.
+            for e in waiting:
+                e.group = self.group
+                e.platforms = e.platforms or platforms
+        return i + 1
+
+    def _of_a_product(self, j: int) -> bool:
+        k = j + 1 if j < self.n and self.t[j].kind == "word" and self.t[j].text.lower() == "of" else self.n
+        while k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() in _BEFORE_A_NAME:
+            k += 1
+        return k < self.n and self.t[k].kind == "prod"
+
+    def _after_of(self, i: int, *, fixes: bool) -> bool:
+        j = i - 1
+        while j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "the":
+            j -= 1
+        words = ("of", "in", "for") if fixes else ("of",)
+        return j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() in words
+
+    def _on_platform(self, i: int) -> int:
+        names = [self.t[i].family]
+        if i >= 2 and is_conj(self.t[i - 1]) and self.t[i - 2].kind == "prod":
+            # "Citrix Workspace app for Windows and Mac": the name held the first platform.
+            named = named_platform(self.t[i - 2].text)
+            names[:0] = [named[0]] if named else []
+        k = i + 1
+        while k < self.n:
+            if self.t[k].kind == "plat":
+                names.append(self.t[k].family)
+            elif not (is_conj(self.t[k]) and k + 1 < self.n and self.t[k + 1].kind == "plat"):
+                break
+            k += 1
+        platforms = tuple(dict.fromkeys(names))
+        # Only the current product's versions: "Edge 114.0.1823.41 ... after Chrome 114.0.5735.110
+        # shipped for Windows" says nothing of Edge's platform.
+        waiting = [e for e in self.exprs if e.platforms is None and e.group == self.group]
+        if waiting and self.fwd is None and i - waiting[-1].pos <= _RETRO_PLATFORM_GAP:
+            for e in waiting:  # "18.12.407 and 18.12.416 for Windows"
+                e.platforms = platforms
+        elif self._names_a_product(i):
+            # "Zoom Desktop Client for Windows and Zoom VDI Client before 5.15.2": part of the
+            # name, as "FortiClientMac" is; the next product named is not limited by it.
+            self.named = platforms
+            if self.group:
+                self.named_by[self.group[-1]] = platforms
+        else:  # "3CX DesktopApp for Windows versions ..."
+            self.fwd, self.named = platforms, None
+        return k
+
+    def _names_a_product(self, i: int) -> bool:
+        j = i - 1
+        if j >= 0 and self.t[j].kind == "word" and self.t[j].text.lower() == "for":
+            j -= 1
+        return j >= 0 and j < i - 1 and self.t[j].kind == "prod"

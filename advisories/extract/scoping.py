@@ -1,0 +1,185 @@
+"""Which release line a bound or a fix speaks for: branch scoping.
+
+Branch scoping (VERSIONS.md pitfall 4). An open lower end ("before X", "X and below",
+"through X", "fixed in X") starts at X's branch when
+  1. the text labels the branch ("13.1 before 13.1-49.15", "7.x before 7.0 U2b"): the label;
+  2. it is a fix ("released X", "fixed in X", "upgrade to X", "X or later" outside an
+     "affected" clause, "after installation the build number is X", "the patch is included
+     in X"): a fix speaks for its own line only, and is never itself affected;
+  3. X is an LTSR update (Citrix "2402 LTSR CU1"), which only counts inside its LTSR (2402);
+  4. the text names several affected branches for that product ("7.2.4 and below, 7.0.11 and
+     below"; a fix on another line does not count), or X is Fortinet's "X and below", which
+     Fortinet scopes to X's branch (another vendor's "X and below" starts at "0");
+  5. a line is named after the bound: "5.1.0 and earlier 5.x releases" starts at 5.
+A bare release-build bound ("Connect Secure before 22.7R2.6", "prior to 13.1-49.13") names no
+line, so it starts at "0" like any other: a missed alert is worse than a verify-labelled one.
+X's line is its first two numeric parts (7.2.5 -> 7.2, 120.0.6099.129 -> 120.0, 15.2.1544.14
+-> 15.2; release-build and update forms keep their release), except where the text names two
+builds of one product on one such line from different build families (Exchange 2019 CU14
+15.2.1544.14 and CU13 15.2.1258.39): each family is then a line (15.2.1544, 15.2.1258). Several
+fixed builds on one line and platform ("120.0.6099.129/130 for Windows"): the lowest bounds it.
+A fix whose line does not show (build 14004, a patch name, a date) makes a "check manually"
+statement for its product, with no versions, when the text says nothing else about it.
+Otherwise an open lower end starts at "0": a lone "Chrome prior to 116.0.5845.187" covers every
+older version, because missing an affected install is the worse error. Rules 2 to 4 never apply to
+a release named by year and month (Citrix Workspace app 2403.1, 2311): those are one running
+numbering, not branches, so "before 2403.1" covers 2402 and 2311 whatever else the text names.
+An LTSR is a line of its own (the variant "LTSR", like FIPS): "2203 LTSR before 2203.1 LTSR CU6
+Hotfix 2" is labelled 2203 on the LTSR line, and a variant the catalogue lists as a product of
+its own (Citrix Workspace app LTSR) is that product.
+
+A fix on a branch the text already states as affected adds nothing and is dropped. A range
+from "0" ending on a build the text also lists explicitly is a list widened into a range
+(pitfall 6, the 3CX "through 18.12.416"): kept, but suspect, so a human confirms it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from advisories.models import VersionRange
+from advisories.versions import compare, osv_range
+
+from . import shapes
+from .model import Expr, KnownProduct
+
+Key = tuple[int, str]  # (catalogue index, variant)
+
+
+_CALENDAR_LINE = "yymm"  # the one line all of Citrix Workspace's YYMM releases are on
+
+
+def line_of(version: str) -> str:
+    return _CALENDAR_LINE if shapes.is_calendar_release(version) else shapes.branch(version)
+
+
+def branch_of(e: Expr) -> str:
+    if e.kind in ("bound", "fix"):
+        return e.label or line_of(e.version)
+    if e.kind == "range":
+        return line_of(e.upper or e.lower)
+    if e.kind == "wild":
+        return e.version
+    if e.kind == "all":
+        return "*"
+    return line_of(e.version)
+
+
+def start_of(e: Expr) -> str:
+    """The first version of a line the text names itself: "1.5.x before 1.5.4" (a label),
+    "5.16.0 before 5.16.7" (a lower end), "every 11.x release" (a whole line)."""
+    if e.kind == "bound":
+        return e.label
+    return e.lower if e.kind == "range" else e.version if e.kind == "wild" else ""
+
+
+def older_than_every_line(e: Expr, starts: list[str]) -> bool:
+    """ "Roundcube before 1.4.14, 1.5.x before 1.5.4 and 1.6.x before 1.6.3", "5.16.0 before
+    5.16.7 ... or any release before 5.15.16": an unlabelled bound below every line the text
+    names is the catch-all for all older releases, so it starts at "0" (no named line's fix
+    can fall inside it), where a list of bare bounds ("before 2021.0.6, 2021.1.4") is per line.
+    Only "before": Fortinet's "6.0.15 and earlier" next to "6.2.0 through 6.2.11" is its line."""
+    if e.kind != "bound" or e.upper_kind != "fixed" or e.label or not starts:
+        return False
+    return all(compare(e.version, start) == -1 for start in starts)
+
+
+def an_earlier(e: Expr) -> bool:
+    return e.kind == "bound" and e.upper_kind == "last_affected" and not e.label
+
+
+def earlier_per_line(keyed: Sequence[tuple[Expr, Key]], products: Sequence[KnownProduct]) -> set[Key]:
+    """ "Adobe Commerce 2.4.3-p1 and earlier and 2.3.7-p2 and earlier": each "Y and earlier" of a
+    list starts at "0" (blind rounds 3+), unless that would cover a build the text names as
+    fixed ("5.9.2.14-12o and older, ..., 7.0.1-5035 and older ... move to 6.5.4.15-116n"): a
+    fix is never read as affected, so the product's list is per line then. Fortinet's lists
+    are per branch (VERSIONS.md, table e). The products whose lists are per line."""
+    fixes: dict[Key, list[str]] = {}
+    for e, key in keyed:
+        if e.kind == "fix":
+            fixes.setdefault(key, []).append(e.version)
+    return {
+        key
+        for e, key in keyed
+        if an_earlier(e)
+        and (scopes_below(products[key[0]]) or any(compare(f, e.version) != 1 for f in fixes.get(key, [])))
+    }
+
+
+def fix_is_covered(e: Expr, cover: set[str]) -> bool:
+    """A fix on a branch the text already states as affected adds nothing ("FortiOS 7.2.0
+    through 7.2.4 ... upgrade to 7.2.5"; "prior to 120.0.6099.129 ... has released 120.0.6099.129")."""
+    if "*" in cover or branch_of(e) in cover:
+        return True
+    return any(c and (e.version == c or shapes.extends(e.version, c)) for c in cover)
+
+
+def inside(version: str, spans: list[tuple[str, str]]) -> bool:
+    """ "Log4j 2.0-beta7 through 2.17.0, excluding 2.3.2 and 2.12.4 ... the fixes are 2.17.1,
+    2.12.4 and 2.3.2": a fix inside a range the text states affected is a backport that range
+    already speaks for (or carves out); a fix-only range of its own would only repeat it."""
+    return any(compare(lo, version) != 1 and compare(version, hi) != 1 for lo, hi in spans)
+
+
+def per_build_lines(keyed: Sequence[tuple[Expr, Key]]) -> set[Key]:
+    """Products whose fixes name two builds on one release line with different build
+    families (Exchange 2019 CU14 15.2.1544.14 and CU13 15.2.1258.39): each family is a line
+    of its own there (15.2.1544, 15.2.1258), as it is in Microsoft's own per-CU data."""
+    seen: dict[tuple[Key, str], set[str]] = {}
+    for e, key in keyed:
+        if e.kind in ("fix", "bound") and not e.label:
+            line = shapes.fix_line(e.version)
+            if line is not None and line.count(".") == 1:
+                seen.setdefault((key, line), set()).add(shapes.branch(e.version))
+    return {key for (key, _), families in seen.items() if len(families) > 1}
+
+
+def fix_line(e: Expr, per_build: bool) -> str | None:
+    """The line a fix bounds: the text's label, else the fix's own line (None: not shown)."""
+    if e.label:
+        return e.label
+    if shapes.is_calendar_release(e.version):
+        return "0"  # Workspace's YYMM numbering runs on: "before 2403.1" covers 2311
+    return _own_line(e.version, per_build)
+
+
+def _own_line(version: str, per_build: bool) -> str | None:
+    line = shapes.fix_line(version)
+    if line is not None and per_build and shapes.branch(version).startswith(line + "."):
+        return shapes.branch(version)
+    return line
+
+
+def resolve(
+    e: Expr, product: KnownProduct, several: bool, per_build: bool = False
+) -> tuple[list[str], list[VersionRange], set[str]]:
+    v = e.version
+    if e.kind == "version":
+        known = product.known_builds
+        if shapes.is_plain_line(v) and v not in known and any(shapes.extends(b, v) for b in known):
+            # Citrix "12.1" when its builds are "12.1-55.18": the whole release line.
+            return [], [osv_range(v, fixed=shapes.next_branch(v))], {"release_line"}
+        return [v, *e.alts], [], set()
+    if e.kind == "range":
+        upper = {e.upper_kind: e.upper} if e.upper else {}
+        return [], [osv_range(e.lower, **upper)], set()
+    if e.kind == "wild":
+        return [], [osv_range(v, fixed=shapes.next_branch(v))], set()
+    if e.kind == "all":
+        return [], [osv_range("0")], {"all"}
+    if shapes.date_like(v):
+        return [v], [], set()  # "7/2/2004 and below": a mangled version, kept as written for review
+    # A YYMM release (2403.1) has no branch: Workspace's numbering runs on across releases.
+    scoped = (
+        not shapes.is_calendar_release(v)
+        and not e.from_zero
+        and (shapes.is_line_update(v) or several or (e.by_line and scopes_below(product)))
+    )
+    introduced = e.label or ((_own_line(v, per_build) or shapes.branch(v)) if scoped else "0")
+    return [], [osv_range(introduced, **{e.upper_kind: v})], set()
+
+
+def scopes_below(product: KnownProduct) -> bool:
+    """Fortinet writes "7.2.4 and below" for the 7.2 branch (VERSIONS.md, table e); any other
+    vendor's "12.8.7 and below" names no line and starts at "0" (blind rounds 3 and 4)."""
+    return product.vendor.lower().startswith("fortinet")
