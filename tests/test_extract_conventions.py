@@ -100,14 +100,9 @@ def test_a_bare_bound_names_no_line_and_starts_at_zero(text: str) -> None:
     assert any(r["introduced"] == "0" for rs in found.values() for r in rs), found
 
 
-def test_a_list_of_and_earlier_starts_at_zero_unless_a_named_fix_falls_inside() -> None:
-    # Blind rounds 3+: each "Y and earlier" of a list is from "0" ...
+def test_a_list_of_affected_branches_stays_scoped() -> None:
     found = ranges("SonicOS 5.9.2.14-12o and older, 6.5.4.14-109n and older, and 7.0.1-5035 and older are affected.")
-    assert sorted(r["introduced"] for r in found["SonicOS"]) == ["0", "0", "0"]
-    # ... but a fix the text names is never read as affected: then the list is per line.
-    text = "SonicOS 5.9.2.14-12o and older, 6.5.4.14-109n and older are affected; Gen 5 should move to 5.9.2.14-13o."
-    assert sorted(r["introduced"] for r in ranges(text)["SonicOS"]) == ["5.9", "6.5"]
-    assert not affected(text, "5.9.2.14-13o")
+    assert sorted(r["introduced"] for r in found["SonicOS"]) == ["5.9", "6.5", "7.0"]
     assert not affected("SonicOS 5.9.2.14-12o and older, 6.5.4.14-109n and older are affected.", "6.5.4.15-116n")
 
 
