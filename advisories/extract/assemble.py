@@ -13,9 +13,7 @@ from .finish import Acc, desktop_wide, finish, same
 from .model import Expr, ExtractedStatement, KnownProduct
 from .scoping import (
     Key,
-    an_earlier,
     branch_of,
-    earlier_per_line,
     fix_is_covered,
     fix_line,
     inside,
@@ -55,7 +53,6 @@ def assemble(
             covered.setdefault(key, set()).add(branch_of(e))
         if e.kind == "version":
             explicit.setdefault(key, set()).add(e.version)
-    per_line = earlier_per_line(keyed, products)
     fine = per_build_lines(keyed)
     stated = {
         (key, p): e.unit for e, key in reversed(keyed) if e.kind != "fix" for p in _platforms(e, products[key[0]])
@@ -75,7 +72,6 @@ def assemble(
                 acc.notes |= set() if e.direct else {"context"}
             continue
         several = len(named.get(key, ())) > 1 and not older_than_every_line(e, starts.get(key, []))
-        several = several and (key in per_line or not an_earlier(e))
         versions, ranges, notes = resolve(e, products[key[0]], several, key in fine)
         if not e.direct:
             notes.add("context")

@@ -84,28 +84,6 @@ def older_than_every_line(e: Expr, starts: list[str]) -> bool:
     return all(compare(e.version, start) == -1 for start in starts)
 
 
-def an_earlier(e: Expr) -> bool:
-    return e.kind == "bound" and e.upper_kind == "last_affected" and not e.label
-
-
-def earlier_per_line(keyed: Sequence[tuple[Expr, Key]], products: Sequence[KnownProduct]) -> set[Key]:
-    """ "Adobe Commerce 2.4.3-p1 and earlier and 2.3.7-p2 and earlier": each "Y and earlier" of a
-    list starts at "0" (blind rounds 3+), unless that would cover a build the text names as
-    fixed ("5.9.2.14-12o and older, ..., 7.0.1-5035 and older ... move to 6.5.4.15-116n"): a
-    fix is never read as affected, so the product's list is per line then. Fortinet's lists
-    are per branch (VERSIONS.md, table e). The products whose lists are per line."""
-    fixes: dict[Key, list[str]] = {}
-    for e, key in keyed:
-        if e.kind == "fix":
-            fixes.setdefault(key, []).append(e.version)
-    return {
-        key
-        for e, key in keyed
-        if an_earlier(e)
-        and (scopes_below(products[key[0]]) or any(compare(f, e.version) != 1 for f in fixes.get(key, [])))
-    }
-
-
 def fix_is_covered(e: Expr, cover: set[str]) -> bool:
     """A fix on a branch the text already states as affected adds nothing ("FortiOS 7.2.0
     through 7.2.4 ... upgrade to 7.2.5"; "prior to 120.0.6099.129 ... has released 120.0.6099.129")."""
