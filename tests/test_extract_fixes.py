@@ -339,3 +339,16 @@ def test_a_list_under_an_affected_heading_or_column_is_affected_and_a_bare_one_i
 def test_a_list_after_a_semicolon_goes_on_with_the_affected_clause_before_it() -> None:
     found = read("Affected versions are 3CX DesktopApp 18.12.407 for Windows; 18.11.1213 and 18.12.402 for macOS.")
     assert _alerting_affected(found, "18.11.1213") and _alerting_affected(found, "18.12.407")
+
+
+def test_releases_that_remove_a_flaw_are_fixes_whatever_else_the_sentence_calls_affected() -> None:
+    # CVE-2022-1162 (cvelistV5: GitLab 14.7 before 14.7.7, 14.8 before 14.8.5, 14.9 before 14.9.2),
+    # in the words of a release note: the verb is what the releases do to the flaw, and the
+    # "affected accounts" at the end are accounts, not builds.
+    text = ("The GitLab 14.9.2, 14.8.5 and 14.7.7 releases remove a hardcoded password set for "
+            "OmniAuth accounts, and GitLab reset the passwords of the affected accounts.")
+    found = extract_statements(text, [KnownProduct("GitLab", "GitLab", (), ())])
+    assert [s.product for s in found] == ["GitLab"]
+    for fixed in ("14.9.2", "14.8.5", "14.7.7", "14.9.3"):
+        assert not affected_anywhere(found, fixed)
+    assert affected_anywhere(found, "14.9.1") and affected_anywhere(found, "14.7.6")
