@@ -291,18 +291,8 @@ def _feeds(value: Any, root: Path, p: _Problems) -> tuple[FeedConfig, ...]:
             p.add(f"{where}.path", "must be the path of a local feed file (a non-empty string), "
                   "or use url")
             path = None
-        every = t.get("every", "1h")
-        try:
-            every_s = parse_duration(str(every))
-        except ValueError:
-            p.add(f"{where}.every", f"{every!r} is not a duration (use e.g. '30m', '1h', '1d')")
-            every_s = 3600
-        deadline = t.get("deadline", "2m")
-        try:
-            deadline_s = parse_duration(str(deadline))
-        except ValueError:
-            p.add(f"{where}.deadline", f"{deadline!r} is not a duration (use e.g. '30s', '2m')")
-            deadline_s = 120
+        every_s = _duration(t, "every", "1h", where, p)
+        deadline_s = _duration(t, "deadline", "2m", where, p)
         max_mb = t.get("max_size_mb", 10)
         if not _whole(max_mb) or not 1 <= max_mb <= 1024:
             p.add(f"{where}.max_size_mb", f"{max_mb!r}: must be a whole number of megabytes from 1 to 1024")
@@ -431,6 +421,15 @@ def _smtp(value: Any, env: dict[str, str], root: Path, p: _Problems, *, need_sec
         data_timeout_s=data_timeout,
         ca_file=_ca_file(value, str(security), root, p),
     )
+
+
+def _duration(table: dict[str, Any], key: str, default: str, where: str, p: _Problems) -> int:
+    value = table.get(key, default)
+    try:
+        return parse_duration(str(value))
+    except ValueError:
+        p.add(f"{where}.{key}", f"{value!r} is not a duration (use e.g. '30s', '30m', '1h', '1d')")
+        return parse_duration(default)
 
 
 def _seconds(table: dict[str, Any], key: str, default: float, p: _Problems) -> float:

@@ -11,13 +11,13 @@ import email
 import email.policy
 import io
 import re
-import shutil
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from smtpserver import SmtpServer
+from test_pipeline import demo  # noqa: F401  (a fixture)
 
 from advisories.alerts import BODY_ROWS
 from advisories.cli import main
@@ -37,22 +37,11 @@ from advisories.rules import load_rule
 from advisories.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "examples" / "demo"
 RULE = ROOT / "rules" / "ncsc-2023-3cx-desktop-app.toml"
 LINK = "https://www.3cx.com/blog/news/desktopapp-security-alert/"
 TEN_MB = 10 * 1024 * 1024
 # The bound README.md documents for an alert, CSV included (half of Postfix's default 10 MB).
 MAX_ALERT_BYTES = 5_000_000
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    folder = tmp_path / "demo"
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("data"))
-    shutil.copytree(ROOT / "rules", tmp_path / "rules")
-    config = folder / "feeds.toml"
-    config.write_text(config.read_text().replace('rules = "../../rules"', 'rules = "../rules"'))
-    return folder
 
 
 def parsed(data: bytes) -> EmailMessage:
@@ -123,7 +112,7 @@ def write_big_title_rule(rules: Path) -> Path:
 
 
 def test_check_warns_about_a_rule_over_a_cap_without_failing(
-    demo: Path, capsys: pytest.CaptureFixture[str]
+    demo: Path, capsys: pytest.CaptureFixture[str]  # noqa: F811
 ) -> None:
     path = write_big_title_rule(demo.parent / "rules")
     assert main(["check", "--config", str(demo / "feeds.toml")]) == 0
@@ -133,7 +122,7 @@ def test_check_warns_about_a_rule_over_a_cap_without_failing(
     assert "configuration is valid" in out
 
 
-def test_a_10_mb_rule_title_makes_small_emails_that_point_to_the_full_text(demo: Path) -> None:
+def test_a_10_mb_rule_title_makes_small_emails_that_point_to_the_full_text(demo: Path) -> None:  # noqa: F811
     write_big_title_rule(demo.parent / "rules")
     config = str(demo / "feeds.toml")
     assert main(["run", "--once", "--config", config]) == 0
@@ -176,18 +165,18 @@ all_versions = true
 """
 
 
-def big_estate(demo: Path, rows: int = 5000, devices: int = 3) -> None:
+def big_estate(folder: Path, rows: int = 5000, devices: int = 3) -> None:
     """Barsetshire's export: `rows` builds of Widget Agent, each on `devices` named PCs."""
     lines = ["product,vendor,version,platform,hostname"]
     for n in range(rows):
         version = f"{n // 1000 + 1}.{n // 100 % 10}.{n % 100}.{1000 + n}"
         lines += [f"Widget Agent,Acme,{version},Windows 11 Enterprise,BARSET-PC-{n:05d}-{d}" for d in range(devices)]
-    inventory = demo / "inventories" / "barsetshire-intune-appinvaggregate.csv"
+    inventory = folder / "inventories" / "barsetshire-intune-appinvaggregate.csv"
     inventory.write_text("\n".join(lines) + "\n")
-    (demo.parent / "rules" / "lga-widget-agent.toml").write_text(WIDGET_RULE)
+    (folder.parent / "rules" / "lga-widget-agent.toml").write_text(WIDGET_RULE)
 
 
-def test_an_alert_with_5000_rows_lists_the_most_urgent_and_attaches_the_rest(demo: Path) -> None:
+def test_an_alert_with_5000_rows_lists_the_most_urgent_and_attaches_the_rest(demo: Path) -> None:  # noqa: F811
     """Each row on 20 named PCs, the most a row lists: 3.1 MB sent, CSV included."""
     big_estate(demo, devices=20)
     config = demo / "feeds.toml"
@@ -220,7 +209,7 @@ from = "Council Cyber Alerts <alerts@demo.example.gov.uk>"
     assert len(shown) == BODY_ROWS and not shown & {r["version"] for r in table}
 
 
-def test_the_most_urgent_rows_are_the_ones_in_the_body(demo: Path) -> None:
+def test_the_most_urgent_rows_are_the_ones_in_the_body(demo: Path) -> None:  # noqa: F811
     """The 3CX rows (critical, exploited) are listed in full ahead of 5,000 high-severity ones."""
     big_estate(demo, rows=BODY_ROWS + 50, devices=1)
     inventory = demo / "inventories" / "barsetshire-intune-appinvaggregate.csv"
