@@ -258,3 +258,21 @@ def test_looks_like_html() -> None:
     assert looks_like_html(b"  <!doctype HTML><html>")
     assert not looks_like_html((FEEDS / "ncsc-news.xml").read_bytes())
     assert not looks_like_html(b'<?xml version="1.0"?><rss><item><description>&lt;html&gt;')
+
+
+def test_a_feed_cut_mid_document_stores_nothing_and_says_so() -> None:
+    whole = _rss('<item><title>FortiOS advisory</title><link>https://x.example/a</link></item>'
+                 '<item><title>Ivanti advisory</title><link>https://x.example/b</link></item>')
+    cut = whole[: whole.index(b"Ivanti") + 6]  # a download that stopped inside the second item
+    with pytest.raises(ParseError) as caught:
+        _parse(cut, feed="vendor")
+    assert caught.value.message.startswith("vendor: ") and "ends mid-document" in caught.value.message
+    assert "nothing from it was stored" in caught.value.message
+    assert [a.title for a in _parse(whole)] == ["FortiOS advisory", "Ivanti advisory"]
+
+
+def test_a_complete_feed_with_a_publisher_slip_is_still_read() -> None:
+    # An unescaped "&" makes the XML not well-formed, but every item is there: losing the whole
+    # vendor feed over it would cost more than the slip.
+    body = _rss('<item><title>Cisco IOS XE & ASA advisory</title><link>https://x.example/c</link></item>')
+    assert [a.title for a in _parse(body)] == ["Cisco IOS XE & ASA advisory"]

@@ -91,6 +91,13 @@ def _feedparse(body: bytes, *, feed: str, url: str) -> Any:
             f"{feed}: {url} is not an RSS or Atom feed ({reason})",
             hint="check the url or path in feeds.toml points at the feed and the feed's kind is right",
         )
+    if "no element found" in str(parsed.get("bozo_exception", "")):
+        # The document stops mid-way (a download cut short, a publisher's half-written file):
+        # its last item would be stored cut, with a title or link missing. Read it next run.
+        raise ParseError(
+            f"{feed}: {url} ends mid-document ({parsed.get('bozo_exception')}); nothing from it was stored",
+            hint="usually a download cut short: the next run fetches it again; if it persists, tell the publisher",
+        )
     if parsed.get("bozo") and not parsed.entries:
         raise ParseError(
             f"{feed}: {url} is a broken feed: {parsed.get('bozo_exception')}",
