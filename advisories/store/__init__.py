@@ -132,7 +132,9 @@ def _refuse_unusable(path: Path) -> None:
 def _check_integrity(conn: sqlite3.Connection, path: Path) -> None:
     try:
         found = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.OperationalError:
+        raise  # locked, read-only, I/O: the file may be fine; the caller says what it is
+    except sqlite3.DatabaseError as exc:  # "database disk image is malformed"
         found = [str(exc)]
     found = [" ".join(line.split()) for line in found]
     if found != ["ok"]:
@@ -185,6 +187,19 @@ def _connect(path: Path) -> sqlite3.Connection:
 HOLD_AFTER_UNKNOWN = 2
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """Read-only, also on a read-only volume: there SQLite cannot create the WAL's shared-memory
+    file, so the file is read as immutable (a snapshot; nothing can be writing to that volume)."""
+    uri = path.resolve().as_uri()
+    conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None)
+    try:
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        return conn
+    except sqlite3.OperationalError:
+        conn.close()
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
+
 class StateError(AdvisoriesError):
     """The state file cannot be trusted or written: refuse it rather than start afresh."""
 
@@ -223,11 +238,12 @@ class Store:
             raise StateError(f"state {path}: no such file",
                              "run `advisories run --once` first, or check [settings] state")
         try:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+            conn = _read_only(path)
             _check_integrity(conn, path)
             done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"state {path}: cannot be read ({exc})", _RESTORE) from None
+            raise StateError(f"state {path}: cannot be read ({exc})",
+                             "check the file's permissions and the volume it is on") from None
         if missing := [name for name, _ in MIGRATIONS if name not in done]:
             conn.close()
             raise StateError(f"state {path}: written by an older version (missing {', '.join(missing)})",
