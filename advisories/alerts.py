@@ -7,15 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from advisories.models import SEVERITIES, Advisory, Match, Status
+from advisories.models import PLATFORM_NAMES, SEVERITIES, Advisory, Match, Status
 
 SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}
 # Rows listed in an alert's body; the rest go in an attached CSV. 100 rows of a real alert are
 # about 100 KB of text and HTML, so the email stays small whatever the council's estate (an
 # alert with 5,000 rows, CSV included, is about 1.3 MB: tests/test_limits.py measures it).
 BODY_ROWS = 100
+# Advisories told in full in one email; the others get one line each (and their rows are in the
+# CSV). A council's first alert can match hundreds: the most urgent ten are what it reads first.
+SECTIONS_IN_FULL = 10
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class AlertSection:
     matches: tuple[Match, ...]
     change: str | None  # why this is a re-alert ("exploitation newly confirmed"), None if new
     more: tuple[Match, ...] = ()  # its rows beyond the body's limit: in the attached CSV
+    # The council was told of this advisory before: what changed since that email, one line each.
+    update: bool = False
+    changes: tuple[str, ...] = ()
 
     @property
     def devices(self) -> int:
@@ -45,6 +52,16 @@ class CouncilAlert:
     keys: tuple[tuple[str, str], ...]  # (alert key, signature) for every exposure included
     # Advisories none of whose rows fit in the body (see within()): only in the attached CSV.
     hidden: tuple[AlertSection, ...] = ()
+    # Advisories beyond SECTIONS_IN_FULL (see within()): one line each; their rows in the CSV.
+    brief: tuple[AlertSection, ...] = ()
+    # Message-IDs of the earlier emails on these advisories to this council, oldest first: the
+    # update's In-Reply-To and References, so a mail client threads it under the first alert.
+    thread: tuple[str, ...] = ()
+
+    @property
+    def is_update(self) -> bool:
+        """Every advisory in it was told to the council before: an update, not news."""
+        return all(s.update for s in self.all_sections)
 
     @property
     def top_severity(self) -> str | None:
@@ -61,7 +78,7 @@ class CouncilAlert:
 
     @property
     def all_sections(self) -> tuple[AlertSection, ...]:
-        return self.sections + self.hidden
+        return self.sections + self.hidden + self.brief
 
     @property
     def rows_shown(self) -> int:
@@ -69,22 +86,31 @@ class CouncilAlert:
 
     @property
     def rows_in_csv(self) -> tuple[Match, ...]:
-        """The rows not in the body, most urgent first, as the CSV lists them."""
-        rest = [m for s in self.sections for m in s.more] + [m for s in self.hidden for m in s.matches]
-        return tuple(sorted(rest, key=_urgency))
+        """Once the body leaves anything out, the CSV lists every row of the alert (a council
+        works from one list), most urgent first; else nothing."""
+        cut = self.brief or self.hidden or any(s.more for s in self.sections)
+        rows = [m for s in self.all_sections for m in (*s.matches, *s.more)]
+        return tuple(sorted(rows, key=_urgency)) if cut else ()
+
+    @property
+    def rows_total(self) -> int:
+        return sum(len(s.matches) + len(s.more) for s in self.all_sections)
 
     @property
     def csv_name(self) -> str:
-        return f"{self.council_id}-more-rows.csv"
+        return f"{self.council_id}-affected-rows.csv"
 
-    def within(self, limit: int = BODY_ROWS) -> CouncilAlert:
-        """This alert (as build_alert made it) with only its `limit` most urgent rows in the
-        sections (the body); the others move to each section's `more`, and a section left with
-        none moves whole to `hidden`.
+    def within(self, limit: int = BODY_ROWS, sections: int = SECTIONS_IN_FULL) -> CouncilAlert:
+        """This alert (as build_alert made it) with its first `sections` advisories in full and
+        the rest `brief`, and only the `limit` most urgent rows in the full ones (the body); the
+        others move to each section's `more`, and a section left with none moves to `hidden`.
 
         Most urgent: the advisory's severity, then exploited, then confirmed affected before
         "check manually", then the most devices. The order within a section is kept.
         """
+        if len(self.sections) > sections:
+            return replace(self, sections=self.sections[:sections],
+                           brief=self.sections[sections:]).within(limit, sections)
         rows = [m for s in self.sections for m in s.matches]
         if len(rows) <= limit:
             return self
@@ -155,15 +181,39 @@ def alert_keys(match: Match) -> tuple[str, ...]:
 
 
 def signature(match: Match) -> str:
-    """What, if it changes in a material way, makes an exposure worth telling again."""
+    """What, if it changes in a material way, makes an exposure worth telling again; and what
+    an update says changed (the KEV due date, the fixed versions), which alone tells nobody."""
     s = match.statement
+    due = match.advisory.due_date
     return json.dumps({
         "affected": sorted({*s.versions, *(repr(r) for r in s.ranges), *(["*"] * s.all_versions)}),
         "platform": s.platform,
         "exploited": match.advisory.exploited,
         "severity": match.advisory.severity,
         "status": match.status.value,
+        "due": due.isoformat() if due else None,
+        "fixes": sorted({r.upper.version for r in s.ranges if r.upper is not None and not r.upper.inclusive}),
     }, sort_keys=True)
+
+
+def what_changed(old: str, new: str, devices: tuple[int, int] | None = None) -> list[str]:
+    """Since the last email on an exposure, in the words of the update's opener. Fields an
+    earlier version's signature lacks are not reported as changed."""
+    a, b = json.loads(old), json.loads(new)
+    lines = []
+    if b["exploited"] and not a["exploited"]:
+        lines.append("now exploited in the wild")
+    if SEVERITY_RANK.get(b["severity"], 0) > SEVERITY_RANK.get(a["severity"], 0):
+        lines.append(f"severity raised to {b['severity']}")
+    if a["status"] == "unknown" and b["status"] == "affected":
+        lines.append("your version is now confirmed affected (it was \"check manually\")")
+    if "due" in a and b.get("due") and b["due"] != a["due"]:
+        lines.append(f"CISA KEV due date {b['due']}")
+    if "fixes" in a and b.get("fixes") and not a["fixes"]:
+        lines.append(f"a fix is published: {', '.join(b['fixes'])}")
+    if devices is not None and devices[0] != devices[1]:
+        lines.append(f"devices: {devices[0]} then, {devices[1]} now")
+    return lines
 
 
 def material_change(old: str, new: str) -> str | None:
@@ -188,12 +238,16 @@ def build_alert(
     council_name: str,
     recipients: tuple[str, ...],
     matches: list[Match],
-    previous: dict[str, str],
+    previous: Mapping[str, str],
+    devices: Mapping[str, int] | None = None,
 ) -> CouncilAlert | None:
-    """The council's alert for this run: new exposures and materially changed ones only."""
+    """The council's alert for this run: new exposures and materially changed ones only.
+    `previous`: key -> signature of what was told before; `devices`: key -> devices then."""
     by_advisory: dict[str, list[Match]] = {}
     changes: dict[str, str | None] = {}
+    told: dict[str, list[str]] = {}
     keys: list[tuple[str, str]] = []
+    subjects = {key.split("|")[1] for key in previous}  # the CVEs (or ids) told before
     for m in matches:
         if m.item.council_id != council_id:
             # Defence in depth: the caller filters already; one council's rows never cross.
@@ -208,16 +262,31 @@ def build_alert(
         by_advisory.setdefault(m.advisory.id, []).append(m)
         if m.advisory.id not in changes or change is None:
             changes[m.advisory.id] = change
+        told.setdefault(m.advisory.id, []).extend(
+            _told_lines(m, old, sig, devices) if any(k.split("|")[1] in subjects for k in spellings) else ())
         keys.append((key, sig))
     if not by_advisory:
         return None
     sections = [
-        AlertSection(ms[0].advisory, tuple(sorted(ms, key=_row_order)), changes[aid])
+        AlertSection(ms[0].advisory, tuple(sorted(ms, key=_row_order)), changes[aid],
+                     update=any(k.split("|")[1] in subjects for m in ms for k in alert_keys(m)),
+                     changes=tuple(dict.fromkeys(told[aid])))
         for aid, ms in by_advisory.items()
     ]
     sections.sort(key=lambda s: (-SEVERITY_RANK.get(s.advisory.severity or "", 0),
                                  not s.advisory.exploited, s.advisory.title))
     return CouncilAlert(council_id, council_name, recipients, tuple(sections), tuple(keys))
+
+
+def _told_lines(m: Match, old: str | None, sig: str, devices: Mapping[str, int] | None) -> list[str]:
+    """What an update says about one exposure of an advisory the council was told of before."""
+    item = m.item
+    where = f"{item.product} {item.version or '(no version)'} on {PLATFORM_NAMES.get(item.platform, item.platform)}"
+    if old is None:
+        return [f"newly affected: {where}"]
+    known = next((devices[k] for k in alert_keys(m) if devices and k in devices), None)
+    lines = what_changed(old, sig, None if known is None else (known, item.devices))
+    return [f"{line} ({where})" if line.startswith("devices") else line for line in lines]
 
 
 def _row_order(m: Match) -> tuple[str, str, str]:

@@ -13,6 +13,9 @@ from typing import NamedTuple
 from advisories.identity.platforms import named_platform
 
 PLATFORMS = ("windows", "macos", "linux", "ios", "android", "any")
+# How a platform is written for people (emails, the bulletin, CSV cells).
+PLATFORM_NAMES = {"windows": "Windows", "macos": "macOS", "linux": "Linux", "ios": "iOS",
+                  "android": "Android", "any": "unknown platform"}
 SEVERITIES = ("critical", "high", "medium", "low")
 
 

@@ -389,7 +389,11 @@ class Pipeline:
             # the same installs now read as that platform: keep their history, alert once.
             self.store.carry_platform(council.id, council.platform, {k for m in matches for k in alert_keys(m)})
         previous = self.store.alert_signatures(council.id)
-        alert = build_alert(council.id, council.name, council.recipients, matches, previous)
+        alert = build_alert(council.id, council.name, council.recipients, matches, previous,
+                            self.store.alert_devices(council.id))
+        if alert is not None and any(s.update for s in alert.all_sections):
+            subjects = {k.split("|")[1] for k, _ in alert.keys}
+            alert = replace(alert, thread=self.store.thread(council.id, subjects))
         if alert is not None:
             local = at.astimezone(ZoneInfo(self.config.timezone))
             rows = _alert_rows(alert.keys, matches)

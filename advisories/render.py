@@ -20,13 +20,11 @@ import jinja2
 from advisories.alerts import BODY_ROWS, CouncilAlert, Withdrawal
 from advisories.defaults import default_folder
 from advisories.delivery.mime import list_id
-from advisories.models import Attachment, Match, Message
+from advisories.models import PLATFORM_NAMES, Attachment, Match, Message
 from advisories.sanitise import clean_header_text
 
 ALERT_TEMPLATES = ("alert.subject.txt", "alert.txt", "alert.html")
 WITHDRAWN_TEMPLATES = ("withdrawn.subject.txt", "withdrawn.txt", "withdrawn.html")
-PLATFORM_NAMES = {"windows": "Windows", "macos": "macOS", "linux": "Linux", "ios": "iOS",
-                  "android": "Android", "any": "unknown platform"}
 
 
 def environment(override: Path | None = None) -> jinja2.Environment:
@@ -70,10 +68,21 @@ def render_alert(
     shown = alert.within(BODY_ROWS)
     message = _render(env, "alert", {"alert": shown, **context}, key=alert.message_key,
                       council_id=alert.council_id, to=alert.recipients, sender=sender)
+    if alert.thread:  # an update: threaded under the earlier emails on the same advisories
+        thread = alert.thread
+        if len(thread) > THREAD_REFERENCES:  # the root, and the latest ones
+            thread = thread[:1] + thread[1 - THREAD_REFERENCES:]
+        message = replace(message, headers=(*message.headers, ("In-Reply-To", thread[-1]),
+                                             ("References", " ".join(thread))))
     rest = shown.rows_in_csv
     if not rest:
         return message
     return replace(message, attachments=(Attachment(shown.csv_name, "text/csv", rows_csv(rest)),))
+
+
+# References kept on an update: the first (the thread's root) and the latest matter to mail
+# clients; a long-lived advisory must not grow the header without end.
+THREAD_REFERENCES = 10
 
 
 CSV_COLUMNS = ("severity", "exploited", "advisory", "title", "cves", "status", "product", "vendor",

@@ -111,16 +111,27 @@ def test_a_material_change_re_alerts_and_a_cosmetic_one_does_not(demo: Path) -> 
     assert len(outbox(demo)) == 3  # a downgrade is not worth waking anyone
 
 
-def test_exploitation_newly_confirmed_re_alerts_with_the_reason(demo: Path) -> None:
+def test_exploitation_newly_confirmed_is_an_update_threaded_under_the_first_alert(demo: Path) -> None:
     rule = demo.parent / "rules" / "ncsc-2023-3cx-desktop-app.toml"
     rule.write_text(rule.read_text().replace("exploited = true", "exploited = false"))
-    assert run(demo / "feeds.toml") == 0
-    rule.write_text(rule.read_text().replace("exploited = false", "exploited = true"))
-    assert run(demo / "feeds.toml") == 0
-    messages = outbox(demo)
-    assert len(messages) == 4
-    again = [m for m in messages if "exploitation newly confirmed" in body(m)]
-    assert len(again) == 2 and all("ACTIVELY EXPLOITED" in body(m) for m in again)
+    with SmtpServer() as server:
+        use_smtp(demo / "feeds.toml", server.port)
+        assert run(demo / "feeds.toml") == 0
+        rule.write_text(rule.read_text().replace("exploited = false", "exploited = true"))
+        assert run(demo / "feeds.toml") == 0
+        assert run(demo / "feeds.toml") == 0  # nothing new: no third email
+    received = [r.parsed() for r in server.handler.messages]
+    assert len(received) == 4
+    for council in ("barsetshire", "wessex"):
+        first, update = [m for m in received if m["X-Advisories-Council"] == council]
+        assert not first["Subject"].startswith("Update:") and first["In-Reply-To"] is None
+        exploited = first["Subject"].replace(" - 1 advisory", " - 1 advisory, exploited in the wild")
+        assert update["Subject"] == "Update: " + exploited
+        assert update["In-Reply-To"] == first["Message-ID"]
+        assert update["References"].split() == [first["Message-ID"]]
+        text = body(update)
+        assert "What changed since our last email" in text and "now exploited in the wild" in text
+        assert "ACTIVELY EXPLOITED" in text
 
 
 def test_an_invalid_config_exits_2_and_does_nothing(demo: Path) -> None:
@@ -332,7 +343,7 @@ def test_kev_confirms_exploitation_and_asks_for_review_of_unversioned_products(d
     # Both others run an affected 3CX build: told again, now exploited, with the KEV facts.
     for council in ("barsetshire", "wessex"):
         text = texts[council]
-        assert "exploitation newly confirmed" in text
+        assert "now exploited in the wild" in text and "CISA KEV due date 2030-01-31" in text  # what changed
         assert "2030-01-31" in text and "ransomware campaigns: Known" in text
     # Both run Chrome; KEV gives no versions, so it is a review item, never "affected".
     assert "Review, unconfirmed by version" in texts["barsetshire"]

@@ -489,6 +489,32 @@ class Store:
         )
         return dict(rows.fetchall())
 
+    def alert_devices(self, council_id: str) -> dict[str, int]:
+        """Devices each told exposure had when last seen (an update says how that changed)."""
+        rows = self.conn.execute("SELECT key, devices FROM alerted WHERE council_id = ?", (council_id,))
+        return dict(rows.fetchall())
+
+    def thread(self, council_id: str, subjects: Iterable[str]) -> tuple[str, ...]:
+        """Message-IDs of the emails that told `council_id` of these CVEs (or advisory ids),
+        oldest first, each preceded by the References it carried: the thread an update joins."""
+        wanted = set(subjects)
+        keys = {r[1] for r in self.conn.execute(
+            "SELECT key, message_key FROM alerted WHERE council_id = ?", (council_id,))
+            if r[0].split("|")[1] in wanted}
+        if not keys:
+            return ()
+        marks = ",".join("?" * len(keys))
+        rows = self.conn.execute(f"SELECT message FROM outbox WHERE key IN ({marks}) ORDER BY created_at, key",
+                                 tuple(keys))
+        ids: dict[str, None] = {}
+        for (body,) in rows:
+            message = message_from_json(body)
+            for name, value in message.headers:
+                if name.lower() == "references":
+                    ids.update(dict.fromkeys(value.split()))
+            ids[message.message_id] = None
+        return tuple(ids)
+
     def queue(self, message: Message, rows: Iterable[AlertRow], *, at: datetime) -> bool:
         """Queue a message and record the exposures it tells of, atomically.
 
