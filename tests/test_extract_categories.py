@@ -1,0 +1,68 @@
+"""Categories of advisory wording, each a general rule, each from a real advisory (cited).
+
+Version shapes vendors print, products that run on other products, and the ways a sentence
+says its builds are affected. Judged by the version code the matcher uses.
+"""
+
+from __future__ import annotations
+
+from advisories.extract import ExtractedStatement, KnownProduct, extract_statements, to_json
+from advisories.models import Status
+from advisories.prose import as_statement
+from advisories.versions import compile_statement
+
+PRODUCTS = [
+    KnownProduct("Grafana Labs", "Grafana", ()),
+    KnownProduct("Kubernetes", "kubelet", ()),
+    KnownProduct("SonicWall", "SonicOS", ()),
+    KnownProduct("SonicWall", "SonicOSv", ("SonicOS NSv",)),
+]
+
+
+def read(text: str, products: list[KnownProduct] | None = None) -> list[ExtractedStatement]:
+    return extract_statements(text, products or PRODUCTS)
+
+
+def status(found: ExtractedStatement, version: str) -> Status:
+    return compile_statement(as_statement(found)).status(version).status
+
+
+def ranges(found: ExtractedStatement) -> list[dict[str, str]]:
+    return list(to_json(found)["ranges"])
+
+
+# ------------------------------------------------------------------ version shapes
+
+
+def test_semver_build_metadata_is_part_of_the_fixed_build() -> None:
+    # Grafana's May 2025 security release for CVE-2025-4123 (grafana.com/security/security-advisories).
+    (found,) = read(
+        "The fix for CVE-2025-4123 is in Grafana 12.0.0+security-01, 11.6.1+security-02 and 11.5.4+security-01."
+    )
+    assert {"introduced": "11.6", "fixed": "11.6.1+security-02"} in ranges(found)
+    assert status(found, "11.6.1+security-02") is Status.NOT_AFFECTED
+    assert status(found, "11.6.1") is Status.AFFECTED  # the plain release is not the patched one
+
+
+def test_a_lowercase_v_prefix_is_kept_as_printed() -> None:
+    # Kubernetes security announcement for CVE-2024-9042 (kubelet on Windows nodes).
+    (found,) = read(
+        "The log query endpoint is affected in kubelet v1.31.0 to v1.31.4 and v1.30.0 to v1.30.8 (CVE-2024-9042)."
+    )
+    assert ranges(found) == [
+        {"introduced": "v1.31.0", "last_affected": "v1.31.4"},
+        {"introduced": "v1.30.0", "last_affected": "v1.30.8"},
+    ]
+    assert status(found, "1.31.3") is Status.AFFECTED and status(found, "v1.31.5") is Status.NOT_AFFECTED
+
+
+def test_sonicos_builds_of_builds_are_one_version() -> None:
+    # SonicWall SNWLID-2023-0004 (CVE-2023-0656): NSv "6.5.4.4-44v-21-1519 and older".
+    found = {
+        s.product: s
+        for s in read("SonicOS 7.0.1-5030 and older and SonicOS NSv 6.5.4.4-44v-21-1519 and older are affected.")
+    }
+    nsv = found["SonicOSv"]
+    assert ranges(nsv) == [{"introduced": "0", "last_affected": "6.5.4.4-44v-21-1519"}]
+    assert not nsv.suspect and status(nsv, "6.5.4.4-44v-21-1600") is Status.NOT_AFFECTED
+    assert status(found["SonicOS"], "7.0.1-5050") is Status.NOT_AFFECTED
