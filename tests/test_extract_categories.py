@@ -66,3 +66,54 @@ def test_sonicos_builds_of_builds_are_one_version() -> None:
     assert ranges(nsv) == [{"introduced": "0", "last_affected": "6.5.4.4-44v-21-1519"}]
     assert not nsv.suspect and status(nsv, "6.5.4.4-44v-21-1600") is Status.NOT_AFFECTED
     assert status(found["SonicOS"], "7.0.1-5050") is Status.NOT_AFFECTED
+
+
+# ------------------------------------------------------------------ hosts
+
+HOSTED = [
+    KnownProduct("WordPress", "WordPress", ()),
+    KnownProduct("PHP Group", "PHP", ()),
+    KnownProduct("Wordfence", "WP-Automatic", ()),
+    KnownProduct("WebFactory", "WP File Manager", ("File Manager",)),
+    KnownProduct("QNAP", "QNAP QTS", ("QTS",)),
+    KnownProduct("QNAP", "Surveillance Station", ()),
+    KnownProduct("F5", "BIG-IP", ()),
+    KnownProduct("F5", "BIG-IQ", ()),
+]
+
+
+def by_product(text: str) -> dict[str, ExtractedStatement]:
+    return {s.product: s for s in read(text, HOSTED)}
+
+
+def test_a_plugins_versions_are_the_plugins_not_its_hosts_or_a_file_names() -> None:
+    # Wordfence on CVE-2024-27956 (WP-Automatic): "up to, and including, 3.92.0", via inc/csv.php.
+    found = by_product(
+        "The WP-Automatic plugin for WordPress is vulnerable to SQL injection via the"
+        " /wp-content/plugins/wp-automatic/inc/csv.php file in all versions up to, and including, 3.92.0."
+    )
+    assert set(found) == {"WP-Automatic"}
+    assert ranges(found["WP-Automatic"]) == [{"introduced": "0", "last_affected": "3.92.0"}]
+    # NVD on CVE-2020-25213: "The File Manager (wp-file-manager) plugin before 6.9 for WordPress".
+    found = by_product("The File Manager plugin for WordPress before 6.9 allows remote attackers to upload PHP code.")
+    assert set(found) == {"WP File Manager"}
+    assert status(found["WP File Manager"], "6.8") is Status.AFFECTED
+
+
+def test_a_hosts_version_that_conditions_another_products_build_is_no_statement() -> None:
+    # QNAP QSA-21-07 (CVE-2021-28797): Surveillance Station fixed per QTS release.
+    found = by_product(
+        "QNAP has fixed CVE-2021-28797 in Surveillance Station 5.1.5.4.3 on QTS 4.5.2 and"
+        " Surveillance Station 5.1.5.3.3 on QTS 4.3.6."
+    )
+    assert set(found) == {"Surveillance Station"}
+    assert status(found["Surveillance Station"], "5.1.5.4.3") is Status.NOT_AFFECTED
+
+
+def test_on_a_product_with_its_own_bounds_is_that_products_statement() -> None:
+    # F5 K03009991 (CVE-2021-22986): "on BIG-IP 16.0.x before 16.0.1.1 ..., and on BIG-IQ ...".
+    found = by_product(
+        "The iControl REST flaw is exploitable on BIG-IP 16.0.x before 16.0.1.1 and on BIG-IQ 7.1.0.x before 7.1.0.3."
+    )
+    assert set(found) == {"BIG-IP", "BIG-IQ"}
+    assert status(found["BIG-IP"], "16.0.1") is Status.AFFECTED
