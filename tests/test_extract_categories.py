@@ -117,3 +117,32 @@ def test_on_a_product_with_its_own_bounds_is_that_products_statement() -> None:
     )
     assert set(found) == {"BIG-IP", "BIG-IQ"}
     assert status(found["BIG-IP"], "16.0.1") is Status.AFFECTED
+
+
+# ------------------------------------------------------------------ affected cues
+
+CUED = [
+    KnownProduct("Cisco", "Cisco Smart Licensing Utility", ()),
+    KnownProduct("Oracle", "Oracle WebLogic Server", ("WebLogic Server",)),
+    KnownProduct("GitLab", "GitLab", ()),
+]
+
+
+def test_releases_that_contain_a_kind_of_flaw_are_affected_and_ones_that_contain_its_fix_are_not() -> None:
+    # Cisco cisco-sa-cslu-7gHMzWmw (CVE-2024-20439): CSLU 2.0.0 to 2.3.0, a static admin credential.
+    (found,) = read(
+        "Cisco Smart Licensing Utility 2.0.0, 2.1.0, 2.2.0 and 2.3.0 contain an undocumented static user"
+        " credential for an administrative account.",
+        CUED,
+    )
+    assert found.versions == ("2.0.0", "2.1.0", "2.2.0", "2.3.0")
+    # Oracle's CPU text for CVE-2020-14882 (WebLogic 12.2.1.3.0 and 12.2.1.4.0, the console).
+    (found,) = read(
+        "Oracle WebLogic Server 12.2.1.3.0 and 12.2.1.4.0 contain a path traversal and authentication bypass"
+        " in the Console component.",
+        CUED,
+    )
+    assert found.versions == ("12.2.1.3.0", "12.2.1.4.0")
+    # GitLab's January 2024 release post (CVE-2023-7028): the patch releases carry the fix.
+    for s in read("GitLab 16.7.2 contains the fix for an account takeover via password reset.", CUED):
+        assert status(s, "16.7.2") is not Status.AFFECTED

@@ -255,11 +255,19 @@ _TECH_NOUN = (
     r"code|function(?:ality)?|component|module|servlet|endpoint|feature|parameter|method|class|api|interface"
     r"|library|path|plugin|driver|setting|configuration|page|script|file"
 )
+_FIX_WORD = r"(?:fix|patch|update|upgrade|correct|remed|mitigat|workaround|protect|defen[cs]|check)"
+_FLAW_KIND = (
+    r"(?:injection|overflow|overread|over-read|traversal|bypass|disclosure|deserial[iz]ation|escalation|forgery"
+    r"|scripting|use-after-free|xss|csrf|ssrf|hard-?coded|undocumented)s?\b"
+)
 _AFFECTED = (
     r"affect(?:s|ed|ing)?|impact(?:s|ed)|exposed\s+to|exploitable|susceptible|compromised|trojani[sz]ed|unpatched"
     rf"|vulnerable(?!\s+(?:{_TECH_NOUN})s?\b)|at\s+risk"
     r"|contain(?:s|ed|ing)?\s+(?:(?:the|a|an|this|that|same)\s+){0,2}"
     r"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|backdoor|malicious|defect)"
+    # "... 3.3.5 and 3.3.6 contain a server-side template injection", "4.60 contains an
+    # undocumented account": a kind of flaw after a few describing words (never a fix word).
+    rf"|contain(?:s|ed|ing)?\s+(?:an?|the)\s+(?:(?!{_FIX_WORD})[\w-]+\s+){{0,3}}(?:{_FLAW_KIND})"
     r"|(?:is|are|was|were)\s+(?:also\s+)?hit\b"  # "FortiManager and FortiAnalyzer are hit as well: ..."
     r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
