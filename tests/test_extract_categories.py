@@ -146,3 +146,28 @@ def test_releases_that_contain_a_kind_of_flaw_are_affected_and_ones_that_contain
     # GitLab's January 2024 release post (CVE-2023-7028): the patch releases carry the fix.
     for s in read("GitLab 16.7.2 contains the fix for an account takeover via password reset.", CUED):
         assert status(s, "16.7.2") is not Status.AFFECTED
+
+
+# ------------------------------------------------------------------ release names
+
+NAMED = [
+    KnownProduct("Sophos", "Sophos Firewall", ()),
+    KnownProduct("Progress", "Telerik Report Server", ("Report Server",)),
+    KnownProduct("Progress", "MOVEit Transfer", ()),
+]
+
+
+def test_a_release_named_in_words_stands_for_the_build_in_its_brackets() -> None:
+    # Sophos advisory for CVE-2022-1040: "Sophos Firewall v18.5 MR3 (18.5.3) and older".
+    (found,) = read("Sophos Firewall v18.5 MR3 (18.5.3) and older are affected by an authentication bypass.", NAMED)
+    assert ranges(found) == [{"introduced": "0", "last_affected": "18.5.3"}]
+    # Progress on CVE-2024-6327: fixed in Report Server 2024 Q2 (10.1.24.709).
+    (found,) = read("Progress has fixed CVE-2024-6327 in Telerik Report Server 2024 Q2 (10.1.24.709).", NAMED)
+    assert status(found, "10.1.24.514") is Status.AFFECTED
+    assert status(found, "10.1.24.709") is Status.NOT_AFFECTED
+
+
+def test_a_second_numbering_in_brackets_is_still_the_same_build() -> None:
+    # Progress's MOVEit Transfer bulletin of 31 May 2023: "2021.0.6 (13.0.6)".
+    (found,) = read("The fix is in MOVEit Transfer 2021.0.6 (13.0.6).", NAMED)
+    assert ranges(found) == [{"introduced": "2021.0", "fixed": "2021.0.6"}]

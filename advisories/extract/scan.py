@@ -10,6 +10,7 @@ from functools import lru_cache
 from . import lexicon as lx
 from .hosts import drop_hosts
 from .model import KnownProduct, Mention, Tok
+from .release_names import builds_for_names
 
 _GLUED_RANGE = re.compile(r"^(\d+(?:\.\d+)+)-(\d+(?:\.\d+)+)$")
 _WORD = re.compile(r"[A-Za-z][\w'.-]*\w|[A-Za-z]")
@@ -170,7 +171,7 @@ def tokenize(text: str, index: ProductIndex) -> list[Tok]:
         family = "ellipsis" if span.ellipsis else ""
         tokens.append(Tok("prod", masked[span.start : span.end], family, span.product, span.variant))
         pos = span.end
-    return drop_hosts(_opaque(tokens + _scan(masked, pos, len(masked))))
+    return drop_hosts(builds_for_names(_opaque(tokens + _scan(masked, pos, len(masked)))))
 
 
 def _scan(text: str, start: int, end: int) -> list[Tok]:
