@@ -171,3 +171,16 @@ def test_a_second_numbering_in_brackets_is_still_the_same_build() -> None:
     # Progress's MOVEit Transfer bulletin of 31 May 2023: "2021.0.6 (13.0.6)".
     (found,) = read("The fix is in MOVEit Transfer 2021.0.6 (13.0.6).", NAMED)
     assert ranges(found) == [{"introduced": "2021.0", "fixed": "2021.0.6"}]
+
+
+# ------------------------------------------------------------------ damaged text
+
+
+def test_a_date_as_the_upper_end_of_a_version_range_is_a_mangled_version_for_review() -> None:
+    # FG-IR-23-097 (FortiOS 7.2.0 through 7.2.4) as a spreadsheet prints it: 7.2.4 became 7/2/2004.
+    fortios = [KnownProduct("Fortinet", "FortiOS", (), ("7.2.4", "7.2.5"))]
+    (found,) = read("FortiOS 7.2.0 to 7/2/2004 is affected by a heap overflow in SSL-VPN.", fortios)
+    assert found.suspect and found.confidence <= 0.4
+    assert ranges(found) == [{"introduced": "7.2.0", "last_affected": "7/2/2004"}]
+    # A real date range stays a date: nothing is read from it.
+    assert not read("FortiOS was exploited from 01/02/2023 to 03/04/2023.", fortios)

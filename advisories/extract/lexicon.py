@@ -358,7 +358,10 @@ UPDATE_LABEL = re.compile(r"^(?:CU|SU|RU|SP|HF)\d+$", re.IGNORECASE)
 DATE_AS_VERSION_AFTER = re.compile(
     r"\s*(?:(?:and|or)\s+(?:below|earlier|prior|lower|older)|through\b|thru\b|-\s*\d)", re.IGNORECASE
 )
-DATE_AS_VERSION_BEFORE = re.compile(r"\b(?:before|prior\s+to|through|up\s+to|versions?|builds?)\s*$", re.IGNORECASE)
+# "Solr 5.0.0 to 08/03/2001": the upper end of a range whose lower end is a dotted version.
+DATE_AS_VERSION_BEFORE = re.compile(
+    r"\b(?:before|prior\s+to|through|up\s+to|versions?|builds?)\s*$|\d\.\d+\s+(?:to|-)\s*$", re.IGNORECASE
+)
 
 # Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.
 CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including),?\s+", re.IGNORECASE)
