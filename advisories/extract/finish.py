@@ -101,7 +101,12 @@ def finish(
         return _check_manually(acc, product, variant, platform, evidence)
     mangled = [v for v in acc.versions if _mangled(v, known, acc.versions)]
     uppers = [r.upper.version for r in ranges if r.upper]
-    bad_range = any(_inverted(r) for r in ranges) or any(shapes.truncated(u, known) for u in uppers)
+    bounds = [*uppers, *(r.lower.version for r in ranges if r.lower)]
+    bad_range = (
+        any(_inverted(r) for r in ranges)
+        or any(shapes.truncated(u, known) for u in uppers)
+        or any(_mangled(b, (), ()) for b in bounds)  # "5.0.0 to 08/03/2001": a date where a bound was
+    )
     widened = any(r.lower is None and r.upper and r.upper.version in explicit for r in ranges)
     suspect = bool(mangled) or bad_range or widened
     suggested: tuple[str, ...] = ()

@@ -65,13 +65,15 @@ DATES = tuple(
 # One version as printed. `core` keeps the vendor's own spelling; the alternatives cover
 # Citrix 13.1-49.13, Log4j 2.0-beta9, Ivanti 22.7R2.5, OpenSSL 1.1.1t / Cisco 17.9.4a,
 # VMware "7.0 U2b", wildcards "9.x", and slash triples that are mangled builds (11/18/1213).
+# A leading "V" or "v" is kept as the vendor prints it (Siemens "V11.6.2", kubelet "v1.27.4",
+# QNAP "v16.0.0415"); the version schemes read past it.
 # Citrix names an LTSR's updates in words, "2203.1 LTSR CU6 Hotfix 2", "2402 LTSR CU1": kept
 # whole, since the update is the version (the citrix-workspace schemes read CU6 Hotfix 2 as
 # 22.3.6002), and `ltsr` marks its line. A release with LTSR after it ("2203 LTSR", "2402
 # LTSR") is the release, LTSR its line (`variant`); an undotted one is a version only then
 # or right next to a bound ("before 2311": lookaround.is_build_number).
 VERSION = re.compile(
-    r"(?<![\w.\-/])(?P<vee>V(?=\d+\.\d))?v?"
+    r"(?<![\w.\-/])(?P<vee>[Vv](?=\d+\.\d))?v?"
     r"(?P<core>"
     r"\d+(?:\.\d+)*\.[xX*](?![\w])"
     r"|\d{1,4}/\d{1,4}/\d{1,5}"
@@ -81,7 +83,8 @@ VERSION = re.compile(
     r"|(?:19|20)\d{2}\s(?:SU|SP)\d+"  # Ivanti EPM "2022 SU5": a release year and its service update
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
-    r"(?:-\d+(?:\.\d+)*[a-z]?|[-.](?:alpha|beta|rc|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
+    # SonicOS also "6.5.4.4-44v-21-1452" (a build of a build), "7.0.1-R579", SMA "10.2.0.8-37sv".
+    r"(?:(?:-\d+(?:\.\d+)*[a-z]{0,2})+|-R\d+|[-.](?:alpha|beta|rc|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
     r"|\s?U\d+[a-z]?)?"
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r"(?:-[pr]\d+)?"  # Adobe Commerce 2.4.3-p1, Juniper SSR 6.3.3-r2: a patch or revision of it
@@ -91,6 +94,7 @@ VERSION = re.compile(
     r"(?:\s(?:MR|SU|SP)\d+)?"  # Sophos "v19.0 MR1", "V7.4 SP1": a maintenance release of it
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
     r"(?:\s(?:Patch|Update)\s\d+[a-z]?)?"  # Cisco ISE "3.3 Patch 7", ESXi "8.0 Update 3d"
+    r"(?:\+[0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?"  # semver build metadata: Grafana "11.0.5+security-01"
     r")"
     r"(?P<variant>-?(?:FIPS|NDcPP)|\s+LTSR\b)?"
     r"(?P<alt>(?:/\.\d+)+|(?:/\d{1,5}(?![\d./]))+)?"
@@ -251,11 +255,19 @@ _TECH_NOUN = (
     r"code|function(?:ality)?|component|module|servlet|endpoint|feature|parameter|method|class|api|interface"
     r"|library|path|plugin|driver|setting|configuration|page|script|file"
 )
+_FIX_WORD = r"(?:fix|patch|update|upgrade|correct|remed|mitigat|workaround|protect|defen[cs]|check)"
+_FLAW_KIND = (
+    r"(?:injection|overflow|overread|over-read|traversal|bypass|disclosure|deserial[iz]ation|escalation|forgery"
+    r"|scripting|use-after-free|xss|csrf|ssrf|hard-?coded|undocumented)s?\b"
+)
 _AFFECTED = (
     r"affect(?:s|ed|ing)?|impact(?:s|ed)|exposed\s+to|exploitable|susceptible|compromised|trojani[sz]ed|unpatched"
     rf"|vulnerable(?!\s+(?:{_TECH_NOUN})s?\b)|at\s+risk"
     r"|contain(?:s|ed|ing)?\s+(?:(?:the|a|an|this|that|same)\s+){0,2}"
     r"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|backdoor|malicious|defect)"
+    # "... 3.3.5 and 3.3.6 contain a server-side template injection", "4.60 contains an
+    # undocumented account": a kind of flaw after a few describing words (never a fix word).
+    rf"|contain(?:s|ed|ing)?\s+(?:an?|the)\s+(?:(?!{_FIX_WORD})[\w-]+\s+){{0,3}}(?:{_FLAW_KIND})"
     r"|(?:is|are|was|were)\s+(?:also\s+)?hit\b"  # "FortiManager and FortiAnalyzer are hit as well: ..."
     r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
@@ -346,7 +358,10 @@ UPDATE_LABEL = re.compile(r"^(?:CU|SU|RU|SP|HF)\d+$", re.IGNORECASE)
 DATE_AS_VERSION_AFTER = re.compile(
     r"\s*(?:(?:and|or)\s+(?:below|earlier|prior|lower|older)|through\b|thru\b|-\s*\d)", re.IGNORECASE
 )
-DATE_AS_VERSION_BEFORE = re.compile(r"\b(?:before|prior\s+to|through|up\s+to|versions?|builds?)\s*$", re.IGNORECASE)
+# "Solr 5.0.0 to 08/03/2001": the upper end of a range whose lower end is a dotted version.
+DATE_AS_VERSION_BEFORE = re.compile(
+    r"\b(?:before|prior\s+to|through|up\s+to|versions?|builds?)\s*$|\d\.\d+\s+(?:to|-)\s*$", re.IGNORECASE
+)
 
 # Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.
 CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including),?\s+", re.IGNORECASE)

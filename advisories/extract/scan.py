@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import lexicon as lx
+from .hosts import drop_hosts
 from .model import KnownProduct, Mention, Tok
+from .release_names import builds_for_names
 
 _GLUED_RANGE = re.compile(r"^(\d+(?:\.\d+)+)-(\d+(?:\.\d+)+)$")
 _WORD = re.compile(r"[A-Za-z][\w'.-]*\w|[A-Za-z]")
@@ -73,7 +75,8 @@ class ProductIndex:
         self.lines = self._lines()
         spelled = sorted({n for p in self.products for n in (p.name, *p.aliases)}, key=len, reverse=True)
         body = "|".join(r"\s*".join(re.escape(w) for w in a.split()) for a in spelled)
-        self.pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{body})(?![A-Za-z0-9])", re.I) if spelled else None
+        # Not inside a file name or a path: "/includes/backup-heart.php" names no PHP.
+        self.pattern = re.compile(rf"(?<![A-Za-z0-9])(?<!\w[./\\])(?:{body})(?![A-Za-z0-9])", re.I) if spelled else None
 
     def _lines(self) -> dict[Mention, int]:
         """(product, variant word) -> the catalogue product that is that build line, when the
@@ -168,7 +171,7 @@ def tokenize(text: str, index: ProductIndex) -> list[Tok]:
         family = "ellipsis" if span.ellipsis else ""
         tokens.append(Tok("prod", masked[span.start : span.end], family, span.product, span.variant))
         pos = span.end
-    return _opaque(tokens + _scan(masked, pos, len(masked)))
+    return drop_hosts(builds_for_names(_opaque(tokens + _scan(masked, pos, len(masked)))))
 
 
 def _scan(text: str, start: int, end: int) -> list[Tok]:

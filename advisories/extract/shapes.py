@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 from itertools import permutations
 
-_RELEASE_BUILD = re.compile(r"^(\d+(?:\.\d+)*)(?:-\d+(?:\.\d+)*[a-z]?|[Rr]\d+(?:\.\d+)*(?:-S\d+)?)$")
+_RELEASE_BUILD = re.compile(r"^(\d+(?:\.\d+)*)(?:(?:-\d+(?:\.\d+)*[a-z]{0,2})+|-R\d+|[Rr]\d+(?:\.\d+)*(?:-S\d+)?)$")
 _UPDATE = re.compile(r"^(\d+(?:\.\d+)*)\s?U\d+[a-z]?$")
-_SIEMENS_V = re.compile(r"^V\d")
+_SIEMENS_V = re.compile(r"^[Vv]\d")  # Siemens "V11.5.1", kubelet "v1.27.4"
 _NAMED_UPDATE = re.compile(r"\s(?:Patch|Update)\s")
 _NUMERIC_HEAD = re.compile(r"^\d+(?:\.\d+)*")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)*$")
@@ -26,8 +26,8 @@ _CALENDAR = re.compile(rf"^{_YYMM}(?:\.\d{{1,3}})?$")
 _LTSR = re.compile(r"^(\d+(?:\.\d+)*)\s+LTSR\b(?P<update>\s+CU)?", re.IGNORECASE)
 # Shapes seen in the vendors' own data (VERSIONS.md table e); anything else is "unusual".
 _USUAL = re.compile(
-    r"^\d+(?:\.\d+){1,3}(?:-\d+(?:\.\d+)?|-(?:alpha|beta|rc)\d*|[Rr]\d+(?:\.\d+)?|[a-z]{1,2}\d?)?"
-    r"(?:-h\d+|-S\d+)?$"
+    r"^\d+(?:\.\d+){1,3}(?:(?:-\d+(?:\.\d+)?[a-z]{0,2})+|-R\d+|-(?:alpha|beta|rc)\d*|[Rr]\d+(?:\.\d+)?|[a-z]{1,2}\d?)?"
+    r"(?:-h\d+|-S\d+)?(?:\+[0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?$"
     rf"|^{_YYMM}(?:\.\d{{1,3}})?(?:\s+LTSR(?:\s+CU\d+(?:\s+Hotfix\s\d+)?)?)?$"  # Citrix Workspace (README)
 )
 
@@ -58,7 +58,7 @@ def branch(version: str) -> str:
     vendor's patch line.
     """
     if _SIEMENS_V.match(version):
-        return "V" + branch(version[1:])
+        return version[0] + branch(version[1:])
     ltsr = _LTSR.match(version)
     if ltsr:
         release = ltsr.group(1)
@@ -86,7 +86,7 @@ def fix_line(version: str) -> str | None:
     """
     if _SIEMENS_V.match(version):  # "V34.0.250" is on the V34.0 line
         line = fix_line(version[1:])
-        return None if line is None else "V" + line
+        return None if line is None else version[0] + line
     if _NAMED_UPDATE.search(version):
         return None  # "3.3 Patch 7": the patch's own numbering, not a build on the 3.3 line
     if _LTSR.match(version) or _RELEASE_BUILD.match(version) or _UPDATE.match(version):
@@ -133,11 +133,11 @@ def is_plain_line(version: str) -> bool:
 
 def versionlike(version: str) -> bool:
     """Starts with a number: "7.0 U2b" is a version, "ESXi70U1c-17325551" a patch name."""
-    return bool(_NUMERIC_HEAD.match(version.removeprefix("V")))
+    return bool(_NUMERIC_HEAD.match(version.removeprefix("V").removeprefix("v")))
 
 
 def unusual(version: str) -> bool:
-    return not _USUAL.match(version.removeprefix("V"))
+    return not _USUAL.match(version.removeprefix("V").removeprefix("v"))
 
 
 def suggest(version: str, known_builds: Sequence[str]) -> str | None:
