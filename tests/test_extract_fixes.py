@@ -352,3 +352,16 @@ def test_releases_that_remove_a_flaw_are_fixes_whatever_else_the_sentence_calls_
     for fixed in ("14.9.2", "14.8.5", "14.7.7", "14.9.3"):
         assert not affected_anywhere(found, fixed)
     assert affected_anywhere(found, "14.9.1") and affected_anywhere(found, "14.7.6")
+
+
+@pytest.mark.parametrize("verb", ["plug", "plugs", "closes", "correct"])
+def test_a_release_that_plugs_or_closes_a_flaw_is_its_fix(verb: str) -> None:
+    # CVE-2021-44026 (cvelistV5: Roundcube before 1.3.17 and 1.4.x before 1.4.12), as a release
+    # note says it: the verb is the releases' own; "mishandled" afterwards describes the flaw.
+    text = (f"Roundcube Webmail 1.4.12 and 1.3.17 {verb} an SQL injection hole: search parameters were "
+            "mishandled by the address book.")
+    found = extract_statements(text, [KnownProduct("Roundcube", "Roundcube Webmail", ("Roundcube",), ())])
+    assert found
+    for fixed in ("1.4.12", "1.3.17", "1.4.13"):
+        assert not affected_anywhere(found, fixed)
+    assert affected_anywhere(found, "1.4.11") and affected_anywhere(found, "1.3.16")
