@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, replace
 
 from advisories.models import SEVERITIES, Advisory, Match, Status
+from advisories.priority import order_key
 
 SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}
 # Rows listed in an alert's body; the rest go in an attached CSV. 100 rows of a real alert are
@@ -82,8 +83,9 @@ class CouncilAlert:
         sections (the body); the others move to each section's `more`, and a section left with
         none moves whole to `hidden`.
 
-        Most urgent: the advisory's severity, then exploited, then confirmed affected before
-        "check manually", then the most devices. The order within a section is kept.
+        Most urgent: the advisory's priority (priority.py: exploited, KEV due date, CVSS, EPSS),
+        then confirmed affected before "check manually", then the most devices. The order
+        within a section is kept.
         """
         rows = [m for s in self.sections for m in s.matches]
         if len(rows) <= limit:
@@ -155,7 +157,11 @@ def alert_keys(match: Match) -> tuple[str, ...]:
 
 
 def signature(match: Match) -> str:
-    """What, if it changes in a material way, makes an exposure worth telling again."""
+    """What, if it changes in a material way, makes an exposure worth telling again.
+
+    Scores are left out on purpose: EPSS changes daily and CVSS is re-scored by NVD and CISA;
+    they order what is sent, but never send anything by themselves.
+    """
     s = match.statement
     return json.dumps({
         "affected": sorted({*s.versions, *(repr(r) for r in s.ranges), *(["*"] * s.all_versions)}),
@@ -215,8 +221,7 @@ def build_alert(
         AlertSection(ms[0].advisory, tuple(sorted(ms, key=_row_order)), changes[aid])
         for aid, ms in by_advisory.items()
     ]
-    sections.sort(key=lambda s: (-SEVERITY_RANK.get(s.advisory.severity or "", 0),
-                                 not s.advisory.exploited, s.advisory.title))
+    sections.sort(key=lambda s: order_key(s.advisory))
     return CouncilAlert(council_id, council_name, recipients, tuple(sections), tuple(keys))
 
 
@@ -224,6 +229,5 @@ def _row_order(m: Match) -> tuple[str, str, str]:
     return (m.item.product.casefold(), m.item.platform, m.item.version)
 
 
-def _urgency(m: Match) -> tuple[int, bool, bool, int, str, str, str, str]:
-    return (-SEVERITY_RANK.get(m.advisory.severity or "", 0), not m.advisory.exploited,
-            m.status is Status.UNKNOWN, -m.item.devices, m.advisory.title, *_row_order(m))
+def _urgency(m: Match) -> tuple[object, ...]:
+    return (order_key(m.advisory), m.status is Status.UNKNOWN, -m.item.devices, *_row_order(m))
