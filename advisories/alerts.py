@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from advisories.models import PLATFORM_NAMES, SEVERITIES, Advisory, Match, Status
+from advisories.priority import order_key
 
 SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}
 # Rows listed in an alert's body; the rest go in an attached CSV. 100 rows of a real alert are
@@ -105,8 +106,9 @@ class CouncilAlert:
         the rest `brief`, and only the `limit` most urgent rows in the full ones (the body); the
         others move to each section's `more`, and a section left with none moves to `hidden`.
 
-        Most urgent: the advisory's severity, then exploited, then confirmed affected before
-        "check manually", then the most devices. The order within a section is kept.
+        Most urgent: the advisory's priority (priority.py: exploited, KEV due date, CVSS, EPSS),
+        then confirmed affected before "check manually", then the most devices. The order
+        within a section is kept.
         """
         if len(self.sections) > sections:
             return replace(self, sections=self.sections[:sections],
@@ -182,7 +184,11 @@ def alert_keys(match: Match) -> tuple[str, ...]:
 
 def signature(match: Match) -> str:
     """What, if it changes in a material way, makes an exposure worth telling again; and what
-    an update says changed (the KEV due date, the fixed versions), which alone tells nobody."""
+    an update says changed (the KEV due date, the fixed versions), which alone tells nobody.
+
+    Scores are left out on purpose: EPSS changes daily and CVSS is re-scored by NVD and CISA;
+    they order what is sent, but never send anything by themselves.
+    """
     s = match.statement
     due = match.advisory.due_date
     return json.dumps({
@@ -273,8 +279,7 @@ def build_alert(
                      changes=tuple(dict.fromkeys(told[aid])))
         for aid, ms in by_advisory.items()
     ]
-    sections.sort(key=lambda s: (-SEVERITY_RANK.get(s.advisory.severity or "", 0),
-                                 not s.advisory.exploited, s.advisory.title))
+    sections.sort(key=lambda s: order_key(s.advisory))
     return CouncilAlert(council_id, council_name, recipients, tuple(sections), tuple(keys))
 
 
@@ -293,6 +298,5 @@ def _row_order(m: Match) -> tuple[str, str, str]:
     return (m.item.product.casefold(), m.item.platform, m.item.version)
 
 
-def _urgency(m: Match) -> tuple[int, bool, bool, int, str, str, str, str]:
-    return (-SEVERITY_RANK.get(m.advisory.severity or "", 0), not m.advisory.exploited,
-            m.status is Status.UNKNOWN, -m.item.devices, m.advisory.title, *_row_order(m))
+def _urgency(m: Match) -> tuple[object, ...]:
+    return (order_key(m.advisory), m.status is Status.UNKNOWN, -m.item.devices, *_row_order(m))

@@ -12,6 +12,9 @@ Rules (pure, table-tested):
 - A feed item (an NCSC report or news item) that names the CVE keeps its own title, summary
   and link: the council reads the NCSC's words, with versions from the strongest source.
 - A CVE record REJECTED by its CNA withdraws what that record (and its CISA-ADP data) said.
+- Priority signals are kept from every source, never chosen between: each CVSS score with who
+  gave it (the CNA, CISA-ADP, NVD; the same score NVD copied from the CNA once), the earliest
+  KEV date added, CISA's required action, the strongest SSVC Exploitation.
 - KEV adds what it knows (exploited, due date, ransomware use) to whatever it merges into. A KEV
   entry with nothing to merge into stays on its own as a "review" advisory (no versions: every
   row of its product is "check manually"), but only while it is recent: a catalogue of 1,400
@@ -23,11 +26,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from advisories.alerts import SEVERITY_RANK
-from advisories.models import Advisory, AffectedProduct
+from advisories.models import Advisory, AffectedProduct, Score
 from advisories.sources import authority_of
+from advisories.sources.cve_metrics import SSVC_EXPLOITATION
+
+_SCORERS = ("CNA", "CISA-ADP", "NVD")
+_VERSIONS = {"4.0": 0, "3.1": 1, "3.0": 2}
 
 KEV_REVIEW_WINDOW = timedelta(days=30)
 T = TypeVar("T")
@@ -177,7 +184,26 @@ def _merge(group: list[Advisory]) -> Advisory:
         notes=tuple(notes),
         sources=tuple(a.id for a in group),
         versions_from=said_by,
+        **_signals(group),
     )
+
+
+def _signals(group: list[Advisory]) -> dict[str, Any]:
+    """The priority signals of a CVE group (`group` strongest first): every scorer's, named."""
+    scores = {(s.version, s.role, s.vector, s.base): s for a in reversed(group) for s in a.scores}
+    ssvc = [a.ssvc_exploitation for a in group if a.ssvc_exploitation in SSVC_EXPLOITATION]
+    return {
+        "scores": tuple(sorted(scores.values(), key=_scorer_order)),
+        "kev_added": min((a.kev_added for a in group if a.kev_added), default=None),
+        "required_action": next((a.required_action for a in group if a.required_action), None),
+        "ssvc_exploitation": max(ssvc, key=SSVC_EXPLOITATION.index, default=None),
+    }
+
+
+def _scorer_order(score: Score) -> tuple[int, int]:
+    """The CNA's first, then CISA-ADP's, then NVD's; the newest CVSS version first within each."""
+    role = _SCORERS.index(score.role) if score.role in _SCORERS else len(_SCORERS)
+    return role, _VERSIONS.get(score.version, len(_VERSIONS))
 
 
 def _disagreements(decided: tuple[AffectedProduct, ...], others: list[Advisory], said_by: str) -> list[str]:

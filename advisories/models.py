@@ -109,6 +109,49 @@ class AffectedProduct:
 
 
 @dataclass(frozen=True, slots=True)
+class Score:
+    """One CVSS base score and who gave it: the CNA, CISA-ADP or NVD.
+
+    Sources disagree (NVD often scores lower or higher than the vendor), so a merged advisory
+    keeps every scorer's, named, and the alert says whose decided the order.
+    """
+
+    version: str  # "4.0", "3.1", "3.0"
+    base: float
+    vector: str
+    role: str  # "CNA", "CISA-ADP" or "NVD"
+    by: str = ""  # the scorer's name where the role alone does not say it: "Google"
+
+    def describe(self) -> str:
+        """'CVSS 3.1 9.8 (CNA: Google)'; base scores are written with one decimal, as CVSS does."""
+        who = f"{self.role}: {self.by}" if self.by else self.role
+        return f"CVSS {self.version} {self.base:.1f} ({who})"
+
+
+@dataclass(frozen=True, slots=True)
+class Epss:
+    """FIRST's EPSS for one CVE: the probability of exploitation activity in the next 30 days.
+
+    Enrichment only: read from the state at run time, never stored with an advisory, never a
+    reason to alert (see alerts.signature).
+    """
+
+    score: float  # 0-1
+    percentile: float  # 0-1: the share of scored CVEs at or below this score
+    scored_on: date | None = None
+    model: str = ""  # "v2025.03.14"
+
+    def describe(self) -> str:
+        day = f", {self.scored_on.isoformat()}" if self.scored_on else ""
+        return f"EPSS {self.score:.1%} ({_ordinal(int(self.percentile * 100))} percentile{day})"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
 class Advisory:
     """One advisory from one source entry (a feed item, a rule file, a CSAF document)."""
 
@@ -129,6 +172,12 @@ class Advisory:
     revision: str | None = None
     due_date: date | None = None  # CISA KEV: the date by which US agencies must act
     ransomware: str | None = None  # CISA KEV knownRansomwareCampaignUse: "Known" / "Unknown"
+    kev_added: date | None = None  # CISA KEV dateAdded (from KEV, or CISA-ADP's KEV entry)
+    required_action: str | None = None  # CISA KEV requiredAction, kept apart from `action`
+    scores: tuple[Score, ...] = ()  # CVSS base scores, each named by its scorer
+    ssvc_exploitation: str | None = None  # CISA-ADP's SSVC Exploitation: none / poc / active
+    # Joined from the state at run time (priority.with_epss); the codec never stores it.
+    epss: Epss | None = None
     notes: tuple[str, ...] = ()  # e.g. where sources disagree on the affected versions
     sources: tuple[str, ...] = ()  # ids of the advisories merged into this one
     # A CVE record REJECTED by its CNA: what the CVE said before is withdrawn (no statements).

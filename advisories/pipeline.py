@@ -30,12 +30,14 @@ from advisories.matching import Estate, Matcher, PublisherClash
 from advisories.merge import merge_by_cve
 from advisories.models import Advisory, FetchResult, InventoryItem, Match, Status
 from advisories.operator import queue_notice
+from advisories.priority import with_epss
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
 from advisories.render import environment, render_alert, render_withdrawal, template_problem
 from advisories.report import RunSummary
 from advisories.rules import load_rules
 from advisories.sources import Collected, CollectingSource, authority_of, source_for
+from advisories.sources.epss import EpssSource
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
 from advisories.store import AlertRow, FeedState, StateError, Store, now, store_errors
 
@@ -54,6 +56,14 @@ class Reference:
 
 def _quiet(_: str) -> None:
     pass
+
+
+def _enriches(feed: FeedConfig) -> bool:
+    """A feed of scores for CVEs other feeds name, polled after them (a source's `enrichment`)."""
+    try:
+        return bool(getattr(source_for(feed.kind), "enrichment", False))
+    except KeyError:
+        return False
 
 
 class Pipeline:
@@ -98,7 +108,7 @@ class Pipeline:
         self.reference = self.load_reference(summary)
         chosen = [f for f in self.config.feeds if only_feeds is None or f.name in only_feeds]
         for feed in chosen:
-            if feed.kind != "cve":
+            if feed.kind != "cve" and not _enriches(feed):
                 self.poll(feed, summary, force=force)
         # CVE records are looked up for the ids the other feeds (and the rules) name: last, and in
         # every run, so that `serve` polling one feed resolves that feed's new ids at once; a cve
@@ -106,6 +116,9 @@ class Pipeline:
         for feed in self.config.feeds:
             if feed.kind == "cve":
                 self.resolve_cves(feed, summary, force=force and feed in chosen, new_only=feed not in chosen)
+        for feed in chosen:  # scores for CVEs (EPSS): after every source that names them
+            if _enriches(feed):
+                self.poll(feed, summary, force=force)
         self.process(summary)
         self.store.record_stage("ingest", at=self.clock())
 
@@ -184,6 +197,8 @@ class Pipeline:
                     unread = lookups.unread_items(self.store, feed.name)
                     read = self._read_articles(feed, result.url, unread, summary, policy)
                     self._store_advisories([a for a, b in zip(read, unread, strict=True) if a != b], summary)
+            elif isinstance(source, EpssSource):
+                self._store_epss(source, feed, result.body, summary)
             else:
                 advisories = source.parse(result.body, feed=feed.name, url=result.url)
                 if not authority_of(feed.kind).structured and feed.url:
@@ -204,6 +219,14 @@ class Pipeline:
             permanent_url=result.permanent_url, at=at, requested=feed.url,
         )
         self.store.record_stage(f"feed {feed.name}", at=at)
+
+    def _store_epss(self, source: EpssSource, feed: FeedConfig, body: bytes, summary: RunSummary) -> None:
+        """Keep the scores of the CVEs our advisories (and rules) name; the rest of the file goes."""
+        rules = self.reference.rules if self.reference else ()
+        wanted = {c for a in (*self.store.advisories(), *rules) for c in a.cves}
+        found = source.read(body, feed=feed.name, wanted=wanted)
+        self.store.replace_epss(found.scores)
+        summary.feeds_fetched.append(f"{feed.name} ({len(found.scores)} of {found.rows} CVEs scored)")
 
     def _read_articles(self, feed: FeedConfig, feed_url: str, advisories: list[Advisory],
                        summary: RunSummary, policy: FetchPolicy) -> list[Advisory]:
@@ -284,7 +307,8 @@ class Pipeline:
                 summary.warnings.append(f"rule {rid} withdrawn: its file is no longer in {self.config.rules}")
         stored = self.store.advisories()
         summary.advisories_total = len(stored)
-        advisories = merge_by_cve(stored, now=self.clock())
+        # EPSS joins after the merge (a group's highest); it orders alerts, never changes a signature.
+        advisories = with_epss(merge_by_cve(stored, now=self.clock()), self.store.epss_scores())
         matcher = Matcher(advisories, reference.catalogue)
         checked: list[CouncilConfig] = []
         items: list[InventoryItem] = []

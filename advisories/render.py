@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from advisories import priority
 from advisories.alerts import BODY_ROWS, CouncilAlert, Withdrawal
 from advisories.defaults import default_folder
 from advisories.delivery.mime import list_id
@@ -43,6 +44,8 @@ def environment(override: Path | None = None) -> jinja2.Environment:
     )
     env.filters["devices"] = lambda n: f"{n} device" + ("" if n == 1 else "s")
     env.filters["platform"] = lambda p: PLATFORM_NAMES.get(p, p)
+    env.filters["why"] = priority.why  # {{ advisory|why }}: why it is where it is in the order
+    env.filters["scores"] = priority.scores_line
     return env
 
 

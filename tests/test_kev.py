@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import golden
@@ -51,6 +51,12 @@ def test_log4shell_entry_in_detail() -> None:
     assert a.affects == (AffectedProduct(vendor="Apache", product="Log4j2"),)
     assert a.published == datetime(2021, 12, 10, tzinfo=UTC)
     assert a.action is not None and a.action.endswith("CISA due date: 2021-12-24")
+    assert a.kev_added == date(2021, 12, 10) and a.due_date == date(2021, 12, 24) and a.ransomware == "Known"
+    assert a.required_action == "For all affected software assets for which updates exist, the only acceptable " \
+        "remediation actions are: 1) Apply updates; OR 2) remove affected assets from agency networks. " \
+        "Temporary mitigations using one of the measures provided at " \
+        "hxxps://www[.]cisa[.]gov/uscert/ed-22-02-apache-log4j-recommended-mitigation-measures are only " \
+        "acceptable until updates are available."
     assert "Known ransomware use: Known" in a.summary
     assert a.title == "Apache Log4j2 Remote Code Execution Vulnerability"
 

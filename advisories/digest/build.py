@@ -99,6 +99,7 @@ def build_digest(
         note=load_note(config.digest.notes, str(iso)),
         now=at,
         made={w: m.created for w, m in made.items()},
+        epss=store.epss_scores(),
     )
     env = digest_environment(config.templates, tz)
     message = render_email(

@@ -24,12 +24,12 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from advisories.alerts import SEVERITY_RANK
 from advisories.digest.notes import Note
 from advisories.digest.sector import ReviewRow, SectorRow, extracted_rows, review_rows, sector_rows
 from advisories.digest.week import IsoWeek, aware
 from advisories.merge import merge_by_cve
-from advisories.models import SEVERITIES, Advisory
+from advisories.models import SEVERITIES, Advisory, Epss
+from advisories.priority import order_key, with_epss
 from advisories.sanitise import safe_url, truncate
 from advisories.store import Exposure
 
@@ -154,12 +154,13 @@ def is_late(advisory: Advisory, first_seen: Mapping[str, datetime], week: IsoWee
 
 
 def select(advisories: list[Advisory], first_seen: Mapping[str, datetime], week: IsoWeek,
-           tz: ZoneInfo, made: Mapping[IsoWeek, datetime]) -> Selection:
-    """Merge per CVE group, then keep the groups of the week and the late arrivals."""
+           tz: ZoneInfo, made: Mapping[IsoWeek, datetime],
+           epss: Mapping[str, Epss] | None = None) -> Selection:
+    """Merge per CVE group (EPSS joined in), then keep the groups of the week and the late arrivals."""
     stored = {a.id: a for a in advisories}
     # The week's end, not the wall clock, decides which KEV entries are stale: a bulletin
     # rebuilt months later must still list the KEV entries of its week.
-    merged = merge_by_cve(advisories, now=week.end(tz))
+    merged = with_epss(merge_by_cve(advisories, now=week.end(tz)), epss or {})
     by_id: dict[str, Advisory] = {}
     weekly, late = [], []
     for group in merged:
@@ -193,10 +194,6 @@ def item(advisory: Advisory) -> Item:
     return Item(advisory, summary, item_link(advisory), due_date(advisory))
 
 
-def _rank(a: Advisory) -> tuple[int, int, str]:
-    return (-SEVERITY_RANK.get(a.severity or "", 0), -int(a.exploited), a.title.casefold())
-
-
 def _newest_first(items: Iterable[Advisory]) -> list[Advisory]:
     by_title = sorted(items, key=lambda a: a.title.casefold())
     return sorted(by_title, key=lambda a: a.published.timestamp() if a.published else 0,
@@ -204,11 +201,12 @@ def _newest_first(items: Iterable[Advisory]) -> list[Advisory]:
 
 
 def vendor_groups(advisories: Iterable[Advisory]) -> tuple[SeverityGroup, ...]:
+    """By stated severity, each group in priority order (priority.py): CVSS, then EPSS."""
     groups: dict[str, list[Advisory]] = {}
     for a in advisories:
         groups.setdefault(a.severity if a.severity in SEVERITIES else "not stated", []).append(a)
     return tuple(
-        SeverityGroup(sev, tuple(item(a) for a in _newest_first(groups[sev])))
+        SeverityGroup(sev, tuple(item(a) for a in sorted(_newest_first(groups[sev]), key=order_key)))
         for sev in (*SEVERITIES, "not stated")
         if sev in groups
     )
@@ -222,10 +220,10 @@ def action_text(advisory: Advisory) -> str:
 
 
 def top_actions(candidates: Iterable[Advisory], exposed: set[str]) -> tuple[Action, ...]:
-    """The three things most worth doing: exposure in the sector first, then exploitation."""
+    """The three things most worth doing: exposure in the sector first, then by priority."""
     worth = [a for a in candidates
              if a.id in exposed or a.exploited or a.severity in ("critical", "high")]
-    worth.sort(key=lambda a: (a.id not in exposed, not a.exploited, *_rank(a)))
+    worth.sort(key=lambda a: (a.id not in exposed, order_key(a)))
     return tuple(Action(a.title, action_text(a), item(a).link) for a in worth[:ACTIONS])
 
 
@@ -258,9 +256,11 @@ def collect_digest(
     note: Note | None,
     now: datetime,
     made: Mapping[IsoWeek, datetime] | None = None,
+    epss: Mapping[str, Epss] | None = None,
 ) -> Digest:
-    """`made`: when each earlier week's bulletin was made (queued), for the late arrivals."""
-    chosen = select(advisories, first_seen, week, tz, made or {})
+    """`made`: when each earlier week's bulletin was made (queued), for the late arrivals;
+    `epss`: the state's EPSS scores, which order the lists but select nothing."""
+    chosen = select(advisories, first_seen, week, tz, made or {}, epss)
     by_id, weekly = chosen.by_id, chosen.weekly
     # Exposures are recorded against the advisory alerted at the time; count them against
     # its CVE group now, so one group is one sector row however its members were alerted.
@@ -268,7 +268,7 @@ def collect_digest(
                  else e for e in exposures]
     groups = {a.id: a for a in by_id.values()}
     ncsc = [a for a in weekly if is_ncsc(a)]
-    exploited = sorted((a for a in weekly if a.exploited), key=_rank)
+    exploited = sorted((a for a in weekly if a.exploited), key=order_key)
     vendor = [a for a in weekly if not a.exploited and not is_ncsc(a)]
     # Exposures first alerted this week count too: an old advisory can newly hit a council.
     ids = {a.id for a in (*weekly, *chosen.late)} | {
@@ -285,7 +285,7 @@ def collect_digest(
         ncsc=tuple(item(a) for a in _newest_first(ncsc)),
         exploited=tuple(item(a) for a in exploited),
         vendor=vendor_groups(vendor),
-        late=tuple(item(a) for a in sorted(chosen.late, key=_rank)),
+        late=tuple(item(a) for a in sorted(chosen.late, key=order_key)),
         sector=tuple(sector),
         review=(*review_rows(groups, exposures, threshold),
                 *extracted_rows([*weekly, *chosen.late])),

@@ -132,4 +132,4 @@ def _load_builtins() -> None:
         importlib.import_module(f"advisories.sources.{name}")
 
 
-BUILTIN_MODULES: tuple[str, ...] = ("rss", "csaf", "cve", "kev", "nvd")
+BUILTIN_MODULES: tuple[str, ...] = ("rss", "csaf", "cve", "kev", "nvd", "epss")

@@ -27,6 +27,7 @@ from typing import Any
 from advisories.errors import ParseError
 from advisories.models import SEVERITIES, Advisory, AffectedProduct
 from advisories.sanitise import clean_header_text, plain_to_text, safe_url
+from advisories.sources import cve_metrics as metrics
 from advisories.sources import register
 from advisories.sources.cve_affected import is_na, obj, objs, quote, statements, text
 
@@ -45,7 +46,7 @@ _CNA_NAMES = {
     "vuldb": "VulDB", "talos": "Cisco Talos", "zdi": "the Zero Day Initiative", "hackerone": "HackerOne",
     "apache": "the Apache Software Foundation", "icscert": "CISA (ICS)", "cert-in": "CERT-In", "php": "PHP",
     "f5": "F5", "sap": "SAP", "ibm": "IBM", "hp": "HP", "hpe": "HPE", "vmware": "VMware", "openssl": "OpenSSL",
-    "jfrog": "JFrog", "gitlab": "GitLab", "wpscan": "WPScan", "snyk": "Snyk",
+    "jfrog": "JFrog", "oracle": "Oracle", "gitlab": "GitLab", "wpscan": "WPScan", "snyk": "Snyk",
 }
 
 
@@ -140,6 +141,9 @@ def parse_record(data: dict[str, Any], *, feed: str, url: str) -> list[Advisory]
         updated=_timestamp(meta.get("dateUpdated")),
         notes=tuple(dict.fromkeys(notes)),
         versions_from=who,
+        scores=(*metrics.scores(cna, "CNA", cna_name(cna)), *(s for a in cisa for s in metrics.scores(a, "CISA-ADP"))),
+        ssvc_exploitation=metrics.ssvc_exploitation(cisa),
+        kev_added=metrics.kev_added(cisa),
     )
     if not adp_affects:
         return [base]
@@ -160,6 +164,12 @@ def _short_name(container: dict[str, Any]) -> str:
 
 def versions_from(cna: dict[str, Any]) -> str:
     """The CNA's record in words for an alert: "Fortinet's CVE record", "Google's CVE record"."""
+    name = cna_name(cna)
+    return f"{name}' CVE record" if name.endswith("s") else f"{name}'s CVE record"
+
+
+def cna_name(cna: dict[str, Any]) -> str:
+    """The CNA as an organisation's name: "Google" for "Chrome", "Fortinet" for "fortinet"."""
     short = _short_name(cna)
     name = _CNA_NAMES.get(short.casefold())
     if name is None:
@@ -167,7 +177,7 @@ def versions_from(cna: dict[str, Any]) -> str:
         squashed = re.sub(r"[^a-z0-9]", "", short.casefold())
         name = next((v for v in vendors if squashed and re.sub(r"[^a-z0-9]", "", v.casefold()) == squashed), None)
         name = clean_header_text(name or short.replace("_", " "), 60) or "the CNA"
-    return f"{name}' CVE record" if name.endswith("s") else f"{name}'s CVE record"
+    return name
 
 
 def _english(items: Any) -> str:

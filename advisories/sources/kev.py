@@ -100,6 +100,10 @@ def _advisory(entry: Mapping[str, Any], feed: str) -> Advisory | None:
         kind="kev",
         due_date=_day(_text(entry, "dueDate")),
         ransomware=_text(entry, "knownRansomwareCampaignUse") or None,
+        kev_added=_day(_text(entry, "dateAdded")),
+        # Kept apart from `action`: merged with a CVE record, the CNA's solution is the action
+        # shown, and CISA's required action would otherwise be lost.
+        required_action=plain_to_text(_text(entry, "requiredAction"), 800) or None,
     )
 
 

@@ -45,7 +45,7 @@ from advisories import versions
 from advisories.cpe import cpe_value
 from advisories.cpe import formatted_fields as cpe_fields
 from advisories.errors import ParseError
-from advisories.models import SEVERITIES, Advisory, AffectedProduct, Bound, VersionRange
+from advisories.models import SEVERITIES, Advisory, AffectedProduct, Bound, Score, VersionRange
 from advisories.products import VARIANT_WORDS
 from advisories.sanitise import clean_header_text, plain_to_text, safe_url
 from advisories.sources import Collected, Fetcher, register
@@ -75,6 +75,8 @@ _BOUNDS = (
     ("end_including", "versionEndIncluding"), ("end_excluding", "versionEndExcluding"),
 )
 _METRICS = ("cvssMetricV31", "cvssMetricV30", "cvssMetricV40")
+_NVD = "nvd@nist.gov"
+_CISA_ADP_ORG = "134c704f-9b21-4f2e-91b3-4a467353bcc0"  # how NVD names CISA-ADP's scores
 # Products whose CPE versions need a scheme of their own (advisories/versions): Java and ESXi
 # keep the update in the CPE's update field; IOS trains must not compare across trains.
 _SCHEMES = {
@@ -192,6 +194,7 @@ def _advisory(cve: dict[str, Any], feed: str) -> Advisory | None:
         url=DETAIL_URL.format(cve_id),
         published=_timestamp(cve.get("published")),
         severity=_severity(cve.get("metrics")),
+        scores=_scores(cve.get("metrics")),
         # NVD copies KEV membership into cisaExploitAdd; no other field means "exploited".
         exploited=bool(cve.get("cisaExploitAdd")),
         cves=(cve_id,),
@@ -233,6 +236,26 @@ def _severity(metrics: Any) -> str | None:
             if severity in SEVERITIES:
                 return severity
     return None
+
+
+def _scores(metrics: Any) -> tuple[Score, ...]:
+    """NVD's own ("Primary", nvd@nist.gov) scores and those it copied from the CNA or CISA-ADP,
+    each named by who scored it: a merge keeps the CVE record's copy of the same CNA score."""
+    found: dict[tuple[str, str], Score] = {}
+    for key in sorted(_METRICS, reverse=True):  # V40, V31, V30: as the CVE record lists them
+        for metric in _objs(metrics.get(key)) if isinstance(metrics, dict) else []:
+            data: dict[str, Any] = metric["cvssData"] if isinstance(metric.get("cvssData"), dict) else {}
+            base, source = data.get("baseScore"), str(metric.get("source") or "")
+            if isinstance(base, bool) or not isinstance(base, (int, float)) or not 0 <= base <= 10:
+                continue
+            role = "NVD" if source == _NVD else "CISA-ADP" if source == _CISA_ADP_ORG else "CNA"
+            by = source.rpartition("@")[2] if role == "CNA" else ""
+            version = str(data.get("version") or key[-2] + "." + key[-1])[:5]
+            score = Score(version, float(base), clean_header_text(str(data.get("vectorString") or ""), 200), role,
+                          clean_header_text(by, 60))
+            if (version, role) not in found or score.base > found[version, role].base:
+                found[version, role] = score
+    return tuple(found.values())
 
 
 # --- configurations -> statements ----------------------------------------------------------

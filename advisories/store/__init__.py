@@ -11,14 +11,14 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from advisories.errors import AdvisoriesError
-from advisories.models import Advisory, Lookup, Message
+from advisories.models import Advisory, Epss, Lookup, Message
 from advisories.store.codec import (
     advisory_from_json,
     advisory_to_json,
@@ -465,6 +465,25 @@ class Store:
     def advisory_first_seen(self) -> dict[str, datetime]:
         rows = self.conn.execute("SELECT id, first_seen FROM advisories")
         return {r[0]: datetime.fromisoformat(r[1]) for r in rows}
+
+    # -- EPSS (enrichment: orders alerts, never sends one) ------------------------------
+
+    def replace_epss(self, scores: Mapping[str, Epss]) -> None:
+        """The wanted rows of a new EPSS file, in place of the last file's."""
+        with self.transaction():
+            self.conn.execute("DELETE FROM epss")
+            self.conn.executemany(
+                "INSERT INTO epss (cve, score, percentile, scored_on, model) VALUES (?, ?, ?, ?, ?)",
+                [(cve, e.score, e.percentile, e.scored_on.isoformat() if e.scored_on else None, e.model)
+                 for cve, e in scores.items()],
+            )
+
+    def epss_scores(self) -> dict[str, Epss]:
+        try:
+            rows = self.conn.execute("SELECT cve, score, percentile, scored_on, model FROM epss").fetchall()
+        except sqlite3.OperationalError:  # a read-only state from before 0006_epss: no scores yet
+            return {}
+        return {r[0]: Epss(r[1], r[2], date.fromisoformat(r[3]) if r[3] else None, r[4]) for r in rows}
 
     # -- alerts and outbox ---------------------------------------------------------------
 

@@ -7,7 +7,11 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
-from advisories.models import Advisory, AffectedProduct, Attachment, Bound, Message, VersionRange
+from advisories.models import Advisory, AffectedProduct, Attachment, Bound, Message, Score, VersionRange
+
+# Priority signals, written only when a source gives them: an advisory stored before they
+# existed keeps its content hash, so an upgrade does not count every advisory as updated.
+_SIGNALS = ("kev_added", "required_action", "scores", "ssvc_exploitation")
 
 
 def advisory_to_json(advisory: Advisory) -> str:
@@ -15,9 +19,13 @@ def advisory_to_json(advisory: Advisory) -> str:
     for statement in data["affects"]:
         if not statement["undecided"]:
             del statement["undecided"]  # said only when some source gives it, as before it existed
-    for key in ("published", "updated", "due_date"):
+    for key in ("published", "updated", "due_date", "kev_added"):
         value = getattr(advisory, key)
         data[key] = value.isoformat() if value else None
+    for key in _SIGNALS:
+        if not data[key]:
+            del data[key]
+    del data["epss"]  # enrichment, joined from the state's own table at run time
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 
 
@@ -25,7 +33,9 @@ def advisory_from_json(text: str) -> Advisory:
     data = json.loads(text)
     for key in ("published", "updated"):
         data[key] = datetime.fromisoformat(data[key]) if data.get(key) else None
-    data["due_date"] = date.fromisoformat(data["due_date"]) if data.get("due_date") else None
+    for key in ("due_date", "kev_added"):
+        data[key] = date.fromisoformat(data[key]) if data.get(key) else None
+    data["scores"] = tuple(Score(**score) for score in data.get("scores", ()))
     data["affects"] = tuple(_affected(a) for a in data["affects"])
     for key in ("cves", "links", "notes", "sources", "replaced_by"):
         data[key] = tuple(data.get(key, ()))

@@ -138,6 +138,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        # FIRST's EPSS scores, only for the CVE ids stored advisories name (not the ~250,000
+        # rows of the daily file): replaced whole each time the file changes. Enrichment only.
+        "0006_epss",
+        """
+        CREATE TABLE epss (
+            cve TEXT PRIMARY KEY,
+            score REAL NOT NULL,
+            percentile REAL NOT NULL,
+            scored_on TEXT,
+            model TEXT NOT NULL DEFAULT ''
+        )
+        """,
+    ),
 )
 
 
