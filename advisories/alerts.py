@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from advisories.models import SEVERITIES, Advisory, Match, Status
@@ -45,6 +46,9 @@ class CouncilAlert:
     keys: tuple[tuple[str, str], ...]  # (alert key, signature) for every exposure included
     # Advisories none of whose rows fit in the body (see within()): only in the attached CSV.
     hidden: tuple[AlertSection, ...] = ()
+    # Why exposures told before with nothing material changed are told again (an acceptance
+    # expired, "patched" contradicted): part of the message key, so the re-alert is a new email.
+    occasion: str = ""
 
     @property
     def top_severity(self) -> str | None:
@@ -100,7 +104,8 @@ class CouncilAlert:
 
     @property
     def message_key(self) -> str:
-        digest = hashlib.sha256(json.dumps(sorted(self.keys)).encode()).hexdigest()[:20]
+        told = json.dumps(sorted(self.keys)) + (self.occasion and "\n" + self.occasion)
+        digest = hashlib.sha256(told.encode()).hexdigest()[:20]
         return f"alert-{self.council_id}-{digest}"
 
 
@@ -154,6 +159,12 @@ def alert_keys(match: Match) -> tuple[str, ...]:
     return tuple("|".join((item.council_id, subject, *row)) for subject in subjects)
 
 
+def told_key(match: Match, previous: Mapping[str, str]) -> str:
+    """The key an exposure is recorded under: the spelling it was first told under, if any."""
+    spellings = alert_keys(match)
+    return next((k for k in spellings if k in previous), spellings[0])
+
+
 def signature(match: Match) -> str:
     """What, if it changes in a material way, makes an exposure worth telling again."""
     s = match.statement
@@ -189,8 +200,15 @@ def build_alert(
     recipients: tuple[str, ...],
     matches: list[Match],
     previous: dict[str, str],
+    answered: Mapping[str, str] | None = None,
+    told_again: Mapping[str, str] | None = None,
 ) -> CouncilAlert | None:
-    """The council's alert for this run: new exposures and materially changed ones only."""
+    """The council's alert for this run: new exposures and materially changed ones only.
+
+    `answered` (key -> the signature the council answered, acks.decide) re-alerts only on a
+    material change since that answer; `told_again` (key -> why) are told again regardless.
+    """
+    answered, told_again = answered or {}, told_again or {}
     by_advisory: dict[str, list[Match]] = {}
     changes: dict[str, str | None] = {}
     keys: list[tuple[str, str]] = []
@@ -198,11 +216,12 @@ def build_alert(
         if m.item.council_id != council_id:
             # Defence in depth: the caller filters already; one council's rows never cross.
             raise ValueError(f"match for {m.item.council_id} passed to {council_id}'s alert")
-        spellings, sig = alert_keys(m), signature(m)
-        known = next((k for k in spellings if k in previous), None)
-        key = known or spellings[0]  # an exposure keeps the key it was first told under
+        key, sig = told_key(m, previous), signature(m)  # an exposure keeps the key it was first told under
         old = previous.get(key)
         change = None if old is None else material_change(old, sig)
+        if key in answered and material_change(answered[key], sig) is None:
+            continue
+        change = change or told_again.get(key)
         if old is not None and change is None:
             continue
         by_advisory.setdefault(m.advisory.id, []).append(m)
@@ -217,7 +236,9 @@ def build_alert(
     ]
     sections.sort(key=lambda s: (-SEVERITY_RANK.get(s.advisory.severity or "", 0),
                                  not s.advisory.exploited, s.advisory.title))
-    return CouncilAlert(council_id, council_name, recipients, tuple(sections), tuple(keys))
+    occasion = json.dumps(sorted((k, why) for k, why in told_again.items() if k in dict(keys)))
+    return CouncilAlert(council_id, council_name, recipients, tuple(sections), tuple(keys),
+                        occasion=occasion if occasion != "[]" else "")
 
 
 def _row_order(m: Match) -> tuple[str, str, str]:

@@ -45,6 +45,8 @@ def environment(override: Path | None = None) -> jinja2.Environment:
     )
     env.filters["devices"] = lambda n: f"{n} device" + ("" if n == 1 else "s")
     env.filters["platform"] = lambda p: PLATFORM_NAMES.get(p, p)
+    # Answer links per row (acks.alerting.link_context); none unless [web] is configured.
+    env.globals["ack_links"] = lambda match: []
     return env
 
 
