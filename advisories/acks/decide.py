@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from advisories.store.acks import Answer
+from advisories.store import Store
+from advisories.store.acks import Answer, latest
 
 LABELS = {"patched": "patched", "not_affected": "not affected here", "accepted": "risk accepted",
           "wrong_match": "wrong match"}
@@ -61,3 +62,9 @@ def decide(answers: Iterable[Answer], present: set[str], *, at: datetime, tz: Zo
             verdict.told_again[a.key] = why
             reopened.append((a.id, why))
     return Verdict(verdict.silenced, verdict.told_again, tuple(reopened))
+
+
+def holding_answers(store: Store, at: datetime, tz: ZoneInfo, council_id: str | None = None) -> dict[str, str]:
+    """Exposure key -> the kind of answer that holds now (for the bulletin and weekly summaries)."""
+    today = at.astimezone(tz).date()
+    return {a.key: a.kind for a in latest(store, council_id) if holds(a, today)}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from advisories.acks.decide import holding_answers
 from advisories.config import Config
 from advisories.digest.content import collect_digest, local_time
 from advisories.digest.notes import load_note
@@ -99,6 +100,7 @@ def build_digest(
         note=load_note(config.digest.notes, str(iso)),
         now=at,
         made={w: m.created for w, m in made.items()},
+        answered=holding_answers(store, at, tz),
     )
     env = digest_environment(config.templates, tz)
     message = render_email(
