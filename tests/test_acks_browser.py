@@ -59,7 +59,7 @@ def test_a_link_from_a_received_email_confirmed_in_chromium_is_recorded_and_sile
             _keep(ARTIFACTS / "ack-confirm.png")
             browser.click("button")
             assert "Recorded: risk accepted" in browser.text()
-        [(council, key, kind, reason, until, sent_to, reopened)] = answers(config)
+        [(council, key, kind, _, until, sent_to, reopened)] = answers(config)
         assert (council, kind, sent_to, reopened) == (
             "barsetshire", "accepted", "it-security@barsetshire.example.gov.uk", None)
         assert key == "barsetshire|CVE-2023-29059|3cx desktop app|18.12.416|windows" and until
