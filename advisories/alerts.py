@@ -58,6 +58,9 @@ class CouncilAlert:
     # Message-IDs of the earlier emails on these advisories to this council, oldest first: the
     # update's In-Reply-To and References, so a mail client threads it under the first alert.
     thread: tuple[str, ...] = ()
+    # Why exposures told before with nothing material changed are told again (an acceptance
+    # expired, "patched" contradicted): part of the message key, so the re-alert is a new email.
+    occasion: str = ""
 
     @property
     def is_update(self) -> bool:
@@ -128,7 +131,8 @@ class CouncilAlert:
 
     @property
     def message_key(self) -> str:
-        digest = hashlib.sha256(json.dumps(sorted(self.keys)).encode()).hexdigest()[:20]
+        told = json.dumps(sorted(self.keys)) + (self.occasion and "\n" + self.occasion)
+        digest = hashlib.sha256(told.encode()).hexdigest()[:20]
         return f"alert-{self.council_id}-{digest}"
 
 
@@ -180,6 +184,12 @@ def alert_keys(match: Match) -> tuple[str, ...]:
     row = (item.product.strip().casefold(), item.version.strip().casefold(), item.platform)
     subjects = sorted(match.advisory.cves) or [match.advisory.id]
     return tuple("|".join((item.council_id, subject, *row)) for subject in subjects)
+
+
+def told_key(match: Match, previous: Mapping[str, str]) -> str:
+    """The key an exposure is recorded under: the spelling it was first told under, if any."""
+    spellings = alert_keys(match)
+    return next((k for k in spellings if k in previous), spellings[0])
 
 
 def signature(match: Match) -> str:
@@ -246,9 +256,16 @@ def build_alert(
     matches: list[Match],
     previous: Mapping[str, str],
     devices: Mapping[str, int] | None = None,
+    answered: Mapping[str, str] | None = None,
+    told_again: Mapping[str, str] | None = None,
 ) -> CouncilAlert | None:
     """The council's alert for this run: new exposures and materially changed ones only.
-    `previous`: key -> signature of what was told before; `devices`: key -> devices then."""
+
+    `previous`: key -> signature of what was told before; `devices`: key -> devices then.
+    `answered` (key -> the signature the council answered, acks.decide) re-alerts only on a
+    material change since that answer; `told_again` (key -> why) are told again regardless.
+    """
+    answered, told_again = answered or {}, told_again or {}
     by_advisory: dict[str, list[Match]] = {}
     changes: dict[str, str | None] = {}
     told: dict[str, list[str]] = {}
@@ -258,18 +275,21 @@ def build_alert(
         if m.item.council_id != council_id:
             # Defence in depth: the caller filters already; one council's rows never cross.
             raise ValueError(f"match for {m.item.council_id} passed to {council_id}'s alert")
-        spellings, sig = alert_keys(m), signature(m)
-        known = next((k for k in spellings if k in previous), None)
-        key = known or spellings[0]  # an exposure keeps the key it was first told under
+        spellings = alert_keys(m)
+        key, sig = told_key(m, previous), signature(m)  # an exposure keeps the key it was first told under
         old = previous.get(key)
         change = None if old is None else material_change(old, sig)
+        if key in answered and material_change(answered[key], sig) is None:
+            continue
+        change = change or told_again.get(key)
         if old is not None and change is None:
             continue
         by_advisory.setdefault(m.advisory.id, []).append(m)
         if m.advisory.id not in changes or change is None:
             changes[m.advisory.id] = change
         told.setdefault(m.advisory.id, []).extend(
-            _told_lines(m, old, sig, devices) if any(k.split("|")[1] in subjects for k in spellings) else ())
+            [*([told_again[key]] if key in told_again else []), *_told_lines(m, old, sig, devices)]
+            if any(k.split("|")[1] in subjects for k in spellings) else ())
         keys.append((key, sig))
     if not by_advisory:
         return None
@@ -280,7 +300,9 @@ def build_alert(
         for aid, ms in by_advisory.items()
     ]
     sections.sort(key=lambda s: order_key(s.advisory))
-    return CouncilAlert(council_id, council_name, recipients, tuple(sections), tuple(keys))
+    occasion = json.dumps(sorted((k, why) for k, why in told_again.items() if k in dict(keys)))
+    return CouncilAlert(council_id, council_name, recipients, tuple(sections), tuple(keys),
+                        occasion=occasion if occasion != "[]" else "")
 
 
 def _told_lines(m: Match, old: str | None, sig: str, devices: Mapping[str, int] | None) -> list[str]:

@@ -12,6 +12,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TextIO
 
@@ -79,7 +80,14 @@ def _parser() -> argparse.ArgumentParser:
     _config_arg(run)
 
     serve = command("serve", cmd_serve, "run the built-in scheduler in the foreground")
+    serve.add_argument("--web", metavar="HOST:PORT",
+                       help="also answer acknowledgement links on this address (behind a reverse proxy)")
     _config_arg(serve)
+
+    web = command("web", cmd_web, "answer the acknowledgement links in alerts (behind a reverse proxy)")
+    web.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8080",
+                     help="the address to listen on (default 127.0.0.1:8080)")
+    _config_arg(web)
 
     check = command("check", cmd_check,
                     "validate feeds.toml, rules, inventories and templates; report every problem")
@@ -181,10 +189,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = _load(args)
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)  # a container's log, not a pipe's buffer
+    web = _web_server(config, args.web) if args.web else None
     print(f"{stamp()} advisories serving {len(config.feeds)} feed(s); stop with Ctrl-C or SIGTERM")
-    code = serve(config, print_event)
+    try:
+        code = serve(config, print_event)
+    finally:
+        if web is not None:
+            web.shutdown()
     print(f"{stamp()} advisories stopped", flush=True)
     return code
+
+
+def _web_server(config: Config, listen: str) -> ThreadingHTTPServer:
+    """The acknowledgement endpoint, started in a thread of its own (acks/server.py)."""
+    from advisories.acks.server import make_server, start_in_thread
+    from advisories.scheduler import stamp
+
+    try:
+        server = make_server(config, listen, log=lambda line: print(f"{stamp()} web {line}", flush=True))
+    except OSError as exc:
+        raise AdvisoriesError(f"cannot listen on {listen}: {exc.strerror or exc}",
+                              "choose a free port, or stop what uses it") from None
+    start_in_thread(server)
+    host, port = server.server_address[:2]
+    print(f"{stamp()} advisories answering acknowledgement links on http://{host!s}:{port}/", flush=True)
+    return server
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    config = _load(args)
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(line_buffering=True)
+    server = _web_server(config, args.listen)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+    server.shutdown()
+    return EXIT_OK
 
 
 def print_summary(

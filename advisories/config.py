@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from advisories.acks.settings import WebConfig, web_settings
 from advisories.defaults import default_folder
 from advisories.delivery.mime import envelope_address, sender_address
 from advisories.errors import ConfigError
@@ -111,6 +112,7 @@ class Config:
     councils: tuple[CouncilConfig, ...]
     digest: DigestConfig
     operator: OperatorConfig = OperatorConfig()
+    web: WebConfig | None = None  # [web]: answer links in alerts, and the endpoint that takes them
 
     @property
     def root(self) -> Path:
@@ -161,7 +163,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None, *, secrets: b
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}", "fix the syntax at that line") from None
     problems = _Problems(path)
-    _reject_unknown(raw, {"settings", "smtp", "feeds", "councils", "digest", "operator"}, "", problems)
+    _reject_unknown(raw, {"settings", "smtp", "feeds", "councils", "digest", "operator", "web"}, "", problems)
     root = path.parent
     settings = _table(raw, "settings", problems)
     _reject_unknown(
@@ -209,6 +211,7 @@ def load_config(path: Path, environ: dict[str, str] | None = None, *, secrets: b
         councils=_councils(raw.get("councils", []), root, problems),
         digest=_digest(raw.get("digest"), root, problems),
         operator=_operator(raw.get("operator"), problems),
+        web=web_settings(raw.get("web"), env, problems.add, need_secrets=secrets),
     )
     problems.raise_if_any()
     return config

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, TemplateError
 
 from advisories import lookups
+from advisories.acks.alerting import link_context, verdict_for
 from advisories.alerts import Withdrawal, alert_keys, build_alert, withdrawn_row
 from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.defaults import catalogue_path
@@ -40,6 +41,7 @@ from advisories.sources import Collected, CollectingSource, authority_of, source
 from advisories.sources.epss import EpssSource
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
 from advisories.store import AlertRow, FeedState, StateError, Store, now, store_errors
+from advisories.store import acks as answers
 
 Progress = Callable[[str], None]
 
@@ -413,8 +415,10 @@ class Pipeline:
             # the same installs now read as that platform: keep their history, alert once.
             self.store.carry_platform(council.id, council.platform, {k for m in matches for k in alert_keys(m)})
         previous = self.store.alert_signatures(council.id)
+        # The council's answers (acks/): silenced exposures, and those told again once.
+        verdict = verdict_for(self.store, council, matches, at=at, tz=ZoneInfo(self.config.timezone))
         alert = build_alert(council.id, council.name, council.recipients, matches, previous,
-                            self.store.alert_devices(council.id))
+                            self.store.alert_devices(council.id), verdict.silenced, verdict.told_again)
         if alert is not None and any(s.update for s in alert.all_sections):
             subjects = {k.split("|")[1] for k, _ in alert.keys}
             alert = replace(alert, thread=self.store.thread(council.id, subjects))
@@ -424,7 +428,8 @@ class Pipeline:
             try:
                 message = render_alert(
                     env, alert, sender=self.config.sender,
-                    context={"run_time": local.strftime("%d %B %Y %H:%M %Z")},
+                    context={"run_time": local.strftime("%d %B %Y %H:%M %Z"),
+                             **link_context(self.config.web, alert, previous, at=at)},
                 )
                 message = replace(message, raw=to_bytes(message, self.config.sender))
             except TemplateError as exc:  # nothing queued, nothing recorded: the next run alerts
@@ -437,6 +442,7 @@ class Pipeline:
             else:
                 if self.store.queue(message, rows, at=at):
                     summary.emails_queued += 1
+                answers.reopen(self.store, verdict.reopened, at=at)  # told again once, never twice
         present: dict[str, int] = {}
         for m in matches:
             for key in alert_keys(m):  # every spelling of the key keeps its exposure open

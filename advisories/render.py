@@ -46,6 +46,8 @@ def environment(override: Path | None = None) -> jinja2.Environment:
     env.filters["platform"] = lambda p: PLATFORM_NAMES.get(p, p)
     env.filters["why"] = priority.why  # {{ advisory|why }}: why it is where it is in the order
     env.filters["scores"] = priority.scores_line
+    # Answer links per row (acks.alerting.link_context); none unless [web] is configured.
+    env.globals["ack_links"] = lambda match: []
     return env
 
 

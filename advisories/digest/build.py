@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from advisories.acks.decide import holding_answers
 from advisories.config import Config
 from advisories.digest.content import collect_digest, local_time
 from advisories.digest.notes import load_note
@@ -100,6 +101,7 @@ def build_digest(
         now=at,
         made={w: m.created for w, m in made.items()},
         epss=store.epss_scores(),
+        answered=holding_answers(store, at, tz),
     )
     env = digest_environment(config.templates, tz)
     message = render_email(

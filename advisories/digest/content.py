@@ -25,7 +25,14 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from advisories.digest.notes import Note
-from advisories.digest.sector import ReviewRow, SectorRow, extracted_rows, review_rows, sector_rows
+from advisories.digest.sector import (
+    ReviewRow,
+    SectorRow,
+    extracted_rows,
+    review_rows,
+    sector_rows,
+    wrong_match_rows,
+)
 from advisories.digest.week import IsoWeek, aware
 from advisories.merge import merge_by_cve
 from advisories.models import SEVERITIES, Advisory, Epss
@@ -257,9 +264,12 @@ def collect_digest(
     now: datetime,
     made: Mapping[IsoWeek, datetime] | None = None,
     epss: Mapping[str, Epss] | None = None,
+    answered: Mapping[str, str] | None = None,
 ) -> Digest:
     """`made`: when each earlier week's bulletin was made (queued), for the late arrivals;
-    `epss`: the state's EPSS scores, which order the lists but select nothing."""
+    `epss`: the state's EPSS scores, which order the lists but select nothing.
+    `answered`: exposure key -> the kind of the councils' answer that holds (acks)."""
+    answered = answered or {}
     chosen = select(advisories, first_seen, week, tz, made or {}, epss)
     by_id, weekly = chosen.by_id, chosen.weekly
     # Exposures are recorded against the advisory alerted at the time; count them against
@@ -274,7 +284,7 @@ def collect_digest(
     ids = {a.id for a in (*weekly, *chosen.late)} | {
         e.advisory_id for e in exposures if week.contains(e.first_alerted_at, tz)
     }
-    sector = sector_rows(groups, exposures, ids, threshold)
+    sector = sector_rows(groups, exposures, ids, threshold, answered)
     exposed = {row.advisory.id for row in sector}
     return Digest(
         week=week,
@@ -288,7 +298,8 @@ def collect_digest(
         late=tuple(item(a) for a in sorted(chosen.late, key=order_key)),
         sector=tuple(sector),
         review=(*review_rows(groups, exposures, threshold),
-                *extracted_rows([*weekly, *chosen.late])),
+                *extracted_rows([*weekly, *chosen.late]),
+                *wrong_match_rows(groups, exposures, answered, threshold)),
         note=note,
         threshold=threshold,
         advisories_checked=len(advisories),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from advisories.acks.decide import day, holds
 from advisories.config import Config, CouncilConfig
 from advisories.delivery import Transport
 from advisories.delivery.mime import list_id
@@ -23,6 +24,7 @@ from advisories.models import Advisory, Message
 from advisories.render import message_id
 from advisories.sanitise import clean_header_text
 from advisories.store import Exposure, Store, now
+from advisories.store.acks import latest
 
 
 @dataclass
@@ -57,6 +59,16 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Accepted:
+    """An open exposure whose risk the council accepted, and until when."""
+
+    advisory: Advisory
+    line: Line
+    until: str  # "31 March 2027"
+    by: str  # the address(es) the answered alert went to
+
+
+@dataclass(frozen=True)
 class CouncilWeek:
     council_id: str
     council_name: str
@@ -69,6 +81,7 @@ class CouncilWeek:
     advisories_checked: int  # advisories of the week, all checked against the inventory
     advisories_known: int
     last_fetch: str | None  # when a feed was last read successfully: proof the job runs
+    accepted: tuple[Accepted, ...] = ()  # risks the council accepted through an alert's link, still open
 
     @property
     def all_clear(self) -> bool:
@@ -125,7 +138,18 @@ def council_week(
         advisories_checked=len(of_week),
         advisories_known=len(advisories),
         last_fetch=local_time(aware(max(fetched)), tz) if fetched else None,
+        accepted=_accepted(store, council.id, mine, advisories, at, tz),
     )
+
+
+def _accepted(store: Store, council_id: str, mine: list[Exposure], advisories: dict[str, Advisory],
+              at: datetime, tz: ZoneInfo) -> tuple[Accepted, ...]:
+    today = at.astimezone(tz).date()
+    exposures = {e.key: e for e in mine if e.remediated_at is None and e.advisory_id in advisories}
+    found = [Accepted(advisories[e.advisory_id], _line(e, advisories[e.advisory_id]), day(a.until, tz), a.sent_to)
+             for a in latest(store, council_id)
+             if a.kind == "accepted" and a.until and holds(a, today) and (e := exposures.get(a.key))]
+    return tuple(sorted(found, key=lambda x: (x.until, x.advisory.title)))
 
 
 def render_weekly(config: Config, summary: CouncilWeek, council: CouncilConfig) -> Message:

@@ -8,9 +8,10 @@ behind them: a restyled template cannot print "1 council" by accident when the t
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from advisories.acks.decide import LABELS
 from advisories.alerts import SEVERITY_RANK
 from advisories.models import Advisory
 from advisories.prose import alerts_on
@@ -25,6 +26,8 @@ class SectorRow:
     councils: str  # "fewer than 3 councils", "4 councils"
     devices: int
     remediated: str  # councils since remediated: "none yet", "fewer than 3", "4", "all but ..."
+    # Councils that answered an alert link, by answer: "risk accepted: fewer than 3; patched: 4"
+    acknowledged: str = "none"
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,37 @@ def remediated_text(remediated: int, councils: int, threshold: int) -> str:
     return str(remediated)
 
 
+def acknowledged_text(rows: list[Exposure], answered: Mapping[str, str], threshold: int) -> str:
+    """Councils whose still-open exposure to one advisory holds an answer, per kind of answer,
+    counted and hidden as remediated_text does (a council with several answers counts in each)."""
+    councils = {e.council_id for e in rows}
+    by_kind: dict[str, set[str]] = {}
+    for e in rows:
+        if e.remediated_at is None and e.key in answered:
+            by_kind.setdefault(answered[e.key], set()).add(e.council_id)
+    parts = [f"{LABELS[kind]}: {remediated_text(len(by_kind[kind]), len(councils), threshold)}"
+             for kind in LABELS if kind in by_kind]
+    return "; ".join(parts) or "none"
+
+
+def wrong_match_rows(
+    advisories: dict[str, Advisory], exposures: Iterable[Exposure], answered: Mapping[str, str], threshold: int
+) -> list[ReviewRow]:
+    """Still-open exposures councils answered "wrong match", per advisory and product version:
+    for the LGA team to check the rule or the catalogue. No council is named."""
+    grouped: dict[tuple[str, str], list[Exposure]] = {}
+    for e in exposures:
+        if e.remediated_at is None and answered.get(e.key) == "wrong_match" and e.advisory_id in advisories:
+            _, product, version, platform = e.key.rsplit("|", 3)
+            names = {a.product.casefold(): a.product for a in advisories[e.advisory_id].affects}
+            what = f"{names.get(product, product)} {version or '(no version)'} on {platform}"
+            grouped.setdefault((e.advisory_id, what), []).append(e)
+    return [ReviewRow(advisory=advisories[aid], products=f"{what}: answered \"wrong match\"",
+                      councils=councils_text(len({e.council_id for e in items}), threshold),
+                      devices=sum(e.devices for e in items))
+            for (aid, what), items in sorted(grouped.items())]
+
+
 def _by_advisory(exposures: Iterable[Exposure], status: str) -> dict[str, list[Exposure]]:
     grouped: dict[str, list[Exposure]] = {}
     for e in exposures:
@@ -78,6 +112,7 @@ def sector_rows(
     exposures: Iterable[Exposure],
     ids: Iterable[str],
     threshold: int,
+    answered: Mapping[str, str] | None = None,
 ) -> list[SectorRow]:
     """One row per advisory in `ids` that some council ran an affected version of.
 
@@ -98,6 +133,7 @@ def sector_rows(
             councils=councils_text(len(councils), threshold),
             devices=devices,
             remediated=remediated_text(len(councils - still_open), len(councils), threshold),
+            acknowledged=acknowledged_text(rows, answered or {}, threshold),
         )
         severity = SEVERITY_RANK.get(advisory.severity or "", 0)
         key = (-advisory.exploited, -severity, -len(councils), -devices, advisory.title)

@@ -152,6 +152,32 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        # A council's answers to an alerted exposure, from the signed links in its alert
+        # (advisories/acks): who (`sent_to`: the addresses the link was sent to), when, and until
+        # when (`until`, a date, for an accepted risk). `signature` is the alert signature the
+        # answer was given to: a material change re-alerts, and the answer no longer holds.
+        # `reopened_at`: a run told the council again (the acceptance expired, or the inventory
+        # still shows what was answered "patched"), once.
+        "0007_acks",
+        """
+        CREATE TABLE acks (
+            id INTEGER PRIMARY KEY,
+            council_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            advisory_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('patched', 'not_affected', 'accepted', 'wrong_match')),
+            reason TEXT,
+            until TEXT,
+            sent_to TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            answered_at TEXT NOT NULL,
+            reopened_at TEXT,
+            reopened_why TEXT
+        );
+        CREATE INDEX acks_council ON acks (council_id, key)
+        """,
+    ),
 )
 
 
