@@ -63,6 +63,11 @@ class CouncilAlert:
     occasion: str = ""
 
     @property
+    def counts_only(self) -> bool:
+        """Some row comes from an export with device counts but no device names."""
+        return any(not m.item.hosts for s in self.all_sections for m in (*s.matches, *s.more))
+
+    @property
     def is_update(self) -> bool:
         """Every advisory in it was told to the council before: an update, not news."""
         return all(s.update for s in self.all_sections)

@@ -49,3 +49,22 @@ def test_the_fast_path_agrees_with_the_naive_loop_on_lined_names(
 ) -> None:
     advisories = [Advisory(id=f"adv-{i}", source="t", title="t", affects=tuple(g)) for i, g in enumerate(groups)]
     assert seen(Matcher(advisories, CATALOGUE).match_items(items)) == naive(advisories, items)
+
+
+def test_a_number_in_a_name_is_no_release_line_when_the_statement_lies_below_it() -> None:
+    # "Widget Server 2", fixed in 2.0: everything below 2.0 is affected. Read as release line 2
+    # the range would be >=2 <2.0, empty, and a council on 1.2.0 would never hear of it.
+    widget = AffectedProduct("Acme", "Widget Server 2", ranges=(osv_range("0", fixed="2.0"),))
+    teamcenter = AffectedProduct("Siemens", "Teamcenter V13.1", ranges=(osv_range("0", fixed="V13.1.0.9"),))
+    advisories = [Advisory("widget-2", "rules", "Widget Server 2", affects=(widget,)),
+                  Advisory("ssa-1", "csaf", "Teamcenter", affects=(teamcenter,))]
+    rows = [InventoryItem("c", "Widget Server 2", "1.2.0", vendor="Acme"),
+            InventoryItem("c", "Widget Server 2", "2.0", vendor="Acme"),
+            InventoryItem("c", "Teamcenter", "13.0.0.9", vendor="Siemens"),
+            InventoryItem("c", "Teamcenter", "13.1.0.8", vendor="Siemens")]
+    found = {(m.item.product, m.item.version, m.status.value) for m in Matcher(advisories, CATALOGUE).match_items(rows)}
+    assert ("Widget Server 2", "1.2.0", "affected") in found
+    assert not any(v == "2.0" for _, v, _ in found)
+    # The Siemens line still scopes: 13.0.0.9 (another line) is not told, 13.1.0.8 is.
+    assert ("Teamcenter", "13.1.0.8", "affected") in found
+    assert not any(v == "13.0.0.9" for _, v, _ in found)

@@ -34,6 +34,7 @@ from advisories.identity.designations import designation_of, designations_agree,
 from advisories.identity.names import name_parts
 from advisories.identity.platforms import named_platform
 from advisories.models import AffectedProduct, Bound, VersionRange
+from advisories.versions.schemes import compare
 
 # A word that is a plain release number: "2019", "V13.1", "12", "2201.0012". A word with
 # letters ("CU13", "SP2", "22H2", "8u381", "1.1.1w") or a version word ("Update") is a build
@@ -158,7 +159,19 @@ def scoped(statement: AffectedProduct, line: ReleaseLine) -> AffectedProduct:
     if statement.all_versions:
         return replace(statement, all_versions=False, ranges=(VersionRange(lower, upper),))
     ranges = tuple(VersionRange(r.lower or lower, r.upper or upper) for r in statement.ranges)
+    if any(_empty(r, statement.scheme) for r in ranges):
+        # "Widget Server 2" fixed in 2.0: everything below the line's first release cannot be
+        # on that line, so the name's number was the product's, not a release line; scoping it
+        # would leave nothing affected, and a council on 1.2.0 would never hear of it.
+        return statement
     return statement if ranges == statement.ranges else replace(statement, ranges=ranges)
+
+
+def _empty(r: VersionRange, scheme: str | None) -> bool:
+    if r.lower is None or r.upper is None:
+        return False
+    order = compare(r.lower.version, r.upper.version, scheme)
+    return order is not None and (order > 0 or (order == 0 and not (r.lower.inclusive and r.upper.inclusive)))
 
 
 @lru_cache(maxsize=1 << 16)
