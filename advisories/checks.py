@@ -236,7 +236,7 @@ def _named_anyway(path: Path) -> tuple[Path | None, Path | None, list[tuple[str,
     root = path.resolve().parent
     settings = raw.get("settings")
     settings = settings if isinstance(settings, dict) else {}
-    rules = settings.get("rules", "rules")
+    rules = settings.get("rules")
     templates = settings.get("templates")
     councils = raw.get("councils")
     councils = councils if isinstance(councils, list) else []
@@ -246,7 +246,8 @@ def _named_anyway(path: Path) -> tuple[Path | None, Path | None, list[tuple[str,
         if isinstance(c, dict) and isinstance(c.get("inventory"), str)
     ]
     return (
-        root / rules if isinstance(rules, str) else root / "rules",
+        # Not named: the shipped rules, as a run uses them (never "<config folder>/rules").
+        root / rules if isinstance(rules, str) else default_folder("rules"),
         root / templates if isinstance(templates, str) else None,
         inventories,
     )

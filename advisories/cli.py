@@ -380,12 +380,20 @@ def cmd_draft_rule(args: argparse.Namespace) -> int:
             "section gives the draft-rule command for each advisory it lists",
         )
     found = extract_statements(f"{advisory.title}\n{advisory.summary}", _known(args.config))
-    rules = config.rules
-    if rules == default_folder("rules"):  # the shipped rules: never write inside the package
-        rules = config.path.parent / "rules"
+    shipped = default_folder("rules")
+    rules = config.rules if config.rules != shipped else config.path.parent / "rules"  # never in the package
     path = write_draft(rules, advisory, found)
-    print(f"draft written to {path} ({len(found)} statement(s)); review it, then move it into {rules}"
-          + ("" if rules == config.rules else ' and set rules = "rules" under [settings]'))
+    print(f"draft written to {path} ({len(found)} statement(s)); review it, then adopt it:")
+    if rules == config.rules:
+        print(f"  move it into {rules} (a run reads every *.toml there, never drafts/)")
+    else:
+        # The config reads the shipped rules: pointing `rules` at a folder without them would
+        # withdraw every shipped rule at the next run. Copy them first, then add the draft.
+        print(f"  1. copy the shipped rules (and products.toml) into {rules}:\n"
+              f"       mkdir -p {rules} && cp {shipped}/*.toml {rules}/\n"
+              f"  2. move the draft into {rules}\n"
+              f"  3. set rules = \"rules\" under [settings] in {config.path}\n"
+              "  `advisories check` then lists every rule it will read")
     return EXIT_OK
 
 

@@ -190,3 +190,43 @@ def test_extract_reads_a_page_from_a_url(capsys: pytest.CaptureFixture[str]) -> 
         assert main(["extract", server.url("/advisory"), "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert {(r["platform"], len(r["versions"])) for r in rows} == {("windows", 2), ("macos", 4)}
+
+
+def test_adopting_a_draft_as_told_keeps_the_shipped_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A config that names no rules folder reads the shipped rules (the 3CX rule among them).
+    # Following draft-rule's steps word for word must not withdraw them at the next run.
+    import subprocess
+
+    shutil.copytree(ROOT / "examples" / "demo", tmp_path / "demo", ignore=shutil.ignore_patterns("data"))
+    config = tmp_path / "demo" / "feeds.toml"
+    config.write_text(config.read_text().replace('rules = "../../rules"\n', ""))
+    assert main(["run", "--once", "--config", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["draft-rule", "ncsc-3cx-week:https://www.ncsc.gov.uk/news/", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    draft = Path(out.split("draft written to ")[1].split(" (")[0])
+    steps = out.splitlines()
+    shell = next(line.strip() for line in steps if line.strip().startswith("mkdir -p "))
+    subprocess.run(shell, shell=True, check=True)  # step 1, as printed
+    rules = draft.parent.parent
+    if "\n[[affects]]" not in draft.read_text():  # the editor completes what the teaser did not say
+        draft.write_text(draft.read_text() + '\n[[affects]]\nvendor = "3CX"\nproduct = "3CX Desktop App"\n'
+                         'versions = ["18.12.416"]\n')
+    draft.replace(rules / draft.name)  # step 2
+    assert any(f"set rules = \"rules\" under [settings] in {config}" in line for line in steps)
+    config.write_text(config.read_text().replace("[settings]\n", '[settings]\nrules = "rules"\n', 1))  # step 3
+    capsys.readouterr()
+    assert main(["run", "--once", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "withdrawn" not in out  # the shipped rules are still read: none is taken back
+    assert (rules / "ncsc-2023-3cx-desktop-app.toml").is_file()
+
+
+def test_check_of_a_broken_config_naming_no_rules_reads_the_shipped_ones(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "feeds.toml"
+    config.write_text('[settings]\nstate = "s.sqlite3"\nbogus = 1\n')
+    assert main(["check", "--config", str(config)]) == 2
+    out, err = capsys.readouterr()
+    assert "settings.bogus: unknown key" in err and "folder" not in err  # no missing rules folder
+    assert f"{ROOT / 'rules'}: " in out
