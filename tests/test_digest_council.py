@@ -38,9 +38,9 @@ def test_each_council_gets_only_its_own_exposures_at_its_own_address(tmp_path: P
     barset, wessex = sent(s, "barsetshire"), sent(s, "wessex")
     assert barset.to == ("sec@barsetshire.example.gov.uk",)
     assert wessex.to == ("cyber@wessex.example.gov.uk",)
-    assert "3CX Desktop App 18.12.416 on windows: 40 devices" in barset.text
-    assert "18.11.1213" not in barset.text and "macos" not in barset.text
-    assert "3CX Desktop App 18.11.1213 on macos: 3 devices" in wessex.text
+    assert "3CX Desktop App 18.12.416 on Windows: 40 devices" in barset.text
+    assert "18.11.1213" not in barset.text and "macOS" not in barset.text
+    assert "3CX Desktop App 18.11.1213 on macOS: 3 devices" in wessex.text
     assert "18.12.416" not in wessex.text
     for message, other in ((barset, "Wessex"), (wessex, "Barsetshire")):
         for body in (message.text, message.html, message.subject):

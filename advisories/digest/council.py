@@ -1,15 +1,21 @@
 """Each council's weekly summary (`weekly = true`): its own exposures only, to its own people.
 
-Still open (alerted, and the latest inventory still shows it), remediated this week, and new this
-week (advisories of the week, or first alerted this week). A quiet week still sends a short
-"all clear" so a council can tell a silent service from a broken one.
+New this week (advisories of the week, or first alerted this week), still open (alerted, and
+the latest inventory still shows it), risks the council accepted through an alert's link, and
+remediated this week. Each exposure is in exactly one of those sections, so the counts at the
+top and in the subject are the sections' own entries. A quiet week still sends a short "all
+clear" so a council can tell a silent service from a broken one.
+
+Advisories are merged per CVE group (merge.merge_by_cve, as the alerts are), so an entry carries
+what the alert said: the group's CVEs, severity, exploited status and KEV due date, in the
+alerts' priority order (priority.order_key).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from advisories.acks.decide import day, holds
@@ -17,14 +23,20 @@ from advisories.config import Config, CouncilConfig
 from advisories.delivery import Transport
 from advisories.delivery.mime import list_id
 from advisories.delivery.outbox import DeliveryTally, deliver_queued, transport_for
-from advisories.digest.content import local_time, week_advisories
+from advisories.digest.content import due_date, local_time, select
 from advisories.digest.output import digest_environment, inline_css
 from advisories.digest.week import IsoWeek, aware, resolve_week
-from advisories.models import Advisory, Message
+from advisories.errors import AdvisoriesError
+from advisories.identity.names import normalise_name
+from advisories.inventory import load_inventory
+from advisories.models import PLATFORM_NAMES, Advisory, Message
+from advisories.priority import order_key
 from advisories.render import message_id
-from advisories.sanitise import clean_header_text
+from advisories.sanitise import clean_header_text, safe_url
 from advisories.store import Exposure, Store, now
 from advisories.store.acks import latest
+
+LINKS = 4  # a CVE record can list dozens of references; the alert email has them all
 
 
 @dataclass
@@ -41,21 +53,58 @@ class Tally:
 class Line:
     """One exposure as the council sees it: its own product, version, platform and devices."""
 
-    product: str
+    product: str  # as the council's export writes it, else as the advisory does
     version: str
-    platform: str
+    platform: str  # the platform key ("windows", "any"); `platform_name` is for people
     devices: int
     unknown: bool
+
+    @property
+    def platform_name(self) -> str:
+        return PLATFORM_NAMES.get(self.platform, self.platform)
 
 
 @dataclass(frozen=True)
 class Group:
+    """One advisory (a CVE group) and the council's rows it affects, in one section."""
+
     advisory: Advisory
     lines: tuple[Line, ...]
+    published: str | None = None  # "31 March 2023", the local date
 
     @property
     def devices(self) -> int:
         return sum(line.devices for line in self.lines)
+
+    @property
+    def severity(self) -> str:
+        return self.advisory.severity.capitalize() if self.advisory.severity else "Severity not stated"
+
+    @property
+    def due(self) -> str | None:
+        """"2 May 2023": the CISA KEV remediation due date, when there is one."""
+        return due_date(self.advisory)
+
+    @property
+    def dates(self) -> str:
+        """'CISA KEV due date: 20 April 2023 | published 31 March 2023', or what there is of it."""
+        due = f"CISA KEV due date: {self.due}" if self.due else ""
+        published = f"published {self.published}" if self.published else ""
+        return " | ".join(filter(None, (due, published)))
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        """Plain http(s) links only: the advisory's own first, then its other sources'."""
+        return _links(self.advisory)[:LINKS]
+
+    @property
+    def more_links(self) -> int:
+        return max(0, len(_links(self.advisory)) - LINKS)
+
+
+def _links(advisory: Advisory) -> tuple[str, ...]:
+    # Only the link fields, never a URL found in feed text, and only what safe_url passes.
+    return tuple(dict.fromkeys(filter(None, map(safe_url, (advisory.url, *advisory.links)))))
 
 
 @dataclass(frozen=True)
@@ -76,54 +125,89 @@ class CouncilWeek:
     period: str
     generated: str
     new: tuple[Group, ...]
-    still_open: tuple[Group, ...]
+    still_open: tuple[Group, ...]  # not accepted: those are in `accepted` only
     remediated: tuple[Group, ...]
-    advisories_checked: int  # advisories of the week, all checked against the inventory
-    advisories_known: int
+    advisories_checked: int  # advisories (CVE groups) published or first seen in the week
+    advisories_known: int  # every advisory (CVE group) the store holds
     last_fetch: str | None  # when a feed was last read successfully: proof the job runs
     accepted: tuple[Accepted, ...] = ()  # risks the council accepted through an alert's link, still open
 
     @property
     def all_clear(self) -> bool:
-        return not (self.new or self.still_open or self.remediated)
+        return not (self.new or self.still_open or self.remediated or self.accepted)
 
 
 def weekly_key(council_id: str, week: IsoWeek) -> str:
     return f"weekly-{council_id}-{week}"
 
 
-def _line(e: Exposure, advisory: Advisory) -> Line:
-    # Alert keys are "council|advisory|product|version|platform"; the advisory id may hold "|".
+def export_names(council: CouncilConfig) -> dict[str, str]:
+    """The council's product names as its export writes them, by their alert-key spelling.
+
+    Alert keys keep the name casefolded ("3cx desktop app"): the latest export gives it back
+    as the council's IT team knows it.
+    """
+    try:
+        loaded = load_inventory(council.inventory, council.id, platform=council.platform)
+    except (AdvisoriesError, OSError):
+        # The run reports a broken export; the summary still goes, naming from the advisory.
+        return {}
+    return {item.product.strip().casefold(): item.product.strip() for item in loaded.items}
+
+
+def display_name(product: str, advisory: Advisory, names: Mapping[str, str]) -> str:
+    """The export's own spelling, else the statement's display name, else the key as stored."""
+    if product in names:
+        return names[product]
+    key = normalise_name(product)
+    return next((st.product for st in advisory.affects
+                 if st.product.casefold() == product or normalise_name(st.product) == key), product)
+
+
+def _line(e: Exposure, advisory: Advisory, names: Mapping[str, str]) -> Line:
+    # Alert keys are "council|CVE or advisory|product|version|platform"; an id may hold "|".
     _, product, version, platform = e.key.rsplit("|", 3)
-    names = {a.product.casefold(): a.product for a in advisory.affects}
-    return Line(names.get(product, product), version or "(no version)",
-                platform if platform != "any" else "unknown platform", e.devices,
-                e.status == "unknown")
+    return Line(display_name(product, advisory, names), version or "(no version)", platform,
+                e.devices, e.status == "unknown")
 
 
-def _groups(exposures: Iterable[Exposure], advisories: dict[str, Advisory]) -> tuple[Group, ...]:
-    grouped: dict[str, list[Line]] = {}
+def _line_order(line: Line) -> tuple[bool, int, str, str, str]:
+    # As the alert orders its rows: confirmed before "check manually", most devices first.
+    return (line.unknown, -line.devices, line.product.casefold(), line.version, line.platform)
+
+
+def _groups(exposures: Iterable[Exposure], by_id: Mapping[str, Advisory],
+            names: Mapping[str, str], tz: ZoneInfo) -> tuple[Group, ...]:
+    grouped: dict[str, tuple[Advisory, dict[tuple[str, str, str], Line]]] = {}
     for e in exposures:
-        if e.advisory_id in advisories:
-            grouped.setdefault(e.advisory_id, []).append(_line(e, advisories[e.advisory_id]))
-    groups = [Group(advisories[aid], tuple(sorted(lines, key=lambda x: (x.product, x.version))))
-              for aid, lines in grouped.items()]
-    return tuple(sorted(groups, key=lambda g: (not g.advisory.exploited, g.advisory.title)))
+        if e.advisory_id not in by_id:
+            continue
+        advisory = by_id[e.advisory_id]
+        line = _line(e, advisory, names)
+        # A row told under two of the group's CVEs is one row.
+        rows = grouped.setdefault(advisory.id, (advisory, {}))[1]
+        rows.setdefault((line.product.casefold(), line.version, line.platform), line)
+    groups = [Group(advisory, tuple(sorted(rows.values(), key=_line_order)),
+                    day(advisory.published, tz) if advisory.published else None)
+              for advisory, rows in grouped.values()]
+    return tuple(sorted(groups, key=lambda g: order_key(g.advisory)))
 
 
 def council_week(
     council: CouncilConfig, store: Store, week: IsoWeek, tz: ZoneInfo, at: datetime,
     feeds: Iterable[str],
 ) -> CouncilWeek:
-    advisories = {a.id: a for a in store.advisories()}
-    of_week = week_advisories(advisories.values(), store.advisory_first_seen(), week, tz)
-    week_ids = {a.id for a in of_week}
+    chosen = select(store.advisories(), store.advisory_first_seen(), week, tz, {},
+                    store.epss_scores())
+    by_id, names = chosen.by_id, export_names(council)
+    week_ids = {member for a in chosen.weekly for member in (a.id, *a.sources)}
     # Only this council's rows from here on: nothing about another council can reach the email.
     mine = [e for e in store.exposures() if e.council_id == council.id]
-    new = [e for e in mine if e.remediated_at is None
-           and (e.advisory_id in week_ids or week.contains(e.first_alerted_at, tz))]
+    accepted = _accepted(store, council.id, mine, by_id, names, at, tz)
+    accepted_keys = {a.key for a in accepted}
+    open_ = [e for e in mine if e.remediated_at is None and e.key not in accepted_keys]
+    new = [e for e in open_ if e.advisory_id in week_ids or week.contains(e.first_alerted_at, tz)]
     new_keys = {e.key for e in new}
-    still_open = [e for e in mine if e.remediated_at is None and e.key not in new_keys]
     fixed = [e for e in mine if e.remediated_at is not None and week.contains(e.remediated_at, tz)]
     fetched = [s.last_ok_at for s in map(store.feed_state, feeds) if s and s.last_ok_at]
     return CouncilWeek(
@@ -132,24 +216,32 @@ def council_week(
         week=week,
         period=week.label(),
         generated=local_time(at, tz),
-        new=_groups(new, advisories),
-        still_open=_groups(still_open, advisories),
-        remediated=_groups(fixed, advisories),
-        advisories_checked=len(of_week),
-        advisories_known=len(advisories),
+        new=_groups(new, by_id, names, tz),
+        still_open=_groups((e for e in open_ if e.key not in new_keys), by_id, names, tz),
+        remediated=_groups(fixed, by_id, names, tz),
+        advisories_checked=len(chosen.weekly),
+        advisories_known=len({a.id for a in by_id.values()}),
         last_fetch=local_time(aware(max(fetched)), tz) if fetched else None,
-        accepted=_accepted(store, council.id, mine, advisories, at, tz),
+        accepted=tuple(a.accepted for a in accepted),
     )
 
 
-def _accepted(store: Store, council_id: str, mine: list[Exposure], advisories: dict[str, Advisory],
-              at: datetime, tz: ZoneInfo) -> tuple[Accepted, ...]:
+@dataclass(frozen=True)
+class _Held:
+    key: str
+    until: date
+    accepted: Accepted
+
+
+def _accepted(store: Store, council_id: str, mine: list[Exposure], by_id: Mapping[str, Advisory],
+              names: Mapping[str, str], at: datetime, tz: ZoneInfo) -> list[_Held]:
     today = at.astimezone(tz).date()
-    exposures = {e.key: e for e in mine if e.remediated_at is None and e.advisory_id in advisories}
-    found = [Accepted(advisories[e.advisory_id], _line(e, advisories[e.advisory_id]), day(a.until, tz), a.sent_to)
+    exposures = {e.key: e for e in mine if e.remediated_at is None and e.advisory_id in by_id}
+    found = [_Held(e.key, a.until, Accepted(by_id[e.advisory_id], _line(e, by_id[e.advisory_id], names),
+                                   day(a.until, tz), a.sent_to))
              for a in latest(store, council_id)
              if a.kind == "accepted" and a.until and holds(a, today) and (e := exposures.get(a.key))]
-    return tuple(sorted(found, key=lambda x: (x.until, x.advisory.title)))
+    return sorted(found, key=lambda h: (h.until, h.accepted.advisory.title))
 
 
 def render_weekly(config: Config, summary: CouncilWeek, council: CouncilConfig) -> Message:
