@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import lexicon as lx
+from . import cue_words as cue
 from .lookaround import is_conj, is_filler
 from .model import Tok
 
@@ -90,9 +90,9 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
             relative = False  # "reported that 3CX DesktopApp 18.12.416 was trojanised": its own subject
         elif tok.kind == "word":
             relative = relative or _relative_to_a_noun(toks, k)
-            if lx.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _REACH])):
+            if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _REACH])):
                 affected += [] if relative else [k]
-            elif lx.FIX_CUE.fullmatch(tok.text):
+            elif cue.FIX_CUE.fullmatch(tok.text):
                 fixes.append(k)
     return Cues(tuple(affected), tuple(fixes))
 
