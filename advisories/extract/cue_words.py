@@ -38,6 +38,12 @@ _AFFECTED = (
     # "... 3.3.5 and 3.3.6 contain a server-side template injection", "4.60 contains an
     # undocumented account": a kind of flaw after a few describing words (never a fix word).
     rf"|contain(?:s|ed|ing)?\s+(?:an?|the)\s+(?:(?!{_FIX_WORD})[\w-]+\s+){{0,3}}(?:{_FLAW_KIND})"
+    # "Contact Form 7 5.3.1 has an unrestricted upload flaw", "1.4.11 suffers from a bug": a build
+    # that has a flaw (a few describing words between, none a fix word or a preposition).
+    r"|(?:ha[sd]|have|carr(?:y|ies|ied)|suffer(?:s|ed)?\s+from|harbou?r(?:s|ed)?|expos(?:e|es|ed))\s+"
+    rf"(?:an?|the|this|two|several|multiple)\s+(?:(?!{_FIX_WORD}|for\b|to\b|of\b|in\b|on\b|that\b|which\b)[a-z-]+\s+){{0,3}}"
+    r"(?:(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|hole|defect)s?|weaknesses|"
+    rf"{_FLAW_KIND})"
     r"|(?:is|are|was|were)\s+(?:also\s+)?hit\b"  # "FortiManager and FortiAnalyzer are hit as well: ..."
     r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
@@ -49,3 +55,28 @@ _AFFECTED = (
 )
 AFFECTED_CUE = re.compile(rf"\b(?:{_AFFECTED})\b", re.IGNORECASE)
 AFFECTED_AT = re.compile(rf"(?:{_AFFECTED})\b", re.IGNORECASE)  # at the start of a token window
+
+# ------------------------------------------------------------------- what a release does to a flaw
+# What a flaw is called: "a hole", "an SQL injection flaw", "two bugs", "the weakness".
+FLAW_NOUN = re.compile(
+    rf"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness(?:es)?|hole|defect|issue|problem)s?|{_FLAW_KIND}", re.IGNORECASE
+)
+# Words that open the flaw's noun phrase after the verb: "plug a hole", "seal two flaws".
+FLAW_DETERMINERS = frozenset(
+    {"a", "an", "the", "this", "that", "these", "those", "its", "their", "another", "both", "several", "multiple"}
+    | {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "one"}
+)
+# Particles of a phrasal verb before the flaw: "deal with a hole", "stamp out a bug".
+VERB_PARTICLES = frozenset({"with", "out", "off", "up", "away", "down", "against", "on"})
+# Verbs a build does to a flaw it has, never to one it fixes: "5.3.1 has a flaw", "1.4.11 and
+# 1.4.10 carry the bug", "users of 2.1 face a hole". Forms of "be" and "have" included.
+HAVING_VERBS = frozenset(
+    {"has", "have", "had", "having", "is", "are", "was", "were", "be", "been", "being", "remain", "remains"}
+    | {"contain", "contains", "contained", "include", "includes", "included", "carry", "carries", "carried"}
+    | {"suffer", "suffers", "suffered", "harbour", "harbours", "harbor", "harbors", "expose", "exposes", "exposed"}
+    | {"introduce", "introduces", "introduced", "reintroduce", "reintroduces", "reintroduced", "inherit", "inherits"}
+    | {"ship", "ships", "shipped", "bundle", "bundles", "embed", "embeds", "keep", "keeps", "kept", "retain", "retains"}
+    | {"face", "faces", "faced", "see", "sees", "saw", "hit", "hits", "trigger", "triggers", "open", "opens", "opened"}
+    | {"get", "gets", "got", "use", "uses", "used", "run", "runs", "report", "reports", "reported", "show", "shows"}
+    | {"still", "also", "all", "both", "only", "each", "may", "might", "can", "could", "would", "will", "do", "does"}
+)
