@@ -417,3 +417,11 @@ def test_a_flaw_description_that_names_versions_speaks_of_them() -> None:
     assert _alerting_affected(found, "7.2.4")
     found = read("FortiOS 7.2.5 fixes a heap overflow in SSL-VPN that is exploitable before authentication.")
     assert not affected_anywhere(found, "7.2.5") and affected_anywhere(found, "7.2.4")
+
+
+def test_a_release_that_drops_a_backdoor_is_its_fix() -> None:
+    # CVE-2024-3094 (cvelistV5: xz 5.6.0 and 5.6.1 carry the backdoor; 5.6.2 is clean): the
+    # backdoor is the flaw the verb acts on, and the colon's description is about it.
+    text = "XZ Utils 5.6.2 drops the backdoor: the release tarballs were compromised by a maintainer."
+    found = extract_statements(text, [KnownProduct("Tukaani", "XZ Utils", ("xz",), ())])
+    assert found and not affected_anywhere(found, "5.6.2")

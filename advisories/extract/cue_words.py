@@ -59,7 +59,8 @@ AFFECTED_AT = re.compile(rf"(?:{_AFFECTED})\b", re.IGNORECASE)  # at the start o
 # ------------------------------------------------------------------- what a release does to a flaw
 # What a flaw is called: "a hole", "an SQL injection flaw", "two bugs", "the weakness".
 FLAW_NOUN = re.compile(
-    rf"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness(?:es)?|hole|defect|issue|problem)s?|{_FLAW_KIND}", re.IGNORECASE
+    rf"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness(?:es)?|hole|defect|issue|problem|backdoor)s?|{_FLAW_KIND}",
+    re.IGNORECASE,
 )
 # Words that open the flaw's noun phrase after the verb: "plug a hole", "seal two flaws".
 FLAW_DETERMINERS = frozenset(
