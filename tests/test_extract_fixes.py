@@ -365,3 +365,63 @@ def test_a_release_that_plugs_or_closes_a_flaw_is_its_fix(verb: str) -> None:
     for fixed in ("1.4.12", "1.3.17", "1.4.13"):
         assert not affected_anywhere(found, fixed)
     assert affected_anywhere(found, "1.4.11") and affected_anywhere(found, "1.3.16")
+
+
+ROUNDCUBE = [KnownProduct("Roundcube", "Roundcube Webmail", ("Roundcube",), ())]
+
+
+@pytest.mark.parametrize(
+    "verb", ["seal", "shut", "squash", "eliminate", "tackle", "stamp out", "deal with", "neutralise", "stop"]
+)
+@pytest.mark.parametrize(
+    "tail",
+    [
+        ": an SVG image in an HTML email was mishandled by the message view",
+        " that could let an attacker run script in a victim's session",
+        " affecting the message view",
+    ],
+)
+def test_releases_that_act_on_a_flaw_are_fixes_whatever_the_verb(verb: str, tail: str) -> None:
+    # CVE-2023-5631 (cvelistV5: Roundcube before 1.4.15, 1.5.x before 1.5.5, 1.6.x before 1.6.4,
+    # stored XSS via an HTML email with a crafted SVG document), as a release note might say it
+    # with a verb no lexicon lists: the version list is the subject of a verb whose object is the
+    # flaw, so it names the releases that fix it; what follows the flaw describes the flaw.
+    text = f"Roundcube Webmail 1.6.4, 1.5.5 and 1.4.15 {verb} a stored cross-site scripting hole{tail}."
+    found = extract_statements(text, ROUNDCUBE)
+    assert found
+    for fixed in ("1.6.4", "1.5.5", "1.4.15", "1.6.5"):
+        assert not affected_anywhere(found, fixed), (verb, tail)
+    assert affected_anywhere(found, "1.6.3") and affected_anywhere(found, "1.4.14")
+    assert not any(alerts_on(as_statement(s)) for s in found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Roundcube Webmail 1.6.3 has a stored cross-site scripting flaw.",
+        "Roundcube Webmail 1.6.3 and 1.5.4 carry the XSS bug.",
+        "Roundcube Webmail 1.6.3 suffers from a stored XSS hole.",
+        "Roundcube Webmail 1.6.3 exposes a cross-site scripting flaw.",
+    ],
+)
+def test_a_build_that_has_a_flaw_is_affected(text: str) -> None:
+    # CVE-2023-5631 again, from the other side: a verb of having names the affected build.
+    found = extract_statements(text, ROUNDCUBE)
+    assert any(alerts_on(as_statement(s)) and status(s, "1.6.3") is Status.AFFECTED for s in found), text
+
+
+def test_a_flaw_description_that_names_versions_speaks_of_them() -> None:
+    # CVE-2023-27997 (cvelistV5: FortiOS 7.2.0 through 7.2.4 among others): the relative clause
+    # is about the flaw, but its object is the build, which it calls affected.
+    found = read("Fortinet has fixed a heap overflow in SSL-VPN that affects FortiOS 7.2.4.")
+    assert _alerting_affected(found, "7.2.4")
+    found = read("FortiOS 7.2.5 fixes a heap overflow in SSL-VPN that is exploitable before authentication.")
+    assert not affected_anywhere(found, "7.2.5") and affected_anywhere(found, "7.2.4")
+
+
+def test_a_release_that_drops_a_backdoor_is_its_fix() -> None:
+    # CVE-2024-3094 (cvelistV5: xz 5.6.0 and 5.6.1 carry the backdoor; 5.6.2 is clean): the
+    # backdoor is the flaw the verb acts on, and the colon's description is about it.
+    text = "XZ Utils 5.6.2 drops the backdoor: the release tarballs were compromised by a maintainer."
+    found = extract_statements(text, [KnownProduct("Tukaani", "XZ Utils", ("xz",), ())])
+    assert found and not affected_anywhere(found, "5.6.2")

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from advisories.models import VersionRange
 
+from . import cue_words as cue
 from . import lexicon as lx
 from .assemble import assemble
 from .grammar import ClauseParser
@@ -122,11 +123,11 @@ def _leads_in(unit: Unit) -> bool:
 def _fix_mood(clause: str) -> bool:
     """A clause about fixing, and not about being affected, lists fixed releases."""
     text = _EXCLUSION.sub(" ", clause)
-    return bool(lx.FIX_CUE.search(text)) and not lx.AFFECTED_CUE.search(text)
+    return bool(cue.FIX_CUE.search(text)) and not cue.AFFECTED_CUE.search(text)
 
 
 def _affected_mood(clause: str) -> bool:
-    return bool(lx.AFFECTED_CUE.search(_EXCLUSION.sub(" ", clause)))
+    return bool(cue.AFFECTED_CUE.search(_EXCLUSION.sub(" ", clause)))
 
 
 def _range_json(r: VersionRange) -> dict[str, str]:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from . import cue_words as cue
 from . import lexicon as lx
 from .scan import mask_noise
 
@@ -134,8 +135,8 @@ def _role(heading: str) -> str:
 
 
 def _cell(cell: str, role: str) -> str:
-    if role == "fixed" and not lx.FIX_CUE.search(cell):
+    if role == "fixed" and not cue.FIX_CUE.search(cell):
         return f"fixed in {cell}"
-    if role == "affected" and lx.VERSION.search(cell) and not lx.AFFECTED_CUE.search(cell):
+    if role == "affected" and lx.VERSION.search(cell) and not cue.AFFECTED_CUE.search(cell):
         return f"{cell.rstrip()} (affected) "  # after the cell: "7.4 | 7.4.0 through 7.4.2" keeps its label
     return cell

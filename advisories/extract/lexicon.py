@@ -1,4 +1,5 @@
-"""The words and patterns prose advisories use around versions.
+"""The words and patterns prose advisories use around versions: version shapes, operators,
+platforms and list words (noise and dates: `noise`; fixed and affected cues: `cue_words`).
 
 Kept apart from the grammar so a new phrasing is one line here, not a new rule there.
 """
@@ -8,58 +9,6 @@ from __future__ import annotations
 import re
 
 from advisories import products
-
-# ------------------------------------------------------------------------------- noise
-# Things that look like versions but are not: masked (blanked) before tokenising, so no
-# later rule has to remember them. Order matters only where patterns overlap.
-_DAY = r"(?:0?[1-9]|[12]\d|3[01])"
-_MONTH = r"(?:0?[1-9]|1[0-2])"
-_YEAR = r"(?:19|20)\d{2}"
-NOISE = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"https?://\S+|\bwww\.\S+",
-        r"\b[\w.+-]+@[\w-]+\.[\w.-]+",
-        r"\bCVE-\d{4}-\d{4,}\b",
-        r"\bGHSA(?:-[0-9a-z]{4}){3}\b",
-        # Vendor advisory ids: FG-IR-23-097, VMSA-2021-0010.1, CTX561482, KB5031364, K000137353.
-        r"\b(?:FG-IR-\d{2}-\d{3}|VMSA-\d{4}-\d{4}(?:\.\d+)?|CTX\d{5,}|KB\d{6,}|K\d{5,}"
-        r"|ZSB-\d{5}|APSB\d{2}-\d{2}|cisco-sa-[\w-]+)\b",
-        # CVSS vectors and scores: "CVSS:3.1/AV:N/...", "CVSS v3 score of 9.2", "9.8/10".
-        r"\bCVSS:\d\.\d/[A-Z:/]+",
-        r"\bCVSS\s*(?:v?\d(?:\.\d)?)?(?:\s*(?:base|overall|temporal))?(?:\s*score)?"
-        r"(?:\s*(?:of|:|=|is))?(?:\s*\d{1,2}\.\d)?\b",
-        r"\b(?:base\s+)?score[ds]?\s*(?:of|:|=|is)?\s*\d{1,2}\.\d\b",
-        r"\b(?:rated|rating|severity)\s*(?:of|:)?\s*\d{1,2}\.\d\b",
-        r"\b\d{1,2}\.\d\s*/\s*10(?:\.0)?\b",
-        r"\b\d{1,2}\.\d(?=\s*\((?:critical|high|medium|low)\))",
-        r"\b(?:critical|high|medium|moderate|low),\s*\d{1,2}\.\d\b(?![.\d])",  # "(High, 6.0)"
-        r"\brates?\b[^.;:()]{0,60}?\bat\s+\d{1,2}\.\d\b(?![.\d])",  # "rates the flaw at 9.6"
-        r"\b\d{1,3}(?:\.\d{1,3}){3}:\d{2,5}\b",  # an address and port: "192.168.65.7:2375"
-        r"(?<![\d.])\d{1,2}:\d{2}(?::\d{2})?(?![\d.])",
-        # Versions of protocols named next to the product's own (runtimes: RUNTIME below).
-        r"\b(?:TLS|TLSv|SSLv?|DTLS|HTTPS?|SMBv?|SNMPv?|SSHv?|IPv|\.NET|OAuth|SAML|Kerberos)\s*v?\d+(?:\.\d+)*\b",
-        r"(?:(?<=[^\w-]IP )|(?<=^IP ))\d{1,3}(?:\.\d{1,3}){3}\b|\b\d{1,3}(?:\.\d{1,3}){3}/\d{1,2}\b",
-        r"\$\s?\d[\d,]*(?:\.\d+)?",
-    )
-)
-
-# A runtime's version named next to the product's own ("requires Java 11", "PHP 8.1 sites"):
-# noise, unless the catalogue lists the runtime itself, whose advisories ("PHP 8.1.* before
-# 8.1.29", "Node.js 20.x before 20.19.4") are about exactly those versions (scan.mask_noise).
-RUNTIME = re.compile(r"\b(?P<name>Python|PHP|Java|Node\.js)\s*v?\d+(?:\.\d+)*\b", re.IGNORECASE)
-
-DATES = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        # Dates: ISO, YYYY/MM/DD, YYYY.MM.DD (two-digit parts only: 2023.0.1 is MOVEit),
-        # DD.MM.YYYY, DD/MM/YYYY and MM/DD/YYYY with a plausible year.
-        rf"(?<![\d.])\d{{4}}-{_MONTH}-{_DAY}(?:T[\d:.]+Z?)?(?![\d.]\d)",
-        rf"(?<![\d.])\d{{4}}/{_MONTH}/{_DAY}(?![\d/])",
-        r"(?<![\d.])\d{4}\.(?:0[1-9]|1[0-2])\.(?:0[1-9]|[12]\d|3[01])(?![\d.]\d)",
-        rf"(?<![\d./])(?:{_DAY}[./]{_MONTH}|{_MONTH}/{_DAY})[./]{_YEAR}(?![\d.]\d|/)",
-    )
-)
 
 # ---------------------------------------------------------------------------- versions
 # One version as printed. `core` keeps the vendor's own spelling; the alternatives cover
@@ -234,52 +183,6 @@ def _phrase(p: str) -> str:
 
 OPERATOR = re.compile("|".join(_phrase(p) for p in sorted(OPERATORS, key=len, reverse=True)), re.IGNORECASE)
 
-# --------------------------------------------------------------------------------- moods
-# A clause that talks about fixing and not about being affected lists fixed releases
-# ("Fixes ... are available in 17.9.4a", "The November SUs (15.2.1118.20) address ...").
-FIX_CUE = re.compile(
-    # "GitLab 14.9.2, 14.8.5 and 14.7.7 remove a hardcoded password": what a release does to a
-    # flaw, said with the verbs release notes use for it.
-    r"\b(?:fix(?:es|ed)?|hotfix(?:es)?|patch(?:es|ed)?|resolve[sd]?|remediat\w*|upgrade[sd]?|upgrading"
-    r"|remov(?:e|es|ed)|correct(?:s|ed)?|plug(?:s|ged)?|closes"
-    r"|(?<!IP )address(?:es|ed)?|released|build numbers?)\b|\bSUs?\b|\bsecurity updates?\b",
-    re.IGNORECASE,
-)
-# Words a clause needs before any version in it is an affected build (extract/mood.py); the
-# phrasings CNAs and vendors use: "This issue affects", "affected builds", "FortiOS 7.2.4 is
-# vulnerable", "A flaw was found in", "exists in", "contains the flaw", "are at risk",
-# "the malicious builds", "X allows remote attackers to", MITRE's "An issue was discovered in".
-# Not "exploited" (a flaw is exploited, whatever release fixes it), not "introduced in" (F5's
-# "Fixes introduced in" column), and not "vulnerable code path" (what a fix removes).
-_TECH_NOUN = (
-    r"code|function(?:ality)?|component|module|servlet|endpoint|feature|parameter|method|class|api|interface"
-    r"|library|path|plugin|driver|setting|configuration|page|script|file"
-)
-_FIX_WORD = r"(?:fix|patch|update|upgrade|correct|remed|mitigat|workaround|protect|defen[cs]|check)"
-_FLAW_KIND = (
-    r"(?:injection|overflow|overread|over-read|traversal|bypass|disclosure|deserial[iz]ation|escalation|forgery"
-    r"|scripting|use-after-free|xss|csrf|ssrf|hard-?coded|undocumented)s?\b"
-)
-_AFFECTED = (
-    r"affect(?:s|ed|ing)?|impact(?:s|ed)|exposed\s+to|exploitable|susceptible|compromised|trojani[sz]ed|unpatched"
-    rf"|vulnerable(?!\s+(?:{_TECH_NOUN})s?\b)|at\s+risk"
-    r"|contain(?:s|ed|ing)?\s+(?:(?:the|a|an|this|that|same)\s+){0,2}"
-    r"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|backdoor|malicious|defect)"
-    # "... 3.3.5 and 3.3.6 contain a server-side template injection", "4.60 contains an
-    # undocumented account": a kind of flaw after a few describing words (never a fix word).
-    rf"|contain(?:s|ed|ing)?\s+(?:an?|the)\s+(?:(?!{_FIX_WORD})[\w-]+\s+){{0,3}}(?:{_FLAW_KIND})"
-    r"|(?:is|are|was|were)\s+(?:also\s+)?hit\b"  # "FortiManager and FortiAnalyzer are hit as well: ..."
-    r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
-    r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
-    r"(?:found|discovered|identified|reported)\s+in"
-    r"|malicious\s+(?:version|build|release|update|installer|package)s?"
-    r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
-    # What a flawed release does, in CVE descriptions: "7-Zip 24.06 mishandles ...", "can crash".
-    r"|mishandle[sd]?|(?:can|could|may)\s+(?:be\s+made\s+to\s+)?crash"
-)
-AFFECTED_CUE = re.compile(rf"\b(?:{_AFFECTED})\b", re.IGNORECASE)
-AFFECTED_AT = re.compile(rf"(?:{_AFFECTED})\b", re.IGNORECASE)  # at the start of a token window
-
 # ---------------------------------------------------------------------------- platforms
 PLATFORM = re.compile(
     r"\b(?:Microsoft\s+)?[Ww]indows\b|\b[Mm]ac\s?OS(?:\s?X)?\b|\bOS\s?X\b|\bMac\b"
@@ -353,16 +256,6 @@ CONJUNCTIONS = frozenset({"and", "or", ",", "&", "/", "nor"})
 # Update labels that sit inside a list of builds without ending it: Exchange's "15.2.1258.39
 # on CU13", "Exchange Server 2019 CU14", Windows "SP1".
 UPDATE_LABEL = re.compile(r"^(?:CU|SU|RU|SP|HF)\d+$", re.IGNORECASE)
-# A date right before a version operator ("7/2/2004 and below", "before 18/12/416") is a
-# version a spreadsheet turned into a date: kept (it reads as suspect), never masked as noise.
-DATE_AS_VERSION_AFTER = re.compile(
-    r"\s*(?:(?:and|or)\s+(?:below|earlier|prior|lower|older)|through\b|thru\b|-\s*\d)", re.IGNORECASE
-)
-# "Solr 5.0.0 to 08/03/2001": the upper end of a range whose lower end is a dotted version.
-DATE_AS_VERSION_BEFORE = re.compile(
-    r"\b(?:before|prior\s+to|through|up\s+to|versions?|builds?)\s*$|\d\.\d+\s+(?:to|-)\s*$", re.IGNORECASE
-)
-
 # Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.
 CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including),?\s+", re.IGNORECASE)
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import lexicon as lx
+from . import cue_words as cue
 from .lookaround import is_conj, is_filler
 from .model import Tok
 
@@ -83,18 +83,26 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
     affected: list[int] = [INHERITED] if inherited else []
     fixes: list[int] = []
     relative = False  # inside "a flaw that is exploitable": the cue is about the flaw
+    held: list[int] = []  # cues about the flaw, until versions show they are its object
     for k, tok in enumerate(toks):
         if tok.kind == "op" and tok.family == "fix":
             fixes.append(k)
-        elif (tok.kind == "punct" and tok.text in ",;:") or tok.kind in ("ver", "prod"):
-            relative = False  # "reported that 3CX DesktopApp 18.12.416 was trojanised": its own subject
+        elif tok.kind in ("ver", "prod"):
+            # "reported that 3CX DesktopApp 18.12.416 was trojanised": its own subject; "fixes a
+            # flaw that affects FortiOS 7.2.4": the versions are what the held cue speaks of.
+            affected += held
+            held, relative = [], False
+        elif tok.kind == "punct" and tok.text in ",;:":
+            # "plug an SQL injection hole: search parameters were mishandled": after a fix, a
+            # colon right after the flaw opens a description of the flaw, not of the builds.
+            held, relative = [], bool(fixes) and tok.text == ":" and _flaw_noun_at(toks, k - 1)
         elif tok.kind == "word":
-            relative = relative or _relative_to_a_noun(toks, k)
-            if lx.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _REACH])):
-                affected += [] if relative else [k]
-            elif lx.FIX_CUE.fullmatch(tok.text):
+            relative = relative or _relative_to_a_noun(toks, k) or (bool(fixes) and _describes_the_flaw(toks, k))
+            if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _REACH])):
+                (held if relative else affected).append(k)
+            elif cue.FIX_CUE.fullmatch(tok.text) or _acts_on_a_flaw(toks, k):
                 fixes.append(k)
-    return Cues(tuple(affected), tuple(fixes))
+    return Cues(tuple(sorted(affected)), tuple(fixes))
 
 
 def _relative_to_a_noun(toks: list[Tok], k: int) -> bool:
@@ -105,6 +113,54 @@ def _relative_to_a_noun(toks: list[Tok], k: int) -> bool:
         return False
     before = toks[k - 1]
     return before.kind == "word" and not is_filler(before)
+
+
+def _flaw_noun_at(toks: list[Tok], k: int) -> bool:
+    return 0 <= k < len(toks) and toks[k].kind == "word" and bool(cue.FLAW_NOUN.fullmatch(toks[k].text))
+
+
+def _describes_the_flaw(toks: list[Tok], k: int) -> bool:
+    """ "removes an injection flaw affecting the address book", "closes a bug allowing attackers
+    to ...": once a fix is named, a participle right after the flaw describes the flaw."""
+    return toks[k].text.lower().endswith("ing") and _flaw_noun_at(toks, k - 1)
+
+
+def _acts_on_a_flaw(toks: list[Tok], k: int) -> bool:
+    """ "Roundcube Webmail 1.4.12 and 1.3.17 seal an SQL injection hole", "The 14.9.2 and 14.8.5
+    releases of GitLab deal with two bugs": a version list that is the subject of a verb whose
+    object is a flaw names the releases that act on it, i.e. fixes, whatever the verb (a build
+    that has a flaw says so with a verb of having: `cue_words.HAVING_VERBS`)."""
+    verb = toks[k].text
+    if not verb.isalpha() or not verb.islower() or verb in cue.HAVING_VERBS or is_filler(toks[k]):
+        return False
+    if not _subject_is_versions(toks, k):
+        return False
+    j = k + 1
+    if j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in cue.VERB_PARTICLES:
+        j += 1
+    if j >= len(toks) or toks[j].kind != "word" or toks[j].text.lower() not in cue.FLAW_DETERMINERS:
+        return False
+    for m in range(j + 1, min(j + 6, len(toks))):
+        if toks[m].kind != "word" or cue.FIX_CUE.fullmatch(toks[m].text):
+            return False
+        if cue.FLAW_NOUN.fullmatch(toks[m].text):
+            return True
+    return False
+
+
+def _subject_is_versions(toks: list[Tok], k: int) -> bool:
+    """The words right before `k` are a version list ("GitLab 14.9.2, 14.8.5 and 14.7.7 releases",
+    "The 1.4.12 and 1.3.17 releases of Roundcube Webmail") at the start of the clause or after a
+    word that is no preposition or operator."""
+    j = k - 1
+    seen = False
+    while j >= 0 and (_list_material(toks[j]) or toks[j].text.lower() == "of"):
+        seen = seen or toks[j].kind == "ver"
+        j -= 1
+    return seen and (j < 0 or (toks[j].kind == "word" and toks[j].text.lower() not in _PREPOSITIONS))
+
+
+_PREPOSITIONS = frozenset({"of", "in", "for", "on", "with", "from", "at", "by", "under", "to", "into", "than", "via"})
 
 
 def _list_head(toks: list[Tok], i: int) -> tuple[int, int] | None:

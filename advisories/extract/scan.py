@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import lexicon as lx
+from . import noise
 from .hosts import drop_hosts
 from .model import KnownProduct, Mention, Tok
 from .release_names import builds_for_names
@@ -34,10 +35,10 @@ def mask_noise(text: str, products: Container[str] = ()) -> str:
     """Blank out ids, dates, CVSS scores and the like, keeping every other offset.
 
     `products`: the catalogue's names as `_key`s; a runtime the catalogue lists keeps its version."""
-    for pattern in lx.NOISE:
+    for pattern in noise.NOISE:
         text = pattern.sub(lambda m: " " * len(m.group(0)), text)
-    text = lx.RUNTIME.sub(lambda m: m.group(0) if _key(m.group("name")) in products else " " * len(m.group(0)), text)
-    for pattern in lx.DATES:
+    text = noise.RUNTIME.sub(lambda m: m.group(0) if _key(m.group("name")) in products else " " * len(m.group(0)), text)
+    for pattern in noise.DATES:
         text = pattern.sub(lambda m: m.group(0) if _date_as_version(m) else " " * len(m.group(0)), text)
     return text
 
@@ -46,7 +47,8 @@ def _date_as_version(m: re.Match[str]) -> bool:
     """ "FortiOS 7/2/2004 and below": a date where a version belongs was a version once (a
     spreadsheet's doing); left in, it reads as a mangled version and goes to review."""
     text = m.string
-    return bool(lx.DATE_AS_VERSION_AFTER.match(text, m.end()) or lx.DATE_AS_VERSION_BEFORE.search(text, 0, m.start()))
+    after = noise.DATE_AS_VERSION_AFTER.match(text, m.end())
+    return bool(after or noise.DATE_AS_VERSION_BEFORE.search(text, 0, m.start()))
 
 
 def _key(name: str) -> str:

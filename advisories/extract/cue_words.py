@@ -1,0 +1,83 @@
+"""The words that say what a clause states about its versions: fixed, or affected (extract/mood.py)."""
+
+from __future__ import annotations
+
+import re
+
+# --------------------------------------------------------------------------------- moods
+# A clause that talks about fixing and not about being affected lists fixed releases
+# ("Fixes ... are available in 17.9.4a", "The November SUs (15.2.1118.20) address ...").
+FIX_CUE = re.compile(
+    # "GitLab 14.9.2, 14.8.5 and 14.7.7 remove a hardcoded password": what a release does to a
+    # flaw, said with the verbs release notes use for it.
+    r"\b(?:fix(?:es|ed)?|hotfix(?:es)?|patch(?:es|ed)?|resolve[sd]?|remediat\w*|upgrade[sd]?|upgrading"
+    r"|remov(?:e|es|ed)|correct(?:s|ed)?|plug(?:s|ged)?|closes"
+    r"|(?<!IP )address(?:es|ed)?|released|build numbers?)\b|\bSUs?\b|\bsecurity updates?\b",
+    re.IGNORECASE,
+)
+# Words a clause needs before any version in it is an affected build (extract/mood.py); the
+# phrasings CNAs and vendors use: "This issue affects", "affected builds", "FortiOS 7.2.4 is
+# vulnerable", "A flaw was found in", "exists in", "contains the flaw", "are at risk",
+# "the malicious builds", "X allows remote attackers to", MITRE's "An issue was discovered in".
+# Not "exploited" (a flaw is exploited, whatever release fixes it), not "introduced in" (F5's
+# "Fixes introduced in" column), and not "vulnerable code path" (what a fix removes).
+_TECH_NOUN = (
+    r"code|function(?:ality)?|component|module|servlet|endpoint|feature|parameter|method|class|api|interface"
+    r"|library|path|plugin|driver|setting|configuration|page|script|file"
+)
+_FIX_WORD = r"(?:fix|patch|update|upgrade|correct|remed|mitigat|workaround|protect|defen[cs]|check)"
+_FLAW_KIND = (
+    r"(?:injection|overflow|overread|over-read|traversal|bypass|disclosure|deserial[iz]ation|escalation|forgery"
+    r"|scripting|use-after-free|xss|csrf|ssrf|hard-?coded|undocumented)s?\b"
+)
+_AFFECTED = (
+    r"affect(?:s|ed|ing)?|impact(?:s|ed)|exposed\s+to|exploitable|susceptible|compromised|trojani[sz]ed|unpatched"
+    rf"|vulnerable(?!\s+(?:{_TECH_NOUN})s?\b)|at\s+risk"
+    r"|contain(?:s|ed|ing)?\s+(?:(?:the|a|an|this|that|same)\s+){0,2}"
+    r"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|backdoor|malicious|defect)"
+    # "... 3.3.5 and 3.3.6 contain a server-side template injection", "4.60 contains an
+    # undocumented account": a kind of flaw after a few describing words (never a fix word).
+    rf"|contain(?:s|ed|ing)?\s+(?:an?|the)\s+(?:(?!{_FIX_WORD})[\w-]+\s+){{0,3}}(?:{_FLAW_KIND})"
+    # "Contact Form 7 5.3.1 has an unrestricted upload flaw", "1.4.11 suffers from a bug": a build
+    # that has a flaw (a few describing words between, none a fix word or a preposition).
+    r"|(?:ha[sd]|have|carr(?:y|ies|ied)|suffer(?:s|ed)?\s+from|harbou?r(?:s|ed)?|expos(?:e|es|ed))\s+"
+    rf"(?:an?|the|this|two|several|multiple)\s+(?:(?!{_FIX_WORD}|for\b|to\b|of\b|in\b|on\b|that\b|which\b)[a-z-]+\s+){{0,3}}"
+    r"(?:(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|hole|defect)s?|weaknesses|"
+    rf"{_FLAW_KIND})"
+    r"|(?:is|are|was|were)\s+(?:also\s+)?hit\b"  # "FortiManager and FortiAnalyzer are hit as well: ..."
+    r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
+    r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
+    r"(?:found|discovered|identified|reported)\s+in"
+    r"|malicious\s+(?:version|build|release|update|installer|package)s?"
+    r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
+    # What a flawed release does, in CVE descriptions: "7-Zip 24.06 mishandles ...", "can crash".
+    r"|mishandle[sd]?|(?:can|could|may)\s+(?:be\s+made\s+to\s+)?crash"
+)
+AFFECTED_CUE = re.compile(rf"\b(?:{_AFFECTED})\b", re.IGNORECASE)
+AFFECTED_AT = re.compile(rf"(?:{_AFFECTED})\b", re.IGNORECASE)  # at the start of a token window
+
+# ------------------------------------------------------------------- what a release does to a flaw
+# What a flaw is called: "a hole", "an SQL injection flaw", "two bugs", "the weakness".
+FLAW_NOUN = re.compile(
+    rf"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness(?:es)?|hole|defect|issue|problem|backdoor)s?|{_FLAW_KIND}",
+    re.IGNORECASE,
+)
+# Words that open the flaw's noun phrase after the verb: "plug a hole", "seal two flaws".
+FLAW_DETERMINERS = frozenset(
+    {"a", "an", "the", "this", "that", "these", "those", "its", "their", "another", "both", "several", "multiple"}
+    | {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "one"}
+)
+# Particles of a phrasal verb before the flaw: "deal with a hole", "stamp out a bug".
+VERB_PARTICLES = frozenset({"with", "out", "off", "up", "away", "down", "against", "on"})
+# Verbs a build does to a flaw it has, never to one it fixes: "5.3.1 has a flaw", "1.4.11 and
+# 1.4.10 carry the bug", "users of 2.1 face a hole". Forms of "be" and "have" included.
+HAVING_VERBS = frozenset(
+    {"has", "have", "had", "having", "is", "are", "was", "were", "be", "been", "being", "remain", "remains"}
+    | {"contain", "contains", "contained", "include", "includes", "included", "carry", "carries", "carried"}
+    | {"suffer", "suffers", "suffered", "harbour", "harbours", "harbor", "harbors", "expose", "exposes", "exposed"}
+    | {"introduce", "introduces", "introduced", "reintroduce", "reintroduces", "reintroduced", "inherit", "inherits"}
+    | {"ship", "ships", "shipped", "bundle", "bundles", "embed", "embeds", "keep", "keeps", "kept", "retain", "retains"}
+    | {"face", "faces", "faced", "see", "sees", "saw", "hit", "hits", "trigger", "triggers", "open", "opens", "opened"}
+    | {"get", "gets", "got", "use", "uses", "used", "run", "runs", "report", "reports", "reported", "show", "shows"}
+    | {"still", "also", "all", "both", "only", "each", "may", "might", "can", "could", "would", "will", "do", "does"}
+)
