@@ -425,3 +425,15 @@ def test_a_release_that_drops_a_backdoor_is_its_fix() -> None:
     text = "XZ Utils 5.6.2 drops the backdoor: the release tarballs were compromised by a maintainer."
     found = extract_statements(text, [KnownProduct("Tukaani", "XZ Utils", ("xz",), ())])
     assert found and not affected_anywhere(found, "5.6.2")
+
+
+def test_releases_that_close_a_memory_flaw_are_its_fix() -> None:
+    # CVE-2021-44142 (cvelistV5: Samba before 4.13.17, 4.14.12 and 4.15.5), as a release note
+    # says it: an out-of-bounds read is a flaw; "could let an attacker" describes it, not the builds.
+    text = ("Samba 4.15.5, 4.14.12 and 4.13.17 close an out-of-bounds heap read in the vfs_fruit module, "
+            "which could let an attacker run code as root.")
+    found = extract_statements(text, [KnownProduct("Samba", "Samba", (), ())])
+    assert found
+    for fixed in ("4.15.5", "4.14.12", "4.13.17"):
+        assert not affected_anywhere(found, fixed)
+    assert affected_anywhere(found, "4.15.4")
