@@ -17,6 +17,7 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from advisories.digest.edition import BLOCKS, Edition, Period
 from advisories.digest.facts import affected_lines, fixed_lines, neutral_advice, summary_text
 from advisories.digest.incidents import Incident, fold, is_ncsc, is_ncsc_link, item_link
 from advisories.digest.notes import Note
@@ -29,7 +30,6 @@ from advisories.digest.sector import (
     wrong_match_rows,
 )
 from advisories.digest.selection import select, week_advisories
-from advisories.digest.week import IsoWeek
 from advisories.models import SEVERITIES, Advisory, Epss
 from advisories.priority import order_key
 from advisories.sanitise import truncate
@@ -91,7 +91,7 @@ class Glance:
 
 @dataclass(frozen=True)
 class Digest:
-    week: object  # the period: an IsoWeek or a Month (edition.py)
+    week: Period  # an IsoWeek, or a Month for a monthly edition
     period: str
     generated: str
     glance: tuple[Glance, ...]
@@ -105,8 +105,13 @@ class Digest:
     note: Note | None
     threshold: int
     advisories_checked: int
-    edition: object | None = None  # edition.Edition: the date line, number and notes blocks
-    blocks: dict[str, Note] = field(default_factory=dict)
+    edition: Edition | None = None  # the date line and number
+    blocks: dict[str, Note] = field(default_factory=dict)  # the editor's, by name (edition.py)
+
+    def closing(self) -> list[tuple[str | None, Note]]:
+        """The editor's blocks after the generated sections, in the LGA's order, with headings."""
+        return [(heading, self.blocks[name]) for name, heading in BLOCKS.items()
+                if name != "introduction" and name in self.blocks]
 
 
 def local_time(moment: datetime, tz: ZoneInfo) -> str:
@@ -232,7 +237,7 @@ def sector_pointers(rows: Iterable[SectorRow], listed: Mapping[str, Item]) -> li
 
 def collect_digest(
     *,
-    week: IsoWeek,
+    week: Period,
     tz: ZoneInfo,
     advisories: list[Advisory],
     first_seen: dict[str, datetime],
@@ -240,7 +245,7 @@ def collect_digest(
     threshold: int,
     note: Note | None,
     now: datetime,
-    made: Mapping[IsoWeek, datetime] | None = None,
+    made: Mapping[Period, datetime] | None = None,
     epss: Mapping[str, Epss] | None = None,
     answered: Mapping[str, str] | None = None,
 ) -> Digest:

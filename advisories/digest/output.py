@@ -23,7 +23,8 @@ from markupsafe import Markup
 
 from advisories.delivery.mime import list_id
 from advisories.digest.content import Digest
-from advisories.digest.week import IsoWeek, aware
+from advisories.digest.edition import Period
+from advisories.digest.week import aware
 from advisories.models import Message
 from advisories.render import environment, message_id
 from advisories.sanitise import clean_header_text
@@ -52,7 +53,7 @@ _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=
 class DigestFiles:
     """What `build_digest` wrote, and the email it would send."""
 
-    week: IsoWeek
+    week: Period
     email_html: Path
     email_text: Path
     webpage: Path
@@ -161,7 +162,7 @@ def render_markdown(env: jinja2.Environment, digest: Digest) -> str:
 
 
 def write_files(folder: Path, message: Message, webpage: str, markdown: str,
-                week: IsoWeek, *, already_sent: str | None = None) -> DigestFiles:
+                week: Period, *, already_sent: str | None = None) -> DigestFiles:
     stem = str(week)
     files = DigestFiles(
         week=week,

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from advisories.digest.week import IsoWeek, aware
+from advisories.digest.edition import Period
+from advisories.digest.week import aware
 from advisories.merge import merge_by_cve
 from advisories.models import Advisory, Epss
 from advisories.priority import with_epss
@@ -36,7 +37,7 @@ class Selection:
 
 
 def week_advisories(
-    advisories: Iterable[Advisory], first_seen: Mapping[str, datetime], week: IsoWeek,
+    advisories: Iterable[Advisory], first_seen: Mapping[str, datetime], week: Period,
     tz: ZoneInfo,
 ) -> list[Advisory]:
     out = []
@@ -47,24 +48,25 @@ def week_advisories(
     return out
 
 
-def is_late(advisory: Advisory, first_seen: Mapping[str, datetime], week: IsoWeek, tz: ZoneInfo,
-            made: Mapping[IsoWeek, datetime]) -> bool:
+def is_late(advisory: Advisory, first_seen: Mapping[str, datetime], week: Period, tz: ZoneInfo,
+            made: Mapping[Period, datetime]) -> bool:
     """First seen after its own week's bulletin and every later one before `week` were made."""
     seen = first_seen.get(advisory.id)
     moment = advisory.published or seen
     if seen is None or moment is None:
         return False
     own = type(week).containing(moment, tz)
-    if own >= week or own not in made:
+    # Compared by their starts: a week and a month do not order against each other as values.
+    if own.start(tz) >= week.start(tz) or own not in made:
         return False
-    since = max(at for w, at in made.items() if own <= w < week)
+    since = max(at for w, at in made.items() if own.start(tz) <= w.start(tz) < week.start(tz))
     # Times are stored to the second: within the same second as a bulletin, list it (again)
     # rather than risk listing it never.
     return aware(seen) >= aware(since)
 
 
-def select(advisories: list[Advisory], first_seen: Mapping[str, datetime], week: IsoWeek,
-           tz: ZoneInfo, made: Mapping[IsoWeek, datetime],
+def select(advisories: list[Advisory], first_seen: Mapping[str, datetime], week: Period,
+           tz: ZoneInfo, made: Mapping[Period, datetime],
            epss: Mapping[str, Epss] | None = None) -> Selection:
     """Merge per CVE group (EPSS joined in), then keep the groups of the week and the late arrivals."""
     stored = {a.id: a for a in advisories}
