@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 from advisories.acks.decide import holding_answers
 from advisories.config import Config
 from advisories.digest.content import collect_digest, local_time
+from advisories.digest.draft import edited
 from advisories.digest.edition import Edition, Period, load_blocks, parse_period, resolve_period
 from advisories.digest.output import (
     DigestFiles,
     digest_environment,
+    render_draft,
     render_email,
     render_markdown,
     render_webpage,
@@ -115,8 +117,15 @@ def build_digest(
     )
     sent = made.get(iso) if key is None else None
     folder = config.state.parent / PREVIEWS if sent else config.bulletins
-    return write_files(folder, message, render_webpage(env, digest), render_markdown(env, digest),
-                       iso, already_sent=sent.describe(tz) if sent else None)
+    markdown: str | None = render_markdown(env, digest)
+    mine = edited(config.bulletins / f"{iso}.md")
+    webpage = render_webpage(env, digest)
+    if mine is not None:
+        # The editor's draft is the bulletin now: rendered as it stands, and never overwritten.
+        message, webpage = render_draft(env, digest, message, mine, web_url(config, iso))
+        markdown = None if folder == config.bulletins else mine
+    return write_files(folder, message, webpage, markdown, iso,
+                       already_sent=sent.describe(tz) if sent else None)
 
 
 def edition(config: Config, store: Store, period: Period, *, numbering: bool,
@@ -142,6 +151,10 @@ def preview_digest(
     if files.already_sent:
         head = (f"digest {files.week}: already {files.already_sent}; the published copy is "
                 "left as sent. This preview is not sent, and is written to:")
+    elif files.edited:
+        head = (f"digest {files.week}: the draft {files.markdown.name} was edited, so it is kept as "
+                "it is and the previews are rendered from it (add --send to send it):")
     else:
-        head = f"digest {files.week}: written, not sent (add --send to send it):"
+        head = (f"digest {files.week}: written, not sent; edit the draft {files.markdown.name}, "
+                "then add --send to send it:")
     return [head, *(f"  {path}" for path in files.paths)]
