@@ -17,7 +17,7 @@ from advisories.store import Store
 # Tuesday 2 May 2023: April's edition is due.
 MAY = datetime(2023, 5, 2, 8, tzinfo=UTC)
 BLOCKS = {
-    "introduction": "Dear colleague,\n\nWelcome to the April edition.",
+    "introduction": "Dear colleague,\n\nWelcome to the March edition.",
     "news": "The **LGA** published its cyber guidance.",
     "central-government": "DSIT opened a consultation.",
     "events": "- 12 May: cyber exercise in a box",
