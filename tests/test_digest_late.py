@@ -102,7 +102,8 @@ def test_previewing_a_sent_week_says_so_and_leaves_the_published_copy(tmp_path: 
     assert "Late Sunday NCSC alert" in (previews / "2023-W13.html").read_text(encoding="utf-8")
     # A week not yet sent is previewed where it will be published, as before.
     lines = preview_digest(s.config, s.store, "2023-W14", clock=lambda: MONDAY_W15)
-    assert lines[0] == "digest 2023-W14: written, not sent (add --send to send it):"
+    assert lines[0] == ("digest 2023-W14: written, not sent; edit the draft 2023-W14.md, then add "
+                        "--send to send it:")
     assert lines[1] == f"  {s.config.bulletins / '2023-W14.html'}"
 
 
