@@ -105,8 +105,10 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("--catalogue", type=Path, help="a products.toml (default: the shipped one)")
 
     digest = command("digest", cmd_digest,
-                     "write the weekly bulletin for an ISO week; --send emails it")
-    digest.add_argument("--week", help="ISO week, e.g. 2023-W13 (default: this week, in [settings] timezone)")
+                     "write the bulletin's draft (Markdown) and previews; --send emails the draft")
+    when = digest.add_mutually_exclusive_group()
+    when.add_argument("--week", help="ISO week, e.g. 2023-W13 (default: this week, in [settings] timezone)")
+    when.add_argument("--month", help="with [digest] period = \"month\": e.g. 2023-04 (default: this month)")
     digest.add_argument("--send", action="store_true",
                         help="email it to [digest] recipients and weekly = true councils, once per week")
     digest.add_argument("--force", action="store_true", help="with --send: send this week's bulletin again")
@@ -308,10 +310,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
             print(f"note: {config.state} holds no advisories yet, so this bulletin is empty: run "
                   f"`advisories run --once --config {config.path}` first", file=sys.stderr)
         if not args.send:
-            print("\n".join(preview_digest(config, store, args.week)))
+            print("\n".join(preview_digest(config, store, args.month or args.week)))
             return EXIT_OK
         tally = RunSummary()
-        lines = [send_digest(config, store, args.week, force=args.force, tally=tally)]
+        lines = [send_digest(config, store, args.month or args.week, force=args.force, tally=tally)]
         lines += send_weekly_summaries(config, store, args.week, tally=tally)
     print("\n".join(lines))
     for line in tally.emails_failed + tally.emails_held + tally.emails_retrying:

@@ -86,6 +86,8 @@ class DigestConfig:
     threshold: int = 3
     notes: Path | None = None
     web_url: str | None = None
+    period: str = "week"  # "week" (ISO weeks) or "month" (calendar months): one edition each
+    first_edition: int = 1  # the number of the first edition this service sends ("No.8")
 
 
 @dataclass(frozen=True)
@@ -487,7 +489,16 @@ def _digest(value: Any, root: Path, p: _Problems) -> DigestConfig:
     if not isinstance(value, dict):
         p.add("digest", "must be a table ([digest])")
         return DigestConfig()
-    _reject_unknown(value, {"recipients", "schedule", "threshold", "notes", "web_url"}, "digest.", p)
+    _reject_unknown(value, {"recipients", "schedule", "threshold", "notes", "web_url", "period",
+                            "first_edition"}, "digest.", p)
+    period = value.get("period", "week")
+    if period not in ("week", "month"):
+        p.add("digest.period", f"{period!r}: must be \"week\" or \"month\" (one edition each)")
+        period = "week"
+    first = value.get("first_edition", 1)
+    if not _whole(first) or first < 1:
+        p.add("digest.first_edition", "must be a whole number of at least 1 (the first edition's No.)")
+        first = 1
     web_url = value.get("web_url")
     if web_url is not None and not (isinstance(web_url, str) and web_url.startswith("https://")):
         p.add("digest.web_url", "must be an https:// address where the bulletins folder is published")
@@ -512,6 +523,8 @@ def _digest(value: Any, root: Path, p: _Problems) -> DigestConfig:
         threshold=threshold,
         notes=(root / notes).resolve() if isinstance(notes, str) else None,
         web_url=web_url,
+        period=period,
+        first_edition=first,
     )
 
 

@@ -56,3 +56,25 @@ def test_a_councils_weekly_summary_fits_600px(tmp_path: Path) -> None:
     assert entry is not None
     layout = measure(chromium, entry.message.html, tmp_path, width=WIDTH)
     assert layout.scroll_width <= WIDTH, f"wider than {WIDTH}px: {layout.overflowing}"
+
+
+def test_a_monthly_edition_with_the_editors_blocks_fits_600px(tmp_path: Path) -> None:
+    """The README's screenshot (docs/bulletin-monthly.png; ADVISORIES_REGENERATE_DOCS=1)."""
+    import os
+
+    from test_digest_edition import MAY, monthly
+
+    chromium = chromium_or_skip()
+    s = monthly(tmp_path)
+    files = build_digest(s.config, s.store, "2023-03", clock=lambda: MAY)
+    layout = measure(chromium, files.message.html, tmp_path, width=WIDTH)
+    assert layout.inner_width == WIDTH
+    assert layout.scroll_width <= WIDTH, f"wider than {WIDTH}px: {layout.overflowing}"
+    assert layout.overflowing == []
+    png = ARTIFACTS / "digest-2023-03-email.png"
+    screenshot(chromium, files.email_html, png, width=WIDTH, height=2000)
+    assert ink_pixels(png) > 50_000, f"the screenshot looks blank: {png}"
+    docs = Path(__file__).resolve().parent.parent / "docs" / "bulletin-monthly.png"
+    if os.environ.get("ADVISORIES_REGENERATE_DOCS"):
+        screenshot(chromium, files.email_html, docs, width=WIDTH, height=layout.content_height)
+    assert docs.is_file() and png_size(docs)[0] == WIDTH

@@ -55,9 +55,9 @@ def test_an_item_fetched_after_its_weeks_bulletin_went_is_in_the_next_one(
     # Only the late one: what week 13's bulletin already listed is not repeated.
     assert "3CX DesktopApp security issue" not in text
     markdown = files.markdown.read_text(encoding="utf-8")
-    assert ("### Published earlier, first seen this week\n\nThese arrived after the bulletin "
-            "for their week had gone out.\n\n- [Late Sunday NCSC alert: Fortinet flaw]"
-            "(https://www.ncsc.gov.uk/news/late-sunday), critical, published 2 April 2023\n"
+    assert ("## Published earlier, first seen this week\n\nThese arrived after the bulletin "
+            "for their week had gone out.\n\n### [Late Sunday NCSC alert: Fortinet flaw]"
+            "(https://www.ncsc.gov.uk/news/late-sunday)\n\n**Critical** · published 2 April 2023\n"
             ) in markdown
     for html in (files.message.html, files.webpage.read_text(encoding="utf-8")):
         assert "Published earlier, first seen this week</h2>" in html
@@ -102,7 +102,8 @@ def test_previewing_a_sent_week_says_so_and_leaves_the_published_copy(tmp_path: 
     assert "Late Sunday NCSC alert" in (previews / "2023-W13.html").read_text(encoding="utf-8")
     # A week not yet sent is previewed where it will be published, as before.
     lines = preview_digest(s.config, s.store, "2023-W14", clock=lambda: MONDAY_W15)
-    assert lines[0] == "digest 2023-W14: written, not sent (add --send to send it):"
+    assert lines[0] == ("digest 2023-W14: written, not sent; edit the draft 2023-W14.md, then add "
+                        "--send to send it:")
     assert lines[1] == f"  {s.config.bulletins / '2023-W14.html'}"
 
 

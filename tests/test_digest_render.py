@@ -83,7 +83,7 @@ def test_the_editors_note_is_merged_in_at_the_top_and_rendered_safely(tmp_path: 
         encoding="utf-8")
     files = build_digest(s.config, s.store, "2023-W13", clock=s.clock)
     html = files.message.html
-    assert html.index("Editor's note") < html.index("The week at a glance")
+    assert html.index("Thanks to") < html.index("The week at a glance")
     assert "<strong" in html and 'href="https://www.ncsc.gov.uk/news/"' in html
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript' not in html
@@ -92,7 +92,7 @@ def test_the_editors_note_is_merged_in_at_the_top_and_rendered_safely(tmp_path: 
     assert "Thanks to **everyone** who patched 3CX" in files.markdown.read_text(encoding="utf-8")
     # Another week has no note, and no section for it.
     other = build_digest(s.config, s.store, "2023-W12", clock=s.clock)
-    assert "Editor's note" not in other.message.html
+    assert "Thanks to" not in other.message.html
 
 
 @pytest.mark.parametrize(

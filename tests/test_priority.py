@@ -101,7 +101,7 @@ def test_the_bulletin_lists_by_priority_and_says_why(tmp_path: Path) -> None:
     s.store.replace_epss({"CVE-2023-0003": Epss(0.2, 0.95, date(2023, 3, 31))})
     text = build_digest(s.config, s.store, "2023-W13", clock=lambda: MONDAY_W14).message.text
     vendor = text.split("VENDOR ADVISORIES")[1]
-    assert vendor.index("scored 8.8") < vendor.index("likely exploited") < vendor.index("scored 7.5 [")
+    assert vendor.index("scored 8.8") < vendor.index("likely exploited") < vendor.index("scored 7.5\n")
     assert "CVSS 4.0 8.8 (CNA: Cisco)" in vendor
     assert "EPSS 20.0% (95th percentile, 2023-03-31)" in " ".join(vendor.split())
     exploited = text.split("ACTIVELY EXPLOITED")[1].split("VENDOR ADVISORIES")[0]
@@ -109,4 +109,7 @@ def test_the_bulletin_lists_by_priority_and_says_why(tmp_path: Path) -> None:
     assert exploited.index("Windows CLFS") < exploited.index("3CX")
     said = " ".join(exploited.split())
     assert "First: exploited (CISA KEV, added 2023-03-28; due 2023-05-02). No CVSS score." in said
-    assert "First: exploited (the advisory says so). No CVSS score; severity critical." in said
+    # 3CX is written in full under NCSC updates (the NCSC wrote about it); here it is a pointer.
+    assert "3CX Desktop App supply-chain compromise (exploited): see NCSC updates" in said
+    ncsc = " ".join(text.split("NCSC UPDATES")[1].split("ACTIVELY EXPLOITED")[0].split())
+    assert "First: exploited (the advisory says so). No CVSS score; severity critical." in ncsc

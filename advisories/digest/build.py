@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from advisories.acks.decide import holding_answers
 from advisories.config import Config
 from advisories.digest.content import collect_digest, local_time
-from advisories.digest.notes import load_note
+from advisories.digest.draft import edited
+from advisories.digest.edition import Edition, Period, load_blocks, parse_period, resolve_period
 from advisories.digest.output import (
     DigestFiles,
     digest_environment,
+    render_draft,
     render_email,
     render_markdown,
     render_webpage,
     write_files,
 )
-from advisories.digest.week import IsoWeek, aware, resolve_week
+from advisories.digest.week import aware
 from advisories.store import Store, now
+from advisories.store.editions import edition_number, next_edition, number_edition
 
 WEEKLY_TEMPLATES = ("weekly.subject.txt", "weekly.txt", "weekly.html")
 
@@ -32,7 +35,7 @@ DIGEST_KEY_PREFIX = "digest-"
 PREVIEWS = "bulletin-previews"
 # The first sending of a week only; a forced resend (digest-2023-W13-force-1) changes nothing
 # about which advisories that week's bulletin held.
-_WEEK_KEY = re.compile(rf"^{DIGEST_KEY_PREFIX}(\d{{4}}-W\d{{2}})$")
+_WEEK_KEY = re.compile(rf"^{DIGEST_KEY_PREFIX}(\d{{4}}-(?:W\d{{2}}|\d{{2}}))$")
 
 
 @dataclass(frozen=True)
@@ -50,31 +53,31 @@ class Made:
         return f"{self.state} since {local_time(self.created, tz)}, not sent yet (outbox {self.key})"
 
 
-def digest_key(week: IsoWeek) -> str:
-    """The outbox key of a week's bulletin: the UNIQUE key makes sending it once per week."""
+def digest_key(week: Period) -> str:
+    """The outbox key of a period's edition: the UNIQUE key makes sending it once per period."""
     return f"{DIGEST_KEY_PREFIX}{week}"
 
 
-def web_url(config: Config, week: IsoWeek) -> str | None:
+def web_url(config: Config, week: Period) -> str | None:
     """Where the web copy is published, if the config says (a `web_url` base under [digest])."""
     base = config.digest.web_url
     return f"{str(base).rstrip('/')}/{week}.html" if base else None
 
 
-def bulletins_made(store: Store) -> dict[IsoWeek, Made]:
-    """Every week whose bulletin is in the outbox, whatever its delivery state."""
-    made = {}
+def bulletins_made(store: Store) -> dict[Period, Made]:
+    """Every period whose bulletin is in the outbox, whatever its delivery state."""
+    made: dict[Period, Made] = {}
     for key, state, created, sent in store.outbox_times(DIGEST_KEY_PREFIX):
         match = _WEEK_KEY.match(key)
         if match:
-            made[IsoWeek.parse(match.group(1))] = Made(key, state, aware(created), aware(sent) if sent else None)
+            made[parse_period(match.group(1))] = Made(key, state, aware(created), aware(sent) if sent else None)
     return made
 
 
 def build_digest(
     config: Config,
     store: Store,
-    week: str | IsoWeek | None = None,
+    week: str | Period | None = None,
     *,
     clock: Callable[[], datetime] = now,
     key: str | None = None,
@@ -88,8 +91,10 @@ def build_digest(
     """
     tz = ZoneInfo(config.timezone)
     at = clock()
-    iso = resolve_week(week, at, tz)
-    made = bulletins_made(store)
+    iso = resolve_period(config.digest.period, week, at, tz)
+    # Only editions of the same kind: weeks and months do not order against each other.
+    made = {p: m for p, m in bulletins_made(store).items() if type(p) is type(iso)}
+    blocks = load_blocks(config.digest.notes, str(iso))
     digest = collect_digest(
         week=iso,
         tz=tz,
@@ -97,12 +102,14 @@ def build_digest(
         first_seen=store.advisory_first_seen(),
         exposures=store.exposures(),
         threshold=config.digest.threshold,
-        note=load_note(config.digest.notes, str(iso)),
+        note=blocks.get("introduction"),
         now=at,
         made={w: m.created for w, m in made.items()},
         epss=store.epss_scores(),
         answered=holding_answers(store, at, tz),
     )
+    digest = replace(digest, edition=edition(config, store, iso, numbering=key is not None, at=at),
+                     blocks=blocks)
     env = digest_environment(config.templates, tz)
     message = render_email(
         env, digest, key=key or digest_key(iso), recipients=config.digest.recipients,
@@ -110,14 +117,32 @@ def build_digest(
     )
     sent = made.get(iso) if key is None else None
     folder = config.state.parent / PREVIEWS if sent else config.bulletins
-    return write_files(folder, message, render_webpage(env, digest), render_markdown(env, digest),
-                       iso, already_sent=sent.describe(tz) if sent else None)
+    markdown: str | None = render_markdown(env, digest)
+    mine = edited(config.bulletins / f"{iso}.md")
+    webpage = render_webpage(env, digest)
+    if mine is not None:
+        # The editor's draft is the bulletin now: rendered as it stands, and never overwritten.
+        message, webpage = render_draft(env, digest, message, mine, web_url(config, iso))
+        markdown = None if folder == config.bulletins else mine
+    return write_files(folder, message, webpage, markdown, iso,
+                       already_sent=sent.describe(tz) if sent else None)
+
+
+def edition(config: Config, store: Store, period: Period, *, numbering: bool,
+            at: datetime) -> Edition:
+    """The edition's number: given at its first sending (so previews use no number up); a
+    preview shows the number it has, or the one it will get."""
+    first = config.digest.first_edition
+    if numbering:
+        return Edition(period, number_edition(store, str(period), first=first, at=at))
+    number = edition_number(store, str(period))
+    return Edition(period, number if number is not None else next_edition(store, first))
 
 
 def preview_digest(
     config: Config,
     store: Store,
-    week: str | IsoWeek | None = None,
+    week: str | Period | None = None,
     *,
     clock: Callable[[], datetime] = now,
 ) -> list[str]:
@@ -126,6 +151,10 @@ def preview_digest(
     if files.already_sent:
         head = (f"digest {files.week}: already {files.already_sent}; the published copy is "
                 "left as sent. This preview is not sent, and is written to:")
+    elif files.edited:
+        head = (f"digest {files.week}: the draft {files.markdown.name} was edited, so it is kept as "
+                "it is and the previews are rendered from it (add --send to send it):")
     else:
-        head = f"digest {files.week}: written, not sent (add --send to send it):"
+        head = (f"digest {files.week}: written, not sent; edit the draft {files.markdown.name}, "
+                "then add --send to send it:")
     return [head, *(f"  {path}" for path in files.paths)]

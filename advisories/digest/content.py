@@ -1,29 +1,25 @@
-"""What goes into a week's bulletin: pure selection over the store's advisories and exposures.
+"""What goes into a bulletin: its entries and sections, pure over the store's advisories.
 
-Advisories are merged per CVE group first (merge.merge_by_cve, as the alerts are), so a rule
-and the KEV entry for the same CVE are one entry, counted once.
-
-A group belongs to the week one of its advisories was published in (or first seen in, when it
-has no date). It is a late arrival in week W's bulletin when it belongs to an earlier week V
-whose bulletin had already been made when the advisory was first seen, and it was first seen
-after every bulletin made since (for V up to W-1): so it is listed once, in the first bulletin
-made after it arrived. Weeks with no bulletin (before the service ran) have no late arrivals,
-or a first run would list the whole KEV catalogue.
-
-Sections: NCSC updates, actively exploited, vendor advisories by severity, late arrivals,
-sector exposure (aggregated, see sector.py) and needs review; plus the week at a glance and
-the top actions.
+One incident is one entry (incidents.py): written in full once, in the first section it
+belongs to (NCSC updates, else actively exploited, else vendor advisories; a late arrival under
+"published earlier"), and pointed to from the others. Every count in the week at a glance is a
+count of what the sections list, so they agree: "actively exploited" counts the rows of that
+section, pointers included, and that section points to every exploited row of the sector
+exposure table.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from advisories.digest.edition import BLOCKS, Edition, Period
+from advisories.digest.facts import affected_lines, fixed_lines, neutral_advice, summary_text
+from advisories.digest.incidents import Incident, fold, is_ncsc, is_ncsc_link, item_link
 from advisories.digest.notes import Note
 from advisories.digest.sector import (
     ReviewRow,
@@ -33,26 +29,45 @@ from advisories.digest.sector import (
     sector_rows,
     wrong_match_rows,
 )
-from advisories.digest.week import IsoWeek, aware
-from advisories.merge import merge_by_cve
+from advisories.digest.selection import select, week_advisories
 from advisories.models import SEVERITIES, Advisory, Epss
-from advisories.priority import order_key, with_epss
-from advisories.sanitise import safe_url, truncate
+from advisories.priority import order_key
+from advisories.sanitise import truncate
 from advisories.store import Exposure
 
-NCSC_DOMAIN = "ncsc.gov.uk"
-SUMMARY_CHARS = 200  # about two lines in a 600 px email
+# Re-exported: the council summary and older callers import these from here.
+__all__ = ["is_ncsc", "item_link", "week_advisories"]
+
 ACTIONS = 3
+NCSC, EXPLOITED, VENDOR, LATE, SECTOR = (
+    "NCSC updates", "Actively exploited", "Vendor advisories",
+    "Published earlier, first seen this week", "Sector exposure")
 _DUE_RE = re.compile(r"due date:\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
+class Link:
+    url: str
+    label: str  # "Read it on ncsc.gov.uk" for the NCSC's own pages, else the host
+
+
+@dataclass(frozen=True)
 class Item:
-    advisory: Advisory
+    """One entry. `see` set: a pointer to the section that has it in full."""
+
+    advisory: Advisory  # the incident's lead advisory: title, severity, priority line
     summary: str
     link: str | None
     due: str | None  # "20 April 2023": the KEV remediation due date, when known
+    affected: tuple[str, ...] = ()
+    fixed: tuple[str, ...] = ()
+    advice: str = ""
+    cves: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    ncsc_titles: tuple[str, ...] = ()
+    exploited: bool = False
+    see: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +91,7 @@ class Glance:
 
 @dataclass(frozen=True)
 class Digest:
-    week: IsoWeek
+    week: Period  # an IsoWeek, or a Month for a monthly edition
     period: str
     generated: str
     glance: tuple[Glance, ...]
@@ -84,105 +99,24 @@ class Digest:
     ncsc: tuple[Item, ...]
     exploited: tuple[Item, ...]
     vendor: tuple[SeverityGroup, ...]
-    late: tuple[Item, ...]  # published in an earlier week, first seen after its bulletin went
+    late: tuple[Item, ...]  # published in an earlier period, first seen after its bulletin went
     sector: tuple[SectorRow, ...]
     review: tuple[ReviewRow, ...]
     note: Note | None
     threshold: int
     advisories_checked: int
+    edition: Edition | None = None  # the date line and number
+    blocks: dict[str, Note] = field(default_factory=dict)  # the editor's, by name (edition.py)
 
-
-@dataclass(frozen=True)
-class Selection:
-    """The week's CVE groups, the late arrivals, and every stored id -> its merged advisory."""
-
-    weekly: list[Advisory]
-    late: list[Advisory]
-    by_id: dict[str, Advisory]
+    def closing(self) -> list[tuple[str | None, Note]]:
+        """The editor's blocks after the generated sections, in the LGA's order, with headings."""
+        return [(heading, self.blocks[name]) for name, heading in BLOCKS.items()
+                if name != "introduction" and name in self.blocks]
 
 
 def local_time(moment: datetime, tz: ZoneInfo) -> str:
     local = moment.astimezone(tz)
     return f"{local.day} {local:%B %Y, %H:%M %Z}"
-
-
-def item_link(advisory: Advisory) -> str | None:
-    return safe_url(advisory.url) or next(filter(None, map(safe_url, advisory.links)), None)
-
-
-def is_ncsc_link(url: str | None) -> bool:
-    """An https link on ncsc.gov.uk or one of its subdomains.
-
-    By the link's host, never the feed's name or the source: a feed item can link anywhere,
-    and the bulletin labels NCSC links "Read it on ncsc.gov.uk".
-    """
-    if not url:
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    host = (parts.hostname or "").lower().rstrip(".")
-    return parts.scheme.lower() == "https" and (
-        host == NCSC_DOMAIN or host.endswith("." + NCSC_DOMAIN))
-
-
-def is_ncsc(advisory: Advisory) -> bool:
-    """Listed under NCSC updates: the link the bulletin shows for it is the NCSC's own."""
-    return is_ncsc_link(item_link(advisory))
-
-
-def week_advisories(
-    advisories: Iterable[Advisory], first_seen: Mapping[str, datetime], week: IsoWeek,
-    tz: ZoneInfo,
-) -> list[Advisory]:
-    out = []
-    for a in advisories:
-        moment = a.published or first_seen.get(a.id)
-        if moment is not None and week.contains(moment, tz):
-            out.append(a)
-    return out
-
-
-def is_late(advisory: Advisory, first_seen: Mapping[str, datetime], week: IsoWeek, tz: ZoneInfo,
-            made: Mapping[IsoWeek, datetime]) -> bool:
-    """First seen after its own week's bulletin and every later one before `week` were made."""
-    seen = first_seen.get(advisory.id)
-    moment = advisory.published or seen
-    if seen is None or moment is None:
-        return False
-    own = IsoWeek.containing(moment, tz)
-    if own >= week or own not in made:
-        return False
-    since = max(at for w, at in made.items() if own <= w < week)
-    # Times are stored to the second: within the same second as a bulletin, list it (again)
-    # rather than risk listing it never.
-    return aware(seen) >= aware(since)
-
-
-def select(advisories: list[Advisory], first_seen: Mapping[str, datetime], week: IsoWeek,
-           tz: ZoneInfo, made: Mapping[IsoWeek, datetime],
-           epss: Mapping[str, Epss] | None = None) -> Selection:
-    """Merge per CVE group (EPSS joined in), then keep the groups of the week and the late arrivals."""
-    stored = {a.id: a for a in advisories}
-    # The week's end, not the wall clock, decides which KEV entries are stale: a bulletin
-    # rebuilt months later must still list the KEV entries of its week.
-    merged = with_epss(merge_by_cve(advisories, now=week.end(tz)), epss or {})
-    by_id: dict[str, Advisory] = {}
-    weekly, late = [], []
-    for group in merged:
-        members = [stored[i] for i in group.sources if i in stored] or [group]
-        for member in members:
-            by_id[member.id] = group
-        by_id[group.id] = group
-        if week_advisories(members, first_seen, week, tz):
-            weekly.append(group)
-        elif any(is_late(m, first_seen, week, tz, made) for m in members):
-            late.append(group)
-    for a in advisories:
-        # Not in any group (a stale KEV entry): its open exposures still need a title.
-        by_id.setdefault(a.id, a)
-    return Selection(weekly, late, by_id)
 
 
 def due_date(advisory: Advisory) -> str | None:
@@ -196,65 +130,114 @@ def due_date(advisory: Advisory) -> str | None:
     return f"{day.day} {day:%B %Y}" if day else None
 
 
-def item(advisory: Advisory) -> Item:
-    summary = truncate(" ".join(advisory.summary.split()), SUMMARY_CHARS)
-    return Item(advisory, summary, item_link(advisory), due_date(advisory))
+def link(url: str) -> Link:
+    if is_ncsc_link(url):
+        return Link(url, "Read it on ncsc.gov.uk")
+    host = (urlsplit(url).hostname or url).removeprefix("www.")
+    return Link(url, host)
 
 
-def _newest_first(items: Iterable[Advisory]) -> list[Advisory]:
-    by_title = sorted(items, key=lambda a: a.title.casefold())
-    return sorted(by_title, key=lambda a: a.published.timestamp() if a.published else 0,
-                  reverse=True)
-
-
-def vendor_groups(advisories: Iterable[Advisory]) -> tuple[SeverityGroup, ...]:
-    """By stated severity, each group in priority order (priority.py): CVSS, then EPSS."""
-    groups: dict[str, list[Advisory]] = {}
-    for a in advisories:
-        groups.setdefault(a.severity if a.severity in SEVERITIES else "not stated", []).append(a)
-    return tuple(
-        SeverityGroup(sev, tuple(item(a) for a in sorted(_newest_first(groups[sev]), key=order_key)))
-        for sev in (*SEVERITIES, "not stated")
-        if sev in groups
+def entry(incident: Incident, see: str | None = None) -> Item:
+    main, members = incident.main, incident.members
+    statements = [s for m in members for s in m.affects]
+    summary = main.summary or next((n.summary for n in incident.ncsc if n.summary), "")
+    links = incident.links()
+    return Item(
+        advisory=main,
+        summary=summary_text(summary),
+        link=links[0] if links else None,
+        due=next(filter(None, map(due_date, members)), None),
+        affected=affected_lines(statements),
+        fixed=fixed_lines(statements),
+        advice=next((a for m in members if (a := neutral_advice(m.action, m.required_action))), ""),
+        cves=tuple(dict.fromkeys(c for m in members for c in m.cves)),
+        links=tuple(map(link, links)),
+        ncsc_titles=tuple(n.title for n in incident.ncsc if n is not main),
+        exploited=incident.exploited,
+        see=see,
     )
 
 
-def action_text(advisory: Advisory) -> str:
-    first = (advisory.action or "").strip().splitlines()[:1]
-    if not first:
+def home(incident: Incident) -> str:
+    """The section an incident is written in full in."""
+    if incident.ncsc:
+        return NCSC
+    return EXPLOITED if incident.exploited else VENDOR
+
+
+def vendor_groups(items: Iterable[Item]) -> tuple[SeverityGroup, ...]:
+    """By stated severity, each group in priority order (priority.py): CVSS, then EPSS."""
+    groups: dict[str, list[Item]] = {}
+    for i in items:
+        sev = i.advisory.severity if i.advisory.severity in SEVERITIES else "not stated"
+        groups.setdefault(sev or "not stated", []).append(i)
+    return tuple(SeverityGroup(sev, tuple(groups[sev]))
+                 for sev in (*SEVERITIES, "not stated") if sev in groups)
+
+
+def action_text(item: Item) -> str:
+    if not item.advice:
         return "Read the advisory and apply the vendor's fix or workaround."
-    return truncate(_FIRST_SENTENCE.split(first[0])[0], 180)
+    return truncate(_FIRST_SENTENCE.split(item.advice)[0], 180)
 
 
-def top_actions(candidates: Iterable[Advisory], exposed: set[str]) -> tuple[Action, ...]:
-    """The three things most worth doing: exposure in the sector first, then by priority."""
-    worth = [a for a in candidates
-             if a.id in exposed or a.exploited or a.severity in ("critical", "high")]
-    worth.sort(key=lambda a: (a.id not in exposed, order_key(a)))
-    return tuple(Action(a.title, action_text(a), item(a).link) for a in worth[:ACTIONS])
+def top_actions(items: Iterable[Item], exposed: set[str]) -> tuple[Action, ...]:
+    """The three things most worth doing: exposure in the sector first, then by priority.
+    One per incident: `items` holds each entry once (never a pointer)."""
+    worth = [i for i in items
+             if i.advisory.id in exposed or i.exploited or i.advisory.severity in ("critical", "high")]
+    worth.sort(key=lambda i: (i.advisory.id not in exposed, order_key(i.advisory)))
+    return tuple(Action(i.advisory.title, action_text(i), i.link) for i in worth[:ACTIONS])
 
 
 def plural(n: int, one: str, many: str) -> Glance:
     return Glance(str(n), one if n == 1 else many)
 
 
-def _glance(listed: list[Advisory], ncsc: int, exploited: int, sector: int) -> tuple[Glance, ...]:
-    # `listed` holds the late arrivals too; "actively exploited" is that section's own count,
-    # as the subject line says.
+def glance(entries: list[Item], ncsc: int, exploited: int, sector: int) -> tuple[Glance, ...]:
+    """Counts of what the sections list: `entries` is every entry written in full, once."""
     return (
-        plural(len(listed), "advisory published or first seen",
+        plural(len(entries), "advisory published or first seen",
                "advisories published or first seen"),
         plural(ncsc, "NCSC update", "NCSC updates"),
         plural(exploited, "actively exploited", "actively exploited"),
-        plural(sum(a.severity in ("critical", "high") for a in listed),
+        plural(sum(i.advisory.severity in ("critical", "high") for i in entries),
                "critical or high", "critical or high"),
         plural(sector, "advisory hit council software", "advisories hit council software"),
     )
 
 
+def sections(week: list[Incident], late: list[Incident]) -> dict[str, list[Item]]:
+    """Each incident in full in its home section; actively exploited points to the others."""
+    out: dict[str, list[Item]] = {NCSC: [], EXPLOITED: [], VENDOR: [], LATE: []}
+    for incident in sorted(week, key=lambda i: order_key(i.main)):
+        where = home(incident)
+        out[where].append(entry(incident))
+        if incident.exploited and where != EXPLOITED:
+            out[EXPLOITED].append(entry(incident, see=where))
+    for incident in sorted(late, key=lambda i: order_key(i.main)):
+        out[LATE].append(entry(incident))
+        if incident.exploited:
+            out[EXPLOITED].append(entry(incident, see=LATE))
+    out[NCSC].sort(key=_newest_first)
+    return out
+
+
+def _newest_first(item: Item) -> tuple[float, str]:
+    published = item.advisory.published
+    return (-published.timestamp() if published else 0.0, item.advisory.title.casefold())
+
+
+def sector_pointers(rows: Iterable[SectorRow], listed: Mapping[str, Item]) -> list[Item]:
+    """Exploited sector rows whose advisory no section lists (an old advisory newly hitting a
+    council): actively exploited points to the sector table, so the counts agree."""
+    return [Item(r.advisory, "", None, due_date(r.advisory), exploited=True, see=SECTOR)
+            for r in rows if r.advisory.exploited and r.advisory.id not in listed]
+
+
 def collect_digest(
     *,
-    week: IsoWeek,
+    week: Period,
     tz: ZoneInfo,
     advisories: list[Advisory],
     first_seen: dict[str, datetime],
@@ -262,43 +245,46 @@ def collect_digest(
     threshold: int,
     note: Note | None,
     now: datetime,
-    made: Mapping[IsoWeek, datetime] | None = None,
+    made: Mapping[Period, datetime] | None = None,
     epss: Mapping[str, Epss] | None = None,
     answered: Mapping[str, str] | None = None,
 ) -> Digest:
-    """`made`: when each earlier week's bulletin was made (queued), for the late arrivals;
+    """`made`: when each earlier period's bulletin was made (queued), for the late arrivals;
     `epss`: the state's EPSS scores, which order the lists but select nothing.
-    `answered`: exposure key -> the kind of the councils' answer that holds (acks)."""
+    `answered`: exposure key -> the kind of the councils' answer that holds (acks).
+    `week` is the period: an IsoWeek, or an edition.Month for a monthly edition."""
     answered = answered or {}
     chosen = select(advisories, first_seen, week, tz, made or {}, epss)
-    by_id, weekly = chosen.by_id, chosen.weekly
+    weekly = fold(chosen.weekly, chosen.members)
+    late = fold(chosen.late, chosen.members)
     # Exposures are recorded against the advisory alerted at the time; count them against
-    # its CVE group now, so one group is one sector row however its members were alerted.
+    # its incident now, so one incident is one sector row however its members were alerted.
+    lead = {m.id: i.main for i in (*weekly, *late) for m in i.members}
+    by_id = {k: lead.get(g.id, g) for k, g in chosen.by_id.items()}
     exposures = [replace(e, advisory_id=by_id[e.advisory_id].id) if e.advisory_id in by_id
                  else e for e in exposures]
     groups = {a.id: a for a in by_id.values()}
-    ncsc = [a for a in weekly if is_ncsc(a)]
-    exploited = sorted((a for a in weekly if a.exploited), key=order_key)
-    vendor = [a for a in weekly if not a.exploited and not is_ncsc(a)]
-    # Exposures first alerted this week count too: an old advisory can newly hit a council.
-    ids = {a.id for a in (*weekly, *chosen.late)} | {
-        e.advisory_id for e in exposures if week.contains(e.first_alerted_at, tz)
-    }
+    ids = {i.id for i in (*weekly, *late)} | {
+        e.advisory_id for e in exposures if week.contains(e.first_alerted_at, tz)}
     sector = sector_rows(groups, exposures, ids, threshold, answered)
-    exposed = {row.advisory.id for row in sector}
+    parts = sections(weekly, late)
+    full = [i for name in (NCSC, EXPLOITED, VENDOR, LATE) for i in parts[name] if not i.see]
+    parts[EXPLOITED] += sector_pointers(sector, {i.advisory.id: i for i in full})
+    newly_exposed = [entry(Incident(groups[i], (groups[i],))) for i in sorted(ids)
+                     if i in groups and i not in {f.advisory.id for f in full}]
     return Digest(
         week=week,
         period=week.label(),
         generated=local_time(now, tz),
-        glance=_glance([*weekly, *chosen.late], len(ncsc), len(exploited), len(sector)),
-        actions=top_actions([groups[i] for i in sorted(ids) if i in groups], exposed),
-        ncsc=tuple(item(a) for a in _newest_first(ncsc)),
-        exploited=tuple(item(a) for a in exploited),
-        vendor=vendor_groups(vendor),
-        late=tuple(item(a) for a in sorted(chosen.late, key=order_key)),
+        glance=glance(full, len(parts[NCSC]), len(parts[EXPLOITED]), len(sector)),
+        actions=top_actions([*full, *newly_exposed], {row.advisory.id for row in sector}),
+        ncsc=tuple(parts[NCSC]),
+        exploited=tuple(parts[EXPLOITED]),
+        vendor=vendor_groups(parts[VENDOR]),
+        late=tuple(parts[LATE]),
         sector=tuple(sector),
         review=(*review_rows(groups, exposures, threshold),
-                *extracted_rows([*weekly, *chosen.late]),
+                *extracted_rows(m for i in (*weekly, *late) for m in i.members),
                 *wrong_match_rows(groups, exposures, answered, threshold)),
         note=note,
         threshold=threshold,

@@ -12,7 +12,7 @@ import html
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +23,9 @@ from markupsafe import Markup
 
 from advisories.delivery.mime import list_id
 from advisories.digest.content import Digest
-from advisories.digest.week import IsoWeek, aware
+from advisories.digest.draft import digest_of, parse, text_of, written_mark
+from advisories.digest.edition import Period
+from advisories.digest.week import aware
 from advisories.models import Message
 from advisories.render import environment, message_id
 from advisories.sanitise import clean_header_text
@@ -52,7 +54,7 @@ _INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=
 class DigestFiles:
     """What `build_digest` wrote, and the email it would send."""
 
-    week: IsoWeek
+    week: Period
     email_html: Path
     email_text: Path
     webpage: Path
@@ -61,6 +63,7 @@ class DigestFiles:
     # Set when the week's bulletin was already in the outbox and this is only a preview,
     # written away from the published copy: "sent on 3 April 2023, 08:00 BST (outbox ...)".
     already_sent: str | None = None
+    edited: bool = False  # the draft was the editor's: kept, and the email rendered from it
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -160,8 +163,20 @@ def render_markdown(env: jinja2.Environment, digest: Digest) -> str:
     return env.get_template("digest.md").render(digest=digest, limit=None)
 
 
-def write_files(folder: Path, message: Message, webpage: str, markdown: str,
-                week: IsoWeek, *, already_sent: str | None = None) -> DigestFiles:
+def render_draft(env: jinja2.Environment, digest: Digest, message: Message, source: str,
+                 web_url: str | None) -> tuple[Message, str]:
+    """The edited draft in the email's frame: the email (HTML and text) and the web page."""
+    draft = parse(source)
+    frame = env.get_template("digest.html")
+    common = {"digest": digest, "draft": draft, "limit": None}
+    markup = inline_css(frame.render(common, webpage=False, web_url=web_url))
+    page = inline_css(frame.render(common, webpage=True, web_url=None))
+    return replace(message, html=markup, text=text_of(source)), page
+
+
+def write_files(folder: Path, message: Message, webpage: str, markdown: str | None,
+                week: Period, *, already_sent: str | None = None) -> DigestFiles:
+    """`markdown` None: the draft is the editor's and is left as it is."""
     stem = str(week)
     files = DigestFiles(
         week=week,
@@ -171,11 +186,15 @@ def write_files(folder: Path, message: Message, webpage: str, markdown: str,
         markdown=folder / f"{stem}.md",
         message=message,
         already_sent=already_sent,
+        edited=markdown is None,
     )
     folder.mkdir(parents=True, exist_ok=True)
-    for path, content in ((files.webpage, webpage), (files.markdown, markdown),
-                          (files.email_html, message.html), (files.email_text, message.text)):
+    for path, content in ((files.webpage, webpage), (files.email_html, message.html),
+                          (files.email_text, message.text)):
         write_atomically(path, content)
+    if markdown is not None:
+        write_atomically(files.markdown, markdown)
+        write_atomically(written_mark(files.markdown), digest_of(markdown) + "\n")
     return files
 
 

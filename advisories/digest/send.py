@@ -22,7 +22,8 @@ from advisories.delivery import Transport
 from advisories.delivery.outbox import DeliveryTally, deliver_queued, transport_for
 from advisories.digest.build import build_digest, bulletins_made, digest_key
 from advisories.digest.council import Tally, send_weekly_summaries
-from advisories.digest.week import IsoWeek, resolve_week
+from advisories.digest.edition import Month, Period, resolve_period
+from advisories.digest.week import IsoWeek
 from advisories.errors import AdvisoriesError, ConfigError
 from advisories.store import Store, now
 from advisories.store.lock import exclusive
@@ -40,7 +41,7 @@ CATCH_UP_DELAY = timedelta(seconds=60)
 def send_digest(
     config: Config,
     store: Store,
-    week: str | IsoWeek | None = None,
+    week: str | Period | None = None,
     *,
     force: bool = False,
     clock: Clock = now,
@@ -53,7 +54,7 @@ def send_digest(
     sends the councils' weekly summaries, which must not wait on the LGA's list.
     """
     tz = ZoneInfo(config.timezone)
-    iso = resolve_week(week, clock(), tz)
+    iso = resolve_period(config.digest.period, week, clock(), tz)
     if not config.digest.recipients:
         files = build_digest(config, store, iso, clock=clock)
         return (f"digest {iso}: NOT SENT, [digest] recipients is empty so the bulletin has "
@@ -112,12 +113,21 @@ def due_week(at: datetime, schedule: str, tz: ZoneInfo) -> IsoWeek:
     return fired.previous()
 
 
+def due_edition(config: Config, week: IsoWeek) -> Period:
+    """The edition the slot that sends `week` sends: that week, or for monthly editions the
+    month before the slot's (the first slot of May sends April; later slots find it sent)."""
+    if config.digest.period != "month":
+        return week
+    return Month(week.next().monday.year, week.next().monday.month).previous()
+
+
 def run_week(
     config: Config, store: Store, week: IsoWeek, *, clock: Clock, tally: DeliveryTally,
     transport: Transport | None = None,
 ) -> list[str]:
     """Send the bulletin (when it has recipients) and the councils' weekly summaries."""
-    lines = [send_digest(config, store, week, clock=clock, tally=tally, transport=transport)]
+    edition = due_edition(config, week)
+    lines = [send_digest(config, store, edition, clock=clock, tally=tally, transport=transport)]
     lines.extend(send_weekly_summaries(config, store, week, clock=clock, transport=transport,
                                        tally=tally))
     return lines
@@ -127,7 +137,7 @@ def catch_up(config: Config, store: Store, *, clock: Clock = now, tally: Deliver
              transport: Transport | None = None) -> list[str]:
     """On start-up: if the latest scheduled bulletin was never queued, send it now (once)."""
     week = due_week(clock(), config.digest.schedule, ZoneInfo(config.timezone))
-    if store.outbox_entry(digest_key(week)) is not None:
+    if store.outbox_entry(digest_key(due_edition(config, week))) is not None:
         return []
     return run_week(config, store, week, clock=clock, tally=tally, transport=transport)
 

@@ -178,6 +178,19 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX acks_council ON acks (council_id, key)
         """,
     ),
+    (
+        # The bulletin's edition numbers ("April 2023 No.8"): one per period ("2023-04" or
+        # "2023-W13"), given when its edition is first sent, so the count goes on across
+        # restarts and a resend keeps its number.
+        "0008_editions",
+        """
+        CREATE TABLE editions (
+            period TEXT PRIMARY KEY,
+            number INTEGER NOT NULL UNIQUE,
+            numbered_at TEXT NOT NULL
+        )
+        """,
+    ),
 )
 
 
