@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from http.server import ThreadingHTTPServer
@@ -191,10 +193,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     config = _load(args)
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)  # a container's log, not a pipe's buffer
+    stop = _stop_on_signals()
     web = _web_server(config, args.web) if args.web else None
     print(f"{stamp()} advisories serving {len(config.feeds)} feed(s); stop with Ctrl-C or SIGTERM")
     try:
-        code = serve(config, print_event)
+        code = serve(config, print_event, stop=stop)
     finally:
         if web is not None:
             web.shutdown()
@@ -219,19 +222,24 @@ def _web_server(config: Config, listen: str) -> ThreadingHTTPServer:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
-    import signal
-    import threading
-
     config = _load(args)
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(line_buffering=True)
+    stop = _stop_on_signals()
     server = _web_server(config, args.listen)
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
     stop.wait()
     server.shutdown()
     return EXIT_OK
+
+
+def _stop_on_signals() -> threading.Event:
+    """SIGTERM and SIGINT set the returned event, from now on: installed before anything says
+    it is listening, since a signal that comes earlier would find the disposition this process
+    inherited (SIG_IGN under some supervisors) and be lost, leaving the process running."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return stop
 
 
 def print_summary(

@@ -117,14 +117,17 @@ def _deliver_job(config: Config, report: Report) -> Callable[[], None]:
 
 
 def serve(config: Config, report: Report, *, stop: threading.Event | None = None) -> int:
-    stop = stop or threading.Event()
+    """Run until `stop` is set; without one, until SIGTERM or SIGINT (the CLI passes its own,
+    installed before anything starts listening)."""
+    if stop is None:
+        stop = threading.Event()
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            stop.set()
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, on_signal)
+            signal.signal(signal.SIGINT, on_signal)
     scheduler = build_scheduler(config, report, stop)
     scheduler.start()
     stop.wait()

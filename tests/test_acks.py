@@ -253,11 +253,29 @@ def _weekly_keys(store: Store) -> list[str]:
 # -- the commands ---------------------------------------------------------------------------
 
 
+def _stopped(process: subprocess.Popen[str]) -> str:
+    """Its stderr once it has exited; a process that does not stop is killed (its pipes closed,
+    so no other test meets them), and the test fails."""
+    try:
+        return process.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise AssertionError("it did not stop within 30 s of SIGTERM") from None
+
+
+def _ignoring_sigterm() -> None:
+    # Some supervisors start their children with SIGTERM ignored: a signal that comes before
+    # the process installs its own handler would then be lost and the process never stop.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 @pytest.mark.parametrize("command", [["web", "--listen", "127.0.0.1:0"], ["serve", "--web", "127.0.0.1:0"]])
 def test_web_and_serve_web_answer_on_the_address_given_and_stop_on_sigterm(tmp_path: Path, command: list[str]) -> None:
     config = make_demo(tmp_path)
     process = subprocess.Popen([sys.executable, "-m", "advisories", *command, "--config", str(config)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_ignoring_sigterm)
     try:
         assert process.stdout is not None
         line = next(x for x in process.stdout if "answering acknowledgement links on" in x)
@@ -266,7 +284,7 @@ def test_web_and_serve_web_answer_on_the_address_given_and_stop_on_sigterm(tmp_p
             assert r.read() == b"ok\n"
     finally:
         process.send_signal(signal.SIGTERM)
-        _, err = process.communicate(timeout=30)
+        err = _stopped(process)
     assert process.returncode == 0, err
 
 
@@ -275,3 +293,19 @@ def test_web_without_a_web_table_exits_2(tmp_path: Path, capsys: pytest.CaptureF
 
     assert main(["web", "--config", str(make_demo(tmp_path, web=False))]) == 2
     assert "no [web] in the configuration" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["web", "--listen", "127.0.0.1:0"], ["serve", "--web", "127.0.0.1:0"]])
+def test_a_sigterm_as_soon_as_it_listens_stops_it(tmp_path: Path, command: list[str]) -> None:
+    # The moment a supervisor may stop it: right after the line saying it listens.
+    config = make_demo(tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "advisories", *command, "--config", str(config)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_ignoring_sigterm)
+    try:
+        assert process.stdout is not None
+        next(x for x in process.stdout if "answering acknowledgement links on" in x)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        err = _stopped(process)
+    assert process.returncode == 0, err
