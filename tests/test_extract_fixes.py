@@ -437,3 +437,15 @@ def test_releases_that_close_a_memory_flaw_are_its_fix() -> None:
     for fixed in ("4.15.5", "4.14.12", "4.13.17"):
         assert not affected_anywhere(found, fixed)
     assert affected_anywhere(found, "4.15.4")
+
+
+def test_a_branch_named_with_a_wildcard_beside_its_fix_is_a_name_not_a_statement() -> None:
+    # CVE-2022-46169 (cvelistV5: Cacti before 1.2.23), as a release note says it: "the 1.2.x
+    # branch" names where the fix landed; nothing in the sentence says the branch is affected.
+    text = ("Cacti 1.2.23 ships the fix for the command injection in remote_agent.php, the first build "
+            "of the 1.2.x branch with it.")
+    found = extract_statements(text, [KnownProduct("Cacti", "Cacti", (), ())])
+    assert found and not affected_anywhere(found, "1.2.23") and not affected_anywhere(found, "1.2.24")
+    # Said to be affected, the same wildcard is the whole line.
+    line = extract_statements("Every Cacti 1.2.x branch release is affected.", [KnownProduct("Cacti", "Cacti", (), ())])
+    assert affected_anywhere(line, "1.2.23")

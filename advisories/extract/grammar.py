@@ -224,6 +224,8 @@ class ClauseParser(Brackets):
         elif p == "pre_later":
             self._emit("range", i, lower=tok.text, variant=tok.variant)
             self.merge_ok = True
+        elif tok.wildcard and self._names_a_branch(i) and not self._affected(i):
+            pass  # "the first release of the 1.2.x branch to carry the patch": a name, not a statement
         elif tok.wildcard or (called_a_line(self.t, i) and self._affected(i)):
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         elif (owed := self._owed_line(tok)) is not None:
@@ -233,6 +235,11 @@ class ClauseParser(Brackets):
             self._emit("wild", i, version=tok.text, variant=tok.variant)
         else:
             self._emit("version", i, version=tok.text, alts=tok.alts, variant=tok.variant)
+
+    def _names_a_branch(self, i: int) -> bool:
+        """ "the 1.2.x branch", "7.0.x users": a wildcard followed by a line noun names the line."""
+        j = i + 1
+        return j < self.n and self.t[j].kind == "word" and self.t[j].text.lower() in lx.LABEL_NOUNS
 
     def _owed_line(self, tok: Tok) -> Expr | None:
         """The "all versions of <product>" a bare X.Y of that product narrows to its line."""
