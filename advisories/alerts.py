@@ -169,6 +169,15 @@ class Withdrawal:
         digest = hashlib.sha256(json.dumps(sorted(r.key for r in self.rows)).encode()).hexdigest()[:20]
         return f"withdrawn-{self.council_id}-{digest}"
 
+    @property
+    def shown(self) -> tuple[WithdrawnRow, ...]:
+        """The rows the notice lists; beyond BODY_ROWS, every row is in the attached CSV."""
+        return self.rows[:BODY_ROWS]
+
+    @property
+    def csv_name(self) -> str:
+        return f"{self.council_id}-withdrawn-rows.csv"
+
 
 def withdrawn_row(key: str, devices: int, first_alerted: str) -> WithdrawnRow:
     """An alert key ("council|CVE|product|version|platform", see alert_keys) read back."""

@@ -124,9 +124,24 @@ def _as_text(cell: str) -> str:
 def render_withdrawal(
     env: jinja2.Environment, withdrawal: Withdrawal, *, sender: str, context: dict[str, Any]
 ) -> Message:
-    """A notice that alerts sent through now-rejected CVEs are withdrawn: no action needed."""
-    return _render(env, "withdrawn", {"withdrawal": withdrawal, **context}, key=withdrawal.message_key,
-                   council_id=withdrawal.council_id, to=withdrawal.recipients, sender=sender)
+    """A notice that alerts sent through now-rejected CVEs are withdrawn: no action needed.
+    Beyond BODY_ROWS rows it lists the first and attaches every row as CSV, as an alert does."""
+    message = _render(env, "withdrawn", {"withdrawal": withdrawal, **context}, key=withdrawal.message_key,
+                      council_id=withdrawal.council_id, to=withdrawal.recipients, sender=sender)
+    if len(withdrawal.rows) <= len(withdrawal.shown):
+        return message
+    return replace(message, attachments=(Attachment(withdrawal.csv_name, "text/csv", withdrawn_csv(withdrawal)),))
+
+
+def withdrawn_csv(withdrawal: Withdrawal) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("cve", "product", "version", "platform", "devices", "alerted"))
+    for r in withdrawal.rows:
+        cells = (r.cve, r.product, r.version or "(no version)", PLATFORM_NAMES.get(r.platform, r.platform),
+                 str(r.devices), r.first_alerted)
+        writer.writerow([_as_text(c) for c in cells])
+    return out.getvalue()
 
 
 def _render(env: jinja2.Environment, name: str, data: dict[str, Any], *, key: str, council_id: str,

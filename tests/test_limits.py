@@ -257,3 +257,25 @@ def test_the_eml_transport_keeps_the_attachment(tmp_path: Path) -> None:
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "barsetshire-more-rows.csv"
     assert [b.strip() for b in bodies(message)] == ["Body", "<p>Body</p>"]
+
+
+def test_a_withdrawal_of_thousands_of_rows_lists_a_hundred_and_attaches_them_all() -> None:
+    from advisories.alerts import Withdrawal, WithdrawnRow
+    from advisories.render import environment, render_withdrawal
+
+    rows = tuple(WithdrawnRow(f"barsetshire|CVE-2024-0001|widget agent|1.{n}|windows", "CVE-2024-0001",
+                              "Widget Agent", f"1.{n}", "windows", 3, "1 May 2024") for n in range(3000))
+    notice = Withdrawal("barsetshire", "Barsetshire County Council", ("it@barsetshire.example.gov.uk",), rows,
+                        (("CVE-2024-0001", "rejected as a duplicate"),))
+    message = render_withdrawal(environment(None), notice, sender="Alerts <a@example.gov.uk>",
+                                context={"run_time": "1 May 2024 09:00 BST"})
+    data = to_bytes(message, "Alerts <a@example.gov.uk>")
+    assert len(data) < 1_000_000  # 3,000 rows listed in full were several MB of HTML and text
+    email_message = parsed(data)
+    text, markup = bodies(email_message)
+    assert text.count("  - CVE-2024-0001: Widget Agent") == BODY_ROWS
+    for body in (text, markup):
+        assert "and 2900 more: the attached CSV (barsetshire-withdrawn-rows.csv) lists all 3000" in body
+    [attachment] = list(email_message.iter_attachments())
+    table = list(csv.DictReader(io.StringIO(attachment.get_content())))
+    assert len(table) == 3000 and table[0]["platform"] == "Windows"
