@@ -282,7 +282,7 @@ def build_alert(
     answered, told_again = answered or {}, told_again or {}
     by_advisory: dict[str, list[Match]] = {}
     changes: dict[str, str | None] = {}
-    told: dict[str, list[str]] = {}
+    told: dict[str, list[str]] = {}  # for an update: what changed, line by line
     keys: list[tuple[str, str]] = []
     subjects = {key.split("|")[1] for key in previous}  # the CVEs (or ids) told before
     for m in matches:
@@ -301,16 +301,15 @@ def build_alert(
         by_advisory.setdefault(m.advisory.id, []).append(m)
         if m.advisory.id not in changes or change is None:
             changes[m.advisory.id] = change
-        told.setdefault(m.advisory.id, []).extend(
-            [*([told_again[key]] if key in told_again else []), *_told_lines(m, old, sig, devices)]
-            if any(k.split("|")[1] in subjects for k in spellings) else ())
+        if any(k.split("|")[1] in subjects for k in spellings):  # the council has heard of it
+            told.setdefault(m.advisory.id, []).extend(
+                [*([told_again[key]] if key in told_again else []), *_told_lines(m, old, sig, devices)])
         keys.append((key, sig))
     if not by_advisory:
         return None
     sections = [
         AlertSection(ms[0].advisory, tuple(sorted(ms, key=_row_order)), changes[aid],
-                     update=any(k.split("|")[1] in subjects for m in ms for k in alert_keys(m)),
-                     changes=tuple(dict.fromkeys(told[aid])))
+                     update=aid in told, changes=tuple(dict.fromkeys(told.get(aid, ()))))
         for aid, ms in by_advisory.items()
     ]
     sections.sort(key=lambda s: order_key(s.advisory))

@@ -414,11 +414,11 @@ class Pipeline:
             # Rows alerted before the council said what its export's rows run ("…|any") are
             # the same installs now read as that platform: keep their history, alert once.
             self.store.carry_platform(council.id, council.platform, {k for m in matches for k in alert_keys(m)})
-        previous = self.store.alert_signatures(council.id)
+        previous, devices = self.store.alert_history(council.id)
         # The council's answers (acks/): silenced exposures, and those told again once.
         verdict = verdict_for(self.store, council, matches, at=at, tz=ZoneInfo(self.config.timezone))
         alert = build_alert(council.id, council.name, council.recipients, matches, previous,
-                            self.store.alert_devices(council.id), verdict.silenced, verdict.told_again)
+                            devices, verdict.silenced, verdict.told_again)
         if alert is not None and any(s.update for s in alert.all_sections):
             subjects = {k.split("|")[1] for k, _ in alert.keys}
             alert = replace(alert, thread=self.store.thread(council.id, subjects))

@@ -304,15 +304,8 @@ class Store:
     # -- feeds ---------------------------------------------------------------------------
 
     def feed_state(self, name: str) -> FeedState | None:
-        row = self.conn.execute(
-            "SELECT name, permanent_url, redirected_from, etag, last_modified, last_attempt_at, last_ok_at,"
-            " last_error, disabled_reason, disabled_url, cursor FROM feeds WHERE name = ?",
-            (name,),
-        ).fetchone()
-        if row is None:
-            return None
-        return FeedState(row[0], row[1], row[2], row[3], row[4], _dt(row[5]), _dt(row[6]), row[7],
-                         row[8], row[9], row[10])
+        row = self.conn.execute(_FEEDS + " WHERE name = ?", (name,)).fetchone()
+        return None if row is None else _feed(row)
 
     def _ensure_feed(self, name: str) -> None:
         self.conn.execute("INSERT OR IGNORE INTO feeds (name) VALUES (?)", (name,))
@@ -359,8 +352,7 @@ class Store:
                 )
 
     def feed_states(self) -> dict[str, FeedState]:
-        names = [row[0] for row in self.conn.execute("SELECT name FROM feeds")]
-        return {name: state for name in names if (state := self.feed_state(name)) is not None}
+        return {r[0]: _feed(r) for r in self.conn.execute(_FEEDS)}
 
     # -- health: stages and what the operator was told ----------------------------------------
 
@@ -508,10 +500,14 @@ class Store:
         )
         return dict(rows.fetchall())
 
-    def alert_devices(self, council_id: str) -> dict[str, int]:
-        """Devices each told exposure had when last seen (an update says how that changed)."""
-        rows = self.conn.execute("SELECT key, devices FROM alerted WHERE council_id = ?", (council_id,))
-        return dict(rows.fetchall())
+    def alert_history(self, council_id: str) -> tuple[dict[str, str], dict[str, int]]:
+        """Of each exposure told to the council: its signature, and its devices when last seen
+        (an update says how that changed). One read of the council's rows, for both."""
+        signatures, devices = {}, {}
+        for key, sig, count in self.conn.execute(
+                "SELECT key, signature, devices FROM alerted WHERE council_id = ?", (council_id,)):
+            signatures[key], devices[key] = sig, count
+        return signatures, devices
 
     def thread(self, council_id: str, subjects: Iterable[str]) -> tuple[str, ...]:
         """Message-IDs of the emails that told `council_id` of these CVEs (or advisory ids),
@@ -768,6 +764,15 @@ class Store:
     def outbox_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {state: count for state, count in rows}
+
+
+_FEEDS = ("SELECT name, permanent_url, redirected_from, etag, last_modified, last_attempt_at, last_ok_at,"
+          " last_error, disabled_reason, disabled_url, cursor FROM feeds")
+
+
+def _feed(row: tuple) -> FeedState:
+    return FeedState(row[0], row[1], row[2], row[3], row[4], _dt(row[5]), _dt(row[6]), row[7],
+                     row[8], row[9], row[10])
 
 
 def _entry(row: tuple) -> OutboxEntry:
