@@ -6,8 +6,9 @@ rest; what failed is collected in the RunSummary, which the CLI prints.
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateError
 
-from advisories import lookups
+from advisories import inputs, lookups
 from advisories.acks.alerting import link_context, verdict_for
 from advisories.alerts import Withdrawal, alert_keys, build_alert, withdrawn_row
 from advisories.config import Config, CouncilConfig, FeedConfig
@@ -25,7 +26,7 @@ from advisories.delivery.mime import to_bytes
 from advisories.delivery.outbox import deliver_queued, transport_for, trouble_line
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.extract import KnownProduct
-from advisories.inventory import load_inventory
+from advisories.inventory import InventoryLoad, load_inventory
 from advisories.limits import cap_advisory
 from advisories.matching import Estate, Matcher, PublisherClash
 from advisories.merge import merge_by_cve
@@ -42,6 +43,7 @@ from advisories.sources.epss import EpssSource
 from advisories.sources.fetch import FetchPolicy, fetch, read_local
 from advisories.store import AlertRow, FeedState, StateError, Store, now, store_errors
 from advisories.store import acks as answers
+from advisories.store.inputs import Clash, CouncilMark, forget_council, record_council
 
 Progress = Callable[[str], None]
 
@@ -307,36 +309,103 @@ class Pipeline:
             # Only when every rule file read cleanly: a rule with a typo is not withdrawn.
             for rid in self.store.withdraw_rules({a.id for a in reference.rules}):
                 summary.warnings.append(f"rule {rid} withdrawn: its file is no longer in {self.config.rules}")
-        stored = self.store.advisories()
-        summary.advisories_total = len(stored)
-        # EPSS joins after the merge (a group's highest); it orders alerts, never changes a signature.
-        advisories = with_epss(merge_by_cve(stored, now=self.clock()), self.store.epss_scores())
-        matcher = Matcher(advisories, reference.catalogue)
+        at = self.clock()
+        councils = self.config.councils
+        with summary.timed("advisories"):
+            today = at.astimezone(ZoneInfo(self.config.timezone)).date().isoformat()
+            plan = inputs.plan(self.config, self.store, catalogue_path(self.config.rules), at=at, today=today)
+            if plan.why and self.store.advisories_count() and plan.marks:
+                summary.notes.append(f"  councils    all matched again: {plan.why}")
+            stored: list[Advisory] | None = None
+            advisories: list[Advisory] = []
+            rejected: dict[str, Advisory] = {}
+            digests: dict[str, str] | None = None
+            if not plan.data_same or len(plan.unchanged) < len(councils):
+                stored = self.store.advisories()
+                # EPSS joins after the merge (a group's highest); it orders alerts, never changes a signature.
+                advisories = with_epss(merge_by_cve(stored, now=at), self.store.epss_scores())
+                rejected = self._settled_rejections(stored)
+                if not plan.data_same:
+                    digests = inputs.settle(plan, self.store, advisories, reference.catalogue, rejected)
+        summary.advisories_total = len(stored) if stored is not None else self.store.advisories_count()
+        due = [c for c in councils if plan.due(c.id)]
+        if 0 < len(due) < len(councils):
+            told = [f"{c.id} ({plan.reasons.get(c.id, 'new since the last run')})" for c in due[:5]]
+            more = f" and {len(due) - 5} more" if len(due) > 5 else ""
+            summary.notes.append(f"  read again  {', '.join(told)}{more}")
+        for council in councils:
+            if not plan.due(council.id):
+                mark = plan.marks[council.id]
+                summary.councils_checked += 1
+                summary.councils_unchanged += 1
+                summary.matches_affected += mark.affected
+                summary.matches_unknown += mark.unknown
+                summary.warnings.extend(mark.problems)
+        try:
+            clashes = self._process_due(due, plan, reference, advisories, rejected, summary) if due else {}
+        finally:
+            gc.unfreeze()  # what process froze goes back to the collector with the run's end
+        for council in councils:
+            if not plan.due(council.id):
+                clashes[council.id] = list(plan.marks[council.id].clashes)
+        summary.publisher_clashes.extend(_describe_clashes(clashes))
+        with summary.timed("queue"):
+            inputs.finish(plan, self.store, at=at, stored=stored, digests=digests,
+                          rejections=rejected if digests is not None else None)
+
+    def _process_due(self, due: list[CouncilConfig], plan: inputs.Plan, reference: Reference,
+                     advisories: list[Advisory], rejected: dict[str, Advisory], summary: RunSummary,
+                     ) -> dict[str, list[Clash]]:
+        """Read, match, alert and record the councils whose inputs changed (or all, at first)."""
         checked: list[CouncilConfig] = []
         items: list[InventoryItem] = []
         inventories: dict[str, list[InventoryItem]] = {}
-        for council in self.config.councils:
-            self.progress(f"reading {council.name}'s inventory")
-            loaded = self._inventory(council, summary)
-            if loaded is not None:  # an unreadable inventory never marks exposures remediated
+        problems: dict[str, tuple[str, ...]] = {}
+        with summary.timed("inventories"):
+            for council in due:
+                self.progress(f"reading {council.name}'s inventory")
+                loaded = self._inventory(council, summary)
+                if loaded is None:  # an unreadable inventory never marks exposures remediated
+                    forget_council(self.store, council.id)
+                    continue
                 checked.append(council)
-                inventories[council.id] = loaded
-                items.extend(loaded)
-        summary.councils_checked = len(checked)
+                inventories[council.id] = list(loaded.items)
+                problems[council.id] = loaded.problems
+                items.extend(loaded.items)
+            # What is read and built once per run lives to its end: the collector need not scan it.
+            gc.freeze()
+        summary.councils_checked += len(checked)
+        if not checked:
+            return {}
         # One estate for every council: each distinct row is matched once, then fanned out.
         self.progress(f"matching {len(items)} inventory rows against {len(advisories)} advisories")
-        by_council: dict[str, list[Match]] = {c.id: [] for c in checked}
-        estate = Estate(items)
-        for match in matcher.match_estate(estate):
-            by_council[match.item.council_id].append(match)
-        summary.publisher_clashes.extend(_describe_clashes(matcher.publisher_clashes(estate)))
+        with summary.timed("match"):
+            matcher = Matcher(advisories, reference.catalogue)
+            by_council: dict[str, list[Match]] = {c.id: [] for c in checked}
+            estate = Estate(items, reference.catalogue)
+            for match in matcher.match_estate(estate):
+                by_council[match.item.council_id].append(match)
+            clashes = _clash_records(matcher.publisher_clashes(estate))
+            gc.freeze()
         env = environment(self.config.templates)
         active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
-        rejected = self._settled_rejections(stored)
+        key_for = reference.catalogue.key_for
         for council in checked:
-            if rejected:  # first: what the rejected CVEs told is withdrawn, not "remediated"
-                self._withdraw(council, rejected, by_council[council.id], inventories[council.id], env, summary)
-            self._queue(council, by_council[council.id], env, summary, active)
+            matches = by_council[council.id]
+            # First: what the rejected CVEs told is withdrawn, not "remediated".
+            withdrawn = not rejected or self._withdraw(council, rejected, matches, inventories[council.id], env,
+                                                       summary)
+            if self._queue(council, matches, env, summary, active) and withdrawn:
+                record_council(self.store, CouncilMark(
+                    council.id, plan.own[council.id], plan.shared,
+                    frozenset(map(key_for, inventories[council.id])),
+                    frozenset(m.advisory.id for m in matches),
+                    sum(m.status is Status.AFFECTED for m in matches),
+                    sum(m.status is Status.UNKNOWN for m in matches),
+                    problems[council.id], tuple(clashes.get(council.id, ()))), at=self.clock())
+            else:
+                forget_council(self.store, council.id)
+        return clashes
 
     def _settled_rejections(self, stored: list[Advisory]) -> dict[str, Advisory]:
         """CVE -> its rejected record (the CNA's, which says why, over CISA-ADP's empty one); a
@@ -351,7 +420,7 @@ class Pipeline:
                 if all(lookups.CVE_PREFIX + r in looked_up for r in a.replaced_by)}
 
     def _withdraw(self, council: CouncilConfig, rejected: Mapping[str, Advisory], matches: list[Match],
-                  inventory: list[InventoryItem], env: Environment, summary: RunSummary) -> None:
+                  inventory: list[InventoryItem], env: Environment, summary: RunSummary) -> bool:
         """What a council was told through a now-rejected CVE: if another CVE or a rule still
         covers that row this run, it carries on under that key, told nothing new; if nothing does,
         the council is told once that it can stand down, and the exposure closes as withdrawn."""
@@ -371,7 +440,7 @@ class Pipeline:
                 row = withdrawn_row(e.key, e.devices, e.first_alerted_at.astimezone(tz).strftime("%d %B %Y"))
                 rows.append(row)
         if not rows:
-            return
+            return True
         names = {i.product.strip().casefold(): i.product for i in inventory}  # as the export spells it
         rows = [replace(r, product=names.get(r.product, r.product)) for r in rows]
         cves = sorted({r.cve for r in rows})
@@ -384,12 +453,13 @@ class Pipeline:
         except TemplateError as exc:
             summary.emails_failed.append(f"{council.id}: cannot render the withdrawal notice: "
                                          f"{template_problem(exc)}; fix the template and run again")
-            return
+            return False
         if self.store.withdraw(message, [r.key for r in rows], at=at):
             summary.emails_queued += 1
             summary.notes.append(f"  {council.id}: alerts through rejected {', '.join(cves)} withdrawn")
+        return True
 
-    def _inventory(self, council: CouncilConfig, summary: RunSummary) -> list[InventoryItem] | None:
+    def _inventory(self, council: CouncilConfig, summary: RunSummary) -> InventoryLoad | None:
         try:
             loaded = load_inventory(council.inventory, council.id, platform=council.platform)
         except (InventoryError, OSError) as exc:
@@ -401,57 +471,71 @@ class Pipeline:
             summary.inventories_failed.append(
                 f"{council.id}: {council.inventory} has no usable rows; check the export")
             return None
-        return list(loaded.items)
+        return loaded
 
     def _queue(
         self, council: CouncilConfig, matches: list[Match], env: Environment, summary: RunSummary,
         active: set[str],
-    ) -> None:
+    ) -> bool:
+        """Queue the council's alert, if it has news; False when it could not be built (nothing
+        is recorded then, so the next run tries again)."""
         summary.matches_affected += sum(m.status is Status.AFFECTED for m in matches)
         summary.matches_unknown += sum(m.status is Status.UNKNOWN for m in matches)
         at = self.clock()
-        if council.platform:
-            # Rows alerted before the council said what its export's rows run ("…|any") are
-            # the same installs now read as that platform: keep their history, alert once.
-            self.store.carry_platform(council.id, council.platform, {k for m in matches for k in alert_keys(m)})
-        previous, devices = self.store.alert_history(council.id)
-        # The council's answers (acks/): silenced exposures, and those told again once.
-        verdict = verdict_for(self.store, council, matches, at=at, tz=ZoneInfo(self.config.timezone))
-        alert = build_alert(council.id, council.name, council.recipients, matches, previous,
-                            devices, verdict.silenced, verdict.told_again)
-        if alert is not None and any(s.update for s in alert.all_sections):
-            subjects = {k.split("|")[1] for k, _ in alert.keys}
-            alert = replace(alert, thread=self.store.thread(council.id, subjects))
+        with summary.timed("alerts"):
+            if council.platform:
+                # Rows alerted before the council said what its export's rows run ("…|any") are
+                # the same installs now read as that platform: keep their history, alert once.
+                self.store.carry_platform(council.id, council.platform, {k for m in matches for k in alert_keys(m)})
+            previous, devices = self.store.alert_history(council.id)
+            # The council's answers (acks/): silenced exposures, and those told again once.
+            verdict = verdict_for(self.store, council, matches, at=at, tz=ZoneInfo(self.config.timezone))
+            alert = build_alert(council.id, council.name, council.recipients, matches, previous,
+                                devices, verdict.silenced, verdict.told_again)
+            if alert is not None and any(s.update for s in alert.all_sections):
+                subjects = {k.split("|")[1] for k, _ in alert.keys}
+                alert = replace(alert, thread=self.store.thread(council.id, subjects))
+        ok = True
         if alert is not None:
             local = at.astimezone(ZoneInfo(self.config.timezone))
             rows = _alert_rows(alert.keys, matches)
             try:
-                message = render_alert(
-                    env, alert, sender=self.config.sender,
-                    context={"run_time": local.strftime("%d %B %Y %H:%M %Z"),
-                             **link_context(self.config.web, alert, previous, at=at)},
-                )
-                message = replace(message, raw=to_bytes(message, self.config.sender))
+                with summary.timed("render"):
+                    message = render_alert(
+                        env, alert, sender=self.config.sender,
+                        context={"run_time": local.strftime("%d %B %Y %H:%M %Z"),
+                                 **link_context(self.config.web, alert, previous, at=at)},
+                    )
+                    message = replace(message, raw=to_bytes(message, self.config.sender))
             except TemplateError as exc:  # nothing queued, nothing recorded: the next run alerts
+                ok = False
                 summary.emails_failed.append(
                     f"{council.id}: cannot render the alert: {template_problem(exc)}; fix the template "
                     "(`advisories check` renders them all) and run again"
                 )
             except ValueError as exc:  # config validation should make this unreachable
+                ok = False
                 summary.emails_failed.append(f"{council.id}: cannot build the alert: {exc}")
             else:
-                if self.store.queue(message, rows, at=at):
-                    summary.emails_queued += 1
-                answers.reopen(self.store, verdict.reopened, at=at)  # told again once, never twice
-        present: dict[str, int] = {}
-        for m in matches:
-            for key in alert_keys(m):  # every spelling of the key keeps its exposure open
-                present[key] = present.get(key, 0) + m.item.devices
-        self.store.observe_exposures(council.id, present, at=at, active=active)
+                with summary.timed("queue"):
+                    if self.store.queue(message, rows, at=at):
+                        summary.emails_queued += 1
+                    answers.reopen(self.store, verdict.reopened, at=at)  # told again once, never twice
+        with summary.timed("queue"):
+            present: dict[str, int] = {}
+            for m in matches:
+                for key in alert_keys(m):  # every spelling of the key keeps its exposure open
+                    present[key] = present.get(key, 0) + m.item.devices
+            self.store.observe_exposures(council.id, present, at=at, active=active)
+        return ok
 
     # -- deliver -------------------------------------------------------------------------
 
     def deliver(self, summary: RunSummary) -> None:
+        with summary.timed("deliver"):
+            self._deliver(summary)
+
+    def _deliver(self, summary: RunSummary) -> None:
         queued = self.store.queued()
         if queued:
             self.progress(f"delivering {len(queued)} message(s)")
@@ -482,22 +566,40 @@ def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list
     ]
 
 
-def _describe_clashes(clashes: list[PublisherClash]) -> list[str]:
-    """One line per installed product: which advisories name it under another maker."""
-    by_product: dict[tuple[str, str], list[PublisherClash]] = {}
+def _clash_records(clashes: list[PublisherClash]) -> dict[str, list[Clash]]:
+    """Council -> its share of each clash: (product, vendor) as the first row names them, the
+    advisory, the statement's maker and how many of the council's rows."""
+    by_council: dict[str, list[Clash]] = {}
     for clash in clashes:
         first = clash.items[0]
-        by_product.setdefault((first.product, first.vendor), []).append(clash)
+        counts: dict[str, int] = {}
+        for item in clash.items:
+            counts[item.council_id] = counts.get(item.council_id, 0) + 1
+        for council, rows in counts.items():
+            by_council.setdefault(council, []).append(
+                (first.product, first.vendor, clash.advisory.id, clash.statement.vendor, rows))
+    return by_council
+
+
+def _describe_clashes(by_council: Mapping[str, Sequence[Clash]]) -> list[str]:
+    """One line per installed product: which advisories name it under another maker."""
+    rows: dict[tuple[str, str], dict[str, int]] = {}
+    named: dict[tuple[str, str], dict[tuple[str, str], None]] = {}
+    for council, found in sorted(by_council.items()):
+        for product, vendor, advisory_id, maker, count in found:
+            where = rows.setdefault((product, vendor), {})
+            where[council] = max(where.get(council, 0), count)  # one row may clash with several
+            named.setdefault((product, vendor), {})[advisory_id, maker] = None
     lines = []
-    for (product, vendor), found in sorted(by_product.items()):
-        rows = {id(i): i for c in found for i in c.items}.values()
-        councils = sorted({i.council_id for i in rows})
-        where = ", ".join(councils[:3]) + (f" and {len(councils) - 3} more councils" if len(councils) > 3 else "")
-        named = ", ".join(f"{c.advisory.id} ({c.statement.vendor})" for c in found[:3])
-        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+    for (product, vendor), where in sorted(rows.items()):
+        councils = sorted(where)
+        places = ", ".join(councils[:3]) + (f" and {len(councils) - 3} more councils" if len(councils) > 3 else "")
+        advisories = list(named[product, vendor])
+        listed = ", ".join(f"{a} ({m})" for a, m in advisories[:3])
+        more = f" and {len(advisories) - 3} more" if len(advisories) > 3 else ""
         lines.append(
-            f"{product!r} by {vendor!r} ({len(rows)} row(s) in {where}) has a version "
-            f"inside {named}{more}, but another publisher: not alerted. If it is the same maker, "
+            f"{product!r} by {vendor!r} ({sum(where.values())} row(s) in {places}) has a version "
+            f"inside {listed}{more}, but another publisher: not alerted. If it is the same maker, "
             f"add {vendor!r} to the product's vendor_aliases in rules/products.toml (with a [[product]] "
             "entry if it has none)"
         )

@@ -7,6 +7,9 @@ Pure: the lines are built here; only cli.py prints them.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +25,7 @@ class RunSummary:
     advisories_updated: int = 0
     advisories_total: int = 0
     councils_checked: int = 0
+    councils_unchanged: int = 0  # of those checked: inputs as the last run saw them, not re-read
     inventories_failed: list[str] = field(default_factory=list)
     rules_failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -41,6 +45,17 @@ class RunSummary:
     # not a failed run (the advisory keeps what it had) but is named, so it can be looked into.
     lookups: list[str] = field(default_factory=list)  # one count line per kind
     lookups_failed: list[str] = field(default_factory=list)
+    # Seconds per phase of the run (config, advisories, inventories, match, alerts, render,
+    # queue, deliver), in the order first timed: where a slow run spends its time.
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
 
     @property
     def ok(self) -> bool:
@@ -58,13 +73,17 @@ def summary_lines(s: RunSummary, seconds: float, *, smtp: bool, outbox: Path) ->
         f"{len(s.feeds_disabled)}, failed {len(s.feeds_failed)}",
         f"  advisories  new {s.advisories_new}, updated {s.advisories_updated}, "
         f"known {s.advisories_total}",
-        f"  councils    checked {s.councils_checked}, inventories failed {len(s.inventories_failed)}",
+        f"  councils    checked {s.councils_checked}"
+        + (f" ({s.councils_unchanged} unchanged since the last run, not read again)" if s.councils_unchanged else "")
+        + f", inventories failed {len(s.inventories_failed)}",
         f"  matches     affected {s.matches_affected}, check manually {s.matches_unknown}",
         f"  emails      queued {s.emails_queued}, sent {s.emails_sent}, "
         f"retrying {len(s.emails_retrying)}, failed {len(s.emails_failed)}"
         + (f", held {len(s.emails_held)}" if s.emails_held else ""),
     ]
     lines.extend(f"  lookups     {line}" for line in s.lookups)
+    if sum(s.phases.values()) >= 1.0:  # where a slow run went; noise on a quick one
+        lines.append("  time        " + ", ".join(f"{name} {sec:.1f}s" for name, sec in s.phases.items()))
     if not smtp and s.emails_sent:
         lines.append(f"  no [smtp] configured: {s.emails_sent} email(s) written to {outbox}")
     lines.extend(s.notes)

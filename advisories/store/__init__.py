@@ -440,6 +440,9 @@ class Store:
             rows = self.conn.execute("SELECT body FROM advisories WHERE source = ? ORDER BY rowid", (source,))
         return [advisory_from_json(r[0]) for r in rows]
 
+    def advisories_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM advisories").fetchone()[0])
+
     def withdraw_rules(self, keep: set[str]) -> list[str]:
         """Delete stored rules whose file is gone (so a wrong rule can be withdrawn); returns
         their ids. What was alerted stays recorded, so nothing is re-sent if one comes back."""

@@ -191,6 +191,35 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        # What each council was last matched on (store/inputs.py): a council whose inputs are
+        # unchanged is not read or matched again. `keys` and `matched` are zlib-compressed
+        # lines (its rows' product keys; the advisories that matched a row); `advisories` holds
+        # the digest of each advisory as last matched, to tell which ones changed since.
+        "0009_inputs",
+        """
+        CREATE TABLE run_inputs (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE council_inputs (
+            council_id TEXT PRIMARY KEY,
+            inputs TEXT NOT NULL,
+            shared TEXT NOT NULL,
+            keys BLOB NOT NULL,
+            matched BLOB NOT NULL,
+            affected INTEGER NOT NULL,
+            unknown INTEGER NOT NULL,
+            problems TEXT NOT NULL,
+            clashes TEXT NOT NULL,
+            checked_at TEXT NOT NULL
+        );
+        CREATE TABLE advisory_inputs (
+            id TEXT PRIMARY KEY,
+            digest TEXT NOT NULL
+        )
+        """,
+    ),
 )
 
 
