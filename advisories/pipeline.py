@@ -330,7 +330,7 @@ class Pipeline:
         summary.advisories_total = len(stored) if stored is not None else self.store.advisories_count()
         due = [c for c in councils if plan.due(c.id)]
         if 0 < len(due) < len(councils):
-            told = [f"{c.id} ({plan.reasons.get(c.id, 'new since the last run')})" for c in due[:5]]
+            told = [f"{c.id} ({plan.reasons.get(c.id, 'not matched in full at the last run')})" for c in due[:5]]
             more = f" and {len(due) - 5} more" if len(due) > 5 else ""
             summary.notes.append(f"  read again  {', '.join(told)}{more}")
         for council in councils:
