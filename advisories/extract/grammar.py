@@ -165,7 +165,7 @@ class ClauseParser(Brackets):
 
     def _postfix(self, i: int, tok: Tok, family: str, j: int) -> int | None:
         if family == "infix":
-            k = skip_fillers(self.t, j + 1)
+            k = self._same_product_skipped(i, skip_fillers(self.t, j + 1))
             if k >= self.n or self.t[k].kind != "ver":
                 return None
             hi = self.t[k]
@@ -204,6 +204,15 @@ class ClauseParser(Brackets):
         else:  # "all": "FortiOS 6.0 all versions"
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         return j + 1
+
+    def _same_product_skipped(self, i: int, k: int) -> int:
+        """ "Struts 2.0.0 - Struts 2.3.37": a range's upper end may repeat the product it is
+        of; the name is the same product's, so it neither ends the range nor starts a list."""
+        before = self.t[i - 1] if i > 0 else None
+        same = k + 1 < self.n and self.t[k].kind == "prod" and self.t[k + 1].kind == "ver"
+        if same and before is not None and before.kind == "prod" and before.product == self.t[k].product:
+            return k + 1
+        return k
 
     def _glued_fix(self, i: int, k: int) -> bool:
         if self.pending == "fix" or (self.fix_mood and not self._affected(k)):

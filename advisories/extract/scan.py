@@ -77,8 +77,11 @@ class ProductIndex:
         self.lines = self._lines()
         spelled = sorted({n for p in self.products for n in (p.name, *p.aliases)}, key=len, reverse=True)
         body = "|".join(r"\s*".join(re.escape(w) for w in a.split()) for a in spelled)
-        # Not inside a file name or a path: "/includes/backup-heart.php" names no PHP.
-        self.pattern = re.compile(rf"(?<![A-Za-z0-9])(?<!\w[./\\])(?:{body})(?![A-Za-z0-9])", re.I) if spelled else None
+        # Not inside a file name or a path: "/includes/backup-heart.php" names no PHP. Nor
+        # ending inside a version: "Struts 2.3.32" is Struts at 2.3.32, not "Struts 2" at ".3.32".
+        self.pattern = (
+            re.compile(rf"(?<![A-Za-z0-9])(?<!\w[./\\])(?:{body})(?![A-Za-z0-9]|\.\d)", re.I) if spelled else None
+        )
 
     def _lines(self) -> dict[Mention, int]:
         """(product, variant word) -> the catalogue product that is that build line, when the

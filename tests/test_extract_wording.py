@@ -1,0 +1,44 @@
+"""Wordings of version statements the blind rounds met, each tested here in other words (other
+products, versions and phrasing), as a council would notice them: which build alerts, which
+does not."""
+
+from __future__ import annotations
+
+from advisories.extract import ExtractedStatement, KnownProduct, extract_statements, to_json
+from advisories.models import Status
+from advisories.prose import as_statement
+from advisories.versions import compile_statement
+
+PRODUCTS = [
+    KnownProduct("Apache", "Apache Log4j", ("Log4j", "Log4j 2")),
+    KnownProduct("Apache", "Apache Tomcat", ("Tomcat",)),
+]
+
+
+def read(text: str) -> list[ExtractedStatement]:
+    return extract_statements(text, PRODUCTS)
+
+
+def affected(found: list[ExtractedStatement], version: str) -> bool:
+    return any(compile_statement(as_statement(s)).status(version).status is Status.AFFECTED for s in found)
+
+
+def ranges(found: list[ExtractedStatement]) -> list[dict[str, str]]:
+    return sorted((r for s in found for r in to_json(s)["ranges"]), key=lambda r: sorted(r.items()))
+
+
+def test_a_name_ending_in_a_number_does_not_swallow_the_major_of_the_version_after_it() -> None:
+    # "Log4j 2" is a name; in "Log4j 2.17.1" the 2 is the version's.
+    found = read("The Logging team shipped Log4j 2.17.1 and 2.12.4 to close the lookup recursion flaw.")
+    assert ranges(found) == [{"introduced": "2.12", "fixed": "2.12.4"}, {"introduced": "2.17", "fixed": "2.17.1"}]
+    assert affected(found, "2.12.3") and affected(found, "2.17.0")
+    assert not affected(found, "2.12.4") and not affected(found, "2.17.1")
+
+
+def test_a_range_whose_upper_end_repeats_the_product_is_one_range() -> None:
+    found = read("Vulnerable: Tomcat 9.0.0 - Tomcat 9.0.45 and Tomcat 8.5.0 - Tomcat 8.5.65. Upgrade to 9.0.46.")
+    assert ranges(found) == [
+        {"introduced": "8.5.0", "last_affected": "8.5.65"},
+        {"introduced": "9.0.0", "last_affected": "9.0.45"},
+    ]
+    assert affected(found, "9.0.30") and not affected(found, "9.0.46") and not affected(found, "8.5.66")
