@@ -12,6 +12,7 @@ from advisories.versions import compile_statement
 PRODUCTS = [
     KnownProduct("Apache", "Apache Log4j", ("Log4j", "Log4j 2")),
     KnownProduct("Apache", "Apache Tomcat", ("Tomcat",)),
+    KnownProduct("Harbour Networks", "HarbourOS"),
 ]
 
 
@@ -42,3 +43,20 @@ def test_a_range_whose_upper_end_repeats_the_product_is_one_range() -> None:
         {"introduced": "9.0.0", "last_affected": "9.0.45"},
     ]
     assert affected(found, "9.0.30") and not affected(found, "9.0.46") and not affected(found, "8.5.66")
+
+
+def test_release_builds_and_their_fix_sit_on_the_release_line() -> None:
+    # Four-part releases with a build suffix: the release is on its X.Y line, and a fix on a
+    # line the text already states as affected adds no range of its own.
+    text = (
+        "HarbourOS 4.2.7.9-55x and older and 5.1.0.3-12x and older are exposed to the VPN portal bypass. "
+        "The fixed builds are HarbourOS 4.2.7.10-58x and 5.1.0.4-13x."
+    )
+    found = read(text)
+    assert len(found) == 1
+    assert ranges(found) == [
+        {"introduced": "4.2", "last_affected": "4.2.7.9-55x"},
+        {"introduced": "5.1", "last_affected": "5.1.0.3-12x"},
+    ]
+    assert affected(found, "4.2.7.9-55x") and affected(found, "5.1.0.2-9x")
+    assert not affected(found, "4.2.7.10-58x") and not affected(found, "5.1.0.4-13x")

@@ -14,6 +14,7 @@ from .model import Expr, ExtractedStatement, KnownProduct
 from .scoping import (
     Key,
     branch_of,
+    cover_of,
     fix_is_covered,
     fix_line,
     inside,
@@ -50,7 +51,7 @@ def assemble(
             # ("up to 12.1.2.172 ... the fix is in 12.2.0.334" still covers 11.x).
             named.setdefault(key, set()).add(branch_of(e))
         if e.kind != "fix":
-            covered.setdefault(key, set()).add(branch_of(e))
+            covered.setdefault(key, set()).update(cover_of(e))
         if e.kind == "version":
             explicit.setdefault(key, set()).add(e.version)
     fine = per_build_lines(keyed)
