@@ -13,6 +13,9 @@ PRODUCTS = [
     KnownProduct("Apache", "Apache Log4j", ("Log4j", "Log4j 2")),
     KnownProduct("Apache", "Apache Tomcat", ("Tomcat",)),
     KnownProduct("Harbour Networks", "HarbourOS"),
+    KnownProduct("Harbour Networks", "Harbour Agent"),
+    KnownProduct("Tidewater", "Tidewater StoreOS Pro", ("StoreOS Pro",)),
+    KnownProduct("Opal", "Opal Browser"),
 ]
 
 
@@ -60,3 +63,14 @@ def test_release_builds_and_their_fix_sit_on_the_release_line() -> None:
     ]
     assert affected(found, "4.2.7.9-55x") and affected(found, "5.1.0.2-9x")
     assert not affected(found, "4.2.7.10-58x") and not affected(found, "5.1.0.4-13x")
+
+
+def test_one_fix_for_two_desktop_platforms_limits_no_platform() -> None:
+    found = read("Harbour has shipped Harbour Agent 3.4.2 for Windows and Linux hosts to fix a privilege flaw.")
+    assert [(s.platform, to_json(s)["ranges"]) for s in found] == [(None, [{"introduced": "3.4", "fixed": "3.4.2"}])]
+
+
+def test_fixes_that_differ_by_desktop_platform_stay_apart() -> None:
+    found = read("Harbour Agent 3.4.2 fixes the privilege flaw on Windows; on Linux and macOS the fix is 3.4.1.")
+    fixes = {s.platform: to_json(s)["ranges"][0]["fixed"] for s in found}
+    assert fixes == {"windows": "3.4.2", "linux": "3.4.1", "macos": "3.4.1"}

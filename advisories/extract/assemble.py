@@ -81,11 +81,13 @@ def assemble(
             acc.add(versions, ranges, notes)
             acc.excluded += [v for v in e.excluded if v not in acc.excluded]
     out: list[ExtractedStatement] = []
+    fix_only: list[bool] = []
     for (unit, key, platform), acc in accs.items():
         s = finish(acc, products[key[0]], key[1], platform, evidence[unit], explicit.get(key, set()))
         if not any(same(s, o) for o in out):
             out.append(s)
-    return desktop_wide(out)
+            fix_only.append(not acc.versions and not acc.ranges)
+    return desktop_wide(out, fix_only)
 
 
 def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:
