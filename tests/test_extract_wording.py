@@ -16,6 +16,7 @@ PRODUCTS = [
     KnownProduct("Harbour Networks", "Harbour Agent"),
     KnownProduct("Tidewater", "Tidewater StoreOS Pro", ("StoreOS Pro",)),
     KnownProduct("Opal", "Opal Browser"),
+    KnownProduct("Python Software Foundation", "Python"),
 ]
 
 
@@ -74,3 +75,11 @@ def test_fixes_that_differ_by_desktop_platform_stay_apart() -> None:
     found = read("Harbour Agent 3.4.2 fixes the privilege flaw on Windows; on Linux and macOS the fix is 3.4.1.")
     fixes = {s.platform: to_json(s)["ranges"][0]["fixed"] for s in found}
     assert fixes == {"windows": "3.4.2", "linux": "3.4.1", "macos": "3.4.1"}
+
+
+def test_a_letter_before_a_build_is_part_of_the_version_and_its_line() -> None:
+    # A vendor's per-edition letter ("p" for Pro here) stays on the build and on its line; the
+    # date stamp after "build" is not a version.
+    found = read("Tidewater has fixed the share traversal in StoreOS Pro p3.2.0.1180 build 20250110 and later.")
+    assert [to_json(s)["ranges"] for s in found] == [[{"introduced": "p3.2", "fixed": "p3.2.0.1180"}]]
+    assert not found[0].suspect

@@ -22,7 +22,9 @@ from advisories import products
 # LTSR") is the release, LTSR its line (`variant`); an undotted one is a version only then
 # or right next to a bound ("before 2311": lookaround.is_build_number).
 VERSION = re.compile(
-    r"(?<![\w.\-/])(?P<vee>[Vv](?=\d+\.\d))?v?"
+    # A letter before the number is kept: Siemens "V11.5.1", kubelet "v1.28.0", and QNAP's
+    # per-OS letter before a three-part or longer build (QuTS hero "h5.1.5.2647").
+    r"(?<![\w.\-/])(?P<vee>[Vv](?=\d+\.\d)|[a-uw-z](?=\d+\.\d+\.\d))?v?"
     r"(?P<core>"
     r"\d+(?:\.\d+)*\.[xX*](?![\w])"
     r"|\d{1,4}/\d{1,4}/\d{1,5}"
