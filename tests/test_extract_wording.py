@@ -83,3 +83,14 @@ def test_a_letter_before_a_build_is_part_of_the_version_and_its_line() -> None:
     found = read("Tidewater has fixed the share traversal in StoreOS Pro p3.2.0.1180 build 20250110 and later.")
     assert [to_json(s)["ranges"] for s in found] == [[{"introduced": "p3.2", "fixed": "p3.2.0.1180"}]]
     assert not found[0].suspect
+
+
+def test_a_release_channel_before_a_build_is_the_products_own_channel() -> None:
+    found = read("Opal Browser Stable 131.0.6778.86 and Extended Stable 130.0.6723.117 carry the fix for the V8 flaw.")
+    assert ranges(found) == [
+        {"introduced": "130.0", "fixed": "130.0.6723.117"},
+        {"introduced": "131.0", "fixed": "131.0.6778.86"},
+    ]
+    found = read("The patched releases are Harbour Agent 3.6.1 and the Sustain Release 3.4.9.")
+    assert ranges(found) == [{"introduced": "3.4", "fixed": "3.4.9"}, {"introduced": "3.6", "fixed": "3.6.1"}]
+    assert affected(found, "3.4.8") and not affected(found, "3.4.9")
