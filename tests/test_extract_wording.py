@@ -94,3 +94,19 @@ def test_a_release_channel_before_a_build_is_the_products_own_channel() -> None:
     found = read("The patched releases are Harbour Agent 3.6.1 and the Sustain Release 3.4.9.")
     assert ranges(found) == [{"introduced": "3.4", "fixed": "3.4.9"}, {"introduced": "3.6", "fixed": "3.6.1"}]
     assert affected(found, "3.4.8") and not affected(found, "3.4.9")
+
+
+def test_a_vendors_possessive_before_the_rest_of_a_name_is_that_product() -> None:
+    found = read("Opal Browser 131.0.6778.86 closes the V8 flaw, and Harbour's Agent 3.6.1 picks up the same fix.")
+    assert sorted((s.product, to_json(s)["ranges"][0]["fixed"]) for s in found) == [
+        ("Harbour Agent", "3.6.1"),
+        ("Opal Browser", "131.0.6778.86"),
+    ]
+
+
+def test_a_name_that_only_says_what_kind_of_file_it_is_takes_no_versions() -> None:
+    text = (
+        "Harbour Agent 3.6.1 closes an upload flaw that let attackers drop a Python script in the agent folder; "
+        "admins should update to 3.6.1."
+    )
+    assert [s.product for s in read(text)] == ["Harbour Agent"]
