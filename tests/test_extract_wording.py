@@ -104,9 +104,30 @@ def test_a_vendors_possessive_before_the_rest_of_a_name_is_that_product() -> Non
     ]
 
 
+def test_an_open_lower_end_closed_by_a_bound_after_but_is_one_range() -> None:
+    found = read("HarbourOS devices running 4.3.2 or later but before 4.5.1 are exposed to the token replay flaw.")
+    assert ranges(found) == [{"introduced": "4.3.2", "fixed": "4.5.1"}]
+    assert affected(found, "4.4.0") and not affected(found, "4.3.1") and not affected(found, "4.5.1")
+
+
+def test_a_bracketed_remark_between_a_build_and_its_operator_keeps_the_operator() -> None:
+    found = read("HarbourOS 4.2.7.9-55x (maintenance track) and earlier are affected; 4.2.7.10-58x fixes it.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "4.2.7.9-55x"}]
+    assert affected(found, "4.2.7.9-55x") and not affected(found, "4.2.7.10-58x")
+
+
 def test_a_name_that_only_says_what_kind_of_file_it_is_takes_no_versions() -> None:
     text = (
         "Harbour Agent 3.6.1 closes an upload flaw that let attackers drop a Python script in the agent folder; "
         "admins should update to 3.6.1."
     )
     assert [s.product for s in read(text)] == ["Harbour Agent"]
+
+
+def test_a_version_naming_who_runs_it_is_not_a_fix() -> None:
+    # "4.8.3 users to 4.8.3p2": the 4.8.3 users are the ones to move, so 4.8.3 is no fixed build.
+    found = read(
+        "HarbourOS 5.0 customers should move to 5.0.7, 4.8.3 users to 4.8.3p2, and older 4.6.9 admins to 4.6.12."
+    )
+    assert {r["fixed"] for r in ranges(found)} == {"5.0.7", "4.8.3p2", "4.6.12"}
+    assert affected(found, "4.8.3") and affected(found, "4.6.9")

@@ -258,7 +258,12 @@ CONJUNCTIONS = frozenset({"and", "or", ",", "&", "/", "nor"})
 # Update labels that sit inside a list of builds without ending it: Exchange's "15.2.1258.39
 # on CU13", "Exchange Server 2019 CU14", Windows "SP1".
 UPDATE_LABEL = re.compile(r"^(?:CU|SU|RU|SP|HF)\d+$", re.IGNORECASE)
-# Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.
-CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including),?\s+", re.IGNORECASE)
+# Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions;
+# not a bound that closes the open range before it ("V11.5.1 or later but below V11.6.2").
+CLAUSE_BREAK = re.compile(
+    r";|(?<!later)(?<!above)(?<!higher)(?<!newer),?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including)"
+    r"(?!\s+(?:below|before|prior\s+to|earlier\s+than|lower\s+than)\b),?\s+",
+    re.IGNORECASE,
+)
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
 BULLET = re.compile(r"^\s*(?:[-*•·◦▪‣]|\d{1,2}[.)]|#{1,6})\s+")
