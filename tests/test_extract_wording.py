@@ -124,6 +124,14 @@ def test_a_name_that_only_says_what_kind_of_file_it_is_takes_no_versions() -> No
     assert [s.product for s in read(text)] == ["Harbour Agent"]
 
 
+def test_a_list_finished_by_and_ends_at_the_comma_after_it() -> None:
+    found = read("On HarbourOS and Harbour Agent hosts, Opal Browser 131.0.6778.86 brings the fix.")
+    assert [s.product for s in found] == ["Opal Browser"]
+    # A list still being named goes on across its commas.
+    found = read("HarbourOS, Harbour Agent and Opal Browser 5.2.1 and earlier are affected.")
+    assert sorted(s.product for s in found) == ["Harbour Agent", "HarbourOS", "Opal Browser"]
+
+
 def test_a_version_naming_who_runs_it_is_not_a_fix() -> None:
     # "4.8.3 users to 4.8.3p2": the 4.8.3 users are the ones to move, so 4.8.3 is no fixed build.
     found = read(
