@@ -14,6 +14,7 @@ from .model import Expr, ExtractedStatement, KnownProduct
 from .scoping import (
     Key,
     branch_of,
+    cover_of,
     fix_is_covered,
     fix_line,
     inside,
@@ -50,7 +51,7 @@ def assemble(
             # ("up to 12.1.2.172 ... the fix is in 12.2.0.334" still covers 11.x).
             named.setdefault(key, set()).add(branch_of(e))
         if e.kind != "fix":
-            covered.setdefault(key, set()).add(branch_of(e))
+            covered.setdefault(key, set()).update(cover_of(e))
         if e.kind == "version":
             explicit.setdefault(key, set()).add(e.version)
     fine = per_build_lines(keyed)
@@ -80,11 +81,13 @@ def assemble(
             acc.add(versions, ranges, notes)
             acc.excluded += [v for v in e.excluded if v not in acc.excluded]
     out: list[ExtractedStatement] = []
+    fix_only: list[bool] = []
     for (unit, key, platform), acc in accs.items():
         s = finish(acc, products[key[0]], key[1], platform, evidence[unit], explicit.get(key, set()))
         if not any(same(s, o) for o in out):
             out.append(s)
-    return desktop_wide(out)
+            fix_only.append(not acc.versions and not acc.ranges)
+    return desktop_wide(out, fix_only)
 
 
 def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:

@@ -73,14 +73,25 @@ class Acc:
 _DESKTOP = frozenset({"windows", "macos", "linux"})
 
 
-def desktop_wide(found: list[ExtractedStatement]) -> list[ExtractedStatement]:
+def desktop_wide(found: list[ExtractedStatement], fix_only: Sequence[bool] = ()) -> list[ExtractedStatement]:
     """ "Chrome 124.0.6367.207/.208 for Windows and Mac and 124.0.6367.207 for Linux", "rolling
     out to Windows, Mac and Linux": the same reading for every desktop platform limits none, so
-    it is one statement for any platform (builds that differ by platform stay apart)."""
+    it is one statement for any platform (builds that differ by platform stay apart).
+
+    A fix for two of them ("VMware Tools 12.5.2 for Windows and Linux guests") limits none
+    either, when no desktop platform of that product has another reading: a fix names where it
+    ships, not where the flaw is. `fix_only` (parallel to `found`) says which statements only
+    come from fixes; an affected statement for two platforms ("Workspace app for Windows and
+    Mac before 2403.1 is affected") keeps them: the third is not stated affected."""
+    loose = [*fix_only, *[False] * (len(found) - len(fix_only))]
     out: list[ExtractedStatement] = []
     for s in found:
         twins = [o for o in found if o.platform in _DESKTOP and same(replace(o, platform=s.platform), s)]
-        if s.platform not in _DESKTOP or {o.platform for o in twins} != _DESKTOP:
+        kin = [o for o in found if o.platform in _DESKTOP and o.product == s.product]
+        platforms = {o.platform for o in twins}
+        every = platforms == _DESKTOP
+        two_fixes = len(platforms) >= 2 and len(kin) == len(twins) and all(loose[found.index(o)] for o in twins)
+        if s.platform not in _DESKTOP or not (every or two_fixes):
             out.append(s)
         elif not any(o.platform is None and same(replace(s, platform=None), o) for o in out):
             out.append(replace(s, platform=None))

@@ -12,9 +12,12 @@ from advisories.versions import compare
 from . import lexicon as lx
 from .brackets import Brackets
 from .lines import AFTER_VERSION, called_a_line, is_label, joins_label, line_after, numbers_a_line
-from .lookaround import FOREIGN, is_build_number, is_conj, line_base, owner_of, skip_fillers
+from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
 from .model import Expr, Tok
 from .shapes import extends, is_plain_line
+
+# Who runs a release: "1.1.1 users", "1.0.2 customers" name a group of people, never a build.
+_PEOPLE = frozenset({"users", "customers", "admins", "administrators", "operators", "owners"})
 
 
 class ClauseParser(Brackets):
@@ -117,6 +120,10 @@ class ClauseParser(Brackets):
         tok = self.t[i]
         if self._names_last_fix_line(i):
             return i + 1  # "13.1-49.15 and later releases of 13.1": the fix's own line
+        if self._names_people(i) and not is_label(self.t, i):
+            # "1.1.1 users to 1.1.1t", "premium-support 1.0.2 customers to 1.0.2zg": who runs
+            # it, neither a build the clause states nor, with the words before it, a product.
+            return i + 1
         owner = owner_of(self.t, i)
         if owner == FOREIGN:
             self.group, self.pending = [], ""
@@ -128,7 +135,7 @@ class ClauseParser(Brackets):
             self.more_variants = [*self.more_variants, tok.variant] if joined else []
             self.label = self.label if joined and self.label else (line_base(tok), tok.variant)
             return i + 1
-        j = skip_fillers(self.t, i + 1)
+        j = self._past_a_remark(skip_fillers(self.t, i + 1))
         nxt = self.t[j] if j < self.n else None
         if nxt is not None and nxt.kind == "op" and nxt.family in ("pre_fixed", "pre_last"):
             done = self._lower_before(i, tok, j)
@@ -144,6 +151,39 @@ class ClauseParser(Brackets):
             return j + 1
         self._apply_pending(i, tok)
         return i + 1
+
+    def _names_people(self, i: int) -> bool:
+        j = i + 1
+        return not self.t[i].wildcard and j < self.n and self.t[j].kind == "word" and self.t[j].text.lower() in _PEOPLE
+
+    def _past_a_remark(self, j: int) -> int:
+        """ "12.4.3-02804 (platform-hotfix) or earlier": a bracketed remark of words only between
+        a version and its operator leaves the operator the version's."""
+        if j >= self.n or self.t[j].kind != "open":
+            return j
+        k = j + 1
+        while k < self.n and self.t[k].kind in ("word", "punct"):
+            k += 1
+        after = k + 1
+        closed = k < self.n and self.t[k].kind == "close" and k > j + 1 and after < self.n
+        if closed and self.t[after].kind == "op" and self.t[after].family in AFTER_VERSION:
+            return after
+        return j
+
+    def _later_but_before(self, i: int, tok: Tok, j: int) -> int | None:
+        """ "V11.5.1 or later but below V11.6.2", "4.2 and later, before 4.2.9": an open lower end
+        closed by the bound right after it is one range, not a fix and a bound."""
+        k = j + 1
+        while k < self.n and (self.t[k].text.lower() in ("but", "and", "yet", ",") or is_filler(self.t[k])):
+            k += 1
+        if self.pending == "fix" or k + 1 >= self.n or self.t[k].kind != "op":
+            return None
+        family, hi = self.t[k].family, self.t[k + 1]
+        if family not in ("pre_fixed", "pre_last") or hi.kind != "ver" or compare(tok.text, hi.text) != -1:
+            return None
+        upper_kind = "fixed" if family == "pre_fixed" else "last_affected"
+        self._emit("range", i, lower=tok.text, upper=hi.text, upper_kind=upper_kind, variant=tok.variant or hi.variant)
+        return k + 2
 
     def _lower_before(self, i: int, tok: Tok, j: int) -> int | None:
         """ "7.0.0 before 7.6.17", "5.16.0 before 5.16.7": a version right before a bound it
@@ -165,7 +205,7 @@ class ClauseParser(Brackets):
 
     def _postfix(self, i: int, tok: Tok, family: str, j: int) -> int | None:
         if family == "infix":
-            k = skip_fillers(self.t, j + 1)
+            k = self._same_product_skipped(i, skip_fillers(self.t, j + 1))
             if k >= self.n or self.t[k].kind != "ver":
                 return None
             hi = self.t[k]
@@ -193,6 +233,8 @@ class ClauseParser(Brackets):
             # Fortinet's "7.2.4 and below" speaks for the 7.2 branch (VERSIONS.md, table e;
             # assemble applies it to Fortinet's products only).
             self._bound(i, tok, "last_affected", by_line=self.t[j].text.endswith("below"))
+        elif family == "post_later" and (closed := self._later_but_before(i, tok, j)) is not None:
+            return closed
         elif family == "post_later" and (self.pending == "fix" or self.fix_mood or not self._affected(i)):
             # "7.4.3 and above", "23.9.8 or later": the fixed release, never an affected one.
             self._fix(i, tok)
@@ -204,6 +246,15 @@ class ClauseParser(Brackets):
         else:  # "all": "FortiOS 6.0 all versions"
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
         return j + 1
+
+    def _same_product_skipped(self, i: int, k: int) -> int:
+        """ "Struts 2.0.0 - Struts 2.3.37": a range's upper end may repeat the product it is
+        of; the name is the same product's, so it neither ends the range nor starts a list."""
+        before = self.t[i - 1] if i > 0 else None
+        same = k + 1 < self.n and self.t[k].kind == "prod" and self.t[k + 1].kind == "ver"
+        if same and before is not None and before.kind == "prod" and before.product == self.t[k].product:
+            return k + 1
+        return k
 
     def _glued_fix(self, i: int, k: int) -> bool:
         if self.pending == "fix" or (self.fix_mood and not self._affected(k)):

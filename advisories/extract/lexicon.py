@@ -22,7 +22,9 @@ from advisories import products
 # LTSR") is the release, LTSR its line (`variant`); an undotted one is a version only then
 # or right next to a bound ("before 2311": lookaround.is_build_number).
 VERSION = re.compile(
-    r"(?<![\w.\-/])(?P<vee>[Vv](?=\d+\.\d))?v?"
+    # A letter before the number is kept: Siemens "V11.5.1", kubelet "v1.28.0", and QNAP's
+    # per-OS letter before a three-part or longer build (QuTS hero "h5.1.5.2647").
+    r"(?<![\w.\-/])(?P<vee>[Vv](?=\d+\.\d)|[a-uw-z](?=\d+\.\d+\.\d))?v?"
     r"(?P<core>"
     r"\d+(?:\.\d+)*\.[xX*](?![\w])"
     r"|\d{1,4}/\d{1,4}/\d{1,5}"
@@ -256,7 +258,12 @@ CONJUNCTIONS = frozenset({"and", "or", ",", "&", "/", "nor"})
 # Update labels that sit inside a list of builds without ending it: Exchange's "15.2.1258.39
 # on CU13", "Exchange Server 2019 CU14", Windows "SP1".
 UPDATE_LABEL = re.compile(r"^(?:CU|SU|RU|SP|HF)\d+$", re.IGNORECASE)
-# Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions.
-CLAUSE_BREAK = re.compile(r";|,?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including),?\s+", re.IGNORECASE)
+# Clause breaks inside a sentence: a negation or a fix after "but" talks about other versions;
+# not a bound that closes the open range before it ("V11.5.1 or later but below V11.6.2").
+CLAUSE_BREAK = re.compile(
+    r";|(?<!later)(?<!above)(?<!higher)(?<!newer),?\s+\b(?:but|while|whereas|however)\b(?!\s+not\s+including)"
+    r"(?!\s+(?:below|before|prior\s+to|earlier\s+than|lower\s+than)\b),?\s+",
+    re.IGNORECASE,
+)
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
 BULLET = re.compile(r"^\s*(?:[-*•·◦▪‣]|\d{1,2}[.)]|#{1,6})\s+")

@@ -13,9 +13,12 @@ from .model import Tok
 _MIN_BUILD_DIGITS = 4
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
 _VERSION_NOUNS = frozenset({"version", "versions", "release", "releases", "build", "builds", "v", "number"})
-# Words naming the kind of release, not another product: "fixed in Critical Patch build 14.0.0.14039".
+# Words naming the kind of release, not another product: "fixed in Critical Patch build 14.0.0.14039";
+# and the release channel or track it ships on: "Extended Stable 116.0.1938.98", "the Sustain
+# Release 7.6.3" are the product's own builds.
 _RELEASE_KINDS = frozenset(
     {"critical", "patch", "security", "update", "hotfix", "service", "pack", "cumulative", "maintenance", "feature"}
+    | {"stable", "extended", "beta", "canary", "channel", "sustain", "sustaining"}
 )
 FOREIGN = "\0foreign"
 _RELEASE_LABEL = re.compile(r"^[vV]\d+[a-z]?$")

@@ -19,7 +19,7 @@ class Naming(ClauseState):
     def _on_product(self, i: int) -> int:
         tok = self.t[i]
         mention = (tok.product, tok.variant)
-        if self.group_open and self.group:
+        if self.group_open and self.group and not self._after_a_finished_list(i):
             if mention not in self.group:
                 self.group.append(mention)
         else:
@@ -41,6 +41,16 @@ class Naming(ClauseState):
                 e.group = self.group
                 e.platforms = e.platforms or platforms
         return i + 1
+
+    def _after_a_finished_list(self, i: int) -> bool:
+        """ "On macOS Big Sur and Monterey, Safari 16.5.2 brings the fix": a list already closed
+        by "and"/"or" before its last name ends there; a name after a comma starts a new one."""
+        if i < 3 or self.t[i - 1].text != ",":
+            return False
+        j = i - 2
+        while j >= 0 and self.t[j].kind == "prod":
+            j -= 1
+        return j >= 1 and is_conj(self.t[j]) and self.t[j].text != "," and self.t[j - 1].kind == "prod"
 
     def _of_a_product(self, j: int) -> bool:
         k = j + 1 if j < self.n and self.t[j].kind == "word" and self.t[j].text.lower() == "of" else self.n

@@ -11,6 +11,7 @@ from . import lexicon as lx
 from . import noise
 from .hosts import drop_hosts
 from .model import KnownProduct, Mention, Tok
+from .modifiers import drop_modifiers
 from .release_names import builds_for_names
 
 _GLUED_RANGE = re.compile(r"^(\d+(?:\.\d+)+)-(\d+(?:\.\d+)+)$")
@@ -52,8 +53,21 @@ def _date_as_version(m: re.Match[str]) -> bool:
 
 
 def _key(name: str) -> str:
-    # Spacing is not identity: "3CX Desktop App", "3CX DesktopApp" and "3CXDesktopApp".
-    return "".join(name.lower().split())
+    # Spacing is not identity: "3CX Desktop App", "3CX DesktopApp" and "3CXDesktopApp"; nor is
+    # the vendor's possessive: "Microsoft's Edge" is "Microsoft Edge".
+    return "".join(_POSSESSIVE.sub("", name).lower().split())
+
+
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s(?=\s)")
+
+
+def _spelling(name: str) -> str:
+    """A catalogue name as a pattern: any spacing between its words, and after the first word
+    (the vendor's, in a multi-word name) an optional possessive ("Microsoft's Edge")."""
+    words = [re.escape(w) for w in name.split()]
+    if len(words) < 2:
+        return "".join(words)
+    return words[0] + r"(?:['’]s)?\s*" + r"\s*".join(words[1:])
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +90,12 @@ class ProductIndex:
                 self.names.setdefault(_key(name), i)
         self.lines = self._lines()
         spelled = sorted({n for p in self.products for n in (p.name, *p.aliases)}, key=len, reverse=True)
-        body = "|".join(r"\s*".join(re.escape(w) for w in a.split()) for a in spelled)
-        # Not inside a file name or a path: "/includes/backup-heart.php" names no PHP.
-        self.pattern = re.compile(rf"(?<![A-Za-z0-9])(?<!\w[./\\])(?:{body})(?![A-Za-z0-9])", re.I) if spelled else None
+        body = "|".join(_spelling(a) for a in spelled)
+        # Not inside a file name or a path: "/includes/backup-heart.php" names no PHP. Nor
+        # ending inside a version: "Struts 2.3.32" is Struts at 2.3.32, not "Struts 2" at ".3.32".
+        self.pattern = (
+            re.compile(rf"(?<![A-Za-z0-9])(?<!\w[./\\])(?:{body})(?![A-Za-z0-9]|\.\d)", re.I) if spelled else None
+        )
 
     def _lines(self) -> dict[Mention, int]:
         """(product, variant word) -> the catalogue product that is that build line, when the
@@ -173,7 +190,7 @@ def tokenize(text: str, index: ProductIndex) -> list[Tok]:
         family = "ellipsis" if span.ellipsis else ""
         tokens.append(Tok("prod", masked[span.start : span.end], family, span.product, span.variant))
         pos = span.end
-    return drop_hosts(builds_for_names(_opaque(tokens + _scan(masked, pos, len(masked)))))
+    return drop_modifiers(drop_hosts(builds_for_names(_opaque(tokens + _scan(masked, pos, len(masked))))))
 
 
 def _scan(text: str, start: int, end: int) -> list[Tok]:

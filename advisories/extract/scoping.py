@@ -84,10 +84,23 @@ def older_than_every_line(e: Expr, starts: list[str]) -> bool:
     return all(compare(e.version, start) == -1 for start in starts)
 
 
+def cover_of(e: Expr) -> set[str]:
+    """The lines an affected expression speaks for: its branch, and for a release-build
+    ("SonicOS 6.5.4.14-109n and older") also the X.Y line that release is on."""
+    lines = {branch_of(e)}
+    version = e.upper or e.version if e.kind in ("range", "bound", "version") else ""
+    if version and shapes.is_release_build(version):
+        lines.add(shapes.fix_line(version) or "")
+    return lines - {""}
+
+
 def fix_is_covered(e: Expr, cover: set[str]) -> bool:
     """A fix on a branch the text already states as affected adds nothing ("FortiOS 7.2.0
-    through 7.2.4 ... upgrade to 7.2.5"; "prior to 120.0.6099.129 ... has released 120.0.6099.129")."""
+    through 7.2.4 ... upgrade to 7.2.5"; "prior to 120.0.6099.129 ... has released 120.0.6099.129";
+    "6.5.4.14-109n and older ... move to 6.5.4.15-116n": a release-build fix on a covered X.Y line)."""
     if "*" in cover or branch_of(e) in cover:
+        return True
+    if shapes.is_release_build(e.version) and shapes.fix_line(e.version) in cover:
         return True
     return any(c and (e.version == c or shapes.extends(e.version, c)) for c in cover)
 
@@ -105,7 +118,9 @@ def per_build_lines(keyed: Sequence[tuple[Expr, Key]]) -> set[Key]:
     of its own there (15.2.1544, 15.2.1258), as it is in Microsoft's own per-CU data."""
     seen: dict[tuple[Key, str], set[str]] = {}
     for e, key in keyed:
-        if e.kind in ("fix", "bound") and not e.label:
+        # Only plain dotted builds: a release-build suffix (SonicOS 6.5.4.14-109n, SMA
+        # 10.2.1.0-17sv) is a build of a release on the X.Y line, not a family of its own.
+        if e.kind in ("fix", "bound") and not e.label and not shapes.is_release_build(e.version):
             line = shapes.fix_line(e.version)
             if line is not None and line.count(".") == 1:
                 seen.setdefault((key, line), set()).add(shapes.branch(e.version))

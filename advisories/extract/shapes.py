@@ -12,7 +12,9 @@ from itertools import permutations
 
 _RELEASE_BUILD = re.compile(r"^(\d+(?:\.\d+)*)(?:(?:-\d+(?:\.\d+)*[a-z]{0,2})+|-R\d+|[Rr]\d+(?:\.\d+)*(?:-S\d+)?)$")
 _UPDATE = re.compile(r"^(\d+(?:\.\d+)*)\s?U\d+[a-z]?$")
-_SIEMENS_V = re.compile(r"^[Vv]\d")  # Siemens "V11.5.1", kubelet "v1.27.4"
+# Siemens "V11.5.1", kubelet "v1.27.4"; QNAP's per-OS letter, QuTS hero "h5.1.5.2647",
+# QuTScloud "c5.1.5.2651" (lexicon.VERSION reads a lower-case letter only before X.Y.Z).
+_SIEMENS_V = re.compile(r"^(?:[Vv]\d|[a-z](?=\d+\.\d+\.\d))")
 _NAMED_UPDATE = re.compile(r"\s(?:Patch|Update)\s")
 _NUMERIC_HEAD = re.compile(r"^\d+(?:\.\d+)*")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)*$")
@@ -133,11 +135,15 @@ def is_plain_line(version: str) -> bool:
 
 def versionlike(version: str) -> bool:
     """Starts with a number: "7.0 U2b" is a version, "ESXi70U1c-17325551" a patch name."""
-    return bool(_NUMERIC_HEAD.match(version.removeprefix("V").removeprefix("v")))
+    return bool(_NUMERIC_HEAD.match(_unprefixed(version)))
 
 
 def unusual(version: str) -> bool:
-    return not _USUAL.match(version.removeprefix("V").removeprefix("v"))
+    return not _USUAL.match(_unprefixed(version))
+
+
+def _unprefixed(version: str) -> str:
+    return version[1:] if _SIEMENS_V.match(version) else version
 
 
 def suggest(version: str, known_builds: Sequence[str]) -> str | None:

@@ -1,0 +1,141 @@
+"""Wordings of version statements the blind rounds met, each tested here in other words (other
+products, versions and phrasing), as a council would notice them: which build alerts, which
+does not."""
+
+from __future__ import annotations
+
+from advisories.extract import ExtractedStatement, KnownProduct, extract_statements, to_json
+from advisories.models import Status
+from advisories.prose import as_statement
+from advisories.versions import compile_statement
+
+PRODUCTS = [
+    KnownProduct("Apache", "Apache Log4j", ("Log4j", "Log4j 2")),
+    KnownProduct("Apache", "Apache Tomcat", ("Tomcat",)),
+    KnownProduct("Harbour Networks", "HarbourOS"),
+    KnownProduct("Harbour Networks", "Harbour Agent"),
+    KnownProduct("Tidewater", "Tidewater StoreOS Pro", ("StoreOS Pro",)),
+    KnownProduct("Opal", "Opal Browser"),
+    KnownProduct("Python Software Foundation", "Python"),
+]
+
+
+def read(text: str) -> list[ExtractedStatement]:
+    return extract_statements(text, PRODUCTS)
+
+
+def affected(found: list[ExtractedStatement], version: str) -> bool:
+    return any(compile_statement(as_statement(s)).status(version).status is Status.AFFECTED for s in found)
+
+
+def ranges(found: list[ExtractedStatement]) -> list[dict[str, str]]:
+    return sorted((r for s in found for r in to_json(s)["ranges"]), key=lambda r: sorted(r.items()))
+
+
+def test_a_name_ending_in_a_number_does_not_swallow_the_major_of_the_version_after_it() -> None:
+    # "Log4j 2" is a name; in "Log4j 2.17.1" the 2 is the version's.
+    found = read("The Logging team shipped Log4j 2.17.1 and 2.12.4 to close the lookup recursion flaw.")
+    assert ranges(found) == [{"introduced": "2.12", "fixed": "2.12.4"}, {"introduced": "2.17", "fixed": "2.17.1"}]
+    assert affected(found, "2.12.3") and affected(found, "2.17.0")
+    assert not affected(found, "2.12.4") and not affected(found, "2.17.1")
+
+
+def test_a_range_whose_upper_end_repeats_the_product_is_one_range() -> None:
+    found = read("Vulnerable: Tomcat 9.0.0 - Tomcat 9.0.45 and Tomcat 8.5.0 - Tomcat 8.5.65. Upgrade to 9.0.46.")
+    assert ranges(found) == [
+        {"introduced": "8.5.0", "last_affected": "8.5.65"},
+        {"introduced": "9.0.0", "last_affected": "9.0.45"},
+    ]
+    assert affected(found, "9.0.30") and not affected(found, "9.0.46") and not affected(found, "8.5.66")
+
+
+def test_release_builds_and_their_fix_sit_on_the_release_line() -> None:
+    # Four-part releases with a build suffix: the release is on its X.Y line, and a fix on a
+    # line the text already states as affected adds no range of its own.
+    text = (
+        "HarbourOS 4.2.7.9-55x and older and 5.1.0.3-12x and older are exposed to the VPN portal bypass. "
+        "The fixed builds are HarbourOS 4.2.7.10-58x and 5.1.0.4-13x."
+    )
+    found = read(text)
+    assert len(found) == 1
+    assert ranges(found) == [
+        {"introduced": "4.2", "last_affected": "4.2.7.9-55x"},
+        {"introduced": "5.1", "last_affected": "5.1.0.3-12x"},
+    ]
+    assert affected(found, "4.2.7.9-55x") and affected(found, "5.1.0.2-9x")
+    assert not affected(found, "4.2.7.10-58x") and not affected(found, "5.1.0.4-13x")
+
+
+def test_one_fix_for_two_desktop_platforms_limits_no_platform() -> None:
+    found = read("Harbour has shipped Harbour Agent 3.4.2 for Windows and Linux hosts to fix a privilege flaw.")
+    assert [(s.platform, to_json(s)["ranges"]) for s in found] == [(None, [{"introduced": "3.4", "fixed": "3.4.2"}])]
+
+
+def test_fixes_that_differ_by_desktop_platform_stay_apart() -> None:
+    found = read("Harbour Agent 3.4.2 fixes the privilege flaw on Windows; on Linux and macOS the fix is 3.4.1.")
+    fixes = {s.platform: to_json(s)["ranges"][0]["fixed"] for s in found}
+    assert fixes == {"windows": "3.4.2", "linux": "3.4.1", "macos": "3.4.1"}
+
+
+def test_a_letter_before_a_build_is_part_of_the_version_and_its_line() -> None:
+    # A vendor's per-edition letter ("p" for Pro here) stays on the build and on its line; the
+    # date stamp after "build" is not a version.
+    found = read("Tidewater has fixed the share traversal in StoreOS Pro p3.2.0.1180 build 20250110 and later.")
+    assert [to_json(s)["ranges"] for s in found] == [[{"introduced": "p3.2", "fixed": "p3.2.0.1180"}]]
+    assert not found[0].suspect
+
+
+def test_a_release_channel_before_a_build_is_the_products_own_channel() -> None:
+    found = read("Opal Browser Stable 131.0.6778.86 and Extended Stable 130.0.6723.117 carry the fix for the V8 flaw.")
+    assert ranges(found) == [
+        {"introduced": "130.0", "fixed": "130.0.6723.117"},
+        {"introduced": "131.0", "fixed": "131.0.6778.86"},
+    ]
+    found = read("The patched releases are Harbour Agent 3.6.1 and the Sustain Release 3.4.9.")
+    assert ranges(found) == [{"introduced": "3.4", "fixed": "3.4.9"}, {"introduced": "3.6", "fixed": "3.6.1"}]
+    assert affected(found, "3.4.8") and not affected(found, "3.4.9")
+
+
+def test_a_vendors_possessive_before_the_rest_of_a_name_is_that_product() -> None:
+    found = read("Opal Browser 131.0.6778.86 closes the V8 flaw, and Harbour's Agent 3.6.1 picks up the same fix.")
+    assert sorted((s.product, to_json(s)["ranges"][0]["fixed"]) for s in found) == [
+        ("Harbour Agent", "3.6.1"),
+        ("Opal Browser", "131.0.6778.86"),
+    ]
+
+
+def test_an_open_lower_end_closed_by_a_bound_after_but_is_one_range() -> None:
+    found = read("HarbourOS devices running 4.3.2 or later but before 4.5.1 are exposed to the token replay flaw.")
+    assert ranges(found) == [{"introduced": "4.3.2", "fixed": "4.5.1"}]
+    assert affected(found, "4.4.0") and not affected(found, "4.3.1") and not affected(found, "4.5.1")
+
+
+def test_a_bracketed_remark_between_a_build_and_its_operator_keeps_the_operator() -> None:
+    found = read("HarbourOS 4.2.7.9-55x (maintenance track) and earlier are affected; 4.2.7.10-58x fixes it.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "4.2.7.9-55x"}]
+    assert affected(found, "4.2.7.9-55x") and not affected(found, "4.2.7.10-58x")
+
+
+def test_a_name_that_only_says_what_kind_of_file_it_is_takes_no_versions() -> None:
+    text = (
+        "Harbour Agent 3.6.1 closes an upload flaw that let attackers drop a Python script in the agent folder; "
+        "admins should update to 3.6.1."
+    )
+    assert [s.product for s in read(text)] == ["Harbour Agent"]
+
+
+def test_a_list_finished_by_and_ends_at_the_comma_after_it() -> None:
+    found = read("On HarbourOS and Harbour Agent hosts, Opal Browser 131.0.6778.86 brings the fix.")
+    assert [s.product for s in found] == ["Opal Browser"]
+    # A list still being named goes on across its commas.
+    found = read("HarbourOS, Harbour Agent and Opal Browser 5.2.1 and earlier are affected.")
+    assert sorted(s.product for s in found) == ["Harbour Agent", "HarbourOS", "Opal Browser"]
+
+
+def test_a_version_naming_who_runs_it_is_not_a_fix() -> None:
+    # "4.8.3 users to 4.8.3p2": the 4.8.3 users are the ones to move, so 4.8.3 is no fixed build.
+    found = read(
+        "HarbourOS 5.0 customers should move to 5.0.7, 4.8.3 users to 4.8.3p2, and older 4.6.9 admins to 4.6.12."
+    )
+    assert {r["fixed"] for r in ranges(found)} == {"5.0.7", "4.8.3p2", "4.6.12"}
+    assert affected(found, "4.8.3") and affected(found, "4.6.9")
