@@ -370,6 +370,8 @@ def _councils(value: Any, root: Path, p: _Problems, env: dict[str, str], *, need
         weekly = t.get("weekly", False)
         if not isinstance(weekly, bool):
             p.add(f"{where}.weekly", "must be true or false")
+        elif weekly and not recipients and webhooks:
+            p.add(f"{where}.weekly", "the weekly summary is an email: give `recipients` too")
         platform = t.get("platform")
         if platform is not None and platform not in ROW_PLATFORMS:
             p.add(f"{where}.platform", f"{platform!r}: use one of {', '.join(ROW_PLATFORMS)}, or leave it out "

@@ -373,6 +373,11 @@ def test_channel_entries_are_checked_with_their_toml_paths(tmp_path: Path) -> No
         load_config(unset, environ={})
     with pytest.raises(ConfigError, match="H_KEY: a Standard Webhooks secret starts 'whsec_'"):
         load_config(unset, environ={"H_URL": "https://soar.example.gov.uk/in", "H_KEY": "plain"})
+    (tmp_path / "teams").mkdir()
+    teams_only = write_config(tmp_path / "teams", '[{ kind = "teams", url_env = "T_URL" }]', recipients="[]")
+    teams_only.write_text(teams_only.read_text() + "weekly = true\n")
+    with pytest.raises(ConfigError, match=r"councils\[0\]\.weekly: the weekly summary is an email"):
+        load_config(teams_only, environ={"T_URL": "https://example.webhook.office.com/x"})
     loopback = load_config(unset, environ={"H_URL": "http://127.0.0.1:9/in", "H_KEY": SECRET})
     assert loopback.councils[0].webhooks == (Destination("webhook", "H_URL", "H_KEY"),)
     assert loopback.councils[0].recipients == ("it@barsetshire.example.gov.uk",)
