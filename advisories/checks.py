@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 
 from advisories.alerts import AlertSection, CouncilAlert, Withdrawal, withdrawn_row
-from advisories.config import Config, load_config
+from advisories.config import Config, CouncilConfig, load_config
 from advisories.defaults import catalogue_path, default_folder
 from advisories.digest.build import WEEKLY_TEMPLATES
 from advisories.digest.content import Digest, collect_digest
@@ -74,8 +74,18 @@ def check_all(path: Path) -> tuple[list[str], list[str]]:
     problems += _check_rules(config.rules, notes)
     for council in config.councils:
         problems += _check_inventory(council.id, council.inventory, notes, council.platform)
+        notes.append(_channels_note(council))
     problems += check_templates(config.templates, config.timezone)
     return problems, notes
+
+
+def _channels_note(council: CouncilConfig) -> str:
+    """Where a council's alerts go (load_config has checked each entry and its variables)."""
+    from advisories.delivery.channels import label
+
+    where = [f"email to {len(council.recipients)} address(es)"] if council.recipients else []
+    where += [f"{label(d.kind)} {d.url_env}" + (" (signed)" if d.secret_env else "") for d in council.webhooks]
+    return f"{council.id}: {', '.join(where)}"
 
 
 def _check_feeds(config: Config, notes: list[str]) -> list[str]:

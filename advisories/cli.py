@@ -136,6 +136,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="never send this failed or held message (its key, as listed); repeatable")
     _config_arg(outbox)
 
+    test_send = command("test-send", cmd_test_send,
+                        "send a clearly marked test alert to every channel of one council (email, Teams, webhooks)")
+    test_send.add_argument("council", metavar="COUNCIL", help="a council's id, as in feeds.toml")
+    _config_arg(test_send)
+
     status = command("status", cmd_status,
                      "when each feed and stage last worked, and the outbox; exit 1 when something is stale")
     _config_arg(status)
@@ -415,19 +420,36 @@ def _show_outbox(config: Config) -> int:
     answers on a read-only volume, without SMTP credentials, and while `serve` is running."""
     from datetime import timedelta
 
+    from advisories.delivery.channels import label
     from advisories.delivery.outbox import trouble_line
 
     at = now()
     with Store.open_readonly(config.state) as store:
         counts = store.outbox_counts()
+        by_channel = store.channel_counts()
         trouble = store.outbox_trouble(at - timedelta(seconds=config.operator.stuck_after_s))
-    print(", ".join(f"{state} {counts.get(state, 0)}" for state in ("queued", "sent", "failed", "held")))
+    states = ("queued", "sent", "failed", "held")
+    print(", ".join(f"{state} {counts.get(state, 0)}" for state in states))
+    for kind, found in by_channel.items():
+        print(f"  {label(kind):<8} " + ", ".join(f"{state} {found.get(state, 0)}" for state in states))
     for entry in trouble:
         print(f"  - {trouble_line(entry, at)}")
     if trouble:
         print("what to do: fix the cause, then `advisories outbox --retry`; or "
               "`advisories outbox --dismiss KEY` for a message that must not go")
     return EXIT_FAILED if trouble else EXIT_OK
+
+
+def cmd_test_send(args: argparse.Namespace) -> int:
+    from advisories.delivery.testsend import send_test
+
+    config = _load(args)
+    with Store.open(config.state) as store:
+        lines, ok = send_test(config, store, args.council, clock=now)
+    print(f"test alert for {args.council}:")
+    for line in lines:
+        print(f"  - {line}")
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -453,25 +475,36 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def _requeue_failed(config: Config, store: Store) -> int:
     """Failed messages back in the queue, addressed to whom the config names now: a message
-    that failed for a wrong address must not go to that address once the operator fixed it."""
+    that failed for a wrong address must not go to that address once the operator fixed it,
+    and a post whose destination the council no longer lists is not sent."""
     from dataclasses import replace
 
-    from advisories.delivery.mime import to_bytes
+    from advisories.delivery.mime import readdress
     from advisories.digest.build import DIGEST_KEY_PREFIX
 
     recipients = {c.id: c.recipients for c in config.councils}
+    posts = {c.id: {d.url_env for d in c.webhooks} for c in config.councils}
     count = 0
-    for message in store.failed():
-        # By the key's kind, never by council id alone: a council may be called "digest" too.
-        is_bulletin = message.key.startswith(DIGEST_KEY_PREFIX)
-        now_to = config.digest.recipients if is_bulletin else recipients.get(message.council_id)
-        if not now_to:
-            print(f"  - {message.key}: {message.council_id} is no longer configured; not resent")
+    for item in store.failed():
+        if item.channel != "email":
+            if item.destination not in posts.get(item.council_id, set()):
+                print(f"  - {item.key}: {item.council_id} no longer lists {item.destination}; not resent")
+                continue
+            store.requeue(item)
+            count += 1
             continue
-        if now_to != message.to:
-            message = replace(message, to=now_to, raw=None)
-            message = replace(message, raw=to_bytes(message, config.sender))
-        store.requeue(message)
+        # By the key's kind, never by council id alone: a council may be called "digest" too.
+        is_bulletin = item.key.startswith(DIGEST_KEY_PREFIX)
+        now_to = config.digest.recipients if is_bulletin else recipients.get(item.council_id)
+        if not now_to:
+            print(f"  - {item.key}: {item.council_id} is no longer configured; not resent")
+            continue
+        if now_to != item.to:
+            if item.raw is not None:
+                item = replace(item, to=now_to, raw=readdress(item.raw, now_to))
+            elif item.draft is not None:
+                item = replace(item, to=now_to, draft=replace(item.draft, to=now_to))
+        store.requeue(item)
         count += 1
     return count
 

@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from advisories.acks.settings import WebConfig, web_settings
 from advisories.defaults import default_folder
+from advisories.delivery.destinations import destinations
 from advisories.delivery.mime import envelope_address, sender_address
+from advisories.delivery.notice import Destination
 from advisories.errors import ConfigError
 from advisories.models import PLATFORMS
 from advisories.sources import known_kinds
@@ -63,6 +65,8 @@ class CouncilConfig:
     # What rows the inventory gives no platform for run (a software report without an OS
     # column, from an estate of one platform); None: "platform unknown", checked on every one.
     platform: str | None = None
+    # Where its alerts are posted besides email (`webhooks`: Teams channels, signed webhooks).
+    webhooks: tuple[Destination, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,9 @@ class Config:
     digest: DigestConfig
     operator: OperatorConfig = OperatorConfig()
     web: WebConfig | None = None  # [web]: answer links in alerts, and the endpoint that takes them
+    # The councils' webhooks, from the environment: url_env -> URL, and url_env -> its secret.
+    channel_urls: dict[str, str] = field(default_factory=dict, repr=False)
+    channel_secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def root(self) -> Path:
@@ -197,6 +204,8 @@ def load_config(path: Path, environ: dict[str, str] | None = None, *, secrets: b
         key = "smtp.from" if smtp and smtp.sender else "settings.from"
         problems.add(key, f"{sender!r} has no usable address: use 'Name <alerts@example.gov.uk>'")
     templates = settings.get("templates")
+    channel_urls: dict[str, str] = {}
+    channel_secrets: dict[str, str] = {}
     config = Config(
         path=path,
         state=rel(settings.get("state"), "settings.state", "data/state.sqlite3"),
@@ -210,10 +219,13 @@ def load_config(path: Path, environ: dict[str, str] | None = None, *, secrets: b
         sender=sender,
         smtp=smtp,
         feeds=_feeds(raw.get("feeds", []), root, problems),
-        councils=_councils(raw.get("councils", []), root, problems),
+        councils=_councils(raw.get("councils", []), root, problems, env, need_secrets=secrets,
+                           urls=channel_urls, secrets=channel_secrets),
         digest=_digest(raw.get("digest"), root, problems),
         operator=_operator(raw.get("operator"), problems),
         web=web_settings(raw.get("web"), env, problems.add, need_secrets=secrets),
+        channel_urls=channel_urls,
+        channel_secrets=channel_secrets,
     )
     problems.raise_if_any()
     return config
@@ -335,9 +347,12 @@ def _recipients(t: dict[str, Any], key: str, where: str, p: _Problems) -> tuple[
     return tuple(value)
 
 
-def _councils(value: Any, root: Path, p: _Problems) -> tuple[CouncilConfig, ...]:
+def _councils(value: Any, root: Path, p: _Problems, env: dict[str, str], *, need_secrets: bool,
+              urls: dict[str, str], secrets: dict[str, str]) -> tuple[CouncilConfig, ...]:
+    """The [[councils]]; the URLs and secrets their webhooks name are added to `urls` and `secrets`."""
     def one(t: dict[str, Any], where: str) -> CouncilConfig | None:
-        _reject_unknown(t, {"id", "name", "recipients", "inventory", "weekly", "platform"}, f"{where}.", p)
+        _reject_unknown(t, {"id", "name", "recipients", "inventory", "weekly", "platform", "webhooks"},
+                        f"{where}.", p)
         cid = _string(t, "id", where, p)
         if cid and not _ID.match(cid):
             p.add(f"{where}.id", f"{cid!r}: use lower-case letters, digits, '-' and '_'")
@@ -345,12 +360,18 @@ def _councils(value: Any, root: Path, p: _Problems) -> tuple[CouncilConfig, ...]
             p.add(f"{where}.id", f"{cid!r} is reserved ({RESERVED_COUNCIL_IDS[cid]}): "
                   "choose another id")
         recipients = _recipients(t, "recipients", where, p)
-        if not recipients:
-            p.add(f"{where}.recipients", "give at least one address, or nobody will be told")
+        webhooks, found_urls, found_secrets = destinations(t.get("webhooks"), f"{where}.webhooks", env, p.add,
+                                                           need_secrets=need_secrets)
+        urls.update(found_urls)
+        secrets.update(found_secrets)
+        if not recipients and not webhooks and "webhooks" not in t:
+            p.add(f"{where}.recipients", "give at least one address (or `webhooks`), or nobody will be told")
         inventory = _string(t, "inventory", where, p)
         weekly = t.get("weekly", False)
         if not isinstance(weekly, bool):
             p.add(f"{where}.weekly", "must be true or false")
+        elif weekly and not recipients and webhooks:
+            p.add(f"{where}.weekly", "the weekly summary is an email: give `recipients` too")
         platform = t.get("platform")
         if platform is not None and platform not in ROW_PLATFORMS:
             p.add(f"{where}.platform", f"{platform!r}: use one of {', '.join(ROW_PLATFORMS)}, or leave it out "
@@ -363,6 +384,7 @@ def _councils(value: Any, root: Path, p: _Problems) -> tuple[CouncilConfig, ...]
             inventory=(root / inventory).resolve(),
             weekly=bool(weekly),
             platform=platform,
+            webhooks=webhooks,
         )
 
     councils = _array_of_tables(value, "councils", p, one)

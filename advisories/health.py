@@ -62,7 +62,7 @@ def troubles(config: Config, store: Store, at: datetime) -> dict[str, str]:
     stuck = at - timedelta(seconds=config.operator.stuck_after_s)
     for entry in store.outbox_trouble(stuck):
         # Keyed by message and state: a held message that is then dismissed or sent clears.
-        found[f"outbox {entry.message.key} {entry.state}"] = "message " + trouble_line(entry, at)
+        found[f"outbox {entry.item.key} {entry.state}"] = "message " + trouble_line(entry, at)
     return found
 
 

@@ -282,3 +282,29 @@ class Message:
     # The exact bytes to send, built once when the message is queued, so every attempt sends
     # the same thing and delivery does no MIME work. None: the transport builds them.
     raw: bytes | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One outbox row, as delivery sees it: one message for one destination of one channel.
+
+    An alert is queued as one row per channel and destination (its email, each Teams channel,
+    each webhook), each with its own attempts, so one that went is never sent again while
+    another is retried. `raw` is what goes out: an email's MIME bytes, a post's JSON body.
+    """
+
+    key: str  # the row's key: an email's message key; "<message key>/<channel>/<destination>" for a post
+    council_id: str
+    channel: str  # a kind in delivery.channels.CHANNELS: "email", "teams", "webhook"
+    destination: str = ""  # a post's: the environment variable naming its URL; "" for email
+    # Email: the envelope recipients (on delivery: those still waiting). A post: its destination.
+    to: tuple[str, ...] = ()
+    subject: str = ""  # one line naming the message, for the outbox's and the run's lines
+    raw: bytes | None = field(default=None, repr=False, compare=False)
+    # An email queued without its bytes (built at its first attempt, with that Date): its parts.
+    draft: Message | None = field(default=None, repr=False, compare=False)
+    message_key: str = ""  # the alert's key, shared by its rows on every channel; "" means `key`
+
+    @property
+    def message(self) -> str:
+        return self.message_key or self.key

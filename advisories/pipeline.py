@@ -22,8 +22,11 @@ from advisories.alerts import Withdrawal, alert_keys, build_alert, withdrawn_row
 from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.defaults import catalogue_path
 from advisories.delivery import Transport
+from advisories.delivery.channels import render_notice
 from advisories.delivery.mime import to_bytes
-from advisories.delivery.outbox import deliver_queued, transport_for, trouble_line
+from advisories.delivery.notice import Notice
+from advisories.delivery.outbox import deliver_queued, trouble_line
+from advisories.delivery.setup import setup_for, transports_for
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
 from advisories.extract import KnownProduct
 from advisories.inventory import InventoryLoad, load_inventory
@@ -35,7 +38,7 @@ from advisories.operator import queue_notice
 from advisories.priority import with_epss
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
-from advisories.render import environment, render_alert, render_withdrawal, template_problem
+from advisories.render import environment, render_withdrawal, template_problem
 from advisories.report import RunSummary
 from advisories.rules import load_rules
 from advisories.sources import Collected, CollectingSource, authority_of, source_for
@@ -80,10 +83,14 @@ class Pipeline:
         policy: FetchPolicy | None = None,
         progress: Progress = _quiet,
         clock: Callable[[], datetime] = now,
+        transports: Mapping[str, Transport] | None = None,
     ) -> None:
+        """`transport`: email's, in place of the configured one; `transports`: by channel."""
         self.config = config
         self.store = store
-        self.transport = transport or transport_for(config)
+        self.transports = dict(transports or transports_for(setup_for(config)))
+        if transport is not None:
+            self.transports["email"] = transport
         self.policy = policy or FetchPolicy()
         self.progress = progress
         self.clock = clock
@@ -499,14 +506,12 @@ class Pipeline:
         if alert is not None:
             local = at.astimezone(ZoneInfo(self.config.timezone))
             rows = _alert_rows(alert.keys, matches)
+            # The neutral message, built once; each of the council's channels renders it.
+            notice = Notice(alert, local.strftime("%d %B %Y %H:%M %Z"), council.webhooks,
+                            email_context=link_context(self.config.web, alert, previous, at=at))
             try:
                 with summary.timed("render"):
-                    message = render_alert(
-                        env, alert, sender=self.config.sender,
-                        context={"run_time": local.strftime("%d %B %Y %H:%M %Z"),
-                                 **link_context(self.config.web, alert, previous, at=at)},
-                    )
-                    message = replace(message, raw=to_bytes(message, self.config.sender))
+                    outgoing = render_notice(notice, setup_for(self.config, templates=env))
             except TemplateError as exc:  # nothing queued, nothing recorded: the next run alerts
                 ok = False
                 summary.emails_failed.append(
@@ -518,8 +523,8 @@ class Pipeline:
                 summary.emails_failed.append(f"{council.id}: cannot build the alert: {exc}")
             else:
                 with summary.timed("queue"):
-                    if self.store.queue(message, rows, at=at):
-                        summary.emails_queued += 1
+                    if outgoing and self.store.queue(outgoing, rows, at=at):
+                        count_queued(summary, outgoing)
                     answers.reopen(self.store, verdict.reopened, at=at)  # told again once, never twice
         with summary.timed("queue"):
             present: dict[str, int] = {}
@@ -536,20 +541,29 @@ class Pipeline:
             self._deliver(summary)
 
     def _deliver(self, summary: RunSummary) -> None:
-        queued = self.store.queued()
+        queued = self.store.queued_count()
         if queued:
-            self.progress(f"delivering {len(queued)} message(s)")
-        delivered = deliver_queued(self.store, self.transport, summary, clock=self.clock)
+            self.progress(f"delivering {queued} message(s)")
+        delivered = deliver_queued(self.store, self.transports, summary, clock=self.clock)
         at = self.clock()
         self.store.record_stage("deliver", at=at, error=delivered.transport_fault)
         # Trouble of earlier runs is named again on every run, until the operator acts on it.
         stuck = at - timedelta(seconds=self.config.operator.stuck_after_s)
         summary.outbox_trouble = [trouble_line(entry, at) for entry in self.store.outbox_trouble(stuck)
-                                  if entry.message.key not in delivered.tried]
+                                  if entry.item.key not in delivered.tried]
         notice = queue_notice(self.config, self.store, at)
         if notice is not None:  # only the notice: what the first pass left queued waits its turn
-            deliver_queued(self.store, self.transport, summary, clock=self.clock, only={notice.key})
+            deliver_queued(self.store, self.transports, summary, clock=self.clock, only={notice.key})
             summary.notes.append(f"  operator    notice queued for {', '.join(notice.to)}: {notice.subject}")
+
+
+def count_queued(summary: RunSummary, outgoing: Sequence[object]) -> None:
+    """An alert queued: one more email, and one more row on each of its channels."""
+    kinds = [getattr(item, "channel", "email") for item in outgoing]
+    summary.emails_queued += "email" in kinds
+    for kind in kinds:
+        counts = summary.by_channel.setdefault(kind, {})
+        counts["queued"] = counts.get("queued", 0) + 1
 
 
 def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list[AlertRow]:

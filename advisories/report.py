@@ -36,6 +36,9 @@ class RunSummary:
     emails_retrying: list[str] = field(default_factory=list)
     emails_failed: list[str] = field(default_factory=list)
     emails_held: list[str] = field(default_factory=list)
+    # Per channel (email, teams, webhook): rows "queued" this run, and "sent", "retrying",
+    # "failed", "held" by delivery. The email line above counts the same for email.
+    by_channel: dict[str, dict[str, int]] = field(default_factory=dict)
     # Failed, held or long-queued messages of earlier runs: still waiting on the operator.
     outbox_trouble: list[str] = field(default_factory=list)
     state_errors: list[str] = field(default_factory=list)  # the state could not be written
@@ -81,6 +84,7 @@ def summary_lines(s: RunSummary, seconds: float, *, smtp: bool, outbox: Path) ->
         f"retrying {len(s.emails_retrying)}, failed {len(s.emails_failed)}"
         + (f", held {len(s.emails_held)}" if s.emails_held else ""),
     ]
+    lines.extend(channel_lines(s))
     lines.extend(f"  lookups     {line}" for line in s.lookups)
     if sum(s.phases.values()) >= 1.0:  # where a slow run went; noise on a quick one
         lines.append("  time        " + ", ".join(f"{name} {sec:.1f}s" for name, sec in s.phases.items()))
@@ -92,6 +96,20 @@ def summary_lines(s: RunSummary, seconds: float, *, smtp: bool, outbox: Path) ->
         lines.extend(f"  - {item}" for item in items)
         if hidden:
             lines.append(f"  ... and {hidden} more")
+    return lines
+
+
+def channel_lines(s: RunSummary) -> list[str]:
+    """One count line per channel besides email that queued or delivered anything."""
+    from advisories.delivery.channels import label
+
+    lines = []
+    for kind, counts in sorted(s.by_channel.items()):
+        if kind == "email":
+            continue
+        line = (f"  {label(kind):<11} queued {counts.get('queued', 0)}, sent {counts.get('sent', 0)}, "
+                f"retrying {counts.get('retrying', 0)}, failed {counts.get('failed', 0)}")
+        lines.append(line + (f", held {counts['held']}" if counts.get("held") else ""))
     return lines
 
 
@@ -107,6 +125,7 @@ def event_lines(s: RunSummary, seconds: float, at: str) -> list[str]:
     if s.emails_queued or s.emails_sent or s.emails_retrying or s.emails_failed or s.emails_held:
         did.append(f"emails queued {s.emails_queued}, sent {s.emails_sent}, retrying "
                    f"{len(s.emails_retrying)}, failed {len(s.emails_failed)}, held {len(s.emails_held)}")
+    did.extend(" ".join(line.split()) for line in channel_lines(s))
     lines = [f"{at} {'; '.join(did) or 'nothing new'} ({seconds:.1f}s)"]
     lines.extend(f"{at}   {note}" for note in s.notes)
     for title, items, hidden in sections(s):

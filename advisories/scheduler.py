@@ -96,7 +96,7 @@ def _poll_job(config: Config, feed: FeedConfig, report: Report, queued: Callable
         with exclusive(config.state), Store.open(config.state) as store:
             summary = Pipeline(config, store).run(only_feeds={feed.name}, force=True, deliver=False)
         report(summary, time.monotonic() - started, config)
-        if summary.emails_queued:
+        if summary.emails_queued or any(c.get("queued") for c in summary.by_channel.values()):
             queued()
 
     return job
@@ -110,7 +110,7 @@ def _deliver_job(config: Config, report: Report) -> Callable[[], None]:
         with Store.open(config.state) as store:
             summary = Pipeline(config, store).run_delivery()
         if summary.emails_sent or summary.emails_retrying or summary.emails_failed or summary.emails_held \
-                or summary.notes or summary.state_errors:
+                or summary.by_channel or summary.notes or summary.state_errors:
             report(summary, time.monotonic() - started, config)
 
     return job

@@ -118,11 +118,11 @@ def outcome(fault: str, world: World) -> Outcome:
             copies[(mid, rcpt.lower())] += 1
     lost = 0
     with sqlite3.connect(world.state) as db:
-        for body, state, refused in db.execute("SELECT message, state, refused_to FROM outbox"):
-            message = json.loads(body)
-            for rcpt in message["to"]:
+        rows = db.execute("SELECT message_id, recipients, state, refused_to FROM outbox WHERE channel = 'email'")
+        for message_id, recipients, state, refused in rows:
+            for rcpt in json.loads(recipients):
                 told = state in ("failed", "held", "dismissed") or rcpt in json.loads(refused)
-                lost += not copies[(message["message_id"], rcpt.lower())] and not told
+                lost += not copies[(message_id, rcpt.lower())] and not told
     crashed = any("Traceback" in text for text in world.output)
     survived = not crashed and all(code in (0, 1, -9) for code in world.codes)
     return Outcome(fault, world.codes, survived, lost, max(copies.values(), default=1) - 1)

@@ -24,16 +24,22 @@ from smtpserver import (
 from advisories.config import load_config
 from advisories.delivery import DeliveryResult, Refusal, Transport
 from advisories.delivery.files import FileTransport, file_name
-from advisories.delivery.mime import to_bytes, to_email
-from advisories.delivery.outbox import deliver_queued, transport_for
+from advisories.delivery.mime import outgoing, to_bytes, to_email
+from advisories.delivery.outbox import deliver_queued
+from advisories.delivery.setup import transport_for
 from advisories.delivery.smtp import SmtpSettings, SmtpTransport
 from advisories.errors import ConfigError
-from advisories.models import Message
+from advisories.models import Message, Outgoing
 from advisories.report import RunSummary
 from advisories.store import Store
 
 SENDER = "Council Alerts <alerts@advisories.test>"
 USER, PASSWORD = "mailer", "correct horse"
+
+
+def rows(messages: list[Message]) -> list[Outgoing]:
+    """Emails as the outbox hands them to a transport."""
+    return [outgoing(m) for m in messages]
 
 
 def message(n: int = 0, *, to: tuple[str, ...] = ("soc@council-a.gov.uk",), **kw: Any) -> Message:
@@ -174,7 +180,7 @@ def test_date_can_be_fixed_for_golden_files() -> None:
 
 def test_file_transport_writes_parseable_eml_files(tmp_path: Path) -> None:
     transport: Transport = FileTransport(tmp_path / "outbox", SENDER)
-    results = transport.send([message(1), message(2)])
+    results = transport.send(rows([message(1), message(2)]))
     assert results == [DeliveryResult(message(n).key, ok=True) for n in (1, 2)]
     files = sorted((tmp_path / "outbox").iterdir())
     assert len(files) == 2 and all(f.suffix == ".eml" for f in files)
@@ -186,8 +192,8 @@ def test_file_transport_writes_parseable_eml_files(tmp_path: Path) -> None:
 
 def test_file_transport_rewrites_the_same_key_in_place(tmp_path: Path) -> None:
     transport = FileTransport(tmp_path, SENDER)
-    transport.send([message(1, subject="first")])
-    transport.send([message(1, subject="second")])
+    transport.send(rows([message(1, subject="first")]))
+    transport.send(rows([message(1, subject="second")]))
     files = list(tmp_path.iterdir())  # no leftover temporary files either
     assert [f.name for f in files] == [file_name(message(1).key)]
     assert parse(files[0].read_bytes())["Subject"] == "second"
@@ -203,7 +209,7 @@ def test_file_names_are_safe_and_distinct() -> None:
 
 
 def test_file_transport_reports_a_bad_message_and_writes_the_others(tmp_path: Path) -> None:
-    results = FileTransport(tmp_path, SENDER).send([message(1, to=("not an address",)), message(2)])
+    results = FileTransport(tmp_path, SENDER).send(rows([message(1, to=("not an address",)), message(2)]))
     assert not results[0].ok and not results[0].retryable and "address" in results[0].error
     assert results[1].ok
     assert [f.name for f in tmp_path.iterdir()] == [file_name(message(2).key)]
@@ -212,7 +218,7 @@ def test_file_transport_reports_a_bad_message_and_writes_the_others(tmp_path: Pa
 def test_file_transport_failure_to_write_is_retryable(tmp_path: Path) -> None:
     blocker = tmp_path / "outbox"
     blocker.write_text("a file where the folder should be")
-    (result,) = FileTransport(blocker, SENDER).send([message()])
+    (result,) = FileTransport(blocker, SENDER).send(rows([message()]))
     assert (result.ok, result.retryable) == (False, True) and "cannot write" in result.error
 
 
@@ -222,7 +228,7 @@ def test_file_transport_failure_to_write_is_retryable(tmp_path: Path) -> None:
 def test_messages_share_connections_and_arrive_in_full(server: SmtpServer) -> None:
     transport: Transport = SmtpTransport(settings(server.port, max_connections=2))
     messages = [message(n) for n in range(10)]
-    results = transport.send(messages)
+    results = transport.send(rows(messages))
     assert results == [DeliveryResult(m.key, ok=True) for m in messages]
     assert server.handler.connections == 2 < len(messages)
     got = {r.parsed()["Message-ID"]: r.parsed() for r in server.handler.messages}
@@ -235,7 +241,7 @@ def test_connections_are_bounded_and_carry_at_most_n_messages() -> None:
         transport = SmtpTransport(
             settings(server.port, max_connections=3, messages_per_connection=2)
         )
-        results = transport.send([message(n) for n in range(12)])
+        results = transport.send(rows([message(n) for n in range(12)]))
     assert all(r.ok for r in results)
     assert server.handler.connections == 6  # 12 messages / 2 per connection
     assert server.handler.peak == 3  # overlapping, but never more than max_connections
@@ -244,7 +250,7 @@ def test_connections_are_bounded_and_carry_at_most_n_messages() -> None:
 def test_envelope_recipients_are_exactly_message_to(server: SmtpServer) -> None:
     to = ("soc@council-a.gov.uk", "it.security@council-a.gov.uk")
     m = message(subject="x\r\nBcc: victim@example.com", to=to)
-    assert SmtpTransport(settings(server.port)).send([m])[0].ok
+    assert SmtpTransport(settings(server.port)).send(rows([m]))[0].ok
     (received,) = server.handler.messages
     assert received.rcpt_tos == to
     assert received.mail_from == "alerts@advisories.test"
@@ -252,7 +258,7 @@ def test_envelope_recipients_are_exactly_message_to(server: SmtpServer) -> None:
 
 
 def test_nothing_to_send_opens_no_connection(server: SmtpServer) -> None:
-    assert SmtpTransport(settings(server.port)).send([]) == []
+    assert SmtpTransport(settings(server.port)).send(rows([])) == []
     assert server.handler.connections == 0
 
 
@@ -262,7 +268,7 @@ def test_nothing_to_send_opens_no_connection(server: SmtpServer) -> None:
 def test_a_4xx_is_retryable_and_the_rest_of_the_batch_goes_on(server: SmtpServer) -> None:
     transport = SmtpTransport(settings(server.port, max_connections=1))
     server.handler.fail_next(1)
-    results = transport.send([message(n) for n in range(4)])
+    results = transport.send(rows([message(n) for n in range(4)]))
     first = results[0]
     assert (first.ok, first.retryable) == (False, True)
     assert "451" in first.error and "council-a.gov.uk" in first.error
@@ -273,7 +279,7 @@ def test_a_4xx_is_retryable_and_the_rest_of_the_batch_goes_on(server: SmtpServer
 
 def test_a_5xx_is_permanent(server: SmtpServer) -> None:
     server.handler.fail_next(1, "554 5.6.0 Message rejected as spam")
-    results = SmtpTransport(settings(server.port, max_connections=1)).send([message(1), message(2)])
+    results = SmtpTransport(settings(server.port, max_connections=1)).send(rows([message(1), message(2)]))
     assert (results[0].ok, results[0].retryable) == (False, False)
     assert "554" in results[0].error and "council-a.gov.uk" in results[0].error
     assert results[1].ok
@@ -285,9 +291,9 @@ def test_refused_recipients_are_classified_by_code(
     server: SmtpServer, reply: str, retryable: bool
 ) -> None:
     server.handler.refuse("@gone.example", reply)
-    results = SmtpTransport(settings(server.port, max_connections=1)).send(
+    results = SmtpTransport(settings(server.port, max_connections=1)).send(rows(
         [message(1, to=("soc@gone.example",)), message(2)]
-    )
+    ))
     assert (results[0].ok, results[0].retryable) == (False, retryable)
     assert "gone.example" in results[0].error and reply[:3] in results[0].error
     assert results[1].ok
@@ -297,7 +303,7 @@ def test_a_partly_refused_message_reports_each_refused_recipient(server: SmtpSer
     server.handler.refuse("old@council-a.gov.uk")
     server.handler.refuse("busy@council-a.gov.uk", "450 4.2.1 Mailbox busy")
     m = message(to=("old@council-a.gov.uk", "soc@council-a.gov.uk", "busy@council-a.gov.uk"))
-    (result,) = SmtpTransport(settings(server.port)).send([m])
+    (result,) = SmtpTransport(settings(server.port)).send(rows([m]))
     assert result.ok and result.retryable  # soc@ has it; busy@ is worth another try
     assert result.refused == (Refusal("old@council-a.gov.uk", 550, "5.1.1 No such user"),
                               Refusal("busy@council-a.gov.uk", 450, "4.2.1 Mailbox busy"))
@@ -314,9 +320,9 @@ def test_connection_refused_makes_everything_retryable() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     started = time.monotonic()
-    results = SmtpTransport(settings(port, messages_per_connection=1)).send(
+    results = SmtpTransport(settings(port, messages_per_connection=1)).send(rows(
         [message(n) for n in range(8)]
-    )
+    ))
     assert all(not r.ok and r.retryable for r in results)
     assert f"127.0.0.1:{port}" in results[0].error
     assert time.monotonic() - started < 2  # the first failure stops the other attempts
@@ -327,16 +333,16 @@ def test_a_server_that_never_answers_times_out_as_retryable() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         port = silent.getsockname()[1]
-        results = SmtpTransport(settings(port, timeout_s=0.3)).send([message(1), message(2)])
+        results = SmtpTransport(settings(port, timeout_s=0.3)).send(rows([message(1), message(2)]))
     assert all(not r.ok and r.retryable for r in results)
     assert "cannot connect" in results[0].error
 
 
 def test_a_dropped_connection_reconnects_once_for_the_rest(server: SmtpServer) -> None:
     server.handler.drop_next(1)
-    results = SmtpTransport(settings(server.port, max_connections=1)).send(
+    results = SmtpTransport(settings(server.port, max_connections=1)).send(rows(
         [message(n) for n in range(4)]
-    )
+    ))
     # The server hung up after the whole message: it may have kept it, so the outcome is unknown.
     assert (results[0].ok, results[0].retryable, results[0].unknown) == (False, True, True)
     assert "may have been delivered" in results[0].error
@@ -346,18 +352,18 @@ def test_a_dropped_connection_reconnects_once_for_the_rest(server: SmtpServer) -
 
 def test_a_421_closes_the_session_and_the_rest_goes_on_a_new_one(server: SmtpServer) -> None:
     server.handler.fail_next(1, "421 4.3.2 Service shutting down")
-    results = SmtpTransport(settings(server.port, max_connections=1)).send(
+    results = SmtpTransport(settings(server.port, max_connections=1)).send(rows(
         [message(n) for n in range(3)]
-    )
+    ))
     assert (results[0].ok, results[0].retryable) == (False, True) and "421" in results[0].error
     assert all(r.ok for r in results[1:])
     assert server.handler.connections == 2
 
 
 def test_an_invalid_message_fails_alone(server: SmtpServer) -> None:
-    results = SmtpTransport(settings(server.port)).send(
+    results = SmtpTransport(settings(server.port)).send(rows(
         [message(1), message(2, headers=(("Bcc", "v@example.com"),)), message(3)]
-    )
+    ))
     assert [r.ok for r in results] == [True, False, True]
     assert not results[1].retryable and "Bcc" in results[1].error
 
@@ -497,7 +503,7 @@ def test_starttls_and_auth(certificate: tuple[Path, Path], mechanism: str) -> No
         transport = SmtpTransport(
             _tls_settings(server.port, certificate, "starttls", max_connections=1)
         )
-        results = transport.send([message(1), message(2)])
+        results = transport.send(rows([message(1), message(2)]))
     assert all(r.ok for r in results), results
     assert server.handler.logins == [(mechanism, USER)]  # one session, one login
     assert len(server.handler.messages) == 2
@@ -510,7 +516,7 @@ def test_a_wrong_password_is_a_fault_of_the_relay_not_of_the_messages(
         transport = SmtpTransport(
             _tls_settings(server.port, certificate, "starttls", password="wrong")
         )
-        results = transport.send([message(1), message(2)])
+        results = transport.send(rows([message(1), message(2)]))
     assert server.handler.messages == []
     for result in results:
         assert (result.ok, result.retryable, result.transport) == (False, True, True)
@@ -540,14 +546,14 @@ def test_alerts_wait_out_a_wrong_password_and_go_once_it_is_fixed(
 
 def test_implicit_tls(certificate: tuple[Path, Path]) -> None:
     with SmtpServer(tls=certificate, implicit_tls=True, auth=(USER, PASSWORD)) as server:
-        results = SmtpTransport(_tls_settings(server.port, certificate, "tls")).send([message()])
+        results = SmtpTransport(_tls_settings(server.port, certificate, "tls")).send(rows([message()]))
     assert results[0].ok, results
     assert len(server.handler.messages) == 1
 
 
 def test_starttls_is_never_skipped(server: SmtpServer) -> None:
     # The server offers no STARTTLS: sending in clear instead would leak the alert.
-    (result,) = SmtpTransport(settings(server.port, security="starttls")).send([message()])
+    (result,) = SmtpTransport(settings(server.port, security="starttls")).send(rows([message()]))
     assert (result.ok, result.retryable) == (False, True)
     assert "STARTTLS" in result.error
     assert server.handler.messages == []
@@ -559,7 +565,7 @@ def test_an_untrusted_certificate_is_refused(certificate: tuple[Path, Path]) -> 
         transport = SmtpTransport(
             settings(server.port, security="starttls", tls_context=untrusting)
         )
-        (result,) = transport.send([message()])
+        (result,) = transport.send(rows([message()]))
     assert (result.ok, result.retryable) == (False, True)
     assert "TLS" in result.error
     assert server.handler.messages == []
@@ -599,7 +605,7 @@ from = "{SENDER}"
 ca_file = "certs/relay-ca.pem"
 """)
         config = load_config(config_file, {})
-        assert transport_for(config).send([message(5)])[0].ok
+        assert transport_for(config).send(rows([message(5)]))[0].ok
     assert len(server.handler.messages) == 1
 
 
@@ -609,7 +615,7 @@ def test_a_ca_file_that_is_not_the_servers_ca_says_so(
     other_ca = write_other_certificate(tmp_path_factory.mktemp("other"))
     with SmtpServer(tls=certificate) as server:
         transport = SmtpTransport(settings(server.port, security="starttls", ca_file=other_ca))
-        (result,) = transport.send([message()])
+        (result,) = transport.send(rows([message()]))
     assert (result.ok, result.retryable) == (False, True)
     assert f"ca_file {other_ca} does not hold the CA" in result.error
 
@@ -621,7 +627,7 @@ def test_an_unloadable_ca_file_is_a_configuration_error(tmp_path: Path) -> None:
 
 
 def test_a_plain_server_on_the_implicit_tls_setting_is_explained(server: SmtpServer) -> None:
-    (result,) = SmtpTransport(settings(server.port, security="tls")).send([message()])
+    (result,) = SmtpTransport(settings(server.port, security="tls")).send(rows([message()]))
     assert (result.ok, result.retryable) == (False, True)
     assert f"127.0.0.1:{server.port}: TLS handshake failed" in result.error
     assert "check [smtp] security" in result.error

@@ -167,6 +167,7 @@ class _Tally:
         self.warnings: list[str] = []
         self.emails_retrying: list[str] = []
         self.emails_failed: list[str] = []
+        self.by_channel: dict[str, dict[str, int]] = {}
 
 
 def test_previewing_a_sent_week_from_the_cli_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,7 +22,7 @@ from test_pipeline import demo  # noqa: F401  (a fixture)
 from advisories.alerts import BODY_ROWS
 from advisories.cli import main
 from advisories.delivery.files import FileTransport
-from advisories.delivery.mime import to_bytes
+from advisories.delivery.mime import outgoing, to_bytes
 from advisories.limits import (
     PRODUCT_CHARS,
     SUMMARY_CHARS,
@@ -249,7 +249,7 @@ def test_a_queued_message_keeps_its_attachment_in_the_store(tmp_path: Path) -> N
 
 def test_the_eml_transport_keeps_the_attachment(tmp_path: Path) -> None:
     transport = FileTransport(tmp_path, "Alerts <alerts@example.gov.uk>")
-    [result] = transport.send([with_csv()])
+    [result] = transport.send([outgoing(with_csv())])
     assert result.ok
     message = parsed(transport.path_for("alert-barsetshire-1").read_bytes())
     assert message.get_content_type() == "multipart/mixed"

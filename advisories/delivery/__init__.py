@@ -1,10 +1,13 @@
-"""Delivery: one-method transports that hand rendered Messages to the outside world.
+"""Delivery: one-method transports that hand outbox rows (models.Outgoing) to the outside world.
 
 A transport never raises for a message it could not send: it returns one DeliveryResult
 per message, in input order, so the outbox can record sent / retry later / give up.
-The envelope recipients are `message.to`: the outbox narrows it to those still waiting for
-the message (after a partial delivery) while `raw` keeps the bytes, and so the To header, intact.
-Implementations: `smtp.SmtpTransport` (aiosmtplib) and `files.FileTransport` (.eml files).
+For email the envelope recipients are `item.to`: the outbox narrows it to those still waiting
+for the message (after a partial delivery) while `raw` keeps the bytes, and so the To header,
+intact. A post goes to the URL its `destination` names. Each channel (email, Teams, webhook)
+is one module listed in `channels.CHANNELS`: it renders the neutral alert (notice.Notice) and
+makes the transport. Email's transports: `smtp.SmtpTransport` (aiosmtplib) and
+`files.FileTransport` (.eml files); posts go through `http.PostTransport`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from advisories.models import Message
+from advisories.models import Outgoing
 
 __all__ = ["DeliveryResult", "OnResult", "Refusal", "Transport"]
 
@@ -40,7 +43,7 @@ class DeliveryResult:
     """What happened to one message.
 
     `ok`: the server took the message for every envelope recipient not in `refused`.
-    `refused`: recipients refused one by one; each one's code says whether to try it again,
+    `refused` (email only): recipients refused one by one; each one's code says whether to try it again,
     while the recipients that accepted must never be sent it again.
     `retryable`: something is left to try on the next run: the whole message when not `ok`
     (4xx, refused or dropped connection; False for 5xx or a malformed message), or some
@@ -70,8 +73,9 @@ OnResult = Callable[[DeliveryResult], None]
 
 
 class Transport(Protocol):
-    def send(self, messages: Sequence[Message], on_result: OnResult | None = None) -> list[DeliveryResult]:
-        """Deliver `messages`; return exactly one result per message, in the same order.
+    def send(self, messages: Sequence[Outgoing], on_result: OnResult | None = None) -> list[DeliveryResult]:
+        """Deliver `messages` (outbox rows of this transport's channel); return exactly one
+        result per message, in the same order.
 
         `on_result` is called with each result as soon as it is known (in completion order),
         so the caller can record it before more messages go out.

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from advisories.delivery import DeliveryResult, OnResult
-from advisories.delivery.mime import to_bytes
-from advisories.models import Message
+from advisories.delivery.mime import email_bytes
+from advisories.models import Outgoing
 
 __all__ = ["FileTransport", "file_name"]
 
@@ -44,7 +44,7 @@ class FileTransport:
     def path_for(self, key: str) -> Path:
         return self.folder / file_name(key)
 
-    def send(self, messages: Sequence[Message], on_result: OnResult | None = None) -> list[DeliveryResult]:
+    def send(self, messages: Sequence[Outgoing], on_result: OnResult | None = None) -> list[DeliveryResult]:
         results = []
         for message in messages:
             results.append(result := self._write(message))
@@ -52,9 +52,9 @@ class FileTransport:
                 on_result(result)
         return results
 
-    def _write(self, message: Message) -> DeliveryResult:
+    def _write(self, message: Outgoing) -> DeliveryResult:
         try:
-            data = to_bytes(message, self.sender)
+            data = email_bytes(message, self.sender)
         except ValueError as exc:
             # The message itself is malformed: writing it again next run would fail again.
             return DeliveryResult(message.key, ok=False, error=f"invalid message: {exc}")

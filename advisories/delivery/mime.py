@@ -15,6 +15,7 @@ The Subject is folded by `_SubjectHeader`: only at spaces, never before its firs
 
 from __future__ import annotations
 
+import email
 import email.errors
 import email.policy
 import email.utils
@@ -26,7 +27,7 @@ from email.message import EmailMessage
 from email.policy import Policy
 from typing import Any, cast
 
-from advisories.models import Attachment, Message
+from advisories.models import Attachment, Message, Outgoing
 
 __all__ = ["clean_header_value", "envelope_address", "list_id", "sender_address", "to_bytes", "to_email"]
 
@@ -228,6 +229,30 @@ def to_bytes(message: Message, sender: str, *, date: datetime | None = None) -> 
     if message.raw is not None:
         return message.raw
     return to_email(message, sender, date=date).as_bytes()
+
+
+def email_bytes(item: Outgoing, sender: str) -> bytes:
+    """An email row's bytes: those built when it was queued, else built now from its draft."""
+    if item.raw is not None:
+        return item.raw
+    if item.draft is None:
+        raise ValueError(f"message {item.key!r} has neither bytes nor parts")
+    return to_bytes(item.draft, sender)
+
+
+def outgoing(message: Message) -> Outgoing:
+    """An email as an outbox row: its bytes when built (`raw`), else its parts to build them from."""
+    return Outgoing(key=message.key, council_id=message.council_id, channel="email", to=message.to,
+                    subject=message.subject, raw=message.raw,
+                    draft=message if message.raw is None else None)
+
+
+def readdress(raw: bytes, to: tuple[str, ...]) -> bytes:
+    """The same email with another To header (`outbox --retry` after the recipients changed)."""
+    msg = email.message_from_bytes(raw, policy=_POLICY)
+    del msg["To"]
+    msg["To"] = ", ".join(envelope_address(a) for a in to)
+    return msg.as_bytes()
 
 
 def _message_id(value: str) -> str:

@@ -37,9 +37,9 @@ from typing import Literal
 import aiosmtplib
 
 from advisories.delivery import DeliveryResult, OnResult, Refusal
-from advisories.delivery.mime import sender_address, to_bytes
+from advisories.delivery.mime import email_bytes, sender_address
 from advisories.errors import ConfigError, DeliveryError
-from advisories.models import Message
+from advisories.models import Outgoing
 
 __all__ = ["SmtpSettings", "SmtpTransport"]
 
@@ -109,7 +109,7 @@ def _problems(s: SmtpSettings) -> Iterable[str]:
 @dataclass(frozen=True, slots=True)
 class _Outgoing:
     index: int  # position in the caller's list, so results come back in input order
-    message: Message
+    message: Outgoing
 
     @property
     def key(self) -> str:
@@ -117,7 +117,7 @@ class _Outgoing:
 
     @property
     def recipients(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.message.to))  # envelope = message.to, deduplicated
+        return tuple(dict.fromkeys(self.message.to))  # envelope = item.to, deduplicated
 
 
 class SmtpTransport:
@@ -131,14 +131,14 @@ class SmtpTransport:
         if settings.ca_file is not None:
             self._tls_context = _trusting(settings.ca_file)
 
-    def send(self, messages: Sequence[Message], on_result: OnResult | None = None) -> list[DeliveryResult]:
+    def send(self, messages: Sequence[Outgoing], on_result: OnResult | None = None) -> list[DeliveryResult]:
         """Deliver `messages`; one result per message, in order. Not for use inside a loop."""
         if not messages:
             return []
         return asyncio.run(self.send_async(messages, on_result))
 
     async def send_async(
-        self, messages: Sequence[Message], on_result: OnResult | None = None
+        self, messages: Sequence[Outgoing], on_result: OnResult | None = None
     ) -> list[DeliveryResult]:
         if self._local_hostname is None:
             # aiosmtplib would otherwise resolve it again for every connection.
@@ -229,7 +229,7 @@ class _Run:
         # Built here rather than all up front: building costs as much CPU as sending on a
         # fast link, and this way the server works on one message while the next is built.
         try:
-            data = to_bytes(item.message, self.settings.sender)
+            data = email_bytes(item.message, self.settings.sender)
         except ValueError as exc:
             return DeliveryResult(item.key, ok=False, error=f"invalid message: {exc}")
         try:

@@ -22,7 +22,8 @@ from advisories.acks.decide import day, holds
 from advisories.config import Config, CouncilConfig
 from advisories.delivery import Transport
 from advisories.delivery.mime import list_id
-from advisories.delivery.outbox import DeliveryTally, deliver_queued, transport_for
+from advisories.delivery.outbox import DeliveryTally, deliver_queued
+from advisories.delivery.setup import transport_for
 from advisories.digest.content import due_date, local_time, select
 from advisories.digest.output import digest_environment, inline_css
 from advisories.digest.week import IsoWeek, aware, resolve_week
@@ -47,6 +48,7 @@ class Tally:
     emails_retrying: list[str] = field(default_factory=list)
     emails_failed: list[str] = field(default_factory=list)
     emails_held: list[str] = field(default_factory=list)
+    by_channel: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

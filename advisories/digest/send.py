@@ -19,7 +19,8 @@ from apscheduler.triggers.date import DateTrigger
 
 from advisories.config import Config
 from advisories.delivery import Transport
-from advisories.delivery.outbox import DeliveryTally, deliver_queued, transport_for
+from advisories.delivery.outbox import DeliveryTally, deliver_queued
+from advisories.delivery.setup import transport_for
 from advisories.digest.build import build_digest, bulletins_made, digest_key
 from advisories.digest.council import Tally, send_weekly_summaries
 from advisories.digest.edition import Month, Period, resolve_period

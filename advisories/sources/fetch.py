@@ -1,4 +1,5 @@
-"""The only HTTP code in the project: download one feed, politely and defensively.
+"""The only HTTP code in the project: download one feed, politely and defensively; and post one
+message to a channel (a Teams workflow, a webhook: `post`), under the same caps and deadlines.
 
 Polite: a User-Agent naming the project, conditional GET (ETag / Last-Modified), few
 bounded retries with exponential backoff, Retry-After honoured. Defensive: every wait is
@@ -20,6 +21,7 @@ import contextlib
 import email.utils
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -588,6 +590,111 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+# -- POST: a message to one destination --------------------------------------------------------
+
+_ANSWER_BYTES = 64 * 1024  # of a POST's response: only its first line is kept
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """What one `post` came to. `status`: the last HTTP status, None when no response came.
+    `first_line`: the start of the response's body (or why there was none). `unknown`: the body
+    went out and no answer came (a read timeout, the cap, a reset): it may have arrived.
+    `retry_after`: seconds the server asked for beyond what one call waits."""
+
+    status: int | None
+    first_line: str = ""
+    unknown: bool = False
+    retry_after: float | None = None
+    attempts: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def retryable(self) -> bool:
+        """Worth another call later: 429, 5xx, or no connection at all."""
+        return not self.unknown and (self.status is None or self.status == 429 or self.status >= 500)
+
+
+def post(url: str, body: bytes, *, headers: Mapping[str, str], policy: FetchPolicy = DEFAULT_POLICY,
+         headers_for: Callable[[], Mapping[str, str]] | None = None) -> Posted:
+    """POST `body` to `url`, never raising for what the server or the network did.
+
+    429 and 5xx are tried again (policy.retries times) after the backoff or the Retry-After
+    asked for (one longer than policy.max_retry_after_s ends the call: the next run tries); a
+    refused connection too. A timeout or a drop after the body was sent is not tried again: it
+    may have been taken. No redirects are followed. `headers_for`: headers made afresh for each
+    attempt (a signature over the time it is sent).
+    """
+    http = _new_session(policy)
+    try:
+        attempts = max(0, policy.retries) + 1
+        outcome = Posted(None, "not tried")
+        for attempt in range(1, attempts + 1):
+            sent = {"User-Agent": policy.user_agent, **headers, **(headers_for() if headers_for else {})}
+            outcome = replace(_post_once(url, body, sent, policy, http), attempts=attempt)
+            if outcome.ok or not outcome.retryable:
+                return outcome
+            wait = policy.backoff_s * 2 ** (attempt - 1)
+            if outcome.retry_after is not None:
+                if outcome.retry_after > policy.max_retry_after_s:
+                    return outcome
+                wait = max(wait, outcome.retry_after)
+            out_of_time = policy.deadline is not None and policy.deadline - time.monotonic() <= wait
+            if attempt == attempts or out_of_time:
+                return outcome
+            log.info("POST %s: HTTP %s; retrying in %.1f s", urlsplit(url).hostname, outcome.status, wait)
+            policy.sleep(wait)
+        return outcome
+    finally:
+        http.close()
+
+
+def _post_once(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy,
+               http: requests.Session) -> Posted:
+    seconds = policy.left_s()
+    if seconds <= 0:
+        return Posted(None, "no time left before the deadline")
+    watchdog = _Watchdog(_capped_adapters(http), seconds)
+    try:
+        with watchdog, http.post(url, data=body, headers=headers, timeout=(policy.timeout_s, policy.timeout_s),
+                                 stream=True, allow_redirects=False) as resp:
+            answer = resp.raw.read(_ANSWER_BYTES, decode_content=True) or b""
+            line = answer.decode("utf-8", "replace").strip().split("\n", 1)[0][:200]
+            after = retry_after_seconds(resp.headers.get("Retry-After")) if resp.status_code in (429, 503) else None
+            return Posted(resp.status_code, line or resp.reason or "", retry_after=after)
+    except (requests.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError) as exc:
+        if watchdog.fired:
+            return Posted(None, f"no connection within {seconds:g} s (the time cap)")
+        return Posted(None, f"no connection ({_short_reason(exc)})")
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        if watchdog.fired:
+            return Posted(None, f"no answer within {seconds:g} s (the time cap); it may have been delivered",
+                          unknown=True)
+        if _never_connected(exc):
+            return Posted(None, f"no connection ({_short_reason(exc)})")
+        if isinstance(exc, requests.Timeout | urllib3.exceptions.TimeoutError):
+            return Posted(None, f"no answer within {policy.timeout_s:g} s after the message was sent; "
+                          "it may have been delivered", unknown=True)
+        return Posted(None, f"the connection dropped after the message was sent ({_short_reason(exc)}); "
+                      "it may have been delivered", unknown=True)
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """The request failed before any byte of it left: nothing can have been delivered."""
+    for _ in range(10):
+        if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionRefusedError | socket.gaierror
+                      | urllib3.exceptions.NameResolutionError | ssl.SSLError):
+            return True
+        inner = exc.__cause__ or exc.__context__
+        if inner is None:
+            return False
+        exc = inner
+    return False
 
 
 def read_local(feed: str, path: Path, policy: FetchPolicy = DEFAULT_POLICY) -> FetchResult:

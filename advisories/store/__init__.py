@@ -11,18 +11,19 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from advisories.errors import AdvisoriesError
-from advisories.models import Advisory, Epss, Lookup, Message
+from advisories.models import Advisory, Epss, Lookup, Message, Outgoing
 from advisories.store.codec import (
     advisory_from_json,
     advisory_to_json,
     message_from_json,
+    message_from_raw,
     message_to_json,
 )
 from advisories.store.migrations import MIGRATIONS, migrate
@@ -68,11 +69,11 @@ class Exposure:
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    message: Message
+    item: Outgoing  # `to`: every recipient it is addressed to
     state: str
     attempts: int
     last_error: str | None
-    delivered_to: tuple[str, ...] = ()  # recipients whose server accepted it
+    delivered_to: tuple[str, ...] = ()  # recipients whose server accepted it (a post: its destination)
     refused_to: tuple[str, ...] = ()  # recipients refused for good (5xx), until `outbox --retry`
     unknown_outcomes: int = 0  # attempts that may or may not have been delivered
     created_at: datetime | None = None
@@ -80,7 +81,18 @@ class OutboxEntry:
 
     @property
     def pending(self) -> tuple[str, ...]:
-        return _pending(self.message.to, self.delivered_to, self.refused_to)
+        return _pending(self.item.to, self.delivered_to, self.refused_to)
+
+    @property
+    def message(self) -> Message:
+        """The email read back (its parts, or its bytes parsed); a post as its JSON text."""
+        item = self.item
+        if item.draft is not None:
+            return replace(item.draft, raw=item.raw)
+        if item.channel == "email" and item.raw is not None:
+            return message_from_raw(item.raw, key=item.key, council_id=item.council_id)
+        text = (item.raw or b"").decode("utf-8", "replace")
+        return Message(item.key, item.council_id, item.to, item.subject, text, "", "", raw=item.raw)
 
 
 @dataclass(frozen=True)
@@ -522,26 +534,30 @@ class Store:
         if not keys:
             return ()
         marks = ",".join("?" * len(keys))
-        rows = self.conn.execute(f"SELECT message FROM outbox WHERE key IN ({marks}) ORDER BY created_at, key",
-                                 tuple(keys))
+        rows = self.conn.execute(
+            f"SELECT message_id, refs FROM outbox WHERE message_key IN ({marks}) AND channel = 'email'"
+            " ORDER BY created_at, key", tuple(keys))
         ids: dict[str, None] = {}
-        for (body,) in rows:
-            message = message_from_json(body)
-            for name, value in message.headers:
-                if name.lower() == "references":
-                    ids.update(dict.fromkeys(value.split()))
-            ids[message.message_id] = None
+        for message_id, refs in rows:
+            ids.update(dict.fromkeys(refs.split()))
+            if message_id:
+                ids[message_id] = None
         return tuple(ids)
 
-    def queue(self, message: Message, rows: Iterable[AlertRow], *, at: datetime) -> bool:
-        """Queue a message and record the exposures it tells of, atomically.
+    def queue(self, messages: Message | Outgoing | Sequence[Message | Outgoing], rows: Iterable[AlertRow], *,
+              at: datetime) -> bool:
+        """Queue a message (an email; or one row per channel and destination of an alert) and
+        record the exposures it tells of, atomically.
 
-        Returns False (and changes nothing) if a message with this key is already queued or
-        sent: the deterministic key makes a repeated run idempotent.
+        Returns False (and changes nothing) if every row is queued or sent already: the
+        deterministic keys make a repeated run idempotent.
         """
+        items = [messages] if isinstance(messages, Message | Outgoing) else list(messages)
         with self.transaction():
-            if not self._enqueue(message, at):
+            inserted = [self._enqueue(m, at) for m in items]
+            if not any(inserted):
                 return False
+            message_key = _outgoing(items[0]).message
             for r in rows:
                 self.conn.execute(
                     "INSERT INTO alerted (key, council_id, advisory_id, signature, devices,"
@@ -552,16 +568,24 @@ class Store:
                     " message_key = excluded.message_key, last_alerted_at = excluded.last_alerted_at,"
                     " last_seen_at = excluded.last_seen_at, remediated_at = NULL",
                     (r.key, r.council_id, r.advisory_id, r.signature, r.devices, r.status,
-                     message.key, _ts(at), _ts(at), _ts(at)),
+                     message_key, _ts(at), _ts(at), _ts(at)),
                 )
             return True
 
-    def _enqueue(self, message: Message, at: datetime) -> bool:
-        """Queue `message` unless its key is queued or sent already (inside a transaction)."""
+    def _enqueue(self, message: Message | Outgoing, at: datetime) -> bool:
+        """Queue one row unless its key is queued or sent already (inside a transaction)."""
+        item = _outgoing(message)
+        message_id, refs = "", ""
+        if isinstance(message, Message):
+            message_id = message.message_id
+            refs = next((v for n, v in message.headers if n.lower() == "references"), "")
         return bool(self.conn.execute(
-            "INSERT OR IGNORE INTO outbox (key, council_id, message, raw, state, created_at)"
-            " VALUES (?, ?, ?, ?, 'queued', ?)",
-            (message.key, message.council_id, message_to_json(message), message.raw, _ts(at)),
+            "INSERT OR IGNORE INTO outbox (key, message_key, channel, destination, council_id, subject,"
+            " recipients, message_id, refs, raw, draft, state, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+            (item.key, item.message, item.channel, item.destination, item.council_id, item.subject,
+             json.dumps(item.to or (item.destination,)), message_id, refs, item.raw,
+             message_to_json(item.draft) if item.draft is not None else None, _ts(at)),
         ).rowcount)
 
     def withdraw(self, message: Message, keys: Iterable[str], *, at: datetime) -> bool:
@@ -634,26 +658,41 @@ class Store:
         ]
 
     def queued(self) -> list[Message]:
-        rows = self.conn.execute(
-            "SELECT message, raw FROM outbox WHERE state = 'queued' ORDER BY created_at, key"
-        )
-        return [replace(message_from_json(r[0]), raw=r[1]) for r in rows]
+        """Queued emails, read back whole (to look at; delivery reads rows: queued_rows)."""
+        rows = self.conn.execute(self._ENTRY + " WHERE state = 'queued' AND channel = 'email'"
+                                 " ORDER BY created_at, key")
+        return [_entry(row).message for row in rows]
 
-    def queued_for(self) -> list[tuple[Message, tuple[str, ...]]]:
-        """Queued messages, each with the recipients still to be sent it: its `to` minus those
-        that accepted it already and those that refused it for good."""
-        rows = self.conn.execute(
-            "SELECT message, raw, delivered_to, refused_to FROM outbox WHERE state = 'queued'"
-            " ORDER BY created_at, key"
-        )
-        out = []
-        for body, raw, delivered, refused in rows:
-            message = replace(message_from_json(body), raw=raw)
-            out.append((message, _pending(message.to, json.loads(delivered), json.loads(refused))))
-        return out
+    def queued_count(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM outbox WHERE state = 'queued'").fetchone()[0])
 
-    _ENTRY = ("SELECT message, state, attempts, last_error, delivered_to, refused_to, unknown_outcomes,"
-              " created_at, last_attempt_at FROM outbox")
+    def queued_rows(self, *, batch: int = 50, only: set[str] | None = None) -> Iterator[list[Outgoing]]:
+        """Queued rows in the order queued, `batch` at a time, each addressed to the recipients
+        still waiting for it: its `to` minus those that accepted it already and those that
+        refused it for good. Read in batches, so a long queue is never in memory at once; rows
+        recorded meanwhile are not read again."""
+        after = ("", "")
+        while True:
+            rows = self.conn.execute(
+                "SELECT key, council_id, channel, destination, recipients, subject, raw, draft, message_key,"
+                " delivered_to, refused_to, created_at FROM outbox WHERE state = 'queued'"
+                " AND (created_at, key) > (?, ?) ORDER BY created_at, key LIMIT ?", (*after, batch)).fetchall()
+            if not rows:
+                return
+            after = (rows[-1][11], rows[-1][0])
+            found = []
+            for key, council, channel, destination, to, subject, raw, draft, message_key, done, gone, _ in rows:
+                if only is not None and key not in only:
+                    continue
+                found.append(Outgoing(
+                    key, council, channel, destination, _pending(json.loads(to), json.loads(done), json.loads(gone)),
+                    subject, raw, message_from_json(draft) if draft is not None else None, message_key))
+            if found:
+                yield found
+
+    _ENTRY = ("SELECT key, council_id, channel, destination, recipients, subject, raw, draft, message_key, state,"
+              " attempts, last_error, delivered_to, refused_to, unknown_outcomes, created_at, last_attempt_at"
+              " FROM outbox")
 
     def outbox_entry(self, key: str) -> OutboxEntry | None:
         row = self.conn.execute(self._ENTRY + " WHERE key = ?", (key,)).fetchone()
@@ -700,39 +739,41 @@ class Store:
         for good (5xx); not tried again until `outbox --retry`. `retry`: whether recipients
         still pending stay queued (a 4xx, a dropped connection) or fail (5xx). The message is
         sent once nobody is pending and nobody refused it, else failed once nobody is pending.
-        `raw`: the bytes the accepted recipients got, kept (if none were stored) so those
-        still pending get the same message. `unknown`: the server may have taken it (no final
-        reply); after the second such attempt the message is held, never sent a third time.
+        A post has one recipient: its destination. `raw`: the bytes the accepted
+        recipients got, kept (if none were stored) so those still pending get the same message.
+        `unknown`: the server may have taken it (no final reply); after the second such attempt
+        the message is held, never sent a third time.
         """
         with self.transaction():
             row = self.conn.execute(
-                "SELECT message, delivered_to, refused_to, unknown_outcomes FROM outbox WHERE key = ?", (key,)
-            ).fetchone()
+                "SELECT recipients, delivered_to, refused_to, unknown_outcomes FROM outbox WHERE key = ?",
+                (key,)).fetchone()
             if row is None:
                 raise AdvisoriesError(f"outbox: no message {key!r}", "it was queued by this run; report a bug")
-            to = message_from_json(row[0]).to
-            delivered = list(dict.fromkeys([*json.loads(row[1]), *accepted]))
-            gone = [a for a in dict.fromkeys([*json.loads(row[2]), *refused]) if a not in delivered]
-            pending = _pending(to, delivered, gone)
+            to = json.loads(row[0])  # a post's one recipient is its destination
+            delivered_to = list(dict.fromkeys([*json.loads(row[1]), *accepted]))
+            gone = [a for a in dict.fromkeys([*json.loads(row[2]), *refused]) if a not in delivered_to]
+            pending = _pending(to, delivered_to, gone)
             unknowns = row[3] + unknown
             state = _outbox_state(pending, gone, retry=retry)
             if state == "queued" and unknowns >= HOLD_AFTER_UNKNOWN:
                 state = "held"
             self.conn.execute(
                 "UPDATE outbox SET state = ?, attempts = attempts + 1, delivered_to = ?,"
-                " refused_to = ?, raw = COALESCE(raw, ?), unknown_outcomes = ?, last_attempt_at = ?,"
+                " refused_to = ?, raw = COALESCE(raw, ?), draft = CASE WHEN ? IS NULL THEN draft END,"
+                " unknown_outcomes = ?, last_attempt_at = ?,"
                 " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END,"
                 # Sent: no error left. Else the newest error, or the one that explains why it
                 # is still not sent when this attempt had none to report.
                 " last_error = CASE WHEN ? = 'sent' THEN NULL ELSE COALESCE(NULLIF(?, ''), last_error) END"
                 " WHERE key = ?",
-                (state, json.dumps(delivered), json.dumps(gone), raw, unknowns, _ts(at), state, _ts(at), state,
-                 error, key),
+                (state, json.dumps(delivered_to), json.dumps(gone), raw, raw, unknowns, _ts(at), state, _ts(at),
+                 state, error, key),
             )
             last_error = self.conn.execute(
                 "SELECT last_error FROM outbox WHERE key = ?", (key,)
             ).fetchone()[0]
-        return Attempt(state, tuple(delivered), tuple(gone), pending, last_error)
+        return Attempt(state, tuple(delivered_to), tuple(gone), pending, last_error)
 
     def mark_failed(self, key: str, error: str, *, retryable: bool) -> None:
         self.conn.execute(
@@ -740,21 +781,23 @@ class Store:
             ("queued" if retryable else "failed", error, key),
         )
 
-    def failed(self) -> list[Message]:
-        """Failed and held messages: those `outbox --retry` puts back in the queue."""
-        rows = self.conn.execute("SELECT message, raw FROM outbox WHERE state IN ('failed', 'held') ORDER BY key")
-        return [replace(message_from_json(r[0]), raw=r[1]) for r in rows]
+    def failed(self) -> list[Outgoing]:
+        """Failed and held rows: those `outbox --retry` puts back in the queue, each with every
+        recipient it was addressed to."""
+        rows = self.conn.execute(self._ENTRY + " WHERE state IN ('failed', 'held') ORDER BY key")
+        return [_entry(row).item for row in rows]
 
-    def requeue(self, message: Message) -> None:
-        """Put a failed or held message back in the queue, as given (its recipients may have
-        changed). The operator decided: recipients that refused it for good are tried again,
-        and a held message gets one more attempt (and one more after an unknown outcome);
-        recipients that accepted it are still never sent it twice.
+    def requeue(self, item: Outgoing) -> None:
+        """Put a failed or held row back in the queue, as given (an email's recipients may have
+        changed, and its bytes with them). The operator decided: recipients that refused it for
+        good are tried again, and a held message gets one more attempt (and one more after an
+        unknown outcome); recipients that accepted it are still never sent it twice.
         """
+        draft = message_to_json(item.draft) if item.draft is not None else None
         self.conn.execute(
-            "UPDATE outbox SET state = 'queued', message = ?, raw = ?, refused_to = '[]', unknown_outcomes = 0"
-            " WHERE key = ? AND state IN ('failed', 'held')",
-            (message_to_json(message), message.raw, message.key),
+            "UPDATE outbox SET state = 'queued', recipients = ?, raw = ?, draft = ?, refused_to = '[]',"
+            " unknown_outcomes = 0 WHERE key = ? AND state IN ('failed', 'held')",
+            (json.dumps(item.to), item.raw, draft, item.key),
         )
 
     def dismiss(self, key: str, *, at: datetime) -> bool:
@@ -768,6 +811,14 @@ class Store:
         rows = self.conn.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state")
         return {state: count for state, count in rows}
 
+    def channel_counts(self) -> dict[str, dict[str, int]]:
+        """channel -> state -> rows, counted by SQLite."""
+        counts: dict[str, dict[str, int]] = {}
+        for channel, state, count in self.conn.execute(
+                "SELECT channel, state, COUNT(*) FROM outbox GROUP BY channel, state ORDER BY channel"):
+            counts.setdefault(channel, {})[state] = count
+        return counts
+
 
 _FEEDS = ("SELECT name, permanent_url, redirected_from, etag, last_modified, last_attempt_at, last_ok_at,"
           " last_error, disabled_reason, disabled_url, cursor FROM feeds")
@@ -779,8 +830,18 @@ def _feed(row: tuple) -> FeedState:
 
 
 def _entry(row: tuple) -> OutboxEntry:
-    return OutboxEntry(message_from_json(row[0]), row[1], row[2], row[3], tuple(json.loads(row[4])),
-                       tuple(json.loads(row[5])), row[6], _dt(row[7]), _dt(row[8]))
+    key, council, channel, destination, to, subject, raw, draft, message_key = row[:9]
+    item = Outgoing(key, council, channel, destination, tuple(json.loads(to)), subject, raw,
+                    message_from_json(draft) if draft is not None else None, message_key)
+    return OutboxEntry(item, row[9], row[10], row[11], tuple(json.loads(row[12])), tuple(json.loads(row[13])),
+                       row[14], _dt(row[15]), _dt(row[16]))
+
+
+def _outgoing(message: Message | Outgoing) -> Outgoing:
+    if isinstance(message, Outgoing):
+        return message
+    return Outgoing(key=message.key, council_id=message.council_id, channel="email", to=message.to,
+                    subject=message.subject, raw=message.raw, draft=message if message.raw is None else None)
 
 
 def _pending(to: Iterable[str], delivered: Iterable[str], refused: Iterable[str]) -> tuple[str, ...]:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 from dataclasses import asdict
 from datetime import date, datetime
+from email.message import EmailMessage
 from typing import Any
 
 from advisories.models import Advisory, AffectedProduct, Attachment, Bound, Message, Score, VersionRange
@@ -72,3 +75,27 @@ def message_from_json(text: str) -> Message:
     # Messages queued before attachments existed have none.
     data["attachments"] = tuple(Attachment(**a) for a in data.get("attachments", ()))
     return Message(**data)
+
+
+def message_from_raw(raw: bytes, *, key: str, council_id: str) -> Message:
+    """An email's parts read back from its bytes, for a person or a test to look at (delivery
+    sends the bytes as they are and never reads them)."""
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    text, html = parsed.get_body(("plain",)), parsed.get_body(("html",))
+    attachments = tuple(Attachment(part.get_filename() or "", part.get_content_type(), part.get_content())
+                        for part in parsed.iter_attachments())
+    skip = {"to", "subject", "message-id", "from", "date", "mime-version", "content-type",
+            "content-transfer-encoding"}
+    return Message(
+        key=key,
+        council_id=council_id,
+        to=tuple(a.addr_spec for a in getattr(parsed["To"], "addresses", ())),
+        subject=str(parsed["Subject"] or ""),
+        text=text.get_content() if isinstance(text, EmailMessage) else "",
+        html=html.get_content() if isinstance(html, EmailMessage) else "",
+        message_id=str(parsed["Message-ID"] or ""),
+        headers=tuple((name, str(value)) for name, value in parsed.items() if name.lower() not in skip),
+        attachments=attachments,
+        raw=raw,
+    )

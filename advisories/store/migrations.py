@@ -220,6 +220,54 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        # One row per message, channel and destination (an alert's email, each Teams channel,
+        # each webhook), each with its own attempts. Each message is stored once: its bytes
+        # (`raw`: MIME for email, the JSON body for a post) beside the few fields delivery reads
+        # (recipients, and the Message-ID and References an update threads under), no longer a
+        # JSON copy of its text and HTML as well. Only an email queued before its bytes were built
+        # keeps its parts (`draft`), until its first attempt builds them. Every existing row is
+        # an email: it keeps its key, state, attempts and outcomes.
+        "0010_channels",
+        """
+        CREATE TABLE outbox_new (
+            key TEXT PRIMARY KEY,
+            message_key TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            destination TEXT NOT NULL DEFAULT '',
+            council_id TEXT NOT NULL,
+            subject TEXT NOT NULL DEFAULT '',
+            recipients TEXT NOT NULL DEFAULT '[]',
+            message_id TEXT NOT NULL DEFAULT '',
+            refs TEXT NOT NULL DEFAULT '',
+            raw BLOB,
+            draft TEXT,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'held', 'dismissed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            delivered_to TEXT NOT NULL DEFAULT '[]',
+            refused_to TEXT NOT NULL DEFAULT '[]',
+            unknown_outcomes INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at TEXT,
+            UNIQUE (message_key, channel, destination)
+        );
+        INSERT INTO outbox_new (key, message_key, channel, destination, council_id, subject, recipients,
+            message_id, refs, raw, draft, state, attempts, last_error, created_at, sent_at, delivered_to,
+            refused_to, unknown_outcomes, last_attempt_at)
+            SELECT key, key, 'email', '', council_id, COALESCE(json_extract(message, '$.subject'), ''),
+            COALESCE(json_extract(message, '$.to'), '[]'), COALESCE(json_extract(message, '$.message_id'), ''),
+            COALESCE((SELECT json_extract(h.value, '$[1]') FROM json_each(message, '$.headers') AS h
+                      WHERE lower(json_extract(h.value, '$[0]')) = 'references' LIMIT 1), ''),
+            raw, CASE WHEN raw IS NULL THEN message END, state, attempts, last_error, created_at, sent_at,
+            delivered_to, refused_to, unknown_outcomes, last_attempt_at FROM outbox;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_new RENAME TO outbox;
+        CREATE INDEX outbox_state ON outbox (state, created_at, key);
+        CREATE INDEX outbox_message ON outbox (message_key)
+        """,
+    ),
 )
 
 

@@ -1,0 +1,167 @@
+"""The Teams channel: an Adaptive Card per alert, posted to a channel's Workflows webhook.
+
+Microsoft retired Office 365 connectors on 2026-03-31; a Workflows webhook takes only
+Adaptive Cards, wrapped as a message with one attachment. The card is schema 1.4 (what Teams
+renders): the council, then each advisory, most urgent first, with its severity, whether it is
+exploited, the CISA KEV due date where known, the council's rows (product, version, platform,
+devices), what to do and its links. It stays under Teams' 28 KB limit: beyond it, the most
+urgent in full and one line "N more: see the email / CSV". Feed text goes in TextBlocks with
+Markdown's marks escaped, so a feed cannot put a link or an image on the card; links are
+buttons (Action.OpenUrl), http(s) only, named by their host.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from advisories.delivery import Transport
+from advisories.delivery.channels import Setup, post_rows
+from advisories.delivery.http import PostTransport
+from advisories.delivery.notice import Item, Notice, items
+from advisories.models import Message, Outgoing
+
+LIMIT_BYTES = 27 * 1024  # Teams refuses a post over 28 KB; the rest is headroom
+ROWS = 8  # rows per advisory on the card; the email and its CSV list them all
+LINKS = 3
+TEXT = 600  # characters of feed text per block
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+
+# Markdown's marks (CommonMark, which Teams' TextBlocks follow) escaped with a backslash.
+_MARKS = re.compile(r"([\\`*_\[\]()<>!#~|])")
+_LIST_START = re.compile(r"^(\s*)([-+]|\d+[.)])(\s)", re.MULTILINE)
+
+
+def plain(text: str, limit: int = TEXT) -> str:
+    """Feed text as a TextBlock shows it: no link, image, emphasis or list of its own."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return _LIST_START.sub(r"\1\\\2\3", _MARKS.sub(r"\\\1", text))
+
+
+def card(notice: Notice, limit: int = LIMIT_BYTES) -> dict[str, Any]:
+    """The message Teams takes: the card in its envelope, under `limit` bytes as JSON."""
+    found = items(notice)
+    body = _heading(notice, found)
+    for shown in range(len(found) + 1):
+        rest = len(found) - shown
+        blocks = body + [_advisory(item) for item in found[:shown]]
+        if rest:
+            blocks.append(_text(f"{rest} more: see the email / CSV", weight="Bolder", separator=True))
+        if shown == len(found) or len(encode(_envelope([*blocks, _advisory(found[shown])]))) > limit:
+            return _envelope(blocks)
+    raise AssertionError("unreachable: the loop returns")
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _envelope(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    content = {
+        "$schema": SCHEMA,
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": blocks,
+        "msteams": {"width": "Full"},
+    }
+    return {"type": "message", "attachments": [{"contentType": CARD_TYPE, "contentUrl": None, "content": content}]}
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _heading(notice: Notice, found: list[Item]) -> list[dict[str, Any]]:
+    urgent = any(i.exploited or i.severity == "critical" for i in found)
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "Container",
+            "style": "attention" if urgent else "emphasis",
+            "bleed": True,
+            "items": [
+                _text(plain(notice.title, 300), size="Large", weight="Bolder"),
+                _text(
+                    f"{plain(notice.run_time)}. Only software found in your own inventory export; "
+                    "the email lists every row.",
+                    isSubtle=True,
+                    spacing="Small",
+                ),
+            ],
+        }
+    ]
+    if notice.test:
+        blocks.append(
+            _text(
+                "THIS IS A TEST sent with advisories test-send: it names no real advisory; no action is needed.",
+                color="Attention",
+                weight="Bolder",
+            )
+        )
+    return blocks
+
+
+def _advisory(item: Item) -> dict[str, Any]:
+    facts = [
+        {"title": "Severity", "value": (item.severity or "not stated").capitalize()},
+        {"title": "Exploited", "value": "YES, in the wild" if item.exploited else "not known"},
+    ]
+    if item.kev_due:
+        facts.append({"title": "CISA KEV due", "value": item.kev_due.isoformat()})
+    if item.cves:
+        facts.append({"title": "CVEs", "value": plain(", ".join(item.cves[:10]), 300)})
+    facts.append({"title": "Devices", "value": str(item.devices)})
+    blocks: list[dict[str, Any]] = [
+        _text(
+            plain(item.title, 300), size="Medium", weight="Bolder", color="Attention" if item.exploited else "Default"
+        ),
+        {"type": "FactSet", "facts": facts},
+    ]
+    if item.update:
+        blocks.append(_text("Update: what changed since we last told you", weight="Bolder", spacing="Small"))
+        blocks.extend(_text("• " + plain(line, 300), spacing="None") for line in item.changes[:5])
+    blocks.append(_text("Your affected software", weight="Bolder", spacing="Small"))
+    for row in item.rows[:ROWS]:
+        check = " (check manually)" if row.status != "affected" else ""
+        blocks.append(
+            _text(
+                f"• {plain(row.product, 120)} {plain(row.version, 60)} on {plain(row.platform, 40)}: "
+                f"{row.devices} device{'' if row.devices == 1 else 's'}{check}",
+                spacing="None",
+            )
+        )
+    if len(item.rows) > ROWS:
+        blocks.append(
+            _text(f"and {len(item.rows) - ROWS} more rows: see the email / CSV", spacing="None", isSubtle=True)
+        )
+    blocks.append(_text("What to do: " + plain(item.action), spacing="Small"))
+    actions = [
+        {"type": "Action.OpenUrl", "title": plain(urlsplit(url).hostname or "link", 60), "url": url}
+        for url in item.links
+        if urlsplit(url).scheme in ("http", "https")
+    ][:LINKS]
+    if actions:
+        blocks.append({"type": "ActionSet", "actions": actions})
+    return {"type": "Container", "separator": True, "spacing": "Medium", "items": blocks}
+
+
+@dataclass(frozen=True)
+class TeamsChannel:
+    kind: str = "teams"
+    label: str = "Teams"
+
+    def render(self, notice: Notice, setup: Setup) -> list[Message | Outgoing]:
+        if not any(d.kind == self.kind for d in notice.destinations):
+            return []
+        return post_rows(notice, self.kind, encode(card(notice)))
+
+    def transport(self, setup: Setup) -> Transport:
+        return PostTransport(self.label, setup.urls, setup.http)
+
+
+CHANNEL = TeamsChannel()
