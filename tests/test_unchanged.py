@@ -13,23 +13,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import test_pipeline
 
 import advisories
 from advisories.cli import main
 
-DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo"
-RULES = Path(__file__).resolve().parent.parent / "rules"
 ALL = {"barsetshire", "loamshire", "wessex"}
-
-
-@pytest.fixture
-def demo(tmp_path: Path) -> Path:
-    folder = tmp_path / "demo"
-    shutil.copytree(DEMO, folder, ignore=shutil.ignore_patterns("data"))
-    shutil.copytree(RULES, tmp_path / "rules")
-    config = folder / "feeds.toml"
-    config.write_text(config.read_text().replace('rules = "../../rules"', 'rules = "../rules"'))
-    return folder
+demo = test_pipeline.demo  # the fixture: a copy of the demo, with the shipped rules beside it
 
 
 def run(demo: Path, capsys: pytest.CaptureFixture[str]) -> str:
