@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 
 from advisories.models import PLATFORM_NAMES, SEVERITIES, Advisory, Match, Status
 from advisories.priority import order_key
@@ -152,6 +153,7 @@ class WithdrawnRow:
     platform: str
     devices: int
     first_alerted: str  # the date it was first told, as the council's calendar shows it
+    first_alerted_on: date | None = None  # the same day, for a machine (a webhook's document)
 
 
 @dataclass(frozen=True)
@@ -179,11 +181,11 @@ class Withdrawal:
         return f"{self.council_id}-withdrawn-rows.csv"
 
 
-def withdrawn_row(key: str, devices: int, first_alerted: str) -> WithdrawnRow:
+def withdrawn_row(key: str, devices: int, first_alerted: str, on: date | None = None) -> WithdrawnRow:
     """An alert key ("council|CVE|product|version|platform", see alert_keys) read back."""
     _, cve, rest = key.split("|", 2)
     product, version, platform = rest.rsplit("|", 2)
-    return WithdrawnRow(key, cve, product, version, platform, devices, first_alerted)
+    return WithdrawnRow(key, cve, product, version, platform, devices, first_alerted, on)
 
 
 def alert_keys(match: Match) -> tuple[str, ...]:

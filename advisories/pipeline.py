@@ -23,8 +23,7 @@ from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.defaults import catalogue_path
 from advisories.delivery import Transport
 from advisories.delivery.channels import render_notice
-from advisories.delivery.mime import to_bytes
-from advisories.delivery.notice import Notice
+from advisories.delivery.notice import Notice, WithdrawalNotice
 from advisories.delivery.outbox import deliver_queued, trouble_line
 from advisories.delivery.setup import setup_for, transports_for
 from advisories.errors import AdvisoriesError, FetchError, InventoryError
@@ -38,7 +37,7 @@ from advisories.operator import queue_notice
 from advisories.priority import with_epss
 from advisories.products import Catalogue
 from advisories.prose import known_from, with_extracted
-from advisories.render import environment, render_withdrawal, template_problem
+from advisories.render import environment, template_problem
 from advisories.report import RunSummary
 from advisories.rules import load_rules
 from advisories.sources import Collected, CollectingSource, authority_of, source_for
@@ -444,7 +443,8 @@ class Pipeline:
             if surviving:
                 self.store.carry_exposure(e.key, surviving, at=at)
             else:
-                row = withdrawn_row(e.key, e.devices, e.first_alerted_at.astimezone(tz).strftime("%d %B %Y"))
+                first = e.first_alerted_at.astimezone(tz)
+                row = withdrawn_row(e.key, e.devices, first.strftime("%d %B %Y"), first.date())
                 rows.append(row)
         if not rows:
             return True
@@ -452,17 +452,17 @@ class Pipeline:
         rows = [replace(r, product=names.get(r.product, r.product)) for r in rows]
         cves = sorted({r.cve for r in rows})
         reasons = tuple((cve, "; ".join(rejected[cve].notes) or "rejected by its CNA") for cve in cves)
-        notice = Withdrawal(council.id, council.name, council.recipients, tuple(rows), reasons)
+        # Told on every channel the council has, as its alerts are: one row per channel and destination.
+        notice = WithdrawalNotice(Withdrawal(council.id, council.name, council.recipients, tuple(rows), reasons),
+                                  at.astimezone(tz).strftime("%d %B %Y %H:%M %Z"), council.webhooks)
         try:
-            message = render_withdrawal(env, notice, sender=self.config.sender, context={
-                "run_time": at.astimezone(tz).strftime("%d %B %Y %H:%M %Z")})
-            message = replace(message, raw=to_bytes(message, self.config.sender))
+            outgoing = render_notice(notice, setup_for(self.config, templates=env))
         except TemplateError as exc:
             summary.emails_failed.append(f"{council.id}: cannot render the withdrawal notice: "
                                          f"{template_problem(exc)}; fix the template and run again")
             return False
-        if self.store.withdraw(message, [r.key for r in rows], at=at):
-            summary.emails_queued += 1
+        if self.store.withdraw(outgoing, [r.key for r in rows], at=at):
+            count_queued(summary, outgoing)
             summary.notes.append(f"  {council.id}: alerts through rejected {', '.join(cves)} withdrawn")
         return True
 
@@ -558,7 +558,7 @@ class Pipeline:
 
 
 def count_queued(summary: RunSummary, outgoing: Sequence[object]) -> None:
-    """An alert queued: one more email, and one more row on each of its channels."""
+    """A notice queued (an alert, a withdrawal): one more email, and one more row on each of its channels."""
     kinds = [getattr(item, "channel", "email") for item in outgoing]
     summary.emails_queued += "email" in kinds
     for kind in kinds:

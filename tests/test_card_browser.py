@@ -1,7 +1,7 @@
 """The Teams card as Microsoft's own renderer reads it: the `adaptivecards` npm package (3.x) in
 headless Chromium, on a page served from localhost, parses and validates the demo's Barsetshire
-card with no error and renders it. markdown-it is on the page, as Teams processes a TextBlock's
-Markdown, so feed text that tried to be a link would show as one here.
+card, and a withdrawal card, with no error and renders them. markdown-it is on the page, as Teams
+processes a TextBlock's Markdown, so feed text that tried to be a link would show as one here.
 
 The npm packages live outside the git tree, in .ci/node (git-ignored; `.ci/run` installs them:
 npm install --prefix .ci/node adaptivecards@3 markdown-it@14) or in $ADVISORIES_NODE_MODULES.
@@ -14,16 +14,22 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser import chromium_or_skip, ink_pixels, png_size
 from cdp import Browser
 from httpserver import LocalServer, Reply
 
+from advisories.alerts import withdrawn_row
+from advisories.checks import sample_withdrawal
 from advisories.config import load_config
 from advisories.delivery.files import FileTransport
+from advisories.delivery.notice import WithdrawalNotice
+from advisories.delivery.teams import encode, withdrawal_card
 from advisories.pipeline import Pipeline
 from advisories.store import Store
 
@@ -97,10 +103,11 @@ def demo_card(tmp_path: Path) -> bytes:
     return row.raw
 
 
-def test_the_card_parses_validates_and_renders_in_microsofts_renderer(tmp_path: Path) -> None:
+def rendered(body: bytes, png: Path) -> dict[str, Any]:
+    """The card in `body` (a Workflows message) parsed, validated and drawn by Microsoft's
+    renderer, with no problem reported; what it drew, and a screenshot at `png`."""
     chromium = chromium_or_skip()
     bundles_or_skip()
-    body = demo_card(tmp_path)
     with LocalServer() as server:
         server.route(
             "/",
@@ -115,12 +122,6 @@ def test_the_card_parses_validates_and_renders_in_microsofts_renderer(tmp_path: 
             assert result["problems"] == []
             assert result["broken"], "a card with an unknown element should have been reported"
             assert result["version"] == "1.4"
-            text = result["text"]
-            assert "Barsetshire County Council" in text and "3CX" in text and "40 devices" in text
-            assert "Windows" in text and "What to do" in text
-            assert (result["links"], result["images"]) == (0, 0)  # the advisory's links are buttons
-            assert result["buttons"] >= 1
-            png = ROOT / "test-artifacts" / "alert-teams.png"
             browser.call(
                 "Emulation.setDeviceMetricsOverride",
                 session=True,
@@ -131,8 +132,43 @@ def test_the_card_parses_validates_and_renders_in_microsofts_renderer(tmp_path: 
             )
             browser.screenshot(png)
     assert ink_pixels(png) > 20_000, f"the screenshot looks blank: {png}"
+    return dict(result)
+
+
+def test_the_card_parses_validates_and_renders_in_microsofts_renderer(tmp_path: Path) -> None:
+    body = demo_card(tmp_path)
+    png = ROOT / "test-artifacts" / "alert-teams.png"
+    result = rendered(body, png)
+    text = result["text"]
+    assert "Barsetshire County Council" in text and "3CX" in text and "40 devices" in text
+    assert "Windows" in text and "What to do" in text
+    assert (result["links"], result["images"]) == (0, 0)  # the advisory's links are buttons
+    assert result["buttons"] >= 1
     docs = ROOT / "docs" / "alert-teams.png"
     if os.environ.get("ADVISORIES_REGENERATE_DOCS"):
         docs.write_bytes(png.read_bytes())
     assert docs.is_file() and png_size(docs)[0] == WIDTH
     assert json.loads(body)["attachments"][0]["content"]["version"] == "1.4"
+
+
+def test_the_withdrawal_card_parses_validates_and_renders_in_microsofts_renderer() -> None:
+    """Two rejected CVEs, one with more rows than a card lists, and a reason that tries Markdown."""
+    sample = sample_withdrawal()
+    more = tuple(
+        withdrawn_row(f"barsetshire|CVE-2023-5217|libvpx|1.13.{n}|windows", 2, "28 September 2023")
+        for n in range(10)
+    )
+    withdrawal = replace(
+        sample,
+        rows=sample.rows + more,
+        reasons=(*sample.reasons, ("CVE-2023-5217", "Rejected: see [this](https://evil.example) **now**")),
+    )
+    body = encode(withdrawal_card(WithdrawalNotice(withdrawal, "2 October 2023 09:00 BST")))
+    result = rendered(body, ROOT / "test-artifacts" / "withdrawal-teams.png")
+    text = result["text"]
+    assert "[WITHDRAWN] Barsetshire County Council" in text and "no action needed" in text
+    assert "CVE-2023-5129: rejected" in text and "Replaced by CVE-2023-4863" in text
+    assert "libwebp 1.3.1 on Windows: 12 devices (alerted 26 September 2023)" in text
+    assert "CVE-2023-5217: rejected" in text and "and 2 more rows: see the email / CSV" in text
+    assert "[this](https://evil.example)" in text  # shown as the words it is, not a link
+    assert (result["links"], result["images"], result["buttons"]) == (0, 0, 0)

@@ -20,14 +20,14 @@ import pytest
 from httpserver import LocalServer, Reply, Request
 from markdown_it import MarkdownIt
 
-from advisories.alerts import build_alert
+from advisories.alerts import Withdrawal, build_alert, withdrawn_row
 from advisories.cli import main
 from advisories.config import load_config
 from advisories.delivery.channels import Setup, channels, render_notice
-from advisories.delivery.notice import Destination, Notice
+from advisories.delivery.notice import Destination, Notice, WithdrawalNotice
 from advisories.delivery.outbox import deliver_queued
 from advisories.delivery.setup import setup_for, transports_for
-from advisories.delivery.teams import LIMIT_BYTES, card, encode
+from advisories.delivery.teams import LIMIT_BYTES, card, encode, withdrawal_card
 from advisories.delivery.testsend import sample_notice
 from advisories.errors import ConfigError
 from advisories.models import Advisory, AffectedProduct, InventoryItem, Match, Status
@@ -497,3 +497,69 @@ def test_a_test_notice_names_no_real_advisory() -> None:
     notice = sample_notice(config_council, T0, "Europe/London")
     assert notice.test and notice.key.startswith("test-barsetshire-")
     assert [s.advisory.id for s in notice.alert.sections] == ["TEST-0000"]
+
+
+# -- withdrawals ----------------------------------------------------------------------------------
+
+
+def withdrawal_of(
+    cves: int,
+    rows: int,
+    destinations: tuple[Destination, ...] = (),
+    recipients: tuple[str, ...] = ("it@barsetshire.example.gov.uk",),
+    reason: str = "Rejected by its CNA: a duplicate of CVE-2023-4863",
+) -> WithdrawalNotice:
+    told = tuple(
+        withdrawn_row(f"barsetshire|CVE-2024-{c:04d}|widget {c}|1.{r}|windows", 3, "30 March 2023", T0.date())
+        for c in range(1, cves + 1)
+        for r in range(rows)
+    )
+    reasons = tuple((f"CVE-2024-{c:04d}", reason) for c in range(1, cves + 1))
+    withdrawal = Withdrawal("barsetshire", "Barsetshire County Council", recipients, told, reasons)
+    return WithdrawalNotice(withdrawal, "2 April 2023 09:00 BST", destinations)
+
+
+def test_a_withdrawal_goes_as_one_row_per_channel_and_destination_and_closes_once(tmp_path: Path) -> None:
+    notice = withdrawal_of(1, 2, (TEAMS, HOOK))
+    with Store.open(tmp_path / "state.db") as store:
+        rows = render_notice(notice, setup(tmp_path, {}))
+        assert [getattr(r, "channel", "email") for r in rows] == ["email", "teams", "webhook"]
+        assert [r.key for r in rows[1:]] == [f"{notice.key}/teams/BARSETSHIRE_TEAMS_URL",
+                                             f"{notice.key}/webhook/BARSETSHIRE_HOOK_URL"]
+        assert store.withdraw(rows, [], at=T0)
+        assert not store.withdraw(render_notice(notice, setup(tmp_path, {})), [], at=T0)  # never twice
+        assert store.channel_counts() == {"email": {"queued": 1}, "teams": {"queued": 1}, "webhook": {"queued": 1}}
+    # A council without recipients gets no email row: nothing to mark "sent" that went nowhere.
+    no_email = render_notice(withdrawal_of(1, 2, (TEAMS,), recipients=()), setup(tmp_path, {}))
+    assert [getattr(r, "channel", "email") for r in no_email] == ["teams"]
+
+
+def test_the_withdrawal_card_names_each_rejected_cve_why_and_its_rows() -> None:
+    doc = withdrawal_card(withdrawal_of(2, 10))
+    assert card_problems(encode(doc)) == []
+    words = texts(doc)
+    assert "WITHDRAWN" in words[0] and "no action needed" in words[0]
+    assert "CVE-2024-0001: rejected" in words and "CVE-2024-0002: rejected" in words
+    assert words.count("Why: Rejected by its CNA: a duplicate of CVE-2023-4863") == 2
+    assert "• widget 1 1.0 on Windows: 3 devices (alerted 30 March 2023)" in words
+    assert words.count("and 2 more rows: see the email / CSV") == 2  # eight rows per CVE on the card
+
+
+def test_a_large_withdrawal_card_stays_under_28kb_and_says_how_many_more() -> None:
+    doc = withdrawal_card(withdrawal_of(200, 20, reason="x" * 2000))
+    body = encode(doc)
+    assert len(body) <= LIMIT_BYTES and card_problems(body) == []
+    words = texts(doc)
+    [more] = [t for t in words if t.endswith("more: see the email / CSV") and not t.startswith("and ")]
+    shown = sum(t.endswith(": rejected") for t in words)
+    assert shown and shown + int(more.split()[0]) == 200
+
+
+def test_a_rejection_reason_cannot_put_a_link_or_an_image_on_the_card() -> None:
+    hostile = "See [click here](https://evil.example/x) ![img](https://evil.example/i.png) **now** <b>x</b>"
+    doc = withdrawal_card(withdrawal_of(1, 1, reason=hostile))
+    md = MarkdownIt("commonmark")
+    for text in texts(doc):
+        html = md.renderInline(text)
+        assert "<a " not in html and "<img" not in html and "<strong>" not in html and "<b>" not in html
+    assert any("click here" in t for t in texts(doc))

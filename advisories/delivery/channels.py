@@ -1,7 +1,9 @@
 """The channels an alert goes out on, one module each, and the one registry that lists them.
 
-A channel renders the neutral message (notice.Notice) into outbox rows, one per destination,
-and makes the transport that delivers those rows. Adding one (Slack, say) is one new module
+A channel renders the neutral messages (notice.Notice, an alert; notice.WithdrawalNotice, alerts
+withdrawn because their CVEs were rejected) into outbox rows, one per destination, and makes the
+transport that delivers those rows. A council hears a withdrawal on every channel it heard the
+alert on. Adding one (Slack, say) is one new module
 in this package with a `CHANNEL` that satisfies `Channel`, and its name as one line of
 `CHANNEL_MODULES` below; feeds.toml, `advisories check`, the outbox and the run summary take
 its kind from here.
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from advisories.delivery import Transport
-from advisories.delivery.notice import Notice
+from advisories.delivery.notice import Destination, Notice, WithdrawalNotice
 from advisories.models import Message, Outgoing
 from advisories.sources.fetch import FetchPolicy
 
@@ -49,6 +51,10 @@ class Channel(Protocol):
 
     def render(self, notice: Notice, setup: Setup) -> list[Message | Outgoing]:
         """The outbox rows of `notice` on this channel: one per destination of its kind."""
+        ...
+
+    def render_withdrawal(self, notice: WithdrawalNotice, setup: Setup) -> list[Message | Outgoing]:
+        """The same for a withdrawal notice: the council can stand down, on this channel too."""
         ...
 
     def transport(self, setup: Setup) -> Transport: ...
@@ -95,8 +101,21 @@ def label(kind: str) -> str:
     return channel.label if channel else kind
 
 
-def post_rows(notice: Notice, kind: str, body: bytes) -> list[Message | Outgoing]:
-    """`body` as one row per destination of `kind`: its key names the alert, the channel and
+class Addressed(Protocol):
+    """What a post row needs of a notice, whichever kind it is."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def council_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def destinations(self) -> tuple[Destination, ...]: ...
+
+
+def post_rows(notice: Addressed, kind: str, body: bytes) -> list[Message | Outgoing]:
+    """`body` as one row per destination of `kind`: its key names the notice, the channel and
     the destination, so a run repeated never queues it twice (and a webhook's id is stable)."""
     return [
         Outgoing(
@@ -114,6 +133,8 @@ def post_rows(notice: Notice, kind: str, body: bytes) -> list[Message | Outgoing
     ]
 
 
-def render_notice(notice: Notice, setup: Setup) -> list[Message | Outgoing]:
+def render_notice(notice: Notice | WithdrawalNotice, setup: Setup) -> list[Message | Outgoing]:
     """The notice's outbox rows on every channel: its email, and a row per webhook destination."""
+    if isinstance(notice, WithdrawalNotice):
+        return [row for channel in channels().values() for row in channel.render_withdrawal(notice, setup)]
     return [row for channel in channels().values() for row in channel.render(notice, setup)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from advisories.delivery import Transport
 from advisories.delivery.channels import Setup
 from advisories.delivery.mime import to_bytes
-from advisories.delivery.notice import Notice
+from advisories.delivery.notice import Notice, WithdrawalNotice
 from advisories.models import Message, Outgoing
 
 TEST_BANNER = "THIS IS A TEST sent with `advisories test-send`: it names no real advisory; no action is needed."
@@ -34,6 +34,15 @@ class EmailChannel:
             message = replace(message, key=notice.name, message_id=message_id(notice.name, setup.sender))
         if notice.test:
             message = marked(message)
+        return [replace(message, raw=to_bytes(message, setup.sender))]
+
+    def render_withdrawal(self, notice: WithdrawalNotice, setup: Setup) -> list[Message | Outgoing]:
+        from advisories.render import environment, render_withdrawal
+
+        if not notice.withdrawal.recipients:  # nobody to write to: no row that "goes" nowhere
+            return []
+        env = setup.templates or environment()
+        message = render_withdrawal(env, notice.withdrawal, sender=setup.sender, context={"run_time": notice.run_time})
         return [replace(message, raw=to_bytes(message, setup.sender))]
 
     def transport(self, setup: Setup) -> Transport:

@@ -1,9 +1,13 @@
-"""The neutral message: what one alert says, built once, whatever channel carries it.
+"""The neutral message: what one notice says, built once, whatever channel carries it.
 
 A `Notice` is a council's alert (alerts.CouncilAlert: its advisories in priority order, each
 with the council's own rows and what changed since it was last told) with where it goes and
 when it was made. `items` reads it as plain facts, most urgent first, for the channels that
 do not use the email templates: the Teams card and the webhook document are both built from it.
+
+A `WithdrawalNotice` is the other thing a council is told: alerts it had through CVEs since
+rejected are withdrawn (alerts.Withdrawal). It goes wherever an alert goes; `rejected` reads it
+as plain facts, one CVE at a time with why it was rejected and the rows it had been told of.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from advisories import priority
-from advisories.alerts import AlertSection, CouncilAlert
+from advisories.alerts import AlertSection, CouncilAlert, Withdrawal
 from advisories.models import PLATFORM_NAMES, Status
 
 HOSTS = 20  # device names per row, as in the email and the CSV
@@ -131,3 +135,76 @@ def _item(council_id: str, s: AlertSection) -> Item:
         changes=changes,
         thread=f"{council_id}|{(sorted(a.cves) or [a.id])[0]}",
     )
+
+
+@dataclass(frozen=True)
+class WithdrawalNotice:
+    """A council told that what it was alerted of through now-rejected CVEs is withdrawn."""
+
+    withdrawal: Withdrawal
+    run_time: str  # when it was made, on the council's clock
+    destinations: tuple[Destination, ...] = ()  # besides the email to withdrawal.recipients
+
+    @property
+    def key(self) -> str:
+        return self.withdrawal.message_key
+
+    @property
+    def council_id(self) -> str:
+        return self.withdrawal.council_id
+
+    @property
+    def title(self) -> str:
+        cves = [cve for cve, _ in self.withdrawal.reasons]
+        named = ", ".join(cves[:3]) + (f" and {len(cves) - 3} more" if len(cves) > 3 else "")
+        them = "it" if len(cves) == 1 else "them"
+        return f"[WITHDRAWN] {self.withdrawal.council_name}: {named} rejected; no action needed for {them}"
+
+
+@dataclass(frozen=True)
+class ToldRow:
+    """One row of the council's inventory it had been alerted of through a rejected CVE."""
+
+    product: str
+    version: str
+    platform: str  # as people read it
+    devices: int
+    first_alerted: str  # as the council's calendar shows it ("26 September 2023")
+    first_alerted_on: date | None  # the same day, for a machine
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """One rejected CVE: what its record now says, and what the council had been told through it."""
+
+    cve: str
+    reason: str
+    rows: tuple[ToldRow, ...]
+
+    @property
+    def devices(self) -> int:
+        return sum(r.devices for r in self.rows)
+
+
+def rejected(notice: WithdrawalNotice) -> list[Rejected]:
+    """The rejected CVEs in the notice's order, each with every one of its rows."""
+    w = notice.withdrawal
+    return [
+        Rejected(
+            cve,
+            reason,
+            tuple(
+                ToldRow(
+                    r.product,
+                    r.version or "(no version)",
+                    PLATFORM_NAMES.get(r.platform, r.platform),
+                    r.devices,
+                    r.first_alerted,
+                    r.first_alerted_on,
+                )
+                for r in w.rows
+                if r.cve == cve
+            ),
+        )
+        for cve, reason in w.reasons
+    ]

@@ -8,6 +8,11 @@ devices), what to do and its links. It stays under Teams' 28 KB limit: beyond it
 urgent in full and one line "N more: see the email / CSV". Feed text goes in TextBlocks with
 Markdown's marks escaped, so a feed cannot put a link or an image on the card; links are
 buttons (Action.OpenUrl), http(s) only, named by their host.
+
+A withdrawal (alerts sent through CVEs since rejected) is a card of its own, plainly not an
+alert: "[WITHDRAWN]" and "no action needed" at the top, then each rejected CVE with why, and the
+rows the council had been told of through it (product, version, platform, devices, when first
+alerted), capped the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from urllib.parse import urlsplit
 from advisories.delivery import Transport
 from advisories.delivery.channels import Setup, post_rows
 from advisories.delivery.http import PostTransport
-from advisories.delivery.notice import Item, Notice, items
+from advisories.delivery.notice import Item, Notice, Rejected, WithdrawalNotice, items, rejected
 from advisories.models import Message, Outgoing
 
 LIMIT_BYTES = 27 * 1024  # Teams refuses a post over 28 KB; the rest is headroom
@@ -47,13 +52,22 @@ def plain(text: str, limit: int = TEXT) -> str:
 def card(notice: Notice, limit: int = LIMIT_BYTES) -> dict[str, Any]:
     """The message Teams takes: the card in its envelope, under `limit` bytes as JSON."""
     found = items(notice)
-    body = _heading(notice, found)
-    for shown in range(len(found) + 1):
-        rest = len(found) - shown
-        blocks = body + [_advisory(item) for item in found[:shown]]
+    return _fit(_heading(notice, found), [_advisory(item) for item in found], limit)
+
+
+def withdrawal_card(notice: WithdrawalNotice, limit: int = LIMIT_BYTES) -> dict[str, Any]:
+    """The withdrawal as Teams takes it, under `limit` bytes as JSON like an alert's card."""
+    return _fit(_withdrawal_heading(notice), [_rejected(r) for r in rejected(notice)], limit)
+
+
+def _fit(head: list[dict[str, Any]], sections: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """`head`, then as many of `sections` (in their order) as fit, then "N more" for the rest."""
+    for shown in range(len(sections) + 1):
+        rest = len(sections) - shown
+        blocks = head + sections[:shown]
         if rest:
             blocks.append(_text(f"{rest} more: see the email / CSV", weight="Bolder", separator=True))
-        if shown == len(found) or len(encode(_envelope([*blocks, _advisory(found[shown])]))) > limit:
+        if shown == len(sections) or len(encode(_envelope([*blocks, sections[shown]]))) > limit:
             return _envelope(blocks)
     raise AssertionError("unreachable: the loop returns")
 
@@ -150,6 +164,47 @@ def _advisory(item: Item) -> dict[str, Any]:
     return {"type": "Container", "separator": True, "spacing": "Medium", "items": blocks}
 
 
+def _withdrawal_heading(notice: WithdrawalNotice) -> list[dict[str, Any]]:
+    one = len(notice.withdrawal.reasons) == 1
+    return [
+        {
+            "type": "Container",
+            "style": "good",
+            "bleed": True,
+            "items": [
+                _text(plain(notice.title, 300), size="Large", weight="Bolder"),
+                _text(plain(notice.run_time), isSubtle=True, spacing="Small"),
+            ],
+        },
+        _text(
+            f"We alerted you about the software below through {'this CVE' if one else 'these CVEs'}. The CVE "
+            f"Program has since rejected {'it' if one else 'them'}, so that alert no longer stands. There is no "
+            f"action to take for {'it' if one else 'them'}; any other alert we sent you still stands.",
+        ),
+    ]
+
+
+def _rejected(found: Rejected) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [
+        _text(f"{plain(found.cve, 60)}: rejected", size="Medium", weight="Bolder"),
+        _text("Why: " + plain(found.reason), spacing="Small"),
+        _text("What we had told you of", weight="Bolder", spacing="Small"),
+    ]
+    for row in found.rows[:ROWS]:
+        blocks.append(
+            _text(
+                f"• {plain(row.product, 120)} {plain(row.version, 60)} on {plain(row.platform, 40)}: "
+                f"{row.devices} device{'' if row.devices == 1 else 's'} (alerted {plain(row.first_alerted, 40)})",
+                spacing="None",
+            )
+        )
+    if len(found.rows) > ROWS:
+        blocks.append(
+            _text(f"and {len(found.rows) - ROWS} more rows: see the email / CSV", spacing="None", isSubtle=True)
+        )
+    return {"type": "Container", "separator": True, "spacing": "Medium", "items": blocks}
+
+
 @dataclass(frozen=True)
 class TeamsChannel:
     kind: str = "teams"
@@ -159,6 +214,11 @@ class TeamsChannel:
         if not any(d.kind == self.kind for d in notice.destinations):
             return []
         return post_rows(notice, self.kind, encode(card(notice)))
+
+    def render_withdrawal(self, notice: WithdrawalNotice, setup: Setup) -> list[Message | Outgoing]:
+        if not any(d.kind == self.kind for d in notice.destinations):
+            return []
+        return post_rows(notice, self.kind, encode(withdrawal_card(notice)))
 
     def transport(self, setup: Setup) -> Transport:
         return PostTransport(self.label, setup.urls, setup.http)

@@ -1,6 +1,7 @@
-"""The webhook channel: a versioned JSON document per alert ("schema": "advisories.alert/1"),
-signed per the Standard Webhooks specification (https://www.standardwebhooks.com/), for a
-service desk or SOAR tool.
+"""The webhook channel: a versioned JSON document per alert ("schema": "advisories.alert/1")
+and per withdrawal ("schema": "advisories.withdrawal/1": alerts sent through CVEs since
+rejected, no action needed), signed per the Standard Webhooks specification
+(https://www.standardwebhooks.com/), for a service desk or SOAR tool.
 
 Headers: `webhook-id` is the outbox row's key, the same on every retry, so a receiver drops a
 duplicate; `webhook-timestamp` the seconds since the epoch when this attempt was sent;
@@ -23,10 +24,11 @@ from typing import Any
 from advisories.delivery import Transport
 from advisories.delivery.channels import Setup, post_rows
 from advisories.delivery.http import PostTransport
-from advisories.delivery.notice import Item, Notice, items
+from advisories.delivery.notice import Item, Notice, Rejected, WithdrawalNotice, items, rejected
 from advisories.models import Message, Outgoing
 
 SCHEMA = "advisories.alert/1"
+WITHDRAWAL_SCHEMA = "advisories.withdrawal/1"
 PREFIX = "whsec_"
 
 
@@ -73,6 +75,39 @@ def _advisory(item: Item) -> dict[str, Any]:
     }
 
 
+def withdrawal_document(notice: WithdrawalNotice) -> dict[str, Any]:
+    w = notice.withdrawal
+    return {
+        "schema": WITHDRAWAL_SCHEMA,
+        "message": notice.key,  # the same on every channel: its email, card and this tell one withdrawal
+        "council": {"id": w.council_id, "name": w.council_name},
+        "created": notice.run_time,
+        "withdrawn": [_rejected(r) for r in rejected(notice)],
+    }
+
+
+def _rejected(found: Rejected) -> dict[str, Any]:
+    return {
+        "cve": found.cve,
+        "reason": found.reason,
+        "devices": found.devices,
+        "rows": [
+            {
+                "product": r.product,
+                "version": r.version,
+                "platform": r.platform,
+                "devices": r.devices,
+                "first_alerted": r.first_alerted_on.isoformat() if r.first_alerted_on else None,
+            }
+            for r in found.rows
+        ],
+    }
+
+
+def encode(doc: dict[str, Any]) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+
+
 def secret_key(secret: str) -> bytes:
     """The signing key of a "whsec_…" secret; ValueError when it is not one."""
     if not secret.startswith(PREFIX):
@@ -113,8 +148,12 @@ class WebhookChannel:
     def render(self, notice: Notice, setup: Setup) -> list[Message | Outgoing]:
         if not any(d.kind == self.kind for d in notice.destinations):
             return []
-        body = json.dumps(document(notice), ensure_ascii=False, indent=1).encode("utf-8")
-        return post_rows(notice, self.kind, body)
+        return post_rows(notice, self.kind, encode(document(notice)))
+
+    def render_withdrawal(self, notice: WithdrawalNotice, setup: Setup) -> list[Message | Outgoing]:
+        if not any(d.kind == self.kind for d in notice.destinations):
+            return []
+        return post_rows(notice, self.kind, encode(withdrawal_document(notice)))
 
     def transport(self, setup: Setup) -> Transport:
         # The secret per destination: the URL's environment variable -> its secret's value.

@@ -588,16 +588,21 @@ class Store:
              message_to_json(item.draft) if item.draft is not None else None, _ts(at)),
         ).rowcount)
 
-    def withdraw(self, message: Message, keys: Iterable[str], *, at: datetime) -> bool:
-        """Queue a withdrawal notice and close the exposures it withdraws, atomically; False
-        (nothing changed) when that notice was queued or sent before."""
+    def withdraw(self, messages: Message | Outgoing | Sequence[Message | Outgoing], keys: Iterable[str], *,
+                 at: datetime) -> bool:
+        """Queue a withdrawal notice (its email, and a row per Teams channel and webhook, as an
+        alert's) and close the exposures it withdraws, atomically; False (nothing changed) when
+        every row was queued or sent before. With no row at all (a council left with no channel)
+        the exposures still close: the CVE is rejected whether or not anyone can be told."""
+        items = [messages] if isinstance(messages, Message | Outgoing) else list(messages)
         with self.transaction():
-            inserted = self._enqueue(message, at)
-            if inserted:
-                for key in keys:
-                    self.conn.execute("UPDATE alerted SET remediated_at = ?, status = 'withdrawn' WHERE key = ?",
-                                      (_ts(at), key))
-            return bool(inserted)
+            inserted = [self._enqueue(m, at) for m in items]
+            if items and not any(inserted):
+                return False
+            for key in keys:
+                self.conn.execute("UPDATE alerted SET remediated_at = ?, status = 'withdrawn' WHERE key = ?",
+                                  (_ts(at), key))
+            return any(inserted)
 
     def carry_exposure(self, old: str, new: Iterable[str], *, at: datetime) -> None:
         """An exposure told under a CVE since rejected that another CVE still covers: known under
