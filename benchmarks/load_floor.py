@@ -4,7 +4,7 @@
 
 Writes each council's inventory as a plain CSV export (5,000 rows each, the match_scale
 generator, written as benchmarks/sector_run.py writes them), then times over the same files
-(each phase the best of --repeat runs):
+(each phase the best of --repeat runs, in CPU seconds):
 
 - loader_s: `load_inventory` on every file, keeping every load (as a run keeps them);
 - dictreader_floor_s: csv.DictReader plus a dict sum of devices keyed by (product, vendor,
@@ -101,15 +101,16 @@ def csvreader_floor(paths: list[Path]) -> list[dict[tuple[str, str, str, str], i
 
 
 def timed(work: Callable[..., T], *args: Any, repeat: int = 1) -> tuple[float, T]:
-    """The best of `repeat` runs (this shared machine varies by 30 % from run to run), and the
-    last run's result."""
+    """The CPU seconds of the best of `repeat` runs, and the last run's result. CPU time, not
+    wall time: the work is single-threaded, so on an idle machine the two agree, and on a
+    shared one other processes' load does not count against this run's figures."""
     best, result = float("inf"), None
     for _ in range(repeat):
         del result  # the previous run's result is freed before the next is timed
         gc.collect()
-        start = time.perf_counter()
+        start = time.process_time()
         result = work(*args)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best, cast(T, result)
 
 
