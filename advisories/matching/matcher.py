@@ -9,7 +9,7 @@ from operator import itemgetter
 
 from advisories.identity.lines import ReleaseLine, lines_agree
 from advisories.matching.estate import Estate, _Reading
-from advisories.matching.prefilter import _Bucket, _Prepare
+from advisories.matching.prefilter import _Bucket, _Compiled, _Prepare
 from advisories.matching.terms import (
     _NO_PLATFORM,
     _STATUS_RANK,
@@ -62,9 +62,9 @@ class Matcher:
                 candidate = Candidate(advisory, catalogue.with_scheme(statement))
                 for key in catalogue.keys_for(statement):
                     self.index.setdefault(key, []).append(candidate)
-        # Each statement is compiled and its builds and bounds read once, and each distinct
-        # candidate list indexed once: a product's keys ("cat:google-chrome", "chrome",
-        # "googlechrome") usually share one.
+        # Each statement's builds and bounds are read once (its VersionMatcher compiled only
+        # when a verdict needs it), and each distinct candidate list indexed once: a product's
+        # keys ("cat:google-chrome", "chrome", "googlechrome") usually share one.
         self._prepared = _Prepare()
         shared: dict[tuple[int, ...], _Bucket] = {}
         self._shared = shared
@@ -299,7 +299,7 @@ def platform_verdict(item: InventoryItem, statement: AffectedProduct) -> Verdict
 
 
 def _verdict(
-    item: InventoryItem, statement: AffectedProduct, matcher: VersionMatcher | None
+    item: InventoryItem, statement: AffectedProduct, matcher: VersionMatcher | _Compiled | None
 ) -> Verdict | None:
     if statement.platform not in ("any", item.platform) and item.platform != "any":
         return None
