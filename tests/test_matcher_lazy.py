@@ -1,5 +1,5 @@
 """What the Matcher leaves until matching needs it: a statement's VersionMatcher, its reasons'
-texts, and (once the buckets are lazy) a key's bucket. The answers are pinned elsewhere
+texts, and a key's bucket. The answers are pinned elsewhere
 (test_matching's naive-loop equivalence); here, that the work is in fact not done early."""
 
 from __future__ import annotations
@@ -32,3 +32,14 @@ def test_plain_statements_are_judged_without_compiling_a_version_matcher() -> No
     compiled = {entry[0].versions: entry[1]._matcher is not None for entry in matcher._prepared._equal.values()}
     # The range is decided by the pre-filter's table; the labelled statement needs the full matcher.
     assert compiled == {(): False, ("6.0.1",): True}
+
+
+def test_a_keys_bucket_is_built_when_an_estate_first_looks_it_up() -> None:
+    zoom = advisory("a", AffectedProduct("Zoom", "Zoom Workplace", ranges=(osv_range("6.0.0", fixed="6.1.5"),)))
+    chrome = advisory("b", AffectedProduct("Google", "Chrome", ranges=(osv_range("120.0", fixed="121.0"),)))
+    matcher = Matcher([zoom, chrome], CATALOGUE)
+    assert matcher._buckets == {} and matcher._shared == {}
+    row = InventoryItem("c", "Zoom Workplace", "6.1.0", "windows", "Zoom Video Communications, Inc.")
+    assert [m.advisory.id for m in matcher.match_items([row])] == ["a"]
+    assert list(matcher._buckets) == [CATALOGUE.key_for(row)]
+    assert [c.advisory.id for bucket in matcher._shared.values() for c in bucket.candidates] == ["a"]
