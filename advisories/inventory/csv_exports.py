@@ -14,10 +14,15 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
 from advisories.errors import InventoryError
 from advisories.inventory._common import MAX_CELL, Aggregator, Problems
 from advisories.inventory.platforms import classify_platform
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 # (field, header as the tool writes it, where it comes from); earlier wins within a field.
 HEADERS: tuple[tuple[str, str, str], ...] = (
@@ -180,15 +185,7 @@ def _records(
         except StopIteration:
             return
         except csv.Error as exc:
-            start = previous + 1 + offset
-            if line_num() - previous > 1:  # only a quoted value crosses a line end
-                raise InventoryError(
-                    f"{problems.source} line {start}: a quote opened here runs on past line "
-                    f"{line_num() + offset}, so lines {start}-{line_num() + offset} read as one value",
-                    _STRAY_QUOTE,
-                ) from None
-            problems.add(f"line {start}", f"unreadable ({exc}); row skipped")
-            previous = line_num()
+            previous = _unreadable(exc, problems, previous, line_num(), offset)
             continue
         start, previous = previous + 1 + offset, line_num()
         if row and row[-1].endswith(_END):
@@ -197,6 +194,21 @@ def _records(
             raise _unclosed(problems.source, start, row)
         if any(row):
             yield start, previous + offset, row
+
+
+def _unreadable(exc: csv.Error, problems: Problems, previous: int, line_num: int, offset: int) -> int:
+    """Report a record the csv module could not read (after line `previous`, up to its
+    `line_num`) and return where the next starts. InventoryError when it spans lines: only a
+    quoted value crosses a line end, and skipping it would drop every row it swallowed."""
+    start = previous + 1 + offset
+    if line_num - previous > 1:
+        raise InventoryError(
+            f"{problems.source} line {start}: a quote opened here runs on past line "
+            f"{line_num + offset}, so lines {start}-{line_num + offset} read as one value",
+            _STRAY_QUOTE,
+        ) from None
+    problems.add(f"line {start}", f"unreadable ({exc}); row skipped")
+    return line_num
 
 
 def _unclosed(source: str, start: int, row: list[str]) -> InventoryError:
@@ -239,58 +251,138 @@ def _swallowed(row: list[str], width: int, delimiter: str) -> int | None:
 
 
 class _RowReader:
-    """Turns one file's records into aggregated items, reporting what it cannot use."""
+    """Turns one file's records into aggregated items, reporting what it cannot use.
 
-    def __init__(self, layout: _Layout, agg: Aggregator, problems: Problems) -> None:
-        self.layout, self.agg, self.problems = layout, agg, problems
+    Built for millions of rows (`read`): one loop over the csv reader, each row's cells taken
+    by one itemgetter, each distinct platform cell classified once, device counts read by
+    int() (the separators Excel writes are only stripped when int() refuses a cell). A record
+    that is not a plain, usable row of the header's width goes to `record`, which reads it as
+    the plain path would and says what is wrong with it.
+    """
+
+    def __init__(self, layout: _Layout, agg: Aggregator, problems: Problems, delimiter: str) -> None:
+        self.layout, self.agg, self.problems, self.delimiter = layout, agg, problems, delimiter
         self.cols = layout.columns
         self.width = len(layout.names)
         self.unknown_platforms: dict[str, tuple[int, int]] = {}
-        # Hot path (millions of rows): each field's first column, or `width`, which is an
-        # always-blank pad cell; fall-back columns are only read when the first is blank.
+        # Each field's first column, or `width`, an always-blank pad cell the row is given;
+        # fall-back columns are only read when the first is blank.
         self.primary = tuple(self.cols[f][0] if self.cols[f] else self.width for f in _FIELDS)
+        self.cells = itemgetter(*self.primary)
         self.fallbacks = tuple((n, self.cols[f][1:]) for n, f in enumerate(_FIELDS) if len(self.cols[f]) > 1)
         self.pad = [""] * (self.width + 1)
+        # What each platform cell comes to when it needs no report (a file has a handful);
+        # with several platform columns `platform` reads them all, row by row.
+        self.single_platform = len(self.cols["platform"]) <= 1
+        self.platforms: dict[str, str] = {}
+        self.seen = False  # a row after the header, usable or not
 
-    def row(self, line: int, row: list[str]) -> None:
+    def read(self, reader: Reader, offset: int) -> None:
+        """Every record after the header (`reader.line_num` is the header's last line)."""
+        previous = reader.line_num
+        width, cells, strip, long = self.width, self.cells, str.strip, MAX_CELL
+        fallbacks, single, platforms, add = self.fallbacks, self.single_platform, self.platforms, self.agg.add
+        while True:  # again after each record the csv module cannot read
+            try:
+                for row in reader:
+                    line, now = previous + 1 + offset, reader.line_num
+                    if len(row) != width or now - previous > 1:
+                        previous = now
+                        if not self.record(line, now + offset, row):
+                            return
+                        continue
+                    previous = now
+                    row.append("")  # the pad cell `primary` names for a field without a column
+                    product, vendor, version, platform, count, host = map(strip, cells(row))
+                    if fallbacks:
+                        product, vendor, version, platform, count, host = self.fall_back(
+                            row, [product, vendor, version, platform, count, host]
+                        )
+                    # No product, no version, or a value that may be too long: `record` says so.
+                    if not (product and version) or len(product) + len(vendor) + len(version) + len(host) > long:
+                        row.pop()
+                        self.record(line, line, row)
+                        continue
+                    self.seen = True
+                    found = platforms.get(platform) if single else None
+                    if found is None:
+                        found = self.platform(line, row, platform)
+                    devices: int | None = None
+                    if count:
+                        try:
+                            devices = int(count)
+                        except ValueError:
+                            devices = -1
+                        if devices < 0:
+                            devices = self.devices(line, count)
+                    add(product, vendor, version, found, devices, host, line)
+                return
+            except csv.Error as exc:
+                previous = _unreadable(exc, self.problems, previous, reader.line_num, offset)
+
+    def record(self, line: int, end: int, row: list[str]) -> bool:
+        """One record that is not a plain, usable row (lines `line` to `end`); False at the
+        end of the file."""
+        if row and row[-1].endswith(_END):
+            if row == [_END]:
+                return False
+            raise _unclosed(self.problems.source, line, row)
+        if not any(row):
+            return True  # a blank line
+        self.seen = True
+        if end > line and (cell := _swallowed(row, self.width, self.delimiter)) is not None:
+            raise _runs_on(self.problems.source, line, row, cell)
         if len(row) > self.width:
             self.problems.add(
                 f"line {line}",
                 f"{len(row)} values but the header has {self.width}; row skipped (a value "
                 "probably holds an unquoted delimiter)",
             )
-            return
+            return True
         row.extend(self.pad[len(row) :])
         values = [row[i].strip() for i in self.primary]
-        for n, alternatives in self.fallbacks:
-            values[n] = values[n] or _first(row, alternatives)
-        product, vendor, version, platform, count, host = values
+        product, vendor, version, platform, count, host = self.fall_back(row, values)
         problem = self.check(product, vendor, version, host)
         if problem:
             self.problems.add(f"line {line}", problem)
-            return
+            return True
         if not version:  # kept: an unknown version must still be checked, never "not affected"
             self.problems.add(
                 f"line {line}",
                 f"no version in column {self.layout.label('version')}; kept with an unknown "
                 "version, so advisories for it say 'check manually' (fill it in)",
             )
-        found = classify_platform(platform) if len(self.cols["platform"]) == 1 else None
-        platform = found if found not in (None, "any") else self.platform(line, row)
+        found = self.platforms.get(platform) if self.single_platform else None
+        platform = found or self.platform(line, row, platform)
         devices = self.devices(line, count) if count else None
         self.agg.add(product, vendor, version, platform, devices, host, line)
+        return True
+
+    def fall_back(self, row: list[str], values: list[str]) -> list[str]:
+        """`values` with each blank field read from its next columns (ConfigMgr's
+        ARPDisplayName0 when ProductName0 is blank)."""
+        for n, alternatives in self.fallbacks:
+            values[n] = values[n] or _first(row, alternatives)
+        return values
 
     def check(self, product: str, vendor: str, version: str, host: str) -> str:
         """Why a row cannot be used, or "" when it can."""
         todo = "row skipped (fill it in or remove the row)"
         if not product:
             return f"no product name in column {self.layout.label('product')}; {todo}"
-        if max(len(product), len(version), len(vendor), len(host)) > MAX_CELL:
+        if max(len(product), len(vendor), len(version), len(host)) > MAX_CELL:
             return f"a value is longer than {MAX_CELL} characters; row skipped (check the columns)"
         return ""
 
-    def platform(self, line: int, row: list[str]) -> str:
-        """The first platform column that names one; unknown values are noted for `finish`."""
+    def platform(self, line: int, row: list[str], cell: str) -> str:
+        """The row's platform: with one platform column, what `cell` (its value) names (and
+        remembered when that needs no report); else the first platform column that names
+        one. Unknown values are noted for `finish`."""
+        if self.single_platform:
+            found = classify_platform(cell)
+            if found is not None:
+                self.platforms[cell] = found if found != "any" else self.layout.default_platform
+                return self.platforms[cell]
         for i in self.cols["platform"]:
             cell = row[i].strip()
             found = classify_platform(cell) if cell else "any"
@@ -359,15 +451,10 @@ def parse_csv(text: str, agg: Aggregator, problems: Problems, platform: str = "a
     if header_line > 1 + offset:
         before = "line 1 comes" if header_line == 2 else f"lines 1-{header_line - 1} come"
         problems.add("", f"{before} before the header and {'was' if header_line == 2 else 'were'} ignored")
-    rows = _RowReader(layout, agg, problems)
-    seen = False
-    for line, end, row in records:
-        seen = True
-        if end > line and (cell := _swallowed(row, rows.width, delimiter)) is not None:
-            raise _runs_on(problems.source, line, row, cell)
-        rows.row(line, row)
+    rows = _RowReader(layout, agg, problems, delimiter)
+    rows.read(reader, offset)
     rows.finish()
-    if not seen:
+    if not rows.seen:
         problems.add("", "has a header but no rows")
 
 

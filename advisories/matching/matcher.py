@@ -9,7 +9,7 @@ from operator import itemgetter
 
 from advisories.identity.lines import ReleaseLine, lines_agree
 from advisories.matching.estate import Estate, _Reading
-from advisories.matching.prefilter import _Bucket, _Prepare
+from advisories.matching.prefilter import _Bucket, _Compiled, _Prepare
 from advisories.matching.terms import (
     _NO_PLATFORM,
     _STATUS_RANK,
@@ -62,19 +62,14 @@ class Matcher:
                 candidate = Candidate(advisory, catalogue.with_scheme(statement))
                 for key in catalogue.keys_for(statement):
                     self.index.setdefault(key, []).append(candidate)
-        # Each statement is compiled and its builds and bounds read once, and each distinct
-        # candidate list indexed once: a product's keys ("cat:google-chrome", "chrome",
-        # "googlechrome") usually share one.
+        # A key's bucket (its statements' builds and bounds read, and the pre-filter over them)
+        # is built when an estate first looks the key up: only the keys its rows have, not
+        # every key the advisories give (in benchmarks/load_floor.py, 92 of 809). Each
+        # distinct candidate list is indexed once: a product's keys ("cat:google-chrome",
+        # "chrome", "googlechrome") usually share one.
         self._prepared = _Prepare()
-        shared: dict[tuple[int, ...], _Bucket] = {}
-        self._shared = shared
+        self._shared: dict[tuple[int, ...], _Bucket] = {}
         self._buckets: dict[str, _Bucket] = {}
-        for key, found in self.index.items():
-            signature = tuple(map(id, found))
-            bucket = shared.get(signature)
-            if bucket is None:
-                bucket = shared[signature] = _Bucket(found, self._prepared)
-            self._buckets[key] = bucket
         self._selected: dict[Identity, _Bucket | None] = {}
         self._chosen: dict[tuple[str, str], _Bucket | None] = {}
         self._lines: dict[_Bucket, tuple[list[ReleaseLine], list[int]]] = {}
@@ -151,7 +146,7 @@ class Matcher:
         for ident, entries in estate.identities.items():
             first = entries[0][1][0]
             key = keys.get(ident) or self.catalogue.key_for(first)
-            bucket = self._buckets.get(key)
+            bucket = self._bucket(key)
             if bucket is None:
                 continue
             name, line = normalise_name(first.product), release_line(first.product)
@@ -196,10 +191,20 @@ class Matcher:
 
         return read
 
+    def _bucket(self, key: str) -> _Bucket | None:
+        """The key's candidates, indexed (built the first time the key is looked up)."""
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            found = self.index.get(key)
+            if not found:
+                return None
+            bucket = self._buckets[key] = self._part(found)
+        return bucket
+
     def _select(self, item: InventoryItem, key: str) -> _Bucket | None:
         """The candidates of the row's key that are the row's product (one Catalogue.matches
         call per product the key's statements name, not per statement)."""
-        bucket = self._buckets.get(key)
+        bucket = self._bucket(key)
         if bucket is None:
             return None
         # Catalogue.matches reads the row through its key, its vendor and the release line
@@ -255,8 +260,9 @@ class Matcher:
         return self._part(same) if same else None
 
     def _part(self, chosen: list[Candidate]) -> _Bucket:
-        """The chosen candidates, in their order, indexed apart once per distinct list; it is
-        often another key's list already ("Exor Update Service" of "updateservice")."""
+        """The candidates, in their order, indexed once per distinct list: a key's whole list,
+        or the part chosen for a row, which is often another key's list already ("Exor Update
+        Service" of "updateservice")."""
         signature = tuple(map(id, chosen))
         part = self._shared.get(signature)
         if part is None:
@@ -299,7 +305,7 @@ def platform_verdict(item: InventoryItem, statement: AffectedProduct) -> Verdict
 
 
 def _verdict(
-    item: InventoryItem, statement: AffectedProduct, matcher: VersionMatcher | None
+    item: InventoryItem, statement: AffectedProduct, matcher: VersionMatcher | _Compiled | None
 ) -> Verdict | None:
     if statement.platform not in ("any", item.platform) and item.platform != "any":
         return None

@@ -4,7 +4,6 @@ bisection says which statements a version may hit, and their verdicts are writte
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
 
 from advisories.matching.estate import _Reading
 from advisories.matching.terms import (
@@ -24,6 +23,7 @@ from advisories.matching.terms import (
 )
 from advisories.models import Advisory, AffectedProduct, Status
 from advisories.versions import (
+    Verdict,
     VersionMatcher,
     compile_statement,
     describe_range,
@@ -36,30 +36,52 @@ from advisories.versions.schemes import resolve_scheme
 Bound = tuple[Key, bool] | None  # (key, inclusive); None is unbounded
 
 
-@dataclass(frozen=True, slots=True)
 class _Shape:
-    """What decides a plain statement: exact builds and ranges, all readable in one scheme,
-    with the texts its reasons quote (as `VersionMatcher` quotes them)."""
+    """What decides a plain statement: exact builds and ranges, all readable in one scheme.
+    The texts its reasons quote (as `VersionMatcher` quotes them) are written the first time
+    a verdict needs them: most statements of a sector's advisories never hit a row."""
 
-    scheme: str
-    listed: tuple[tuple[Key, str], ...]  # (parsed key, norm_text) per listed build
-    ranges: tuple[tuple[Bound, Bound], ...]  # (lower, upper)
-    builds: tuple[tuple[Key, str], ...]  # (parsed key, text as written) per listed build
-    spans: tuple[tuple[Bound, Bound, str], ...]  # (lower, upper, describe_range)
-    norms: frozenset[str]  # norm_text of the listed builds
-    names: str  # the listed builds, as a reason quotes them
-    compared: str  # what an unreadable version "could not be compared with"
+    __slots__ = ("_texts", "builds", "listed", "norms", "ranges", "scheme", "statement")
+
+    def __init__(
+        self,
+        statement: AffectedProduct,
+        scheme: str,
+        listed: tuple[tuple[Key, str], ...],
+        ranges: tuple[tuple[Bound, Bound], ...],
+    ) -> None:
+        self.statement = statement
+        self.scheme = scheme
+        self.listed = listed  # (parsed key, norm_text) per listed build
+        self.ranges = ranges  # (lower, upper) per range
+        # (parsed key, text as written) per listed build
+        self.builds = tuple((key, text) for (key, _), text in zip(listed, statement.versions, strict=True))
+        self.norms = frozenset(norm for _, norm in listed) if listed else _NO_NAMES
+        self._texts: tuple[str, str, tuple[str, ...]] | None = None
+
+    def texts(self) -> tuple[str, str, tuple[str, ...]]:
+        """(the listed builds as a reason quotes them, what an unreadable version "could not
+        be compared with", each range as `describe_range` writes it)."""
+        if self._texts is None:
+            st = self.statement
+            against = [*st.versions, *(b.version for r in st.ranges for b in (r.lower, r.upper) if b is not None)]
+            self._texts = (
+                quote_list(st.versions),
+                quote_list(list(dict.fromkeys(against))) or "the affected versions",
+                tuple(describe_range(r) for r in st.ranges),
+            )
+        return self._texts
 
     def verdict(self, text: str, norm: str, key: Key) -> tuple[Status, str] | None:
         """The verdict of `VersionMatcher.status` for a plain (`_Reading.simple`) version
         `text`, in its norm_text spelling and with its key in the scheme, that the pre-filter
         kept; None when only the full matcher can tell."""
         if norm in self.norms:
-            return _AFFECTED, f"{text} is one of the listed affected builds ({self.names})"
+            return _AFFECTED, f"{text} is one of the listed affected builds ({self.texts()[0]})"
         if key is None:
             return (
                 _UNKNOWN,
-                f"the installed version '{text}' could not be compared with {self.compared}; "
+                f"the installed version '{text}' could not be compared with {self.texts()[1]}; "
                 "check it manually",
             )
         if key is _ON_LINE:
@@ -70,14 +92,14 @@ class _Shape:
                     return (
                         _AFFECTED,
                         f"{text} is the same build as {written}, one of the listed affected "
-                        f"builds ({self.names})",
+                        f"builds ({self.texts()[0]})",
                     )
-            for lower, upper, span in self.spans:
+            for n, (lower, upper) in enumerate(self.ranges):
                 if lower is not None and (not lower[1] if key == lower[0] else key < lower[0]):
                     continue
                 if upper is not None and (not upper[1] if key == upper[0] else upper[0] < key):
                     continue
-                return _AFFECTED, f"{text} is in the affected range {span}"
+                return _AFFECTED, f"{text} is in the affected range {self.texts()[2][n]}"
         except TypeError:
             return None
         return None
@@ -122,17 +144,7 @@ def _shape(statement: AffectedProduct) -> _Shape | None:
                 return None
             bounds.append((parsed.key, bound.inclusive))
         ranges.append((bounds[0], bounds[1]))
-    against = [*st.versions, *(b.version for r in st.ranges for b in (r.lower, r.upper) if b is not None)]
-    return _Shape(
-        scheme,
-        tuple(listed),
-        tuple(ranges),
-        builds=tuple((key, text) for (key, _), text in zip(listed, st.versions, strict=True)),
-        spans=tuple((lo, hi, describe_range(r)) for (lo, hi), r in zip(ranges, st.ranges, strict=True)),
-        norms=frozenset(norm for _, norm in listed) if listed else _NO_NAMES,
-        names=quote_list(st.versions),
-        compared=quote_list(list(dict.fromkeys(against))) or "the affected versions",
-    )
+    return _Shape(statement, scheme, tuple(listed), tuple(ranges))
 
 
 class _SchemeIndex:
@@ -251,22 +263,38 @@ class _SchemeIndex:
             out.update(self.members)
 
 
+class _Compiled:
+    """A statement's `VersionMatcher`, compiled the first time a verdict needs it: the
+    pre-filter's `_Shape` decides most plain statements without one, and most statements of
+    a sector's advisories never hit a row at all."""
+
+    __slots__ = ("_matcher", "statement")
+
+    def __init__(self, statement: AffectedProduct) -> None:
+        self.statement = statement
+        self._matcher: VersionMatcher | None = None
+
+    def status(self, version: str) -> Verdict:
+        matcher = self._matcher
+        if matcher is None:
+            matcher = self._matcher = compile_statement(self.statement)
+        return matcher.status(version)
+
+
 class _Prepare:
-    """Each statement compiled and read once; equal statements (several advisories about
-    one release often say the same thing) share one VersionMatcher and so its verdicts."""
+    """Each statement read once; equal statements (several advisories about one release often
+    say the same thing) share one shape and one matcher, and so the matcher's verdicts."""
 
     def __init__(self) -> None:
-        self._by_id: dict[int, tuple[AffectedProduct, VersionMatcher, _Shape | None]] = {}
-        self._equal: dict[AffectedProduct, tuple[AffectedProduct, VersionMatcher, _Shape | None]] = {}
+        self._by_id: dict[int, tuple[AffectedProduct, _Compiled, _Shape | None]] = {}
+        self._equal: dict[AffectedProduct, tuple[AffectedProduct, _Compiled, _Shape | None]] = {}
 
-    def __call__(self, statement: AffectedProduct) -> tuple[VersionMatcher, _Shape | None]:
+    def __call__(self, statement: AffectedProduct) -> tuple[_Compiled, _Shape | None]:
         entry = self._by_id.get(id(statement))
         if entry is None or entry[0] is not statement:
             entry = self._equal.get(statement)
             if entry is None:
-                entry = self._equal[statement] = (
-                    statement, compile_statement(statement), _shape(statement)
-                )
+                entry = self._equal[statement] = (statement, _Compiled(statement), _shape(statement))
             self._by_id[id(statement)] = (statement, entry[1], entry[2])
         return entry[1], entry[2]
 
@@ -279,7 +307,7 @@ class _Bucket:
         self.candidates = candidates
         self.everything = tuple(range(len(candidates)))
         # Per candidate, what judging it reads.
-        self.specs: list[tuple[str, str, _Shape | None, VersionMatcher, Advisory, AffectedProduct]] = []
+        self.specs: list[tuple[str, str, _Shape | None, _Compiled, Advisory, AffectedProduct]] = []
         always: list[int] = []
         plain: dict[str, list[tuple[int, _Shape]]] = {}
         # Catalogue.matches reads a statement's product identity only (vendor, product,
