@@ -367,7 +367,7 @@ class Pipeline:
         items: list[InventoryItem] = []
         inventories: dict[str, list[InventoryItem]] = {}
         problems: dict[str, tuple[str, ...]] = {}
-        with summary.timed("inventories"):
+        with summary.timed("inventories"), _collector_paused():
             for council in due:
                 self.progress(f"reading {council.name}'s inventory")
                 loaded = self._inventory(council, summary)
@@ -378,21 +378,18 @@ class Pipeline:
                 inventories[council.id] = list(loaded.items)
                 problems[council.id] = loaded.problems
                 items.extend(loaded.items)
-            # What is read and built once per run lives to its end: the collector need not scan it.
-            gc.freeze()
         summary.councils_checked += len(checked)
         if not checked:
             return {}
         # One estate for every council: each distinct row is matched once, then fanned out.
         self.progress(f"matching {len(items)} inventory rows against {len(advisories)} advisories")
-        with summary.timed("match"):
+        with summary.timed("match"), _collector_paused():
             matcher = Matcher(advisories, reference.catalogue)
             by_council: dict[str, list[Match]] = {c.id: [] for c in checked}
             estate = Estate(items, reference.catalogue)
             for match in matcher.match_estate(estate):
                 by_council[match.item.council_id].append(match)
             clashes = _clash_records(matcher.publisher_clashes(estate))
-            gc.freeze()
         env = environment(self.config.templates)
         active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
         key_for = reference.catalogue.key_for
@@ -564,6 +561,22 @@ def count_queued(summary: RunSummary, outgoing: Sequence[object]) -> None:
     for kind in kinds:
         counts = summary.by_channel.setdefault(kind, {})
         counts["queued"] = counts.get("queued", 0) + 1
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage-collector passes while millions of long-lived objects (inventory rows, the
+    estate, the matcher) are built: each pass would scan all those already kept, for nothing
+    to free. Afterwards they are frozen (out of the collector's sight until the run ends:
+    `process` unfreezes them), and the collector runs again for the rest."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _alert_rows(keys: tuple[tuple[str, str], ...], matches: list[Match]) -> list[AlertRow]:
