@@ -339,7 +339,11 @@ class Pipeline:
             told = [f"{c.id} ({plan.reasons.get(c.id, 'not matched in full at the last run')})" for c in due[:5]]
             more = f" and {len(due) - 5} more" if len(due) > 5 else ""
             summary.notes.append(f"  read again  {', '.join(told)}{more}")
-        for council in councils:
+        try:
+            clashes = self._process_due(due, plan, reference, advisories, rejected, summary) if due else {}
+        finally:
+            gc.unfreeze()  # what process froze goes back to the collector with the run's end
+        for council in councils:  # the unchanged ones, told as their last reading found them
             if not plan.due(council.id):
                 mark = plan.marks[council.id]
                 summary.councils_checked += 1
@@ -347,13 +351,7 @@ class Pipeline:
                 summary.matches_affected += mark.affected
                 summary.matches_unknown += mark.unknown
                 summary.warnings.extend(mark.problems)
-        try:
-            clashes = self._process_due(due, plan, reference, advisories, rejected, summary) if due else {}
-        finally:
-            gc.unfreeze()  # what process froze goes back to the collector with the run's end
-        for council in councils:
-            if not plan.due(council.id):
-                clashes[council.id] = list(plan.marks[council.id].clashes)
+                clashes[council.id] = list(mark.clashes)
         summary.publisher_clashes.extend(_describe_clashes(clashes))
         with summary.timed("queue"):
             inputs.finish(plan, self.store, at=at, stored=stored, digests=digests,
