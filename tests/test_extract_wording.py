@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from advisories.extract import ExtractedStatement, KnownProduct, extract_statements, to_json
 from advisories.models import Status
-from advisories.prose import as_statement
+from advisories.prose import alerts_on, as_statement
 from advisories.versions import compile_statement
 
 PRODUCTS = [
@@ -139,3 +139,45 @@ def test_a_version_naming_who_runs_it_is_not_a_fix() -> None:
     )
     assert {r["fixed"] for r in ranges(found)} == {"5.0.7", "4.8.3p2", "4.6.12"}
     assert affected(found, "4.8.3") and affected(found, "4.6.9")
+
+
+def alerts(found: list[ExtractedStatement], version: str) -> bool:
+    """Would a council running `version` be alerted (not only put on the review list)?"""
+    return any(
+        alerts_on(st) and compile_statement(st).status(version).status is Status.AFFECTED
+        for st in map(as_statement, found)
+    )
+
+
+def test_a_remark_set_off_by_commas_after_the_flaw_is_about_the_flaw() -> None:
+    # "fixed the weakness, which let ..., in <release>": the remark describes the weakness; the
+    # release after it is where the fix shipped.
+    found = read("Tidewater patched the weakness, which allowed local users to gain root, in StoreOS Pro 9.3.2.881.")
+    assert ranges(found) == [{"introduced": "9.3", "fixed": "9.3.2.881"}]
+    assert not affected(found, "9.3.2.881") and affected(found, "9.3.2.880")
+    # A remark about the versions themselves still speaks of them.
+    found = read("The takeover is fixed in StoreOS Pro 9.3.2.881; StoreOS Pro 9.3.2.870, which is vulnerable, needs it")
+    assert alerts(found, "9.3.2.870") and not affected(found, "9.3.2.881")
+
+
+def test_a_stamped_release_after_a_perfect_fix_verb_is_the_fix() -> None:
+    found = read(
+        "The vendor has resolved a defect that lets a guest account take over the console in "
+        "StoreOS Pro 9.3.2.881 build 20240517."
+    )
+    assert ranges(found) == [{"introduced": "9.3", "fixed": "9.3.2.881"}]
+    assert not affected(found, "9.3.2.881")
+
+
+def test_a_release_after_a_fixed_flaw_that_may_be_either_is_never_alerted_on() -> None:
+    # "fixes a defect that lets ... in X": X may be where the defect is or where the fix is; the
+    # reading is kept for review, never alerted on.
+    for text in (
+        "The spring rollup fixes a defect that lets a guest account take over the console in StoreOS Pro 9.3.2.881.",
+        "Tidewater has corrected a defect that allows guests to take over the console on StoreOS Pro 9.3.2.881.",
+    ):
+        found = read(text)
+        assert not alerts(found, "9.3.2.881"), text
+    # A relative clause whose verb governs the version states it affected, and alerts.
+    found = read("The spring rollup fixes a defect that affects StoreOS Pro 9.3.2.881.")
+    assert alerts(found, "9.3.2.881")

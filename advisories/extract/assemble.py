@@ -76,6 +76,8 @@ def assemble(
         versions, ranges, notes = resolve(e, products[key[0]], several, key in fine)
         if not e.direct:
             notes.add("context")
+        if e.doubtful:
+            notes.add("doubtful")
         for platform in _platforms(e, products[key[0]]):
             acc = accs.setdefault((e.unit, key, platform), Acc())
             acc.add(versions, ranges, notes)
