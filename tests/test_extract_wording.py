@@ -181,3 +181,31 @@ def test_a_release_after_a_fixed_flaw_that_may_be_either_is_never_alerted_on() -
     # A relative clause whose verb governs the version states it affected, and alerts.
     found = read("The spring rollup fixes a defect that affects StoreOS Pro 9.3.2.881.")
     assert alerts(found, "9.3.2.881")
+
+
+def test_a_build_whose_third_part_starts_like_a_year_is_no_date() -> None:
+    # "3.4.20195" is no 3 April 2019: the year would run on into a fifth digit.
+    found = read("Harbour Agent 3.4.20195 carries the fix.")
+    assert ranges(found) == [{"introduced": "3.4", "fixed": "3.4.20195"}]
+
+
+def test_a_build_that_lost_a_separator_is_suspect_and_read_back() -> None:
+    known = [KnownProduct("Harbour Networks", "Harbour Agent", (), ("3.4.2-0195", "3.5.0-0201"))]
+    (found,) = extract_statements("Harbour Agent 3.4.20195 carries the fix.", known)
+    assert found.suspect and found.confidence <= 0.4
+    (found,) = extract_statements("Harbour Agent 3.4.2-0195 and earlier are affected.", known)
+    assert not found.suspect
+
+
+def test_an_update_suffix_after_an_underscore_is_part_of_the_build() -> None:
+    found = read("Affected are HarbourOS 9.x before 9.1.4_U2 and from 9.2 before 9.3.1_U5.")
+    assert ranges(found) == [{"introduced": "9", "fixed": "9.1.4_U2"}, {"introduced": "9.2", "fixed": "9.3.1_U5"}]
+    assert affected(found, "9.1.4_U1") and not affected(found, "9.1.4_U2") and affected(found, "9.3.1")
+
+
+def test_a_bare_major_release_can_start_a_range() -> None:
+    found = read("Opal Browser 91 through 118.0.5993.70 mishandled cookie partitions; 118.0.5993.88 fixes it.")
+    assert ranges(found) == [{"introduced": "91", "last_affected": "118.0.5993.70"}]
+    assert affected(found, "95.0.1") and not affected(found, "90.0.1") and not affected(found, "118.0.5993.88")
+    # A year is no release: "from 2019 to 2023.2" names no range of builds.
+    assert all(r.get("introduced") != "2019" for r in ranges(read("Opal Browser 2019 to 2023.2 are affected.")))
