@@ -209,3 +209,40 @@ def test_a_bare_major_release_can_start_a_range() -> None:
     assert affected(found, "95.0.1") and not affected(found, "90.0.1") and not affected(found, "118.0.5993.88")
     # A year is no release: "from 2019 to 2023.2" names no range of builds.
     assert all(r.get("introduced") != "2019" for r in ranges(read("Opal Browser 2019 to 2023.2 are affected.")))
+
+
+def test_a_platform_list_with_a_system_the_schema_lacks_limits_nothing() -> None:
+    for text in (
+        "On Linux and OpenBSD, Harbour Agent releases before 3.6.1 mishandle a format string.",
+        "On Solaris and Windows, Harbour Agent releases before 3.6.1 mishandle a format string.",
+    ):
+        (found,) = read(text)
+        assert found.platform is None, text
+    (found,) = read("On Windows, Harbour Agent releases before 3.6.1 mishandle a format string.")
+    assert found.platform == "windows"
+
+
+def test_an_os_name_describing_something_else_is_no_platform() -> None:
+    (found,) = read("Harbour Agent 3.0 through 3.6.0 let Windows services started by any user read the key store.")
+    assert found.platform is None
+    (found,) = read("Harbour Agent 3.0 through 3.6.0 for Windows are affected.")
+    assert found.platform == "windows"
+
+
+def test_a_release_that_lets_an_unnamed_party_do_something_is_affected() -> None:
+    text = (
+        "StoreOS Pro 9.3.2.870 let an unenrolled kiosk client reach the admin API, "
+        "and Tidewater has corrected this in 9.3.2.881 and 9.2.14."
+    )
+    found = read(text)
+    assert affected(found, "9.3.2.870") and not affected(found, "9.3.2.881") and not affected(found, "9.2.14")
+    assert affected(found, "9.2.13")
+    # Naming who a feature is for is no flaw: "lets admins" states nothing affected.
+    assert not affected(read("StoreOS Pro 9.3.2.881 lets admins turn off the legacy API."), "9.3.2.881")
+
+
+def test_the_build_of_a_fixed_release_survives_a_remark_about_the_flaw() -> None:
+    text = "Harbour Agent 3.6 (build 3.6.1.2044) fixes the key-store flaw, which let any local user read secrets."
+    found = read(text)
+    assert ranges(found) == [{"introduced": "3.6", "fixed": "3.6.1.2044"}]
+    assert not affected(found, "3.6.1.2044") and affected(found, "3.6.1.2043")

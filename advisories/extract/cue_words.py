@@ -52,6 +52,11 @@ _AFFECTED = (
     r"(?:found|discovered|identified|reported)\s+in"
     r"|malicious\s+(?:version|build|release|update|installer|package)s?"
     r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
+    # "1.10.1 let a non-server agent reach server-only calls", "allows any logged-in user to":
+    # what a flawed release lets some unnamed party do (an indefinite party: "lets admins
+    # disable telnet" names a feature's users).
+    r"|(?:allow(?:s|ed)?|lets?|permit(?:s|ted)?)\s+(?:an?|any)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:users?|agents?|clients?|accounts?|callers?|insiders?|part(?:y|ies)|actors?|holders?|peers?|guests?)"
     # What a flawed release does, in CVE descriptions: "7-Zip 24.06 mishandles ...", "can crash".
     r"|mishandle[sd]?|(?:can|could|may)\s+(?:be\s+made\s+to\s+)?crash"
 )

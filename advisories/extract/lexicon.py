@@ -215,6 +215,16 @@ PLATFORM_ONLY = re.compile(
     re.IGNORECASE,
 )
 PLATFORM_WORDS = frozenset({"windows", "macos", "mac", "linux", "ios", "ipados", "android"})
+# Operating systems with no platform of their own in the schema: "On Linux and FreeBSD, ..."
+# names two systems, so it limits the statement to neither.
+OTHER_OS = frozenset({"freebsd", "openbsd", "netbsd", "solaris", "aix", "hp-ux", "unix", "chromeos", "illumos"})
+# Things an OS name may describe that are not where the product runs: "lets Linux containers
+# reach the API", "a Windows registry key", "the Linux kernel".
+OS_THINGS = frozenset(
+    {"container", "containers", "kernel", "kernels", "subsystem", "shell", "registry", "service", "services"}
+    | {"path", "paths", "file", "files", "command", "commands", "process", "processes", "account", "accounts"}
+    | {"domain", "domains", "credentials", "defender", "firewall", "sandbox"}
+)
 
 # -------------------------------------------------------------------------------- words
 # Words that may sit inside a version list without ending it ("version 7.2.4 and below,

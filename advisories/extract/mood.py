@@ -162,10 +162,14 @@ def _relative_to_a_noun(toks: list[Tok], k: int) -> bool:
     comma after it ends it (`cues` drops its held cues there)."""
     if toks[k].text.lower() not in ("that", "which", "who") or k == 0:
         return False
-    before = toks[k - 1]
-    if before.kind == "punct" and before.text == "," and k >= 2:
-        before = toks[k - 2]
-    return before.kind == "word" and not is_filler(before)
+    j = k - 1
+    if toks[j].kind == "punct" and toks[j].text == "," and j >= 1:
+        j -= 1
+        if toks[j].kind == "close":  # "fixes CVE-2025-1234 (CVSS 9.9), which let ...": the remark's noun
+            while j > 0 and toks[j].kind != "open":
+                j -= 1
+            j -= 1
+    return j >= 0 and toks[j].kind == "word" and not is_filler(toks[j])
 
 
 def _flaw_noun_at(toks: list[Tok], k: int) -> bool:

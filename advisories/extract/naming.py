@@ -79,6 +79,8 @@ class Naming(ClauseState):
                 break
             k += 1
         platforms = tuple(dict.fromkeys(names))
+        if self._names_no_platform(i, k):
+            return k
         # Only the current product's versions: "Edge 114.0.1823.41 ... after Chrome 114.0.5735.110
         # shipped for Windows" says nothing of Edge's platform.
         waiting = [e for e in self.exprs if e.platforms is None and e.group == self.group]
@@ -94,6 +96,15 @@ class Naming(ClauseState):
         else:  # "3CX DesktopApp for Windows versions ..."
             self.fwd, self.named = platforms, None
         return k
+
+    def _names_no_platform(self, i: int, k: int) -> bool:
+        """ "On Linux and FreeBSD": one of the systems listed has no platform of its own, so the
+        list limits nothing; "let Linux containers reach the API", "a Windows registry key": the
+        OS name describes something else the text speaks of, not where the product runs."""
+        before = i >= 2 and is_conj(self.t[i - 1]) and self.t[i - 2].text.lower() in lx.OTHER_OS
+        after = k + 1 < self.n and is_conj(self.t[k]) and self.t[k + 1].text.lower() in lx.OTHER_OS
+        thing = k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() in lx.OS_THINGS
+        return before or after or thing
 
     def _names_a_product(self, i: int) -> bool:
         j = i - 1
