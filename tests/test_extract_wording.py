@@ -246,3 +246,17 @@ def test_the_build_of_a_fixed_release_survives_a_remark_about_the_flaw() -> None
     found = read(text)
     assert ranges(found) == [{"introduced": "3.6", "fixed": "3.6.1.2044"}]
     assert not affected(found, "3.6.1.2044") and affected(found, "3.6.1.2043")
+
+
+def test_a_bound_turned_into_a_date_keeps_its_range_and_goes_to_review() -> None:
+    for text, expected in (
+        ("Harbour Agent releases before 11/04/2019 leak session tokens.", {"introduced": "0", "fixed": "11/04/2019"}),
+        ("Harbour Agent 4.x before 04/03/2011 leaks session tokens.", {"introduced": "4", "fixed": "04/03/2011"}),
+        (
+            "Harbour Agent 4.2.0 before 04/03/2011 leaks session tokens.",
+            {"introduced": "4.2.0", "fixed": "04/03/2011"},
+        ),
+    ):
+        (found,) = read(text)
+        assert ranges([found]) == [expected], text
+        assert found.suspect and not alerts([found], "4.2.1")

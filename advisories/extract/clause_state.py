@@ -7,7 +7,7 @@ from typing import Any
 
 from .model import Expr, Mention, Tok
 from .mood import cues
-from .shapes import extends
+from .shapes import date_like, extends
 
 
 class ClauseState:
@@ -53,7 +53,8 @@ class ClauseState:
         label, label_variant = self.label or ("", "")
         version = fields.get("version", "")
         opaque = fields.pop("opaque", False)
-        if kind in ("bound", "fix") and label and (opaque or extends(version, label)):
+        # A date where the bound was ("6.x before 06/06/2001") shows no line: the label's holds.
+        if kind in ("bound", "fix") and label and (opaque or extends(version, label) or date_like(version)):
             fields["label"] = label
         fields["variant"] = fields.get("variant") or label_variant
         self.label = None

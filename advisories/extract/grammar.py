@@ -23,7 +23,7 @@ from .lookaround import (
     starts_a_range,
 )
 from .model import Expr, Tok
-from .shapes import extends, is_plain_line
+from .shapes import date_like, extends, is_plain_line
 
 # Who runs a release: "1.1.1 users", "1.0.2 customers" name a group of people, never a build.
 _PEOPLE = frozenset({"users", "customers", "admins", "administrators", "operators", "owners"})
@@ -201,7 +201,8 @@ class ClauseParser(Brackets):
         if self.pending == "fix" or tok.wildcard or k >= self.n or self.t[k].kind != "ver":
             return None
         hi = self.t[k]
-        if hi.family == "opaque" or compare(tok.text, hi.text) != -1:
+        # "5.18.0 before 18/05/2003": a date where the bound was cannot be ordered, yet is one.
+        if hi.family == "opaque" or (compare(tok.text, hi.text) != -1 and not date_like(hi.text)):
             return None
         upper_kind = "fixed" if self.t[j].family == "pre_fixed" else "last_affected"
         self._emit("range", i, lower=tok.text, upper=hi.text, upper_kind=upper_kind, variant=tok.variant or hi.variant)

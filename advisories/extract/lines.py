@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import lexicon as lx
 from .lookaround import is_conj, is_filler, line_base, skip_fillers
 from .model import Tok
-from .shapes import extends, is_plain_line
+from .shapes import date_like, extends, is_plain_line
 
 AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
 _SEPARATORS = frozenset({"|", ":"})
@@ -88,8 +88,9 @@ def is_label(t: list[Tok], i: int) -> bool:
         m += 1
     if m >= len(t) or t[m].kind != "ver":
         return False
-    # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line.
-    return extends(t[m].text, base) or t[m].family == "opaque"
+    # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line, nor can a
+    # bound a spreadsheet turned into a date ("6.x before 06/06/2001"): a wildcard names it.
+    return extends(t[m].text, base) or t[m].family == "opaque" or (t[i].wildcard and date_like(t[m].text))
 
 
 def _label_gap(tok: Tok, *, noun: bool) -> bool:
