@@ -260,3 +260,37 @@ def test_a_bound_turned_into_a_date_keeps_its_range_and_goes_to_review() -> None
         (found,) = read(text)
         assert ranges([found]) == [expected], text
         assert found.suspect and not alerts([found], "4.2.1")
+
+
+def test_an_upper_case_release_candidate_is_part_of_the_build() -> None:
+    found = read("HarbourOS 6.0.0.RC2 to 6.0.14 accept unsigned firmware images.")
+    assert ranges(found) == [{"introduced": "6.0.0.RC2", "last_affected": "6.0.14"}]
+
+
+def test_a_build_named_as_firmware_or_software_is_the_products() -> None:
+    found = read("Harbour Networks has corrected the portal flaw in HarbourOS firmware 4.3.1.7-20x.")
+    assert ranges(found) == [{"introduced": "4.3", "fixed": "4.3.1.7-20x"}]
+    found = read("It affects HarbourOS on its boot software 4.1.0 through 4.3.1.")
+    assert ranges(found) == [{"introduced": "4.1.0", "last_affected": "4.3.1"}]
+
+
+def test_a_build_that_remains_open_to_a_flaw_is_affected() -> None:
+    found = read("Appliances still on HarbourOS 4.3.1.6 remain open to the portal bypass.")
+    assert alerts(found, "4.3.1.6") and not affected(found, "4.3.1.7")
+
+
+def test_long_update_suffixes_and_model_builds_are_part_of_the_version() -> None:
+    found = read("HarbourOS 8.4.0 up to and including 8.6.2_Update3 are affected.")
+    assert ranges(found) == [{"introduced": "8.4.0", "last_affected": "8.6.2_Update3"}]
+    found = read("Harbour Agent before V3.10(ABCD.4)C0 allows command injection.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "V3.10(ABCD.4)C0"}]
+
+
+def test_an_urged_update_names_the_fix_even_with_the_product_between() -> None:
+    text = (
+        "The Harbour Agent plugin is open to stored XSS in versions up to and including 2.4.0, "
+        "and admins should update Harbour Agent to 2.4.1 or any later release."
+    )
+    found = read(text)
+    assert ranges(found) == [{"introduced": "0", "last_affected": "2.4.0"}]
+    assert alerts(found, "2.4.0") and not affected(found, "2.4.1") and not affected(found, "2.5.0")

@@ -47,6 +47,7 @@ _AFFECTED = (
     r"(?:(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|hole|defect)s?|weaknesses|"
     rf"{_FLAW_KIND})"
     r"|(?:is|are|was|were)\s+(?:also\s+)?hit\b"  # "FortiManager and FortiAnalyzer are hit as well: ..."
+    r"|(?:is|are|was|were|remains?|stays?|left)\s+(?:still\s+|wide\s+)?open\s+to\b"  # "remain open to the bypass"
     r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
     r"(?:found|discovered|identified|reported)\s+in"
@@ -69,6 +70,10 @@ FLAW_NOUN = re.compile(
     rf"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness(?:es)?|hole|defect|issue|problem|backdoor)s?|{_FLAW_KIND}",
     re.IGNORECASE,
 )
+# "site owners should update WordPress Automatic to 3.92.1", "we urge admins to update": "update"
+# after a word that asks for it is the fix verb, whatever stands between it and its "to".
+URGING = frozenset({"should", "must", "to", "please", "promptly", "immediately", "urgently"})
+
 # Words that open the flaw's noun phrase after the verb: "plug a hole", "seal two flaws".
 FLAW_DETERMINERS = frozenset(
     {"a", "an", "the", "this", "that", "these", "those", "its", "their", "another", "both", "several", "multiple"}

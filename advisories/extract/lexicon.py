@@ -35,12 +35,13 @@ VERSION = re.compile(
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
     # SonicOS also "6.5.4.4-44v-21-1452" (a build of a build), "7.0.1-R579", SMA "10.2.0.8-37sv".
-    r"(?:(?:-\d+(?:\.\d+)*[a-z]{0,2})+|-R\d+|[-.](?:alpha|beta|rc|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
+    r"(?:(?:-\d+(?:\.\d+)*[a-z]{0,2})+|-R\d+|[-.](?:alpha|beta|rc|RC|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
     r"|\s?U\d+[a-z]?)?"
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r"(?:-[pr]\d+)?"  # Adobe Commerce 2.4.3-p1, Juniper SSR 6.3.3-r2: a patch or revision of it
     r"(?:-S\d+)?"  # Junos 20.4R3-S9: a service release of 20.4R3
-    r"(?:_[A-Z]?\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4; WatchGuard "12.7.2_U1": its update
+    r"(?:_(?:U|Update)?\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4; WatchGuard "12.7.2_U1", "_Update1"
+    r"(?:\([A-Z]{4}\.\d+\)C\d+)?"  # Zyxel "V5.21(AAZF.17)C0": the model's build of V5.21
     r"(?:-(?:lts|sts))?"  # Juniper SSR "6.1.9-lts": the support track is part of the name
     r"(?:\s(?:MR|SU|SP)\d+)?"  # Sophos "v19.0 MR1", "V7.4 SP1": a maintenance release of it
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
@@ -106,6 +107,13 @@ OPERATORS: dict[str, str] = {
     "or above": "post_later",
     "or newer": "post_later",
     "or higher": "post_later",
+    # "update to 3.92.1 or a higher version": the fixed release and those after it.
+    **{
+        f"or {det} {adj} {noun}": "post_later"
+        for det in ("a", "any")
+        for adj in ("higher", "later", "newer")
+        for noun in ("version", "release", "build")
+    },
     "onwards": "post_later",
     "and up": "post_later",
     "starting with": "pre_later",
@@ -255,6 +263,8 @@ GLUE = (
         *STANDING,
         *("get", "gets", "receive", "receives", "install", "installs", "apply", "applies", "use", "uses"),
         *("download", "deploy", "need", "needs", "require", "requires", "ship", "ships", "move", "migrate"),
+        # What the build is of, said in kind: "in firmware 10.2.1.10-62sv", "on ZLD firmware V5.00".
+        *("firmware", "software"),
     }
 )
 # Words naming a separate build line of the product before them (pitfall 8): "Jenkins 2.441

@@ -122,7 +122,7 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
             relative = relative or _relative_to_a_noun(toks, k) or (bool(fixes) and _describes_the_flaw(toks, k))
             if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _REACH])):
                 (held if relative else affected).append(k)
-            elif cue.FIX_CUE.fullmatch(tok.text) or _acts_on_a_flaw(toks, k):
+            elif cue.FIX_CUE.fullmatch(tok.text) or _acts_on_a_flaw(toks, k) or _urged_update(toks, k):
                 fixes.append(k)
     return Cues(tuple(sorted(affected)), tuple(fixes), tuple(released))
 
@@ -152,6 +152,11 @@ def _stamped_release(toks: list[Tok], k: int) -> bool:
     j += 2 if j + 1 < len(toks) and toks[j + 1].kind == "open" else 1
     stamp = j + 1 < len(toks) and toks[j].text.lower() == "build" and toks[j + 1].kind == "num"
     return stamp and len(toks[j + 1].text) >= 4
+
+
+def _urged_update(toks: list[Tok], k: int) -> bool:
+    before = toks[k - 1].text.lower() if k > 0 else ""
+    return toks[k].text.lower() == "update" and before in cue.URGING
 
 
 def _relative_to_a_noun(toks: list[Tok], k: int) -> bool:
