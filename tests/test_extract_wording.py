@@ -294,3 +294,10 @@ def test_an_urged_update_names_the_fix_even_with_the_product_between() -> None:
     found = read(text)
     assert ranges(found) == [{"introduced": "0", "last_affected": "2.4.0"}]
     assert alerts(found, "2.4.0") and not affected(found, "2.4.1") and not affected(found, "2.5.0")
+
+
+def test_a_flaws_relative_clause_alone_never_alerts_on_the_build_after_it() -> None:
+    # "the defect that lets ... is gone in X": nothing marks where the relative clause ends, and
+    # "is gone in" is a fix in words no cue knows.
+    found = read("The defect that lets guest accounts take over the console is gone in StoreOS Pro 9.3.2.881.")
+    assert not alerts(found, "9.3.2.881")

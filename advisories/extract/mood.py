@@ -34,14 +34,16 @@ class Cues:
 
     affected: tuple[int, ...]
     fixes: tuple[int, ...]
-    # Affected cues of a relative clause about the flaw a fix cue names, which a version after
-    # them took as its own ("fixes a flaw that lets attackers read files in 4.2.7.9").
+    # Affected cues of a relative clause about a flaw, which a version after them took as its
+    # own ("fixes a flaw that lets attackers read files in 4.2.7.9", "the bug that lets
+    # attackers in is gone in 4.2.8": where that clause ends, no word shows).
     released: tuple[int, ...] = ()
 
     def doubtful_at(self, toks: list[Tok], i: int) -> bool:
         """ "The update fixes a flaw that lets attackers read files in HarbourOS 4.2.7.9": is
         4.2.7.9 where the flaw is, or where the fix is? Both readings occur ("fixes a flaw in
-        Java SE 8u411": affected; "has fixed the flaw ... in QTS 5.0.1.2234": fixed). A version
+        Java SE 8u411": affected; "has fixed the flaw ... in QTS 5.0.1.2234": fixed), and a fix
+        said in words no cue knows ("is gone in 4.2.8") leaves only the flaw's cue. A version
         stated affected only by such a cue, when the cue does not govern it ("a flaw that affects
         FortiOS 7.2.4" does), is kept for review and never alerted on."""
         if not self.released or not self.affected_at(toks, i):
@@ -112,7 +114,7 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
             # 5.0.1.2234 build 20221201"): a stamped release after a perfect fix is the fix.
             if held and not (_perfect_fix(toks, fixes) and _stamped_release(toks, k)):
                 affected += held
-                released += [c for c in held if any(f < c for f in fixes)]
+                released += held
             held, relative = [], False
         elif tok.kind == "punct" and tok.text in ",;:":
             # "plug an SQL injection hole: search parameters were mishandled": after a fix, a
