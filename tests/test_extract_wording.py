@@ -16,6 +16,7 @@ PRODUCTS = [
     KnownProduct("Harbour Networks", "Harbour Agent"),
     KnownProduct("Tidewater", "Tidewater StoreOS Pro", ("StoreOS Pro",)),
     KnownProduct("Opal", "Opal Browser"),
+    KnownProduct("Opal", "Opal Browser ESR", ("Opal ESR",)),
     KnownProduct("Python Software Foundation", "Python"),
 ]
 
@@ -301,3 +302,13 @@ def test_a_flaws_relative_clause_alone_never_alerts_on_the_build_after_it() -> N
     # "is gone in" is a fix in words no cue knows.
     found = read("The defect that lets guest accounts take over the console is gone in StoreOS Pro 9.3.2.881.")
     assert not alerts(found, "9.3.2.881")
+
+
+def test_a_product_named_again_with_its_platform_is_that_platforms_edition() -> None:
+    text = "It affects Opal Browser before 131.0.2, Opal ESR before 128.5.1 and Opal Browser for Android before 131.2.0"
+    found = {(st.product, st.platform): ranges([st]) for st in read(text)}
+    assert found[("Opal Browser", None)] == [{"introduced": "0", "fixed": "131.0.2"}]
+    assert found[("Opal Browser", "android")] == [{"introduced": "0", "fixed": "131.2.0"}]
+    # Builds named before "of <product> for <platform>" are that platform's.
+    (st,) = read("Builds 4.2.7.1 and 4.2.7.2 of HarbourOS for Windows are affected.")
+    assert st.platform == "windows"
