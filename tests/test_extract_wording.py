@@ -312,3 +312,11 @@ def test_a_product_named_again_with_its_platform_is_that_platforms_edition() -> 
     # Builds named before "of <product> for <platform>" are that platform's.
     (st,) = read("Builds 4.2.7.1 and 4.2.7.2 of HarbourOS for Windows are affected.")
     assert st.platform == "windows"
+
+
+def test_and_before_after_a_build_is_its_upper_end_but_before_a_build_opens_a_bound() -> None:
+    found = read("Harbour Agent 5.2.0.1 and before are exposed to the relay flaw; 5.2.0.2 fixes it.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "5.2.0.1"}]
+    assert affected(found, "5.1.9") and not affected(found, "5.2.0.2")
+    found = read("Harbour Agent releases from 5.0 and before 5.2.0.2 are exposed to the relay flaw.")
+    assert ranges(found) == [{"introduced": "5.0", "fixed": "5.2.0.2"}]

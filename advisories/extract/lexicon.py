@@ -92,6 +92,9 @@ OPERATORS: dict[str, str] = {
     "or previous versions": "post_last",
     "or earlier versions": "post_last",
     "and prior": "post_last",
+    # Ivanti's "4.6 Patch 518 and before"; "and before 4.44.3" is a bound of its own (BOUND_NEXT).
+    "and before": "post_last",
+    "or before": "post_last",
     "and below": "post_last",
     "and older": "post_last",
     "and lower": "post_last",
@@ -183,6 +186,8 @@ OPERATORS: dict[str, str] = {
     "apart from": "excl",
     "aside from": "excl",
 }
+# A version right after "and before" / "or before": "starting with 4.25 and before 4.44.3".
+BOUND_NEXT = re.compile(r"\s+(?:(?:versions?|builds?|releases?)\s+)?[Vv]?\d")
 PRE_FAMILIES = frozenset({"pre_fixed", "pre_last", "pre_later", "fix"})
 
 
