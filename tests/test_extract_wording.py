@@ -320,3 +320,16 @@ def test_and_before_after_a_build_is_its_upper_end_but_before_a_build_opens_a_bo
     assert affected(found, "5.1.9") and not affected(found, "5.2.0.2")
     found = read("Harbour Agent releases from 5.0 and before 5.2.0.2 are exposed to the relay flaw.")
     assert ranges(found) == [{"introduced": "5.0", "fixed": "5.2.0.2"}]
+
+
+def test_a_verb_saying_the_flaw_reaches_a_build_names_no_other_product() -> None:
+    text = "A parser overflow in HarbourOS, exploited before Harbour shipped a fix, hits 7.4 before 7.4.3.12."
+    found = read(text)
+    assert ranges(found) == [{"introduced": "7.4", "fixed": "7.4.3.12"}]
+    assert affected(found, "7.4.3.11") and not affected(found, "7.4.3.12")
+
+
+def test_releases_called_end_of_life_lines_are_whole_lines() -> None:
+    found = read("The unsupported 6.1 and 6.3 releases of HarbourOS are vulnerable too.")
+    assert ranges(found) == [{"introduced": "6.1", "fixed": "6.2"}, {"introduced": "6.3", "fixed": "6.4"}]
+    assert affected(found, "6.1.9.4") and not affected(found, "6.2.0")

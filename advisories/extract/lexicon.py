@@ -270,6 +270,8 @@ GLUE = (
         *("download", "deploy", "need", "needs", "require", "requires", "ship", "ships", "move", "migrate"),
         # What the build is of, said in kind: "in firmware 10.2.1.10-62sv", "on ZLD firmware V5.00".
         *("firmware", "software"),
+        # The verbs that say a flaw reaches a build: "..., hits 14.1 before 14.1-47.46".
+        *("affects", "affect", "affecting", "hits", "hit", "impacts", "impacting", "reaches", "touches"),
     }
 )
 # Words naming a separate build line of the product before them (pitfall 8): "Jenkins 2.441

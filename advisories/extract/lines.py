@@ -53,7 +53,8 @@ def called_a_line(t: list[Tok], i: int) -> bool:
     while j < len(t) and (t[j].kind == "ver" or is_conj(t[j])):
         j += 1
     k = i - 1
-    while k >= 0 and (t[k].kind in ("ver", "prod") or is_conj(t[k])):
+    # "the end-of-life 12.1 and 13.0 releases": a release's standing sits between.
+    while k >= 0 and (t[k].kind in ("ver", "prod") or is_conj(t[k]) or t[k].text.lower() in lx.STANDING):
         k -= 1
     noun = j < len(t) and t[j].text.lower() in _LINE_NOUNS
     return noun and k >= 0 and t[k].text.lower() in _WHOLE
