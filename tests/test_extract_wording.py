@@ -333,3 +333,10 @@ def test_releases_called_end_of_life_lines_are_whole_lines() -> None:
     found = read("The unsupported 6.1 and 6.3 releases of HarbourOS are vulnerable too.")
     assert ranges(found) == [{"introduced": "6.1", "fixed": "6.2"}, {"introduced": "6.3", "fixed": "6.4"}]
     assert affected(found, "6.1.9.4") and not affected(found, "6.2.0")
+
+
+def test_a_stamped_release_after_a_perfect_fix_verb_is_the_fix_whatever_follows_it() -> None:
+    text = "Tidewater has patched the kiosk escape in StoreOS Pro 9.3.2.881 build 20240517, which lets guests run code."
+    found = read(text)
+    assert ranges(found) == [{"introduced": "9.3", "fixed": "9.3.2.881"}]
+    assert not affected(found, "9.3.2.881")

@@ -38,6 +38,9 @@ class Cues:
     # own ("fixes a flaw that lets attackers read files in 4.2.7.9", "the bug that lets
     # attackers in is gone in 4.2.8": where that clause ends, no word shows).
     released: tuple[int, ...] = ()
+    # Stamped releases after a perfect fix verb ("has fixed ... in QTS 5.0.1.2234 build
+    # 20221201"): the fix, whatever cue stands nearer (`_stamped_release`).
+    stamped: tuple[int, ...] = ()
 
     def doubtful_at(self, toks: list[Tok], i: int) -> bool:
         """ "The update fixes a flaw that lets attackers read files in HarbourOS 4.2.7.9": is
@@ -56,7 +59,7 @@ class Cues:
 
     def affected_at(self, toks: list[Tok], i: int) -> bool:
         """Does the clause state the version at token `i` as affected?"""
-        if not self.affected or self._fix_predicate(toks, i):
+        if not self.affected or i in self.stamped or self._fix_predicate(toks, i):
             return False
         if self._affected_predicate(toks, i):
             return True
@@ -104,7 +107,10 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
     relative = False  # inside "a flaw that is exploitable": the cue is about the flaw
     held: list[int] = []  # cues about the flaw, until versions show they are its object
     released: list[int] = []
+    stamped: list[int] = []
     for k, tok in enumerate(toks):
+        if tok.kind == "ver" and _perfect_fix(toks, fixes) and _stamped_release(toks, k):
+            stamped.append(k)
         if tok.kind == "op" and tok.family == "fix":
             fixes.append(k)
         elif tok.kind in ("ver", "prod"):
@@ -126,7 +132,7 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
                 (held if relative else affected).append(k)
             elif cue.FIX_CUE.fullmatch(tok.text) or _acts_on_a_flaw(toks, k) or _urged_update(toks, k):
                 fixes.append(k)
-    return Cues(tuple(sorted(affected)), tuple(fixes), tuple(released))
+    return Cues(tuple(sorted(affected)), tuple(fixes), tuple(released), tuple(stamped))
 
 
 _HAVE = frozenset({"has", "have", "had"})
