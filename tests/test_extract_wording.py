@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from advisories.extract import ExtractedStatement, KnownProduct, extract_statements, to_json
 from advisories.models import Status
-from advisories.prose import as_statement
+from advisories.prose import alerts_on, as_statement
 from advisories.versions import compile_statement
 
 PRODUCTS = [
@@ -16,6 +16,7 @@ PRODUCTS = [
     KnownProduct("Harbour Networks", "Harbour Agent"),
     KnownProduct("Tidewater", "Tidewater StoreOS Pro", ("StoreOS Pro",)),
     KnownProduct("Opal", "Opal Browser"),
+    KnownProduct("Opal", "Opal Browser ESR", ("Opal ESR",)),
     KnownProduct("Python Software Foundation", "Python"),
 ]
 
@@ -139,3 +140,203 @@ def test_a_version_naming_who_runs_it_is_not_a_fix() -> None:
     )
     assert {r["fixed"] for r in ranges(found)} == {"5.0.7", "4.8.3p2", "4.6.12"}
     assert affected(found, "4.8.3") and affected(found, "4.6.9")
+
+
+def alerts(found: list[ExtractedStatement], version: str) -> bool:
+    """Would a council running `version` be alerted (not only put on the review list)?"""
+    return any(
+        alerts_on(st) and compile_statement(st).status(version).status is Status.AFFECTED
+        for st in map(as_statement, found)
+    )
+
+
+def test_a_remark_set_off_by_commas_after_the_flaw_is_about_the_flaw() -> None:
+    # "fixed the weakness, which let ..., in <release>": the remark describes the weakness; the
+    # release after it is where the fix shipped.
+    found = read("Tidewater patched the weakness, which allowed local users to gain root, in StoreOS Pro 9.3.2.881.")
+    assert ranges(found) == [{"introduced": "9.3", "fixed": "9.3.2.881"}]
+    assert not affected(found, "9.3.2.881") and affected(found, "9.3.2.880")
+    # A remark about the versions themselves still speaks of them.
+    found = read("The takeover is fixed in StoreOS Pro 9.3.2.881; StoreOS Pro 9.3.2.870, which is vulnerable, needs it")
+    assert alerts(found, "9.3.2.870") and not affected(found, "9.3.2.881")
+
+
+def test_a_stamped_release_after_a_perfect_fix_verb_is_the_fix() -> None:
+    found = read(
+        "The vendor has resolved a defect that lets a guest account take over the console in "
+        "StoreOS Pro 9.3.2.881 build 20240517."
+    )
+    assert ranges(found) == [{"introduced": "9.3", "fixed": "9.3.2.881"}]
+    assert not affected(found, "9.3.2.881")
+
+
+def test_a_release_after_a_fixed_flaw_that_may_be_either_is_never_alerted_on() -> None:
+    # "fixes a defect that lets ... in X": X may be where the defect is or where the fix is; the
+    # reading is kept for review, never alerted on.
+    for text in (
+        "The spring rollup fixes a defect that lets a guest account take over the console in StoreOS Pro 9.3.2.881.",
+        "Tidewater has corrected a defect that allows guests to take over the console on StoreOS Pro 9.3.2.881.",
+    ):
+        found = read(text)
+        assert not alerts(found, "9.3.2.881"), text
+    # A relative clause whose verb governs the version states it affected, and alerts.
+    found = read("The spring rollup fixes a defect that affects StoreOS Pro 9.3.2.881.")
+    assert alerts(found, "9.3.2.881")
+
+
+def test_a_build_whose_third_part_starts_like_a_year_is_no_date() -> None:
+    # "3.4.20195" is no 3 April 2019: the year would run on into a fifth digit.
+    found = read("Harbour Agent 3.4.20195 carries the fix.")
+    assert ranges(found) == [{"introduced": "3.4", "fixed": "3.4.20195"}]
+
+
+def test_a_build_that_lost_a_separator_is_suspect_and_read_back() -> None:
+    known = [KnownProduct("Harbour Networks", "Harbour Agent", (), ("3.4.2-0195", "3.5.0-0201"))]
+    (found,) = extract_statements("Harbour Agent 3.4.20195 carries the fix.", known)
+    assert found.suspect and found.confidence <= 0.4
+    (found,) = extract_statements("Harbour Agent 3.4.2-0195 and earlier are affected.", known)
+    assert not found.suspect
+
+
+def test_an_update_suffix_after_an_underscore_is_part_of_the_build() -> None:
+    found = read("Affected are HarbourOS 9.x before 9.1.4_U2 and from 9.2 before 9.3.1_U5.")
+    assert ranges(found) == [{"introduced": "9", "fixed": "9.1.4_U2"}, {"introduced": "9.2", "fixed": "9.3.1_U5"}]
+    assert affected(found, "9.1.4_U1") and not affected(found, "9.1.4_U2") and affected(found, "9.3.1")
+
+
+def test_a_bare_major_release_can_start_a_range() -> None:
+    found = read("Opal Browser 91 through 118.0.5993.70 mishandled cookie partitions; 118.0.5993.88 fixes it.")
+    assert ranges(found) == [{"introduced": "91", "last_affected": "118.0.5993.70"}]
+    assert affected(found, "95.0.1") and not affected(found, "90.0.1") and not affected(found, "118.0.5993.88")
+    # A year is no release: "from 2019 to 2023.2" names no range of builds.
+    assert all(r.get("introduced") != "2019" for r in ranges(read("Opal Browser 2019 to 2023.2 are affected.")))
+
+
+def test_a_platform_list_with_a_system_the_schema_lacks_limits_nothing() -> None:
+    for text in (
+        "On Linux and OpenBSD, Harbour Agent releases before 3.6.1 mishandle a format string.",
+        "On Solaris and Windows, Harbour Agent releases before 3.6.1 mishandle a format string.",
+    ):
+        (found,) = read(text)
+        assert found.platform is None, text
+    (found,) = read("On Windows, Harbour Agent releases before 3.6.1 mishandle a format string.")
+    assert found.platform == "windows"
+
+
+def test_an_os_name_describing_something_else_is_no_platform() -> None:
+    (found,) = read("Harbour Agent 3.0 through 3.6.0 let Windows services started by any user read the key store.")
+    assert found.platform is None
+    (found,) = read("Harbour Agent 3.0 through 3.6.0 for Windows are affected.")
+    assert found.platform == "windows"
+
+
+def test_a_release_that_lets_an_unnamed_party_do_something_is_affected() -> None:
+    text = (
+        "StoreOS Pro 9.3.2.870 let an unenrolled kiosk client reach the admin API, "
+        "and Tidewater has corrected this in 9.3.2.881 and 9.2.14."
+    )
+    found = read(text)
+    assert affected(found, "9.3.2.870") and not affected(found, "9.3.2.881") and not affected(found, "9.2.14")
+    assert affected(found, "9.2.13")
+    # Naming who a feature is for is no flaw: "lets admins" states nothing affected.
+    assert not affected(read("StoreOS Pro 9.3.2.881 lets admins turn off the legacy API."), "9.3.2.881")
+
+
+def test_the_build_of_a_fixed_release_survives_a_remark_about_the_flaw() -> None:
+    text = "Harbour Agent 3.6 (build 3.6.1.2044) fixes the key-store flaw, which let any local user read secrets."
+    found = read(text)
+    assert ranges(found) == [{"introduced": "3.6", "fixed": "3.6.1.2044"}]
+    assert not affected(found, "3.6.1.2044") and affected(found, "3.6.1.2043")
+
+
+def test_a_bound_turned_into_a_date_keeps_its_range_and_goes_to_review() -> None:
+    for text, expected in (
+        ("Harbour Agent releases before 11/04/2019 leak session tokens.", {"introduced": "0", "fixed": "11/04/2019"}),
+        ("Harbour Agent 4.x before 04/03/2011 leaks session tokens.", {"introduced": "4", "fixed": "04/03/2011"}),
+        (
+            "Harbour Agent 4.2.0 before 04/03/2011 leaks session tokens.",
+            {"introduced": "4.2.0", "fixed": "04/03/2011"},
+        ),
+    ):
+        (found,) = read(text)
+        assert ranges([found]) == [expected], text
+        assert found.suspect and not alerts([found], "4.2.1")
+
+
+def test_an_upper_case_release_candidate_is_part_of_the_build() -> None:
+    found = read("HarbourOS 6.0.0.RC2 to 6.0.14 accept unsigned firmware images.")
+    assert ranges(found) == [{"introduced": "6.0.0.RC2", "last_affected": "6.0.14"}]
+
+
+def test_a_build_named_as_firmware_or_software_is_the_products() -> None:
+    found = read("Harbour Networks has corrected the portal flaw in HarbourOS firmware 4.3.1.7-20x.")
+    assert ranges(found) == [{"introduced": "4.3", "fixed": "4.3.1.7-20x"}]
+    found = read("It affects HarbourOS on its boot software 4.1.0 through 4.3.1.")
+    assert ranges(found) == [{"introduced": "4.1.0", "last_affected": "4.3.1"}]
+
+
+def test_a_build_that_remains_open_to_a_flaw_is_affected() -> None:
+    found = read("Appliances still on HarbourOS 4.3.1.6 remain open to the portal bypass.")
+    assert alerts(found, "4.3.1.6") and not affected(found, "4.3.1.7")
+
+
+def test_long_update_suffixes_and_model_builds_are_part_of_the_version() -> None:
+    found = read("HarbourOS 8.4.0 up to and including 8.6.2_Update3 are affected.")
+    assert ranges(found) == [{"introduced": "8.4.0", "last_affected": "8.6.2_Update3"}]
+    found = read("Harbour Agent before V3.10(ABCD.4)C0 allows command injection.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "V3.10(ABCD.4)C0"}]
+
+
+def test_an_urged_update_names_the_fix_even_with_the_product_between() -> None:
+    text = (
+        "The Harbour Agent plugin is open to stored XSS in versions up to and including 2.4.0, "
+        "and admins should update Harbour Agent to 2.4.1 or any later release."
+    )
+    found = read(text)
+    assert ranges(found) == [{"introduced": "0", "last_affected": "2.4.0"}]
+    assert alerts(found, "2.4.0") and not affected(found, "2.4.1") and not affected(found, "2.5.0")
+
+
+def test_a_flaws_relative_clause_alone_never_alerts_on_the_build_after_it() -> None:
+    # "the defect that lets ... is gone in X": nothing marks where the relative clause ends, and
+    # "is gone in" is a fix in words no cue knows.
+    found = read("The defect that lets guest accounts take over the console is gone in StoreOS Pro 9.3.2.881.")
+    assert not alerts(found, "9.3.2.881")
+
+
+def test_a_product_named_again_with_its_platform_is_that_platforms_edition() -> None:
+    text = "It affects Opal Browser before 131.0.2, Opal ESR before 128.5.1 and Opal Browser for Android before 131.2.0"
+    found = {(st.product, st.platform): ranges([st]) for st in read(text)}
+    assert found[("Opal Browser", None)] == [{"introduced": "0", "fixed": "131.0.2"}]
+    assert found[("Opal Browser", "android")] == [{"introduced": "0", "fixed": "131.2.0"}]
+    # Builds named before "of <product> for <platform>" are that platform's.
+    (st,) = read("Builds 4.2.7.1 and 4.2.7.2 of HarbourOS for Windows are affected.")
+    assert st.platform == "windows"
+
+
+def test_and_before_after_a_build_is_its_upper_end_but_before_a_build_opens_a_bound() -> None:
+    found = read("Harbour Agent 5.2.0.1 and before are exposed to the relay flaw; 5.2.0.2 fixes it.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "5.2.0.1"}]
+    assert affected(found, "5.1.9") and not affected(found, "5.2.0.2")
+    found = read("Harbour Agent releases from 5.0 and before 5.2.0.2 are exposed to the relay flaw.")
+    assert ranges(found) == [{"introduced": "5.0", "fixed": "5.2.0.2"}]
+
+
+def test_a_verb_saying_the_flaw_reaches_a_build_names_no_other_product() -> None:
+    text = "A parser overflow in HarbourOS, exploited before Harbour shipped a fix, hits 7.4 before 7.4.3.12."
+    found = read(text)
+    assert ranges(found) == [{"introduced": "7.4", "fixed": "7.4.3.12"}]
+    assert affected(found, "7.4.3.11") and not affected(found, "7.4.3.12")
+
+
+def test_releases_called_end_of_life_lines_are_whole_lines() -> None:
+    found = read("The unsupported 6.1 and 6.3 releases of HarbourOS are vulnerable too.")
+    assert ranges(found) == [{"introduced": "6.1", "fixed": "6.2"}, {"introduced": "6.3", "fixed": "6.4"}]
+    assert affected(found, "6.1.9.4") and not affected(found, "6.2.0")
+
+
+def test_a_stamped_release_after_a_perfect_fix_verb_is_the_fix_whatever_follows_it() -> None:
+    text = "Tidewater has patched the kiosk escape in StoreOS Pro 9.3.2.881 build 20240517, which lets guests run code."
+    found = read(text)
+    assert ranges(found) == [{"introduced": "9.3", "fixed": "9.3.2.881"}]
+    assert not affected(found, "9.3.2.881")

@@ -35,7 +35,9 @@ def assemble(
     line when it has one (scan.ProductIndex.line), so "2203 LTSR" of the Workspace app is
     the Workspace app LTSR, read in its scheme and at full confidence."""
     keyed = [(e, line((m[0], e.variant or m[1]))) for e in exprs if e.group for m in e.group]
-    named: dict[Key, set[str]] = {}
+    # Per platform too: "Firefox before 97.0.2 ... Firefox for Android before 97.3.0" names one
+    # bound on each platform, not two lines of one statement.
+    named: dict[tuple[Key, tuple[str, ...] | None], set[str]] = {}
     covered: dict[Key, set[str]] = {}
     explicit: dict[Key, set[str]] = {}
     starts: dict[Key, list[str]] = {}  # where the text says a line starts: labels, lower ends
@@ -49,7 +51,7 @@ def assemble(
         if e.kind in ("bound", "range", "wild"):
             # A list of affected branches scopes each bound; a fix on another line does not
             # ("up to 12.1.2.172 ... the fix is in 12.2.0.334" still covers 11.x).
-            named.setdefault(key, set()).add(branch_of(e))
+            named.setdefault((key, e.platforms), set()).add(branch_of(e))
         if e.kind != "fix":
             covered.setdefault(key, set()).update(cover_of(e))
         if e.kind == "version":
@@ -72,10 +74,12 @@ def assemble(
                 acc.add_fix(bounded, e.version)
                 acc.notes |= set() if e.direct else {"context"}
             continue
-        several = len(named.get(key, ())) > 1 and not older_than_every_line(e, starts.get(key, []))
+        several = len(named.get((key, e.platforms), ())) > 1 and not older_than_every_line(e, starts.get(key, []))
         versions, ranges, notes = resolve(e, products[key[0]], several, key in fine)
         if not e.direct:
             notes.add("context")
+        if e.doubtful:
+            notes.add("doubtful")
         for platform in _platforms(e, products[key[0]]):
             acc = accs.setdefault((e.unit, key, platform), Acc())
             acc.add(versions, ranges, notes)

@@ -40,7 +40,9 @@ class Brackets(Naming):
         so the fix becomes "check manually" rather than the release name's own range."""
         last = self.exprs[-1] if self.exprs else None
         words = [t for t in inner if t.kind != "punct"]
-        if last is None or last.pos != at or last.kind != "fix" or len(words) != 2:
+        # A bare version the clause does not state affected is a fix too, once settled (grammar).
+        fix = last is not None and (last.kind == "fix" or (last.kind == "version" and not self._affected(at)))
+        if last is None or last.pos != at or not fix or len(words) != 2:
             return
         noun, build = words
         if noun.text.lower() != "build" or build.kind not in ("ver", "num"):

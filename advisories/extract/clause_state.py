@@ -7,7 +7,7 @@ from typing import Any
 
 from .model import Expr, Mention, Tok
 from .mood import cues
-from .shapes import extends
+from .shapes import date_like, extends
 
 
 class ClauseState:
@@ -53,12 +53,15 @@ class ClauseState:
         label, label_variant = self.label or ("", "")
         version = fields.get("version", "")
         opaque = fields.pop("opaque", False)
-        if kind in ("bound", "fix") and label and (opaque or extends(version, label)):
+        # A date where the bound was ("6.x before 06/06/2001") shows no line: the label's holds.
+        if kind in ("bound", "fix") and label and (opaque or extends(version, label) or date_like(version)):
             fields["label"] = label
         fields["variant"] = fields.get("variant") or label_variant
         self.label = None
         self.merge_ok = False
-        found = [Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, **fields)]
+        # Only a bare version's reading rests on the clause's cues; a range operator is its own.
+        doubtful = kind == "version" and self.cues.doubtful_at(self.t, i)
+        found = [Expr(kind, group=self.group, platforms=self.named or self.fwd, pos=i, doubtful=doubtful, **fields)]
         if self.named_by and self.group and len(self.group) > 1:
             # "Zoom Desktop Client for Windows and Zoom VDI Client before 5.15.2": one each.
             found = [replace(found[0], group=[m], platforms=self.named_by.get(m, self.fwd)) for m in self.group]

@@ -47,11 +47,17 @@ _AFFECTED = (
     r"(?:(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|hole|defect)s?|weaknesses|"
     rf"{_FLAW_KIND})"
     r"|(?:is|are|was|were)\s+(?:also\s+)?hit\b"  # "FortiManager and FortiAnalyzer are hit as well: ..."
+    r"|(?:is|are|was|were|remains?|stays?|left)\s+(?:still\s+|wide\s+)?open\s+to\b"  # "remain open to the bypass"
     r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
     r"(?:found|discovered|identified|reported)\s+in"
     r"|malicious\s+(?:version|build|release|update|installer|package)s?"
     r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
+    # "1.10.1 let a non-server agent reach server-only calls", "allows any logged-in user to":
+    # what a flawed release lets some unnamed party do (an indefinite party: "lets admins
+    # disable telnet" names a feature's users).
+    r"|(?:allow(?:s|ed)?|lets?|permit(?:s|ted)?)\s+(?:an?|any)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:users?|agents?|clients?|accounts?|callers?|insiders?|part(?:y|ies)|actors?|holders?|peers?|guests?)"
     # What a flawed release does, in CVE descriptions: "7-Zip 24.06 mishandles ...", "can crash".
     r"|mishandle[sd]?|(?:can|could|may)\s+(?:be\s+made\s+to\s+)?crash"
 )
@@ -64,6 +70,10 @@ FLAW_NOUN = re.compile(
     rf"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness(?:es)?|hole|defect|issue|problem|backdoor)s?|{_FLAW_KIND}",
     re.IGNORECASE,
 )
+# "site owners should update WordPress Automatic to 3.92.1", "we urge admins to update": "update"
+# after a word that asks for it is the fix verb, whatever stands between it and its "to".
+URGING = frozenset({"should", "must", "to", "please", "promptly", "immediately", "urgently"})
+
 # Words that open the flaw's noun phrase after the verb: "plug a hole", "seal two flaws".
 FLAW_DETERMINERS = frozenset(
     {"a", "an", "the", "this", "that", "these", "those", "its", "their", "another", "both", "several", "multiple"}

@@ -30,6 +30,9 @@ UNUSUAL = 0.05  # penalty for a version shape the vendors' data does not use
 SUSPECT = 0.4  # mangled, truncated or conflicting: never alert on it silently
 
 
+DOUBTFUL = 0.6  # the clause may name the build as fixed as well as affected: review, never alert
+
+
 CHECK_MANUALLY = 0.3  # only a fix whose line the text does not show: review, never alert
 
 
@@ -179,6 +182,8 @@ def _confidence(acc: Acc, ranges: Sequence[VersionRange], variant: bool, suspect
         c = min(c, FIX_ONLY)
     if "all" in acc.notes:
         c = min(c, ALL_VERSIONS)
+    if "doubtful" in acc.notes:
+        c = min(c, DOUBTFUL)
     shown = [*acc.versions, *(r.upper.version for r in ranges if r.upper)]
     if any(not shapes.versionlike(v) for v in shown):
         c = min(c, CONTEXT)  # an opaque patch name: the matcher may not be able to order it

@@ -12,9 +12,18 @@ from advisories.versions import compare
 from . import lexicon as lx
 from .brackets import Brackets
 from .lines import AFTER_VERSION, called_a_line, is_label, joins_label, line_after, numbers_a_line
-from .lookaround import FOREIGN, is_build_number, is_conj, is_filler, line_base, owner_of, skip_fillers
+from .lookaround import (
+    FOREIGN,
+    is_build_number,
+    is_conj,
+    is_filler,
+    line_base,
+    owner_of,
+    skip_fillers,
+    starts_a_range,
+)
 from .model import Expr, Tok
-from .shapes import extends, is_plain_line
+from .shapes import date_like, extends, is_plain_line
 
 # Who runs a release: "1.1.1 users", "1.0.2 customers" name a group of people, never a build.
 _PEOPLE = frozenset({"users", "customers", "admins", "administrators", "operators", "owners"})
@@ -95,7 +104,7 @@ class ClauseParser(Brackets):
         if kind == "num" and numbers_a_line(self.t, i):
             self.label = (self.t[i].text, "")  # "CrushFTP 10 before 10.8.4, 11 before 11.3.1"
             return i + 1
-        if kind == "num" and is_build_number(self.t, i):
+        if kind == "num" and (is_build_number(self.t, i) or starts_a_range(self.t, i)):
             self.t[i] = Tok("ver", self.t[i].text)
             return self._on_version(i)
         if kind == "word" and self.t[i].text.lower() not in lx.FILLER | lx.LABEL_NOUNS and not self._qualifier(i):
@@ -192,7 +201,8 @@ class ClauseParser(Brackets):
         if self.pending == "fix" or tok.wildcard or k >= self.n or self.t[k].kind != "ver":
             return None
         hi = self.t[k]
-        if hi.family == "opaque" or compare(tok.text, hi.text) != -1:
+        # "5.18.0 before 18/05/2003": a date where the bound was cannot be ordered, yet is one.
+        if hi.family == "opaque" or (compare(tok.text, hi.text) != -1 and not date_like(hi.text)):
             return None
         upper_kind = "fixed" if self.t[j].family == "pre_fixed" else "last_affected"
         self._emit("range", i, lower=tok.text, upper=hi.text, upper_kind=upper_kind, variant=tok.variant or hi.variant)

@@ -35,12 +35,13 @@ VERSION = re.compile(
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
     # SonicOS also "6.5.4.4-44v-21-1452" (a build of a build), "7.0.1-R579", SMA "10.2.0.8-37sv".
-    r"(?:(?:-\d+(?:\.\d+)*[a-z]{0,2})+|-R\d+|[-.](?:alpha|beta|rc|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
+    r"(?:(?:-\d+(?:\.\d+)*[a-z]{0,2})+|-R\d+|[-.](?:alpha|beta|rc|RC|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
     r"|\s?U\d+[a-z]?)?"
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r"(?:-[pr]\d+)?"  # Adobe Commerce 2.4.3-p1, Juniper SSR 6.3.3-r2: a patch or revision of it
     r"(?:-S\d+)?"  # Junos 20.4R3-S9: a service release of 20.4R3
-    r"(?:_\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4
+    r"(?:_(?:U|Update)?\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4; WatchGuard "12.7.2_U1", "_Update1"
+    r"(?:\([A-Z]{4}\.\d+\)C\d+)?"  # Zyxel "V5.21(AAZF.17)C0": the model's build of V5.21
     r"(?:-(?:lts|sts))?"  # Juniper SSR "6.1.9-lts": the support track is part of the name
     r"(?:\s(?:MR|SU|SP)\d+)?"  # Sophos "v19.0 MR1", "V7.4 SP1": a maintenance release of it
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
@@ -91,6 +92,9 @@ OPERATORS: dict[str, str] = {
     "or previous versions": "post_last",
     "or earlier versions": "post_last",
     "and prior": "post_last",
+    # Ivanti's "4.6 Patch 518 and before"; "and before 4.44.3" is a bound of its own (BOUND_NEXT).
+    "and before": "post_last",
+    "or before": "post_last",
     "and below": "post_last",
     "and older": "post_last",
     "and lower": "post_last",
@@ -106,6 +110,13 @@ OPERATORS: dict[str, str] = {
     "or above": "post_later",
     "or newer": "post_later",
     "or higher": "post_later",
+    # "update to 3.92.1 or a higher version": the fixed release and those after it.
+    **{
+        f"or {det} {adj} {noun}": "post_later"
+        for det in ("a", "any")
+        for adj in ("higher", "later", "newer")
+        for noun in ("version", "release", "build")
+    },
     "onwards": "post_later",
     "and up": "post_later",
     "starting with": "pre_later",
@@ -175,6 +186,8 @@ OPERATORS: dict[str, str] = {
     "apart from": "excl",
     "aside from": "excl",
 }
+# A version right after "and before" / "or before": "starting with 4.25 and before 4.44.3".
+BOUND_NEXT = re.compile(r"\s+(?:(?:versions?|builds?|releases?)\s+)?[Vv]?\d")
 PRE_FAMILIES = frozenset({"pre_fixed", "pre_last", "pre_later", "fix"})
 
 
@@ -215,6 +228,16 @@ PLATFORM_ONLY = re.compile(
     re.IGNORECASE,
 )
 PLATFORM_WORDS = frozenset({"windows", "macos", "mac", "linux", "ios", "ipados", "android"})
+# Operating systems with no platform of their own in the schema: "On Linux and FreeBSD, ..."
+# names two systems, so it limits the statement to neither.
+OTHER_OS = frozenset({"freebsd", "openbsd", "netbsd", "solaris", "aix", "hp-ux", "unix", "chromeos", "illumos"})
+# Things an OS name may describe that are not where the product runs: "lets Linux containers
+# reach the API", "a Windows registry key", "the Linux kernel".
+OS_THINGS = frozenset(
+    {"container", "containers", "kernel", "kernels", "subsystem", "shell", "registry", "service", "services"}
+    | {"path", "paths", "file", "files", "command", "commands", "process", "processes", "account", "accounts"}
+    | {"domain", "domains", "credentials", "defender", "firewall", "sandbox"}
+)
 
 # -------------------------------------------------------------------------------- words
 # Words that may sit inside a version list without ending it ("version 7.2.4 and below,
@@ -245,6 +268,10 @@ GLUE = (
         *STANDING,
         *("get", "gets", "receive", "receives", "install", "installs", "apply", "applies", "use", "uses"),
         *("download", "deploy", "need", "needs", "require", "requires", "ship", "ships", "move", "migrate"),
+        # What the build is of, said in kind: "in firmware 10.2.1.10-62sv", "on ZLD firmware V5.00".
+        *("firmware", "software"),
+        # The verbs that say a flaw reaches a build: "..., hits 14.1 before 14.1-47.46".
+        *("affects", "affect", "affecting", "hits", "hit", "impacts", "impacting", "reaches", "touches"),
     }
 )
 # Words naming a separate build line of the product before them (pitfall 8): "Jenkins 2.441

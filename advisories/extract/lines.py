@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import lexicon as lx
 from .lookaround import is_conj, is_filler, line_base, skip_fillers
 from .model import Tok
-from .shapes import extends, is_plain_line
+from .shapes import date_like, extends, is_plain_line
 
 AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
 _SEPARATORS = frozenset({"|", ":"})
@@ -53,7 +53,8 @@ def called_a_line(t: list[Tok], i: int) -> bool:
     while j < len(t) and (t[j].kind == "ver" or is_conj(t[j])):
         j += 1
     k = i - 1
-    while k >= 0 and (t[k].kind in ("ver", "prod") or is_conj(t[k])):
+    # "the end-of-life 12.1 and 13.0 releases": a release's standing sits between.
+    while k >= 0 and (t[k].kind in ("ver", "prod") or is_conj(t[k]) or t[k].text.lower() in lx.STANDING):
         k -= 1
     noun = j < len(t) and t[j].text.lower() in _LINE_NOUNS
     return noun and k >= 0 and t[k].text.lower() in _WHOLE
@@ -88,8 +89,9 @@ def is_label(t: list[Tok], i: int) -> bool:
         m += 1
     if m >= len(t) or t[m].kind != "ver":
         return False
-    # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line.
-    return extends(t[m].text, base) or t[m].family == "opaque"
+    # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line, nor can a
+    # bound a spreadsheet turned into a date ("6.x before 06/06/2001"): a wildcard names it.
+    return extends(t[m].text, base) or t[m].family == "opaque" or (t[i].wildcard and date_like(t[m].text))
 
 
 def _label_gap(tok: Tok, *, noun: bool) -> bool:

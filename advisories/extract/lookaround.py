@@ -66,6 +66,25 @@ def is_build_number(t: list[Tok], i: int) -> bool:
     return (before or after) and not noun
 
 
+def starts_a_range(t: list[Tok], i: int) -> bool:
+    """ "Thunderbird 68 to 102.7.0", "Edge 90 through 101.0.1210.53": a product's bare major
+    release right before a range operator and a dotted version above it is the range's lower
+    end, as printed (never a year: "2019 to 2022.1" is no range of releases)."""
+    j = i - 1
+    while j >= 0 and is_filler(t[j]):
+        j -= 1
+    if j < 0 or t[j].kind != "prod" or _YEAR.match(t[i].text) or len(t[i].text) > 3:
+        return False
+    k = i + 1
+    infix = k < len(t) and t[k].kind == "op" and t[k].family == "infix"
+    hi = t[k + 1] if infix and k + 1 < len(t) else None
+    major = _MAJOR.match(hi.text) if hi is not None and hi.kind == "ver" and "." in hi.text else None
+    return major is not None and int(t[i].text) < int(major[1])
+
+
+_MAJOR = re.compile(r"\D{0,2}(\d+)\.")
+
+
 def owner_of(t: list[Tok], i: int) -> str:
     """Who an unknown name right before a version makes its owner: "" (the product being
     described), a variant word ("LTS 2.426.2"), or FOREIGN: "... and libwebp 1.3.2",

@@ -81,3 +81,4 @@ class Expr:
     by_line: bool = False  # a bound the vendor scopes to its own branch ("7.2.4 and below")
     excluded: tuple[str, ...] = ()  # "(excluding 5.14.14 and 5.15.12)": carved out of this one
     from_zero: bool = False  # "all versions prior to X": explicitly every older version
+    doubtful: bool = False  # affected or fixed? the clause reads both ways (mood.Cues.doubtful_at)

@@ -34,10 +34,32 @@ class Cues:
 
     affected: tuple[int, ...]
     fixes: tuple[int, ...]
+    # Affected cues of a relative clause about a flaw, which a version after them took as its
+    # own ("fixes a flaw that lets attackers read files in 4.2.7.9", "the bug that lets
+    # attackers in is gone in 4.2.8": where that clause ends, no word shows).
+    released: tuple[int, ...] = ()
+    # Stamped releases after a perfect fix verb ("has fixed ... in QTS 5.0.1.2234 build
+    # 20221201"): the fix, whatever cue stands nearer (`_stamped_release`).
+    stamped: tuple[int, ...] = ()
+
+    def doubtful_at(self, toks: list[Tok], i: int) -> bool:
+        """ "The update fixes a flaw that lets attackers read files in HarbourOS 4.2.7.9": is
+        4.2.7.9 where the flaw is, or where the fix is? Both readings occur ("fixes a flaw in
+        Java SE 8u411": affected; "has fixed the flaw ... in QTS 5.0.1.2234": fixed), and a fix
+        said in words no cue knows ("is gone in 4.2.8") leaves only the flaw's cue. A version
+        stated affected only by such a cue, when the cue does not govern it ("a flaw that affects
+        FortiOS 7.2.4" does), is kept for review and never alerted on."""
+        if not self.released or not self.affected_at(toks, i):
+            return False
+        before = [k for k in self.affected if k < i]
+        if not before or before[-1] not in self.released:
+            return False
+        head = _list_head(toks, i)
+        return head is None or not any(head[0] <= k <= head[1] for k in self.affected)
 
     def affected_at(self, toks: list[Tok], i: int) -> bool:
         """Does the clause state the version at token `i` as affected?"""
-        if not self.affected or self._fix_predicate(toks, i):
+        if not self.affected or i in self.stamped or self._fix_predicate(toks, i):
             return False
         if self._affected_predicate(toks, i):
             return True
@@ -84,13 +106,21 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
     fixes: list[int] = []
     relative = False  # inside "a flaw that is exploitable": the cue is about the flaw
     held: list[int] = []  # cues about the flaw, until versions show they are its object
+    released: list[int] = []
+    stamped: list[int] = []
     for k, tok in enumerate(toks):
+        if tok.kind == "ver" and _perfect_fix(toks, fixes) and _stamped_release(toks, k):
+            stamped.append(k)
         if tok.kind == "op" and tok.family == "fix":
             fixes.append(k)
         elif tok.kind in ("ver", "prod"):
             # "reported that 3CX DesktopApp 18.12.416 was trojanised": its own subject; "fixes a
             # flaw that affects FortiOS 7.2.4": the versions are what the held cue speaks of.
-            affected += held
+            # Not after "has fixed" when the release carries a build stamp ("... in QTS
+            # 5.0.1.2234 build 20221201"): a stamped release after a perfect fix is the fix.
+            if held and not (_perfect_fix(toks, fixes) and _stamped_release(toks, k)):
+                affected += held
+                released += held
             held, relative = [], False
         elif tok.kind == "punct" and tok.text in ",;:":
             # "plug an SQL injection hole: search parameters were mishandled": after a fix, a
@@ -100,19 +130,59 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
             relative = relative or _relative_to_a_noun(toks, k) or (bool(fixes) and _describes_the_flaw(toks, k))
             if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _REACH])):
                 (held if relative else affected).append(k)
-            elif cue.FIX_CUE.fullmatch(tok.text) or _acts_on_a_flaw(toks, k):
+            elif cue.FIX_CUE.fullmatch(tok.text) or _acts_on_a_flaw(toks, k) or _urged_update(toks, k):
                 fixes.append(k)
-    return Cues(tuple(sorted(affected)), tuple(fixes))
+    return Cues(tuple(sorted(affected)), tuple(fixes), tuple(released), tuple(stamped))
+
+
+_HAVE = frozenset({"has", "have", "had"})
+
+
+def _perfect_fix(toks: list[Tok], fixes: list[int]) -> bool:
+    """ "QNAP has fixed ...", "the maintainers have now patched ...": a fix verb in the perfect
+    tense reports a fix already shipped, so a release named after it is where the fix is."""
+    for f in fixes:
+        word = toks[f].text.lower()
+        before = [t.text.lower() for t in toks[max(0, f - 2) : f] if t.kind == "word"]
+        if word.endswith("ed") and any(b in _HAVE for b in before):
+            return True
+    return False
+
+
+def _stamped_release(toks: list[Tok], k: int) -> bool:
+    """ "QTS 5.0.1.2234 build 20221201", "4.2.7.9 (build 4711)": a release printed with its
+    build or date stamp, the way release notes name a shipped build."""
+    j = k
+    while j < len(toks) and toks[j].kind == "prod":
+        j += 1
+    if j >= len(toks) or toks[j].kind != "ver":
+        return False
+    j += 2 if j + 1 < len(toks) and toks[j + 1].kind == "open" else 1
+    stamp = j + 1 < len(toks) and toks[j].text.lower() == "build" and toks[j + 1].kind == "num"
+    return stamp and len(toks[j + 1].text) >= 4
+
+
+def _urged_update(toks: list[Tok], k: int) -> bool:
+    before = toks[k - 1].text.lower() if k > 0 else ""
+    return toks[k].text.lower() == "update" and before in cue.URGING
 
 
 def _relative_to_a_noun(toks: list[Tok], k: int) -> bool:
     """ "closes a hole that is exploitable", "a flaw in WebRTC which attackers exploit": a
     relative clause about a noun other than the versions ("versions that are affected",
-    "7.2.4, which is vulnerable" still speak of them)."""
+    "7.2.4, which is vulnerable" still speak of them). Set off by commas too: "has fixed the
+    flaw, which could let attackers in, in 5.0.1": the remark is about the flaw, and the
+    comma after it ends it (`cues` drops its held cues there)."""
     if toks[k].text.lower() not in ("that", "which", "who") or k == 0:
         return False
-    before = toks[k - 1]
-    return before.kind == "word" and not is_filler(before)
+    j = k - 1
+    if toks[j].kind == "punct" and toks[j].text == "," and j >= 1:
+        j -= 1
+        if toks[j].kind == "close":  # "fixes CVE-2025-1234 (CVSS 9.9), which let ...": the remark's noun
+            while j > 0 and toks[j].kind != "open":
+                j -= 1
+            j -= 1
+    return j >= 0 and toks[j].kind == "word" and not is_filler(toks[j])
 
 
 def _flaw_noun_at(toks: list[Tok], k: int) -> bool:

@@ -79,10 +79,12 @@ class Naming(ClauseState):
                 break
             k += 1
         platforms = tuple(dict.fromkeys(names))
+        if self._names_no_platform(i, k):
+            return k
         # Only the current product's versions: "Edge 114.0.1823.41 ... after Chrome 114.0.5735.110
         # shipped for Windows" says nothing of Edge's platform.
         waiting = [e for e in self.exprs if e.platforms is None and e.group == self.group]
-        if waiting and self.fwd is None and i - waiting[-1].pos <= _RETRO_PLATFORM_GAP:
+        if waiting and self.fwd is None and i - waiting[-1].pos <= _RETRO_PLATFORM_GAP and not self._new_mention(i):
             for e in waiting:  # "18.12.407 and 18.12.416 for Windows"
                 e.platforms = platforms
         elif self._names_a_product(i):
@@ -94,6 +96,24 @@ class Naming(ClauseState):
         else:  # "3CX DesktopApp for Windows versions ..."
             self.fwd, self.named = platforms, None
         return k
+
+    def _names_no_platform(self, i: int, k: int) -> bool:
+        """ "On Linux and FreeBSD": one of the systems listed has no platform of its own, so the
+        list limits nothing; "let Linux containers reach the API", "a Windows registry key": the
+        OS name describes something else the text speaks of, not where the product runs."""
+        before = i >= 2 and is_conj(self.t[i - 1]) and self.t[i - 2].text.lower() in lx.OTHER_OS
+        after = k + 1 < self.n and is_conj(self.t[k]) and self.t[k + 1].text.lower() in lx.OTHER_OS
+        thing = k < self.n and self.t[k].kind == "word" and self.t[k].text.lower() in lx.OS_THINGS
+        return before or after or thing
+
+    def _new_mention(self, i: int) -> bool:
+        """ "Firefox before 97.0.2, ..., Firefox for Android before 97.3.0": the product named
+        again with its platform is another edition of it, not the platform of the builds before;
+        "versions A and B of the 3CX DesktopApp for Windows" name theirs after "of"."""
+        if not self._names_a_product(i):
+            return False
+        p = i - 2 if self.t[i - 1].text.lower() == "for" else i - 1
+        return not self._after_of(p, fixes=False)
 
     def _names_a_product(self, i: int) -> bool:
         j = i - 1

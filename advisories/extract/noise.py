@@ -53,7 +53,8 @@ DATES = tuple(
         rf"(?<![\d.])\d{{4}}-{_MONTH}-{_DAY}(?:T[\d:.]+Z?)?(?![\d.]\d)",
         rf"(?<![\d.])\d{{4}}/{_MONTH}/{_DAY}(?![\d/])",
         r"(?<![\d.])\d{4}\.(?:0[1-9]|1[0-2])\.(?:0[1-9]|[12]\d|3[01])(?![\d.]\d)",
-        rf"(?<![\d./])(?:{_DAY}[./]{_MONTH}|{_MONTH}/{_DAY})[./]{_YEAR}(?![\d.]\d|/)",
+        # A year runs out at its fourth digit: "1.6.20720" is a build, not 1 June 2072.
+        rf"(?<![\d./])(?:{_DAY}[./]{_MONTH}|{_MONTH}/{_DAY})[./]{_YEAR}(?![\d.]\d|/|\d)",
     )
 )
 

@@ -242,6 +242,11 @@ def _one(text: str, i: int, end: int) -> tuple[list[Tok], int]:
     m = lx.OPERATOR.match(text, i, end)
     if m:
         phrase = " ".join(m.group(0).lower().replace(",", " ").split())
+        if phrase.endswith(" before") and lx.BOUND_NEXT.match(text, m.end(), end):
+            # "from 4.25 and before 4.44.3": a conjunction, then the "before" of the next bound.
+            conj = _WORD.match(text, i, end)
+            if conj:
+                return [Tok("word", conj.group(0))], conj.end()
         return [Tok("op", phrase, lx.OPERATORS[phrase])], m.end()
     m = lx.PLATFORM.match(text, i, end)
     if m:

@@ -160,8 +160,13 @@ def resolve(
         return [], [osv_range(v, fixed=shapes.next_branch(v))], set()
     if e.kind == "all":
         return [], [osv_range("0")], {"all"}
+    if shapes.date_like(v) and e.upper_kind == "fixed":
+        # "before 15/08/2009", "6.x before 06/06/2001": the bound is mangled but the operator still
+        # says everything below it (from the label's line, if any); kept as written in its range,
+        # which finish marks suspect, so it goes to review.
+        return [], [osv_range(e.label or "0", fixed=v)], set()
     if shapes.date_like(v):
-        return [v], [], set()  # "7/2/2004 and below": a mangled version, kept as written for review
+        return [v], [], set()  # "7/2/2004 and below": Fortinet's branch is unknown; the build for review
     # A YYMM release (2403.1) has no branch: Workspace's numbering runs on across releases.
     scoped = (
         not shapes.is_calendar_release(v)

@@ -155,17 +155,30 @@ def suggest(version: str, known_builds: Sequence[str]) -> str | None:
     if not known_builds or version in known_builds:
         return None
     parts = re.split(r"[./]", version)
-    found = {b for b in known_builds if b.endswith("." + version) and "/" not in version}
+    found = {
+        b for b in known_builds if (b.endswith("." + version) or _lost_a_separator(version, b)) and "/" not in version
+    }
     if "/" in version:
         found = {".".join(p) for p in permutations(parts)} & set(known_builds)
     return found.pop() if len(found) == 1 else None
 
 
 def truncated(version: str, known_builds: Sequence[str]) -> bool:
-    """A version that is a known build with its leading part(s) dropped (pitfall 13)."""
+    """A version that is a known build with its leading part(s) dropped (pitfall 13), or with a
+    separator lost inside it ("1.6.20720" for 1.6.2-0720)."""
     if not known_builds or version in known_builds:
         return False
-    return any(b.endswith("." + version) for b in known_builds)
+    return any(b.endswith("." + version) or _lost_a_separator(version, b) for b in known_builds)
+
+
+def _lost_a_separator(version: str, build: str) -> bool:
+    """The same digits as a known build, in order, with fewer separators between them."""
+    digits = _SEPARATORS.sub("", version)
+    fewer = len(_SEPARATORS.findall(version)) < len(_SEPARATORS.findall(build))
+    return fewer and digits == _SEPARATORS.sub("", build) and version[:1] == build[:1]
+
+
+_SEPARATORS = re.compile(r"[.\-_]")
 
 
 def dropped_major(version: str, siblings: Sequence[str]) -> bool:
