@@ -180,4 +180,7 @@ def test_a_new_state_file_appears_whole_even_when_jobs_open_it_at_once(tmp_path:
     for t in threads:
         t.join()
     assert errors == []
-    assert sorted(p.name for p in path.parent.iterdir()) == ["state.sqlite3"]  # no leftovers
+    # No half-made file left behind. SQLite's own -wal and -shm may outlive connections that
+    # close at the same moment (the last to close cannot always take the lock to remove them).
+    left = {p.name for p in path.parent.iterdir()} - {"state.sqlite3-wal", "state.sqlite3-shm"}
+    assert left == {"state.sqlite3"}
