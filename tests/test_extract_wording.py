@@ -340,3 +340,45 @@ def test_a_stamped_release_after_a_perfect_fix_verb_is_the_fix_whatever_follows_
     found = read(text)
     assert ranges(found) == [{"introduced": "9.3", "fixed": "9.3.2.881"}]
     assert not affected(found, "9.3.2.881")
+
+
+def test_a_version_list_that_is_the_subject_of_the_fixed_releases_after_an_affected_clause_is_fixed() -> None:
+    # The first build of the list sits after a comma; the copula after the whole list says
+    # what all of it is.
+    text = (
+        "HarbourOS 5.0.0 through 5.0.3, 5.1.0 through 5.1.2 and 5.2.0 through 5.2.1 are at risk as well, "
+        "and 5.0.4, 5.1.3 and 5.2.2 are the patched builds."
+    )
+    found = read(text)
+    for fixed in ("5.0.4", "5.1.3", "5.2.2"):
+        assert not affected(found, fixed) and not alerts(found, fixed)
+    assert alerts(found, "5.0.2") and alerts(found, "5.1.0") and alerts(found, "5.2.1")
+    found = read(
+        "Opal Browser 128.0.1 to 128.0.4 is also vulnerable, and 128.0.5, 128.0.6 and 128.0.7 are our fixed versions."
+    )
+    assert not alerts(found, "128.0.5") and not affected(found, "128.0.5") and alerts(found, "128.0.2")
+
+
+def test_moving_the_products_people_to_a_release_names_the_fix() -> None:
+    found = read(
+        "HarbourOS 4.6.1 on Linux suffers from a header injection bug, and Harbour Networks notice HN-2025-17 "
+        "brings users to HarbourOS 4.6.2."
+    )
+    assert not affected(found, "4.6.2") and alerts(found, "4.6.1")
+    found = read(
+        "Opal Browser 131.0.6778.70 has a type confusion flaw in its engine; "
+        "the channel update takes all customers to 131.0.6778.85."
+    )
+    assert not affected(found, "131.0.6778.85") and alerts(found, "131.0.6778.70")
+
+
+def test_a_vendors_simple_past_fix_in_a_release_ending_the_clause_is_the_fix() -> None:
+    found = read("Harbour Networks patched the relay bypass for HarbourOS 4.2.7, which is at risk, in HarbourOS 4.2.9.")
+    assert not affected(found, "4.2.9") and alerts(found, "4.2.7")
+    found = read(
+        "Tidewater quietly corrected the share leak in StoreOS Pro 8.1.0.400, which is vulnerable, in 8.1.0.412."
+    )
+    assert not affected(found, "8.1.0.412") and alerts(found, "8.1.0.400")
+    # An "in" that an affected cue ends is where the flaw is, whoever fixed it.
+    found = read("Tidewater fixed a flaw that exists in StoreOS Pro 8.1.0.400.")
+    assert affected(found, "8.1.0.400")

@@ -157,6 +157,17 @@ OPERATORS: dict[str, str] = {
     "show build number": "fix",
     "shows build number": "fix",
     "included in": "fix",
+    # "the bulletin moves customers to 8.0.5", "brings users to", "takes admins to": a verb of
+    # moving the product's people to a release names the release that fixes.
+    **{
+        f"{verb} {det}{people} to": "fix"
+        for verb in (
+            *("move", "moves", "moved", "moving", "bring", "brings", "brought", "bringing"),
+            *("take", "takes", "took", "taking", "get", "gets", "got", "getting"),
+        )
+        for det in ("", "all ", "its ", "their ", "our ", "your ", "existing ")
+        for people in ("customers", "users", "admins", "administrators", "operators", "owners", "clients")
+    },
     "all supported versions": "all",
     "all supported builds": "all",
     "all versions": "all",

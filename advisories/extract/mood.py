@@ -25,6 +25,8 @@ _LIST_KINDS = frozenset({"ver", "prod", "plat", "num", "open", "close"})
 _COPULA = frozenset({"is", "are", "was", "were", "include", "includes", "including", "namely", "remain", "remains"})
 # Between a version list and its predicate: "... are also affected", "... remain vulnerable".
 _PREDICATE_GLUE = frozenset({"is", "are", "was", "were", "remain", "remains", "also", "still", "all", "both"})
+_FIX_COPULA = frozenset({"is", "are", "was", "were"})
+_DETERMINERS = frozenset({"the", "our", "its", "their", "now", "new"})
 INHERITED = -1  # the cue sits before the clause: a lead-in or a heading says "affected:"
 
 
@@ -78,6 +80,8 @@ class Cues:
         """ "... are vulnerable and LTS 2.426.3 has the fix": a version list that is the subject
         of a fix predicate (the first cue right after the list is a fix) names fixed builds,
         whatever affected cue came before it."""
+        if self._fix_copula(toks, i):
+            return True
         j = i + 1
         while j < len(toks) and _list_material(toks[j]) and toks[j].text != ",":
             j += 1
@@ -87,6 +91,21 @@ class Cues:
             if k in self.affected or toks[k].kind in ("open", "op"):
                 return False  # "8.0 or later (excluding patched versions)": another phrase
         return False
+
+    def _fix_copula(self, toks: list[Tok], i: int) -> bool:
+        """ "..., and 8.3.3, 8.4.3 and 8.5.2 are the fixed releases", "4.1, 4.2 are patched": a
+        whole version list, commas and all, that is the subject of a copula whose complement is
+        a fix names fixed builds (the copula closes the list: a fix operator right after a
+        comma, "affected: 4.2, 4.3, patched in 4.4", starts a phrase of its own)."""
+        j = i + 1
+        while j < len(toks) and _list_material(toks[j]):
+            j += 1
+        if j >= len(toks) or toks[j].text.lower() not in _FIX_COPULA:
+            return False
+        j += 1
+        while j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _PREDICATE_GLUE | _DETERMINERS:
+            j += 1
+        return j in self.fixes and j not in self.affected
 
     def _affected_predicate(self, toks: list[Tok], i: int) -> bool:
         """ "(CVE-2024-36138): 18.20.3, 20.15.0 and 22.4.0 are affected": a version list that is
@@ -109,7 +128,7 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
     released: list[int] = []
     stamped: list[int] = []
     for k, tok in enumerate(toks):
-        if tok.kind == "ver" and _perfect_fix(toks, fixes) and _stamped_release(toks, k):
+        if tok.kind == "ver" and _shipped_release(toks, fixes, k):
             stamped.append(k)
         if tok.kind == "op" and tok.family == "fix":
             fixes.append(k)
@@ -118,7 +137,7 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
             # flaw that affects FortiOS 7.2.4": the versions are what the held cue speaks of.
             # Not after "has fixed" when the release carries a build stamp ("... in QTS
             # 5.0.1.2234 build 20221201"): a stamped release after a perfect fix is the fix.
-            if held and not (_perfect_fix(toks, fixes) and _stamped_release(toks, k)):
+            if held and not _shipped_release(toks, fixes, k):
                 affected += held
                 released += held
             held, relative = [], False
@@ -147,6 +166,54 @@ def _perfect_fix(toks: list[Tok], fixes: list[int]) -> bool:
         if word.endswith("ed") and any(b in _HAVE for b in before):
             return True
     return False
+
+
+def _shipped_release(toks: list[Tok], fixes: list[int], k: int) -> bool:
+    """The release at `k` is where a reported fix shipped: after "has fixed" when printed with
+    its build stamp, or after a fix the vendor reports ("has fixed", "Tidewater fixed") as the
+    "in X" that ends the clause ("fixed the takeover for 9.3.2.870, which is vulnerable, in
+    9.3.2.881")."""
+    if _perfect_fix(toks, fixes) and _stamped_release(toks, k):
+        return True
+    return (_perfect_fix(toks, fixes) or _past_fix(toks, fixes)) and _closing_in(toks, k)
+
+
+# What stands before a participle or adjective, never before a vendor's simple past verb.
+_NOT_A_SUBJECT = frozenset(
+    {"is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "not", "and", "or", "of", "as"}
+    | {"a", "an", "the", "this", "that", "these", "those", "its", "their", "our", "first", "newly", "now"}
+)
+
+
+def _past_fix(toks: list[Tok], fixes: list[int]) -> bool:
+    """ "Tidewater fixed the takeover ...", "The maintainers quietly patched it ...": a fix verb
+    in the simple past whose subject is a word (the vendor, its team), not a release: not a
+    participle ("was fixed", "the fixed build") nor a release's own verb ("9.3.2.881 fixed")."""
+    for f in fixes:
+        tok = toks[f]
+        if tok.kind != "word" or not tok.text.lower().endswith("ed"):
+            continue
+        j = f - 1
+        while j >= 0 and toks[j].kind == "word" and toks[j].text.lower().endswith("ly"):
+            j -= 1  # "quietly fixed"
+        if j >= 0 and toks[j].kind == "word" and toks[j].text.lower() not in _NOT_A_SUBJECT | _HAVE:
+            return True
+    return False
+
+
+def _closing_in(toks: list[Tok], k: int) -> bool:
+    """ "... in StoreOS Pro 9.3.2.881.": the release, after "in" (and its product's name), is the
+    last thing in the clause, and no affected cue ends at that "in"."""
+    j = k - 1
+    while j >= 0 and toks[j].kind == "prod":
+        j -= 1
+    if j < 0 or toks[j].kind != "word" or toks[j].text.lower() != "in":
+        return False
+    # "... a flaw that exists in 9.3.2.870": an "in" an affected cue ends is where the flaw is.
+    window = " ".join(t.text for t in toks[max(0, j - _REACH) : j + 1])
+    if any(m.end() == len(window) for m in cue.AFFECTED_CUE.finditer(window)):
+        return False
+    return k + 1 == len(toks) or (toks[k + 1].kind == "punct" and toks[k + 1].text in ".;")
 
 
 def _stamped_release(toks: list[Tok], k: int) -> bool:
