@@ -382,3 +382,21 @@ def test_a_vendors_simple_past_fix_in_a_release_ending_the_clause_is_the_fix() -
     # An "in" that an affected cue ends is where the flaw is, whoever fixed it.
     found = read("Tidewater fixed a flaw that exists in StoreOS Pro 8.1.0.400.")
     assert affected(found, "8.1.0.400")
+
+
+def test_a_flaw_described_with_a_word_holding_a_digit_is_still_a_flaw_the_build_has() -> None:
+    found = read("Opal Browser 4.2.1 has a JS2 type confusion flaw that a crafted page can reach.")
+    assert [s.versions for s in found] == [("4.2.1",)]
+    assert affected(found, "4.2.1") and not affected(found, "4.2.2")
+
+
+def test_a_flaw_limited_to_builds_states_them_affected() -> None:
+    found = read("The implant found in the HarbourOS images is confined to HarbourOS 7.3.0 and 7.3.1 on Linux.")
+    assert [s.versions for s in found] == [("7.3.0", "7.3.1")]
+    assert affected(found, "7.3.1") and not affected(found, "7.2.9") and not affected(found, "7.3.2")
+
+
+def test_a_build_said_to_be_exposed_is_affected_and_one_not_exposed_is_not() -> None:
+    found = read("StoreOS Pro 2.8.4 is not exposed; StoreOS Pro 2.8.3 remains exposed.")
+    assert [s.versions for s in found] == [("2.8.3",)]
+    assert affected(found, "2.8.3") and not affected(found, "2.8.4")
