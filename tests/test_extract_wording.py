@@ -400,3 +400,35 @@ def test_a_build_said_to_be_exposed_is_affected_and_one_not_exposed_is_not() -> 
     found = read("StoreOS Pro 2.8.4 is not exposed; StoreOS Pro 2.8.3 remains exposed.")
     assert [s.versions for s in found] == [("2.8.3",)]
     assert affected(found, "2.8.3") and not affected(found, "2.8.4")
+
+
+def test_a_general_availability_release_name_is_one_version() -> None:
+    found = read("HarbourOS releases older than 21.5 GA let a neighbour on the same network reach the shell.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "21.5 GA"}]
+    assert affected(found, "21.0") and affected(found, "21.4.2") and not affected(found, "21.5 GA")
+
+
+def test_a_feature_pack_of_a_service_pack_is_part_of_the_release_name() -> None:
+    found = read("StoreOS Pro before 6.2 SP3 FP1 leaks session tokens. StoreOS Pro 6.2 SP3 FP1 is the fixed release.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "6.2 SP3 FP1"}]
+    assert affected(found, "6.1") and not affected(found, "6.2 SP3 FP1")
+
+
+def test_a_release_name_with_a_feature_pack_gives_way_to_its_bracketed_build() -> None:
+    found = read("StoreOS Pro through 6.2 SP3 FP1 (6.2.3.118) lets a guest read mailboxes.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "6.2.3.118"}]
+    assert affected(found, "6.2.3.118") and not affected(found, "6.2.3.119")
+
+
+def test_an_underscored_beta_build_is_a_version() -> None:
+    found = read("HarbourOS 2.1.4_Beta and 2.2.0_Beta let an unauthenticated attacker run commands as root.")
+    assert [s.versions for s in found] == [("2.1.4_Beta", "2.2.0_Beta")]
+    assert affected(found, "2.1.4_Beta") and not affected(found, "2.1.4")
+
+
+def test_a_bracketed_and_any_earlier_build_opens_the_version_downwards() -> None:
+    found = read("Harbour Agent 5.3.12.880 (and any earlier build) has a time-of-check race in its updater service.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "5.3.12.880"}]
+    assert affected(found, "5.3.12.880") and affected(found, "4.9.1") and not affected(found, "5.3.12.881")
+    found = read("Harbour Agent 5.3.12 (or any earlier release) is affected.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "5.3.12"}]

@@ -30,7 +30,7 @@ _FLAW_KIND = (
     r"(?:injection|overflow|overread|over-read|traversal|bypass|disclosure|deserial[iz]ation|escalation|forgery"
     r"|scripting|use-after-free|xss|csrf|ssrf|hard-?coded|undocumented"
     # Memory-safety and other kinds release notes name: "close a heap out-of-bounds read".
-    r"|out-of-bounds|memory\s+corruption|race\s+condition|type\s+confusion|denial[- ]of[- ]service)s?\b"
+    r"|out-of-bounds|memory\s+corruption|race(?:\s+condition)?|type\s+confusion|denial[- ]of[- ]service)s?\b"
 )
 _AFFECTED = (
     r"affect(?:s|ed|ing)?|impact(?:s|ed)|exposed\s+to|exploitable|susceptible|compromised|trojani[sz]ed|unpatched"

@@ -170,6 +170,12 @@ class ClauseParser(Brackets):
         a version and its operator leaves the operator the version's."""
         if j >= self.n or self.t[j].kind != "open":
             return j
+        # "7.0.41.1141 (and any earlier build)", "7.1.2 (or later)": the operator itself, bracketed.
+        inside = skip_fillers(self.t, j + 1)
+        shut = skip_fillers(self.t, inside + 1)
+        opens = inside < self.n and self.t[inside].kind == "op" and self.t[inside].family in ("post_last", "post_later")
+        if opens and shut < self.n and self.t[shut].kind == "close":
+            return inside
         k = j + 1
         while k < self.n and self.t[k].kind in ("word", "punct"):
             k += 1
