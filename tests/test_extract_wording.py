@@ -432,3 +432,16 @@ def test_a_bracketed_and_any_earlier_build_opens_the_version_downwards() -> None
     assert affected(found, "5.3.12.880") and affected(found, "4.9.1") and not affected(found, "5.3.12.881")
     found = read("Harbour Agent 5.3.12 (or any earlier release) is affected.")
     assert ranges(found) == [{"introduced": "0", "last_affected": "5.3.12"}]
+
+
+def test_a_bare_major_release_after_before_bounds_the_product_named_right_before_it() -> None:
+    found = read("Opal Browser versions earlier than 131, Opal ESR before 128.4 are affected by the WebGL overflow.")
+    by_product = {s.product: to_json(s)["ranges"] for s in found}
+    assert by_product == {
+        "Opal Browser": [{"introduced": "0", "fixed": "131"}],
+        "Opal Browser ESR": [{"introduced": "0", "fixed": "128.4"}],
+    }
+    browser = [s for s in found if s.product == "Opal Browser"]
+    assert affected(browser, "130.0.2") and not affected(browser, "131.0")
+    # A count after "before" is no release.
+    assert read("Opal Browser before 30 days is affected.") == []
