@@ -445,3 +445,25 @@ def test_a_bare_major_release_after_before_bounds_the_product_named_right_before
     assert affected(browser, "130.0.2") and not affected(browser, "131.0")
     # A count after "before" is no release.
     assert read("Opal Browser before 30 days is affected.") == []
+
+
+def test_vendor_release_shapes_are_versions() -> None:
+    # An R-numbered release train, a build with its commit hash, a hardware revision before the
+    # release, a release with its month stamp.
+    found = read("StoreOS Pro R77.30, R77 and R76.10 are affected by the portal file read.")
+    assert [s.versions for s in found] == [("R77.30", "R77", "R76.10")]
+    found = read("Harbour Agent 2204.v8e3c1b2a9d7f_c and earlier let attackers escape the sandbox.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "2204.v8e3c1b2a9d7f_c"}]
+    assert affected(found, "2204.v8e3c1b2a9d7f_c") and affected(found, "2101.v1a2b3c4d5e6f")
+    found = read("HarbourOS firmware 2_3.0.4 and earlier exposes a debug port. Harbour released firmware 2_3.0.5.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "2_3.0.4"}]
+    assert affected(found, "2_3.0.4") and not affected(found, "2_3.0.5")
+    found = read("StoreOS Pro release 9-202311 lets an unauthenticated remote attacker reset any password.")
+    assert [s.versions for s in found] == [("9-202311",)]
+
+
+def test_a_vendor_advisory_title_names_no_product() -> None:
+    found = read("HarbourOS Security Advisory 2025-02-11: Harbour Agent 3.4.1 and earlier let attackers run code.")
+    assert [(s.product, to_json(s)["ranges"]) for s in found] == [
+        ("Harbour Agent", [{"introduced": "0", "last_affected": "3.4.1"}])
+    ]

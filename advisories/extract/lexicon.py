@@ -31,6 +31,10 @@ VERSION = re.compile(
     r"|\d+(?:\.\d+)*\s+(?P<ltsr>LTSR)\s+(?i:CU\s?\d+(?:\s+(?:hotfix|HF)\s?\d+)?)"
     r"|\d{4}(?=\s+LTSR\b)"
     r"|\d{1,2}u\d{1,4}(?:-[a-z]{2,8})?"  # Oracle Java "8u431", "8u431-perf"
+    r"|R[6-9]\d(?:\.\d{1,2})?"  # Check Point "R81.20", "R81", "R80.40": the R is the release's own
+    r"|\d{2,5}\.v[0-9a-f]{8,}(?:_[0-9a-f]+)*"  # Jenkins plugin "1335.vf07d9ce377a_e": a build and its commit
+    r"|\d_\d+(?:\.\d+)+"  # TP-Link firmware "1_1.1.6": the hardware revision and the release
+    r"|\d{1,2}-20\d{2}(?:0[1-9]|1[0-2])(?![\d-])"  # Cisco SSM On-Prem "8-202206": a release and its month
     r"|(?:19|20)\d{2}\s(?:SU|SP)\d+"  # Ivanti EPM "2022 SU5": a release year and its service update
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
