@@ -382,3 +382,88 @@ def test_a_vendors_simple_past_fix_in_a_release_ending_the_clause_is_the_fix() -
     # An "in" that an affected cue ends is where the flaw is, whoever fixed it.
     found = read("Tidewater fixed a flaw that exists in StoreOS Pro 8.1.0.400.")
     assert affected(found, "8.1.0.400")
+
+
+def test_a_flaw_described_with_a_word_holding_a_digit_is_still_a_flaw_the_build_has() -> None:
+    found = read("Opal Browser 4.2.1 has a JS2 type confusion flaw that a crafted page can reach.")
+    assert [s.versions for s in found] == [("4.2.1",)]
+    assert affected(found, "4.2.1") and not affected(found, "4.2.2")
+
+
+def test_a_flaw_limited_to_builds_states_them_affected() -> None:
+    found = read("The implant found in the HarbourOS images is confined to HarbourOS 7.3.0 and 7.3.1 on Linux.")
+    assert [s.versions for s in found] == [("7.3.0", "7.3.1")]
+    assert affected(found, "7.3.1") and not affected(found, "7.2.9") and not affected(found, "7.3.2")
+
+
+def test_a_build_said_to_be_exposed_is_affected_and_one_not_exposed_is_not() -> None:
+    found = read("StoreOS Pro 2.8.4 is not exposed; StoreOS Pro 2.8.3 remains exposed.")
+    assert [s.versions for s in found] == [("2.8.3",)]
+    assert affected(found, "2.8.3") and not affected(found, "2.8.4")
+
+
+def test_a_general_availability_release_name_is_one_version() -> None:
+    found = read("HarbourOS releases older than 21.5 GA let a neighbour on the same network reach the shell.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "21.5 GA"}]
+    assert affected(found, "21.0") and affected(found, "21.4.2") and not affected(found, "21.5 GA")
+
+
+def test_a_feature_pack_of_a_service_pack_is_part_of_the_release_name() -> None:
+    found = read("StoreOS Pro before 6.2 SP3 FP1 leaks session tokens. StoreOS Pro 6.2 SP3 FP1 is the fixed release.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "6.2 SP3 FP1"}]
+    assert affected(found, "6.1") and not affected(found, "6.2 SP3 FP1")
+
+
+def test_a_release_name_with_a_feature_pack_gives_way_to_its_bracketed_build() -> None:
+    found = read("StoreOS Pro through 6.2 SP3 FP1 (6.2.3.118) lets a guest read mailboxes.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "6.2.3.118"}]
+    assert affected(found, "6.2.3.118") and not affected(found, "6.2.3.119")
+
+
+def test_an_underscored_beta_build_is_a_version() -> None:
+    found = read("HarbourOS 2.1.4_Beta and 2.2.0_Beta let an unauthenticated attacker run commands as root.")
+    assert [s.versions for s in found] == [("2.1.4_Beta", "2.2.0_Beta")]
+    assert affected(found, "2.1.4_Beta") and not affected(found, "2.1.4")
+
+
+def test_a_bracketed_and_any_earlier_build_opens_the_version_downwards() -> None:
+    found = read("Harbour Agent 5.3.12.880 (and any earlier build) has a time-of-check race in its updater service.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "5.3.12.880"}]
+    assert affected(found, "5.3.12.880") and affected(found, "4.9.1") and not affected(found, "5.3.12.881")
+    found = read("Harbour Agent 5.3.12 (or any earlier release) is affected.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "5.3.12"}]
+
+
+def test_a_bare_major_release_after_before_bounds_the_product_named_right_before_it() -> None:
+    found = read("Opal Browser versions earlier than 131, Opal ESR before 128.4 are affected by the WebGL overflow.")
+    by_product = {s.product: to_json(s)["ranges"] for s in found}
+    assert by_product == {
+        "Opal Browser": [{"introduced": "0", "fixed": "131"}],
+        "Opal Browser ESR": [{"introduced": "0", "fixed": "128.4"}],
+    }
+    browser = [s for s in found if s.product == "Opal Browser"]
+    assert affected(browser, "130.0.2") and not affected(browser, "131.0")
+    # A count after "before" is no release.
+    assert read("Opal Browser before 30 days is affected.") == []
+
+
+def test_vendor_release_shapes_are_versions() -> None:
+    # An R-numbered release train, a build with its commit hash, a hardware revision before the
+    # release, a release with its month stamp.
+    found = read("StoreOS Pro R77.30, R77 and R76.10 are affected by the portal file read.")
+    assert [s.versions for s in found] == [("R77.30", "R77", "R76.10")]
+    found = read("Harbour Agent 2204.v8e3c1b2a9d7f_c and earlier let attackers escape the sandbox.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "2204.v8e3c1b2a9d7f_c"}]
+    assert affected(found, "2204.v8e3c1b2a9d7f_c") and affected(found, "2101.v1a2b3c4d5e6f")
+    found = read("HarbourOS firmware 2_3.0.4 and earlier exposes a debug port. Harbour released firmware 2_3.0.5.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "2_3.0.4"}]
+    assert affected(found, "2_3.0.4") and not affected(found, "2_3.0.5")
+    found = read("StoreOS Pro release 9-202311 lets an unauthenticated remote attacker reset any password.")
+    assert [s.versions for s in found] == [("9-202311",)]
+
+
+def test_a_vendor_advisory_title_names_no_product() -> None:
+    found = read("HarbourOS Security Advisory 2025-02-11: Harbour Agent 3.4.1 and earlier let attackers run code.")
+    assert [(s.product, to_json(s)["ranges"]) for s in found] == [
+        ("Harbour Agent", [{"introduced": "0", "last_affected": "3.4.1"}])
+    ]

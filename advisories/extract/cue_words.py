@@ -30,7 +30,7 @@ _FLAW_KIND = (
     r"(?:injection|overflow|overread|over-read|traversal|bypass|disclosure|deserial[iz]ation|escalation|forgery"
     r"|scripting|use-after-free|xss|csrf|ssrf|hard-?coded|undocumented"
     # Memory-safety and other kinds release notes name: "close a heap out-of-bounds read".
-    r"|out-of-bounds|memory\s+corruption|race\s+condition|type\s+confusion|denial[- ]of[- ]service)s?\b"
+    r"|out-of-bounds|memory\s+corruption|race(?:\s+condition)?|type\s+confusion|denial[- ]of[- ]service)s?\b"
 )
 _AFFECTED = (
     r"affect(?:s|ed|ing)?|impact(?:s|ed)|exposed\s+to|exploitable|susceptible|compromised|trojani[sz]ed|unpatched"
@@ -43,10 +43,16 @@ _AFFECTED = (
     # "Contact Form 7 5.3.1 has an unrestricted upload flaw", "1.4.11 suffers from a bug": a build
     # that has a flaw (a few describing words between, none a fix word or a preposition).
     r"|(?:ha[sd]|have|carr(?:y|ies|ied)|suffer(?:s|ed)?\s+from|harbou?r(?:s|ed)?|expos(?:e|es|ed))\s+"
-    rf"(?:an?|the|this|two|several|multiple)\s+(?:(?!{_FIX_WORD}|for\b|to\b|of\b|in\b|on\b|that\b|which\b)[a-z-]+\s+){{0,3}}"
+    # A describing word may hold a digit: "has a V8 type confusion flaw", "an L2 bypass".
+    rf"(?:an?|the|this|two|several|multiple)\s+(?:(?!{_FIX_WORD}|for\b|to\b|of\b|in\b|on\b|that\b|which\b)[a-z0-9-]+\s+){{0,3}}"
     r"(?:(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|hole|defect)s?|weaknesses|"
     rf"{_FLAW_KIND})"
     r"|(?:is|are|was|were)\s+(?:also\s+)?hit\b"  # "FortiManager and FortiAnalyzer are hit as well: ..."
+    # "the backdoor is limited to 5.6.0 and 5.6.1", "the flaw is confined to 4.2 builds": what the
+    # flaw reaches, said by its limits.
+    r"|(?:is|are|was|were)\s+(?:only\s+)?(?:limited|confined|restricted)\s+to\b"
+    # "4.2.1 is exposed", "builds that remain exposed": a build left open, said in one word.
+    r"|(?:is|are|was|were|remains?|stays?|left)\s+(?:still\s+)?exposed\b"
     r"|(?:is|are|was|were|remains?|stays?|left)\s+(?:still\s+|wide\s+)?open\s+to\b"  # "remain open to the bypass"
     r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"

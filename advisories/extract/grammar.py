@@ -29,6 +29,19 @@ from .shapes import date_like, extends, is_plain_line
 _PEOPLE = frozenset({"users", "customers", "admins", "administrators", "operators", "owners"})
 
 
+_ADVISORY_WORDS = frozenset({"advisory", "advisories", "bulletin", "bulletins", "alert", "notice", "psirt"})
+
+
+def _titles_an_advisory(t: list[Tok], i: int) -> bool:
+    """ "Security Advisory", "Security Bulletin", "PSIRT": words after a vendor's name that make
+    it the title of the vendor's notice, not a product the versions after it are for."""
+    word = t[i].text.lower()
+    if word in _ADVISORY_WORDS:
+        return True
+    nxt = t[i + 1] if i + 1 < len(t) else None
+    return word == "security" and nxt is not None and nxt.kind == "word" and nxt.text.lower() in _ADVISORY_WORDS
+
+
 class ClauseParser(Brackets):
     """One pass over one clause: versions and the operators around them (products and
     platforms: `naming`; brackets and exclusions: `brackets`; state: `clause_state`)."""
@@ -118,6 +131,8 @@ class ClauseParser(Brackets):
         word = self.t[i].text
         if lx.UPDATE_LABEL.match(word):
             return True
+        if _titles_an_advisory(self.t, i):
+            return False  # "Jenkins Security Advisory 2024-05-02: Script Security Plugin ...": a title
         if not word[:1].isupper():
             return False
         j = i - 1  # at most one more qualifier between: "Exchange Server 2019 CU14"
@@ -170,6 +185,12 @@ class ClauseParser(Brackets):
         a version and its operator leaves the operator the version's."""
         if j >= self.n or self.t[j].kind != "open":
             return j
+        # "7.0.41.1141 (and any earlier build)", "7.1.2 (or later)": the operator itself, bracketed.
+        inside = skip_fillers(self.t, j + 1)
+        shut = skip_fillers(self.t, inside + 1)
+        opens = inside < self.n and self.t[inside].kind == "op" and self.t[inside].family in ("post_last", "post_later")
+        if opens and shut < self.n and self.t[shut].kind == "close":
+            return inside
         k = j + 1
         while k < self.n and self.t[k].kind in ("word", "punct"):
             k += 1

@@ -31,11 +31,15 @@ VERSION = re.compile(
     r"|\d+(?:\.\d+)*\s+(?P<ltsr>LTSR)\s+(?i:CU\s?\d+(?:\s+(?:hotfix|HF)\s?\d+)?)"
     r"|\d{4}(?=\s+LTSR\b)"
     r"|\d{1,2}u\d{1,4}(?:-[a-z]{2,8})?"  # Oracle Java "8u431", "8u431-perf"
+    r"|R[6-9]\d(?:\.\d{1,2})?"  # Check Point "R81.20", "R81", "R80.40": the R is the release's own
+    r"|\d{2,5}\.v[0-9a-f]{8,}(?:_[0-9a-f]+)*"  # Jenkins plugin "1335.vf07d9ce377a_e": a build and its commit
+    r"|\d_\d+(?:\.\d+)+"  # TP-Link firmware "1_1.1.6": the hardware revision and the release
+    r"|\d{1,2}-20\d{2}(?:0[1-9]|1[0-2])(?![\d-])"  # Cisco SSM On-Prem "8-202206": a release and its month
     r"|(?:19|20)\d{2}\s(?:SU|SP)\d+"  # Ivanti EPM "2022 SU5": a release year and its service update
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
     # SonicOS also "6.5.4.4-44v-21-1452" (a build of a build), "7.0.1-R579", SMA "10.2.0.8-37sv".
-    r"(?:(?:-\d+(?:\.\d+)*[a-z]{0,2})+|-R\d+|[-.](?:alpha|beta|rc|RC|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
+    r"(?:(?:-\d+(?:\.\d+)*[a-z]{0,2})+|-R\d+|[-._](?:alpha|beta|Beta|BETA|rc|RC|pre|m|M)[.-]?\d*|[Rr]\d+(?:\.\d+)*|[a-z]{1,2}\d*"
     r"|\s?U\d+[a-z]?)?"
     r"(?:-(?:h|hf|hotfix)\d+)?"  # PAN-OS 11.1.2-h3: a hotfix of the release before it
     r"(?:-[pr]\d+)?"  # Adobe Commerce 2.4.3-p1, Juniper SSR 6.3.3-r2: a patch or revision of it
@@ -43,7 +47,8 @@ VERSION = re.compile(
     r"(?:_(?:U|Update)?\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4; WatchGuard "12.7.2_U1", "_Update1"
     r"(?:\([A-Z]{4}\.\d+\)C\d+)?"  # Zyxel "V5.21(AAZF.17)C0": the model's build of V5.21
     r"(?:-(?:lts|sts))?"  # Juniper SSR "6.1.9-lts": the support track is part of the name
-    r"(?:\s(?:MR|SU|SP)\d+)?"  # Sophos "v19.0 MR1", "V7.4 SP1": a maintenance release of it
+    r"(?:\s(?:MR|SU|SP)\d+(?:\s(?:FP|HF)\d+)?)?"  # Sophos "v19.0 MR1", "V7.4 SP1", Mitel "9.4 SP1 FP1"
+    r"(?:\sGA\b)?"  # Sophos "19.5 GA": the general-availability release is the version
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
     r"(?:\s(?:Patch|Update)\s\d+[a-z]?)?"  # Cisco ISE "3.3 Patch 7", ESXi "8.0 Update 3d"
     r"(?:\+[0-9A-Za-z]+(?:[.-][0-9A-Za-z]+)*)?"  # semver build metadata: Grafana "11.0.5+security-01"
@@ -88,6 +93,13 @@ OPERATORS: dict[str, str] = {
     "and all prior": "post_last",
     "and all prior versions": "post_last",
     "and previous versions": "post_last",
+    # "7.0.41.1141 (and any earlier build)", "2.3 or any earlier release".
+    **{
+        f"{conj} any {adj} {noun}": "post_last"
+        for conj in ("and", "or")
+        for adj in ("earlier", "older", "previous", "prior")
+        for noun in ("build", "builds", "version", "versions", "release", "releases")
+    },
     "and earlier versions": "post_last",
     "or previous versions": "post_last",
     "or earlier versions": "post_last",

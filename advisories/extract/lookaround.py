@@ -49,7 +49,9 @@ def is_build_number(t: list[Tok], i: int) -> bool:
     """ "ServiceDesk Plus through 14003": an undotted build, but only right next to a
     bound operator, and never a year or a count ("up to 1000 users")."""
     text = t[i].text
-    if len(text) < _MIN_BUILD_DIGITS or _YEAR.match(text):
+    if _YEAR.match(text):
+        return False
+    if len(text) < _MIN_BUILD_DIGITS and not _major_bound(t, i):
         return False
     j = i - 1
     while j >= 0 and (is_filler(t[j]) or t[j].kind == "prod"):
@@ -64,6 +66,21 @@ def is_build_number(t: list[Tok], i: int) -> bool:
     nxt = t[i + 1] if i + 1 < len(t) else None
     noun = nxt is not None and nxt.kind == "word" and nxt.text.lower() not in lx.GLUE - lx.LABEL_NOUNS
     return (before or after) and not noun
+
+
+def _major_bound(t: list[Tok], i: int) -> bool:
+    """ "Opal Browser versions earlier than 121", "Firefox before 96": a browser-style major
+    release as the bound of "before", right after the product it bounds (never a count:
+    "before 30 days")."""
+    if not re.fullmatch(r"[1-9]\d{1,2}", t[i].text) or i < 2:
+        return False
+    op = t[i - 1]
+    if op.kind != "op" or op.family != "pre_fixed" or op.text.lower() in ("<", "below", "less than", "lower than"):
+        return False
+    j = i - 2
+    while j >= 0 and is_filler(t[j]):
+        j -= 1
+    return j >= 0 and t[j].kind == "prod"
 
 
 def starts_a_range(t: list[Tok], i: int) -> bool:

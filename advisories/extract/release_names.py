@@ -14,7 +14,7 @@ import re
 
 from .model import Tok
 
-_NAMED = re.compile(r"\s(?:MR|SU|SP|HF|Hotfix|Patch|Update)\s?\d+[a-z]?$", re.IGNORECASE)
+_NAMED = re.compile(r"\s(?:(?:MR|SU|SP|HF|Hotfix|Patch|Update)\s?\d+[a-z]?(?:\s(?:FP|HF)\d+)?|GA)$", re.IGNORECASE)
 _NAME_PART = re.compile(r"^(?:Q[1-4]|H[12]|R[1-4]|[A-Z]{1,3}\d{1,2})$")  # "Q1", "R2", "FP2", "SP1"
 _YEAR = re.compile(r"^20\d{2}$")
 
