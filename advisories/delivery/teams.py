@@ -140,19 +140,9 @@ def _advisory(item: Item) -> dict[str, Any]:
         blocks.append(_text("Update: what changed since we last told you", weight="Bolder", spacing="Small"))
         blocks.extend(_text("• " + plain(line, 300), spacing="None") for line in item.changes[:5])
     blocks.append(_text("Your affected software", weight="Bolder", spacing="Small"))
-    for row in item.rows[:ROWS]:
-        check = " (check manually)" if row.status != "affected" else ""
-        blocks.append(
-            _text(
-                f"• {plain(row.product, 120)} {plain(row.version, 60)} on {plain(row.platform, 40)}: "
-                f"{row.devices} device{'' if row.devices == 1 else 's'}{check}",
-                spacing="None",
-            )
-        )
-    if len(item.rows) > ROWS:
-        blocks.append(
-            _text(f"and {len(item.rows) - ROWS} more rows: see the email / CSV", spacing="None", isSubtle=True)
-        )
+    blocks.extend(_row_lines(
+        [f"{_row(r.product, r.version, r.platform, r.devices)}{' (check manually)' if r.status != 'affected' else ''}"
+         for r in item.rows[:ROWS]], len(item.rows)))
     blocks.append(_text("What to do: " + plain(item.action), spacing="Small"))
     actions = [
         {"type": "Action.OpenUrl", "title": plain(urlsplit(url).hostname or "link", 60), "url": url}
@@ -190,19 +180,23 @@ def _rejected(found: Rejected) -> dict[str, Any]:
         _text("Why: " + plain(found.reason), spacing="Small"),
         _text("What we had told you of", weight="Bolder", spacing="Small"),
     ]
-    for row in found.rows[:ROWS]:
-        blocks.append(
-            _text(
-                f"• {plain(row.product, 120)} {plain(row.version, 60)} on {plain(row.platform, 40)}: "
-                f"{row.devices} device{'' if row.devices == 1 else 's'} (alerted {plain(row.first_alerted, 40)})",
-                spacing="None",
-            )
-        )
-    if len(found.rows) > ROWS:
-        blocks.append(
-            _text(f"and {len(found.rows) - ROWS} more rows: see the email / CSV", spacing="None", isSubtle=True)
-        )
+    blocks.extend(_row_lines(
+        [f"{_row(r.product, r.version, r.platform, r.devices)} (alerted {plain(r.first_alerted, 40)})"
+         for r in found.rows[:ROWS]], len(found.rows)))
     return {"type": "Container", "separator": True, "spacing": "Medium", "items": blocks}
+
+
+def _row(product: str, version: str, platform: str, devices: int) -> str:
+    return (f"{plain(product, 120)} {plain(version, 60)} on {plain(platform, 40)}: "
+            f"{devices} device{'' if devices == 1 else 's'}")
+
+
+def _row_lines(lines: list[str], total: int) -> list[dict[str, Any]]:
+    """One bullet per row shown, and how many more the email and its CSV list."""
+    blocks = [_text("• " + line, spacing="None") for line in lines]
+    if total > len(lines):
+        blocks.append(_text(f"and {total - len(lines)} more rows: see the email / CSV", spacing="None", isSubtle=True))
+    return blocks
 
 
 @dataclass(frozen=True)
