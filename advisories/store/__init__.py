@@ -557,19 +557,18 @@ class Store:
             inserted = [self._enqueue(m, at) for m in items]
             if not any(inserted):
                 return False
-            message_key = _outgoing(items[0]).message
-            for r in rows:
-                self.conn.execute(
-                    "INSERT INTO alerted (key, council_id, advisory_id, signature, devices,"
-                    " status, message_key, first_alerted_at, last_alerted_at, last_seen_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (key) DO UPDATE SET signature = excluded.signature,"
-                    " devices = excluded.devices, status = excluded.status,"
-                    " message_key = excluded.message_key, last_alerted_at = excluded.last_alerted_at,"
-                    " last_seen_at = excluded.last_seen_at, remediated_at = NULL",
-                    (r.key, r.council_id, r.advisory_id, r.signature, r.devices, r.status,
-                     message_key, _ts(at), _ts(at), _ts(at)),
-                )
+            message_key, stamp = _outgoing(items[0]).message, _ts(at)
+            self.conn.executemany(
+                "INSERT INTO alerted (key, council_id, advisory_id, signature, devices,"
+                " status, message_key, first_alerted_at, last_alerted_at, last_seen_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET signature = excluded.signature,"
+                " devices = excluded.devices, status = excluded.status,"
+                " message_key = excluded.message_key, last_alerted_at = excluded.last_alerted_at,"
+                " last_seen_at = excluded.last_seen_at, remediated_at = NULL",
+                [(r.key, r.council_id, r.advisory_id, r.signature, r.devices, r.status,
+                  message_key, stamp, stamp, stamp) for r in rows],
+            )
             return True
 
     def _enqueue(self, message: Message | Outgoing, at: datetime) -> bool:
@@ -635,22 +634,22 @@ class Store:
         not matched this run (a KEV entry past its review window) are left as they were: that
         the match is gone says nothing about the council's devices.
         """
+        stamp = _ts(at)
         with self.transaction():
-            for key, devices in present.items():
-                self.conn.execute(
-                    "UPDATE alerted SET last_seen_at = ?, devices = ?, remediated_at = NULL"
-                    " WHERE key = ? AND council_id = ?",
-                    (_ts(at), devices, key, council_id),
-                )
+            self.conn.executemany(
+                "UPDATE alerted SET last_seen_at = ?, devices = ?, remediated_at = NULL"
+                " WHERE key = ? AND council_id = ?",
+                [(stamp, devices, key, council_id) for key, devices in present.items()],
+            )
             known = self.conn.execute(
                 "SELECT key, advisory_id FROM alerted WHERE council_id = ? AND remediated_at IS NULL",
                 (council_id,),
             ).fetchall()
-            for key, advisory_id in known:
-                if key not in present and (active is None or advisory_id in active):
-                    self.conn.execute(
-                        "UPDATE alerted SET remediated_at = ? WHERE key = ?", (_ts(at), key)
-                    )
+            self.conn.executemany(
+                "UPDATE alerted SET remediated_at = ? WHERE key = ?",
+                [(stamp, key) for key, advisory_id in known
+                 if key not in present and (active is None or advisory_id in active)],
+            )
 
     def exposures(self) -> list[Exposure]:
         rows = self.conn.execute(
