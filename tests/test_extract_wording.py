@@ -467,3 +467,38 @@ def test_a_vendor_advisory_title_names_no_product() -> None:
     assert [(s.product, to_json(s)["ranges"]) for s in found] == [
         ("Harbour Agent", [{"introduced": "0", "last_affected": "3.4.1"}])
     ]
+
+
+def test_a_hyphenated_attacker_let_in_states_the_whole_list_affected() -> None:
+    text = (
+        "A signing flaw in HarbourOS 5.4.0 through 5.4.2, and in every 5.2 and 5.1 release, "
+        "may let an on-path attacker forge updates."
+    )
+    found = read(text)
+    assert ranges(found) == [
+        {"introduced": "5.1", "fixed": "5.2"},
+        {"introduced": "5.2", "fixed": "5.3"},
+        {"introduced": "5.4.0", "last_affected": "5.4.2"},
+    ]
+    assert affected(found, "5.2.9") and affected(found, "5.1.0") and affected(found, "5.4.1")
+    assert not affected(found, "5.3.0") and not affected(found, "5.4.3")
+
+
+def test_a_release_that_can_be_made_to_run_code_is_affected() -> None:
+    text = (
+        "StoreOS Pro 3.1.0 and 2.9.4 through 2.9.6 can be made to load a rogue plugin; "
+        "the fixed releases are 3.1.1 and 2.9.7."
+    )
+    found = read(text)
+    assert affected(found, "3.1.0") and affected(found, "2.9.5")
+    assert not affected(found, "3.1.1") and not affected(found, "2.9.7") and not affected(found, "3.0.0")
+
+
+def test_an_attacker_who_could_bypass_a_check_in_builds_states_them_affected() -> None:
+    text = (
+        "An attacker who holds a guest login could bypass the lock screen in HarbourOS "
+        "8.3.1 through 8.3.4 and in every 8.1 release."
+    )
+    found = read(text)
+    assert ranges(found) == [{"introduced": "8.1", "fixed": "8.2"}, {"introduced": "8.3.1", "last_affected": "8.3.4"}]
+    assert affected(found, "8.1.7") and not affected(found, "8.2.0") and not affected(found, "8.3.5")
