@@ -502,3 +502,13 @@ def test_an_attacker_who_could_bypass_a_check_in_builds_states_them_affected() -
     found = read(text)
     assert ranges(found) == [{"introduced": "8.1", "fixed": "8.2"}, {"introduced": "8.3.1", "last_affected": "8.3.4"}]
     assert affected(found, "8.1.7") and not affected(found, "8.2.0") and not affected(found, "8.3.5")
+
+
+def test_a_bound_spent_on_one_products_versions_does_not_reach_the_next_products_lines() -> None:
+    text = "HarbourOS 9.1 before 9.1.4, and StoreOS Pro 3.x and 2.x, are exposed to the token replay flaw."
+    found = read(text)
+    store = [s for s in found if s.product == "Tidewater StoreOS Pro"]
+    assert ranges(store) == [{"introduced": "2", "fixed": "3"}, {"introduced": "3", "fixed": "4"}]
+    assert affected(store, "3.9.1") and affected(store, "2.0") and not affected(store, "4.0")
+    harbour = [s for s in found if s.product == "HarbourOS"]
+    assert affected(harbour, "9.1.3") and not affected(harbour, "9.1.4")
