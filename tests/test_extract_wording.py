@@ -512,3 +512,13 @@ def test_a_bound_spent_on_one_products_versions_does_not_reach_the_next_products
     assert affected(store, "3.9.1") and affected(store, "2.0") and not affected(store, "4.0")
     harbour = [s for s in found if s.product == "HarbourOS"]
     assert affected(harbour, "9.1.3") and not affected(harbour, "9.1.4")
+
+
+def test_a_bare_build_number_bound_that_is_the_subject_of_a_verb_is_a_build() -> None:
+    found = read("StoreOS Pro before 20417 lets a few report pages load without a login; build 20417 closes it.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "20417"}]
+    assert affected(found, "20416") and not affected(found, "20417")
+    found = read("Harbour Agent through 6215 has a stored scripting flaw.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "6215"}]
+    assert affected(found, "6215") and not affected(found, "6216")
+    assert read("Harbour Agent licences cover up to 5000 seats.") == []
