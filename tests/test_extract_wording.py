@@ -522,3 +522,10 @@ def test_a_bare_build_number_bound_that_is_the_subject_of_a_verb_is_a_build() ->
     assert ranges(found) == [{"introduced": "0", "last_affected": "6215"}]
     assert affected(found, "6215") and not affected(found, "6216")
     assert read("Harbour Agent licences cover up to 5000 seats.") == []
+
+
+def test_a_list_named_as_affected_after_a_patch_bulletins_name_is_affected_whole() -> None:
+    text = "The June Security Patch Update lists HarbourOS 4.2.1.0, 4.3.0.0 and 5.0.1.0 as affected by the relay flaw."
+    found = read(text)
+    assert affected(found, "4.2.1.0") and affected(found, "4.3.0.0") and affected(found, "5.0.1.0")
+    assert not affected(found, "4.2.1.1")
