@@ -529,3 +529,14 @@ def test_a_list_named_as_affected_after_a_patch_bulletins_name_is_affected_whole
     found = read(text)
     assert affected(found, "4.2.1.0") and affected(found, "4.3.0.0") and affected(found, "5.0.1.0")
     assert not affected(found, "4.2.1.1")
+
+
+def test_a_release_people_running_an_affected_build_should_move_to_is_the_fix() -> None:
+    text = (
+        "HarbourOS 6.1.x before 6.1.9 and 6.0.x before 6.0.14 are open to the relay flaw. "
+        "Sites running an affected release should move to 6.1.9 or 6.0.14."
+    )
+    found = read(text)
+    assert ranges(found) == [{"introduced": "6.0", "fixed": "6.0.14"}, {"introduced": "6.1", "fixed": "6.1.9"}]
+    assert affected(found, "6.1.8") and affected(found, "6.0.13")
+    assert not affected(found, "6.1.9") and not affected(found, "6.0.14")
