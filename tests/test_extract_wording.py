@@ -467,3 +467,76 @@ def test_a_vendor_advisory_title_names_no_product() -> None:
     assert [(s.product, to_json(s)["ranges"]) for s in found] == [
         ("Harbour Agent", [{"introduced": "0", "last_affected": "3.4.1"}])
     ]
+
+
+def test_a_hyphenated_attacker_let_in_states_the_whole_list_affected() -> None:
+    text = (
+        "A signing flaw in HarbourOS 5.4.0 through 5.4.2, and in every 5.2 and 5.1 release, "
+        "may let an on-path attacker forge updates."
+    )
+    found = read(text)
+    assert ranges(found) == [
+        {"introduced": "5.1", "fixed": "5.2"},
+        {"introduced": "5.2", "fixed": "5.3"},
+        {"introduced": "5.4.0", "last_affected": "5.4.2"},
+    ]
+    assert affected(found, "5.2.9") and affected(found, "5.1.0") and affected(found, "5.4.1")
+    assert not affected(found, "5.3.0") and not affected(found, "5.4.3")
+
+
+def test_a_release_that_can_be_made_to_run_code_is_affected() -> None:
+    text = (
+        "StoreOS Pro 3.1.0 and 2.9.4 through 2.9.6 can be made to load a rogue plugin; "
+        "the fixed releases are 3.1.1 and 2.9.7."
+    )
+    found = read(text)
+    assert affected(found, "3.1.0") and affected(found, "2.9.5")
+    assert not affected(found, "3.1.1") and not affected(found, "2.9.7") and not affected(found, "3.0.0")
+
+
+def test_an_attacker_who_could_bypass_a_check_in_builds_states_them_affected() -> None:
+    text = (
+        "An attacker who holds a guest login could bypass the lock screen in HarbourOS "
+        "8.3.1 through 8.3.4 and in every 8.1 release."
+    )
+    found = read(text)
+    assert ranges(found) == [{"introduced": "8.1", "fixed": "8.2"}, {"introduced": "8.3.1", "last_affected": "8.3.4"}]
+    assert affected(found, "8.1.7") and not affected(found, "8.2.0") and not affected(found, "8.3.5")
+
+
+def test_a_bound_spent_on_one_products_versions_does_not_reach_the_next_products_lines() -> None:
+    text = "HarbourOS 9.1 before 9.1.4, and StoreOS Pro 3.x and 2.x, are exposed to the token replay flaw."
+    found = read(text)
+    store = [s for s in found if s.product == "Tidewater StoreOS Pro"]
+    assert ranges(store) == [{"introduced": "2", "fixed": "3"}, {"introduced": "3", "fixed": "4"}]
+    assert affected(store, "3.9.1") and affected(store, "2.0") and not affected(store, "4.0")
+    harbour = [s for s in found if s.product == "HarbourOS"]
+    assert affected(harbour, "9.1.3") and not affected(harbour, "9.1.4")
+
+
+def test_a_bare_build_number_bound_that_is_the_subject_of_a_verb_is_a_build() -> None:
+    found = read("StoreOS Pro before 20417 lets a few report pages load without a login; build 20417 closes it.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "20417"}]
+    assert affected(found, "20416") and not affected(found, "20417")
+    found = read("Harbour Agent through 6215 has a stored scripting flaw.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "6215"}]
+    assert affected(found, "6215") and not affected(found, "6216")
+    assert read("Harbour Agent licences cover up to 5000 seats.") == []
+
+
+def test_a_list_named_as_affected_after_a_patch_bulletins_name_is_affected_whole() -> None:
+    text = "The June Security Patch Update lists HarbourOS 4.2.1.0, 4.3.0.0 and 5.0.1.0 as affected by the relay flaw."
+    found = read(text)
+    assert affected(found, "4.2.1.0") and affected(found, "4.3.0.0") and affected(found, "5.0.1.0")
+    assert not affected(found, "4.2.1.1")
+
+
+def test_a_release_people_running_an_affected_build_should_move_to_is_the_fix() -> None:
+    text = (
+        "HarbourOS 6.1.x before 6.1.9 and 6.0.x before 6.0.14 are open to the relay flaw. "
+        "Sites running an affected release should move to 6.1.9 or 6.0.14."
+    )
+    found = read(text)
+    assert ranges(found) == [{"introduced": "6.0", "fixed": "6.0.14"}, {"introduced": "6.1", "fixed": "6.1.9"}]
+    assert affected(found, "6.1.8") and affected(found, "6.0.13")
+    assert not affected(found, "6.1.9") and not affected(found, "6.0.14")

@@ -32,6 +32,7 @@ class ClauseState:
         self.group = group
         self.group_open = False  # a product list is still being named ("ADC and Gateway")
         self.pending = ""  # operator family distributed over the following versions
+        self.pending_from = 0  # how many expressions there were when `pending` was set
         self.label: tuple[str, str] | None = None  # (branch label, variant) for the next bound
         self.more_variants: list[str] = []  # further variants the label names ("... and 12.1-NDcPP")
         self.fwd: tuple[str, ...] | None = None  # platform named before the versions

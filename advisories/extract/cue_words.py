@@ -58,7 +58,8 @@ _AFFECTED = (
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
     r"(?:found|discovered|identified|reported)\s+in"
     r"|malicious\s+(?:version|build|release|update|installer|package)s?"
-    r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:\w+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
+    # "may let a man-in-the-middle attacker read": a describing word may be hyphenated.
+    r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
     # "1.10.1 let a non-server agent reach server-only calls", "allows any logged-in user to":
     # what a flawed release lets some unnamed party do (an indefinite party: "lets admins
     # disable telnet" names a feature's users).
@@ -66,6 +67,10 @@ _AFFECTED = (
     r"(?:users?|agents?|clients?|accounts?|callers?|insiders?|part(?:y|ies)|actors?|holders?|peers?|guests?)"
     # What a flawed release does, in CVE descriptions: "7-Zip 24.06 mishandles ...", "can crash".
     r"|mishandle[sd]?|(?:can|could|may)\s+(?:be\s+made\s+to\s+)?crash"
+    # "7.2.0 can be made to run code", "can be tricked into loading": a release an attacker can
+    # steer; "an attacker could bypass the integrity check in 7.4.3": a check the flaw defeats.
+    r"|(?:can|could|may|might)\s+be\s+(?:made|tricked|forced|coerced|abused)\s+(?:to|into)"
+    r"|(?:can|could|may|might)\s+(?:then\s+)?(?:bypass|circumvent|evade|defeat)"
 )
 AFFECTED_CUE = re.compile(rf"\b(?:{_AFFECTED})\b", re.IGNORECASE)
 AFFECTED_AT = re.compile(rf"(?:{_AFFECTED})\b", re.IGNORECASE)  # at the start of a token window

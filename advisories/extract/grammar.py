@@ -377,9 +377,9 @@ class ClauseParser(Brackets):
             else:
                 self._emit("all", i)
         elif family == "infix" and tok.text in ("through", "thru"):
-            self.pending = "pre_last"  # "3CX DesktopApp through 18.12.416": no lower end
+            self.pending, self.pending_from = "pre_last", len(self.exprs)  # "3CX DesktopApp through 18.12.416"
         elif (family in lx.PRE_FAMILIES or family == "between") and not (
             self.pending == "fix" and family == "pre_later"  # "upgrade to at least 7.2.5"
         ):
-            self.pending = family
+            self.pending, self.pending_from = family, len(self.exprs)
         return i + 1

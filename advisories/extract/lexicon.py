@@ -158,6 +158,8 @@ OPERATORS: dict[str, str] = {
     "update to": "fix",
     "updated to": "fix",
     "updating to": "fix",
+    # "Customers running an affected release should move to 5.3.18": urged to move, the release is the fix.
+    **{f"{modal} {verb} to": "fix" for modal in ("should", "must", "please") for verb in ("move", "migrate", "switch")},
     # Announcements name the release that fixes: "Google has released Chrome 120.0.6099.129",
     # "After installation the build number is 15.2.1544.14", "the patch is included in 11.10.0.2".
     "released": "fix",

@@ -7,8 +7,15 @@ from __future__ import annotations
 
 import re
 
+from . import cue_words as cue
 from . import lexicon as lx
 from .model import Tok
+
+# Verbs a bounded build is the subject of: "before 11302 lets ...", "through 4304 has ...".
+# A count is followed by its noun instead ("up to 1000 users", "before 30 days").
+_SUBJECT_VERBS = cue.HAVING_VERBS | frozenset(
+    {"lets", "let", "allows", "allow", "permits", "enables", "fails", "mishandles", "mishandle", "exposes"}
+)
 
 _MIN_BUILD_DIGITS = 4
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
@@ -64,7 +71,12 @@ def is_build_number(t: list[Tok], i: int) -> bool:
     k = skip_fillers(t, i + 1)
     after = k < len(t) and t[k].kind == "op" and t[k].family in ("post_last", "post_later")
     nxt = t[i + 1] if i + 1 < len(t) else None
-    noun = nxt is not None and nxt.kind == "word" and nxt.text.lower() not in lx.GLUE - lx.LABEL_NOUNS
+    noun = (
+        nxt is not None
+        and nxt.kind == "word"
+        and nxt.text.lower() not in lx.GLUE - lx.LABEL_NOUNS
+        and not (before and nxt.text.lower() in _SUBJECT_VERBS)
+    )
     return (before or after) and not noun
 
 

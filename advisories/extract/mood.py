@@ -24,7 +24,7 @@ _REACH = 5  # tokens a multi-word cue may span ("contains the same flaw", "are a
 _LIST_KINDS = frozenset({"ver", "prod", "plat", "num", "open", "close"})
 _COPULA = frozenset({"is", "are", "was", "were", "include", "includes", "including", "namely", "remain", "remains"})
 # Between a version list and its predicate: "... are also affected", "... remain vulnerable".
-_PREDICATE_GLUE = frozenset({"is", "are", "was", "were", "remain", "remains", "also", "still", "all", "both"})
+_PREDICATE_GLUE = frozenset({"is", "are", "was", "were", "remain", "remains", "also", "still", "all", "both", "as"})
 _FIX_COPULA = frozenset({"is", "are", "was", "were"})
 _DETERMINERS = frozenset({"the", "our", "its", "their", "now", "new"})
 INHERITED = -1  # the cue sits before the clause: a lead-in or a heading says "affected:"

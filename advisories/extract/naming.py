@@ -24,6 +24,10 @@ class Naming(ClauseState):
                 self.group.append(mention)
         else:
             self.group, self.named_by = [mention], {}
+            if self.pending != "fix" and len(self.exprs) > self.pending_from:
+                # "7.0 before 7.0 U3s, and StoreOS Pro 5.x": a bound already spent on the last
+                # product's versions does not carry over to the next product's.
+                self.pending = ""
         self.group_open, self.merge_ok = True, False
         # "Citrix Workspace app for Windows", "FortiClientMac": the name says the platform.
         named = named_platform(tok.text)
