@@ -17,6 +17,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -66,7 +67,12 @@ def chromium_or_skip() -> str:
     found = find_chromium()
     if found:
         return found
-    message = f"chromium is not installed (tried {', '.join(NAMES)}); install it: {INSTALL}"
+    unavailable(f"chromium is not installed (tried {', '.join(NAMES)}); install it: {INSTALL}")
+
+
+def unavailable(message: str) -> NoReturn:
+    """A tool a test needs is missing: a failure on CI, which installs it (.ci/run), and a skip
+    on a developer's machine, naming what to install."""
     if os.environ.get("CI"):
         pytest.fail(f"CI: {message}", pytrace=False)
     pytest.skip(message)
