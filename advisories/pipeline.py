@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, TemplateError
 
-from advisories import inputs, lookups
+from advisories import inputs, lookups, processes
 from advisories.acks.alerting import link_context, verdict_for
 from advisories.alerts import Withdrawal, alert_keys, build_alert, withdrawn_row
 from advisories.config import Config, CouncilConfig, FeedConfig
@@ -94,6 +95,7 @@ class Pipeline:
         self.progress = progress
         self.clock = clock
         self.reference: Reference | None = None
+        self._store_pid = os.getpid()  # the process `store`'s connection belongs to
 
     def run(self, *, only_feeds: set[str] | None = None, force: bool = False, deliver: bool = True) -> RunSummary:
         """`deliver=False`: fetch, match and queue only (`serve` delivers in a job of its own)."""
@@ -340,7 +342,7 @@ class Pipeline:
             more = f" and {len(due) - 5} more" if len(due) > 5 else ""
             summary.notes.append(f"  read again  {', '.join(told)}{more}")
         try:
-            clashes = self._process_due(due, plan, reference, advisories, rejected, summary) if due else {}
+            clashes = self._process_councils(due, plan, reference, advisories, rejected, summary) if due else {}
         finally:
             gc.unfreeze()  # what process froze goes back to the collector with the run's end
         for council in councils:  # the unchanged ones, told as their last reading found them
@@ -357,9 +359,48 @@ class Pipeline:
             inputs.finish(plan, self.store, at=at, stored=stored, digests=digests,
                           rejections=rejected if digests is not None else None)
 
+    def _process_councils(self, due: list[CouncilConfig], plan: inputs.Plan, reference: Reference,
+                          advisories: list[Advisory], rejected: dict[str, Advisory], summary: RunSummary,
+                          ) -> dict[str, list[Clash]]:
+        """The councils to read, in this process or, at sector scale, in one per core."""
+        with summary.timed("match"), _collector_paused():  # built once, before any fork: workers share it
+            matcher = Matcher(advisories, reference.catalogue)
+        workers = processes.process_count(len(due)) if self.store.path is not None else 1
+        if workers == 1:
+            return self._process_due(due, plan, reference, advisories, rejected, summary, matcher)
+
+        def chunk(councils: Sequence[CouncilConfig]) -> tuple[RunSummary, dict[str, list[Clash]]]:
+            if self._store_pid != os.getpid():  # the parent's connection stays the parent's
+                self.store, self._store_pid = self.store.reopened(), os.getpid()
+            part = RunSummary()
+            found = self._process_due(list(councils), plan, reference, advisories, rejected, part, matcher)
+            return part, found
+
+        self.progress(f"reading {len(due)} councils in {workers} processes")
+        clashes: dict[str, list[Clash]] = {}
+        failed: BaseException | None = None
+        for councils, outcome in processes.in_processes(chunk, processes.chunks(due, workers), workers):
+            if isinstance(outcome, BrokenProcessPool):  # killed (out of memory): its councils, by name
+                summary.inventories_failed.extend(
+                    f"{c.id}: not read: a worker process stopped before it finished ({outcome}); read again "
+                    "at the next run (if this repeats, check the container's memory limit)" for c in councils)
+            elif isinstance(outcome, BaseException):
+                failed = failed or outcome
+            else:
+                part, found = outcome
+                summary.absorb(part)
+                clashes.update(found)
+                continue
+            for council in councils:  # what it had not recorded is read again next run, never skipped
+                forget_council(self.store, council.id)
+        summary.notes.append(f"  councils    read in {workers} processes (the time line adds up their work)")
+        if failed is not None:  # as the same fault would in one process (a full disk: state_errors)
+            raise failed
+        return clashes
+
     def _process_due(self, due: list[CouncilConfig], plan: inputs.Plan, reference: Reference,
                      advisories: list[Advisory], rejected: dict[str, Advisory], summary: RunSummary,
-                     ) -> dict[str, list[Clash]]:
+                     matcher: Matcher) -> dict[str, list[Clash]]:
         """Read, match, alert and record the councils whose inputs changed (or all, at first)."""
         checked: list[CouncilConfig] = []
         items: list[InventoryItem] = []
@@ -382,7 +423,6 @@ class Pipeline:
         # One estate for every council: each distinct row is matched once, then fanned out.
         self.progress(f"matching {len(items)} inventory rows against {len(advisories)} advisories")
         with summary.timed("match"), _collector_paused():
-            matcher = Matcher(advisories, reference.catalogue)
             by_council: dict[str, list[Match]] = {c.id: [] for c in checked}
             estate = Estate(items, reference.catalogue)
             for match in matcher.match_estate(estate):

@@ -10,7 +10,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
@@ -59,6 +59,24 @@ class RunSummary:
             yield
         finally:
             self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
+
+    def absorb(self, part: RunSummary) -> None:
+        """Adds what another process did for some of this run's councils: counts add up, lines
+        follow this summary's own, a phase's seconds add (work done, not time waited)."""
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(part, f.name)
+            if isinstance(mine, list):
+                mine.extend(theirs)
+            elif f.name == "by_channel":
+                for channel, counts in theirs.items():
+                    into = mine.setdefault(channel, {})
+                    for kind, n in counts.items():
+                        into[kind] = into.get(kind, 0) + n
+            elif isinstance(mine, dict):
+                for phase, seconds in theirs.items():
+                    mine[phase] = mine.get(phase, 0.0) + seconds
+            else:
+                setattr(self, f.name, mine + theirs)
 
     @property
     def ok(self) -> bool:

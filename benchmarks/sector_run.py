@@ -80,17 +80,21 @@ def csv_floor(folder: Path) -> float:
 
 
 def timed_run(config: str) -> tuple[float, str, float]:
-    """(seconds, summary, peak RSS in MB) of one `advisories run --once` in a child process."""
+    """(seconds, summary, peak RSS in MB) of one `advisories run --once` in a child process: the
+    run's own process plus its largest worker's times the workers (they read the councils at
+    sector scale; a worker's RSS counts the pages it shares with the run, so this overstates)."""
     script = ("import resource, sys; from advisories.cli import main; code = main(sys.argv[1:]); "
-              "print(f'peak_rss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}'); sys.exit(code)")
+              "print(f'peak_rss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}'); "
+              "print(f'worker_rss_kb={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}'); sys.exit(code)")
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", script, "run", "--once", "--config", config],
                           capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(done.stdout + done.stderr)
-    rss = re.search(r"peak_rss_kb=(\d+)", done.stdout)
-    return seconds, done.stdout, int(rss.group(1)) / 1024 if rss else 0.0
+    own, worker = (int(n) for n in re.findall(r"(?:peak|worker)_rss_kb=(\d+)", done.stdout))
+    workers = re.search(r"read in (\d+) processes", done.stdout)
+    return seconds, done.stdout, (own + (int(workers.group(1)) * worker if workers else 0)) / 1024
 
 
 def phases(summary: str) -> str:

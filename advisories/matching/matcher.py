@@ -75,6 +75,7 @@ class Matcher:
         self._lines: dict[_Bucket, tuple[list[ReleaseLine], list[int]]] = {}
         self._readings: dict[str, _Reading] = {}
         self._makers: dict[_Bucket, list[tuple[tuple[str, ...], list[int]]]] = {}
+        self._names: dict[_Bucket, dict[str, list[Candidate]]] = {}
 
     def candidates(self, item: InventoryItem) -> list[Candidate]:
         found = self.index.get(self.catalogue.key_for(item))
@@ -149,12 +150,9 @@ class Matcher:
             bucket = self._bucket(key)
             if bucket is None:
                 continue
-            name, line = normalise_name(first.product), release_line(first.product)
-            named = [
-                c for c in bucket.candidates
-                if name in {normalise_name(n) for n in (c.statement.product, *c.statement.aliases)}
-                and not lines_conflict(line, c.statement)
-            ]
+            line = release_line(first.product)
+            named = [c for c in self._by_name(bucket).get(normalise_name(first.product), ())
+                     if not lines_conflict(line, c.statement)]
             if len({canonical(c.statement.vendor) for c in named}) != 1:
                 continue
             chosen = self._select(first, key)
@@ -176,6 +174,18 @@ class Matcher:
                     seen.add(advisory.id)
                     clashes.append(PublisherClash(advisory, statement, tuple(hit)))
         return clashes
+
+    def _by_name(self, bucket: _Bucket) -> dict[str, list[Candidate]]:
+        """The bucket's candidates by each name their statement gives the product, in the
+        bucket's order: read once per bucket, not once per row identity of every estate."""
+        found = self._names.get(bucket)
+        if found is None:
+            found = self._names[bucket] = {}
+            for candidate in bucket.candidates:
+                statement = candidate.statement
+                for name in {normalise_name(n) for n in (statement.product, *statement.aliases)}:
+                    found.setdefault(name, []).append(candidate)
+        return found
 
     def _reader(self, estate: Estate) -> Callable[[str], _Reading]:
         """Each distinct version string read once: by the Estate when it was loaded, else here."""

@@ -183,14 +183,19 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, timeout=30)
     _check_integrity(conn, path)
     conn.execute("PRAGMA journal_mode=WAL")
+    _settings(conn)
+    migrate(conn)
+    return conn
+
+
+def _settings(conn: sqlite3.Connection) -> None:
+    """Per connection (the file keeps WAL by itself)."""
     # WAL + NORMAL: no fsync per commit (one per checkpoint), still crash-safe for the
     # process; after a power cut the last few "sent" marks may roll back, which means a
     # message is sent again, never lost.
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=30000")
-    migrate(conn)
-    return conn
 
 
 # Unknown outcomes (no final reply after the message was sent) before a message is held: the
@@ -292,6 +297,16 @@ class Store:
                 f"state {path}: not a usable SQLite database ({exc})",
                 "point [settings] state at another file, or move this one aside; it is not an advisories state file",
             ) from None
+
+    def reopened(self) -> Store:
+        """This state through a connection of its own, for a forked worker: a SQLite connection
+        must never be used on both sides of a fork. The file was checked and migrated when this
+        store opened it."""
+        if self.path is None:
+            raise ValueError("an in-memory state cannot be shared with another process")
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        _settings(conn)
+        return Store(conn, self.path)
 
     def close(self) -> None:
         self.conn.close()
