@@ -60,7 +60,7 @@ def test_release_builds_and_their_fix_sit_on_the_release_line() -> None:
     found = read(text)
     assert len(found) == 1
     assert ranges(found) == [
-        {"introduced": "4.2", "last_affected": "4.2.7.9-55x"},
+        {"introduced": "0", "last_affected": "4.2.7.9-55x"},  # the lowest line covers older releases
         {"introduced": "5.1", "last_affected": "5.1.0.3-12x"},
     ]
     assert affected(found, "4.2.7.9-55x") and affected(found, "5.1.0.2-9x")
