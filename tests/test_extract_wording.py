@@ -540,3 +540,15 @@ def test_a_release_people_running_an_affected_build_should_move_to_is_the_fix() 
     assert ranges(found) == [{"introduced": "6.0", "fixed": "6.0.14"}, {"introduced": "6.1", "fixed": "6.1.9"}]
     assert affected(found, "6.1.8") and affected(found, "6.0.13")
     assert not affected(found, "6.1.9") and not affected(found, "6.0.14")
+
+
+def test_a_release_named_with_a_spaced_update_or_service_release_is_one_upper_bound() -> None:
+    # "2019 Update 9" and "2022.3 SR 2" are whole release names, not a year or X.Y followed
+    # by a stray number: the bound is the name, and the older release's list starts at "0".
+    found = read("Harbour Agent 2022 Update 7 and earlier and 2019 Update 9 and earlier are open to the relay flaw.")
+    assert ranges(found) == [
+        {"introduced": "0", "last_affected": "2019 Update 9"},
+        {"introduced": "2022", "last_affected": "2022 Update 7"},
+    ]
+    found = read("HarbourOS 2022.3 SR 2 and earlier lets a guest read the audit log.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "2022.3 SR 2"}]

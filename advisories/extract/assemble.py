@@ -58,16 +58,19 @@ def assemble(
         if e.kind == "version":
             explicit.setdefault(key, set()).add(e.version)
     fine = per_build_lines(keyed)
-    # Per product and platform, the line whose "and earlier" bounds start at "0" (the rest of
-    # a list of such bounds starts at their own lines); a fix counts on every platform.
-    per_platform: dict[tuple[Key, tuple[str, ...] | None], list[Expr]] = {}
+    # Per sentence, product and platform, the line whose "and earlier" bounds start at "0" (the
+    # rest of a list of such bounds starts at their own lines); a fix counts from any sentence
+    # and platform, since from "0" the bound must not cover it.
+    sentence_bounds: dict[tuple[int, Key, tuple[str, ...] | None], list[Expr]] = {}
     for e, key in keyed:
-        per_platform.setdefault((key, e.platforms), [])
+        if e.kind != "fix":
+            sentence_bounds.setdefault((e.unit, key, e.platforms), []).append(e)
     for e, key in keyed:
-        for k in per_platform:
-            if k[0] == key and (e.kind == "fix" or k[1] == e.platforms):
-                per_platform[k].append(e)
-    lowest = {k: lowest_open_line(es, k[0] in fine) for k, es in per_platform.items()}
+        if e.kind == "fix":
+            for k, es in sentence_bounds.items():
+                if k[1] == key:
+                    es.append(e)
+    lowest = {k: lowest_open_line(es, k[1] in fine) for k, es in sentence_bounds.items()}
     stated = {
         (key, p): e.unit for e, key in reversed(keyed) if e.kind != "fix" for p in _platforms(e, products[key[0]])
     }
@@ -86,7 +89,7 @@ def assemble(
                 acc.notes |= set() if e.direct else {"context"}
             continue
         several = len(named.get((key, e.platforms), ())) > 1 and not older_than_every_line(e, starts.get(key, []))
-        versions, ranges, notes = resolve(e, products[key[0]], several, key in fine, lowest[(key, e.platforms)])
+        versions, ranges, notes = resolve(e, products[key[0]], several, key in fine, lowest[(e.unit, key, e.platforms)])
         if not e.direct:
             notes.add("context")
         if e.doubtful:
