@@ -552,3 +552,10 @@ def test_a_release_named_with_a_spaced_update_or_service_release_is_one_upper_bo
     ]
     found = read("HarbourOS 2022.3 SR 2 and earlier lets a guest read the audit log.")
     assert ranges(found) == [{"introduced": "0", "last_affected": "2022.3 SR 2"}]
+
+
+def test_a_list_of_every_desktop_and_mobile_platform_limits_none() -> None:
+    # Five systems named together are everywhere the product runs, not two mobile statements
+    # beside a desktop one.
+    found = read("Harbour Agent prior to 3.4.2 on iOS, Windows, Android, macOS and Linux leaks its session token.")
+    assert [(s.platform, to_json(s)["ranges"]) for s in found] == [(None, [{"introduced": "0", "fixed": "3.4.2"}])]
