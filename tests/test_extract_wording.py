@@ -559,3 +559,13 @@ def test_a_list_of_every_desktop_and_mobile_platform_limits_none() -> None:
     # beside a desktop one.
     found = read("Harbour Agent prior to 3.4.2 on iOS, Windows, Android, macOS and Linux leaks its session token.")
     assert [(s.platform, to_json(s)["ranges"]) for s in found] == [(None, [{"introduced": "0", "fixed": "3.4.2"}])]
+
+
+def test_a_having_verb_with_three_describing_words_before_the_flaw_is_an_affected_cue() -> None:
+    # "carry the same old relay-parsing bug": a build that has the flaw, though the flaw's noun
+    # comes six words after the verb; read as "acts on a flaw" it was a fix.
+    found = read("Harbour Agent 3.2.0, along with HarbourOS 5.1.0 through 5.1.4, carry the same old relay-parsing bug.")
+    assert {s.product: (list(s.versions), to_json(s)["ranges"]) for s in found} == {
+        "Harbour Agent": (["3.2.0"], []),
+        "HarbourOS": ([], [{"introduced": "5.1.0", "last_affected": "5.1.4"}]),
+    }

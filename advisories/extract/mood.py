@@ -21,6 +21,9 @@ from .lookaround import is_conj, is_filler
 from .model import Tok
 
 _REACH = 5  # tokens a multi-word cue may span ("contains the same flaw", "are at risk")
+# The longest affected cue the cue words spell: a verb of having, a determiner, three describing
+# words and the flaw ("carry the same fgfmd format-string bug", "suffers from a ... flaw").
+_CUE_SPAN = 7
 _LIST_KINDS = frozenset({"ver", "prod", "plat", "num", "open", "close"})
 _COPULA = frozenset({"is", "are", "was", "were", "include", "includes", "including", "namely", "remain", "remains"})
 # Between a version list and its predicate: "... are also affected", "... remain vulnerable".
@@ -147,7 +150,7 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
             held, relative = [], bool(fixes) and tok.text == ":" and _flaw_noun_at(toks, k - 1)
         elif tok.kind == "word":
             relative = relative or _relative_to_a_noun(toks, k) or (bool(fixes) and _describes_the_flaw(toks, k))
-            if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _REACH])):
+            if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _CUE_SPAN])):
                 (held if relative else affected).append(k)
             elif cue.FIX_CUE.fullmatch(tok.text) or _acts_on_a_flaw(toks, k) or _urged_update(toks, k):
                 fixes.append(k)
