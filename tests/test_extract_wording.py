@@ -569,3 +569,12 @@ def test_a_having_verb_with_three_describing_words_before_the_flaw_is_an_affecte
         "Harbour Agent": (["3.2.0"], []),
         "HarbourOS": ([], [{"introduced": "5.1.0", "last_affected": "5.1.4"}]),
     }
+
+
+def test_a_so_is_sentence_repeats_what_the_sentence_before_said() -> None:
+    # "So is X": X is what the builds before were said to be; after a fix, a fix.
+    found = read("HarbourOS 4.1.2 and 4.1.3 are vulnerable to the relay bug. So is Harbour Agent 2.0.7.")
+    agent = [s for s in found if s.product == "Harbour Agent"]
+    assert [list(s.versions) for s in agent] == [["2.0.7"]] and affected(agent, "2.0.7")
+    found = read("HarbourOS 4.1.4 closes the relay bug. So does Harbour Agent 2.0.8.")
+    assert not affected(found, "2.0.8") and not affected(found, "4.1.4")

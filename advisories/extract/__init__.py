@@ -44,6 +44,10 @@ __all__ = [
 ]
 
 _EXCLUSION = re.compile(r"\([^()]*\b(?:excluding|except)\b[^()]*\)", re.IGNORECASE)
+# "So is WebLogic Server 12.2.1.4.0.", "So are 5.1 and 5.2.": a sentence that only repeats the
+# predicate of the one before for other builds; it says what that one said (affected, when it
+# stated its versions affected and named no fix).
+_ECHO = re.compile(r"^\s*(?:And\s+)?[Ss]o\s+(?:is|are|was|were|does|do)\b")
 
 
 def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[ExtractedStatement]:
@@ -58,11 +62,15 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
     context: list[Mention] | None = None  # the product the text is currently about
     heading_platforms: tuple[str, ...] | None = None
     lead_in = False  # an "Affected versions:" heading or lead-in: the list after it is affected
+    was_affected = False  # the sentence before stated its versions affected, and named no fix
     for unit in units(text):
         if unit.kind == "break":
             heading_platforms = None
             continue
-        found, group, platforms = _parse_unit(unit, index, lead_in=lead_in and unit.kind == "list")
+        echoed = was_affected and bool(_ECHO.match(unit.evidence))
+        found, group, platforms, was_affected = _parse_unit(
+            unit, index, lead_in=(lead_in and unit.kind == "list") or echoed
+        )
         if unit.kind != "list":
             lead_in = _leads_in(unit)
         for e in found:
@@ -94,11 +102,14 @@ def _scope_to_platform(text: str, exprs: list[Expr]) -> None:
 
 def _parse_unit(
     unit: Unit, index: ProductIndex, *, lead_in: bool
-) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None]:
+) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None, bool]:
+    """The unit's expressions, the product list and platforms it leaves current, and whether
+    its last clause stated its versions affected without naming a fix."""
     group: list[Mention] | None = None
     platforms: tuple[str, ...] | None = None
     found: list[Expr] = []
     carry = lead_in  # the clause before said "affected"; a bare list after ";" goes on with it
+    affected_only = False
     for clause in unit.clauses:
         toks = tokenize(clause, index)
         inherited = lead_in or (carry and only_a_list(toks))
@@ -107,9 +118,10 @@ def _parse_unit(
         )
         found += parser.parse()
         carry = bool(parser.cues.affected)
+        affected_only = carry and not parser.cues.fixes
         group = parser.group or group
         platforms = parser.fwd or platforms
-    return found, group, platforms
+    return found, group, platforms, affected_only
 
 
 def _leads_in(unit: Unit) -> bool:
