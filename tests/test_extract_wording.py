@@ -578,3 +578,13 @@ def test_a_so_is_sentence_repeats_what_the_sentence_before_said() -> None:
     assert [list(s.versions) for s in agent] == [["2.0.7"]] and affected(agent, "2.0.7")
     found = read("HarbourOS 4.1.4 closes the relay bug. So does Harbour Agent 2.0.8.")
     assert not affected(found, "2.0.8") and not affected(found, "4.1.4")
+
+
+def test_a_fix_on_the_release_line_of_an_affected_bound_adds_no_range() -> None:
+    # The bound covers its X.Y line (3.4): the later fix on that line is no line of its own, and
+    # a range { 3.4, 3.4.15 } would only guess at the builds between.
+    found = read(
+        "Harbour Agent 3.4.12.880 and earlier let a local user swap the updater; Harbour Agent 3.4.15 fixes it."
+    )
+    assert ranges(found) == [{"introduced": "0", "last_affected": "3.4.12.880"}]
+    assert not affected(found, "3.4.15")

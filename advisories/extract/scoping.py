@@ -92,6 +92,10 @@ def cover_of(e: Expr) -> set[str]:
     version = e.upper or e.version if e.kind in ("range", "bound", "version") else ""
     if version and shapes.is_release_build(version):
         lines.add(shapes.fix_line(version) or "")
+    if version and e.kind in ("range", "bound") and not e.label:
+        # "7.0.41.1141 (and any earlier build) ... 7.0.43 removes the race": a bound covers the
+        # X.Y line it is on, so a fix later on that line names no other line's range.
+        lines.add(shapes.fix_line(version) or "")
     return lines - {""}
 
 
