@@ -588,3 +588,10 @@ def test_a_fix_on_the_release_line_of_an_affected_bound_adds_no_range() -> None:
     )
     assert ranges(found) == [{"introduced": "0", "last_affected": "3.4.12.880"}]
     assert not affected(found, "3.4.15")
+
+
+def test_a_patch_release_of_a_two_part_release_is_on_that_release_line() -> None:
+    # "5.2p3" is the third patch of release 5.2, not a build of line 5 (as a bare 5.2 would be).
+    found = read("Harbour Agent 5.2p3 closes the relay bug.")
+    assert ranges(found) == [{"introduced": "5.2", "fixed": "5.2p3"}]
+    assert not affected(found, "5.1.9")
