@@ -595,3 +595,19 @@ def test_a_patch_release_of_a_two_part_release_is_on_that_release_line() -> None
     found = read("Harbour Agent 5.2p3 closes the relay bug.")
     assert ranges(found) == [{"introduced": "5.2", "fixed": "5.2p3"}]
     assert not affected(found, "5.1.9")
+
+
+def test_a_flaw_placed_in_the_product_on_one_platform_limits_its_versions_there() -> None:
+    # The first sentence says where the flaw lives (Harbour Agent for Windows); the versions come
+    # later with no platform of their own, and the other systems are said to be safe.
+    found = read(
+        "Researchers found a privilege escalation in Harbour Agent for Windows. Harbour Agent 3.1.0 "
+        "through 3.1.6 is affected. Harbour Agent for Linux is not affected."
+    )
+    assert [(s.product, s.platform) for s in found] == [("Harbour Agent", "windows")]
+    # Named on two platforms, it is limited to neither.
+    found = read(
+        "The bug sits in Harbour Agent for Windows and in Harbour Agent for macOS. Harbour Agent 3.1.0 "
+        "through 3.1.6 is affected."
+    )
+    assert [(s.product, s.platform) for s in found] == [("Harbour Agent", None)]

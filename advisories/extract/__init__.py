@@ -63,13 +63,14 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
     heading_platforms: tuple[str, ...] | None = None
     lead_in = False  # an "Affected versions:" heading or lead-in: the list after it is affected
     was_affected = False  # the sentence before stated its versions affected, and named no fix
+    described: dict[int, set[tuple[str, ...]]] = {}  # product -> platforms the text names it on
     for unit in units(text):
         if unit.kind == "break":
             heading_platforms = None
             continue
         echoed = was_affected and bool(_ECHO.match(unit.evidence))
         found, group, platforms, was_affected = _parse_unit(
-            unit, index, lead_in=(lead_in and unit.kind == "list") or echoed
+            unit, index, described, lead_in=(lead_in and unit.kind == "list") or echoed
         )
         if unit.kind != "list":
             lead_in = _leads_in(unit)
@@ -85,7 +86,23 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
         if unit.kind == "heading":
             heading_platforms = platforms
     _scope_to_platform(text, exprs)
+    _platform_from_description(exprs, described)
     return assemble(exprs, evidence, index.products, index.line)
+
+
+def _platform_from_description(exprs: list[Expr], described: Mapping[int, set[tuple[str, ...]]]) -> None:
+    """ "An authentication bypass in VMware Tools for Windows ... Every 11.x release is
+    affected": the text places the flaw in the product on one platform, and its versions,
+    named without one, are that product's there. Only when the text names the product on that
+    platform alone and none of its versions names a platform of its own."""
+    for product, platforms in described.items():
+        mine = [e for e in exprs if e.group and any(m[0] == product for m in e.group)]
+        if len(platforms) != 1 or any(e.platforms for e in mine):
+            continue
+        only = next(iter(platforms))
+        for e in mine:
+            if len(e.group or ()) == 1:
+                e.platforms = only
 
 
 def _scope_to_platform(text: str, exprs: list[Expr]) -> None:
@@ -101,7 +118,7 @@ def _scope_to_platform(text: str, exprs: list[Expr]) -> None:
 
 
 def _parse_unit(
-    unit: Unit, index: ProductIndex, *, lead_in: bool
+    unit: Unit, index: ProductIndex, described: dict[int, set[tuple[str, ...]]], *, lead_in: bool
 ) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None, bool]:
     """The unit's expressions, the product list and platforms it leaves current, and whether
     its last clause stated its versions affected without naming a fix."""
@@ -117,6 +134,8 @@ def _parse_unit(
             toks, fix_mood=_fix_mood(clause), group=group, affected_mood=_affected_mood(clause), inherited=inherited
         )
         found += parser.parse()
+        for mention, on in parser.described:
+            described.setdefault(mention[0], set()).add(on)
         carry = bool(parser.cues.affected)
         affected_only = carry and not parser.cues.fixes
         group = parser.group or group

@@ -40,6 +40,9 @@ class ClauseState:
         # only, never the next product's ("... for Windows before 2403.1 and Zoom before 6.0").
         self.named: tuple[str, ...] | None = None
         self.named_by: dict[Mention, tuple[str, ...]] = {}  # "A for Windows and B": A's own platform
+        # Products the clause names with one platform ("a bypass in VMware Tools for Windows"),
+        # whatever versions follow: where the flaw the text describes lives.
+        self.described: list[tuple[Mention, tuple[str, ...]]] = []
         self.merge_ok = False  # an open range may still take an upper bound ("from X up to Y")
         self.negated = False
         self.from_zero = False  # "all versions prior to X": the next bound is not line-scoped

@@ -51,6 +51,7 @@ class ClauseParser(Brackets):
         while i < self.n:
             i = self._step(i)
         if self.negated:
+            self.described = []  # "VMware Tools for Linux is not affected": not where the flaw is
             return self._cleared()
         if any(t.kind == "word" and t.text.lower() == "respectively" for t in self.t):
             self._pair_respectively()

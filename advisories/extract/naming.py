@@ -97,6 +97,8 @@ class Naming(ClauseState):
             self.named = platforms
             if self.group:
                 self.named_by[self.group[-1]] = platforms
+                if len(platforms) == 1:
+                    self.described.append((self.group[-1], platforms))
         else:  # "3CX DesktopApp for Windows versions ..."
             self.fwd, self.named = platforms, None
         return k
