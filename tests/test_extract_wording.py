@@ -611,3 +611,19 @@ def test_a_flaw_placed_in_the_product_on_one_platform_limits_its_versions_there(
         "through 3.1.6 is affected."
     )
     assert [(s.product, s.platform) for s in found] == [("Harbour Agent", None)]
+
+
+def test_all_versions_of_a_list_of_release_lines_is_every_line_of_the_list() -> None:
+    # "every release of HarbourOS 3.2 and 3.1": both lines whole, not 3.2 whole and a lone 3.1.
+    found = read("The flaw affects all versions of HarbourOS 3.2 and 3.1, which are out of support.")
+    assert ranges(found) == [{"introduced": "3.1", "fixed": "3.2"}, {"introduced": "3.2", "fixed": "3.3"}]
+
+
+def test_in_all_versions_after_a_list_of_lines_is_each_lines() -> None:
+    # "plus 4.0 and 3.9 in all versions": one more item of the list, and each line is whole.
+    found = read("Affected: HarbourOS 4.1.0 through 4.1.5, plus 4.0 and 3.9 in all versions.")
+    assert ranges(found) == [
+        {"introduced": "3.9", "fixed": "3.10"},
+        {"introduced": "4.0", "fixed": "4.1"},
+        {"introduced": "4.1.0", "last_affected": "4.1.5"},
+    ]

@@ -124,6 +124,7 @@ class ClauseParser(Brackets):
         if kind == "word" and self.t[i].text.lower() not in lx.FILLER | lx.LABEL_NOUNS and not self._qualifier(i):
             # Any other word ends a list: "before X, Y, a SQL injection ..." stops at "a".
             self.pending, self.group_open, self.merge_ok = "", False, False
+            self.lines_of_all = False
         return i + 1
 
     def _qualifier(self, i: int) -> bool:
@@ -166,6 +167,8 @@ class ClauseParser(Brackets):
             done = self._lower_before(i, tok, j)
             if done is not None:
                 return done
+        if nxt is not None and nxt.kind == "word" and nxt.text.lower() == "in" and self._all_after(j + 1):
+            j, nxt = j + 1, self.t[j + 1]  # "2.0 and 1.1 in all versions": as "1.1 all versions"
         if nxt is not None and nxt.kind == "op" and nxt.family in AFTER_VERSION:
             done = self._postfix(i, tok, nxt.family, j)
             if done is not None:
@@ -277,7 +280,24 @@ class ClauseParser(Brackets):
             return None  # "8.1.15 and all versions of PAN-OS 8.0": the "all" is the next item's
         else:  # "all": "FortiOS 6.0 all versions"
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
+            self._lines_before_all(i)
         return j + 1
+
+    def _all_after(self, j: int) -> bool:
+        """An "all versions" at `j` that ends the clause's list ("... in all versions.")."""
+        return j < self.n and self.t[j].kind == "op" and self.t[j].family == "all" and not self._of_a_product(j + 1)
+
+    def _lines_before_all(self, i: int) -> None:
+        """ "plus 2.0 and 1.1 in all versions", "7.0 and 6.4 (all versions)": the "all" after a
+        list of bare release lines is each line's, not only the last one's."""
+        wild = self.exprs[-1]
+        for e in reversed(self.exprs[:-1]):
+            between = self.t[e.pos + 1 : i]
+            joined = all(is_conj(t) or is_filler(t) or t.kind == "ver" for t in between)
+            if e.kind != "version" or e.group is not wild.group or not is_plain_line(e.version) or not joined:
+                break
+            e.kind = "wild"
+            i = e.pos
 
     def _same_product_skipped(self, i: int, k: int) -> int:
         """ "Struts 2.0.0 - Struts 2.3.37": a range's upper end may repeat the product it is
@@ -316,6 +336,9 @@ class ClauseParser(Brackets):
             self.exprs.remove(owed)
             self.owed_all = None
             self._emit("wild", i, version=tok.text, variant=tok.variant)
+            self.lines_of_all = True
+        elif self.lines_of_all and is_plain_line(tok.text) and self.exprs and self.exprs[-1].group is self.group:
+            self._emit("wild", i, version=tok.text, variant=tok.variant)  # "... PAN-OS 8.0 and 7.1"
         else:
             self._emit("version", i, version=tok.text, alts=tok.alts, variant=tok.variant)
 

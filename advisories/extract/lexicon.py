@@ -272,6 +272,7 @@ OS_THINGS = frozenset(
 FILLER = frozenset(
     {"version", "versions", "release", "releases", "build", "builds", "and", "or", "the", "v"}
     | {"for", "on", "also", "only", "versions:", "version:"}
+    | {"plus"}  # "2.1.0 through 2.1.3, plus 2.0 and 1.1": one more item of the same list
 )
 # Nouns after a line that say it is one: "earlier 4.x releases", "earlier version 12 builds".
 RELEASE_NOUNS = frozenset({"release", "releases", "build", "builds", "version", "versions"})
