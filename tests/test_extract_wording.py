@@ -627,3 +627,10 @@ def test_in_all_versions_after_a_list_of_lines_is_each_lines() -> None:
         {"introduced": "4.0", "fixed": "4.1"},
         {"introduced": "4.1.0", "last_affected": "4.1.5"},
     ]
+
+
+def test_a_colon_ends_the_product_list_before_it() -> None:
+    # "hits Opal ESR on Linux: Opal Browser 120.1.4 and earlier": the versions after the colon
+    # are the browser's; the ESR named before it is not listed with them.
+    found = read("The crash hits Opal ESR on Linux: Opal Browser 120.1.4 and earlier are affected.")
+    assert [s.product for s in found] == ["Opal Browser"]

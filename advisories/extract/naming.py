@@ -48,7 +48,10 @@ class Naming(ClauseState):
 
     def _after_a_finished_list(self, i: int) -> bool:
         """ "On macOS Big Sur and Monterey, Safari 16.5.2 brings the fix": a list already closed
-        by "and"/"or" before its last name ends there; a name after a comma starts a new one."""
+        by "and"/"or" before its last name ends there; a name after a comma starts a new one.
+        "CVE-2024-4577 hits PHP-CGI on Windows: PHP 8.1.* before 8.1.29": a colon ends a list."""
+        if i >= 2 and self.t[i - 1].text == ":":
+            return True
         if i < 3 or self.t[i - 1].text != ",":
             return False
         j = i - 2
