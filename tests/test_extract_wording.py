@@ -634,3 +634,15 @@ def test_a_colon_ends_the_product_list_before_it() -> None:
     # are the browser's; the ESR named before it is not listed with them.
     found = read("The crash hits Opal ESR on Linux: Opal Browser 120.1.4 and earlier are affected.")
     assert [s.product for s in found] == ["Opal Browser"]
+
+
+def test_the_next_sentence_goes_on_about_the_product_whose_versions_were_stated() -> None:
+    # Harbour Agent has the versions; HarbourOS is only where it runs, so the fix in the next
+    # sentence is the agent's (on the line already stated), not a HarbourOS build.
+    found = read(
+        "Harbour Agent 3.3.x before 3.3.9 is open to a template injection when it runs on HarbourOS. "
+        "Customers on an affected release should move to 3.3.9."
+    )
+    assert [(s.product, to_json(s)["ranges"]) for s in found] == [
+        ("Harbour Agent", [{"introduced": "3.3", "fixed": "3.3.9"}])
+    ]

@@ -74,6 +74,10 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
         )
         if unit.kind != "list":
             lead_in = _leads_in(unit)
+        # The product the text goes on about is the one this unit stated versions of, when it
+        # did: "Spring 5.3.x before 5.3.18 ... deployed to Tomcat" goes on about Spring, not
+        # Tomcat (and Spring, outside the catalogue, is [], so its fix is no Tomcat build).
+        spoken_of = next((e.group for e in reversed(found) if e.group is not None and e.kind != "fix"), None)
         for e in found:
             e.unit = len(evidence)
             if e.group is None:
@@ -82,7 +86,7 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
                 e.platforms = heading_platforms
         exprs += found
         evidence.append(unit.evidence)
-        context = group or context
+        context = spoken_of if spoken_of is not None else group or context
         if unit.kind == "heading":
             heading_platforms = platforms
     _scope_to_platform(text, exprs)
