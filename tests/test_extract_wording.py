@@ -646,3 +646,14 @@ def test_the_next_sentence_goes_on_about_the_product_whose_versions_were_stated(
     assert [(s.product, to_json(s)["ranges"]) for s in found] == [
         ("Harbour Agent", [{"introduced": "3.3", "fixed": "3.3.9"}])
     ]
+
+
+def test_a_number_the_text_calls_a_build_is_a_fix_to_check_by_hand() -> None:
+    # "in build 7731" names the fix though no operator stands next to it; its line does not
+    # show, so the product is listed for review with no versions.
+    found = read("Harbour Networks has fixed Harbour Agent in build 7731. Older builds let a guest run commands.")
+    assert [(s.product, s.versions, s.ranges) for s in found] == [("Harbour Agent", (), ())]
+    assert not alerts_on(as_statement(found[0]))
+    # A release's date stamp is no build of its own.
+    found = read("HarbourOS 5.0.1.2234 build 20221201 closes the relay bug.")
+    assert ranges(found) == [{"introduced": "5.0", "fixed": "5.0.1.2234"}]
