@@ -657,3 +657,11 @@ def test_a_number_the_text_calls_a_build_is_a_fix_to_check_by_hand() -> None:
     # A release's date stamp is no build of its own.
     found = read("HarbourOS 5.0.1.2234 build 20221201 closes the relay bug.")
     assert ranges(found) == [{"introduced": "5.0", "fixed": "5.0.1.2234"}]
+
+
+def test_all_versions_of_a_product_followed_by_its_ranges_is_those_ranges() -> None:
+    # "Every version of HarbourOS from 2.0.0 before 2.4.7 and from 3.0.0 before 3.1.2": the
+    # ranges say which; an unbounded "all" beside them would flag 3.1.2 and later too.
+    found = read("All versions of HarbourOS from 2.0.0 before 2.4.7 and from 3.0.0 before 3.1.2 are affected.")
+    assert ranges(found) == [{"introduced": "2.0.0", "fixed": "2.4.7"}, {"introduced": "3.0.0", "fixed": "3.1.2"}]
+    assert not affected(found, "3.1.2")

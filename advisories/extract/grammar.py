@@ -58,6 +58,11 @@ class ClauseParser(Brackets):
         # "CSA 4.6 is end of life": a bare release line the clause neither states as affected nor
         # as fixed has no role to read; as a fix it would only guess a range below it.
         self.exprs = [e for e in self.exprs if not (e.kind == "version" and self._unclear_line(e))]
+        owed = self.owed_all
+        if owed is not None and any(e.group is owed.group and e.kind in ("range", "bound") for e in self.exprs):
+            # "All versions of Jira Server from 4.4.0 before 7.6.14, from 7.7.0 before 7.13.5":
+            # the ranges after the product say which versions "all" meant.
+            self.exprs = [e for e in self.exprs if e is not owed]
         for e in self.exprs:
             self._settle(e)
         return self.exprs
