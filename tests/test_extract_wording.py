@@ -665,3 +665,11 @@ def test_all_versions_of_a_product_followed_by_its_ranges_is_those_ranges() -> N
     found = read("All versions of HarbourOS from 2.0.0 before 2.4.7 and from 3.0.0 before 3.1.2 are affected.")
     assert ranges(found) == [{"introduced": "2.0.0", "fixed": "2.4.7"}, {"introduced": "3.0.0", "fixed": "3.1.2"}]
     assert not affected(found, "3.1.2")
+
+
+def test_a_release_that_reached_end_of_life_is_its_whole_line() -> None:
+    # Only a release line reaches its end of life: "3.4" is every 3.4 build, read from the
+    # words rather than stated, so it goes to review rather than alerting at full confidence.
+    found = read("HarbourOS 3.4 reached end of life in March and is vulnerable, with no fix planned.")
+    assert ranges(found) == [{"introduced": "3.4", "fixed": "3.5"}]
+    assert affected(found, "3.4.9") and found[0].confidence < 0.9

@@ -11,7 +11,15 @@ from advisories.versions import compare
 
 from . import lexicon as lx
 from .brackets import Brackets
-from .lines import AFTER_VERSION, called_a_line, is_label, joins_label, line_after, numbers_a_line
+from .lines import (
+    AFTER_VERSION,
+    called_a_line,
+    is_label,
+    joins_label,
+    line_after,
+    numbers_a_line,
+    reached_end_of_life,
+)
 from .lookaround import (
     FOREIGN,
     is_build_number,
@@ -336,6 +344,8 @@ class ClauseParser(Brackets):
             pass  # "the first release of the 1.2.x branch to carry the patch": a name, not a statement
         elif tok.wildcard or (called_a_line(self.t, i) and self._affected(i)):
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
+        elif reached_end_of_life(self.t, i) and self._affected(i):
+            self._emit("wild", i, version=tok.text, variant=tok.variant, implied_line=True)
         elif (owed := self._owed_line(tok)) is not None:
             # "all versions of the end-of-life PAN-OS 8.0": the whole 8.0 line, not every version.
             self.exprs.remove(owed)

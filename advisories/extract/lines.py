@@ -60,6 +60,26 @@ def called_a_line(t: list[Tok], i: int) -> bool:
     return noun and k >= 0 and t[k].text.lower() in _WHOLE
 
 
+def reached_end_of_life(t: list[Tok], i: int) -> bool:
+    """ "PAN-OS 11.0 reached end of life on 17 November and is vulnerable": only a release line
+    reaches its end of life, so the X.Y is the whole line, not its first build (a reading the
+    words imply rather than state: the caller marks it for a lower confidence)."""
+    text = t[i].text
+    if not is_plain_line(text) or len(text.split(".")[1]) > 2:
+        return False
+    j = i + 1
+    while j < len(t) and (t[j].kind == "ver" or is_conj(t[j])):
+        j += 1
+    words = [w.text.lower() for w in t[j : j + _EOL_REACH] if w.kind == "word"]
+    while words and words[0] in _EOL_VERBS:
+        words.pop(0)
+    return words[:3] == ["end", "of", "life"] or words[:1] in (["end-of-life"], ["eol"])
+
+
+_EOL_REACH = 6
+_EOL_VERBS = frozenset({"has", "have", "had", "is", "are", "was", "were", "reached", "reaches", "hit", "hits", "now"})
+
+
 def is_label(t: list[Tok], i: int) -> bool:
     """ "13.1 before 13.1-49.15", "7.x before 7.0 U2b", "FortiOS 7.4 | 7.4.0 through 7.4.2": a
     version followed by an operator whose operand lies inside it names the bound's line."""

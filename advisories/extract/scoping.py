@@ -197,7 +197,7 @@ def resolve(
         upper = {e.upper_kind: e.upper} if e.upper else {}
         return [], [osv_range(e.lower, **upper)], set()
     if e.kind == "wild":
-        return [], [osv_range(v, fixed=shapes.next_branch(v))], set()
+        return [], [osv_range(v, fixed=shapes.next_branch(v))], {"release_line"} if e.implied_line else set()
     if e.kind == "all":
         return [], [osv_range("0")], {"all"}
     if shapes.date_like(v) and e.upper_kind == "fixed":
