@@ -673,3 +673,15 @@ def test_a_release_that_reached_end_of_life_is_its_whole_line() -> None:
     found = read("HarbourOS 3.4 reached end of life in March and is vulnerable, with no fix planned.")
     assert ranges(found) == [{"introduced": "3.4", "fixed": "3.5"}]
     assert affected(found, "3.4.9") and found[0].confidence < 0.9
+
+
+def test_a_name_at_the_end_of_a_list_may_share_the_head_of_an_earlier_one() -> None:
+    # "Kestrel Gateway, Edge appliance and Vault": Vault is Kestrel Vault, though the name
+    # right before it ("Edge appliance", an alias) does not hold the shared head.
+    catalogue = [
+        KnownProduct("Kestrel", "Kestrel Gateway"),
+        KnownProduct("Kestrel", "Kestrel Edge", ("Edge appliance",)),
+        KnownProduct("Kestrel", "Kestrel Vault"),
+    ]
+    found = extract_statements("Kestrel Gateway, Edge appliance and Vault 3.1 through 3.4 are affected.", catalogue)
+    assert sorted(s.product for s in found) == ["Kestrel Edge", "Kestrel Gateway", "Kestrel Vault"]
