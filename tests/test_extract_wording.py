@@ -685,3 +685,18 @@ def test_a_name_at_the_end_of_a_list_may_share_the_head_of_an_earlier_one() -> N
     ]
     found = extract_statements("Kestrel Gateway, Edge appliance and Vault 3.1 through 3.4 are affected.", catalogue)
     assert sorted(s.product for s in found) == ["Kestrel Edge", "Kestrel Gateway", "Kestrel Vault"]
+
+
+def test_a_product_name_inside_its_makers_name_is_the_vendor() -> None:
+    # "Tidewater Inc has released 5.2.8": the maker, not its StoreOS Pro product named earlier
+    # in the list, nor a product of its own; the fix is the products' the sentence is about.
+    catalogue = [
+        KnownProduct("Tidewater", "Tidewater"),
+        KnownProduct("Tidewater", "Tidewater StoreOS Pro", ("StoreOS Pro",)),
+    ]
+    found = extract_statements(
+        "Tidewater and StoreOS Pro from 4.0.0 before 4.9.3 leak session keys, and Tidewater Inc has released 5.2.8 "
+        "for the newer line.",
+        catalogue,
+    )
+    assert {s.product: len(s.ranges) for s in found} == {"Tidewater": 2, "Tidewater StoreOS Pro": 2}

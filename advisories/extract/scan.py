@@ -20,6 +20,9 @@ _NUM = re.compile(r"\d+")
 _PUNCT = re.compile(r"[(),:;|/&\[\]]")
 _VARIANT_SUFFIX = re.compile(r"-((?=[0-9A-Za-z]*[A-Za-z])[0-9A-Z][0-9A-Za-z]{1,9})(?![\w-])")
 _ELLIPSIS = re.compile(r"\s*(?:\([^()]{1,40}\)\s*)?(?:,|and|or|&|/)\s*(?:the\s+)?([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})")
+# "Grafana Labs has released 9.5.4": a product name that is part of its maker's name is the
+# vendor, not the product (the versions are those of the products the text is about).
+_COMPANY_AFTER = re.compile(r"\s+(?:Labs|Inc|Ltd|LLC|Corp|Corporation|GmbH)\b")
 _LIST_GAP = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))?\s*(?:the\s+)?")
 _BEFORE_PLATFORM = re.compile(r"\b(?:for|on|running|under)\s+$", re.IGNORECASE)
 # "iOS 17.1.2", "iOS and iPadOS 18.3.2", "iOS and iPadOS 17 before 17.4", "iOS and iPadOS to
@@ -125,7 +128,7 @@ class ProductIndex:
         if self.pattern is None:
             return []
         spans = [self._span(m, text) for m in self.pattern.finditer(text)]
-        spans = self._drop_platform_words(spans, text)
+        spans = [s for s in self._drop_platform_words(spans, text) if not _COMPANY_AFTER.match(text, s.end)]
         return sorted(spans + self._ellipses(spans, text), key=lambda s: s.start)
 
     def _span(self, m: re.Match[str], text: str) -> Span:
