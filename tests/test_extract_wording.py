@@ -700,3 +700,13 @@ def test_a_product_name_inside_its_makers_name_is_the_vendor() -> None:
         catalogue,
     )
     assert {s.product: len(s.ranges) for s in found} == {"Tidewater": 2, "Tidewater StoreOS Pro": 2}
+
+
+def test_fixes_named_before_their_product_wait_for_the_next_product() -> None:
+    # "3.2.9 and 3.1.14 for HarbourOS and 2.0.6 for Harbour Agent": each product follows its
+    # own fixes, so 2.0.6 is the agent's, not another HarbourOS line.
+    found = read("The fixed releases are 3.2.9 and 3.1.14 for HarbourOS and 2.0.6 for Harbour Agent.")
+    assert {s.product: to_json(s)["ranges"] for s in found} == {
+        "HarbourOS": [{"introduced": "3.2", "fixed": "3.2.9"}, {"introduced": "3.1", "fixed": "3.1.14"}],
+        "Harbour Agent": [{"introduced": "2.0", "fixed": "2.0.6"}],
+    }

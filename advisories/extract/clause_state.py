@@ -48,6 +48,7 @@ class ClauseState:
         self.from_zero = False  # "all versions prior to X": the next bound is not line-scoped
         self.all_of = False  # "every version of ECS Connection Manager": the "all" waits for its product
         self.owed_all: Expr | None = None  # that "all", until a bound of the product replaces it
+        self.named_after: int | None = None  # where a product was named after its fixes ("... for Jira")
         # "all versions of PAN-OS 8.0 and 7.1": the list of lines that "all" narrowed to goes on.
         self.lines_of_all = False
         self.exprs: list[Expr] = []

@@ -38,12 +38,22 @@ class Naming(ClauseState):
             self._emit("all", i)
             self.owed_all = self.exprs[-1]
         waiting = [e for e in self.exprs if e.group is None]
+        if not waiting and self.named_after is not None:
+            # "8.13.18 and 8.20.6 for Jira and 4.13.18 and 4.20.6 for Jira Service Management":
+            # where the text names each product after its fixes, the fixes since the last such
+            # product wait for the next one, not for the one before them.
+            since = [e for e in self.exprs if e.pos > self.named_after]
+            if since and all(e.kind == "fix" for e in since) and self._after_of(i, fixes=True):
+                waiting = since
         if self._after_of(i, fixes=bool(waiting) and all(e.kind == "fix" for e in waiting)):
             # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp", "has released
             # ESXi80U2sb-23305545 ... in VMware ESXi": the versions came first.
             for e in waiting:
                 e.group = self.group
                 e.platforms = e.platforms or platforms
+            self.named_after = i if waiting and all(e.kind == "fix" for e in waiting) else None
+        else:
+            self.named_after = None
         return i + 1
 
     def _after_a_finished_list(self, i: int) -> bool:
