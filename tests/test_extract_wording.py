@@ -710,3 +710,12 @@ def test_fixes_named_before_their_product_wait_for_the_next_product() -> None:
         "HarbourOS": [{"introduced": "3.2", "fixed": "3.2.9"}, {"introduced": "3.1", "fixed": "3.1.14"}],
         "Harbour Agent": [{"introduced": "2.0", "fixed": "2.0.6"}],
     }
+
+
+def test_a_release_that_allows_a_kind_of_flaw_is_affected() -> None:
+    # "allows SQL injection", "enables remote command execution": the release has the flaw;
+    # without a cue the build would read as a fix.
+    found = read("A parsing slip in the search box of HarbourOS 4.4.1 and 4.4.2 allows SQL injection by guests.")
+    assert [list(s.versions) for s in found] == [["4.4.1", "4.4.2"]] and affected(found, "4.4.2")
+    found = read("Harbour Agent 2.9.3 enables remote command execution through its update channel.")
+    assert [list(s.versions) for s in found] == [["2.9.3"]]

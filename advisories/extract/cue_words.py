@@ -63,6 +63,10 @@ _AFFECTED = (
     # "1.10.1 let a non-server agent reach server-only calls", "allows any logged-in user to":
     # what a flawed release lets some unnamed party do (an indefinite party: "lets admins
     # disable telnet" names a feature's users).
+    # "it allows path traversal and remote code execution in 2.4.49": what a flawed release
+    # allows, named as the kind of flaw.
+    rf"|(?:allow(?:s|ed)?|permit(?:s|ted)?|enable(?:s|d)?)\s+(?:(?!{_FIX_WORD})[\w-]+\s+){{0,2}}"
+    rf"(?:{_FLAW_KIND}|(?:code|command)\s+execution)"
     r"|(?:allow(?:s|ed)?|lets?|permit(?:s|ted)?)\s+(?:an?|any)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:users?|agents?|clients?|accounts?|callers?|insiders?|part(?:y|ies)|actors?|holders?|peers?|guests?)"
     # What a flawed release does, in CVE descriptions: "7-Zip 24.06 mishandles ...", "can crash".
