@@ -719,3 +719,10 @@ def test_a_release_that_allows_a_kind_of_flaw_is_affected() -> None:
     assert [list(s.versions) for s in found] == [["4.4.1", "4.4.2"]] and affected(found, "4.4.2")
     found = read("Harbour Agent 2.9.3 enables remote command execution through its update channel.")
     assert [list(s.versions) for s in found] == [["2.9.3"]]
+
+
+def test_a_release_said_further_on_to_be_end_of_life_and_vulnerable_is_its_whole_line() -> None:
+    # "should note that this release is end of life and is also vulnerable": what is noted is
+    # said of 3.4 itself (no relative clause about another noun), and only a line ends its life.
+    found = read("Sites on HarbourOS 3.4 should note that this release is end of life and is also vulnerable.")
+    assert ranges(found) == [{"introduced": "3.4", "fixed": "3.5"}]

@@ -70,14 +70,18 @@ def reached_end_of_life(t: list[Tok], i: int) -> bool:
     j = i + 1
     while j < len(t) and (t[j].kind == "ver" or is_conj(t[j])):
         j += 1
-    words = [w.text.lower() for w in t[j : j + _EOL_REACH] if w.kind == "word"]
-    while words and words[0] in _EOL_VERBS:
-        words.pop(0)
-    return words[:3] == ["end", "of", "life"] or words[:1] in (["end-of-life"], ["eol"])
+    # "... Gateway 12.1 should note that this release is end of life": the words up to the
+    # next version, operator or product (those would be about something else).
+    words: list[str] = []
+    for w in t[j : j + _EOL_REACH]:
+        if w.kind != "word":
+            break
+        words.append(w.text.lower())
+    said = " ".join(words)
+    return " end of life" in f" {said}" or any(w in ("end-of-life", "eol") for w in words)
 
 
-_EOL_REACH = 6
-_EOL_VERBS = frozenset({"has", "have", "had", "is", "are", "was", "were", "reached", "reaches", "hit", "hits", "now"})
+_EOL_REACH = 9
 
 
 def is_label(t: list[Tok], i: int) -> bool:

@@ -252,7 +252,16 @@ def _relative_to_a_noun(toks: list[Tok], k: int) -> bool:
             while j > 0 and toks[j].kind != "open":
                 j -= 1
             j -= 1
-    return j >= 0 and toks[j].kind == "word" and not is_filler(toks[j])
+    return j >= 0 and toks[j].kind == "word" and not is_filler(toks[j]) and toks[j].text.lower() not in _SAYING
+
+
+# Verbs whose "that" opens what is said, not a relative clause: "should note that this release
+# is vulnerable", "Citrix warns that 12.1 is affected" speak of the versions themselves.
+_SAYING = frozenset(
+    {"note", "notes", "noted", "warn", "warns", "warned", "say", "says", "said", "confirm", "confirms", "confirmed"}
+    | {"state", "states", "stated", "advise", "advises", "advised", "stress", "stresses", "stressed"}
+    | {"know", "knows", "aware", "means", "mean", "remember", "understand", "believe", "believes"}
+)
 
 
 def _flaw_noun_at(toks: list[Tok], k: int) -> bool:
