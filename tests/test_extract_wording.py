@@ -726,3 +726,13 @@ def test_a_release_said_further_on_to_be_end_of_life_and_vulnerable_is_its_whole
     # said of 3.4 itself (no relative clause about another noun), and only a line ends its life.
     found = read("Sites on HarbourOS 3.4 should note that this release is end of life and is also vulnerable.")
     assert ranges(found) == [{"introduced": "3.4", "fixed": "3.5"}]
+
+
+def test_a_damaged_bound_after_a_line_keeps_the_line() -> None:
+    # "5.2 before 3.14": no range starts above its own end, so 3.14 is a damaged 5.2 build (the
+    # range goes to review); "5.1 are affected before 5.19.3" ran a 5.1 build's digits together.
+    found = read("Affected: HarbourOS 5.2 before 3.14, 5.1 before 5.0.9.")
+    assert ranges(found) == [{"introduced": "5.2", "fixed": "3.14"}, {"introduced": "5.1", "fixed": "5.0.9"}]
+    assert all(s.suspect for s in found)
+    found = read("HarbourOS 5.1 are affected before 5.19.3.")
+    assert ranges(found) == [{"introduced": "5.1", "fixed": "5.19.3"}]

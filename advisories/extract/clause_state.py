@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from .lines import damaged_bound
 from .model import Expr, Mention, Tok
 from .mood import cues
 from .shapes import date_like, extends
@@ -61,7 +62,9 @@ class ClauseState:
         version = fields.get("version", "")
         opaque = fields.pop("opaque", False)
         # A date where the bound was ("6.x before 06/06/2001") shows no line: the label's holds.
-        if kind in ("bound", "fix") and label and (opaque or extends(version, label) or date_like(version)):
+        # "14.1 before 12.35": a damaged bound keeps the line it follows (is_label read it so).
+        keeps = opaque or extends(version, label) or date_like(version) or damaged_bound(label, version)
+        if kind in ("bound", "fix") and label and keeps:
             fields["label"] = label
         fields["variant"] = fields.get("variant") or label_variant
         self.label = None
