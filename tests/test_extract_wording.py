@@ -736,3 +736,10 @@ def test_a_damaged_bound_after_a_line_keeps_the_line() -> None:
     assert all(s.suspect for s in found)
     found = read("HarbourOS 5.1 are affected before 5.19.3.")
     assert ranges(found) == [{"introduced": "5.1", "fixed": "5.19.3"}]
+
+
+def test_builds_that_shipped_something_malicious_are_affected() -> None:
+    # "which bundled a malicious updater.dll": the builds themselves are compromised; read
+    # without a cue they were fixes.
+    found = read("Admins should look for Harbour Agent builds 2.6.41 and 2.6.44, which bundled a malicious updater.")
+    assert [list(s.versions) for s in found] == [["2.6.41", "2.6.44"]] and affected(found, "2.6.44")

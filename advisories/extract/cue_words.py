@@ -58,6 +58,9 @@ _AFFECTED = (
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
     r"(?:found|discovered|identified|reported)\s+in"
     r"|malicious\s+(?:version|build|release|update|installer|package)s?"
+    # "builds 18.12.407 and 18.12.416, which shipped a malicious ffmpeg.dll": a build that
+    # carries something malicious is compromised, whatever the thing is called.
+    r"|(?:ship(?:s|ped)?|bundle[sd]?|carr(?:y|ies|ied)|include[sd]?|contain(?:s|ed)?)\s+(?:an?|the)\s+malicious\b"
     # "may let a man-in-the-middle attacker read": a describing word may be hyphenated.
     r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
     # "1.10.1 let a non-server agent reach server-only calls", "allows any logged-in user to":
