@@ -743,3 +743,10 @@ def test_builds_that_shipped_something_malicious_are_affected() -> None:
     # without a cue they were fixes.
     found = read("Admins should look for Harbour Agent builds 2.6.41 and 2.6.44, which bundled a malicious updater.")
     assert [list(s.versions) for s in found] == [["2.6.41", "2.6.44"]] and affected(found, "2.6.44")
+
+
+def test_an_undotted_build_in_a_product_row_is_a_build() -> None:
+    # A flattened table row: "Harbour Agent: 6637" names the agent's fixed build, whose line
+    # does not show, so the agent is listed for review beside the dotted row.
+    found = read("The fixed builds are, by product, HarbourOS: 4.2.8.1; Harbour Agent: 6637.")
+    assert {s.product: (s.versions, len(s.ranges)) for s in found} == {"HarbourOS": ((), 1), "Harbour Agent": ((), 0)}

@@ -60,7 +60,7 @@ def is_build_number(t: list[Tok], i: int) -> bool:
         return False
     if len(text) < _MIN_BUILD_DIGITS and not _major_bound(t, i):
         return False
-    if _named_a_build(t, i):
+    if _named_a_build(t, i) or _row_of_a_product(t, i):
         return True
     j = i - 1
     while j >= 0 and (is_filler(t[j]) or t[j].kind == "prod"):
@@ -90,6 +90,12 @@ def _named_a_build(t: list[Tok], i: int) -> bool:
         return False
     stamp = i >= 2 and t[i - 2].kind == "ver"
     return not stamp and not _DATE_STAMP.match(t[i].text)
+
+
+def _row_of_a_product(t: list[Tok], i: int) -> bool:
+    """ "Endpoint Central: 10.1.2228.11; ADManager Plus: 7162": a flattened table row gives each
+    product its build after a colon, an undotted build as much as a dotted one."""
+    return i >= 2 and t[i - 1].text == ":" and t[i - 2].kind == "prod" and not _DATE_STAMP.match(t[i].text)
 
 
 _DATE_STAMP = re.compile(r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
