@@ -750,3 +750,11 @@ def test_an_undotted_build_in_a_product_row_is_a_build() -> None:
     # does not show, so the agent is listed for review beside the dotted row.
     found = read("The fixed builds are, by product, HarbourOS: 4.2.8.1; Harbour Agent: 6637.")
     assert {s.product: (s.versions, len(s.ranges)) for s in found} == {"HarbourOS": ((), 1), "Harbour Agent": ((), 0)}
+
+
+def test_a_date_where_an_and_earlier_bound_was_is_kept_as_printed_for_review() -> None:
+    # A spreadsheet turned the build into a date; "and all previous versions" still says every
+    # release up to it, from "0" (no vendor scopes it to a line), marked suspect for review.
+    found = read("A scanner export lists Harbour Agent 03/04/2022 and all previous versions as exposed to the bug.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "03/04/2022"}]
+    assert found[0].suspect and not alerts_on(as_statement(found[0]))

@@ -205,8 +205,12 @@ def resolve(
         # says everything below it (from the label's line, if any); kept as written in its range,
         # which finish marks suspect, so it goes to review.
         return [], [osv_range(e.label or "0", fixed=v)], set()
-    if shapes.date_like(v):
+    if shapes.date_like(v) and e.by_line and scopes_below(product):
         return [v], [], set()  # "7/2/2004 and below": Fortinet's branch is unknown; the build for review
+    if shapes.date_like(v):
+        # "02/02/2023 and previous versions": another vendor's "and earlier" starts at "0"
+        # whatever its bound; kept as printed, which finish marks suspect.
+        return [], [osv_range(e.label or "0", **{e.upper_kind: v})], set()
     # A YYMM release (2403.1) has no branch: Workspace's numbering runs on across releases.
     on_lowest = several and is_open_upto(e) and open_line(e, per_build) == lowest_line
     scoped = (
