@@ -758,3 +758,15 @@ def test_a_date_where_an_and_earlier_bound_was_is_kept_as_printed_for_review() -
     found = read("A scanner export lists Harbour Agent 03/04/2022 and all previous versions as exposed to the bug.")
     assert ranges(found) == [{"introduced": "0", "last_affected": "03/04/2022"}]
     assert found[0].suspect and not alerts_on(as_statement(found[0]))
+
+
+def test_an_affected_cue_said_not_to_hold_is_no_affected_cue() -> None:
+    # "no longer allows", "does not contain": how a fixed build is described; read as a cue the
+    # fix would be reported affected.
+    for text in (
+        "HarbourOS 4.4.3 no longer allows SQL injection through the search box.",
+        "HarbourOS 4.4.3 does not contain the flaw.",
+        "HarbourOS 4.4.3 doesn't have the bug.",
+    ):
+        found = read(text)
+        assert not affected(found, "4.4.3"), text

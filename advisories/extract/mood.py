@@ -150,7 +150,7 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
             held, relative = [], bool(fixes) and tok.text == ":" and _flaw_noun_at(toks, k - 1)
         elif tok.kind == "word":
             relative = relative or _relative_to_a_noun(toks, k) or (bool(fixes) and _describes_the_flaw(toks, k))
-            if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _CUE_SPAN])):
+            if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _CUE_SPAN])) and not _negated(toks, k):
                 (held if relative else affected).append(k)
             elif cue.FIX_CUE.fullmatch(tok.text) or _acts_on_a_flaw(toks, k) or _urged_update(toks, k):
                 fixes.append(k)
@@ -158,6 +158,16 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
 
 
 _HAVE = frozenset({"has", "have", "had"})
+_NEGATORS = frozenset({"not", "never", "cannot", "nor"})
+
+
+def _negated(toks: list[Tok], k: int) -> bool:
+    """ "4.4.3 no longer allows path traversal", "does not contain the flaw", "doesn't allow":
+    a cue said not to hold of the build is no affected cue (it is how fixes are described)."""
+    before = [t.text.lower() for t in toks[max(0, k - 2) : k] if t.kind == "word"]
+    return bool(before) and (
+        before[-1] in _NEGATORS or before[-1].endswith("n't") or before[-2:] == ["no", "longer"]
+    )
 
 
 def _perfect_fix(toks: list[Tok], fixes: list[int]) -> bool:
