@@ -58,19 +58,7 @@ def assemble(
         if e.kind == "version":
             explicit.setdefault(key, set()).add(e.version)
     fine = per_build_lines(keyed)
-    # Per sentence, product and platform, the line whose "and earlier" bounds start at "0" (the
-    # rest of a list of such bounds starts at their own lines); a fix counts from any sentence
-    # and platform, since from "0" the bound must not cover it.
-    sentence_bounds: dict[tuple[int, Key, tuple[str, ...] | None], list[Expr]] = {}
-    for e, key in keyed:
-        if e.kind != "fix":
-            sentence_bounds.setdefault((e.unit, key, e.platforms), []).append(e)
-    for e, key in keyed:
-        if e.kind == "fix":
-            for k, es in sentence_bounds.items():
-                if k[1] == key:
-                    es.append(e)
-    lowest = {k: lowest_open_line(es, k[1] in fine) for k, es in sentence_bounds.items()}
+    lowest = _lowest_open_lines(keyed, fine)
     stated = {
         (key, p): e.unit for e, key in reversed(keyed) if e.kind != "fix" for p in _platforms(e, products[key[0]])
     }
@@ -106,6 +94,24 @@ def assemble(
             out.append(s)
             fix_only.append(not acc.versions and not acc.ranges)
     return desktop_wide(out, fix_only)
+
+
+SentenceKey = tuple[int, Key, tuple[str, ...] | None]  # (unit, product, platforms)
+
+
+def _lowest_open_lines(keyed: Sequence[tuple[Expr, Key]], fine: set[Key]) -> dict[SentenceKey, str | None]:
+    """Per sentence, product and platform, the line whose "and earlier" bounds start at "0"
+    (the rest of a list of such bounds starts at their own lines: `scoping.lowest_open_line`).
+    A fix counts from any sentence and platform, since from "0" the bound must not cover it."""
+    per_sentence: dict[SentenceKey, list[Expr]] = {}
+    for e, key in keyed:
+        if e.kind != "fix":
+            per_sentence.setdefault((e.unit, key, e.platforms), []).append(e)
+    fixes = [(e, key) for e, key in keyed if e.kind == "fix"]
+    return {
+        k: lowest_open_line([*es, *(e for e, key in fixes if key == k[1])], k[1] in fine)
+        for k, es in per_sentence.items()
+    }
 
 
 def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:
