@@ -770,3 +770,13 @@ def test_an_affected_cue_said_not_to_hold_is_no_affected_cue() -> None:
     ):
         found = read(text)
         assert not affected(found, "4.4.3"), text
+
+
+def test_a_variant_line_right_before_its_build_labels_the_build() -> None:
+    # "HarbourOS 14.2-FIPS 14.2-20.55": the FIPS line, then the build that fixes it, not a fix
+    # of line 14 for FIPS and a plain HarbourOS build.
+    found = read("The fixed builds are HarbourOS 14.2-31.10, and HarbourOS 14.2-FIPS 14.2-20.55.")
+    assert {s.product: to_json(s)["ranges"] for s in found} == {
+        "HarbourOS": [{"introduced": "14.2", "fixed": "14.2-31.10"}],
+        "HarbourOS FIPS": [{"introduced": "14.2", "fixed": "14.2-20.55"}],
+    }

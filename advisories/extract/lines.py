@@ -97,6 +97,8 @@ def is_label(t: list[Tok], i: int) -> bool:
     if j >= len(t):
         return False
     nxt = t[j]
+    if t[i].variant and nxt.kind == "ver" and not nxt.variant and extends(nxt.text, base):
+        return True  # "NetScaler ADC 13.1-FIPS 13.1-37.207": the variant line, then its build
     dash = (nxt.kind, nxt.text) == ("op", "-")
     if dash or (nxt.kind == "punct" and nxt.text in _SEPARATORS):
         if _label_by_separator(t, base, j, dash=dash):
