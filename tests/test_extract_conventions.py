@@ -101,9 +101,31 @@ def test_a_bare_bound_names_no_line_and_starts_at_zero(text: str) -> None:
 
 
 def test_a_list_of_affected_branches_stays_scoped() -> None:
+    # Each "and older" above the lowest starts at its own line; the lowest still covers every
+    # older release (the convention decided before round 15).
     found = ranges("SonicOS 5.9.2.14-12o and older, 6.5.4.14-109n and older, and 7.0.1-5035 and older are affected.")
-    assert sorted(r["introduced"] for r in found["SonicOS"]) == ["5.9", "6.5", "7.0"]
+    assert sorted(r["introduced"] for r in found["SonicOS"]) == ["0", "6.5", "7.0"]
     assert not affected("SonicOS 5.9.2.14-12o and older, 6.5.4.14-109n and older are affected.", "6.5.4.15-116n")
+
+
+@pytest.mark.parametrize(
+    ("text", "starts"),
+    [
+        # Bounds on three lines: the lowest line's bound keeps "0", the others their own line.
+        ("PAN-OS 9.0.4 and earlier, 9.1.2 and earlier and 10.0.1 and earlier let an attacker in.",
+         ["0", "10.0", "9.1"]),
+        # One "up to" beside closed ranges: it is the lowest, so it covers the older releases.
+        ("Apache Tomcat up to and including 8.5.20, 9.0.0 to 9.0.12 and 10.0.0 to 10.0.3 are vulnerable.",
+         ["0", "10.0.0", "9.0.0"]),
+        # Several bounds all on one line: no line is higher, each starts at "0".
+        ("Connect Secure 22.7R2.1 and earlier, 22.7R1.4 and earlier are open to the bypass.", ["0", "0"]),
+        # A "before" bound below the lowest "and below": from "0" it would cover that fix.
+        ("FortiOS 7.4.1 and below, 7.2.5 and below and before 7.0.13 are affected.", ["7.0", "7.2", "7.4"]),
+    ],
+)
+def test_the_lowest_of_several_and_earlier_bounds_starts_at_zero(text: str, starts: list[str]) -> None:
+    found = ranges(text)
+    assert sorted(r["introduced"] for rs in found.values() for r in rs) == starts, found
 
 
 @pytest.mark.parametrize(

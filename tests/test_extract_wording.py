@@ -60,7 +60,7 @@ def test_release_builds_and_their_fix_sit_on_the_release_line() -> None:
     found = read(text)
     assert len(found) == 1
     assert ranges(found) == [
-        {"introduced": "4.2", "last_affected": "4.2.7.9-55x"},
+        {"introduced": "0", "last_affected": "4.2.7.9-55x"},  # the lowest line covers older releases
         {"introduced": "5.1", "last_affected": "5.1.0.3-12x"},
     ]
     assert affected(found, "4.2.7.9-55x") and affected(found, "5.1.0.2-9x")
@@ -540,3 +540,243 @@ def test_a_release_people_running_an_affected_build_should_move_to_is_the_fix() 
     assert ranges(found) == [{"introduced": "6.0", "fixed": "6.0.14"}, {"introduced": "6.1", "fixed": "6.1.9"}]
     assert affected(found, "6.1.8") and affected(found, "6.0.13")
     assert not affected(found, "6.1.9") and not affected(found, "6.0.14")
+
+
+def test_a_release_named_with_a_spaced_update_or_service_release_is_one_upper_bound() -> None:
+    # "2019 Update 9" and "2022.3 SR 2" are whole release names, not a year or X.Y followed
+    # by a stray number: the bound is the name, and the older release's list starts at "0".
+    found = read("Harbour Agent 2022 Update 7 and earlier and 2019 Update 9 and earlier are open to the relay flaw.")
+    assert ranges(found) == [
+        {"introduced": "0", "last_affected": "2019 Update 9"},
+        {"introduced": "2022", "last_affected": "2022 Update 7"},
+    ]
+    found = read("HarbourOS 2022.3 SR 2 and earlier lets a guest read the audit log.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "2022.3 SR 2"}]
+
+
+def test_a_list_of_every_desktop_and_mobile_platform_limits_none() -> None:
+    # Five systems named together are everywhere the product runs, not two mobile statements
+    # beside a desktop one.
+    found = read("Harbour Agent prior to 3.4.2 on iOS, Windows, Android, macOS and Linux leaks its session token.")
+    assert [(s.platform, to_json(s)["ranges"]) for s in found] == [(None, [{"introduced": "0", "fixed": "3.4.2"}])]
+
+
+def test_a_having_verb_with_three_describing_words_before_the_flaw_is_an_affected_cue() -> None:
+    # "carry the same old relay-parsing bug": a build that has the flaw, though the flaw's noun
+    # comes six words after the verb; read as "acts on a flaw" it was a fix.
+    found = read("Harbour Agent 3.2.0, along with HarbourOS 5.1.0 through 5.1.4, carry the same old relay-parsing bug.")
+    assert {s.product: (list(s.versions), to_json(s)["ranges"]) for s in found} == {
+        "Harbour Agent": (["3.2.0"], []),
+        "HarbourOS": ([], [{"introduced": "5.1.0", "last_affected": "5.1.4"}]),
+    }
+
+
+def test_a_so_is_sentence_repeats_what_the_sentence_before_said() -> None:
+    # "So is X": X is what the builds before were said to be; after a fix, a fix.
+    found = read("HarbourOS 4.1.2 and 4.1.3 are vulnerable to the relay bug. So is Harbour Agent 2.0.7.")
+    agent = [s for s in found if s.product == "Harbour Agent"]
+    assert [list(s.versions) for s in agent] == [["2.0.7"]] and affected(agent, "2.0.7")
+    found = read("HarbourOS 4.1.4 closes the relay bug. So does Harbour Agent 2.0.8.")
+    assert not affected(found, "2.0.8") and not affected(found, "4.1.4")
+
+
+def test_a_fix_on_the_release_line_of_an_affected_bound_adds_no_range() -> None:
+    # The bound covers its X.Y line (3.4): the later fix on that line is no line of its own, and
+    # a range { 3.4, 3.4.15 } would only guess at the builds between.
+    found = read(
+        "Harbour Agent 3.4.12.880 and earlier let a local user swap the updater; Harbour Agent 3.4.15 fixes it."
+    )
+    assert ranges(found) == [{"introduced": "0", "last_affected": "3.4.12.880"}]
+    assert not affected(found, "3.4.15")
+
+
+def test_a_patch_release_of_a_two_part_release_is_on_that_release_line() -> None:
+    # "5.2p3" is the third patch of release 5.2, not a build of line 5 (as a bare 5.2 would be).
+    found = read("Harbour Agent 5.2p3 closes the relay bug.")
+    assert ranges(found) == [{"introduced": "5.2", "fixed": "5.2p3"}]
+    assert not affected(found, "5.1.9")
+
+
+def test_a_flaw_placed_in_the_product_on_one_platform_limits_its_versions_there() -> None:
+    # The first sentence says where the flaw lives (Harbour Agent for Windows); the versions come
+    # later with no platform of their own, and the other systems are said to be safe.
+    found = read(
+        "Researchers found a privilege escalation in Harbour Agent for Windows. Harbour Agent 3.1.0 "
+        "through 3.1.6 is affected. Harbour Agent for Linux is not affected."
+    )
+    assert [(s.product, s.platform) for s in found] == [("Harbour Agent", "windows")]
+    # Named on two platforms, it is limited to neither.
+    found = read(
+        "The bug sits in Harbour Agent for Windows and in Harbour Agent for macOS. Harbour Agent 3.1.0 "
+        "through 3.1.6 is affected."
+    )
+    assert [(s.product, s.platform) for s in found] == [("Harbour Agent", None)]
+
+
+def test_all_versions_of_a_list_of_release_lines_is_every_line_of_the_list() -> None:
+    # "every release of HarbourOS 3.2 and 3.1": both lines whole, not 3.2 whole and a lone 3.1.
+    found = read("The flaw affects all versions of HarbourOS 3.2 and 3.1, which are out of support.")
+    assert ranges(found) == [{"introduced": "3.1", "fixed": "3.2"}, {"introduced": "3.2", "fixed": "3.3"}]
+
+
+def test_in_all_versions_after_a_list_of_lines_is_each_lines() -> None:
+    # "plus 4.0 and 3.9 in all versions": one more item of the list, and each line is whole.
+    found = read("Affected: HarbourOS 4.1.0 through 4.1.5, plus 4.0 and 3.9 in all versions.")
+    assert ranges(found) == [
+        {"introduced": "3.9", "fixed": "3.10"},
+        {"introduced": "4.0", "fixed": "4.1"},
+        {"introduced": "4.1.0", "last_affected": "4.1.5"},
+    ]
+
+
+def test_a_colon_ends_the_product_list_before_it() -> None:
+    # "hits Opal ESR on Linux: Opal Browser 120.1.4 and earlier": the versions after the colon
+    # are the browser's; the ESR named before it is not listed with them.
+    found = read("The crash hits Opal ESR on Linux: Opal Browser 120.1.4 and earlier are affected.")
+    assert [s.product for s in found] == ["Opal Browser"]
+
+
+def test_the_next_sentence_goes_on_about_the_product_whose_versions_were_stated() -> None:
+    # Harbour Agent has the versions; HarbourOS is only where it runs, so the fix in the next
+    # sentence is the agent's (on the line already stated), not a HarbourOS build.
+    found = read(
+        "Harbour Agent 3.3.x before 3.3.9 is open to a template injection when it runs on HarbourOS. "
+        "Customers on an affected release should move to 3.3.9."
+    )
+    assert [(s.product, to_json(s)["ranges"]) for s in found] == [
+        ("Harbour Agent", [{"introduced": "3.3", "fixed": "3.3.9"}])
+    ]
+
+
+def test_a_number_the_text_calls_a_build_is_a_fix_to_check_by_hand() -> None:
+    # "in build 7731" names the fix though no operator stands next to it; its line does not
+    # show, so the product is listed for review with no versions.
+    found = read("Harbour Networks has fixed Harbour Agent in build 7731. Older builds let a guest run commands.")
+    assert [(s.product, s.versions, s.ranges) for s in found] == [("Harbour Agent", (), ())]
+    assert not alerts_on(as_statement(found[0]))
+    # A release's date stamp is no build of its own.
+    found = read("HarbourOS 5.0.1.2234 build 20221201 closes the relay bug.")
+    assert ranges(found) == [{"introduced": "5.0", "fixed": "5.0.1.2234"}]
+
+
+def test_all_versions_of_a_product_followed_by_its_ranges_is_those_ranges() -> None:
+    # "Every version of HarbourOS from 2.0.0 before 2.4.7 and from 3.0.0 before 3.1.2": the
+    # ranges say which; an unbounded "all" beside them would flag 3.1.2 and later too.
+    found = read("All versions of HarbourOS from 2.0.0 before 2.4.7 and from 3.0.0 before 3.1.2 are affected.")
+    assert ranges(found) == [{"introduced": "2.0.0", "fixed": "2.4.7"}, {"introduced": "3.0.0", "fixed": "3.1.2"}]
+    assert not affected(found, "3.1.2")
+
+
+def test_a_release_that_reached_end_of_life_is_its_whole_line() -> None:
+    # Only a release line reaches its end of life: "3.4" is every 3.4 build, read from the
+    # words rather than stated, so it goes to review rather than alerting at full confidence.
+    found = read("HarbourOS 3.4 reached end of life in March and is vulnerable, with no fix planned.")
+    assert ranges(found) == [{"introduced": "3.4", "fixed": "3.5"}]
+    assert affected(found, "3.4.9") and found[0].confidence < 0.9
+
+
+def test_a_name_at_the_end_of_a_list_may_share_the_head_of_an_earlier_one() -> None:
+    # "Kestrel Gateway, Edge appliance and Vault": Vault is Kestrel Vault, though the name
+    # right before it ("Edge appliance", an alias) does not hold the shared head.
+    catalogue = [
+        KnownProduct("Kestrel", "Kestrel Gateway"),
+        KnownProduct("Kestrel", "Kestrel Edge", ("Edge appliance",)),
+        KnownProduct("Kestrel", "Kestrel Vault"),
+    ]
+    found = extract_statements("Kestrel Gateway, Edge appliance and Vault 3.1 through 3.4 are affected.", catalogue)
+    assert sorted(s.product for s in found) == ["Kestrel Edge", "Kestrel Gateway", "Kestrel Vault"]
+
+
+def test_a_product_name_inside_its_makers_name_is_the_vendor() -> None:
+    # "Tidewater Inc has released 5.2.8": the maker, not its StoreOS Pro product named earlier
+    # in the list, nor a product of its own; the fix is the products' the sentence is about.
+    catalogue = [
+        KnownProduct("Tidewater", "Tidewater"),
+        KnownProduct("Tidewater", "Tidewater StoreOS Pro", ("StoreOS Pro",)),
+    ]
+    found = extract_statements(
+        "Tidewater and StoreOS Pro from 4.0.0 before 4.9.3 leak session keys, and Tidewater Inc has released 5.2.8 "
+        "for the newer line.",
+        catalogue,
+    )
+    assert {s.product: len(s.ranges) for s in found} == {"Tidewater": 2, "Tidewater StoreOS Pro": 2}
+
+
+def test_fixes_named_before_their_product_wait_for_the_next_product() -> None:
+    # "3.2.9 and 3.1.14 for HarbourOS and 2.0.6 for Harbour Agent": each product follows its
+    # own fixes, so 2.0.6 is the agent's, not another HarbourOS line.
+    found = read("The fixed releases are 3.2.9 and 3.1.14 for HarbourOS and 2.0.6 for Harbour Agent.")
+    assert {s.product: to_json(s)["ranges"] for s in found} == {
+        "HarbourOS": [{"introduced": "3.2", "fixed": "3.2.9"}, {"introduced": "3.1", "fixed": "3.1.14"}],
+        "Harbour Agent": [{"introduced": "2.0", "fixed": "2.0.6"}],
+    }
+
+
+def test_a_release_that_allows_a_kind_of_flaw_is_affected() -> None:
+    # "allows SQL injection", "enables remote command execution": the release has the flaw;
+    # without a cue the build would read as a fix.
+    found = read("A parsing slip in the search box of HarbourOS 4.4.1 and 4.4.2 allows SQL injection by guests.")
+    assert [list(s.versions) for s in found] == [["4.4.1", "4.4.2"]] and affected(found, "4.4.2")
+    found = read("Harbour Agent 2.9.3 enables remote command execution through its update channel.")
+    assert [list(s.versions) for s in found] == [["2.9.3"]]
+
+
+def test_a_release_said_further_on_to_be_end_of_life_and_vulnerable_is_its_whole_line() -> None:
+    # "should note that this release is end of life and is also vulnerable": what is noted is
+    # said of 3.4 itself (no relative clause about another noun), and only a line ends its life.
+    found = read("Sites on HarbourOS 3.4 should note that this release is end of life and is also vulnerable.")
+    assert ranges(found) == [{"introduced": "3.4", "fixed": "3.5"}]
+
+
+def test_a_damaged_bound_after_a_line_keeps_the_line() -> None:
+    # "5.2 before 3.14": no range starts above its own end, so 3.14 is a damaged 5.2 build (the
+    # range goes to review); "5.1 are affected before 5.19.3" ran a 5.1 build's digits together.
+    found = read("Affected: HarbourOS 5.2 before 3.14, 5.1 before 5.0.9.")
+    assert ranges(found) == [{"introduced": "5.2", "fixed": "3.14"}, {"introduced": "5.1", "fixed": "5.0.9"}]
+    assert all(s.suspect for s in found)
+    found = read("HarbourOS 5.1 are affected before 5.19.3.")
+    assert ranges(found) == [{"introduced": "5.1", "fixed": "5.19.3"}]
+
+
+def test_builds_that_shipped_something_malicious_are_affected() -> None:
+    # "which bundled a malicious updater.dll": the builds themselves are compromised; read
+    # without a cue they were fixes.
+    found = read("Admins should look for Harbour Agent builds 2.6.41 and 2.6.44, which bundled a malicious updater.")
+    assert [list(s.versions) for s in found] == [["2.6.41", "2.6.44"]] and affected(found, "2.6.44")
+
+
+def test_an_undotted_build_in_a_product_row_is_a_build() -> None:
+    # A flattened table row: "Harbour Agent: 6637" names the agent's fixed build, whose line
+    # does not show, so the agent is listed for review beside the dotted row.
+    found = read("The fixed builds are, by product, HarbourOS: 4.2.8.1; Harbour Agent: 6637.")
+    assert {s.product: (s.versions, len(s.ranges)) for s in found} == {"HarbourOS": ((), 1), "Harbour Agent": ((), 0)}
+
+
+def test_a_date_where_an_and_earlier_bound_was_is_kept_as_printed_for_review() -> None:
+    # A spreadsheet turned the build into a date; "and all previous versions" still says every
+    # release up to it, from "0" (no vendor scopes it to a line), marked suspect for review.
+    found = read("A scanner export lists Harbour Agent 03/04/2022 and all previous versions as exposed to the bug.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "03/04/2022"}]
+    assert found[0].suspect and not alerts_on(as_statement(found[0]))
+
+
+def test_an_affected_cue_said_not_to_hold_is_no_affected_cue() -> None:
+    # "no longer allows", "does not contain": how a fixed build is described; read as a cue the
+    # fix would be reported affected.
+    for text in (
+        "HarbourOS 4.4.3 no longer allows SQL injection through the search box.",
+        "HarbourOS 4.4.3 does not contain the flaw.",
+        "HarbourOS 4.4.3 doesn't have the bug.",
+    ):
+        found = read(text)
+        assert not affected(found, "4.4.3"), text
+
+
+def test_a_variant_line_right_before_its_build_labels_the_build() -> None:
+    # "HarbourOS 14.2-FIPS 14.2-20.55": the FIPS line, then the build that fixes it, not a fix
+    # of line 14 for FIPS and a plain HarbourOS build.
+    found = read("The fixed builds are HarbourOS 14.2-31.10, and HarbourOS 14.2-FIPS 14.2-20.55.")
+    assert {s.product: to_json(s)["ranges"] for s in found} == {
+        "HarbourOS": [{"introduced": "14.2", "fixed": "14.2-31.10"}],
+        "HarbourOS FIPS": [{"introduced": "14.2", "fixed": "14.2-20.55"}],
+    }

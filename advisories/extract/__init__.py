@@ -44,6 +44,10 @@ __all__ = [
 ]
 
 _EXCLUSION = re.compile(r"\([^()]*\b(?:excluding|except)\b[^()]*\)", re.IGNORECASE)
+# "So is WebLogic Server 12.2.1.4.0.", "So are 5.1 and 5.2.": a sentence that only repeats the
+# predicate of the one before for other builds; it says what that one said (affected, when it
+# stated its versions affected and named no fix).
+_ECHO = re.compile(r"^\s*(?:And\s+)?[Ss]o\s+(?:is|are|was|were|does|do)\b")
 
 
 def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[ExtractedStatement]:
@@ -58,13 +62,22 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
     context: list[Mention] | None = None  # the product the text is currently about
     heading_platforms: tuple[str, ...] | None = None
     lead_in = False  # an "Affected versions:" heading or lead-in: the list after it is affected
+    was_affected = False  # the sentence before stated its versions affected, and named no fix
+    described: dict[int, set[tuple[str, ...]]] = {}  # product -> platforms the text names it on
     for unit in units(text):
         if unit.kind == "break":
             heading_platforms = None
             continue
-        found, group, platforms = _parse_unit(unit, index, lead_in=lead_in and unit.kind == "list")
+        echoed = was_affected and bool(_ECHO.match(unit.evidence))
+        found, group, platforms, was_affected = _parse_unit(
+            unit, index, described, lead_in=(lead_in and unit.kind == "list") or echoed
+        )
         if unit.kind != "list":
             lead_in = _leads_in(unit)
+        # The product the text goes on about is the one this unit stated versions of, when it
+        # did: "Spring 5.3.x before 5.3.18 ... deployed to Tomcat" goes on about Spring, not
+        # Tomcat (and Spring, outside the catalogue, is [], so its fix is no Tomcat build).
+        spoken_of = next((e.group for e in reversed(found) if e.group is not None and e.kind != "fix"), None)
         for e in found:
             e.unit = len(evidence)
             if e.group is None:
@@ -73,11 +86,27 @@ def extract_statements(text: str, products: Sequence[KnownProduct]) -> list[Extr
                 e.platforms = heading_platforms
         exprs += found
         evidence.append(unit.evidence)
-        context = group or context
+        context = spoken_of if spoken_of is not None else group or context
         if unit.kind == "heading":
             heading_platforms = platforms
     _scope_to_platform(text, exprs)
+    _platform_from_description(exprs, described)
     return assemble(exprs, evidence, index.products, index.line)
+
+
+def _platform_from_description(exprs: list[Expr], described: Mapping[int, set[tuple[str, ...]]]) -> None:
+    """ "An authentication bypass in VMware Tools for Windows ... Every 11.x release is
+    affected": the text places the flaw in the product on one platform, and its versions,
+    named without one, are that product's there. Only when the text names the product on that
+    platform alone and none of its versions names a platform of its own."""
+    for product, platforms in described.items():
+        mine = [e for e in exprs if e.group and any(m[0] == product for m in e.group)]
+        if len(platforms) != 1 or any(e.platforms for e in mine):
+            continue
+        only = next(iter(platforms))
+        for e in mine:
+            if len(e.group or ()) == 1:
+                e.platforms = only
 
 
 def _scope_to_platform(text: str, exprs: list[Expr]) -> None:
@@ -93,12 +122,15 @@ def _scope_to_platform(text: str, exprs: list[Expr]) -> None:
 
 
 def _parse_unit(
-    unit: Unit, index: ProductIndex, *, lead_in: bool
-) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None]:
+    unit: Unit, index: ProductIndex, described: dict[int, set[tuple[str, ...]]], *, lead_in: bool
+) -> tuple[list[Expr], list[Mention] | None, tuple[str, ...] | None, bool]:
+    """The unit's expressions, the product list and platforms it leaves current, and whether
+    its last clause stated its versions affected without naming a fix."""
     group: list[Mention] | None = None
     platforms: tuple[str, ...] | None = None
     found: list[Expr] = []
     carry = lead_in  # the clause before said "affected"; a bare list after ";" goes on with it
+    affected_only = False
     for clause in unit.clauses:
         toks = tokenize(clause, index)
         inherited = lead_in or (carry and only_a_list(toks))
@@ -106,10 +138,13 @@ def _parse_unit(
             toks, fix_mood=_fix_mood(clause), group=group, affected_mood=_affected_mood(clause), inherited=inherited
         )
         found += parser.parse()
+        for mention, on in parser.described:
+            described.setdefault(mention[0], set()).add(on)
         carry = bool(parser.cues.affected)
+        affected_only = carry and not parser.cues.fixes
         group = parser.group or group
         platforms = parser.fwd or platforms
-    return found, group, platforms
+    return found, group, platforms, affected_only
 
 
 def _leads_in(unit: Unit) -> bool:

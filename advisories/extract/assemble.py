@@ -18,6 +18,7 @@ from .scoping import (
     fix_is_covered,
     fix_line,
     inside,
+    lowest_open_line,
     older_than_every_line,
     per_build_lines,
     resolve,
@@ -57,6 +58,7 @@ def assemble(
         if e.kind == "version":
             explicit.setdefault(key, set()).add(e.version)
     fine = per_build_lines(keyed)
+    lowest = _lowest_open_lines(keyed, fine)
     stated = {
         (key, p): e.unit for e, key in reversed(keyed) if e.kind != "fix" for p in _platforms(e, products[key[0]])
     }
@@ -75,7 +77,7 @@ def assemble(
                 acc.notes |= set() if e.direct else {"context"}
             continue
         several = len(named.get((key, e.platforms), ())) > 1 and not older_than_every_line(e, starts.get(key, []))
-        versions, ranges, notes = resolve(e, products[key[0]], several, key in fine)
+        versions, ranges, notes = resolve(e, products[key[0]], several, key in fine, lowest[(e.unit, key, e.platforms)])
         if not e.direct:
             notes.add("context")
         if e.doubtful:
@@ -92,6 +94,24 @@ def assemble(
             out.append(s)
             fix_only.append(not acc.versions and not acc.ranges)
     return desktop_wide(out, fix_only)
+
+
+SentenceKey = tuple[int, Key, tuple[str, ...] | None]  # (unit, product, platforms)
+
+
+def _lowest_open_lines(keyed: Sequence[tuple[Expr, Key]], fine: set[Key]) -> dict[SentenceKey, str | None]:
+    """Per sentence, product and platform, the line whose "and earlier" bounds start at "0"
+    (the rest of a list of such bounds starts at their own lines: `scoping.lowest_open_line`).
+    A fix counts from any sentence and platform, since from "0" the bound must not cover it."""
+    per_sentence: dict[SentenceKey, list[Expr]] = {}
+    for e, key in keyed:
+        if e.kind != "fix":
+            per_sentence.setdefault((e.unit, key, e.platforms), []).append(e)
+    fixes = [(e, key) for e, key in keyed if e.kind == "fix"]
+    return {
+        k: lowest_open_line([*es, *(e for e, key in fixes if key == k[1])], k[1] in fine)
+        for k, es in per_sentence.items()
+    }
 
 
 def _platforms(e: Expr, product: KnownProduct) -> tuple[str | None, ...]:

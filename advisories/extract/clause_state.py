@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from .lines import damaged_bound
 from .model import Expr, Mention, Tok
 from .mood import cues
 from .shapes import date_like, extends
@@ -40,11 +41,17 @@ class ClauseState:
         # only, never the next product's ("... for Windows before 2403.1 and Zoom before 6.0").
         self.named: tuple[str, ...] | None = None
         self.named_by: dict[Mention, tuple[str, ...]] = {}  # "A for Windows and B": A's own platform
+        # Products the clause names with one platform ("a bypass in VMware Tools for Windows"),
+        # whatever versions follow: where the flaw the text describes lives.
+        self.described: list[tuple[Mention, tuple[str, ...]]] = []
         self.merge_ok = False  # an open range may still take an upper bound ("from X up to Y")
         self.negated = False
         self.from_zero = False  # "all versions prior to X": the next bound is not line-scoped
         self.all_of = False  # "every version of ECS Connection Manager": the "all" waits for its product
         self.owed_all: Expr | None = None  # that "all", until a bound of the product replaces it
+        self.named_after: int | None = None  # where a product was named after its fixes ("... for Jira")
+        # "all versions of PAN-OS 8.0 and 7.1": the list of lines that "all" narrowed to goes on.
+        self.lines_of_all = False
         self.exprs: list[Expr] = []
 
     def _affected(self, i: int) -> bool:
@@ -55,7 +62,9 @@ class ClauseState:
         version = fields.get("version", "")
         opaque = fields.pop("opaque", False)
         # A date where the bound was ("6.x before 06/06/2001") shows no line: the label's holds.
-        if kind in ("bound", "fix") and label and (opaque or extends(version, label) or date_like(version)):
+        # "14.1 before 12.35": a damaged bound keeps the line it follows (is_label read it so).
+        keeps = opaque or extends(version, label) or date_like(version) or damaged_bound(label, version)
+        if kind in ("bound", "fix") and label and keeps:
             fields["label"] = label
         fields["variant"] = fields.get("variant") or label_variant
         self.label = None

@@ -58,11 +58,18 @@ _AFFECTED = (
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
     r"(?:found|discovered|identified|reported)\s+in"
     r"|malicious\s+(?:version|build|release|update|installer|package)s?"
+    # "builds 18.12.407 and 18.12.416, which shipped a malicious ffmpeg.dll": a build that
+    # carries something malicious is compromised, whatever the thing is called.
+    r"|(?:ship(?:s|ped)?|bundle[sd]?|carr(?:y|ies|ied)|include[sd]?|contain(?:s|ed)?)\s+(?:an?|the)\s+malicious\b"
     # "may let a man-in-the-middle attacker read": a describing word may be hyphenated.
     r"|(?:allow(?:s|ed)?|lets?)\s+(?:an?\s+)?(?:[\w-]+\s+){0,2}(?:attackers?|adversar(?:y|ies)|threat\s+actors?)"
     # "1.10.1 let a non-server agent reach server-only calls", "allows any logged-in user to":
     # what a flawed release lets some unnamed party do (an indefinite party: "lets admins
     # disable telnet" names a feature's users).
+    # "it allows path traversal and remote code execution in 2.4.49": what a flawed release
+    # allows, named as the kind of flaw.
+    rf"|(?:allow(?:s|ed)?|permit(?:s|ted)?|enable(?:s|d)?)\s+(?:(?!{_FIX_WORD})[\w-]+\s+){{0,2}}"
+    rf"(?:{_FLAW_KIND}|(?:code|command)\s+execution)"
     r"|(?:allow(?:s|ed)?|lets?|permit(?:s|ted)?)\s+(?:an?|any)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:users?|agents?|clients?|accounts?|callers?|insiders?|part(?:y|ies)|actors?|holders?|peers?|guests?)"
     # What a flawed release does, in CVE descriptions: "7-Zip 24.06 mishandles ...", "can crash".

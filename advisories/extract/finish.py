@@ -85,7 +85,8 @@ def desktop_wide(found: list[ExtractedStatement], fix_only: Sequence[bool] = ())
     either, when no desktop platform of that product has another reading: a fix names where it
     ships, not where the flaw is. `fix_only` (parallel to `found`) says which statements only
     come from fixes; an affected statement for two platforms ("Workspace app for Windows and
-    Mac before 2403.1 is affected") keeps them: the third is not stated affected."""
+    Mac before 2403.1 is affected") keeps them: the third is not stated affected. A mobile
+    platform with the same reading as all three desktop ones is part of that one statement."""
     loose = [*fix_only, *[False] * (len(found) - len(fix_only))]
     out: list[ExtractedStatement] = []
     for s in found:
@@ -94,6 +95,9 @@ def desktop_wide(found: list[ExtractedStatement], fix_only: Sequence[bool] = ())
         platforms = {o.platform for o in twins}
         every = platforms == _DESKTOP
         two_fixes = len(platforms) >= 2 and len(kin) == len(twins) and all(loose[found.index(o)] for o in twins)
+        same_reading = {o.platform for o in found if same(replace(o, platform=s.platform), s)}
+        if s.platform is not None and s.platform not in _DESKTOP and same_reading >= _DESKTOP:
+            continue  # "on Android, iOS, Linux, macOS and Windows": every platform, so none in particular
         if s.platform not in _DESKTOP or not (every or two_fixes):
             out.append(s)
         elif not any(o.platform is None and same(replace(s, platform=None), o) for o in out):

@@ -11,7 +11,15 @@ from advisories.versions import compare
 
 from . import lexicon as lx
 from .brackets import Brackets
-from .lines import AFTER_VERSION, called_a_line, is_label, joins_label, line_after, numbers_a_line
+from .lines import (
+    AFTER_VERSION,
+    called_a_line,
+    is_label,
+    joins_label,
+    line_after,
+    numbers_a_line,
+    reached_end_of_life,
+)
 from .lookaround import (
     FOREIGN,
     is_build_number,
@@ -51,12 +59,18 @@ class ClauseParser(Brackets):
         while i < self.n:
             i = self._step(i)
         if self.negated:
+            self.described = []  # "VMware Tools for Linux is not affected": not where the flaw is
             return self._cleared()
         if any(t.kind == "word" and t.text.lower() == "respectively" for t in self.t):
             self._pair_respectively()
         # "CSA 4.6 is end of life": a bare release line the clause neither states as affected nor
         # as fixed has no role to read; as a fix it would only guess a range below it.
         self.exprs = [e for e in self.exprs if not (e.kind == "version" and self._unclear_line(e))]
+        owed = self.owed_all
+        if owed is not None and any(e.group is owed.group and e.kind in ("range", "bound") for e in self.exprs):
+            # "All versions of Jira Server from 4.4.0 before 7.6.14, from 7.7.0 before 7.13.5":
+            # the ranges after the product say which versions "all" meant.
+            self.exprs = [e for e in self.exprs if e is not owed]
         for e in self.exprs:
             self._settle(e)
         return self.exprs
@@ -123,6 +137,7 @@ class ClauseParser(Brackets):
         if kind == "word" and self.t[i].text.lower() not in lx.FILLER | lx.LABEL_NOUNS and not self._qualifier(i):
             # Any other word ends a list: "before X, Y, a SQL injection ..." stops at "a".
             self.pending, self.group_open, self.merge_ok = "", False, False
+            self.lines_of_all = False
         return i + 1
 
     def _qualifier(self, i: int) -> bool:
@@ -165,6 +180,8 @@ class ClauseParser(Brackets):
             done = self._lower_before(i, tok, j)
             if done is not None:
                 return done
+        if nxt is not None and nxt.kind == "word" and nxt.text.lower() == "in" and self._all_after(j + 1):
+            j, nxt = j + 1, self.t[j + 1]  # "2.0 and 1.1 in all versions": as "1.1 all versions"
         if nxt is not None and nxt.kind == "op" and nxt.family in AFTER_VERSION:
             done = self._postfix(i, tok, nxt.family, j)
             if done is not None:
@@ -276,7 +293,24 @@ class ClauseParser(Brackets):
             return None  # "8.1.15 and all versions of PAN-OS 8.0": the "all" is the next item's
         else:  # "all": "FortiOS 6.0 all versions"
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
+            self._lines_before_all(i)
         return j + 1
+
+    def _all_after(self, j: int) -> bool:
+        """An "all versions" at `j` that ends the clause's list ("... in all versions.")."""
+        return j < self.n and self.t[j].kind == "op" and self.t[j].family == "all" and not self._of_a_product(j + 1)
+
+    def _lines_before_all(self, i: int) -> None:
+        """ "plus 2.0 and 1.1 in all versions", "7.0 and 6.4 (all versions)": the "all" after a
+        list of bare release lines is each line's, not only the last one's."""
+        wild = self.exprs[-1]
+        for e in reversed(self.exprs[:-1]):
+            between = self.t[e.pos + 1 : i]
+            joined = all(is_conj(t) or is_filler(t) or t.kind == "ver" for t in between)
+            if e.kind != "version" or e.group is not wild.group or not is_plain_line(e.version) or not joined:
+                break
+            e.kind = "wild"
+            i = e.pos
 
     def _same_product_skipped(self, i: int, k: int) -> int:
         """ "Struts 2.0.0 - Struts 2.3.37": a range's upper end may repeat the product it is
@@ -310,11 +344,16 @@ class ClauseParser(Brackets):
             pass  # "the first release of the 1.2.x branch to carry the patch": a name, not a statement
         elif tok.wildcard or (called_a_line(self.t, i) and self._affected(i)):
             self._emit("wild", i, version=line_base(tok), variant=tok.variant)
+        elif reached_end_of_life(self.t, i) and self._affected(i):
+            self._emit("wild", i, version=tok.text, variant=tok.variant, implied_line=True)
         elif (owed := self._owed_line(tok)) is not None:
             # "all versions of the end-of-life PAN-OS 8.0": the whole 8.0 line, not every version.
             self.exprs.remove(owed)
             self.owed_all = None
             self._emit("wild", i, version=tok.text, variant=tok.variant)
+            self.lines_of_all = True
+        elif self.lines_of_all and is_plain_line(tok.text) and self.exprs and self.exprs[-1].group is self.group:
+            self._emit("wild", i, version=tok.text, variant=tok.variant)  # "... PAN-OS 8.0 and 7.1"
         else:
             self._emit("version", i, version=tok.text, alts=tok.alts, variant=tok.variant)
 

@@ -35,7 +35,8 @@ VERSION = re.compile(
     r"|\d{2,5}\.v[0-9a-f]{8,}(?:_[0-9a-f]+)*"  # Jenkins plugin "1335.vf07d9ce377a_e": a build and its commit
     r"|\d_\d+(?:\.\d+)+"  # TP-Link firmware "1_1.1.6": the hardware revision and the release
     r"|\d{1,2}-20\d{2}(?:0[1-9]|1[0-2])(?![\d-])"  # Cisco SSM On-Prem "8-202206": a release and its month
-    r"|(?:19|20)\d{2}\s(?:SU|SP)\d+"  # Ivanti EPM "2022 SU5": a release year and its service update
+    # Ivanti EPM "2022 SU5", ColdFusion "2021 Update 6": a release year and its service update
+    r"|(?:19|20)\d{2}\s(?:(?:SU|SP|SR)\d+|Update\s\d+)"
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
     # SonicOS also "6.5.4.4-44v-21-1452" (a build of a build), "7.0.1-R579", SMA "10.2.0.8-37sv".
@@ -47,7 +48,8 @@ VERSION = re.compile(
     r"(?:_(?:U|Update)?\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4; WatchGuard "12.7.2_U1", "_Update1"
     r"(?:\([A-Z]{4}\.\d+\)C\d+)?"  # Zyxel "V5.21(AAZF.17)C0": the model's build of V5.21
     r"(?:-(?:lts|sts))?"  # Juniper SSR "6.1.9-lts": the support track is part of the name
-    r"(?:\s(?:MR|SU|SP)\d+(?:\s(?:FP|HF)\d+)?)?"  # Sophos "v19.0 MR1", "V7.4 SP1", Mitel "9.4 SP1 FP1"
+    # Sophos "v19.0 MR1", "V7.4 SP1", Mitel "9.4 SP1 FP1", SolarWinds "2024.1 SR 1" (a service release)
+    r"(?:\s(?:(?:MR|SU|SP)\d+|SR\s?\d+)(?:\s(?:FP|HF)\d+)?)?"
     r"(?:\sGA\b)?"  # Sophos "19.5 GA": the general-availability release is the version
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
     r"(?:\s(?:Patch|Update)\s\d+[a-z]?)?"  # Cisco ISE "3.3 Patch 7", ESXi "8.0 Update 3d"
@@ -270,6 +272,7 @@ OS_THINGS = frozenset(
 FILLER = frozenset(
     {"version", "versions", "release", "releases", "build", "builds", "and", "or", "the", "v"}
     | {"for", "on", "also", "only", "versions:", "version:"}
+    | {"plus"}  # "2.1.0 through 2.1.3, plus 2.0 and 1.1": one more item of the same list
 )
 # Nouns after a line that say it is one: "earlier 4.x releases", "earlier version 12 builds".
 RELEASE_NOUNS = frozenset({"release", "releases", "build", "builds", "version", "versions"})

@@ -7,10 +7,13 @@ Branch labels ("13.1 before 13.1-49.15", "CrushFTP 10 before 10.8.4"), a line na
 
 from __future__ import annotations
 
+from advisories.versions import compare
+
 from . import lexicon as lx
 from .lookaround import is_conj, is_filler, line_base, skip_fillers
 from .model import Tok
 from .shapes import date_like, extends, is_plain_line
+from .shapes import versionlike as shapes_versionlike
 
 AFTER_VERSION = frozenset({"infix", "post_last", "post_later", "all"})
 _SEPARATORS = frozenset({"|", ":"})
@@ -60,6 +63,30 @@ def called_a_line(t: list[Tok], i: int) -> bool:
     return noun and k >= 0 and t[k].text.lower() in _WHOLE
 
 
+def reached_end_of_life(t: list[Tok], i: int) -> bool:
+    """ "PAN-OS 11.0 reached end of life on 17 November and is vulnerable": only a release line
+    reaches its end of life, so the X.Y is the whole line, not its first build (a reading the
+    words imply rather than state: the caller marks it for a lower confidence)."""
+    text = t[i].text
+    if not is_plain_line(text) or len(text.split(".")[1]) > 2:
+        return False
+    j = i + 1
+    while j < len(t) and (t[j].kind == "ver" or is_conj(t[j])):
+        j += 1
+    # "... Gateway 12.1 should note that this release is end of life": the words up to the
+    # next version, operator or product (those would be about something else).
+    words: list[str] = []
+    for w in t[j : j + _EOL_REACH]:
+        if w.kind != "word":
+            break
+        words.append(w.text.lower())
+    said = " ".join(words)
+    return " end of life" in f" {said}" or any(w in ("end-of-life", "eol") for w in words)
+
+
+_EOL_REACH = 9
+
+
 def is_label(t: list[Tok], i: int) -> bool:
     """ "13.1 before 13.1-49.15", "7.x before 7.0 U2b", "FortiOS 7.4 | 7.4.0 through 7.4.2": a
     version followed by an operator whose operand lies inside it names the bound's line."""
@@ -70,6 +97,8 @@ def is_label(t: list[Tok], i: int) -> bool:
     if j >= len(t):
         return False
     nxt = t[j]
+    if t[i].variant and nxt.kind == "ver" and not nxt.variant and extends(nxt.text, base):
+        return True  # "NetScaler ADC 13.1-FIPS 13.1-37.207": the variant line, then its build
     dash = (nxt.kind, nxt.text) == ("op", "-")
     if dash or (nxt.kind == "punct" and nxt.text in _SEPARATORS):
         if _label_by_separator(t, base, j, dash=dash):
@@ -91,7 +120,33 @@ def is_label(t: list[Tok], i: int) -> bool:
         return False
     # An opaque patch name ("7.0 before ESXi70U1c-17325551") cannot show its line, nor can a
     # bound a spreadsheet turned into a date ("6.x before 06/06/2001"): a wildcard names it.
-    return extends(t[m].text, base) or t[m].family == "opaque" or (t[i].wildcard and date_like(t[m].text))
+    bound = t[m].text
+    return (
+        extends(bound, base)
+        or t[m].family == "opaque"
+        or (t[i].wildcard and date_like(bound))
+        or (damaged_bound(t[i].text, bound) and _bare_line_before(t, i, k))
+    )
+
+
+def _bare_line_before(t: list[Tok], i: int, k: int) -> bool:
+    """The X.Y at `i` stands alone before the operator at `k`: no operator of its own before
+    it ("earlier than 15.3, watchOS earlier than 11.3") and no other number between."""
+    p = i - 1
+    while p >= 0 and (is_filler(t[p]) or t[p].kind == "prod"):
+        p -= 1
+    own_op = p >= 0 and t[p].kind == "op"
+    return not own_op and not any(tok.kind in ("ver", "num") for tok in t[i + 1 : k])
+
+
+def damaged_bound(line: str, bound: str) -> bool:
+    """ "14.1 before 12.35", "13.1 are affected before 13.159.22": after a bare X.Y line, a bound
+    below it, or one that runs on from its digits, is that line's build with a part lost (no
+    line's range starts above its own end); the line stays the label, and the range is marked
+    for review as the damaged bound is read (finish)."""
+    if not is_plain_line(line) or not shapes_versionlike(bound):
+        return False
+    return compare(bound, line) == -1 or (bound.startswith(line) and bound[len(line) : len(line) + 1].isdigit())
 
 
 def _label_gap(tok: Tok, *, noun: bool) -> bool:

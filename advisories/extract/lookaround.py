@@ -60,6 +60,8 @@ def is_build_number(t: list[Tok], i: int) -> bool:
         return False
     if len(text) < _MIN_BUILD_DIGITS and not _major_bound(t, i):
         return False
+    if _named_a_build(t, i) or _row_of_a_product(t, i):
+        return True
     j = i - 1
     while j >= 0 and (is_filler(t[j]) or t[j].kind == "prod"):
         j -= 1  # "fixed in ServiceDesk Plus build 14004"
@@ -78,6 +80,25 @@ def is_build_number(t: list[Tok], i: int) -> bool:
         and not (before and nxt.text.lower() in _SUBJECT_VERBS)
     )
     return (before or after) and not noun
+
+
+def _named_a_build(t: list[Tok], i: int) -> bool:
+    """ "has fixed ADSelfService Plus in build 6122": a number the text itself calls a build is
+    one, with no operator next to it; not a release's date stamp ("5.0.1.2234 build 20221201"),
+    which belongs to the release before it."""
+    if i < 1 or t[i - 1].kind != "word" or t[i - 1].text.lower() != "build":
+        return False
+    stamp = i >= 2 and t[i - 2].kind == "ver"
+    return not stamp and not _DATE_STAMP.match(t[i].text)
+
+
+def _row_of_a_product(t: list[Tok], i: int) -> bool:
+    """ "Endpoint Central: 10.1.2228.11; ADManager Plus: 7162": a flattened table row gives each
+    product its build after a colon, an undotted build as much as a dotted one."""
+    return i >= 2 and t[i - 1].text == ":" and t[i - 2].kind == "prod" and not _DATE_STAMP.match(t[i].text)
+
+
+_DATE_STAMP = re.compile(r"^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")
 
 
 def _major_bound(t: list[Tok], i: int) -> bool:

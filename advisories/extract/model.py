@@ -82,3 +82,4 @@ class Expr:
     excluded: tuple[str, ...] = ()  # "(excluding 5.14.14 and 5.15.12)": carved out of this one
     from_zero: bool = False  # "all versions prior to X": explicitly every older version
     doubtful: bool = False  # affected or fixed? the clause reads both ways (mood.Cues.doubtful_at)
+    implied_line: bool = False  # a whole line the words imply ("11.0 reached end of life"), not state

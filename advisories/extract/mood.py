@@ -21,6 +21,9 @@ from .lookaround import is_conj, is_filler
 from .model import Tok
 
 _REACH = 5  # tokens a multi-word cue may span ("contains the same flaw", "are at risk")
+# The longest affected cue the cue words spell: a verb of having, a determiner, three describing
+# words and the flaw ("carry the same fgfmd format-string bug", "suffers from a ... flaw").
+_CUE_SPAN = 7
 _LIST_KINDS = frozenset({"ver", "prod", "plat", "num", "open", "close"})
 _COPULA = frozenset({"is", "are", "was", "were", "include", "includes", "including", "namely", "remain", "remains"})
 # Between a version list and its predicate: "... are also affected", "... remain vulnerable".
@@ -147,7 +150,7 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
             held, relative = [], bool(fixes) and tok.text == ":" and _flaw_noun_at(toks, k - 1)
         elif tok.kind == "word":
             relative = relative or _relative_to_a_noun(toks, k) or (bool(fixes) and _describes_the_flaw(toks, k))
-            if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _REACH])):
+            if cue.AFFECTED_AT.match(" ".join(t.text for t in toks[k : k + _CUE_SPAN])) and not _negated(toks, k):
                 (held if relative else affected).append(k)
             elif cue.FIX_CUE.fullmatch(tok.text) or _acts_on_a_flaw(toks, k) or _urged_update(toks, k):
                 fixes.append(k)
@@ -155,6 +158,16 @@ def cues(toks: list[Tok], *, inherited: bool = False) -> Cues:
 
 
 _HAVE = frozenset({"has", "have", "had"})
+_NEGATORS = frozenset({"not", "never", "cannot", "nor"})
+
+
+def _negated(toks: list[Tok], k: int) -> bool:
+    """ "4.4.3 no longer allows path traversal", "does not contain the flaw", "doesn't allow":
+    a cue said not to hold of the build is no affected cue (it is how fixes are described)."""
+    before = [t.text.lower() for t in toks[max(0, k - 2) : k] if t.kind == "word"]
+    return bool(before) and (
+        before[-1] in _NEGATORS or before[-1].endswith("n't") or before[-2:] == ["no", "longer"]
+    )
 
 
 def _perfect_fix(toks: list[Tok], fixes: list[int]) -> bool:
@@ -249,7 +262,16 @@ def _relative_to_a_noun(toks: list[Tok], k: int) -> bool:
             while j > 0 and toks[j].kind != "open":
                 j -= 1
             j -= 1
-    return j >= 0 and toks[j].kind == "word" and not is_filler(toks[j])
+    return j >= 0 and toks[j].kind == "word" and not is_filler(toks[j]) and toks[j].text.lower() not in _SAYING
+
+
+# Verbs whose "that" opens what is said, not a relative clause: "should note that this release
+# is vulnerable", "Citrix warns that 12.1 is affected" speak of the versions themselves.
+_SAYING = frozenset(
+    {"note", "notes", "noted", "warn", "warns", "warned", "say", "says", "said", "confirm", "confirms", "confirmed"}
+    | {"state", "states", "stated", "advise", "advises", "advised", "stress", "stresses", "stressed"}
+    | {"know", "knows", "aware", "means", "mean", "remember", "understand", "believe", "believes"}
+)
 
 
 def _flaw_noun_at(toks: list[Tok], k: int) -> bool:

@@ -38,17 +38,30 @@ class Naming(ClauseState):
             self._emit("all", i)
             self.owed_all = self.exprs[-1]
         waiting = [e for e in self.exprs if e.group is None]
+        if not waiting and self.named_after is not None:
+            # "8.13.18 and 8.20.6 for Jira and 4.13.18 and 4.20.6 for Jira Service Management":
+            # where the text names each product after its fixes, the fixes since the last such
+            # product wait for the next one, not for the one before them.
+            since = [e for e in self.exprs if e.pos > self.named_after]
+            if since and all(e.kind == "fix" for e in since) and self._after_of(i, fixes=True):
+                waiting = since
         if self._after_of(i, fixes=bool(waiting) and all(e.kind == "fix" for e in waiting)):
             # "versions 18.12.407 and 18.12.416 of the 3CX DesktopApp", "has released
             # ESXi80U2sb-23305545 ... in VMware ESXi": the versions came first.
             for e in waiting:
                 e.group = self.group
                 e.platforms = e.platforms or platforms
+            self.named_after = i if waiting and all(e.kind == "fix" for e in waiting) else None
+        else:
+            self.named_after = None
         return i + 1
 
     def _after_a_finished_list(self, i: int) -> bool:
         """ "On macOS Big Sur and Monterey, Safari 16.5.2 brings the fix": a list already closed
-        by "and"/"or" before its last name ends there; a name after a comma starts a new one."""
+        by "and"/"or" before its last name ends there; a name after a comma starts a new one.
+        "CVE-2024-4577 hits PHP-CGI on Windows: PHP 8.1.* before 8.1.29": a colon ends a list."""
+        if i >= 2 and self.t[i - 1].text == ":":
+            return True
         if i < 3 or self.t[i - 1].text != ",":
             return False
         j = i - 2
@@ -97,6 +110,8 @@ class Naming(ClauseState):
             self.named = platforms
             if self.group:
                 self.named_by[self.group[-1]] = platforms
+                if len(platforms) == 1:
+                    self.described.append((self.group[-1], platforms))
         else:  # "3CX DesktopApp for Windows versions ..."
             self.fwd, self.named = platforms, None
         return k

@@ -61,7 +61,8 @@ DATES = tuple(
 # A date right before a version operator ("7/2/2004 and below", "before 18/12/416") is a
 # version a spreadsheet turned into a date: kept (it reads as suspect), never masked as noise.
 DATE_AS_VERSION_AFTER = re.compile(
-    r"\s*(?:(?:and|or)\s+(?:below|earlier|prior|lower|older)|through\b|thru\b|-\s*\d)", re.IGNORECASE
+    r"\s*(?:(?:and|or)\s+(?:all\s+)?(?:below|earlier|prior|lower|older|previous)|through\b|thru\b|-\s*\d)",
+    re.IGNORECASE,
 )
 # "Solr 5.0.0 to 08/03/2001": the upper end of a range whose lower end is a dotted version.
 DATE_AS_VERSION_BEFORE = re.compile(

@@ -20,6 +20,10 @@ _NUM = re.compile(r"\d+")
 _PUNCT = re.compile(r"[(),:;|/&\[\]]")
 _VARIANT_SUFFIX = re.compile(r"-((?=[0-9A-Za-z]*[A-Za-z])[0-9A-Z][0-9A-Za-z]{1,9})(?![\w-])")
 _ELLIPSIS = re.compile(r"\s*(?:\([^()]{1,40}\)\s*)?(?:,|and|or|&|/)\s*(?:the\s+)?([A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2})")
+# "Grafana Labs has released 9.5.4": a product name that is part of its maker's name is the
+# vendor, not the product (the versions are those of the products the text is about).
+_COMPANY_AFTER = re.compile(r"\s+(?:Labs|Inc|Ltd|LLC|Corp|Corporation|GmbH)\b")
+_LIST_GAP = re.compile(r"\s*(?:,|,?\s*(?:and|or|&))?\s*(?:the\s+)?")
 _BEFORE_PLATFORM = re.compile(r"\b(?:for|on|running|under)\s+$", re.IGNORECASE)
 # "iOS 17.1.2", "iOS and iPadOS 18.3.2", "iOS and iPadOS 17 before 17.4", "iOS and iPadOS to
 # 18.6.2", "macOS Sonoma 14.1.2", "iOS and iPadOS before 17.3", "watchOS earlier than 11.3": an
@@ -124,7 +128,7 @@ class ProductIndex:
         if self.pattern is None:
             return []
         spans = [self._span(m, text) for m in self.pattern.finditer(text)]
-        spans = self._drop_platform_words(spans, text)
+        spans = [s for s in self._drop_platform_words(spans, text) if not _COMPANY_AFTER.match(text, s.end)]
         return sorted(spans + self._ellipses(spans, text), key=lambda s: s.start)
 
     def _span(self, m: re.Match[str], text: str) -> Span:
@@ -152,17 +156,22 @@ class ProductIndex:
         """ "PaperCut MF or NG", "NetScaler ADC and Gateway": the second name shares the first's head."""
         taken = {s.start for s in spans}
         found: list[Span] = []
-        for s in spans:
+        chain: list[Span] = []  # the names listed so far: "Zyxel VPN, USG FLEX and ATP series"
+        for s in sorted(spans, key=lambda s: s.start):
+            chain = [*chain, s] if chain and _LIST_GAP.fullmatch(text, chain[-1].end, s.start) else [s]
             m = _ELLIPSIS.match(text, s.end)
             if not m or m.start(1) in taken:
                 continue
-            head = text[s.start : s.end].split()
             tail = m.group(1).split()
-            hit = self._complete(head, tail)
-            if hit is not None:
-                words, product = hit
-                end = m.start(1) + len(" ".join(tail[:words]))
-                found.append(Span(m.start(1), end, product, ellipsis=True))
+            # The nearest name first; an earlier one of the same list may hold the shared head
+            # ("Zyxel" of "Zyxel VPN" for "ATP series" after "USG FLEX").
+            for named in reversed(chain):
+                hit = self._complete(text[named.start : named.end].split(), tail)
+                if hit is not None:
+                    words, product = hit
+                    end = m.start(1) + len(" ".join(tail[:words]))
+                    found.append(Span(m.start(1), end, product, ellipsis=True))
+                    break
         return found
 
     def _complete(self, head: list[str], tail: list[str]) -> tuple[int, int] | None:

@@ -9,7 +9,8 @@ Branch scoping (VERSIONS.md pitfall 4). An open lower end ("before X", "X and be
   3. X is an LTSR update (Citrix "2402 LTSR CU1"), which only counts inside its LTSR (2402);
   4. the text names several affected branches for that product ("7.2.4 and below, 7.0.11 and
      below"; a fix on another line does not count), or X is Fortinet's "X and below", which
-     Fortinet scopes to X's branch (another vendor's "X and below" starts at "0");
+     Fortinet scopes to X's branch (another vendor's "X and below" starts at "0"); but of
+     several "Y and earlier" bounds, those on the lowest line keep "0" (`lowest_open_line`);
   5. a line is named after the bound: "5.1.0 and earlier 5.x releases" starts at 5.
 A bare release-build bound ("Connect Secure before 22.7R2.6", "prior to 13.1-49.13") names no
 line, so it starts at "0" like any other: a missed alert is worse than a verify-labelled one.
@@ -78,7 +79,7 @@ def older_than_every_line(e: Expr, starts: list[str]) -> bool:
     5.16.7 ... or any release before 5.15.16": an unlabelled bound below every line the text
     names is the catch-all for all older releases, so it starts at "0" (no named line's fix
     can fall inside it), where a list of bare bounds ("before 2021.0.6, 2021.1.4") is per line.
-    Only "before": Fortinet's "6.0.15 and earlier" next to "6.2.0 through 6.2.11" is its line."""
+    Only "before": the lowest "and earlier" bound has its own rule (`lowest_open_line`)."""
     if e.kind != "bound" or e.upper_kind != "fixed" or e.label or not starts:
         return False
     return all(compare(e.version, start) == -1 for start in starts)
@@ -90,6 +91,10 @@ def cover_of(e: Expr) -> set[str]:
     lines = {branch_of(e)}
     version = e.upper or e.version if e.kind in ("range", "bound", "version") else ""
     if version and shapes.is_release_build(version):
+        lines.add(shapes.fix_line(version) or "")
+    if version and e.kind in ("range", "bound") and not e.label:
+        # "7.0.41.1141 (and any earlier build) ... 7.0.43 removes the race": a bound covers the
+        # X.Y line it is on, so a fix later on that line names no other line's range.
         lines.add(shapes.fix_line(version) or "")
     return lines - {""}
 
@@ -143,8 +148,43 @@ def _own_line(version: str, per_build: bool) -> str | None:
     return line
 
 
+def is_open_upto(e: Expr) -> bool:
+    """ "Y and earlier", "and below", "and prior", "up to and including Y", a bare "through Y":
+    every release up to Y, with no line the text names below it."""
+    return (
+        e.kind == "bound" and e.upper_kind == "last_affected" and not e.label and not e.from_zero
+        and not shapes.is_calendar_release(e.version) and not shapes.date_like(e.version)
+        and not shapes.is_line_update(e.version)
+    )
+
+
+def open_line(e: Expr, per_build: bool = False) -> str:
+    """The line an "and earlier" bound starts at when the text names several lines."""
+    return _own_line(e.version, per_build) or shapes.branch(e.version)
+
+
+def lowest_open_line(exprs: Sequence[Expr], per_build: bool = False) -> str | None:
+    """Of several "Y and earlier" bounds of one product, the line the lowest is on: those
+    bounds keep "0" (the vendor's "and earlier" still covers the older, often end-of-life,
+    releases), where each bound on a higher line starts at its own line. Without this,
+    "10.6.0.2 and below or 8.12.0.1 and below" would leave 8.11 and older out. None when the
+    text names a fix or a "before" bound below it ("7.0.11 and below and before 6.4.13"):
+    from "0" it would cover that fixed build."""
+    open_bounds = [e for e in exprs if is_open_upto(e)]
+    if not open_bounds:
+        return None
+    lowest = open_bounds[0]
+    for e in open_bounds[1:]:
+        if compare(open_line(e, per_build), open_line(lowest, per_build)) == -1:
+            lowest = e
+    fixes = [e.version for e in exprs if e.kind == "fix" or (e.kind == "bound" and e.upper_kind == "fixed")]
+    if any(compare(fix, lowest.version) == -1 for fix in fixes):
+        return None
+    return open_line(lowest, per_build)
+
+
 def resolve(
-    e: Expr, product: KnownProduct, several: bool, per_build: bool = False
+    e: Expr, product: KnownProduct, several: bool, per_build: bool = False, lowest_line: str | None = None
 ) -> tuple[list[str], list[VersionRange], set[str]]:
     v = e.version
     if e.kind == "version":
@@ -157,7 +197,7 @@ def resolve(
         upper = {e.upper_kind: e.upper} if e.upper else {}
         return [], [osv_range(e.lower, **upper)], set()
     if e.kind == "wild":
-        return [], [osv_range(v, fixed=shapes.next_branch(v))], set()
+        return [], [osv_range(v, fixed=shapes.next_branch(v))], {"release_line"} if e.implied_line else set()
     if e.kind == "all":
         return [], [osv_range("0")], {"all"}
     if shapes.date_like(v) and e.upper_kind == "fixed":
@@ -165,12 +205,18 @@ def resolve(
         # says everything below it (from the label's line, if any); kept as written in its range,
         # which finish marks suspect, so it goes to review.
         return [], [osv_range(e.label or "0", fixed=v)], set()
-    if shapes.date_like(v):
+    if shapes.date_like(v) and e.by_line and scopes_below(product):
         return [v], [], set()  # "7/2/2004 and below": Fortinet's branch is unknown; the build for review
+    if shapes.date_like(v):
+        # "02/02/2023 and previous versions": another vendor's "and earlier" starts at "0"
+        # whatever its bound; kept as printed, which finish marks suspect.
+        return [], [osv_range(e.label or "0", **{e.upper_kind: v})], set()
     # A YYMM release (2403.1) has no branch: Workspace's numbering runs on across releases.
+    on_lowest = several and is_open_upto(e) and open_line(e, per_build) == lowest_line
     scoped = (
         not shapes.is_calendar_release(v)
         and not e.from_zero
+        and not on_lowest
         and (shapes.is_line_update(v) or several or (e.by_line and scopes_below(product)))
     )
     introduced = e.label or ((_own_line(v, per_build) or shapes.branch(v)) if scoped else "0")

@@ -102,6 +102,10 @@ def fix_line(version: str) -> str | None:
     parts = head.group(0).split(".")
     if len(parts) == 1 or (len(parts) == 2 and int(parts[1]) == 0 and head.group(0) == version):
         return None  # "move to 5.0", "19.0": a new line's first release, no earlier build on it
+    if len(parts) == 2 and head.group(0) != version:
+        # "9.3p2", "v9.705 MR5", "2024.1 SR 1": a patch or maintenance release of the X.Y
+        # release it names, so on that release's line (a bare 2.442 is a build of line 2).
+        return head.group(0)
     return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
 
 
