@@ -96,6 +96,7 @@ class Pipeline:
         self.clock = clock
         self.reference: Reference | None = None
         self._store_pid = os.getpid()  # the process `store`'s connection belongs to
+        self._inherited: Store | None = None  # in a worker: the parent's store, left alone
 
     def run(self, *, only_feeds: set[str] | None = None, force: bool = False, deliver: bool = True) -> RunSummary:
         """`deliver=False`: fetch, match and queue only (`serve` delivers in a job of its own)."""
@@ -370,8 +371,11 @@ class Pipeline:
             return self._process_due(due, plan, reference, advisories, rejected, summary, matcher)
 
         def chunk(councils: Sequence[CouncilConfig]) -> tuple[RunSummary, dict[str, list[Clash]]]:
-            if self._store_pid != os.getpid():  # the parent's connection stays the parent's
-                self.store, self._store_pid = self.store.reopened(), os.getpid()
+            if self._store_pid != os.getpid():  # the parent's connection stays the parent's:
+                # kept referenced, never closed here (closing it in the child would run SQLite's
+                # close on the parent's file handles), and never used.
+                self._inherited, self.store = self.store, self.store.reopened()
+                self._store_pid = os.getpid()
             part = RunSummary()
             found = self._process_due(list(councils), plan, reference, advisories, rejected, part, matcher)
             return part, found
