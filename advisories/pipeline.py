@@ -366,9 +366,10 @@ class Pipeline:
         """The councils to read, in this process or, at sector scale, in one per core."""
         with summary.timed("match"), _collector_paused():  # built once, before any fork: workers share it
             matcher = Matcher(advisories, reference.catalogue)
+        env = environment(self.config.templates)  # its templates compiled once, for every worker too
         workers = processes.process_count(len(due)) if self.store.path is not None else 1
         if workers == 1:
-            return self._process_due(due, plan, reference, advisories, rejected, summary, matcher)
+            return self._process_due(due, plan, reference, advisories, rejected, summary, matcher, env)
 
         def chunk(councils: Sequence[CouncilConfig]) -> tuple[RunSummary, dict[str, list[Clash]]]:
             if self._store_pid != os.getpid():  # the parent's connection stays the parent's:
@@ -377,7 +378,7 @@ class Pipeline:
                 self._inherited, self.store = self.store, self.store.reopened()
                 self._store_pid = os.getpid()
             part = RunSummary()
-            found = self._process_due(list(councils), plan, reference, advisories, rejected, part, matcher)
+            found = self._process_due(list(councils), plan, reference, advisories, rejected, part, matcher, env)
             return part, found
 
         self.progress(f"reading {len(due)} councils in {workers} processes")
@@ -404,7 +405,7 @@ class Pipeline:
 
     def _process_due(self, due: list[CouncilConfig], plan: inputs.Plan, reference: Reference,
                      advisories: list[Advisory], rejected: dict[str, Advisory], summary: RunSummary,
-                     matcher: Matcher) -> dict[str, list[Clash]]:
+                     matcher: Matcher, env: Environment) -> dict[str, list[Clash]]:
         """Read, match, alert and record the councils whose inputs changed (or all, at first)."""
         checked: list[CouncilConfig] = []
         items: list[InventoryItem] = []
@@ -432,7 +433,6 @@ class Pipeline:
             for match in matcher.match_estate(estate):
                 by_council[match.item.council_id].append(match)
             clashes = _clash_records(matcher.publisher_clashes(estate))
-        env = environment(self.config.templates)
         active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
         key_for = reference.catalogue.key_for
         for council in checked:
