@@ -780,3 +780,10 @@ def test_a_variant_line_right_before_its_build_labels_the_build() -> None:
         "HarbourOS": [{"introduced": "14.2", "fixed": "14.2-31.10"}],
         "HarbourOS FIPS": [{"introduced": "14.2", "fixed": "14.2-20.55"}],
     }
+
+
+def test_a_model_code_in_brackets_after_a_firmware_build_is_part_of_the_build() -> None:
+    # Zyxel-style "5.10(ABCD.3)": the bracket names the model's own build of 5.10; cut at the
+    # bracket, the bound would cover every 5.10 build of every model.
+    found = read("Harbour Agent firmware 5.10(ABCD.3) and earlier is vulnerable to a command injection.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "5.10(ABCD.3)"}]
