@@ -787,3 +787,12 @@ def test_a_model_code_in_brackets_after_a_firmware_build_is_part_of_the_build() 
     # bracket, the bound would cover every 5.10 build of every model.
     found = read("Harbour Agent firmware 5.10(ABCD.3) and earlier is vulnerable to a command injection.")
     assert ranges(found) == [{"introduced": "0", "last_affected": "5.10(ABCD.3)"}]
+
+
+def test_a_flaw_that_reaches_a_product_makes_its_build_affected() -> None:
+    # "The bug also reaches X on 4.2.1": the flaw is in that build; with no affected cue the
+    # build was read as a fix.
+    found = read("The same path traversal (CVE-2024-0001) also reaches the Harbour Agent appliance on build 6.2.1.")
+    assert affected(found, "6.2.1")
+    found = read("The flaw extends to HarbourOS 4.4.1 as well.")
+    assert affected(found, "4.4.1")

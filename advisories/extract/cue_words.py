@@ -54,6 +54,10 @@ _AFFECTED = (
     # "4.2.1 is exposed", "builds that remain exposed": a build left open, said in one word.
     r"|(?:is|are|was|were|remains?|stays?|left)\s+(?:still\s+)?exposed\b"
     r"|(?:is|are|was|were|remains?|stays?|left)\s+(?:still\s+|wide\s+)?open\s+to\b"  # "remain open to the bypass"
+    # "The same injection (CVE-...) also reaches the USG router on V2.00": a flaw that reaches
+    # or extends to a product is in it (a fix never reaches a flaw in these words).
+    rf"|(?:(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|issue)s?|{_FLAW_KIND})\s+(?:\([^()]*\)\s+)?(?:also\s+)?"
+    r"(?:reach(?:es|ed)?|extends?\s+to|spread(?:s)?\s+to)\b"
     r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
     r"(?:found|discovered|identified|reported)\s+in"
