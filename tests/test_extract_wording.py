@@ -796,3 +796,24 @@ def test_a_flaw_that_reaches_a_product_makes_its_build_affected() -> None:
     assert affected(found, "6.2.1")
     found = read("The flaw extends to HarbourOS 4.4.1 as well.")
     assert affected(found, "4.4.1")
+
+
+def test_builds_that_contain_a_described_flaw_are_affected() -> None:
+    # "contain an unauthenticated deserialisation flaw": describing words, then the flaw noun
+    # itself (not only a kind of flaw), in either spelling; without the cue they were fixes.
+    for text in (
+        "HarbourOS 4.2.0.1 and 4.3.0.2 contain an unauthenticated deserialisation flaw.",
+        "HarbourOS 4.2.0.1 and 4.3.0.2 contain a remote deserialization.",
+        "HarbourOS 4.2.0.1 and 4.3.0.2 contain a critical memory-handling bug.",
+    ):
+        found = read(text)
+        assert [list(s.versions) for s in found] == [["4.2.0.1", "4.3.0.2"]], text
+
+
+def test_a_release_that_prevents_the_attack_is_where_the_fix_is() -> None:
+    # "from 6.1.2 a new default prevents the exploit": the release that prevents it is the fix,
+    # not the start of an affected range.
+    found = read(
+        "Harbour Agent through 6.0.9 contains a deserialization flaw, and from 6.1.2 a new default prevents the exploit."
+    )
+    assert affected(found, "6.0.9") and not affected(found, "6.1.2")
