@@ -817,3 +817,10 @@ def test_a_release_that_prevents_the_attack_is_where_the_fix_is() -> None:
         "Harbour Agent through 6.0.9 contains a deserialization flaw, and from 6.1.2 a new default prevents the exploit."
     )
     assert affected(found, "6.0.9") and not affected(found, "6.1.2")
+
+
+def test_a_release_year_and_a_spaced_service_update_is_one_bound() -> None:
+    # "prior to 2023 SU 2": the year and its service update, written with a space before the
+    # number, are the bound; unread, the sentence gave no statement at all.
+    found = read("An SQL injection is present in Harbour Agent releases prior to 2023 SU 2.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "2023 SU 2"}]

@@ -36,7 +36,7 @@ VERSION = re.compile(
     r"|\d_\d+(?:\.\d+)+"  # TP-Link firmware "1_1.1.6": the hardware revision and the release
     r"|\d{1,2}-20\d{2}(?:0[1-9]|1[0-2])(?![\d-])"  # Cisco SSM On-Prem "8-202206": a release and its month
     # Ivanti EPM "2022 SU5", ColdFusion "2021 Update 6": a release year and its service update
-    r"|(?:19|20)\d{2}\s(?:(?:SU|SP|SR)\d+|Update\s\d+)"
+    r"|(?:19|20)\d{2}\s(?:(?:SU|SP|SR)\s?\d+|Update\s\d+)"  # also "2022 SU 5"
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
     # SonicOS also "6.5.4.4-44v-21-1452" (a build of a build), "7.0.1-R579", SMA "10.2.0.8-37sv".
