@@ -824,3 +824,14 @@ def test_a_release_year_and_a_spaced_service_update_is_one_bound() -> None:
     # number, are the bound; unread, the sentence gave no statement at all.
     found = read("An SQL injection is present in Harbour Agent releases prior to 2023 SU 2.")
     assert ranges(found) == [{"introduced": "0", "fixed": "2023 SU 2"}]
+
+
+def test_an_and_earlier_bound_whose_line_repeats_the_product_adds_no_whole_line() -> None:
+    # "4.2.7 and earlier HarbourOS 4.2 versions": one bound on the 4.2 line; the repeated name
+    # and "4.2" only say which line, not that every 4.2 build is affected beside it.
+    found = read("HarbourOS 4.1.0 through 4.1.3 and 4.2.7 and earlier HarbourOS 4.2 versions are vulnerable.")
+    assert [list(s.versions) for s in found] == [[]]
+    assert ranges(found) == [
+        {"introduced": "4.1.0", "last_affected": "4.1.3"},
+        {"introduced": "4.2", "last_affected": "4.2.7"},
+    ]
