@@ -835,3 +835,12 @@ def test_an_and_earlier_bound_whose_line_repeats_the_product_adds_no_whole_line(
         {"introduced": "4.1.0", "last_affected": "4.1.3"},
         {"introduced": "4.2", "last_affected": "4.2.7"},
     ]
+
+
+def test_a_bare_build_listed_among_and_below_bounds_is_affected() -> None:
+    # "HarbourOS 5.1.0, 5.0.6 and below and 4.9.9 and below": the bare 5.1.0 is one more item of
+    # the affected list; read as a fix it would clear 5.1.0. A fix list stays a fix list.
+    found = read("A command injection over the management port in HarbourOS 5.1.0, 5.0.6 and below and 4.9.9 and below.")
+    assert [list(s.versions) for s in found] == [["5.1.0"]] and affected(found, "5.1.0")
+    found = read("HarbourOS 4.9.9 and below are exposed; upgrade to 5.1.0, 5.0.7 or later.")
+    assert not affected(found, "5.1.0") and affected(found, "4.9.9")

@@ -31,6 +31,7 @@ from .lookaround import (
     starts_a_range,
 )
 from .model import Expr, Tok
+from .mood import listed_among_bounds
 from .shapes import date_like, extends, is_plain_line
 
 # Who runs a release: "1.1.1 users", "1.0.2 customers" name a group of people, never a build.
@@ -108,7 +109,7 @@ class ClauseParser(Brackets):
         """A bare version, or an open "from X", that the clause does not state as affected is
         a fix mention: the fix-only reading, never an affected build (mood.py)."""
         bare = e.kind == "version" or (e.kind == "range" and not e.upper)
-        if not bare or self._affected(e.pos):
+        if not bare or self._affected(e.pos) or (e.kind == "version" and listed_among_bounds(self.t, e.pos)):
             return
         version = e.version or e.lower
         for alt in e.alts:

@@ -352,3 +352,21 @@ def _list_material(tok: Tok) -> bool:
     if tok.kind == "punct":
         return tok.text in ",:/&"
     return tok.kind in _LIST_KINDS or is_filler(tok) or is_conj(tok)
+
+
+def listed_among_bounds(toks: list[Tok], i: int) -> bool:
+    """ "FortiManager 7.6.0, 7.4.4 and below, 7.2.7 and below": a bare build in one list with
+    bounds only affected statements use ("and below", "through") is one more item of what that
+    list states, an affected build; read alone as a fix, it would clear the build it names.
+    The list is the run of list material around `i`; any other word or operator ends it."""
+    bounds = 0
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(toks) and (_list_material(toks[j]) or _range_word(toks[j])):
+            bounds += _affected_bound(toks[j])
+            j += step
+    return bounds > 0
+
+
+def _affected_bound(tok: Tok) -> bool:
+    return tok.kind == "op" and (tok.family == "post_last" or tok.text in ("through", "thru"))
