@@ -814,7 +814,8 @@ def test_a_release_that_prevents_the_attack_is_where_the_fix_is() -> None:
     # "from 6.1.2 a new default prevents the exploit": the release that prevents it is the fix,
     # not the start of an affected range.
     found = read(
-        "Harbour Agent through 6.0.9 contains a deserialization flaw, and from 6.1.2 a new default prevents the exploit."
+        "Harbour Agent through 6.0.9 contains a deserialization flaw,"
+        " and from 6.1.2 a new default prevents the exploit."
     )
     assert affected(found, "6.0.9") and not affected(found, "6.1.2")
 
@@ -840,7 +841,7 @@ def test_an_and_earlier_bound_whose_line_repeats_the_product_adds_no_whole_line(
 def test_a_bare_build_listed_among_and_below_bounds_is_affected() -> None:
     # "HarbourOS 5.1.0, 5.0.6 and below and 4.9.9 and below": the bare 5.1.0 is one more item of
     # the affected list; read as a fix it would clear 5.1.0. A fix list stays a fix list.
-    found = read("A command injection over the management port in HarbourOS 5.1.0, 5.0.6 and below and 4.9.9 and below.")
+    found = read("A command injection over the admin port in HarbourOS 5.1.0, 5.0.6 and below and 4.9.9 and below.")
     assert [list(s.versions) for s in found] == [["5.1.0"]] and affected(found, "5.1.0")
     found = read("HarbourOS 4.9.9 and below are exposed; upgrade to 5.1.0, 5.0.7 or later.")
     assert not affected(found, "5.1.0") and affected(found, "4.9.9")
