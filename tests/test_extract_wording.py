@@ -845,3 +845,18 @@ def test_a_bare_build_listed_among_and_below_bounds_is_affected() -> None:
     assert [list(s.versions) for s in found] == [["5.1.0"]] and affected(found, "5.1.0")
     found = read("HarbourOS 4.9.9 and below are exposed; upgrade to 5.1.0, 5.0.7 or later.")
     assert not affected(found, "5.1.0") and affected(found, "4.9.9")
+
+
+def test_a_build_that_is_the_subject_of_what_it_does_with_a_flaw_is_not_read_as_a_fix() -> None:
+    # "Harbour Agent 6.3.0-12 can leak ...", "HarbourOS 4.4.2 exposes ...": no fix word, no
+    # affected cue; read as a fix by default, the statement would clear the very build the
+    # sentence blames, so the extractor says nothing rather than guess.
+    for text in (
+        "Harbour Agent 6.3.0-12 can leak the contents of a local file into a report it renders.",
+        "HarbourOS 4.4.2 exposes the debugAccess RPC method to any caller on the network.",
+    ):
+        found = read(text)
+        assert not any(to_json(s)["ranges"] for s in found), text
+    # A release that an announcement names stays a fix.
+    found = read("HarbourOS 4.4.3 is rolling out to all appliances this week.")
+    assert ranges(found) == [{"introduced": "4.4", "fixed": "4.4.3"}]

@@ -370,3 +370,25 @@ def listed_among_bounds(toks: list[Tok], i: int) -> bool:
 
 def _affected_bound(tok: Tok) -> bool:
     return tok.kind == "op" and (tok.family == "post_last" or tok.text in ("through", "thru"))
+
+
+# Verbs a build does with what it holds ("7.1.0-49 can embed a file", "12.1.0 exposes a method",
+# "3.0.2 creates an account"): the having verbs without the copulas and auxiliaries a release
+# announcement also uses ("is rolling out", "has been promoted", "gets 1.1.1x").
+_HOLDING_VERBS = cue.HAVING_VERBS - frozenset(
+    {"is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "having", "remain", "remains"}
+    | {"still", "also", "all", "both", "only", "each", "do", "does", "will", "would", "get", "gets", "got"}
+)
+
+
+def unsettled(toks: list[Tok], cues_: Cues, i: int) -> bool:
+    """A bare build the clause neither states affected nor names beside any fix word, that is
+    the subject of what a build does with a flaw ("Foxit Reader 12.1.0 exposes ...", "7.1.0-49
+    can embed ..."): read as a fix by default it would clear the very build the clause blames,
+    and read as affected it would rest on no cue. Its role is unsettled: better say nothing."""
+    if cues_.fixes or cues_.affected_at(toks, i):
+        return False
+    j = i + 1
+    while j < len(toks) and _list_material(toks[j]) and toks[j].kind != "prod":
+        j += 1
+    return j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _HOLDING_VERBS
