@@ -860,3 +860,12 @@ def test_a_build_that_is_the_subject_of_what_it_does_with_a_flaw_is_not_read_as_
     # A release that an announcement names stays a fix.
     found = read("HarbourOS 4.4.3 is rolling out to all appliances this week.")
     assert ranges(found) == [{"introduced": "4.4", "fixed": "4.4.3"}]
+
+
+def test_closing_and_fixing_participles_name_the_fix() -> None:
+    # "..., closing an injection flaw": the participle says what the release does; without it
+    # the build ("can be installed") had no fix word and went unstated.
+    found = read("HarbourOS 4.4.3 can be installed now, closing an injection flaw.")
+    assert ranges(found) == [{"introduced": "4.4", "fixed": "4.4.3"}]
+    found = read("HarbourOS 4.4.3 may be installed today, fixing a traversal flaw.")
+    assert ranges(found) == [{"introduced": "4.4", "fixed": "4.4.3"}]

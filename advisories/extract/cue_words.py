@@ -10,8 +10,8 @@ import re
 FIX_CUE = re.compile(
     # "GitLab 14.9.2, 14.8.5 and 14.7.7 remove a hardcoded password": what a release does to a
     # flaw, said with the verbs release notes use for it.
-    r"\b(?:fix(?:es|ed)?|hotfix(?:es)?|patch(?:es|ed)?|resolve[sd]?|remediat\w*|upgrade[sd]?|upgrading"
-    r"|remov(?:e|es|ed)|correct(?:s|ed)?|plug(?:s|ged)?|closes|prevents"
+    r"\b(?:fix(?:es|ed|ing)?|hotfix(?:es)?|patch(?:es|ed)?|resolve[sd]?|remediat\w*|upgrade[sd]?|upgrading"
+    r"|remov(?:e|es|ed)|correct(?:s|ed)?|plug(?:s|ged)?|clos(?:es|ed\s+by|ing)|prevents"
     r"|(?<!IP )address(?:es|ed)?|released|build numbers?)\b|\bSUs?\b|\bsecurity updates?\b",
     re.IGNORECASE,
 )
