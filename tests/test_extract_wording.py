@@ -869,3 +869,15 @@ def test_closing_and_fixing_participles_name_the_fix() -> None:
     assert ranges(found) == [{"introduced": "4.4", "fixed": "4.4.3"}]
     found = read("HarbourOS 4.4.3 may be installed today, fixing a traversal flaw.")
     assert ranges(found) == [{"introduced": "4.4", "fixed": "4.4.3"}]
+
+
+def test_a_bracket_glued_into_a_build_is_kept_whole_and_sent_to_review() -> None:
+    # "HarbourOS 12.4(2)T7 and earlier": cut at the bracket, the reading was the one build
+    # "12.4" with the bound lost, at alert confidence. Kept whole, the bound stays; the scheme
+    # is the vendor's own, so the statement is suspect and reaches the review list only.
+    found = read("HarbourOS 12.4(2)T7 and earlier are vulnerable to a crafted packet.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "12.4(2)T7"}]
+    assert found[0].suspect and not alerts_on(as_statement(found[0]))
+    # The model build Zyxel prints in brackets is a known shape: no review for it alone.
+    found = read("Harbour Agent firmware 5.10(ABCD.3) and earlier is vulnerable to a command injection.")
+    assert not found[0].suspect

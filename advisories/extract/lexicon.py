@@ -46,7 +46,11 @@ VERSION = re.compile(
     r"(?:-[pr]\d+)?"  # Adobe Commerce 2.4.3-p1, Juniper SSR 6.3.3-r2: a patch or revision of it
     r"(?:-S\d+)?"  # Junos 20.4R3-S9: a service release of 20.4R3
     r"(?:_(?:U|Update)?\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4; WatchGuard "12.7.2_U1", "_Update1"
-    r"(?:\([A-Z]{4}\.\d+\)(?:C\d+)?)?"  # Zyxel "V5.21(AAZF.17)C0", "6.70(ABVT.4)": the model's build of V5.21
+    r"(?:\([A-Z]{4}\.\d+\)(?:C\d+)?"  # Zyxel "V5.21(AAZF.17)C0", "6.70(ABVT.4)": the model's build of V5.21
+    # Any other bracket glued to the number ("15.2(4)M11", "9.8(4.20)") is part of the build
+    # too: cut at the bracket, the reading would be a shorter, wrong version (and the operator
+    # after it lost). Kept whole, and marked for review (shapes.bracketed).
+    r"|\([0-9A-Za-z.]{1,12}\)[0-9A-Za-z]{0,6})?"
     r"(?:-(?:lts|sts))?"  # Juniper SSR "6.1.9-lts": the support track is part of the name
     # Sophos "v19.0 MR1", "V7.4 SP1", Mitel "9.4 SP1 FP1", SolarWinds "2024.1 SR 1" (a service release)
     r"(?:\s(?:(?:MR|SU|SP)\d+|SR\s?\d+)(?:\s(?:FP|HF)\d+)?)?"
