@@ -881,3 +881,14 @@ def test_a_bracket_glued_into_a_build_is_kept_whole_and_sent_to_review() -> None
     # The model build Zyxel prints in brackets is a known shape: no review for it alone.
     found = read("Harbour Agent firmware 5.10(ABCD.3) and earlier is vulnerable to a command injection.")
     assert not found[0].suspect
+
+
+def test_a_service_pack_or_maintenance_release_with_a_space_before_its_number_is_the_bound() -> None:
+    # "6.30 SP 12 and earlier": unread, the bound was lost and 6.30 alone stated affected (at
+    # alert confidence), so 6.30 SP 12 looked clean; the same for "MR 3" and "SP 2 FP 1".
+    found = read("HarbourOS 6.30 SP 12 and earlier are exposed to the injection.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "6.30 SP 12"}]
+    assert affected(found, "6.30 SP 11") and not affected(found, "6.30 SP 13")
+    found = read("Harbour Agent 11.2 MR 3 and below are vulnerable, as is HarbourOS 8.1 SP 2 FP 1.")
+    assert [r["last_affected"] for r in ranges(found)] == ["11.2 MR 3"]
+    assert [list(s.versions) for s in found if s.versions] == [["8.1 SP 2 FP 1"]]

@@ -53,7 +53,8 @@ VERSION = re.compile(
     r"|\([0-9A-Za-z.]{1,12}\)[0-9A-Za-z]{0,6})?"
     r"(?:-(?:lts|sts))?"  # Juniper SSR "6.1.9-lts": the support track is part of the name
     # Sophos "v19.0 MR1", "V7.4 SP1", Mitel "9.4 SP1 FP1", SolarWinds "2024.1 SR 1" (a service release)
-    r"(?:\s(?:(?:MR|SU|SP)\d+|SR\s?\d+)(?:\s(?:FP|HF)\d+)?)?"
+    # ... and with a space before the number, as "2024.1 SR 1" is: "7.50 SP 23", "10.4 MR 2".
+    r"(?:\s(?:MR|SU|SP|SR)\s?\d+(?:\s(?:FP|HF)\s?\d+)?)?"
     r"(?:\sGA\b)?"  # Sophos "19.5 GA": the general-availability release is the version
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
     r"(?:\s(?:Patch|Update)\s\d+[a-z]?)?"  # Cisco ISE "3.3 Patch 7", ESXi "8.0 Update 3d"
