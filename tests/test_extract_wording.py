@@ -852,14 +852,19 @@ def test_a_build_that_is_the_subject_of_what_it_does_with_a_flaw_is_not_read_as_
     # affected cue; read as a fix by default, the statement would clear the very build the
     # sentence blames, so the extractor says nothing rather than guess.
     for text in (
-        "Harbour Agent 6.3.0-12 can leak the contents of a local file into a report it renders.",
-        "HarbourOS 4.4.2 exposes the debugAccess RPC method to any caller on the network.",
+        "Harbour Agent 6.3.0-12 can leak the contents of an arbitrary local file into a report it renders.",
+        "HarbourOS 4.4.2 exposes the debugAccess RPC method, so an attacker on the network can reboot it.",
     ):
         found = read(text)
         assert not any(to_json(s)["ranges"] for s in found), text
-    # A release that an announcement names stays a fix.
-    found = read("HarbourOS 4.4.3 is rolling out to all appliances this week.")
-    assert ranges(found) == [{"introduced": "4.4", "fixed": "4.4.3"}]
+    # A release that an announcement names stays a fix, and so does one in a clause that
+    # speaks of no flaw, or one that "can be" installed.
+    for text in (
+        "HarbourOS 4.4.3 is rolling out to all appliances this week.",
+        "HarbourOS 4.4.3 ships with a new kernel.",
+        "HarbourOS 4.4.3 can be downloaded now, as attackers are exploiting the flaw.",
+    ):
+        assert ranges(read(text)) == [{"introduced": "4.4", "fixed": "4.4.3"}], text
 
 
 def test_closing_and_fixing_participles_name_the_fix() -> None:

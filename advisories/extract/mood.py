@@ -383,12 +383,25 @@ _HOLDING_VERBS = cue.HAVING_VERBS - frozenset(
 
 def unsettled(toks: list[Tok], cues_: Cues, i: int) -> bool:
     """A bare build the clause neither states affected nor names beside any fix word, that is
-    the subject of what a build does with a flaw ("Foxit Reader 12.1.0 exposes ...", "7.1.0-49
-    can embed ..."): read as a fix by default it would clear the very build the clause blames,
-    and read as affected it would rest on no cue. Its role is unsettled: better say nothing."""
-    if cues_.fixes or cues_.affected_at(toks, i):
+    the subject of what a build does with a flaw ("Foxit Reader 12.1.0 exposes ... so a
+    malicious PDF ...", "7.1.0-49 can embed an arbitrary local file"): read as a fix by default
+    it would clear the very build the clause blames, and read as affected it would rest on no
+    cue. Its role is unsettled: better say nothing. Only in a clause that speaks of a flaw or
+    an attacker; "4.4.3 can be downloaded now", "4.4.3 ships with a new kernel" announce a release."""
+    if cues_.fixes or cues_.affected_at(toks, i) or not any(_speaks_of_a_flaw(t) for t in toks):
         return False
     j = i + 1
     while j < len(toks) and _list_material(toks[j]) and toks[j].kind != "prod":
         j += 1
-    return j < len(toks) and toks[j].kind == "word" and toks[j].text.lower() in _HOLDING_VERBS
+    if j >= len(toks) or toks[j].kind != "word" or toks[j].text.lower() not in _HOLDING_VERBS:
+        return False
+    passive = j + 1 < len(toks) and toks[j + 1].text.lower() == "be"  # "can be installed"
+    return not passive
+
+
+# Words that show a clause describes a flaw, beside the flaw's own names (cue_words.FLAW_NOUN).
+_FLAW_WORDS = frozenset({"attacker", "attackers", "malicious", "arbitrary", "exploit", "exploits", "exploited"})
+
+
+def _speaks_of_a_flaw(tok: Tok) -> bool:
+    return tok.kind == "word" and (tok.text.lower() in _FLAW_WORDS or bool(cue.FLAW_NOUN.fullmatch(tok.text)))
