@@ -780,3 +780,120 @@ def test_a_variant_line_right_before_its_build_labels_the_build() -> None:
         "HarbourOS": [{"introduced": "14.2", "fixed": "14.2-31.10"}],
         "HarbourOS FIPS": [{"introduced": "14.2", "fixed": "14.2-20.55"}],
     }
+
+
+def test_a_model_code_in_brackets_after_a_firmware_build_is_part_of_the_build() -> None:
+    # Zyxel-style "5.10(ABCD.3)": the bracket names the model's own build of 5.10; cut at the
+    # bracket, the bound would cover every 5.10 build of every model.
+    found = read("Harbour Agent firmware 5.10(ABCD.3) and earlier is vulnerable to a command injection.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "5.10(ABCD.3)"}]
+
+
+def test_a_flaw_that_reaches_a_product_makes_its_build_affected() -> None:
+    # "The bug also reaches X on 4.2.1": the flaw is in that build; with no affected cue the
+    # build was read as a fix.
+    found = read("The same path traversal (CVE-2024-0001) also reaches the Harbour Agent appliance on build 6.2.1.")
+    assert affected(found, "6.2.1")
+    found = read("The flaw extends to HarbourOS 4.4.1 as well.")
+    assert affected(found, "4.4.1")
+
+
+def test_builds_that_contain_a_described_flaw_are_affected() -> None:
+    # "contain an unauthenticated deserialisation flaw": describing words, then the flaw noun
+    # itself (not only a kind of flaw), in either spelling; without the cue they were fixes.
+    for text in (
+        "HarbourOS 4.2.0.1 and 4.3.0.2 contain an unauthenticated deserialisation flaw.",
+        "HarbourOS 4.2.0.1 and 4.3.0.2 contain a remote deserialization.",
+        "HarbourOS 4.2.0.1 and 4.3.0.2 contain a critical memory-handling bug.",
+    ):
+        found = read(text)
+        assert [list(s.versions) for s in found] == [["4.2.0.1", "4.3.0.2"]], text
+
+
+def test_a_release_that_prevents_the_attack_is_where_the_fix_is() -> None:
+    # "from 6.1.2 a new default prevents the exploit": the release that prevents it is the fix,
+    # not the start of an affected range.
+    found = read(
+        "Harbour Agent through 6.0.9 contains a deserialization flaw,"
+        " and from 6.1.2 a new default prevents the exploit."
+    )
+    assert affected(found, "6.0.9") and not affected(found, "6.1.2")
+
+
+def test_a_release_year_and_a_spaced_service_update_is_one_bound() -> None:
+    # "prior to 2023 SU 2": the year and its service update, written with a space before the
+    # number, are the bound; unread, the sentence gave no statement at all.
+    found = read("An SQL injection is present in Harbour Agent releases prior to 2023 SU 2.")
+    assert ranges(found) == [{"introduced": "0", "fixed": "2023 SU 2"}]
+
+
+def test_an_and_earlier_bound_whose_line_repeats_the_product_adds_no_whole_line() -> None:
+    # "4.2.7 and earlier HarbourOS 4.2 versions": one bound on the 4.2 line; the repeated name
+    # and "4.2" only say which line, not that every 4.2 build is affected beside it.
+    found = read("HarbourOS 4.1.0 through 4.1.3 and 4.2.7 and earlier HarbourOS 4.2 versions are vulnerable.")
+    assert [list(s.versions) for s in found] == [[]]
+    assert ranges(found) == [
+        {"introduced": "4.1.0", "last_affected": "4.1.3"},
+        {"introduced": "4.2", "last_affected": "4.2.7"},
+    ]
+
+
+def test_a_bare_build_listed_among_and_below_bounds_is_affected() -> None:
+    # "HarbourOS 5.1.0, 5.0.6 and below and 4.9.9 and below": the bare 5.1.0 is one more item of
+    # the affected list; read as a fix it would clear 5.1.0. A fix list stays a fix list.
+    found = read("A command injection over the admin port in HarbourOS 5.1.0, 5.0.6 and below and 4.9.9 and below.")
+    assert [list(s.versions) for s in found] == [["5.1.0"]] and affected(found, "5.1.0")
+    found = read("HarbourOS 4.9.9 and below are exposed; upgrade to 5.1.0, 5.0.7 or later.")
+    assert not affected(found, "5.1.0") and affected(found, "4.9.9")
+
+
+def test_a_build_that_is_the_subject_of_what_it_does_with_a_flaw_is_not_read_as_a_fix() -> None:
+    # "Harbour Agent 6.3.0-12 can leak ...", "HarbourOS 4.4.2 exposes ...": no fix word, no
+    # affected cue; read as a fix by default, the statement would clear the very build the
+    # sentence blames, so the extractor says nothing rather than guess.
+    for text in (
+        "Harbour Agent 6.3.0-12 can leak the contents of an arbitrary local file into a report it renders.",
+        "HarbourOS 4.4.2 exposes the debugAccess RPC method, so an attacker on the network can reboot it.",
+    ):
+        found = read(text)
+        assert not any(to_json(s)["ranges"] for s in found), text
+    # A release that an announcement names stays a fix, and so does one in a clause that
+    # speaks of no flaw, or one that "can be" installed.
+    for text in (
+        "HarbourOS 4.4.3 is rolling out to all appliances this week.",
+        "HarbourOS 4.4.3 ships with a new kernel.",
+        "HarbourOS 4.4.3 can be downloaded now, as attackers are exploiting the flaw.",
+    ):
+        assert ranges(read(text)) == [{"introduced": "4.4", "fixed": "4.4.3"}], text
+
+
+def test_closing_and_fixing_participles_name_the_fix() -> None:
+    # "..., closing an injection flaw": the participle says what the release does; without it
+    # the build ("can be installed") had no fix word and went unstated.
+    found = read("HarbourOS 4.4.3 can be installed now, closing an injection flaw.")
+    assert ranges(found) == [{"introduced": "4.4", "fixed": "4.4.3"}]
+    found = read("HarbourOS 4.4.3 may be installed today, fixing a traversal flaw.")
+    assert ranges(found) == [{"introduced": "4.4", "fixed": "4.4.3"}]
+
+
+def test_a_bracket_glued_into_a_build_is_kept_whole_and_sent_to_review() -> None:
+    # "HarbourOS 12.4(2)T7 and earlier": cut at the bracket, the reading was the one build
+    # "12.4" with the bound lost, at alert confidence. Kept whole, the bound stays; the scheme
+    # is the vendor's own, so the statement is suspect and reaches the review list only.
+    found = read("HarbourOS 12.4(2)T7 and earlier are vulnerable to a crafted packet.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "12.4(2)T7"}]
+    assert found[0].suspect and not alerts_on(as_statement(found[0]))
+    # The model build Zyxel prints in brackets is a known shape: no review for it alone.
+    found = read("Harbour Agent firmware 5.10(ABCD.3) and earlier is vulnerable to a command injection.")
+    assert not found[0].suspect
+
+
+def test_a_service_pack_or_maintenance_release_with_a_space_before_its_number_is_the_bound() -> None:
+    # "6.30 SP 12 and earlier": unread, the bound was lost and 6.30 alone stated affected (at
+    # alert confidence), so 6.30 SP 12 looked clean; the same for "MR 3" and "SP 2 FP 1".
+    found = read("HarbourOS 6.30 SP 12 and earlier are exposed to the injection.")
+    assert ranges(found) == [{"introduced": "0", "last_affected": "6.30 SP 12"}]
+    assert affected(found, "6.30 SP 11") and not affected(found, "6.30 SP 13")
+    found = read("Harbour Agent 11.2 MR 3 and below are vulnerable, as is HarbourOS 8.1 SP 2 FP 1.")
+    assert [r["last_affected"] for r in ranges(found)] == ["11.2 MR 3"]
+    assert [list(s.versions) for s in found if s.versions] == [["8.1 SP 2 FP 1"]]

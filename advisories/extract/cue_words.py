@@ -10,8 +10,8 @@ import re
 FIX_CUE = re.compile(
     # "GitLab 14.9.2, 14.8.5 and 14.7.7 remove a hardcoded password": what a release does to a
     # flaw, said with the verbs release notes use for it.
-    r"\b(?:fix(?:es|ed)?|hotfix(?:es)?|patch(?:es|ed)?|resolve[sd]?|remediat\w*|upgrade[sd]?|upgrading"
-    r"|remov(?:e|es|ed)|correct(?:s|ed)?|plug(?:s|ged)?|closes"
+    r"\b(?:fix(?:es|ed|ing)?|hotfix(?:es)?|patch(?:es|ed)?|resolve[sd]?|remediat\w*|upgrade[sd]?|upgrading"
+    r"|remov(?:e|es|ed)|correct(?:s|ed)?|plug(?:s|ged)?|clos(?:es|ed\s+by|ing)|prevents"
     r"|(?<!IP )address(?:es|ed)?|released|build numbers?)\b|\bSUs?\b|\bsecurity updates?\b",
     re.IGNORECASE,
 )
@@ -27,7 +27,7 @@ _TECH_NOUN = (
 )
 _FIX_WORD = r"(?:fix|patch|update|upgrade|correct|remed|mitigat|workaround|protect|defen[cs]|check)"
 _FLAW_KIND = (
-    r"(?:injection|overflow|overread|over-read|traversal|bypass|disclosure|deserial[iz]ation|escalation|forgery"
+    r"(?:injection|overflow|overread|over-read|traversal|bypass|disclosure|deseriali[sz]ation|escalation|forgery"
     r"|scripting|use-after-free|xss|csrf|ssrf|hard-?coded|undocumented"
     # Memory-safety and other kinds release notes name: "close a heap out-of-bounds read".
     r"|out-of-bounds|memory\s+corruption|race(?:\s+condition)?|type\s+confusion|denial[- ]of[- ]service)s?\b"
@@ -39,7 +39,10 @@ _AFFECTED = (
     r"(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|backdoor|malicious|defect)"
     # "... 3.3.5 and 3.3.6 contain a server-side template injection", "4.60 contains an
     # undocumented account": a kind of flaw after a few describing words (never a fix word).
-    rf"|contain(?:s|ed|ing)?\s+(?:an?|the)\s+(?:(?!{_FIX_WORD})[\w-]+\s+){{0,3}}(?:{_FLAW_KIND})"
+    # "12.2.1.3.0 and 12.2.1.4.0 contain an unauthenticated deserialisation flaw": or the flaw
+    # itself after those words.
+    rf"|contain(?:s|ed|ing)?\s+(?:an?|the)\s+(?:(?!{_FIX_WORD})[\w-]+\s+){{0,3}}"
+    rf"(?:{_FLAW_KIND}|(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|hole|defect)s?\b)"
     # "Contact Form 7 5.3.1 has an unrestricted upload flaw", "1.4.11 suffers from a bug": a build
     # that has a flaw (a few describing words between, none a fix word or a preposition).
     r"|(?:ha[sd]|have|carr(?:y|ies|ied)|suffer(?:s|ed)?\s+from|harbou?r(?:s|ed)?|expos(?:e|es|ed))\s+"
@@ -54,6 +57,10 @@ _AFFECTED = (
     # "4.2.1 is exposed", "builds that remain exposed": a build left open, said in one word.
     r"|(?:is|are|was|were|remains?|stays?|left)\s+(?:still\s+)?exposed\b"
     r"|(?:is|are|was|were|remains?|stays?|left)\s+(?:still\s+|wide\s+)?open\s+to\b"  # "remain open to the bypass"
+    # "The same injection (CVE-...) also reaches the USG router on V2.00": a flaw that reaches
+    # or extends to a product is in it (a fix never reaches a flaw in these words).
+    rf"|(?:(?:flaw|vulnerabilit(?:y|ies)|bug|weakness|issue)s?|{_FLAW_KIND})\s+(?:\([^()]*\)\s+)?(?:also\s+)?"
+    r"(?:reach(?:es|ed)?|extends?\s+to|spread(?:s)?\s+to)\b"
     r"|exist(?:s|ed)?\s+in|(?:lies|resides|(?:is|are|was|were)\s+present)\s+in"
     r"|(?:issue|flaw|vulnerabilit(?:y|ies)|bug|weakness)s?\s+(?:was|were|has\s+been|have\s+been|is|are)\s+"
     r"(?:found|discovered|identified|reported)\s+in"

@@ -126,7 +126,9 @@ def finish(
         or any(_mangled(b, (), ()) for b in bounds)  # "5.0.0 to 08/03/2001": a date where a bound was
     )
     widened = any(r.lower is None and r.upper and r.upper.version in explicit for r in ranges)
-    suspect = bool(mangled) or bad_range or widened
+    # A build in a bracketed scheme no vendor table here knows ("15.2(4)M11"): read whole, checked.
+    unknown_scheme = any(shapes.bracketed(v) for v in (*acc.versions, *bounds))
+    suspect = bool(mangled) or bad_range or widened or unknown_scheme
     suggested: tuple[str, ...] = ()
     fixes = {v: shapes.suggest(v, known) for v in mangled}
     if mangled and all(fixes.values()) and not (bad_range or widened):

@@ -31,6 +31,7 @@ from .lookaround import (
     starts_a_range,
 )
 from .model import Expr, Tok
+from .mood import listed_among_bounds, unsettled
 from .shapes import date_like, extends, is_plain_line
 
 # Who runs a release: "1.1.1 users", "1.0.2 customers" name a group of people, never a build.
@@ -73,7 +74,7 @@ class ClauseParser(Brackets):
             self.exprs = [e for e in self.exprs if e is not owed]
         for e in self.exprs:
             self._settle(e)
-        return self.exprs
+        return [e for e in self.exprs if e.kind != "unsettled"]
 
     def _cleared(self) -> list[Expr]:
         """A clause saying versions are not affected names no affected build. "2.2.2, 2.1.5 and
@@ -108,7 +109,10 @@ class ClauseParser(Brackets):
         """A bare version, or an open "from X", that the clause does not state as affected is
         a fix mention: the fix-only reading, never an affected build (mood.py)."""
         bare = e.kind == "version" or (e.kind == "range" and not e.upper)
-        if not bare or self._affected(e.pos):
+        if not bare or self._affected(e.pos) or (e.kind == "version" and listed_among_bounds(self.t, e.pos)):
+            return
+        if e.kind == "version" and not self.fix_mood and unsettled(self.t, self.cues, e.pos):
+            e.kind = "unsettled"  # neither affected nor fixed: `parse` drops it
             return
         version = e.version or e.lower
         for alt in e.alts:

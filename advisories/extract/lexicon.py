@@ -36,7 +36,7 @@ VERSION = re.compile(
     r"|\d_\d+(?:\.\d+)+"  # TP-Link firmware "1_1.1.6": the hardware revision and the release
     r"|\d{1,2}-20\d{2}(?:0[1-9]|1[0-2])(?![\d-])"  # Cisco SSM On-Prem "8-202206": a release and its month
     # Ivanti EPM "2022 SU5", ColdFusion "2021 Update 6": a release year and its service update
-    r"|(?:19|20)\d{2}\s(?:(?:SU|SP|SR)\d+|Update\s\d+)"
+    r"|(?:19|20)\d{2}\s(?:(?:SU|SP|SR)\s?\d+|Update\s\d+)"  # also "2022 SU 5"
     r"|\d+(?:\.\d+)+"
     # Tomcat's milestones are "11.0.0-M1" and "9.0.0.M1"; SonicOS builds "5.9.2.14-12o".
     # SonicOS also "6.5.4.4-44v-21-1452" (a build of a build), "7.0.1-R579", SMA "10.2.0.8-37sv".
@@ -46,10 +46,15 @@ VERSION = re.compile(
     r"(?:-[pr]\d+)?"  # Adobe Commerce 2.4.3-p1, Juniper SSR 6.3.3-r2: a patch or revision of it
     r"(?:-S\d+)?"  # Junos 20.4R3-S9: a service release of 20.4R3
     r"(?:_(?:U|Update)?\d+)?"  # CrushFTP "11.3.4_23": the build of 11.3.4; WatchGuard "12.7.2_U1", "_Update1"
-    r"(?:\([A-Z]{4}\.\d+\)C\d+)?"  # Zyxel "V5.21(AAZF.17)C0": the model's build of V5.21
+    r"(?:\([A-Z]{4}\.\d+\)(?:C\d+)?"  # Zyxel "V5.21(AAZF.17)C0", "6.70(ABVT.4)": the model's build of V5.21
+    # Any other bracket glued to the number ("15.2(4)M11", "9.8(4.20)") is part of the build
+    # too: cut at the bracket, the reading would be a shorter, wrong version (and the operator
+    # after it lost). Kept whole, and marked for review (shapes.bracketed).
+    r"|\([0-9A-Za-z.]{1,12}\)[0-9A-Za-z]{0,6})?"
     r"(?:-(?:lts|sts))?"  # Juniper SSR "6.1.9-lts": the support track is part of the name
     # Sophos "v19.0 MR1", "V7.4 SP1", Mitel "9.4 SP1 FP1", SolarWinds "2024.1 SR 1" (a service release)
-    r"(?:\s(?:(?:MR|SU|SP)\d+|SR\s?\d+)(?:\s(?:FP|HF)\d+)?)?"
+    # ... and with a space before the number, as "2024.1 SR 1" is: "7.50 SP 23", "10.4 MR 2".
+    r"(?:\s(?:MR|SU|SP|SR)\s?\d+(?:\s(?:FP|HF)\s?\d+)?)?"
     r"(?:\sGA\b)?"  # Sophos "19.5 GA": the general-availability release is the version
     r"(?:\s(?:HF|Hotfix)\s?\d+)?"  # SolarWinds "15.4.2 HF 1": the hotfix is the build
     r"(?:\s(?:Patch|Update)\s\d+[a-z]?)?"  # Cisco ISE "3.3 Patch 7", ESXi "8.0 Update 3d"

@@ -33,7 +33,11 @@ def numbers_a_line(t: list[Tok], i: int) -> bool:
 
 def line_after(t: list[Tok], tok: Tok, k: int) -> tuple[str, int] | None:
     """ "4.9.5 and earlier 4.x releases", "12.3.2.4465 and all earlier version 12 builds": the
-    line the bound's "earlier" stays on, and the index after it; None when none is named."""
+    line the bound's "earlier" stays on, and the index after it; None when none is named.
+    The product's own name may stand before the line ("10.0.7 and earlier PAN-OS 10.0
+    versions"): it repeats the product the bound is of, and names no other line."""
+    if k < len(t) and t[k].kind == "prod" and _names_again(t, k):
+        k += 1
     if k < len(t) and t[k].kind == "word" and t[k].text.lower() in ("version", "versions"):
         k += 1
     if k >= len(t) or t[k].kind not in ("ver", "num"):
@@ -43,6 +47,12 @@ def line_after(t: list[Tok], tok: Tok, k: int) -> tuple[str, int] | None:
     if not named or line == tok.text or not extends(tok.text, line):
         return None
     return line, k + 1
+
+
+def _names_again(t: list[Tok], k: int) -> bool:
+    """The product named at `k` is the one named last before it."""
+    before = next((x for x in reversed(t[:k]) if x.kind == "prod"), None)
+    return before is not None and before.product == t[k].product and before.variant == t[k].variant
 
 
 def called_a_line(t: list[Tok], i: int) -> bool:

@@ -352,3 +352,56 @@ def _list_material(tok: Tok) -> bool:
     if tok.kind == "punct":
         return tok.text in ",:/&"
     return tok.kind in _LIST_KINDS or is_filler(tok) or is_conj(tok)
+
+
+def listed_among_bounds(toks: list[Tok], i: int) -> bool:
+    """ "FortiManager 7.6.0, 7.4.4 and below, 7.2.7 and below": a bare build in one list with
+    bounds only affected statements use ("and below", "through") is one more item of what that
+    list states, an affected build; read alone as a fix, it would clear the build it names.
+    The list is the run of list material around `i`; any other word or operator ends it."""
+    bounds = 0
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(toks) and (_list_material(toks[j]) or _range_word(toks[j])):
+            bounds += _affected_bound(toks[j])
+            j += step
+    return bounds > 0
+
+
+def _affected_bound(tok: Tok) -> bool:
+    return tok.kind == "op" and (tok.family == "post_last" or tok.text in ("through", "thru"))
+
+
+# Verbs a build does with what it holds ("7.1.0-49 can embed a file", "12.1.0 exposes a method",
+# "3.0.2 creates an account"): the having verbs without the copulas and auxiliaries a release
+# announcement also uses ("is rolling out", "has been promoted", "gets 1.1.1x").
+_HOLDING_VERBS = cue.HAVING_VERBS - frozenset(
+    {"is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "having", "remain", "remains"}
+    | {"still", "also", "all", "both", "only", "each", "do", "does", "will", "would", "get", "gets", "got"}
+)
+
+
+def unsettled(toks: list[Tok], cues_: Cues, i: int) -> bool:
+    """A bare build the clause neither states affected nor names beside any fix word, that is
+    the subject of what a build does with a flaw ("Foxit Reader 12.1.0 exposes ... so a
+    malicious PDF ...", "7.1.0-49 can embed an arbitrary local file"): read as a fix by default
+    it would clear the very build the clause blames, and read as affected it would rest on no
+    cue. Its role is unsettled: better say nothing. Only in a clause that speaks of a flaw or
+    an attacker; "4.4.3 can be downloaded now", "4.4.3 ships with a new kernel" announce a release."""
+    if cues_.fixes or cues_.affected_at(toks, i) or not any(_speaks_of_a_flaw(t) for t in toks):
+        return False
+    j = i + 1
+    while j < len(toks) and _list_material(toks[j]) and toks[j].kind != "prod":
+        j += 1
+    if j >= len(toks) or toks[j].kind != "word" or toks[j].text.lower() not in _HOLDING_VERBS:
+        return False
+    passive = j + 1 < len(toks) and toks[j + 1].text.lower() == "be"  # "can be installed"
+    return not passive
+
+
+# Words that show a clause describes a flaw, beside the flaw's own names (cue_words.FLAW_NOUN).
+_FLAW_WORDS = frozenset({"attacker", "attackers", "malicious", "arbitrary", "exploit", "exploits", "exploited"})
+
+
+def _speaks_of_a_flaw(tok: Tok) -> bool:
+    return tok.kind == "word" and (tok.text.lower() in _FLAW_WORDS or bool(cue.FLAW_NOUN.fullmatch(tok.text)))

@@ -34,6 +34,18 @@ _USUAL = re.compile(
 )
 
 
+# Zyxel's model build after its release, "V5.21(AAZF.17)C0", "6.70(ABVT.4)": a known shape.
+_MODEL_BUILD = re.compile(r"\([A-Z]{4}\.\d+\)(?:C\d+)?$")
+_BRACKET = re.compile(r"\([^()]*\)")
+
+
+def bracketed(version: str) -> bool:
+    """ "15.2(4)M11", "9.8(4.20)": a build with a bracket in it that is no known shape; read
+    whole, but how it orders against other builds is the vendor's own scheme, so it is a
+    reading to check, not one to alert on."""
+    return bool(_BRACKET.search(version)) and not _MODEL_BUILD.search(version)
+
+
 def is_release_build(version: str) -> bool:
     """Citrix 13.1-49.13 and Ivanti 22.7R2.5: a build number that only counts inside its release."""
     return bool(_RELEASE_BUILD.match(version))
