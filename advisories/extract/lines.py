@@ -55,16 +55,24 @@ def _names_again(t: list[Tok], k: int) -> bool:
     return before is not None and before.product == t[k].product and before.variant == t[k].variant
 
 
+def _past_line_list(t: list[Tok], i: int) -> int | None:
+    """Where the list of versions that a plain X.Y at `i` begins ends; None if t[i] is no X.Y."""
+    text = t[i].text
+    if not is_plain_line(text) or len(text.split(".")[1]) > 2:
+        return None
+    j = i + 1
+    while j < len(t) and (t[j].kind == "ver" or is_conj(t[j])):
+        j += 1
+    return j
+
+
 def called_a_line(t: list[Tok], i: int) -> bool:
     """ "Every FortiProxy 1.2 and 1.1 release", "the 12.1 and 13.0 releases": an X.Y (not a
     running build such as Jenkins 2.442) the text calls a release or line. The caller checks
     that the clause states it affected."""
-    text = t[i].text
-    if not is_plain_line(text) or len(text.split(".")[1]) > 2:
+    j = _past_line_list(t, i)
+    if j is None:
         return False
-    j = i + 1
-    while j < len(t) and (t[j].kind == "ver" or is_conj(t[j])):
-        j += 1
     k = i - 1
     # "the end-of-life 12.1 and 13.0 releases": a release's standing sits between.
     while k >= 0 and (t[k].kind in ("ver", "prod") or is_conj(t[k]) or t[k].text.lower() in lx.STANDING):
@@ -77,12 +85,9 @@ def reached_end_of_life(t: list[Tok], i: int) -> bool:
     """ "PAN-OS 11.0 reached end of life on 17 November and is vulnerable": only a release line
     reaches its end of life, so the X.Y is the whole line, not its first build (a reading the
     words imply rather than state: the caller marks it for a lower confidence)."""
-    text = t[i].text
-    if not is_plain_line(text) or len(text.split(".")[1]) > 2:
+    j = _past_line_list(t, i)
+    if j is None:
         return False
-    j = i + 1
-    while j < len(t) and (t[j].kind == "ver" or is_conj(t[j])):
-        j += 1
     # "... Gateway 12.1 should note that this release is end of life": the words up to the
     # next version, operator or product (those would be about something else).
     words: list[str] = []
