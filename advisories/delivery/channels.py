@@ -114,9 +114,14 @@ class Addressed(Protocol):
     def destinations(self) -> tuple[Destination, ...]: ...
 
 
-def post_rows(notice: Addressed, kind: str, body: bytes) -> list[Message | Outgoing]:
-    """`body` as one row per destination of `kind`: its key names the notice, the channel and
-    the destination, so a run repeated never queues it twice (and a webhook's id is stable)."""
+def post_rows(notice: Addressed, kind: str, body: Callable[[], bytes]) -> list[Message | Outgoing]:
+    """The body `body()` builds as one row per destination of `kind` (none, and nothing built,
+    when the council has no such destination): its key names the notice, the channel and the
+    destination, so a run repeated never queues it twice (and a webhook's id is stable)."""
+    mine = [d for d in notice.destinations if d.kind == kind]
+    if not mine:
+        return []
+    raw = body()
     return [
         Outgoing(
             key=f"{notice.key}/{kind}/{d.url_env}",
@@ -125,11 +130,10 @@ def post_rows(notice: Addressed, kind: str, body: bytes) -> list[Message | Outgo
             destination=d.url_env,
             to=(d.url_env,),
             subject=notice.title,
-            raw=body,
+            raw=raw,
             message_key=notice.key,
         )
-        for d in notice.destinations
-        if d.kind == kind
+        for d in mine
     ]
 
 

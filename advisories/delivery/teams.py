@@ -205,14 +205,10 @@ class TeamsChannel:
     label: str = "Teams"
 
     def render(self, notice: Notice, setup: Setup) -> list[Message | Outgoing]:
-        if not any(d.kind == self.kind for d in notice.destinations):
-            return []
-        return post_rows(notice, self.kind, encode(card(notice)))
+        return post_rows(notice, self.kind, lambda: encode(card(notice)))
 
     def render_withdrawal(self, notice: WithdrawalNotice, setup: Setup) -> list[Message | Outgoing]:
-        if not any(d.kind == self.kind for d in notice.destinations):
-            return []
-        return post_rows(notice, self.kind, encode(withdrawal_card(notice)))
+        return post_rows(notice, self.kind, lambda: encode(withdrawal_card(notice)))
 
     def transport(self, setup: Setup) -> Transport:
         return PostTransport(self.label, setup.urls, setup.http)

@@ -146,14 +146,10 @@ class WebhookChannel:
     label: str = "webhook"
 
     def render(self, notice: Notice, setup: Setup) -> list[Message | Outgoing]:
-        if not any(d.kind == self.kind for d in notice.destinations):
-            return []
-        return post_rows(notice, self.kind, encode(document(notice)))
+        return post_rows(notice, self.kind, lambda: encode(document(notice)))
 
     def render_withdrawal(self, notice: WithdrawalNotice, setup: Setup) -> list[Message | Outgoing]:
-        if not any(d.kind == self.kind for d in notice.destinations):
-            return []
-        return post_rows(notice, self.kind, encode(withdrawal_document(notice)))
+        return post_rows(notice, self.kind, lambda: encode(withdrawal_document(notice)))
 
     def transport(self, setup: Setup) -> Transport:
         # The secret per destination: the URL's environment variable -> its secret's value.
