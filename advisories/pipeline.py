@@ -387,8 +387,9 @@ class Pipeline:
         for councils, outcome in processes.in_processes(chunk, processes.chunks(due, workers), workers):
             if isinstance(outcome, BrokenProcessPool):  # killed (out of memory): its councils, by name
                 summary.inventories_failed.extend(
-                    f"{c.id}: not read: a worker process stopped before it finished ({outcome}); read again "
-                    "at the next run (if this repeats, check the container's memory limit)" for c in councils)
+                    f"{c.id}: not read: a worker process stopped before it finished (killed; the container's "
+                    "memory limit is the usual cause, check it if this repeats); read again at the next run"
+                    for c in councils)
             elif isinstance(outcome, BaseException):
                 failed = failed or outcome
             else:

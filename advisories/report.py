@@ -72,7 +72,7 @@ class RunSummary:
                     into = mine.setdefault(channel, {})
                     for kind, n in counts.items():
                         into[kind] = into.get(kind, 0) + n
-            elif isinstance(mine, dict):
+            elif f.name == "phases":
                 for phase, seconds in theirs.items():
                     mine[phase] = mine.get(phase, 0.0) + seconds
             else:

@@ -6,7 +6,7 @@ Times two kinds of work alone and then in two processes at once: interpreter wor
 is already in memory (a dict look-up loop), and touching memory the process has never used
 (what loading inventories and building an estate does, a page at a time). On a machine whose
 cores are really two, the first takes as long in two processes as in one; the second shows
-whether first-touch page faults are served in parallel too (on small VMs they may not be).
+whether first-touch page faults are served in parallel too.
 
 The last line is exactly:
     parallel_floor: cpu_one_s=<s> cpu_two_s=<s> fresh_one_s=<s> fresh_two_s=<s>
