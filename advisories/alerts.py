@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
-from advisories.models import PLATFORM_NAMES, SEVERITIES, Advisory, Match, Status
+from advisories.models import PLATFORM_NAMES, SEVERITIES, Advisory, AffectedProduct, Match, Status
 from advisories.priority import order_key
 
 SEVERITY_RANK = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}
@@ -36,11 +37,12 @@ class AlertSection:
     update: bool = False
     changes: tuple[str, ...] = ()
 
-    @property
+    # Cached: the templates read these once per line of the alert, for each part (text, HTML).
+    @cached_property
     def devices(self) -> int:
         return sum(m.item.devices for m in (*self.matches, *self.more))
 
-    @property
+    @cached_property
     def unknown_only(self) -> bool:
         return all(m.status is Status.UNKNOWN for m in (*self.matches, *self.more))
 
@@ -63,7 +65,7 @@ class CouncilAlert:
     # expired, "patched" contradicted): part of the message key, so the re-alert is a new email.
     occasion: str = ""
 
-    @property
+    @cached_property
     def counts_only(self) -> bool:
         """Some row comes from an export with device counts but no device names."""
         return any(not m.item.hosts for s in self.all_sections for m in (*s.matches, *s.more))
@@ -78,13 +80,13 @@ class CouncilAlert:
         ranked = [s.advisory.severity for s in self.all_sections if s.advisory.severity]
         return max(ranked, key=lambda s: SEVERITY_RANK.get(s, 0), default=None)
 
-    @property
-    def products(self) -> list[str]:
+    @cached_property
+    def products(self) -> tuple[str, ...]:
         seen: dict[str, None] = {}
         for section in self.all_sections:
             for m in (*section.matches, *section.more):
                 seen.setdefault(m.statement.product, None)
-        return list(seen)
+        return tuple(seen)
 
     @property
     def all_sections(self) -> tuple[AlertSection, ...]:
@@ -94,7 +96,7 @@ class CouncilAlert:
     def rows_shown(self) -> int:
         return sum(len(s.matches) for s in self.sections)
 
-    @property
+    @cached_property
     def rows_in_csv(self) -> tuple[Match, ...]:
         """Once the body leaves anything out, the CSV lists every row of the alert (a council
         works from one list), most urgent first; else nothing."""
@@ -102,7 +104,7 @@ class CouncilAlert:
         rows = [m for s in self.all_sections for m in (*s.matches, *s.more)]
         return tuple(sorted(rows, key=_urgency)) if cut else ()
 
-    @property
+    @cached_property
     def rows_total(self) -> int:
         return sum(len(s.matches) + len(s.more) for s in self.all_sections)
 
@@ -202,9 +204,10 @@ def alert_keys(match: Match) -> tuple[str, ...]:
     return tuple("|".join((item.council_id, subject, *row)) for subject in subjects)
 
 
-def told_key(match: Match, previous: Mapping[str, str]) -> str:
-    """The key an exposure is recorded under: the spelling it was first told under, if any."""
-    spellings = alert_keys(match)
+def told_key(match: Match, previous: Mapping[str, str], spellings: tuple[str, ...] | None = None) -> str:
+    """The key an exposure is recorded under: the spelling it was first told under, if any.
+    `spellings`: its alert_keys, when the caller has them already."""
+    spellings = spellings or alert_keys(match)
     return next((k for k in spellings if k in previous), spellings[0])
 
 
@@ -226,6 +229,23 @@ def signature(match: Match) -> str:
         "due": due.isoformat() if due else None,
         "fixes": sorted({r.upper.version for r in s.ranges if r.upper is not None and not r.upper.inclusive}),
     }, sort_keys=True)
+
+
+class Signatures:
+    """`signature` per (statement, advisory, status), remembered for one run's councils: a
+    sector run judges the same advisory's statement for hundreds of councils, and its
+    signature is the same for each. Entries hold the objects they are keyed by, so no key
+    outlives them; make one per run, not one per process."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, int, Status], tuple[AffectedProduct, Advisory, str]] = {}
+
+    def __call__(self, match: Match) -> str:
+        key = (id(match.statement), id(match.advisory), match.status)
+        known = self._known.get(key)
+        if known is None:
+            known = self._known[key] = (match.statement, match.advisory, signature(match))
+        return known[2]
 
 
 def what_changed(old: str, new: str, devices: tuple[int, int] | None = None) -> list[str]:
@@ -274,12 +294,14 @@ def build_alert(
     devices: Mapping[str, int] | None = None,
     answered: Mapping[str, str] | None = None,
     told_again: Mapping[str, str] | None = None,
+    signed: Callable[[Match], str] = signature,
 ) -> CouncilAlert | None:
     """The council's alert for this run: new exposures and materially changed ones only.
 
     `previous`: key -> signature of what was told before; `devices`: key -> devices then.
     `answered` (key -> the signature the council answered, acks.decide) re-alerts only on a
     material change since that answer; `told_again` (key -> why) are told again regardless.
+    `signed`: `signature`, or a run's `Signatures` (the same answers, each worked out once).
     """
     answered, told_again = answered or {}, told_again or {}
     by_advisory: dict[str, list[Match]] = {}
@@ -292,7 +314,7 @@ def build_alert(
             # Defence in depth: the caller filters already; one council's rows never cross.
             raise ValueError(f"match for {m.item.council_id} passed to {council_id}'s alert")
         spellings = alert_keys(m)
-        key, sig = told_key(m, previous), signature(m)  # an exposure keeps the key it was first told under
+        key, sig = told_key(m, previous, spellings), signed(m)  # an exposure keeps the key it was first told under
         old = previous.get(key)
         change = None if old is None else material_change(old, sig)
         if key in answered and material_change(answered[key], sig) is None:

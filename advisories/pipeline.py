@@ -19,7 +19,7 @@ from jinja2 import Environment, TemplateError
 
 from advisories import inputs, lookups, processes
 from advisories.acks.alerting import link_context, verdict_for
-from advisories.alerts import Withdrawal, alert_keys, build_alert, withdrawn_row
+from advisories.alerts import Signatures, Withdrawal, alert_keys, build_alert, withdrawn_row
 from advisories.config import Config, CouncilConfig, FeedConfig
 from advisories.defaults import catalogue_path
 from advisories.delivery import Transport
@@ -320,32 +320,32 @@ class Pipeline:
                 summary.warnings.append(f"rule {rid} withdrawn: its file is no longer in {self.config.rules}")
         at = self.clock()
         councils = self.config.councils
-        with summary.timed("advisories"):
-            today = at.astimezone(ZoneInfo(self.config.timezone)).date().isoformat()
-            plan = inputs.plan(self.config, self.store, catalogue_path(self.config.rules), at=at, today=today)
-            if plan.why and self.store.advisories_count() and plan.marks:
-                summary.notes.append(f"  councils    all matched again: {plan.why}")
-            stored: list[Advisory] | None = None
-            advisories: list[Advisory] = []
-            rejected: dict[str, Advisory] = {}
-            digests: dict[str, str] | None = None
-            if not plan.data_same or len(plan.unchanged) < len(councils):
-                stored = self.store.advisories()
-                # EPSS joins after the merge (a group's highest); it orders alerts, never changes a signature.
-                advisories = with_epss(merge_by_cve(stored, now=at), self.store.epss_scores())
-                rejected = self._settled_rejections(stored)
-                if not plan.data_same:
-                    digests = inputs.settle(plan, self.store, advisories, reference.catalogue, rejected)
-        summary.advisories_total = len(stored) if stored is not None else self.store.advisories_count()
-        due = [c for c in councils if plan.due(c.id)]
-        if 0 < len(due) < len(councils):
-            told = [f"{c.id} ({plan.reasons.get(c.id, 'not matched in full at the last run')})" for c in due[:5]]
-            more = f" and {len(due) - 5} more" if len(due) > 5 else ""
-            summary.notes.append(f"  read again  {', '.join(told)}{more}")
-        try:
+        try:  # what is frozen below goes back to the collector with the run's end (finally)
+            with summary.timed("advisories"), _collector_paused():  # 20,000 advisories decoded: kept all run
+                today = at.astimezone(ZoneInfo(self.config.timezone)).date().isoformat()
+                plan = inputs.plan(self.config, self.store, catalogue_path(self.config.rules), at=at, today=today)
+                if plan.why and self.store.advisories_count() and plan.marks:
+                    summary.notes.append(f"  councils    all matched again: {plan.why}")
+                stored: list[Advisory] | None = None
+                advisories: list[Advisory] = []
+                rejected: dict[str, Advisory] = {}
+                digests: dict[str, str] | None = None
+                if not plan.data_same or len(plan.unchanged) < len(councils):
+                    stored = self.store.advisories()
+                    # EPSS joins after the merge (a group's highest); it orders alerts, never changes a signature.
+                    advisories = with_epss(merge_by_cve(stored, now=at), self.store.epss_scores())
+                    rejected = self._settled_rejections(stored)
+                    if not plan.data_same:
+                        digests = inputs.settle(plan, self.store, advisories, reference.catalogue, rejected)
+            summary.advisories_total = len(stored) if stored is not None else self.store.advisories_count()
+            due = [c for c in councils if plan.due(c.id)]
+            if 0 < len(due) < len(councils):
+                told = [f"{c.id} ({plan.reasons.get(c.id, 'not matched in full at the last run')})" for c in due[:5]]
+                more = f" and {len(due) - 5} more" if len(due) > 5 else ""
+                summary.notes.append(f"  read again  {', '.join(told)}{more}")
             clashes = self._process_councils(due, plan, reference, advisories, rejected, summary) if due else {}
         finally:
-            gc.unfreeze()  # what process froze goes back to the collector with the run's end
+            gc.unfreeze()
         for council in councils:  # the unchanged ones, told as their last reading found them
             if not plan.due(council.id):
                 mark = plan.marks[council.id]
@@ -436,12 +436,13 @@ class Pipeline:
             clashes = _clash_records(matcher.publisher_clashes(estate))
         active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
         key_for = reference.catalogue.key_for
+        signed = Signatures()  # each advisory's statements signed once for these councils, not per council
         for council in checked:
             matches = by_council[council.id]
             # First: what the rejected CVEs told is withdrawn, not "remediated".
             withdrawn = not rejected or self._withdraw(council, rejected, matches, inventories[council.id], env,
                                                        summary)
-            if self._queue(council, matches, env, summary, active) and withdrawn:
+            if self._queue(council, matches, env, summary, active, signed) and withdrawn:
                 record_council(self.store, CouncilMark(
                     council.id, plan.own[council.id], plan.shared,
                     frozenset(map(key_for, inventories[council.id])),
@@ -522,7 +523,7 @@ class Pipeline:
 
     def _queue(
         self, council: CouncilConfig, matches: list[Match], env: Environment, summary: RunSummary,
-        active: set[str],
+        active: set[str], signed: Signatures,
     ) -> bool:
         """Queue the council's alert, if it has news; False when it could not be built (nothing
         is recorded then, so the next run tries again)."""
@@ -538,7 +539,7 @@ class Pipeline:
             # The council's answers (acks/): silenced exposures, and those told again once.
             verdict = verdict_for(self.store, council, matches, at=at, tz=ZoneInfo(self.config.timezone))
             alert = build_alert(council.id, council.name, council.recipients, matches, previous,
-                                devices, verdict.silenced, verdict.told_again)
+                                devices, verdict.silenced, verdict.told_again, signed)
             if alert is not None and any(s.update for s in alert.all_sections):
                 subjects = {k.split("|")[1] for k, _ in alert.keys}
                 alert = replace(alert, thread=self.store.thread(council.id, subjects))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from test_digest_scenario import KEV, MONDAY_W14, scenario
 
-from advisories.alerts import signature
+from advisories.alerts import Signatures, signature
 from advisories.digest import build_digest
 from advisories.merge import merge_by_cve
 from advisories.models import Advisory, Epss, InventoryItem, Match, Score, Status
@@ -84,6 +84,20 @@ def test_epss_joins_by_cve_and_never_enters_the_signature() -> None:
     [scored] = with_epss([record], {"CVE-2024-0012": Epss(0.94, 0.999, date(2025, 6, 2)), "CVE-2099-1": Epss(1, 1)})
     assert scored.epss == Epss(0.94, 0.999, date(2025, 6, 2))
     assert signature(before._replace(advisory=scored)) == signature(before)
+
+
+def test_a_runs_signatures_are_worked_out_once_and_agree_with_signature() -> None:
+    """A sector run signs each statement once for all its councils: every council must still get
+    exactly what signature() says, and a "check manually" row must not borrow an affected one's."""
+    record = load_cve_file(FIXTURES / "cve5" / "CVE-2024-0012.json")[0]
+    signed = Signatures()
+    for council in ("wessex", "barsetshire"):
+        for status in (Status.AFFECTED, Status.UNKNOWN):
+            match = Match(record, InventoryItem(council, "PAN-OS", "10.2.9"), record.affects[0], status, "r")
+            assert signed(match) == signature(match)
+    rescored = replace(record, severity="low")  # another advisory object: its own signature
+    match = Match(rescored, InventoryItem("wessex", "PAN-OS", "10.2.9"), record.affects[0], Status.AFFECTED, "r")
+    assert signed(match) == signature(match) != signature(match._replace(advisory=record))
 
 
 def test_the_bulletin_lists_by_priority_and_says_why(tmp_path: Path) -> None:
