@@ -15,10 +15,13 @@ The Subject is folded by `_SubjectHeader`: only at spaces, never before its firs
 
 from __future__ import annotations
 
+import binascii
 import email
 import email.errors
+import email.generator
 import email.policy
 import email.utils
+import functools
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -228,7 +231,11 @@ def to_bytes(message: Message, sender: str, *, date: datetime | None = None) -> 
     """
     if message.raw is not None:
         return message.raw
-    return to_email(message, sender, date=date).as_bytes()
+    when = date or datetime.now(UTC)
+    fast = _fast_bytes(message, sender, when)
+    if fast is not None:
+        return fast
+    return to_email(message, sender, date=when).as_bytes()
 
 
 def email_bytes(item: Outgoing, sender: str) -> bytes:
@@ -289,6 +296,152 @@ def _body_encoding(body: str) -> str:
     Not quoted-printable: the email package encodes that in pure Python, which made building
     a 20 KB alert cost more than sending it; base64 is done in C.
     """
-    if body.isascii() and all(len(line) < 990 for line in body.splitlines()):
+    if body.isascii() and max(map(len, body.splitlines()), default=0) < 990:
         return "7bit"
     return "base64"
+
+
+# The fast path: to_email(...).as_bytes() without building the EmailMessage tree, for the shapes
+# our messages have (multipart/alternative text+HTML, maybe inside multipart/mixed with text
+# attachments). The output is byte-for-byte the email package's: each header is folded by the
+# email package itself (cached by name and value, since most repeat from one email to the next),
+# except the Subject, which is _SubjectHeader's own fold_subject, and a plain Message-ID; the
+# bodies are encoded as contentmanager does; boundaries come from the generator's own
+# _make_boundary, in the generator's order (inner part first), checked against the same text.
+# Any input it is not sure of returns None before a boundary is drawn: the caller then builds
+# the email the reference way (which also raises whatever errors the input deserves).
+_CRLF = b"\r\n"
+_FAST_SUBTYPE = re.compile(r"[a-z0-9][a-z0-9.+-]{0,39}")
+_PLAIN_MESSAGE_ID = re.compile(
+    r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>"
+)
+_PLAIN_BOUNDARY = re.compile(r"={15}[0-9]{19}==")
+_TEXT_PART = (b'Content-Type: text/plain; charset="utf-8"\r\n', b"Content-Transfer-Encoding: ")
+_HTML_PART = (b'Content-Type: text/html; charset="utf-8"\r\n', b"Content-Transfer-Encoding: ")
+_MIME_VERSION = b"MIME-Version: 1.0\r\n"
+
+
+@functools.lru_cache(maxsize=1024)
+def _folded(name: str, value: str) -> bytes:
+    """`name: value` as the generator writes it: the email package's header object, folded."""
+    return _POLICY.fold_binary(*_POLICY.header_store_parse(name, value))
+
+
+def _fast_bytes(message: Message, sender: str, date: datetime) -> bytes | None:
+    """to_email(message, sender, date=date).as_bytes(), or None where not sure it would be."""
+    try:
+        head = _fast_headers(message, sender, date)
+        if head is None:
+            return None
+        alternative = (_fast_part(_TEXT_PART, message.text, mime_version=False),
+                       _fast_part(_HTML_PART, message.html, mime_version=True))
+        attachments = [_fast_attachment(attachment) for attachment in message.attachments]
+    except Exception:  # the reference way raises (or copes) as it always has
+        return None
+    if None in alternative or None in attachments:
+        return None
+    # From here on nothing can refuse: boundaries are drawn exactly as the generator would.
+    inner = _multipart(b"alternative", cast("list[bytes]", list(alternative)))
+    if not attachments:
+        return head + inner
+    outer = _multipart(b"mixed", [inner, *cast("list[bytes]", attachments)])
+    return head + outer
+
+
+def _fast_headers(message: Message, sender: str, date: datetime) -> bytes | None:
+    """The top-level headers up to MIME-Version, as to_email() adds them."""
+    if not message.to:
+        return None
+    sender_address(sender)
+    subject = clean_header_value(message.subject)
+    subject.encode("utf-8")  # lone surrogates: the header would be sanitized; reference way
+    parts = [
+        _folded("From", clean_header_value(sender)),
+        _folded("To", ", ".join(envelope_address(a) for a in message.to)),
+        fold_subject("Subject", subject).encode("ascii"),
+        _folded("Date", email.utils.format_datetime(date)),
+    ]
+    message_id = _message_id(message.message_id)
+    if len(message_id) <= _LINE - len("Message-ID: ") and _PLAIN_MESSAGE_ID.fullmatch(message_id):
+        parts.append(f"Message-ID: {message_id}\r\n".encode("ascii"))
+    else:
+        parts.append(_POLICY.fold_binary(*_POLICY.header_store_parse("Message-ID", message_id)))
+    for name, value in _AUTOMATED:
+        parts.append(_folded(name, value))
+    for name, value in message.headers:
+        lower = name.lower()
+        if lower in _AUTOMATED_NAMES:
+            continue
+        if not _HEADER_NAME.fullmatch(name) or lower in _RESERVED:
+            return None
+        if _POLICY.header_max_count(name) is not None:
+            return None  # a header the email package limits in number (Reply-To): reference way
+        parts.append(_folded(name, clean_header_value(value)))
+    parts.append(_MIME_VERSION)
+    return b"".join(parts)
+
+
+def _fast_body(text: str) -> tuple[bytes, bytes]:
+    """(Content-Transfer-Encoding, wire body) as contentmanager and the generator make them."""
+    cte = _body_encoding(text)
+    lines = text.encode("utf-8").splitlines()
+    if cte == "7bit":
+        return b"7bit", _CRLF.join(lines) + _CRLF
+    # contentmanager's _encode_base64: 57 bytes (76 characters) a line
+    encoded = binascii.b2a_base64(_CRLF.join(lines) + _CRLF, newline=False)
+    return b"base64", _CRLF.join([encoded[i:i + 76] for i in range(0, len(encoded), 76)]) + _CRLF
+
+
+def _fast_part(head: tuple[bytes, bytes], text: str, *, mime_version: bool) -> bytes:
+    cte, body = _fast_body(text)
+    return b"".join((head[0], head[1], cte, _CRLF, _MIME_VERSION if mime_version else b"", _CRLF, body))
+
+
+def _fast_attachment(attachment: Attachment) -> bytes | None:
+    maintype, _, subtype = attachment.content_type.partition("/")
+    if maintype != "text" or not _FAST_SUBTYPE.fullmatch(subtype):
+        return None
+    name = _UNSAFE_FILENAME.sub("_", attachment.filename).strip("._")[:100] or "attachment.txt"
+    cte, body = _fast_body(attachment.text)
+    return b"".join((
+        _folded("Content-Type", f'text/{subtype}; charset="utf-8"'),
+        b"Content-Transfer-Encoding: ", cte, _CRLF,
+        _folded("Content-Disposition", f'attachment; filename="{name}"'),
+        _MIME_VERSION, _CRLF, body,
+    ))
+
+
+def _boundary(text: bytes) -> str:
+    """BytesGenerator._make_boundary(text), with its check of the text done faster.
+
+    The generator draws a random boundary (the same call, so the same draw from `random`), then
+    lengthens it while a line of the text is "--boundary" or "--boundary--", compiling and running
+    a regular expression anchored at line starts: most of the time this module spent. A boundary
+    that is not in the text at all needs no such check; one that is gets the generator's own.
+    """
+    # Looked up on each call (not bound once), so a test that patches it patches both ways.
+    boundary: str = cast("Any", email.generator.BytesGenerator)._make_boundary()
+    if b"--" + boundary.encode("ascii") not in text:
+        return boundary
+    candidate, counter = boundary, 0
+    while re.search(b"^--" + re.escape(candidate.encode("ascii")) + b"(--)?$", text, re.MULTILINE):
+        candidate = f"{boundary}.{counter}"
+        counter += 1
+    return candidate
+
+
+def _multipart(subtype: bytes, parts: list[bytes]) -> bytes:
+    """A multipart part (its Content-Type header, blank line, parts) as the generator writes it."""
+    boundary = _boundary(_CRLF.join(parts))
+    if _PLAIN_BOUNDARY.fullmatch(boundary):
+        if subtype == b"alternative":  # 87 characters on one line: folded before the parameter
+            header = b'Content-Type: multipart/alternative;\r\n boundary="%s"\r\n' % boundary.encode("ascii")
+        else:
+            header = b'Content-Type: multipart/mixed; boundary="%s"\r\n' % boundary.encode("ascii")
+    else:  # a boundary made longer because it was in the text: fold it the email package's way
+        value = f'multipart/{subtype.decode("ascii")}; boundary="{boundary}"'
+        header = _POLICY.fold_binary(*_POLICY.header_store_parse("Content-Type", value))
+    delimiter = b"\r\n--" + boundary.encode("ascii") + _CRLF
+    return b"".join((header, _CRLF, delimiter[2:], delimiter.join(parts), b"\r\n--", boundary.encode("ascii"),
+                     b"--\r\n"))
