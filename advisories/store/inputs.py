@@ -78,17 +78,17 @@ def forget_council(store: Store, council_id: str) -> None:
 
 
 def record_unchanged(store: Store, council_ids: Collection[str], shared: str, *, at: datetime) -> None:
-    """The councils found unchanged this run: now current under `shared`, and their open
-    exposures seen (as matching them again would have recorded)."""
+    """The councils found unchanged this run: now current under `shared`, seen at `at`.
+
+    One row per council, not one per exposure: an exposure's `last_seen_at` is the last run that
+    matched it, and its council's `checked_at` the last run that found the same inventory (at
+    sector scale, every open exposure of 400 skipped councils is 100,000 rows written a run)."""
     if not council_ids:
         return
     stamp = _ts(at)
     with store.transaction():
         store.conn.executemany("UPDATE council_inputs SET shared = ?, checked_at = ? WHERE council_id = ?",
                                [(shared, stamp, c) for c in council_ids])
-        store.conn.executemany(
-            "UPDATE alerted SET last_seen_at = ? WHERE council_id = ? AND remediated_at IS NULL",
-            [(stamp, c) for c in council_ids])
 
 
 def advisory_digests(store: Store) -> dict[str, str]:
