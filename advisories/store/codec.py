@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from advisories.models import Advisory, AffectedProduct, Attachment, Bound, Message, Score, VersionRange
 
 # Priority signals, written only when a source gives them: an advisory stored before they
 # existed keeps its content hash, so an upgrade does not count every advisory as updated.
+T = TypeVar("T")
+
 _SIGNALS = ("kev_added", "required_action", "scores", "ssvc_exploitation")
 
 
@@ -42,24 +46,56 @@ def advisory_from_json(text: str) -> Advisory:
     data["affects"] = tuple(_affected(a) for a in data["affects"])
     for key in ("cves", "links", "notes", "sources", "replaced_by"):
         data[key] = tuple(data.get(key, ()))
-    return Advisory(**data)
+    return _ADVISORY(data)
 
 
 def _bound(data: dict[str, Any] | None) -> Bound | None:
-    return Bound(**data) if data else None
+    return Bound(data["version"], data["inclusive"]) if data else None
 
 
 def _affected(data: dict[str, Any]) -> AffectedProduct:
-    data = dict(data)
     for key in ("ranges", "undecided"):  # undecided: absent from advisories stored before it
-        data[key] = tuple(
-            VersionRange(lower=_bound(r["lower"]), upper=_bound(r["upper"])) for r in data.get(key, ())
-        )
+        data[key] = tuple(VersionRange(_bound(r["lower"]), _bound(r["upper"])) for r in data.get(key, ()))
     data["labels"] = tuple((name, tuple(builds)) for name, builds in data["labels"])
     data["version_aliases"] = tuple(tuple(pair) for pair in data["version_aliases"])
     for key in ("versions", "aliases", "excluded"):
         data[key] = tuple(data[key])
-    return AffectedProduct(**data)
+    return _STATEMENT(data)
+
+
+def _builder(cls: type[T]) -> Callable[[dict[str, Any]], T]:
+    """`cls(**data)` for a frozen, slotted dataclass, a third faster: each slot set directly,
+    then `__post_init__`, which is all its generated `__init__` does (through a slower
+    object.__setattr__ per field). Reading 20,000 stored advisories is on every sector run's
+    critical path. A key that is not a field goes to the constructor, to fail as it would."""
+    fields = dataclasses.fields(cast("Any", cls))
+    names = frozenset(f.name for f in fields)
+    setters = [(f.name, getattr(cls, f.name).__set__, f.default, f.default_factory) for f in fields]
+    post_init = getattr(cls, "__post_init__", None)
+    new, missing = object.__new__, dataclasses.MISSING
+
+    def build(data: dict[str, Any]) -> T:
+        if not names.issuperset(data):
+            return cls(**data)
+        made = new(cls)
+        for name, set_slot, default, factory in setters:
+            if name in data:
+                set_slot(made, data[name])
+            elif default is not missing:
+                set_slot(made, default)
+            elif factory is not missing:
+                set_slot(made, factory())
+            else:
+                return cls(**data)  # a required field missing: the constructor says which
+        if post_init is not None:
+            post_init(made)
+        return made
+
+    return build
+
+
+_ADVISORY = _builder(Advisory)
+_STATEMENT = _builder(AffectedProduct)
 
 
 def message_to_json(message: Message) -> str:
