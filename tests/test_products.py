@@ -837,3 +837,25 @@ def test_oracle_cve_record_names_reach_the_java_rows_councils_list():
     for name in rows:
         named = {s.product for s in advisory.affects if CATALOGUE.matches(item(name, "Oracle Corporation"), s)}
         assert named == {"Java SE JDK and JRE"}, name
+
+
+def test_a_catalogue_is_freed_as_soon_as_a_run_lets_go_of_it() -> None:
+    """Its look-up memos hold every statement a run read through it; in a reference cycle they
+    would wait for the collector's next full pass (a third of a second at a sector run's exit,
+    and a serve process's previous run kept in memory until then)."""
+    import gc
+    import weakref
+
+    catalogue = Catalogue.load(ROOT / "rules" / "products.toml")
+    statement = AffectedProduct("3CX", "3CX Desktop App", versions=("18.12.407",))
+    assert catalogue.keys_for(statement) and catalogue.with_scheme(statement) is statement
+    catalogue.key_for(InventoryItem("barsetshire", "3CX Desktop App", "18.12.407", vendor="3CX Ltd"))
+    gone = weakref.ref(catalogue)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del catalogue
+        assert gone() is None
+    finally:
+        if enabled:
+            gc.enable()
