@@ -131,7 +131,7 @@ good_rows = st.tuples(
     st.sampled_from(["Zoom", "Teams", " Zoom", "zoom", "Google Chrome"]),
     st.sampled_from(["Zoom Inc", "", "ZOOM INC", "Microsoft"]),
     st.sampled_from([f"1.{n}" for n in range(40)] + ["1.0 "]),
-    st.sampled_from(["Windows", "macOS", "", "Linux", " windows"]),
+    st.sampled_from(["Windows", "macOS", "", "Linux", " windows", "Solaris", " Solaris", "HP-UX"]),
     st.sampled_from(["", "1", "7", " 2 ", "0"]),
 )
 odd_rows = st.one_of(

@@ -278,6 +278,7 @@ class _RowReader:
         self.single_platform = len(self.cols["platform"]) <= 1
         self.platforms: dict[str, str] = {}
         self._raw_platforms: dict[str, str] = {}  # the same, by the cell as read (`read_plain`)
+        self._raw_unknown: dict[str, str] = {}  # a cell as read -> its value in `unknown_platforms`
         # `read_plain`: the fields (product, vendor, version, platform, devices) that have a
         # column, and a getter for their cells; `plain_getter` reads all five from a padded row.
         self.plain_fields = tuple(n for n in range(5) if self.cols[_FIELDS[n]])
@@ -383,7 +384,14 @@ class _RowReader:
         products = list(map(strip, got[0]))
         versions = list(map(strip, got[2]))
         vendors = list(map(strip, got[1])) if 1 in got else blank
-        platforms = list(map(self._raw_platforms.get, got.get(3, blank)))
+        platforms: list[str | None] = list(map(self._raw_platforms.get, got.get(3, blank)))
+        unknown: list[str] = []  # cells already reported as not recognised, one per such row
+        if None in platforms:
+            known, default = self._raw_unknown, self.layout.default_platform
+            for n, cell in enumerate(got.get(3, blank)):
+                if platforms[n] is None and cell in known:
+                    platforms[n] = default
+                    unknown.append(known[cell])
         devices: list[int] | tuple[int, ...] = (1,) * len(rows)
         plain = all(products) and all(versions) and None not in platforms
         if plain and 4 in got:
@@ -405,6 +413,9 @@ class _RowReader:
                 self.block(line, rows[:half])
                 self.block(line + half, rows[half:])
             return
+        for cell in unknown:
+            first_line, seen = self.unknown_platforms[cell]
+            self.unknown_platforms[cell] = (first_line, seen + 1)
         agg = self.agg
         index, first, totals, intern = agg._index, agg._first, agg._devices, agg._strings.setdefault
         fold = str.casefold
@@ -462,6 +473,8 @@ class _RowReader:
                 platform = self.platform(line, row, stripped)
             if stripped in platforms:
                 self._raw_platforms[cell] = platform
+            elif stripped in self.unknown_platforms:  # not recognised: counted by `block` from now on
+                self._raw_unknown[cell] = stripped
         try:
             devices = int(count)
         except ValueError:
