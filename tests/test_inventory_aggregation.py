@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from advisories.errors import InventoryError
 from advisories.inventory import load_inventory, normalise_platform
 from advisories.inventory._common import _ITEM_FIELDS
 from advisories.models import InventoryItem
@@ -121,3 +122,59 @@ def test_items_built_slot_by_slot_equal_the_constructors(tmp_path: Path) -> None
     for item in load_inventory(path, "c", platform="windows").items:
         assert item == InventoryItem(**{name: getattr(item, name) for name in _ITEM_FIELDS})
         assert hash(item) == hash(InventoryItem(**{name: getattr(item, name) for name in _ITEM_FIELDS}))
+
+
+ODD_LINES = ["", "Zoom,Zoom,1.0", "Zoom,Zoom,1.0,Windows,1,x", '"Zoom\nDesktop",Zoom,1.0,Windows,2', "  ,Acme,1.0,,"]
+# Mostly usable rows, so that whole blocks of them are read a column at a time, among rows
+# that need a report or a look (the pools above) and records that are not plain rows.
+good_rows = st.tuples(
+    st.sampled_from(["Zoom", "Teams", " Zoom", "zoom", "Google Chrome"]),
+    st.sampled_from(["Zoom Inc", "", "ZOOM INC", "Microsoft"]),
+    st.sampled_from([f"1.{n}" for n in range(40)] + ["1.0 "]),
+    st.sampled_from(["Windows", "macOS", "", "Linux", " windows", "Solaris", " Solaris", "HP-UX"]),
+    st.sampled_from(["", "1", "7", " 2 ", "0"]),
+)
+odd_rows = st.one_of(
+    st.tuples(*(st.sampled_from(values) for values in (PRODUCTS, VENDORS, VERSIONS, PLATFORMS, COUNTS))),
+    st.sampled_from(ODD_LINES),
+)
+plain_lines = st.lists(st.one_of(*[good_rows] * 30, odd_rows), min_size=100, max_size=700)
+
+
+def _load_both(path: Path) -> tuple[object, object]:
+    """What load_inventory makes of `path` with and without `_RowReader.read_plain`."""
+    from advisories.inventory import csv_exports
+
+    def outcome() -> object:
+        try:
+            load = load_inventory(path, "c")
+        except InventoryError as exc:
+            return str(exc)
+        return [tuple(getattr(i, f) for f in _ITEM_FIELDS) for i in load.items], load.problems
+
+    fast = outcome()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_exports._RowReader, "read_plain", lambda self, reader, offset: self.read_rows(reader, offset))
+        general = outcome()
+    return fast, general
+
+
+@settings(max_examples=100, deadline=None)
+@given(plain_lines)
+def test_the_plain_layouts_block_path_reads_as_the_row_by_row_path(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[tuple[str, ...] | str]
+) -> None:
+    """No host column, one platform column: rows are read a block at a time (`read_plain`),
+    with the same items, lines, problems and order as the row-by-row path."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    out.write("product,vendor,version,platform,devices\n")
+    for line in lines:
+        if isinstance(line, str):
+            out.write(line + "\n")
+        else:
+            writer.writerow(line)
+    path = tmp_path_factory.mktemp("inv") / "inventory.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    fast, general = _load_both(path)
+    assert fast == general

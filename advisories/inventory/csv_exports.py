@@ -14,7 +14,8 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import add, eq, itemgetter, not_
 from typing import TYPE_CHECKING
 
 from advisories.errors import InventoryError
@@ -75,6 +76,7 @@ _DELIMITERS = (",", ";", "\t", "|")
 # the mark instead. decode() removes NUL from every file, so the mark is never real data.
 _END = "\x00"
 _STRAY_QUOTE = "fix or remove the stray quote and export again"
+_BLOCK = 128  # plain rows `_RowReader.read_plain` gathers before adding them a column at a time
 
 
 def _norm(header: str) -> str:
@@ -275,10 +277,24 @@ class _RowReader:
         # with several platform columns `platform` reads them all, row by row.
         self.single_platform = len(self.cols["platform"]) <= 1
         self.platforms: dict[str, str] = {}
+        self._raw_platforms: dict[str, str] = {}  # the same, by the cell as read (`read_plain`)
+        self._raw_unknown: dict[str, str] = {}  # a cell as read -> its value in `unknown_platforms`
+        # `read_plain`: the fields (product, vendor, version, platform, devices) that have a
+        # column, and a getter for their cells; `plain_getter` reads all five from a padded row.
+        self.plain_fields = tuple(n for n in range(5) if self.cols[_FIELDS[n]])
+        self.plain_cells = itemgetter(*(self.primary[n] for n in self.plain_fields))
+        self.plain_getter = itemgetter(*self.primary[:5])
         self.seen = False  # a row after the header, usable or not
 
     def read(self, reader: Reader, offset: int) -> None:
         """Every record after the header (`reader.line_num` is the header's last line)."""
+        if self.single_platform and not self.fallbacks and not self.cols["host"]:
+            self.read_plain(reader, offset)
+        else:
+            self.read_rows(reader, offset)
+
+    def read_rows(self, reader: Reader, offset: int) -> None:
+        """`read` for any layout, one row at a time."""
         previous = reader.line_num
         width, cells, strip, long = self.width, self.cells, str.strip, MAX_CELL
         fallbacks, single, platforms, add = self.fallbacks, self.single_platform, self.platforms, self.agg.add
@@ -319,6 +335,165 @@ class _RowReader:
                 return
             except csv.Error as exc:
                 previous = _unreadable(exc, self.problems, previous, reader.line_num, offset)
+
+    def read_plain(self, reader: Reader, offset: int) -> None:
+        """`read` for the common layout: one platform column, no fall-back columns, no host
+        column. Plain rows (the header's width, one line each) are gathered into blocks, and
+        `block` handles each block a column at a time; every other record goes to `record`
+        once the rows before it are added, so problems and items come in the same order."""
+        width, size = self.width, _BLOCK
+        rows: list[list[str]] = []
+        add_row, record, flush = rows.append, self.record, self.block
+        previous = reader.line_num
+        while True:  # again after each record the csv module cannot read
+            try:
+                for row in reader:
+                    now = reader.line_num
+                    if len(row) == width and now - previous == 1:
+                        previous = now
+                        add_row(row)
+                        if len(rows) >= size:
+                            flush(previous + offset - size + 1, rows)
+                            rows.clear()
+                        continue
+                    if rows:
+                        flush(previous + offset - len(rows) + 1, rows)
+                        rows.clear()
+                    line, previous = previous + 1 + offset, now
+                    if not record(line, now + offset, row):
+                        return
+                if rows:
+                    flush(previous + offset - len(rows) + 1, rows)
+                return
+            except csv.Error as exc:
+                if rows:
+                    flush(previous + offset - len(rows) + 1, rows)
+                    rows.clear()
+                previous = _unreadable(exc, self.problems, previous, reader.line_num, offset)
+
+    def block(self, line: int, rows: list[list[str]]) -> None:
+        """Plain rows from `line` on, one line each: every field read a column at a time by
+        map(), then the new items appended and the others' devices summed as `Aggregator.add`
+        does. A block where any row needs a report, or its platform a look, is halved until
+        such rows go one at a time to `plain_row`, in order."""
+        self.seen = True
+        fields = self.plain_fields
+        got = dict(zip(fields, self.plain_cells(tuple(zip(*rows, strict=True))), strict=True))
+        blank = ("",) * len(rows)
+        strip = str.strip
+        products = list(map(strip, got[0]))
+        versions = list(map(strip, got[2]))
+        vendors = list(map(strip, got[1])) if 1 in got else blank
+        platforms: list[str | None] = list(map(self._raw_platforms.get, got.get(3, blank)))
+        unknown: list[str] = []  # cells already reported as not recognised, one per such row
+        if None in platforms:
+            known, default = self._raw_unknown, self.layout.default_platform
+            for n, cell in enumerate(got.get(3, blank)):
+                if platforms[n] is None and cell in known:
+                    platforms[n] = default
+                    unknown.append(known[cell])
+        devices: list[int] | tuple[int, ...] = (1,) * len(rows)
+        plain = all(products) and all(versions) and None not in platforms
+        if plain and 4 in got:
+            try:
+                devices = list(map(int, got[4]))
+            except ValueError:
+                plain = False
+            else:
+                plain = min(devices) >= 0
+        if plain and max(map(len, products)) + max(map(len, versions)) + max(map(len, vendors)) > MAX_CELL:
+            sums = map(add, map(add, map(len, products), map(len, versions)), map(len, vendors))
+            plain = max(sums) <= MAX_CELL
+        if not plain:  # halves until the rows that need a look are found, in order
+            if len(rows) <= 16:
+                for n, row in enumerate(rows, line):
+                    self.plain_row(n, row)
+            else:
+                half = len(rows) // 2
+                self.block(line, rows[:half])
+                self.block(line + half, rows[half:])
+            return
+        for cell in unknown:
+            first_line, seen = self.unknown_platforms[cell]
+            self.unknown_platforms[cell] = (first_line, seen + 1)
+        agg = self.agg
+        index, first, totals, intern = agg._index, agg._first, agg._devices, agg._strings.setdefault
+        fold = str.casefold
+        keys = list(zip(map(fold, products), map(fold, vendors), versions, platforms, repeat(None), repeat(None)))
+        base = len(first)
+        ids = list(map(index.setdefault, keys, itertools.count(base)))
+        new = list(map(eq, ids, itertools.count(base)))
+        if all(new):
+            first.extend(
+                zip(
+                    map(intern, products, products),
+                    map(intern, vendors, vendors),
+                    map(intern, versions, versions),
+                    platforms,
+                    range(line, line + len(rows)),
+                    repeat(None),
+                    repeat(None),
+                )
+            )
+            totals.extend(devices)
+            return
+        # Items first seen in this block were given their row's place: renumber them in order.
+        index.update(zip(compress(keys, new), itertools.count(base)))
+        first.extend(
+            zip(
+                map(intern, compress(products, new), compress(products, new)),
+                map(intern, compress(vendors, new), compress(vendors, new)),
+                map(intern, compress(versions, new), compress(versions, new)),
+                compress(platforms, new),
+                compress(range(line, line + len(rows)), new),
+                repeat(None),
+                repeat(None),
+            )
+        )
+        totals.extend(compress(devices, new))
+        place = dict(zip(compress(itertools.count(base), new), itertools.count(base)))
+        for n, more in compress(zip(ids, devices, strict=True), map(not_, new)):
+            totals[place.get(n, n)] += more
+
+    def plain_row(self, line: int, row: list[str]) -> None:
+        """One row of `block` that needs a closer look: `read`'s checks, one row at a time."""
+        row.append("")  # the pad cell `primary` names for a field without a column
+        product, vendor, version, cell, count = self.plain_getter(row)
+        product, vendor, version = product.strip(), vendor.strip(), version.strip()
+        if not (product and version) or len(product) + len(vendor) + len(version) > MAX_CELL:
+            row.pop()
+            self.record(line, line, row)
+            return
+        platforms = self.platforms
+        platform = self._raw_platforms.get(cell)
+        if platform is None:
+            stripped = cell.strip()
+            platform = platforms.get(stripped)
+            if platform is None:
+                platform = self.platform(line, row, stripped)
+            if stripped in platforms:
+                self._raw_platforms[cell] = platform
+            elif stripped in self.unknown_platforms:  # not recognised: counted by `block` from now on
+                self._raw_unknown[cell] = stripped
+        try:
+            devices = int(count)
+        except ValueError:
+            devices = -1
+        if devices < 0:
+            devices = self.count(line, count)
+        self.agg.add(product, vendor, version, platform, devices, "", line)
+
+    def count(self, line: int, cell: str) -> int:
+        """A device count cell int() refused or read as negative, as `read` reads it: 1 when
+        blank (a row without a count), else `devices`."""
+        count = cell.strip()
+        if not count:
+            return 1
+        try:
+            devices = int(count)
+        except ValueError:
+            devices = -1
+        return devices if devices >= 0 else self.devices(line, count)
 
     def record(self, line: int, end: int, row: list[str]) -> bool:
         """One record that is not a plain, usable row (lines `line` to `end`); False at the
