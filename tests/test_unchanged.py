@@ -173,3 +173,49 @@ def test_a_kev_entry_leaving_its_review_window_reads_again_the_councils_it_match
     unchanged, later_unknown, notes = at(added + timedelta(days=40))
     assert later_unknown < unknown  # past its window, a KEV entry alone no longer asks
     assert unchanged == 2 and "loamshire (an advisory about software it runs changed)" in notes
+
+
+def test_an_advisorys_digest_reads_every_field_of_every_model_in_it() -> None:
+    """Councils are skipped while the digests of the advisories they matched stay the same; the
+    digest reads the advisory's repr. A field left out of a repr (or a hand-written __repr__)
+    would let a change to it skip every council it concerns: a missed alert."""
+    import dataclasses
+    import typing
+
+    from advisories import inputs, models
+
+    seen: set[type] = set()
+    todo: list[type] = [models.Advisory]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        generated = getattr(model.__repr__, "__wrapped__", None)  # dataclass's, under reprlib's guard
+        assert generated is not None and generated.__code__.co_filename == "<string>", f"{model} has its own __repr__"
+        hints = typing.get_type_hints(model, vars(models))
+        for field in dataclasses.fields(model):
+            assert field.repr, f"{model.__name__}.{field.name} is left out of its repr"
+            todo.extend(t for t in _types_in(hints[field.name]) if dataclasses.is_dataclass(t))
+    assert {models.AffectedProduct, models.VersionRange, models.Bound, models.Score, models.Epss} <= seen
+
+    record = Path(__file__).parent / "fixtures" / "cve5" / "CVE-2024-0012.json"
+    from advisories.sources.cve import load_cve_file
+    advisory = load_cve_file(record)[0]
+    bound = advisory.affects[0].ranges[0].upper
+    assert bound is not None
+    deeper = dataclasses.replace(bound, inclusive=not bound.inclusive)
+    changed = dataclasses.replace(advisory, affects=(dataclasses.replace(
+        advisory.affects[0], ranges=(dataclasses.replace(advisory.affects[0].ranges[0], upper=deeper),
+                                     *advisory.affects[0].ranges[1:])), *advisory.affects[1:]))
+    assert inputs.advisory_digest(changed) != inputs.advisory_digest(advisory)
+    assert inputs.advisory_digest(dataclasses.replace(advisory)) == inputs.advisory_digest(advisory)
+
+
+def _types_in(hint: object) -> list[type]:
+    import typing
+
+    args = typing.get_args(hint)
+    if not args:
+        return [hint] if isinstance(hint, type) else []
+    return [t for a in args for t in _types_in(a)]
