@@ -475,17 +475,11 @@ class _RowReader:
                 self._raw_platforms[cell] = platform
             elif stripped in self.unknown_platforms:  # not recognised: counted by `block` from now on
                 self._raw_unknown[cell] = stripped
-        try:
-            devices = int(count)
-        except ValueError:
-            devices = -1
-        if devices < 0:
-            devices = self.count(line, count)
-        self.agg.add(product, vendor, version, platform, devices, "", line)
+        self.agg.add(product, vendor, version, platform, self.count(line, count), "", line)
 
     def count(self, line: int, cell: str) -> int:
-        """A device count cell int() refused or read as negative, as `read` reads it: 1 when
-        blank (a row without a count), else `devices`."""
+        """A device count cell as `read_rows` reads it: 1 when blank (a row without a count),
+        else `devices` when int() refuses it or it is negative."""
         count = cell.strip()
         if not count:
             return 1
