@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import compress, count, repeat
+from operator import eq, not_
+
 from advisories.models import InventoryItem
 
 MAX_PROBLEMS = 50  # per file; a 2-million-row export with a bad column must stay readable
@@ -103,6 +107,39 @@ class Aggregator:
                 return
             hosts.add(self._strings.setdefault(host, host))
         self._devices[n] += 1 if devices is None else devices
+
+    def add_rows(
+        self,
+        products: list[str],
+        vendors: Sequence[str],
+        versions: list[str],
+        platforms: Sequence[str | None],
+        line: int,
+        devices: Sequence[int],
+    ) -> None:
+        """Rows on consecutive lines from `line`, each already stripped and checked, with an
+        explicit device count and no host, purl or cpe: what `add` does for each in turn, a
+        column at a time (the CSV reader's plain layout, a block of rows at once)."""
+        index, first, totals, intern = self._index, self._first, self._devices, self._strings.setdefault
+        fold = str.casefold
+        keys = list(zip(map(fold, products), map(fold, vendors), versions, platforms, repeat(None), repeat(None)))
+        base = len(first)
+        ids = list(map(index.setdefault, keys, count(base)))  # a new key takes its row's place...
+        new = list(map(eq, ids, count(base)))
+        index.update(zip(compress(keys, new), count(base)))  # ...renumbered to its place among the new
+        first.extend(zip(
+            map(intern, compress(products, new), compress(products, new)),
+            map(intern, compress(vendors, new), compress(vendors, new)),
+            map(intern, compress(versions, new), compress(versions, new)),
+            compress(platforms, new),
+            compress(count(line), new),
+            repeat(None),
+            repeat(None),
+        ))
+        totals.extend(compress(devices, new))
+        place = dict(zip(compress(count(base), new), count(base)))
+        for n, more in compress(zip(ids, devices, strict=True), map(not_, new)):
+            totals[place.get(n, n)] += more
 
     def items(self) -> tuple[InventoryItem, ...]:
         council, source, hosts = self.council_id, self.source, self._hosts

@@ -14,8 +14,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import add, eq, itemgetter, not_
+from operator import add, itemgetter
 from typing import TYPE_CHECKING
 
 from advisories.errors import InventoryError
@@ -416,44 +415,7 @@ class _RowReader:
         for cell in unknown:
             first_line, seen = self.unknown_platforms[cell]
             self.unknown_platforms[cell] = (first_line, seen + 1)
-        agg = self.agg
-        index, first, totals, intern = agg._index, agg._first, agg._devices, agg._strings.setdefault
-        fold = str.casefold
-        keys = list(zip(map(fold, products), map(fold, vendors), versions, platforms, repeat(None), repeat(None)))
-        base = len(first)
-        ids = list(map(index.setdefault, keys, itertools.count(base)))
-        new = list(map(eq, ids, itertools.count(base)))
-        if all(new):
-            first.extend(
-                zip(
-                    map(intern, products, products),
-                    map(intern, vendors, vendors),
-                    map(intern, versions, versions),
-                    platforms,
-                    range(line, line + len(rows)),
-                    repeat(None),
-                    repeat(None),
-                )
-            )
-            totals.extend(devices)
-            return
-        # Items first seen in this block were given their row's place: renumber them in order.
-        index.update(zip(compress(keys, new), itertools.count(base)))
-        first.extend(
-            zip(
-                map(intern, compress(products, new), compress(products, new)),
-                map(intern, compress(vendors, new), compress(vendors, new)),
-                map(intern, compress(versions, new), compress(versions, new)),
-                compress(platforms, new),
-                compress(range(line, line + len(rows)), new),
-                repeat(None),
-                repeat(None),
-            )
-        )
-        totals.extend(compress(devices, new))
-        place = dict(zip(compress(itertools.count(base), new), itertools.count(base)))
-        for n, more in compress(zip(ids, devices, strict=True), map(not_, new)):
-            totals[place.get(n, n)] += more
+        self.agg.add_rows(products, vendors, versions, platforms, line, devices)
 
     def plain_row(self, line: int, row: list[str]) -> None:
         """One row of `block` that needs a closer look: `read`'s checks, one row at a time."""
