@@ -45,7 +45,7 @@ def link_context(web: WebConfig | None, alert: CouncilAlert, previous: dict[str,
 
     def ack_links(m: Match) -> list[tuple[str, str]]:
         key = told_key(m, previous)
-        sig = told.get(key, signature(m))
+        sig = told[key] if key in told else signature(m)  # told: the alert signed it already
         return [(label, web.link(sign(Claim(alert.council_id, key, kind, signature_digest(sig),
                                             alert.recipients, expires), web.keys[0])))
                 for kind, label in KINDS.items()]
