@@ -22,24 +22,28 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 
 import advisories
 from advisories.config import Config, CouncilConfig
 from advisories.defaults import default_folder
-from advisories.merge import KEV_REVIEW_WINDOW
-from advisories.models import Advisory
+from advisories.merge import KEV_REVIEW_WINDOW, merge_by_cve
+from advisories.models import Advisory, InventoryItem
+from advisories.priority import with_epss
 from advisories.products import Catalogue
 from advisories.store import Store
 from advisories.store.inputs import (
+    AdvisoryInput,
     CouncilMark,
-    advisory_digests,
+    advisory_index,
     council_marks,
     record_unchanged,
-    replace_advisory_digests,
+    replace_advisory_inputs,
     run_value,
     set_run_values,
 )
@@ -102,12 +106,18 @@ def file_digest(path: Path) -> tuple[object, ...]:
         return ("unreadable", exc.errno)
 
 
-def council_digest(council: CouncilConfig, inventory: tuple[object, ...], store: Store, today: str) -> str:
-    """Its entry in feeds.toml, its inventory file, and its answers (with today's date while
-    an accepted risk with an end date is among them: it runs out on a day, not on an input)."""
+def council_rest(council: CouncilConfig, store: Store, today: str) -> str:
+    """Its own inputs but its inventory file: its entry in feeds.toml and its answers (with
+    today's date while an accepted risk with an end date is among them: it runs out on a day,
+    not on an input)."""
     answers = store.conn.execute("SELECT * FROM acks WHERE council_id = ? ORDER BY id", (council.id,)).fetchall()
     dated = any(a[4] == "accepted" and a[6] for a in answers)
-    return _digest([council, inventory, answers, today if dated else ""])
+    return _digest([council, answers, today if dated else ""])
+
+
+def council_digest(rest: str, inventory: tuple[object, ...]) -> str:
+    """All its own inputs: the rest (`council_rest`) and its inventory file (`file_digest`)."""
+    return _digest([rest, inventory])
 
 
 def advisory_digest(advisory: Advisory) -> str:
@@ -139,6 +149,8 @@ class Plan:
     marks: dict[str, CouncilMark]
     token_file: Path
     own: dict[str, str] = field(default_factory=dict)  # council id -> its digest now
+    rest: dict[str, str] = field(default_factory=dict)  # council id -> its digest but its inventory's
+    scoped: set[str] = field(default_factory=set)  # due only because their inventory changed
     unchanged: set[str] = field(default_factory=set)
     maybe: set[str] = field(default_factory=set)  # unchanged but for the data: diffed
     data_same: bool = False
@@ -166,12 +178,19 @@ def plan(config: Config, store: Store, catalogue: Path, *, at: datetime, today: 
     until = run_value(store, "valid_until")
     result.data_same = (same_frame and run_value(store, "data") == data and until is not None
                         and at < datetime.fromisoformat(until))
+    indexed = result.data_same and run_value(store, "indexed") == data
     for council in config.councils:
-        own = result.own[council.id] = council_digest(council, file_digest(council.inventory), store, today)
+        rest = result.rest[council.id] = council_rest(council, store, today)
+        own = result.own[council.id] = council_digest(rest, file_digest(council.inventory))
         mark = marks.get(council.id)
         if mark is not None and mark.inputs != own:
-            result.reasons[council.id] = "its inventory, its entry in feeds.toml or its answers changed"
-        if restored or mark is None or mark.inputs != own or not same_frame:
+            result.reasons[council.id] = ("its inventory changed" if mark.rest == rest
+                                          else "its entry in feeds.toml or its answers changed")
+        if restored or mark is None or not same_frame:
+            continue
+        if mark.inputs != own:
+            if indexed and mark.rest == rest and mark.shared == shared and mark.identities is not None:
+                result.scoped.add(council.id)
             continue
         if result.data_same and mark.shared == shared:
             result.unchanged.add(council.id)
@@ -183,38 +202,46 @@ def plan(config: Config, store: Store, catalogue: Path, *, at: datetime, today: 
 
 
 def settle(result: Plan, store: Store, merged: Sequence[Advisory], catalogue: Catalogue,
-           rejections: Iterable[str]) -> dict[str, str]:
+           rejections: Iterable[str]) -> dict[str, AdvisoryInput]:
     """The councils among `maybe` that no changed advisory concerns join `unchanged`; returns
-    the digests of the advisories as matched now, to record once the run is done."""
-    digests = {a.id: advisory_digest(a) for a in merged}
+    the advisories as matched now (digest, keys, members), to record once the run is done."""
+    keys_for = catalogue.keys_for
+    now = {a.id: AdvisoryInput(advisory_digest(a), frozenset(k for s in a.affects for k in keys_for(s)),
+                               (a.id, *a.sources)) for a in merged}
     rejected = _digest(sorted(rejections))
     if not result.maybe:
-        return digests
+        return now
     if run_value(store, "rejections") != rejected:
-        return digests  # what a rejected CVE withdraws is decided across every council
-    before = advisory_digests(store)
-    changed = {i for i, d in digests.items() if before.get(i) != d} | (before.keys() - digests.keys())
-    keys = {k for a in merged if a.id in changed for s in a.affects for k in catalogue.keys_for(s)}
+        return now  # what a rejected CVE withdraws is decided across every council
+    before = advisory_index(store)
+    changed = {i for i, a in now.items() if i not in before or before[i].digest != a.digest}
+    changed |= before.keys() - now.keys()
+    keys = {k for i in changed if i in now for k in now[i].keys}
     for council_id in result.maybe:
         mark = result.marks[council_id]
         if mark.keys.isdisjoint(keys) and mark.matched.isdisjoint(changed):
             result.unchanged.add(council_id)
         else:
             result.reasons[council_id] = "an advisory about software it runs changed"
-    return digests
+    return now
 
 
 def finish(result: Plan, store: Store, *, at: datetime, stored: Sequence[Advisory] | None,
-           digests: Mapping[str, str] | None, rejections: Iterable[str] | None) -> None:
+           digests: Mapping[str, AdvisoryInput] | None, rejections: Iterable[str] | None) -> None:
     """Record this run's inputs: the skipped councils as seen, the advisories as matched (when
     they were read), and a new token in the state and beside it."""
     record_unchanged(store, result.unchanged, result.shared, at=at)
     values = {"frame": result.frame, "data": result.data, "shared": result.shared,
               "token": secrets.token_hex(16)}
     if digests is not None and stored is not None and rejections is not None:
-        replace_advisory_digests(store, digests)
+        replace_advisory_inputs(store, digests)
         values["valid_until"] = next_change(stored, at)
         values["rejections"] = _digest(sorted(rejections))
+        # Read back by `scoped`, which lines are split on: kept only when none holds a newline.
+        withdrawn = [a.id for a in stored if a.withdrawn]
+        written = [*withdrawn, *(k for a in digests.values() for k in (*a.keys, *a.members))]
+        values["withdrawn"] = "\n".join(withdrawn)
+        values["indexed"] = "" if any("\n" in w for w in written) else result.data
     set_run_values(store, values)
     try:
         temp = result.token_file.with_name(result.token_file.name + ".tmp")
@@ -223,3 +250,93 @@ def finish(result: Plan, store: Store, *, at: datetime, stored: Sequence[Advisor
     except OSError:
         pass  # the next run matches every council again: slower, never wrong
 
+
+
+# -- a council whose inventory alone changed -------------------------------------------------
+#
+# Its rows are matched again against the advisories that can concern them, not all of them: a
+# row as it was last time is hit by what hit it then (the data and the frame are the same, and
+# a row's verdicts depend on its own identity and its key's advisories only), and a row added
+# is hit only by an advisory naming its key. So the advisories read are those that matched the
+# council last time and those naming a key whose rows changed; the rest of the run (its alert,
+# its exposures, its answers) sees every match a full reading would give.
+
+_ROW = attrgetter("product", "vendor", "version", "platform")
+_IDS = attrgetter("purl", "cpe")
+
+
+def _identity_text(items: Sequence[InventoryItem]) -> str | None:
+    """One line per row: product, vendor, version, platform, purl and cpe, split by \\x1f; None
+    when a field holds a separator (a hostile export), as no later run could read it back."""
+    if list(map(_IDS, items)).count((None, None)) == len(items):  # an export without purls: in C
+        text = "\x1f\x1f\n".join(map("\x1f".join, map(_ROW, items))) + "\x1f\x1f"
+    else:
+        text = "\n".join("\x1f".join((*_ROW(i), i.purl or "", i.cpe or "")) for i in items)
+    if not items or text.count("\n") != len(items) - 1 or text.count("\x1f") != 5 * len(items):
+        return None
+    return text
+
+
+def identities(items: Sequence[InventoryItem]) -> bytes | None:
+    """A council's rows as matched, compressed, for the next run to compare (`rows_changed`)."""
+    text = _identity_text(items)
+    return None if text is None else zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+
+
+def rows_changed(mark: CouncilMark, items: Sequence[InventoryItem], catalogue: Catalogue) -> frozenset[str] | None:
+    """The product keys to match against every advisory naming them: those of rows not there
+    last time, and those of the rows a publisher clash named then (whether a row clashes depends
+    on all its key's advisories, and a row gone may change the clash's count). A row gone needs
+    nothing more: it takes no match from the rows left. None: the last rows are unknown."""
+    text = _identity_text(items)
+    if mark.identities is None or text is None:
+        return None
+    before = set(zlib.decompress(mark.identities).decode("utf-8", "surrogatepass").split("\n"))
+    key_for = catalogue.key_for
+    keys = {key_for(item) for line, item in zip(text.split("\n"), items, strict=True) if line not in before}
+    clashed = {(c[0], c[1]) for c in mark.clashes}
+    keys.update(key_for(i) for i in items if (i.product, i.vendor) in clashed)
+    return frozenset(keys)
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """The advisories a scoped run reads: as stored, and as merged and matched last time (in
+    that order); and every advisory id the last full reading matched against (`active`)."""
+
+    stored: list[Advisory]
+    merged: list[Advisory]
+    active: set[str]
+
+
+def scoped(store: Store, keys: set[str], matched: set[str], *, at: datetime) -> Scoped | None:
+    """The advisories naming `keys` and those in `matched`, read and merged as a full reading
+    would; None when that cannot be shown (an advisory merges otherwise than it did last time:
+    then every advisory is read)."""
+    index = advisory_index(store)
+    wanted = {i for i, a in index.items() if not a.keys.isdisjoint(keys)} | (matched & index.keys())
+    if matched - index.keys():
+        return None  # matched last time, gone since: the data changed, not only the rows
+    # An advisory merged from several stored ones needs them all, and each of those may be part
+    # of another (a feed item naming two CVE groups): take the whole of what they touch.
+    ids = store.advisory_ids()
+    stored_of = {i: {m if m in ids else m.rsplit("#", 1)[0] for m in a.members} for i, a in index.items()}
+    merged_of: dict[str, set[str]] = {}
+    for i, members in stored_of.items():
+        for m in members:
+            merged_of.setdefault(m, set()).add(i)
+    todo, take = list(wanted), set(wanted)
+    while todo:
+        for m in stored_of[todo.pop()]:
+            for other in merged_of[m] - take:
+                take.add(other)
+                todo.append(other)
+    withdrawn = (run_value(store, "withdrawn") or "").split("\n")
+    read = store.advisories_with_ids({m for i in take for m in stored_of[i]} | {w for w in withdrawn if w})
+    merged = with_epss(merge_by_cve(read, now=at), store.epss_scores())
+    if any(a.id not in index or advisory_digest(a) != index[a.id].digest for a in merged) or \
+            take - {a.id for a in merged}:
+        return None
+    order = {i: n for n, i in enumerate(index)}
+    merged.sort(key=lambda a: order[a.id])
+    return Scoped(read, merged, {m for a in index.values() for m in a.members})

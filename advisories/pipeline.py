@@ -61,6 +61,17 @@ class Reference:
     known: tuple[KnownProduct, ...]
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What a run knows before its councils are read: inventories read already (to choose the
+    advisories), for a scoped run the keys whose rows changed (council -> keys), and every
+    advisory id the state's exposures are judged against (Store.observe_exposures)."""
+
+    loaded: Mapping[str, InventoryLoad | None]
+    keys: Mapping[str, frozenset[str]] | None
+    active: set[str]
+
+
 def _quiet(_: str) -> None:
     pass
 
@@ -321,16 +332,31 @@ class Pipeline:
         at = self.clock()
         councils = self.config.councils
         try:  # what is frozen below goes back to the collector with the run's end (finally)
-            with summary.timed("advisories"), _collector_paused():  # 20,000 advisories decoded: kept all run
+            with summary.timed("advisories"), _collector_paused():
                 today = at.astimezone(ZoneInfo(self.config.timezone)).date().isoformat()
                 plan = inputs.plan(self.config, self.store, catalogue_path(self.config.rules), at=at, today=today)
                 if plan.why and self.store.advisories_count() and plan.marks:
                     summary.notes.append(f"  councils    all matched again: {plan.why}")
+            # Councils due only because their inventory changed are read first: what changed in
+            # them decides which advisories are read (inputs.scoped).
+            due = [c for c in councils if plan.due(c.id)]
+            loaded: dict[str, InventoryLoad | None] = {}
+            scope: inputs.Scoped | None = None
+            keys: dict[str, frozenset[str]] | None = None
+            if plan.data_same and due and all(c.id in plan.scoped for c in due):
+                loaded = self._read_inventories(due, summary)
+                keys = self._changed_keys(due, plan, loaded, reference.catalogue)
+            with summary.timed("advisories"), _collector_paused():  # 20,000 advisories decoded: kept all run
                 stored: list[Advisory] | None = None
                 advisories: list[Advisory] = []
                 rejected: dict[str, Advisory] = {}
-                digests: dict[str, str] | None = None
-                if not plan.data_same or len(plan.unchanged) < len(councils):
+                digests: dict[str, inputs.AdvisoryInput] | None = None
+                if keys is not None:
+                    matched = {a for c in keys for a in plan.marks[c].matched}
+                    scope = inputs.scoped(self.store, set().union(*keys.values()), matched, at=at)
+                if scope is not None:
+                    advisories, rejected = scope.merged, self._settled_rejections(scope.stored)
+                elif not plan.data_same or len(plan.unchanged) < len(councils):
                     stored = self.store.advisories()
                     # EPSS joins after the merge (a group's highest); it orders alerts, never changes a signature.
                     advisories = with_epss(merge_by_cve(stored, now=at), self.store.epss_scores())
@@ -343,7 +369,10 @@ class Pipeline:
                 told = [f"{c.id} ({plan.reasons.get(c.id, 'not matched in full at the last run')})" for c in due[:5]]
                 more = f" and {len(due) - 5} more" if len(due) > 5 else ""
                 summary.notes.append(f"  read again  {', '.join(told)}{more}")
-            clashes = self._process_councils(due, plan, reference, advisories, rejected, summary) if due else {}
+            active = scope.active if scope is not None else {a.id for a in advisories} | {
+                s for a in advisories for s in a.sources}
+            read = _Read(loaded, keys if scope is not None else None, active)
+            clashes = self._process_councils(due, plan, reference, advisories, rejected, summary, read) if due else {}
         finally:
             gc.unfreeze()
         for council in councils:  # the unchanged ones, told as their last reading found them
@@ -362,14 +391,14 @@ class Pipeline:
 
     def _process_councils(self, due: list[CouncilConfig], plan: inputs.Plan, reference: Reference,
                           advisories: list[Advisory], rejected: dict[str, Advisory], summary: RunSummary,
-                          ) -> dict[str, list[Clash]]:
+                          read: _Read) -> dict[str, list[Clash]]:
         """The councils to read, in this process or, at sector scale, in one per core."""
         with summary.timed("match"), _collector_paused():  # built once, before any fork: workers share it
             matcher = Matcher(advisories, reference.catalogue)
         env = environment(self.config.templates)  # its templates compiled once, for every worker too
         workers = processes.process_count(len(due)) if self.store.path is not None else 1
         if workers == 1:
-            return self._process_due(due, plan, reference, advisories, rejected, summary, matcher, env)
+            return self._process_due(due, plan, reference, rejected, summary, matcher, env, read)
 
         def chunk(councils: Sequence[CouncilConfig]) -> tuple[RunSummary, dict[str, list[Clash]]]:
             if self._store_pid != os.getpid():  # the parent's connection stays the parent's:
@@ -378,7 +407,7 @@ class Pipeline:
                 self._inherited, self.store = self.store, self.store.reopened()
                 self._store_pid = os.getpid()
             part = RunSummary()
-            found = self._process_due(list(councils), plan, reference, advisories, rejected, part, matcher, env)
+            found = self._process_due(list(councils), plan, reference, rejected, part, matcher, env, read)
             return part, found
 
         self.progress(f"reading {len(due)} councils in {workers} processes")
@@ -404,9 +433,31 @@ class Pipeline:
             raise failed
         return clashes
 
+    def _read_inventories(self, due: list[CouncilConfig], summary: RunSummary) -> dict[str, InventoryLoad | None]:
+        with summary.timed("inventories"), _collector_paused():
+            found = {}
+            for council in due:
+                self.progress(f"reading {council.name}'s inventory")
+                found[council.id] = self._inventory(council, summary)
+            return found
+
+    def _changed_keys(self, due: list[CouncilConfig], plan: inputs.Plan, loaded: Mapping[str, InventoryLoad | None],
+                      catalogue: Catalogue) -> dict[str, frozenset[str]] | None:
+        """Council -> the product keys whose rows changed since it was last matched (None: not
+        known for one of them, and every advisory is read)."""
+        keys = {}
+        for council in due:
+            load = loaded[council.id]
+            if load is not None:
+                changed = inputs.rows_changed(plan.marks[council.id], load.items, catalogue)
+                if changed is None:
+                    return None
+                keys[council.id] = changed
+        return keys
+
     def _process_due(self, due: list[CouncilConfig], plan: inputs.Plan, reference: Reference,
-                     advisories: list[Advisory], rejected: dict[str, Advisory], summary: RunSummary,
-                     matcher: Matcher, env: Environment) -> dict[str, list[Clash]]:
+                     rejected: dict[str, Advisory], summary: RunSummary, matcher: Matcher, env: Environment,
+                     read: _Read) -> dict[str, list[Clash]]:
         """Read, match, alert and record the councils whose inputs changed (or all, at first)."""
         checked: list[CouncilConfig] = []
         items: list[InventoryItem] = []
@@ -414,8 +465,11 @@ class Pipeline:
         problems: dict[str, tuple[str, ...]] = {}
         with summary.timed("inventories"), _collector_paused():
             for council in due:
-                self.progress(f"reading {council.name}'s inventory")
-                loaded = self._inventory(council, summary)
+                if council.id in read.loaded:  # read already, to choose the advisories
+                    loaded = read.loaded[council.id]
+                else:
+                    self.progress(f"reading {council.name}'s inventory")
+                    loaded = self._inventory(council, summary)
                 if loaded is None:  # an unreadable inventory never marks exposures remediated
                     forget_council(self.store, council.id)
                     continue
@@ -427,29 +481,31 @@ class Pipeline:
         if not checked:
             return {}
         # One estate for every council: each distinct row is matched once, then fanned out.
-        self.progress(f"matching {len(items)} inventory rows against {len(advisories)} advisories")
+        self.progress(f"matching {len(items)} inventory rows against {matcher.advisories} advisories")
         with summary.timed("match"), _collector_paused():
             by_council: dict[str, list[Match]] = {c.id: [] for c in checked}
             estate = Estate(items, reference.catalogue)
             for match in matcher.match_estate(estate):
                 by_council[match.item.council_id].append(match)
+            key_for = reference.catalogue.key_for
+            if read.keys is not None:  # whether a row clashes depends on all its key's advisories
+                estate = Estate([i for i in items if key_for(i) in read.keys[i.council_id]], reference.catalogue)
             clashes = _clash_records(matcher.publisher_clashes(estate))
-        active = {a.id for a in advisories} | {s for a in advisories for s in a.sources}
-        key_for = reference.catalogue.key_for
         signed = Signatures()  # each advisory's statements signed once for these councils, not per council
         for council in checked:
             matches = by_council[council.id]
             # First: what the rejected CVEs told is withdrawn, not "remediated".
             withdrawn = not rejected or self._withdraw(council, rejected, matches, inventories[council.id], env,
                                                        summary)
-            if self._queue(council, matches, env, summary, active, signed) and withdrawn:
+            if self._queue(council, matches, env, summary, read.active, signed) and withdrawn:
                 record_council(self.store, CouncilMark(
                     council.id, plan.own[council.id], plan.shared,
                     frozenset(map(key_for, inventories[council.id])),
                     frozenset(m.advisory.id for m in matches),
                     sum(m.status is Status.AFFECTED for m in matches),
                     sum(m.status is Status.UNKNOWN for m in matches),
-                    problems[council.id], tuple(clashes.get(council.id, ()))), at=self.clock())
+                    problems[council.id], tuple(clashes.get(council.id, ())),
+                    plan.rest[council.id], inputs.identities(inventories[council.id])), at=self.clock())
             else:
                 forget_council(self.store, council.id)
         return clashes

@@ -31,7 +31,7 @@ def test_a_new_file_is_created_and_migrated_once(tmp_path: Path) -> None:
     names = sqlite3.connect(path).execute("SELECT name FROM migrations").fetchall()
     assert [n for (n,) in names] == ["0001_initial", "0002_outbox_recipients", "0003_lookups", "0004_outbox_held",
                                      "0005_health", "0006_epss", "0007_acks", "0008_editions",
-                                     "0009_inputs", "0010_channels"]
+                                     "0009_inputs", "0010_channels", "0011_scoped_inputs"]
 
 
 def test_an_edited_advisory_is_an_update_not_a_new_one(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_an_edited_inventory_reads_that_council_only_and_alerts_on_what_changed(
     inventory.write_text(inventory.read_text() + "LOAM-PC-99,3CX Desktop App,18.12.416,3CX Ltd\n")
     out = run(demo, capsys)
     assert read_again(out) == {"loamshire"}
-    assert "loamshire (its inventory, its entry in feeds.toml or its answers changed)" in out
+    assert "loamshire (its inventory changed)" in out
     assert len(emails(demo)) == 3  # Loamshire's new 3CX install is alerted at once
     assert read_again(run(demo, capsys)) == set()
 

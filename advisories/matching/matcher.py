@@ -51,6 +51,7 @@ class PublisherClash:
 class Matcher:
     def __init__(self, advisories: Sequence[Advisory], catalogue: Catalogue) -> None:
         self.catalogue = catalogue
+        self.advisories = len(advisories)  # how many it matches against (a scoped run reads a few)
         self.index: dict[str, list[Candidate]] = {}
         for advisory in advisories:
             for statement in advisory.affects:

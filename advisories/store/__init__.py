@@ -467,6 +467,18 @@ class Store:
             rows = self.conn.execute("SELECT body FROM advisories WHERE source = ? ORDER BY rowid", (source,))
         return [advisory_from_json(r[0]) for r in rows]
 
+    def advisories_with_ids(self, ids: Iterable[str]) -> list[Advisory]:
+        """The stored advisories among `ids`, in the order first stored (as `advisories`)."""
+        wanted, rows = sorted(set(ids)), []
+        for start in range(0, len(wanted), 500):  # well inside SQLite's bound on parameters
+            part = wanted[start:start + 500]
+            rows += self.conn.execute(f"SELECT rowid, body FROM advisories WHERE id IN ({','.join('?' * len(part))})",
+                                      part).fetchall()
+        return [advisory_from_json(body) for _, body in sorted(rows)]
+
+    def advisory_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM advisories")}
+
     def advisories_count(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM advisories").fetchone()[0])
 

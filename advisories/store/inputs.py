@@ -33,6 +33,18 @@ class CouncilMark:
     unknown: int
     problems: tuple[str, ...]
     clashes: tuple[Clash, ...] = ()
+    rest: str = ""  # the digest of its own inputs but its inventory file: see inputs.plan
+    identities: bytes | None = None  # its rows as matched (inputs.identities), or None: unknown
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisoryInput:
+    """One advisory as last matched: its digest, the product keys its statements may have, and
+    the stored advisories it was merged from (inputs.scoped reads them back by key)."""
+
+    digest: str
+    keys: frozenset[str]
+    members: tuple[str, ...]
 
 
 def _pack(values: Iterable[str]) -> bytes:
@@ -57,18 +69,21 @@ def set_run_values(store: Store, values: Mapping[str, str]) -> None:
 
 def council_marks(store: Store) -> dict[str, CouncilMark]:
     rows = store.conn.execute(
-        "SELECT council_id, inputs, shared, keys, matched, affected, unknown, problems, clashes FROM council_inputs")
+        "SELECT council_id, inputs, shared, keys, matched, affected, unknown, problems, clashes, rest, identities"
+        " FROM council_inputs")
     return {r[0]: CouncilMark(r[0], r[1], r[2], _unpack(r[3]), _unpack(r[4]), r[5], r[6],
-                              tuple(json.loads(r[7])), tuple(tuple(c) for c in json.loads(r[8])))
+                              tuple(json.loads(r[7])), tuple(tuple(c) for c in json.loads(r[8])), r[9], r[10])
             for r in rows}
 
 
 def record_council(store: Store, mark: CouncilMark, *, at: datetime) -> None:
     with store.transaction():
         store.conn.execute(
-            "INSERT OR REPLACE INTO council_inputs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO council_inputs (council_id, inputs, shared, keys, matched, affected, unknown,"
+            " problems, clashes, checked_at, rest, identities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (mark.council_id, mark.inputs, mark.shared, _pack(mark.keys), _pack(mark.matched),
-             mark.affected, mark.unknown, json.dumps(list(mark.problems)), json.dumps(list(mark.clashes)), _ts(at)))
+             mark.affected, mark.unknown, json.dumps(list(mark.problems)), json.dumps(list(mark.clashes)), _ts(at),
+             mark.rest, mark.identities))
 
 
 def forget_council(store: Store, council_id: str) -> None:
@@ -95,7 +110,19 @@ def advisory_digests(store: Store) -> dict[str, str]:
     return dict(store.conn.execute("SELECT id, digest FROM advisory_inputs"))
 
 
-def replace_advisory_digests(store: Store, digests: Mapping[str, str]) -> None:
+def advisory_index(store: Store) -> dict[str, AdvisoryInput]:
+    """Every advisory as last matched, in the order they were matched in."""
+    rows = store.conn.execute("SELECT id, digest, keys, members FROM advisory_inputs ORDER BY position")
+    return {r[0]: AdvisoryInput(r[1], frozenset(r[2].split("\n")) if r[2] else frozenset(), tuple(r[3].split("\n")))
+            for r in rows}
+
+
+def replace_advisory_inputs(store: Store, inputs: Mapping[str, AdvisoryInput]) -> None:
+    """The advisories as matched this run, in their order (no key or member holds a newline:
+    they are product keys and stored ids, which inputs.settle checks)."""
     with store.transaction():
         store.conn.execute("DELETE FROM advisory_inputs")
-        store.conn.executemany("INSERT INTO advisory_inputs (id, digest) VALUES (?, ?)", digests.items())
+        store.conn.executemany(
+            "INSERT INTO advisory_inputs (id, digest, keys, members, position) VALUES (?, ?, ?, ?, ?)",
+            [(i, a.digest, "\n".join(sorted(a.keys)), "\n".join(a.members), n)
+             for n, (i, a) in enumerate(inputs.items())])
