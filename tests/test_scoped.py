@@ -176,6 +176,23 @@ def test_a_feed_item_naming_two_cve_groups_is_read_with_both(first_run: Path, tm
     assert "PAN-OS" in after["outbox"] and "weekly-round-up" in after["alerted"]
 
 
+def test_rows_holding_a_field_separator_are_matched_in_full_next_time(first_run: Path, tmp_path: Path) -> None:
+    """A name with the separator the state's row lines use cannot be read back from them: the
+    council is recorded without its rows, and its next edit reads every advisory."""
+    scoped, full = _twins(first_run, tmp_path)
+    rows = [*POOL[::3], "Odd\x1fName,3CX Ltd,1.0,windows"]
+    for estate in (scoped, full):
+        estate.write("northshire", rows)
+        estate.run(LATER)
+        estate.write("northshire", [*rows, "3CX Desktop App,3CX Ltd,18.12.416,windows"])
+    (full.folder / "data" / "state.sqlite3.run").unlink()
+    progress, notes = scoped.run(LATER + timedelta(hours=1))
+    full_progress, _ = full.run(LATER + timedelta(hours=1))
+    assert "northshire (its inventory changed)" in notes
+    assert _matched_against(progress) == _matched_against(full_progress)
+    assert scoped.state("northshire") == full.state("northshire")
+
+
 def _matched_against(progress: list[str]) -> int:
     line = next(p for p in progress if p.startswith("matching "))
     return int(line.split(" against ")[1].split()[0])
