@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import zlib
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -189,7 +189,7 @@ def plan(config: Config, store: Store, catalogue: Path, *, at: datetime, today: 
         if restored or mark is None or not same_frame:
             continue
         if mark.inputs != own:
-            if indexed and mark.rest == rest and mark.shared == shared and mark.identities is not None:
+            if indexed and mark.rest == rest and mark.shared == shared:
                 result.scoped.add(council.id)
             continue
         if result.data_same and mark.shared == shared:
@@ -231,6 +231,8 @@ def finish(result: Plan, store: Store, *, at: datetime, stored: Sequence[Advisor
     """Record this run's inputs: the skipped councils as seen, the advisories as matched (when
     they were read), and a new token in the state and beside it."""
     record_unchanged(store, result.unchanged, result.shared, at=at)
+    if store.path is not None:
+        forget_kept(store.path, result.own)
     values = {"frame": result.frame, "data": result.data, "shared": result.shared,
               "token": secrets.token_hex(16)}
     if digests is not None and stored is not None and rejections is not None:
@@ -261,39 +263,54 @@ def finish(result: Plan, store: Store, *, at: datetime, stored: Sequence[Advisor
 # council last time and those naming a key whose rows changed; the rest of the run (its alert,
 # its exposures, its answers) sees every match a full reading would give.
 
-_ROW = attrgetter("product", "vendor", "version", "platform")
-_IDS = attrgetter("purl", "cpe")
+_IDENTITY = attrgetter("product", "vendor", "version", "platform", "purl", "cpe")  # all a match reads
 
 
-def _identity_text(items: Sequence[InventoryItem]) -> str | None:
-    """One line per row: product, vendor, version, platform, purl and cpe, split by \\x1f; None
-    when a field holds a separator (a hostile export), as no later run could read it back."""
-    if list(map(_IDS, items)).count((None, None)) == len(items):  # an export without purls: in C
-        text = "\x1f\x1f\n".join(map("\x1f".join, map(_ROW, items))) + "\x1f\x1f"
-    else:
-        text = "\n".join("\x1f".join((*_ROW(i), i.purl or "", i.cpe or "")) for i in items)
-    if not items or text.count("\n") != len(items) - 1 or text.count("\x1f") != 5 * len(items):
-        return None
-    return text
+def kept_inventory(state: Path, council_id: str) -> Path:
+    """Where a council's inventory file is kept as last matched: beside the state."""
+    return state.with_name(f"{state.name}.inventories") / f"{council_id}.inventory"
 
 
-def identities(items: Sequence[InventoryItem]) -> bytes | None:
-    """A council's rows as matched, compressed, for the next run to compare (`rows_changed`)."""
-    text = _identity_text(items)
-    return None if text is None else zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+def keep_inventory(state: Path, council: CouncilConfig) -> None:
+    """Keep the council's inventory file as just matched, modification time and all, for the
+    next run to tell which of its rows changed. A copy that fails is removed: the next edit
+    then reads every advisory."""
+    kept = kept_inventory(state, council.id)
+    temp = kept.with_suffix(".tmp")
+    try:
+        kept.parent.mkdir(exist_ok=True)
+        shutil.copy2(council.inventory, temp)
+        temp.replace(kept)
+    except OSError:
+        kept.unlink(missing_ok=True)
 
 
-def rows_changed(mark: CouncilMark, items: Sequence[InventoryItem], catalogue: Catalogue) -> frozenset[str] | None:
+def kept_as_matched(state: Path, mark: CouncilMark) -> Path | None:
+    """The council's kept inventory if it is the file its last match read (the size,
+    modification time and bytes its mark records), else None."""
+    kept = kept_inventory(state, mark.council_id)
+    return kept if council_digest(mark.rest, file_digest(kept)) == mark.inputs else None
+
+
+def forget_kept(state: Path, councils: Iterable[str]) -> None:
+    """Kept inventories of councils no longer in feeds.toml go."""
+    folder = kept_inventory(state, "-").parent
+    keep = {kept_inventory(state, c).name for c in councils}
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.name not in keep:
+                path.unlink(missing_ok=True)
+
+
+def rows_changed(mark: CouncilMark, before: Sequence[InventoryItem], items: Sequence[InventoryItem],
+                 catalogue: Catalogue) -> frozenset[str]:
     """The product keys to match against every advisory naming them: those of rows not there
-    last time, and those of the rows a publisher clash named then (whether a row clashes depends
-    on all its key's advisories, and a row gone may change the clash's count). A row gone needs
-    nothing more: it takes no match from the rows left. None: the last rows are unknown."""
-    text = _identity_text(items)
-    if mark.identities is None or text is None:
-        return None
-    before = set(zlib.decompress(mark.identities).decode("utf-8", "surrogatepass").split("\n"))
+    last time (`before`), and those of the rows a publisher clash named then (whether a row
+    clashes depends on all its key's advisories, and a row gone may change the clash's count).
+    A row gone needs nothing more: it takes no match from the rows left."""
+    seen = set(map(_IDENTITY, before))
     key_for = catalogue.key_for
-    keys = {key_for(item) for line, item in zip(text.split("\n"), items, strict=True) if line not in before}
+    keys = {key_for(item) for item, row in zip(items, map(_IDENTITY, items), strict=True) if row not in seen}
     clashed = {(c[0], c[1]) for c in mark.clashes}
     keys.update(key_for(i) for i in items if (i.product, i.vendor) in clashed)
     return frozenset(keys)

@@ -443,16 +443,22 @@ class Pipeline:
 
     def _changed_keys(self, due: list[CouncilConfig], plan: inputs.Plan, loaded: Mapping[str, InventoryLoad | None],
                       catalogue: Catalogue) -> dict[str, frozenset[str]] | None:
-        """Council -> the product keys whose rows changed since it was last matched (None: not
-        known for one of them, and every advisory is read)."""
+        """Council -> the product keys whose rows changed since it was last matched, read from
+        its inventory as kept then (None: one of them was not kept as matched, and every
+        advisory is read)."""
         keys = {}
         for council in due:
-            load = loaded[council.id]
-            if load is not None:
-                changed = inputs.rows_changed(plan.marks[council.id], load.items, catalogue)
-                if changed is None:
-                    return None
-                keys[council.id] = changed
+            load, mark = loaded[council.id], plan.marks[council.id]
+            if load is None:
+                continue
+            kept = inputs.kept_as_matched(self.store.path, mark) if self.store.path is not None else None
+            if kept is None:
+                return None
+            try:
+                before = load_inventory(kept, council.id, platform=council.platform).items
+            except (InventoryError, OSError):
+                return None
+            keys[council.id] = inputs.rows_changed(mark, before, load.items, catalogue)
         return keys
 
     def _process_due(self, due: list[CouncilConfig], plan: inputs.Plan, reference: Reference,
@@ -504,8 +510,9 @@ class Pipeline:
                     frozenset(m.advisory.id for m in matches),
                     sum(m.status is Status.AFFECTED for m in matches),
                     sum(m.status is Status.UNKNOWN for m in matches),
-                    problems[council.id], tuple(clashes.get(council.id, ())),
-                    plan.rest[council.id], inputs.identities(inventories[council.id])), at=self.clock())
+                    problems[council.id], tuple(clashes.get(council.id, ())), plan.rest[council.id]), at=self.clock())
+                if self.store.path is not None:
+                    inputs.keep_inventory(self.store.path, council)
             else:
                 forget_council(self.store, council.id)
         return clashes

@@ -34,7 +34,6 @@ class CouncilMark:
     problems: tuple[str, ...]
     clashes: tuple[Clash, ...] = ()
     rest: str = ""  # the digest of its own inputs but its inventory file: see inputs.plan
-    identities: bytes | None = None  # its rows as matched (inputs.identities), or None: unknown
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +68,10 @@ def set_run_values(store: Store, values: Mapping[str, str]) -> None:
 
 def council_marks(store: Store) -> dict[str, CouncilMark]:
     rows = store.conn.execute(
-        "SELECT council_id, inputs, shared, keys, matched, affected, unknown, problems, clashes, rest, identities"
+        "SELECT council_id, inputs, shared, keys, matched, affected, unknown, problems, clashes, rest"
         " FROM council_inputs")
     return {r[0]: CouncilMark(r[0], r[1], r[2], _unpack(r[3]), _unpack(r[4]), r[5], r[6],
-                              tuple(json.loads(r[7])), tuple(tuple(c) for c in json.loads(r[8])), r[9], r[10])
+                              tuple(json.loads(r[7])), tuple(tuple(c) for c in json.loads(r[8])), r[9])
             for r in rows}
 
 
@@ -80,10 +79,10 @@ def record_council(store: Store, mark: CouncilMark, *, at: datetime) -> None:
     with store.transaction():
         store.conn.execute(
             "INSERT OR REPLACE INTO council_inputs (council_id, inputs, shared, keys, matched, affected, unknown,"
-            " problems, clashes, checked_at, rest, identities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " problems, clashes, checked_at, rest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (mark.council_id, mark.inputs, mark.shared, _pack(mark.keys), _pack(mark.matched),
              mark.affected, mark.unknown, json.dumps(list(mark.problems)), json.dumps(list(mark.clashes)), _ts(at),
-             mark.rest, mark.identities))
+             mark.rest))
 
 
 def forget_council(store: Store, council_id: str) -> None:

@@ -270,14 +270,13 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         # A council whose inventory alone changed is matched against only the advisories that
-        # can concern what changed (inputs.py): `rest` is the digest of its other own inputs,
-        # `identities` its rows' distinct (product, vendor, version, platform, purl, cpe), zlib-
-        # compressed lines. Each advisory as last matched keeps its product keys, the stored
-        # advisories it was merged from, and its place in the merged order.
+        # can concern what changed (inputs.py): `rest` is the digest of its own inputs but its
+        # inventory file (kept as last matched beside the state). Each advisory as last matched
+        # keeps its product keys, the stored advisories it was merged from, and its place in the
+        # merged order.
         "0011_scoped_inputs",
         """
         ALTER TABLE council_inputs ADD COLUMN rest TEXT NOT NULL DEFAULT '';
-        ALTER TABLE council_inputs ADD COLUMN identities BLOB;
         ALTER TABLE advisory_inputs ADD COLUMN keys TEXT NOT NULL DEFAULT '';
         ALTER TABLE advisory_inputs ADD COLUMN members TEXT NOT NULL DEFAULT '';
         ALTER TABLE advisory_inputs ADD COLUMN position INTEGER NOT NULL DEFAULT 0
