@@ -198,6 +198,16 @@ def test_an_inventory_not_kept_as_matched_reads_every_advisory(first_run: Path, 
     assert copy.read_bytes() == scoped.inventory("northshire").read_bytes()  # kept again, as matched now
 
 
+def test_a_council_gone_from_feeds_toml_leaves_no_kept_inventory(first_run: Path, tmp_path: Path) -> None:
+    scoped, _ = _twins(first_run, tmp_path)
+    kept = scoped.folder / "data" / "state.sqlite3.inventories"
+    assert sorted(p.name for p in kept.iterdir()) == ["northshire.inventory", "southshire.inventory"]
+    text = scoped.config.read_text()
+    scoped.config.write_text(text[:text.index('[[councils]]\nid = "southshire"')])
+    scoped.run(LATER)
+    assert sorted(p.name for p in kept.iterdir()) == ["northshire.inventory"]
+
+
 def _matched_against(progress: list[str]) -> int:
     line = next(p for p in progress if p.startswith("matching "))
     return int(line.split(" against ")[1].split()[0])
