@@ -239,7 +239,7 @@ def finish(result: Plan, store: Store, *, at: datetime, stored: Sequence[Advisor
         replace_advisory_inputs(store, digests)
         values["valid_until"] = next_change(stored, at)
         values["rejections"] = _digest(sorted(rejections))
-        # Read back by `scoped`, which lines are split on: kept only when none holds a newline.
+        # `scoped` reads these back split on newlines: the index serves only if none holds one.
         withdrawn = [a.id for a in stored if a.withdrawn]
         written = [*withdrawn, *(k for a in digests.values() for k in (*a.keys, *a.members))]
         values["withdrawn"] = "\n".join(withdrawn)
@@ -251,7 +251,6 @@ def finish(result: Plan, store: Store, *, at: datetime, stored: Sequence[Advisor
         temp.replace(result.token_file)
     except OSError:
         pass  # the next run matches every council again: slower, never wrong
-
 
 
 # -- a council whose inventory alone changed -------------------------------------------------
@@ -331,9 +330,9 @@ def scoped(store: Store, keys: set[str], matched: set[str], *, at: datetime) -> 
     would; None when that cannot be shown (an advisory merges otherwise than it did last time:
     then every advisory is read)."""
     index = advisory_index(store)
-    wanted = {i for i, a in index.items() if not a.keys.isdisjoint(keys)} | (matched & index.keys())
     if matched - index.keys():
         return None  # matched last time, gone since: the data changed, not only the rows
+    wanted = {i for i, a in index.items() if not a.keys.isdisjoint(keys)} | matched
     # An advisory merged from several stored ones needs them all, and each of those may be part
     # of another (a feed item naming two CVE groups): take the whole of what they touch.
     ids = store.advisory_ids()

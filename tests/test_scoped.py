@@ -248,6 +248,26 @@ def test_an_edited_inventory_is_told_and_recorded_as_a_full_reading_would(
     assert scoped.state("southshire") == {k: v.replace(str(first_run), "<estate>") for k, v in before.items()}
 
 
+@settings(max_examples=10, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(north=st.sets(st.sampled_from(POOL), min_size=1, max_size=6),
+       south=st.sets(st.sampled_from(POOL), min_size=1, max_size=6))
+def test_two_councils_edited_at_once_are_each_told_as_a_full_reading_would(
+    first_run: Path, tmp_path_factory: pytest.TempPathFactory, north: set[str], south: set[str]
+) -> None:
+    """One scoped reading for both: the advisories either change concerns, each council's rows
+    matched against all of them, its publisher clashes judged on its own changed products."""
+    scoped, full = _twins(first_run, tmp_path_factory.mktemp("case"))
+    for estate in (scoped, full):
+        estate.write("northshire", sorted({*POOL[::3], *north}))
+        estate.write("southshire", sorted({*POOL[1::4], *south}), devices=3)
+    progress, _ = scoped.run(LATER)
+    full_progress, _ = full.run(LATER)
+    assert _matched_against(progress) < _matched_against(full_progress)
+    for council in ("northshire", "southshire"):
+        assert scoped.state(council) == full.state(council)
+
+
 def test_a_new_row_of_a_product_no_row_ran_before_is_alerted(first_run: Path, tmp_path: Path) -> None:
     scoped, full = _twins(first_run, tmp_path)
     rows = [*POOL[::3], "3CX Desktop App,3CX Ltd,18.12.416,windows"]
