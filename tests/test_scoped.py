@@ -227,7 +227,7 @@ def test_the_documents_merge_reject_and_clash_as_the_cases_need(first_run: Path)
 
 
 # No shrinking: each example runs the pipeline twice, and a failing one is readable as drawn.
-@settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+@settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(removed=st.sets(st.integers(0, len(POOL[::3]) - 1), max_size=8),
        added=st.sets(st.sampled_from(POOL), max_size=8), devices=st.sampled_from([2, 5]))
