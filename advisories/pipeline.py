@@ -469,13 +469,11 @@ class Pipeline:
         items: list[InventoryItem] = []
         inventories: dict[str, list[InventoryItem]] = {}
         problems: dict[str, tuple[str, ...]] = {}
-        with summary.timed("inventories"), _collector_paused():
+        # Those read already (to choose the advisories) are not read again.
+        loads = {**read.loaded, **self._read_inventories([c for c in due if c.id not in read.loaded], summary)}
+        with _collector_paused():
             for council in due:
-                if council.id in read.loaded:  # read already, to choose the advisories
-                    loaded = read.loaded[council.id]
-                else:
-                    self.progress(f"reading {council.name}'s inventory")
-                    loaded = self._inventory(council, summary)
+                loaded = loads[council.id]
                 if loaded is None:  # an unreadable inventory never marks exposures remediated
                     forget_council(self.store, council.id)
                     continue
